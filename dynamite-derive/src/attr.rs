@@ -1,0 +1,474 @@
+//! Parsing of `#[dynamite(...)]` attributes.
+//!
+//! Every problem is recorded in the [`Ctxt`] with the span of the offending
+//! tokens and parsing goes on, so all mistakes are reported together:
+//! unknown keys, duplicated keys, malformed values and options reserved for
+//! later releases.
+
+use proc_macro2::Span;
+use syn::ext::IdentExt;
+use syn::meta::ParseNestedMeta;
+use syn::spanned::Spanned;
+use syn::{Expr, Lit, LitStr, Token};
+
+use crate::case::RenameRule;
+use crate::ctxt::Ctxt;
+
+/// A parsed value and the span of the tokens it came from.
+#[derive(Debug, Clone)]
+pub struct WithSpan<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+/// Which derive is parsing (they accept different keys).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Derive {
+    Table,
+    Attribute,
+}
+
+/// Options on the struct / enum itself.
+#[derive(Default)]
+pub struct Container {
+    /// `table = "name"`
+    pub table: Option<WithSpan<String>>,
+    /// `rename_all = "rule"`
+    pub rename_all: Option<WithSpan<RenameRule>>,
+}
+
+/// Options on one field.
+#[derive(Default)]
+pub struct Field {
+    pub primary_key: Option<Span>,
+    pub sort_key: Option<Span>,
+    pub indexes: Vec<Index>,
+    pub default: Option<WithSpan<DefaultValue>>,
+    pub created_at: Option<Span>,
+    pub updated_at: Option<Span>,
+    pub rename: Option<WithSpan<String>>,
+    pub skip: Option<Span>,
+}
+
+/// Options on one enum variant.
+#[derive(Default)]
+pub struct Variant {
+    pub rename: Option<WithSpan<String>>,
+}
+
+/// One `index` / `index(name = "..", sort_key = "..")` on a field.
+pub struct Index {
+    /// Span of the `index` key.
+    pub span: Span,
+    /// Explicit index name.
+    pub name: Option<WithSpan<String>>,
+    /// Rust name of the field used as the index sort key.
+    pub sort_key: Option<WithSpan<String>>,
+}
+
+/// The value of `default = ...`.
+pub enum DefaultValue {
+    /// `default = "text"`: converted with `Into`.
+    Str(LitStr),
+    /// `default = 42` / `1.5` / `true` / `-1`: used as written.
+    Lit(Expr),
+    /// `default = some::function`: called with no arguments.
+    Path(syn::Path),
+    /// `default = uuid`
+    Uuid,
+    /// `default = ulid`
+    Ulid,
+    /// `default = now`
+    Now,
+}
+
+/// Keys reserved for later releases, rejected with "not supported yet".
+const UNSUPPORTED_FIELD_KEYS: &[&str] = &[
+    "version",
+    "deleted_at",
+    "validate",
+    "not_empty",
+    "ttl",
+    "has_many",
+    "has_one",
+    "belongs_to",
+];
+
+/// Keys only `#[derive(Table)]` fields accept.
+const TABLE_FIELD_KEYS: &[&str] = &[
+    "primary_key",
+    "sort_key",
+    "index",
+    "default",
+    "created_at",
+    "updated_at",
+];
+
+impl Container {
+    /// Parses the container attributes of a `derive`.
+    pub fn from_ast(cx: &Ctxt, attrs: &[syn::Attribute], derive: Derive) -> Self {
+        let mut out = Container::default();
+        for_each_meta(cx, attrs, |key, meta| {
+            let span = meta.path.span();
+            match (key, derive) {
+                ("table", Derive::Table) => {
+                    if let Some(name) = string_value(cx, meta, key, "table = \"users\"")? {
+                        if let Err(reason) = check_table_name(&name.value) {
+                            cx.error(
+                                name.span,
+                                format!("invalid table name `{}`: {reason}", name.value),
+                            );
+                        }
+                        set_once(cx, &mut out.table, key, span, name);
+                    }
+                }
+                ("rename_all", _) => {
+                    if let Some(rule) = string_value(cx, meta, key, "rename_all = \"camelCase\"")? {
+                        match RenameRule::from_str(&rule.value) {
+                            Some(value) => {
+                                let value = WithSpan {
+                                    value,
+                                    span: rule.span,
+                                };
+                                set_once(cx, &mut out.rename_all, key, span, value);
+                            }
+                            None => cx.error(
+                                rule.span,
+                                format!(
+                                    "unknown rename_all rule `{}`, expected one of {}",
+                                    rule.value,
+                                    RenameRule::NAMES
+                                ),
+                            ),
+                        }
+                    }
+                }
+                ("hooks", Derive::Table) => unsupported(cx, meta, key)?,
+                ("table" | "hooks", Derive::Attribute) => {
+                    cx.error(
+                        span,
+                        format!("`{key}` is only allowed on `#[derive(Table)]` models"),
+                    );
+                    skip_value(meta)?;
+                }
+                _ => unknown(cx, meta, key)?,
+            }
+            Ok(())
+        });
+        out
+    }
+}
+
+impl Field {
+    /// Parses the attributes of a field (of a model, a struct or a variant).
+    pub fn from_ast(cx: &Ctxt, attrs: &[syn::Attribute], derive: Derive) -> Self {
+        let mut out = Field::default();
+        for_each_meta(cx, attrs, |key, meta| {
+            let span = meta.path.span();
+            if derive == Derive::Attribute && TABLE_FIELD_KEYS.contains(&key) {
+                cx.error(
+                    span,
+                    format!("`{key}` is only allowed on `#[derive(Table)]` models"),
+                );
+                return skip_value(meta);
+            }
+            match key {
+                "primary_key" => flag(cx, meta, key, &mut out.primary_key)?,
+                "sort_key" => flag(cx, meta, key, &mut out.sort_key)?,
+                "created_at" => flag(cx, meta, key, &mut out.created_at)?,
+                "updated_at" => flag(cx, meta, key, &mut out.updated_at)?,
+                "skip" => flag(cx, meta, key, &mut out.skip)?,
+                "rename" => {
+                    if let Some(name) = string_value(cx, meta, key, "rename = \"name\"")? {
+                        set_once(cx, &mut out.rename, key, span, name);
+                    }
+                }
+                "index" => {
+                    if let Some(index) = parse_index(cx, meta)? {
+                        out.indexes.push(index);
+                    }
+                }
+                "default" => {
+                    if let Some(value) = parse_default(cx, meta)? {
+                        set_once(cx, &mut out.default, key, span, value);
+                    }
+                }
+                _ if UNSUPPORTED_FIELD_KEYS.contains(&key) && derive == Derive::Table => {
+                    unsupported(cx, meta, key)?;
+                }
+                _ => unknown(cx, meta, key)?,
+            }
+            Ok(())
+        });
+        out
+    }
+}
+
+impl Variant {
+    /// Parses the attributes of an enum variant.
+    pub fn from_ast(cx: &Ctxt, attrs: &[syn::Attribute]) -> Self {
+        let mut out = Variant::default();
+        for_each_meta(cx, attrs, |key, meta| {
+            let span = meta.path.span();
+            match key {
+                "rename" => {
+                    if let Some(name) = string_value(cx, meta, key, "rename = \"name\"")? {
+                        set_once(cx, &mut out.rename, key, span, name);
+                    }
+                }
+                _ => unknown(cx, meta, key)?,
+            }
+            Ok(())
+        });
+        out
+    }
+}
+
+/// Calls `f` with each key of each `#[dynamite(...)]` attribute. A syn error
+/// (from `f` or from the attribute's syntax) is recorded and ends that attribute.
+fn for_each_meta(
+    cx: &Ctxt,
+    attrs: &[syn::Attribute],
+    mut f: impl FnMut(&str, &ParseNestedMeta) -> syn::Result<()>,
+) {
+    for attr in attrs.iter().filter(|a| a.path().is_ident("dynamite")) {
+        let result = attr.parse_nested_meta(|meta| match meta.path.get_ident() {
+            Some(ident) => f(&ident.unraw().to_string(), &meta),
+            None => {
+                let path = path_to_string(&meta.path);
+                cx.error_spanned_by(&meta.path, format!("unknown dynamite attribute `{path}`"));
+                skip_value(&meta)
+            }
+        });
+        if let Err(error) = result {
+            cx.syn_error(error);
+        }
+    }
+}
+
+fn path_to_string(path: &syn::Path) -> String {
+    path.segments
+        .iter()
+        .map(|s| s.ident.unraw().to_string())
+        .collect::<Vec<_>>()
+        .join("::")
+}
+
+/// Stores `value` unless the key was already given.
+fn set_once<T>(cx: &Ctxt, slot: &mut Option<T>, key: &str, span: Span, value: T) {
+    if slot.is_some() {
+        cx.error(span, format!("duplicate dynamite attribute `{key}`"));
+    } else {
+        *slot = Some(value);
+    }
+}
+
+/// Consumes whatever follows a key (`= expr` or `(...)`), to go on parsing
+/// after an error.
+fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
+    if meta.input.peek(Token![=]) {
+        meta.input.parse::<Token![=]>()?;
+        meta.input.parse::<Expr>()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        meta.input.parse::<proc_macro2::TokenTree>()?;
+    }
+    Ok(())
+}
+
+fn unknown(cx: &Ctxt, meta: &ParseNestedMeta, key: &str) -> syn::Result<()> {
+    cx.error(
+        meta.path.span(),
+        format!("unknown dynamite attribute `{key}`"),
+    );
+    skip_value(meta)
+}
+
+fn unsupported(cx: &Ctxt, meta: &ParseNestedMeta, key: &str) -> syn::Result<()> {
+    cx.error(meta.path.span(), format!("`{key}` is not supported yet"));
+    skip_value(meta)
+}
+
+/// A key without a value, like `primary_key`.
+fn flag(cx: &Ctxt, meta: &ParseNestedMeta, key: &str, slot: &mut Option<Span>) -> syn::Result<()> {
+    let span = meta.path.span();
+    if meta.input.peek(Token![=]) || meta.input.peek(syn::token::Paren) {
+        cx.error(
+            span,
+            format!("`{key}` takes no value: write `#[dynamite({key})]`"),
+        );
+        return skip_value(meta);
+    }
+    set_once(cx, slot, key, span, span);
+    Ok(())
+}
+
+/// `key = "non-empty string"`.
+fn string_value(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta,
+    key: &str,
+    example: &str,
+) -> syn::Result<Option<WithSpan<String>>> {
+    if !meta.input.peek(Token![=]) {
+        cx.error(
+            meta.path.span(),
+            format!("`{key}` expects a string: `{example}`"),
+        );
+        skip_value(meta)?;
+        return Ok(None);
+    }
+    let expr: Expr = meta.value()?.parse()?;
+    match &expr {
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Str(s), ..
+        }) => {
+            let value = s.value();
+            if value.is_empty() {
+                cx.error(s.span(), format!("`{key}` cannot be empty"));
+                return Ok(None);
+            }
+            Ok(Some(WithSpan {
+                value,
+                span: s.span(),
+            }))
+        }
+        _ => {
+            cx.error_spanned_by(&expr, format!("`{key}` expects a string: `{example}`"));
+            Ok(None)
+        }
+    }
+}
+
+fn parse_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Index>> {
+    let span = meta.path.span();
+    let mut index = Index {
+        span,
+        name: None,
+        sort_key: None,
+    };
+    if meta.input.peek(Token![=]) {
+        cx.error(
+            span,
+            "`index` takes no value: write `index` or `index(name = \"..\", sort_key = \"..\")`",
+        );
+        skip_value(meta)?;
+        return Ok(None);
+    }
+    if !meta.input.peek(syn::token::Paren) {
+        return Ok(Some(index));
+    }
+    meta.parse_nested_meta(|inner| {
+        let key = match inner.path.get_ident() {
+            Some(ident) => ident.unraw().to_string(),
+            None => path_to_string(&inner.path),
+        };
+        let key_span = inner.path.span();
+        match key.as_str() {
+            "name" => {
+                if let Some(name) = string_value(cx, &inner, "name", "name = \"by_email\"")? {
+                    if let Err(reason) = check_table_name(&name.value) {
+                        let message = format!("invalid index name `{}`: {reason}", name.value);
+                        cx.error(name.span, message);
+                    }
+                    set_once(cx, &mut index.name, "name", key_span, name);
+                }
+            }
+            "sort_key" => {
+                let example = "sort_key = \"created_at\"";
+                if let Some(field) = string_value(cx, &inner, "sort_key", example)? {
+                    set_once(cx, &mut index.sort_key, "sort_key", key_span, field);
+                }
+            }
+            _ => {
+                let message = format!(
+                    "unknown dynamite attribute `{key}` in `index(...)`, expected `name` or `sort_key`"
+                );
+                cx.error(key_span, message);
+                skip_value(&inner)?;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(Some(index))
+}
+
+fn parse_default(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<WithSpan<DefaultValue>>> {
+    const EXPECTED: &str = "`default` expects a literal, a function path, `uuid`, `ulid` or `now`";
+    if !meta.input.peek(Token![=]) {
+        cx.error(
+            meta.path.span(),
+            format!("{EXPECTED}: `default = \"value\"`"),
+        );
+        skip_value(meta)?;
+        return Ok(None);
+    }
+    let expr: Expr = meta.value()?.parse()?;
+    let span = expr.span();
+    let value = match &expr {
+        Expr::Lit(lit) => match &lit.lit {
+            Lit::Str(s) => DefaultValue::Str(s.clone()),
+            Lit::Int(_) | Lit::Float(_) | Lit::Bool(_) | Lit::Char(_) => DefaultValue::Lit(expr),
+            _ => {
+                cx.error(span, EXPECTED);
+                return Ok(None);
+            }
+        },
+        Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            expr: inner,
+            ..
+        }) if matches!(
+            &**inner,
+            Expr::Lit(syn::ExprLit {
+                lit: Lit::Int(_) | Lit::Float(_),
+                ..
+            })
+        ) =>
+        {
+            DefaultValue::Lit(expr)
+        }
+        Expr::Path(path) if path.qself.is_none() && path.attrs.is_empty() => {
+            match path.path.get_ident().map(|i| i.to_string()).as_deref() {
+                Some("uuid") => DefaultValue::Uuid,
+                Some("ulid") => DefaultValue::Ulid,
+                Some("now") => DefaultValue::Now,
+                _ => DefaultValue::Path(path.path.clone()),
+            }
+        }
+        _ => {
+            cx.error(span, EXPECTED);
+            return Ok(None);
+        }
+    };
+    Ok(Some(WithSpan { value, span }))
+}
+
+/// DynamoDB's rule for table and index names.
+pub fn check_table_name(name: &str) -> Result<(), &'static str> {
+    let valid_chars = name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if !(3..=255).contains(&name.len()) {
+        return Err("DynamoDB names are 3 to 255 characters long");
+    }
+    if !valid_chars {
+        return Err("DynamoDB names contain only A-Z, a-z, 0-9, `_`, `-` and `.`");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_table_name;
+
+    #[test]
+    fn table_names_follow_dynamodb_rules() {
+        assert!(check_table_name("users").is_ok());
+        assert!(check_table_name("my-app.users_v2").is_ok());
+        assert!(check_table_name("ab").is_err());
+        assert!(check_table_name(&"a".repeat(256)).is_err());
+        assert!(check_table_name(&"a".repeat(255)).is_ok());
+        assert!(check_table_name("user items").is_err());
+        assert!(check_table_name("usér").is_err());
+    }
+}

@@ -1,0 +1,281 @@
+//! Whole-type checks run after attribute parsing: key declarations, option
+//! conflicts, index references, name clashes. They turn a parsed [`Model`]
+//! into the resolved [`Schema`] that code generation relies on.
+
+use std::collections::HashMap;
+
+use proc_macro2::Span;
+
+use crate::ast::{Field, Model, Shape, Value, field_span};
+use crate::attr::check_table_name;
+use crate::case::default_table_name;
+use crate::ctxt::Ctxt;
+
+/// A model's keys, indexes and timestamps, checked.
+pub struct Schema<'m, 'a> {
+    pub table_name: String,
+    pub partition_key: &'m Field<'a>,
+    pub sort_key: Option<&'m Field<'a>>,
+    pub indexes: Vec<Index<'m, 'a>>,
+    pub created_at: Option<&'m Field<'a>>,
+    pub updated_at: Option<&'m Field<'a>>,
+}
+
+/// A global secondary index, resolved.
+pub struct Index<'m, 'a> {
+    pub name: String,
+    pub partition_key: &'m Field<'a>,
+    pub sort_key: Option<&'m Field<'a>>,
+}
+
+/// Checks a model. Every problem is recorded in `cx`; the schema is only
+/// returned when the model is sound.
+pub fn check_model<'m, 'a>(cx: &Ctxt, model: &'m Model<'a>) -> Option<Schema<'m, 'a>> {
+    for field in &model.fields {
+        check_conflicts(cx, field);
+    }
+    let partition_key = single(
+        cx,
+        model,
+        |f| f.attrs.primary_key,
+        "a model needs exactly one `#[dynamite(primary_key)]` field",
+    );
+    if partition_key.is_none() {
+        cx.error(
+            model.ident.span(),
+            "a model needs exactly one `#[dynamite(primary_key)]` field",
+        );
+    }
+    let sort_key = single(
+        cx,
+        model,
+        |f| f.attrs.sort_key,
+        "a model has at most one `#[dynamite(sort_key)]` field",
+    );
+    for key in partition_key.iter().chain(&sort_key) {
+        if key.is_option() {
+            cx.error_spanned_by(
+                &key.original.ty,
+                "a key attribute cannot be an `Option`: DynamoDB keys are always present",
+            );
+        }
+    }
+    let created_at = single(
+        cx,
+        model,
+        |f| f.attrs.created_at,
+        "a model has at most one `#[dynamite(created_at)]` field",
+    );
+    let updated_at = single(
+        cx,
+        model,
+        |f| f.attrs.updated_at,
+        "a model has at most one `#[dynamite(updated_at)]` field",
+    );
+    check_stored_names(cx, model.fields.iter().filter(|f| f.persisted()));
+    let indexes = resolve_indexes(cx, model);
+
+    let table_name = match &model.attrs.table {
+        Some(table) => table.value.clone(),
+        None => {
+            let name = default_table_name(&model.ident.to_string());
+            if let Err(reason) = check_table_name(&name) {
+                cx.error(
+                    model.ident.span(),
+                    format!(
+                        "the default table name `{name}` is invalid ({reason}); \
+                         set one with `#[dynamite(table = \"...\")]`"
+                    ),
+                );
+            }
+            name
+        }
+    };
+
+    if cx.has_errors() {
+        return None;
+    }
+    Some(Schema {
+        table_name,
+        partition_key: partition_key?,
+        sort_key,
+        indexes,
+        created_at,
+        updated_at,
+    })
+}
+
+/// The only field carrying an option; a second one is an error at its key.
+fn single<'m, 'a>(
+    cx: &Ctxt,
+    model: &'m Model<'a>,
+    option: impl Fn(&Field) -> Option<Span>,
+    message: &str,
+) -> Option<&'m Field<'a>> {
+    let mut found: Option<&Field> = None;
+    for field in &model.fields {
+        let Some(span) = option(field) else { continue };
+        match found {
+            Some(first) => cx.error(span, format!("{message}; `{}` is already one", first.name)),
+            None => found = Some(field),
+        }
+    }
+    found
+}
+
+/// Options that make no sense together on one field.
+fn check_conflicts(cx: &Ctxt, field: &Field) {
+    let a = &field.attrs;
+    let index = a.indexes.first().map(|i| i.span);
+    let rename = a.rename.as_ref().map(|r| r.span);
+    let default = a.default.as_ref().map(|d| d.span);
+    let pairs = [
+        ("skip", a.skip, "primary_key", a.primary_key),
+        ("skip", a.skip, "sort_key", a.sort_key),
+        ("skip", a.skip, "index", index),
+        ("skip", a.skip, "default", default),
+        ("skip", a.skip, "created_at", a.created_at),
+        ("skip", a.skip, "updated_at", a.updated_at),
+        ("skip", a.skip, "rename", rename),
+        ("primary_key", a.primary_key, "sort_key", a.sort_key),
+        ("created_at", a.created_at, "updated_at", a.updated_at),
+        ("created_at", a.created_at, "default", default),
+        ("updated_at", a.updated_at, "default", default),
+    ];
+    for (first, first_span, second, second_span) in pairs {
+        if let (Some(_), Some(span)) = (first_span, second_span) {
+            cx.error(
+                span,
+                format!("`{second}` cannot be combined with `{first}`"),
+            );
+        }
+    }
+}
+
+/// Two fields stored under one attribute name would overwrite each other.
+fn check_stored_names<'f, 'a: 'f>(cx: &Ctxt, fields: impl Iterator<Item = &'f Field<'a>>) {
+    let mut seen: HashMap<&str, &Field> = HashMap::new();
+    for field in fields {
+        if let Some(first) = seen.insert(&field.stored, field) {
+            let span = field
+                .attrs
+                .rename
+                .as_ref()
+                .map_or_else(|| field_span(field), |r| r.span);
+            cx.error(
+                span,
+                format!(
+                    "fields `{}` and `{}` are both stored as `{}`",
+                    first.name, field.name, field.stored
+                ),
+            );
+        }
+    }
+}
+
+fn resolve_indexes<'m, 'a>(cx: &Ctxt, model: &'m Model<'a>) -> Vec<Index<'m, 'a>> {
+    let mut indexes = Vec::new();
+    let mut names: HashMap<String, Span> = HashMap::new();
+    for field in model.fields.iter().filter(|f| f.persisted()) {
+        for index in &field.attrs.indexes {
+            let sort_key = match &index.sort_key {
+                None => None,
+                Some(wanted) => {
+                    let found = model.fields.iter().find(|f| f.name == wanted.value);
+                    match found {
+                        Some(f) if !f.persisted() => {
+                            let message = format!(
+                                "index sort key `{}` is a `skip` field, which is not stored",
+                                wanted.value
+                            );
+                            cx.error(wanted.span, message);
+                            None
+                        }
+                        Some(f) if std::ptr::eq(f, field) => {
+                            cx.error(
+                                wanted.span,
+                                "an index cannot use one attribute as both partition and sort key",
+                            );
+                            None
+                        }
+                        Some(f) => Some(f),
+                        None => {
+                            let message = format!(
+                                "index sort key `{}` is not a field of `{}`",
+                                wanted.value, model.ident
+                            );
+                            cx.error(wanted.span, message);
+                            None
+                        }
+                    }
+                }
+            };
+            let (name, span) = match (&index.name, sort_key) {
+                (Some(name), _) => (name.value.clone(), name.span),
+                (None, Some(sort)) => (
+                    format!("{}_{}_index", field.stored, sort.stored),
+                    index.span,
+                ),
+                (None, None) => (format!("{}_index", field.stored), index.span),
+            };
+            if names.insert(name.clone(), span).is_some() {
+                cx.error(
+                    span,
+                    format!("duplicate index name `{name}`; give one a `name = \"...\"`"),
+                );
+            }
+            indexes.push(Index {
+                name,
+                partition_key: field,
+                sort_key,
+            });
+        }
+    }
+    indexes
+}
+
+/// Checks a `#[derive(Attribute)]` type.
+pub fn check_value(cx: &Ctxt, value: &Value) {
+    match &value.shape {
+        Shape::Struct(fields) => check_stored_names(cx, fields.iter().filter(|f| f.persisted())),
+        Shape::Newtype(field) => {
+            if let Some(rule) = &value.attrs.rename_all {
+                cx.error(rule.span, "`rename_all` has no effect on a newtype struct");
+            }
+            no_field_options(cx, field, "the field of a newtype struct");
+        }
+        Shape::Enum(variants) => {
+            let mut seen: HashMap<&str, &syn::Ident> = HashMap::new();
+            for variant in variants {
+                if let Some(first) = seen.insert(&variant.stored, variant.ident) {
+                    cx.error(
+                        variant.ident.span(),
+                        format!(
+                            "variants `{first}` and `{}` are both stored as `{}`",
+                            variant.ident, variant.stored
+                        ),
+                    );
+                }
+                match variant.style {
+                    crate::ast::Style::Struct => {
+                        check_stored_names(cx, variant.fields.iter().filter(|f| f.persisted()));
+                    }
+                    _ => {
+                        for field in &variant.fields {
+                            no_field_options(cx, field, "a tuple variant field");
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn no_field_options(cx: &Ctxt, field: &Field, what: &str) {
+    if let Some(rename) = &field.attrs.rename {
+        cx.error(rename.span, format!("`rename` is not allowed on {what}"));
+    }
+    if let Some(skip) = field.attrs.skip {
+        cx.error(skip, format!("`skip` is not allowed on {what}"));
+    }
+}

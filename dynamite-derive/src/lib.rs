@@ -1,0 +1,38 @@
+//! Derive macros for [Dynamite](https://docs.rs/dynamite), an async DynamoDB ORM.
+//!
+//! Use them through the runtime crate: `use dynamite::prelude::*;` then
+//! `#[derive(Table)]` on models and `#[derive(Attribute)]` on nested structs
+//! and enums. The stages follow serde_derive: `ast` (internal AST keeping
+//! syn nodes for spans), `attr` (parsing `#[dynamite(...)]`), `check`
+//! (cross-field checks), then the `expand_*` modules (code generation). Errors
+//! from every stage are collected and reported together.
+
+mod ast;
+mod attr;
+mod case;
+mod check;
+mod ctxt;
+mod expand_attribute;
+mod expand_table;
+
+use proc_macro::TokenStream;
+use syn::{DeriveInput, parse_macro_input};
+
+/// Derives `dynamite::Table` for a struct with named fields.
+///
+/// See the `dynamite` crate documentation for the options of
+/// `#[dynamite(...)]`.
+#[proc_macro_derive(Table, attributes(dynamite))]
+pub fn derive_table(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    expand_table::derive(&input).into()
+}
+
+/// Derives `dynamite::Attribute` for a struct (stored as a map), a newtype
+/// struct (stored as its inner value) or an enum (stored as a string, or
+/// externally tagged when variants carry data).
+#[proc_macro_derive(Attribute, attributes(dynamite))]
+pub fn derive_attribute(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    expand_attribute::derive(&input).into()
+}

@@ -1,0 +1,255 @@
+//! The one error type of the crate.
+//!
+//! Callers never match on SDK error types: every failure is classified into a
+//! variant of [`Error`], with `is_*` helpers for the common checks.
+
+use crate::value::{Item, describe_key};
+
+/// Result alias used across the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why one operation of a cancelled transaction failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CancellationReason {
+    /// Position of the operation in the transaction.
+    pub index: usize,
+    /// DynamoDB's code (`ConditionalCheckFailed`, `None`, ...).
+    pub code: String,
+    /// DynamoDB's message, when it sent one.
+    pub message: Option<String>,
+}
+
+/// Everything that can go wrong in Dynamite.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The item does not exist (a `save`, `update` or `delete` of a missing row).
+    #[error("{table}: no item with key {key}")]
+    NotFound { table: String, key: String },
+
+    /// A `create` found an item with the same key; the stored item is untouched.
+    #[error("{table}: an item with key {key} already exists")]
+    AlreadyExists { table: String, key: String },
+
+    /// A user-supplied condition did not hold; nothing was written.
+    #[error("{table}: the condition failed for key {key}")]
+    ConditionFailed { table: String, key: String },
+
+    /// A concurrent writer changed the item first (optimistic locking).
+    #[error("{table}: item {key} was changed concurrently: {message}")]
+    Conflict {
+        table: String,
+        key: String,
+        message: String,
+    },
+
+    /// A value failed validation before anything was sent.
+    #[error("{model}.{field}: {message}")]
+    Validation {
+        model: String,
+        field: String,
+        message: String,
+    },
+
+    /// A stored item could not be turned into the model.
+    #[error("{table}.{attribute}: expected {expected}, found {found}")]
+    Decode {
+        table: String,
+        attribute: String,
+        expected: String,
+        found: String,
+    },
+
+    /// A Rust value cannot be stored (NaN, infinity, a number out of DynamoDB's range, ...).
+    #[error("{attribute}: {reason}")]
+    InvalidValue { attribute: String, reason: String },
+
+    /// A key attribute was missing or empty: the request was not sent.
+    #[error("{table}: key attribute `{attribute}` is missing or empty")]
+    MissingKey { table: String, attribute: String },
+
+    /// The item is larger than DynamoDB's 400 KB limit: the request was not sent.
+    #[error("{table}: item {key} is {size} bytes, over DynamoDB's 400 KB limit")]
+    ItemTooLarge {
+        table: String,
+        key: String,
+        size: usize,
+    },
+
+    /// The model was not registered with `table::<T>()` on the builder.
+    #[error("model `{model}` is not registered: add `.table::<{model}>()` to the builder")]
+    NotRegistered { model: &'static str },
+
+    /// A table name DynamoDB would reject.
+    #[error("invalid table name `{name}`: {reason}")]
+    InvalidTableName { name: String, reason: String },
+
+    /// The schema could not be brought in line (sync), or a table is missing.
+    #[error("schema of {table}: {message}")]
+    Schema { table: String, message: String },
+
+    /// Wrong client configuration.
+    #[error("configuration: {0}")]
+    Config(String),
+
+    /// A request that the builder cannot express (a bad cursor, an unsupported combination).
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+
+    /// A transaction was cancelled; one reason per operation.
+    #[error("transaction cancelled: {}", format_reasons(.reasons))]
+    TransactionCanceled { reasons: Vec<CancellationReason> },
+
+    /// DynamoDB throttled the request and the retries were spent.
+    #[error("{operation} throttled after retries: {message}")]
+    Throttled { operation: String, message: String },
+
+    /// Some items of a bulk operation could not be processed after retries.
+    /// Nothing is dropped silently: the keys are listed.
+    #[error("{operation}: {} item(s) failed, {} already existed", .failed.len(), .existing.len())]
+    Batch {
+        operation: &'static str,
+        /// Keys that were still unprocessed (or failed) after the retries.
+        failed: Vec<Item>,
+        /// Keys a `create_many` found already stored (their rows are untouched).
+        existing: Vec<Item>,
+    },
+
+    /// Waiting for a table or index timed out.
+    #[error("timed out waiting for {0}")]
+    Timeout(String),
+
+    /// Any other failure of the transport or the service.
+    #[error("{operation}: {source}")]
+    Backend {
+        operation: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+fn format_reasons(reasons: &[CancellationReason]) -> String {
+    reasons
+        .iter()
+        .filter(|r| r.code != "None")
+        .map(|r| match &r.message {
+            Some(m) => format!("#{} {} ({m})", r.index, r.code),
+            None => format!("#{} {}", r.index, r.code),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Error {
+    /// True for [`Error::NotFound`].
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::NotFound { .. })
+    }
+    /// True for [`Error::AlreadyExists`].
+    pub fn is_already_exists(&self) -> bool {
+        matches!(self, Error::AlreadyExists { .. })
+    }
+    /// True for [`Error::ConditionFailed`].
+    pub fn is_condition_failed(&self) -> bool {
+        matches!(self, Error::ConditionFailed { .. })
+    }
+    /// True for [`Error::Conflict`].
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, Error::Conflict { .. })
+    }
+    /// True for [`Error::Validation`].
+    pub fn is_validation(&self) -> bool {
+        matches!(self, Error::Validation { .. })
+    }
+    /// True for [`Error::Decode`].
+    pub fn is_decode(&self) -> bool {
+        matches!(self, Error::Decode { .. })
+    }
+    /// True for [`Error::Throttled`].
+    pub fn is_throttled(&self) -> bool {
+        matches!(self, Error::Throttled { .. })
+    }
+    /// True for [`Error::MissingKey`].
+    pub fn is_missing_key(&self) -> bool {
+        matches!(self, Error::MissingKey { .. })
+    }
+
+    pub(crate) fn not_found(table: &str, key: &Item) -> Self {
+        Error::NotFound {
+            table: table.to_owned(),
+            key: describe_key(key),
+        }
+    }
+
+    pub(crate) fn already_exists(table: &str, key: &Item) -> Self {
+        Error::AlreadyExists {
+            table: table.to_owned(),
+            key: describe_key(key),
+        }
+    }
+
+    pub(crate) fn backend(
+        operation: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Error::Backend {
+            operation: operation.into(),
+            source: Box::new(source),
+        }
+    }
+}
+
+/// Codes DynamoDB uses when a request was throttled.
+const THROTTLING_CODES: &[&str] = &[
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "Throttling",
+];
+
+/// Classifies an SDK error (after the SDK's own retries).
+pub(crate) fn sdk_error<E, R>(
+    operation: &str,
+    table: &str,
+    error: aws_sdk_dynamodb::error::SdkError<E, R>,
+) -> Error
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+    let code = error.code().map(str::to_owned);
+    let message = error.message().unwrap_or_default().to_owned();
+    match code.as_deref() {
+        Some(c) if THROTTLING_CODES.contains(&c) => Error::Throttled {
+            operation: operation.to_owned(),
+            message: if message.is_empty() {
+                c.to_owned()
+            } else {
+                message
+            },
+        },
+        Some("ResourceNotFoundException") => Error::Schema {
+            table: table.to_owned(),
+            message: format!("the table does not exist (call `db.sync()` first): {message}"),
+        },
+        _ => Error::Backend {
+            operation: operation.to_owned(),
+            source: Box::new(Message(
+                aws_sdk_dynamodb::error::DisplayErrorContext(&error).to_string(),
+            )),
+        },
+    }
+}
+
+/// A plain message as an error source.
+#[derive(Debug)]
+pub(crate) struct Message(pub(crate) String);
+
+impl std::fmt::Display for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Message {}

@@ -1,0 +1,89 @@
+//! # Dynamite
+//!
+//! An async ORM for Amazon DynamoDB. Declare models as structs with
+//! `#[derive(Table)]`, relate them, and read and write them through an
+//! explicit [`Dynamite`] handle in the fewest requests DynamoDB allows.
+//!
+//! ```
+//! use dynamite::prelude::*;
+//!
+//! #[derive(Table, Debug, Clone)]
+//! struct User {
+//!     #[dynamite(primary_key, default = uuid)]
+//!     id: String,
+//!     name: String,
+//!     #[dynamite(default = "customer")]
+//!     role: String,
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> dynamite::Result<()> {
+//! let db = Dynamite::embedded().table::<User>().build().await?;
+//! db.sync().await?;
+//! let ada = User::create().name("Ada").exec(&db).await?;
+//! assert_eq!(ada.role, "customer");
+//! let found = User::query().filter(User::NAME.eq("Ada")).first(&db).await?;
+//! assert_eq!(found.map(|u| u.id), Some(ada.id));
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod client;
+#[cfg(feature = "embedded")]
+mod embedded;
+pub mod error;
+pub mod expr;
+pub mod metrics;
+pub mod model;
+pub mod query;
+pub mod schema;
+mod time;
+pub mod value;
+pub mod write;
+
+pub use client::{Dynamite, DynamiteBuilder};
+pub use error::{CancellationReason, Error, Result};
+pub use expr::{Column, Condition};
+pub use metrics::Metrics;
+pub use model::{GeneratedId, Table, TableMeta, Timestamp};
+pub use query::{Cursor, Explain, Page, Projected, Query, SortOrder, TableReads};
+pub use schema::{Change, SyncReport};
+pub use value::{Attribute, AttributeValue, Bytes, Item, ScalarType, Sensitive, ValueError};
+pub use write::{BulkWrites, Create, Key, ModelExt, Update};
+
+/// `#[derive(Table)]`: see the crate documentation and the README.
+#[cfg(feature = "derive")]
+pub use dynamite_derive::Table;
+
+/// `#[derive(Attribute)]`: store a struct as a map or an enum as a string or map.
+#[cfg(feature = "derive")]
+pub use dynamite_derive::Attribute;
+
+/// The SDK crate, for users who need raw access.
+pub use aws_sdk_dynamodb as sdk;
+
+/// Everything a model file needs: `use dynamite::prelude::*;`.
+pub mod prelude {
+    pub use crate::query::SortOrder::{self, Asc, Desc};
+    pub use crate::query::TableReads;
+    pub use crate::write::{BulkWrites, Create, ModelExt};
+    pub use crate::{
+        Attribute, AttributeValue, Bytes, Column, Condition, Dynamite, Sensitive, Table,
+    };
+}
+
+/// Items used by generated code. Not public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::model::{
+        AttributeMeta, IndexMeta, KeyMeta, RelationKind, RelationMeta, decode_error, encode_error,
+        read_attribute, scalar_of, write_attribute,
+    };
+    pub use crate::value::{AttributeValue, Item, ScalarType, ValueError};
+    pub use std::collections::HashMap;
+    pub use std::result::Result;
+
+    /// Marks a create-builder field as set.
+    #[derive(Debug, Clone, Copy, Default)]
+    pub struct Set;
+}

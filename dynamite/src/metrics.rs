@@ -1,0 +1,268 @@
+//! Request counts and consumed capacity, recorded by an SDK interceptor.
+//!
+//! Every SDK operation goes through [`MetricsInterceptor`], so the counts are
+//! what went over the wire: operations by name, HTTP attempts beyond the
+//! first (retries) apart, control-plane calls under their own names.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> dynamite::Result<()> {
+//! # use dynamite::prelude::*;
+//! # #[derive(Table, Debug, Clone)]
+//! # struct User { #[dynamite(primary_key)] id: String }
+//! let db = Dynamite::embedded().table::<User>().build().await?;
+//! db.sync().await?;
+//! db.metrics().reset();
+//! User::get(&db, "nobody").await?;
+//! assert_eq!(db.metrics().count("GetItem"), 1);
+//! assert_eq!(db.metrics().data_plane_requests(), 1);
+//! # Ok(())
+//! # }
+//! ```
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use aws_sdk_dynamodb::config::interceptors::{
+    BeforeSerializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+    FinalizerInterceptorContextRef,
+};
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_dynamodb::types::ConsumedCapacity;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+
+/// The operations that read or write items (as opposed to control-plane calls).
+pub const DATA_PLANE: &[&str] = &[
+    "GetItem",
+    "PutItem",
+    "UpdateItem",
+    "DeleteItem",
+    "Query",
+    "Scan",
+    "BatchGetItem",
+    "BatchWriteItem",
+    "TransactWriteItems",
+    "TransactGetItems",
+];
+
+/// Counters for one operation name.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OperationStats {
+    /// Operations started (one per SDK call, whatever its retries).
+    pub requests: u64,
+    /// HTTP attempts beyond the first (retries by the SDK).
+    pub retries: u64,
+    /// Operations that ended in an error (after retries).
+    pub errors: u64,
+    /// Capacity units reported by DynamoDB (`ReturnConsumedCapacity = TOTAL`).
+    pub capacity_units: f64,
+    /// Items DynamoDB read (`ScannedCount` of Query/Scan, items returned by
+    /// GetItem/BatchGetItem): what a filter discarded counts too.
+    pub items_read: u64,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    operations: BTreeMap<String, OperationStats>,
+}
+
+/// Request metrics of one [`crate::Dynamite`] handle (shared by its clones).
+#[derive(Clone, Default)]
+pub struct Metrics {
+    state: Arc<Mutex<State>>,
+}
+
+impl fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.snapshot()).finish()
+    }
+}
+
+impl Metrics {
+    fn with<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        let mut guard = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut guard)
+    }
+
+    /// Operations named `operation` sent since the last reset ("GetItem", "Query", ...).
+    pub fn count(&self, operation: &str) -> u64 {
+        self.with(|s| s.operations.get(operation).map_or(0, |o| o.requests))
+    }
+
+    /// SDK retries of `operation` since the last reset.
+    pub fn retries(&self, operation: &str) -> u64 {
+        self.with(|s| s.operations.get(operation).map_or(0, |o| o.retries))
+    }
+
+    /// All data-plane operations (item reads and writes) since the last reset.
+    pub fn data_plane_requests(&self) -> u64 {
+        self.with(|s| {
+            s.operations
+                .iter()
+                .filter(|(name, _)| DATA_PLANE.contains(&name.as_str()))
+                .map(|(_, o)| o.requests)
+                .sum()
+        })
+    }
+
+    /// Capacity units consumed by data-plane operations since the last reset.
+    pub fn capacity_units(&self) -> f64 {
+        self.with(|s| s.operations.values().map(|o| o.capacity_units).sum())
+    }
+
+    /// Items read by DynamoDB since the last reset (see [`OperationStats::items_read`]).
+    pub fn items_read(&self) -> u64 {
+        self.with(|s| s.operations.values().map(|o| o.items_read).sum())
+    }
+
+    /// A copy of every counter, by operation name.
+    pub fn snapshot(&self) -> BTreeMap<String, OperationStats> {
+        self.with(|s| s.operations.clone())
+    }
+
+    /// Sets every counter back to zero.
+    pub fn reset(&self) {
+        self.with(|s| s.operations.clear());
+    }
+
+    fn record(&self, operation: &str, f: impl FnOnce(&mut OperationStats)) {
+        self.with(|s| f(s.operations.entry(operation.to_owned()).or_default()));
+    }
+}
+
+/// The SDK interceptor that feeds [`Metrics`].
+#[derive(Debug, Clone)]
+pub(crate) struct MetricsInterceptor {
+    metrics: Metrics,
+}
+
+impl MetricsInterceptor {
+    pub(crate) fn new(metrics: Metrics) -> Self {
+        MetricsInterceptor { metrics }
+    }
+}
+
+fn operation_name(cfg: &ConfigBag) -> String {
+    cfg.load::<Metadata>()
+        .map_or_else(|| "Unknown".to_owned(), |m| m.name().to_owned())
+}
+
+#[derive(Debug, Clone, Copy)]
+struct AttemptCount(u64);
+
+impl aws_smithy_types::config_bag::Storable for AttemptCount {
+    type Storer = aws_smithy_types::config_bag::StoreReplace<Self>;
+}
+
+fn items_read_of(output: &aws_smithy_runtime_api::client::interceptors::context::Output) -> u64 {
+    use aws_sdk_dynamodb::operation as op;
+    if let Some(o) = output.downcast_ref::<op::get_item::GetItemOutput>() {
+        u64::from(o.item().is_some())
+    } else if let Some(o) = output.downcast_ref::<op::query::QueryOutput>() {
+        o.scanned_count().max(0) as u64
+    } else if let Some(o) = output.downcast_ref::<op::scan::ScanOutput>() {
+        o.scanned_count().max(0) as u64
+    } else if let Some(o) = output.downcast_ref::<op::batch_get_item::BatchGetItemOutput>() {
+        o.responses()
+            .map_or(0, |r| r.values().map(|v| v.len() as u64).sum())
+    } else if let Some(o) = output.downcast_ref::<op::transact_get_items::TransactGetItemsOutput>()
+    {
+        o.responses().iter().filter(|r| r.item().is_some()).count() as u64
+    } else {
+        0
+    }
+}
+
+fn capacity_of(output: &aws_smithy_runtime_api::client::interceptors::context::Output) -> f64 {
+    use aws_sdk_dynamodb::operation as op;
+    fn one(c: Option<&ConsumedCapacity>) -> f64 {
+        c.and_then(ConsumedCapacity::capacity_units).unwrap_or(0.0)
+    }
+    fn many(c: &[ConsumedCapacity]) -> f64 {
+        c.iter().filter_map(ConsumedCapacity::capacity_units).sum()
+    }
+    if let Some(o) = output.downcast_ref::<op::get_item::GetItemOutput>() {
+        one(o.consumed_capacity())
+    } else if let Some(o) = output.downcast_ref::<op::put_item::PutItemOutput>() {
+        one(o.consumed_capacity())
+    } else if let Some(o) = output.downcast_ref::<op::update_item::UpdateItemOutput>() {
+        one(o.consumed_capacity())
+    } else if let Some(o) = output.downcast_ref::<op::delete_item::DeleteItemOutput>() {
+        one(o.consumed_capacity())
+    } else if let Some(o) = output.downcast_ref::<op::query::QueryOutput>() {
+        one(o.consumed_capacity())
+    } else if let Some(o) = output.downcast_ref::<op::scan::ScanOutput>() {
+        one(o.consumed_capacity())
+    } else if let Some(o) = output.downcast_ref::<op::batch_get_item::BatchGetItemOutput>() {
+        many(o.consumed_capacity())
+    } else if let Some(o) = output.downcast_ref::<op::batch_write_item::BatchWriteItemOutput>() {
+        many(o.consumed_capacity())
+    } else if let Some(o) =
+        output.downcast_ref::<op::transact_write_items::TransactWriteItemsOutput>()
+    {
+        many(o.consumed_capacity())
+    } else if let Some(o) = output.downcast_ref::<op::transact_get_items::TransactGetItemsOutput>()
+    {
+        many(o.consumed_capacity())
+    } else {
+        0.0
+    }
+}
+
+impl Intercept for MetricsInterceptor {
+    fn name(&self) -> &'static str {
+        "DynamiteMetrics"
+    }
+
+    fn read_before_serialization(
+        &self,
+        _context: &BeforeSerializationInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let name = operation_name(cfg);
+        self.metrics.record(&name, |o| o.requests += 1);
+        Ok(())
+    }
+
+    fn read_before_attempt(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let attempts = cfg.load::<AttemptCount>().map_or(0, |a| a.0) + 1;
+        cfg.interceptor_state().store_put(AttemptCount(attempts));
+        if attempts > 1 {
+            let name = operation_name(cfg);
+            self.metrics.record(&name, |o| o.retries += 1);
+        }
+        Ok(())
+    }
+
+    fn read_after_execution(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let name = operation_name(cfg);
+        match context.output_or_error() {
+            Some(Ok(output)) => {
+                let units = capacity_of(output);
+                let items = items_read_of(output);
+                if units > 0.0 || items > 0 {
+                    self.metrics.record(&name, |o| {
+                        o.capacity_units += units;
+                        o.items_read += items;
+                    });
+                }
+            }
+            Some(Err(_)) => self.metrics.record(&name, |o| o.errors += 1),
+            None => {}
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,298 @@
+//! The [`Table`] trait: what `#[derive(Table)]` generates for a model.
+//!
+//! A model's metadata ([`TableMeta`]) is a `const`: key schema, attributes,
+//! indexes and relations are known at compile time, so the planner and
+//! `sync()` never guess.
+
+use crate::error::{Error, Result};
+use crate::value::{Attribute, AttributeValue, Item, ScalarType, ValueError};
+
+/// A key attribute: its stored name and DynamoDB type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyMeta {
+    /// The stored attribute name.
+    pub name: &'static str,
+    /// `S`, `N` or `B`, from the Rust type.
+    pub scalar: ScalarType,
+}
+
+/// One persisted attribute of a model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttributeMeta {
+    /// The Rust field name.
+    pub field: &'static str,
+    /// The stored attribute name (after `rename` / `rename_all`).
+    pub name: &'static str,
+    /// The key type of the Rust type, when it can be a key.
+    pub scalar: Option<ScalarType>,
+    /// Whether the field is an `Option` (may be absent).
+    pub optional: bool,
+}
+
+/// A global secondary index declared with `#[dynamite(index)]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexMeta {
+    /// Index name (`<attribute>_index` unless given).
+    pub name: &'static str,
+    /// Partition key of the index.
+    pub partition_key: KeyMeta,
+    /// Sort key of the index, if any.
+    pub sort_key: Option<KeyMeta>,
+}
+
+/// The kind of a relation field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelationKind {
+    /// `HasMany<T>`: children whose foreign key holds this row's local key.
+    HasMany,
+    /// `HasOne<T>`: like `HasMany`, first child only.
+    HasOne,
+    /// `BelongsTo<T>`: the parent whose local key this row's foreign key holds.
+    BelongsTo,
+}
+
+/// A relation declared on a model (used by includes and by `sync()`).
+#[derive(Debug, Clone, Copy)]
+pub struct RelationMeta {
+    /// The Rust field name of the relation.
+    pub field: &'static str,
+    /// Its kind.
+    pub kind: RelationKind,
+    /// Metadata of the related model.
+    pub target: fn() -> &'static TableMeta,
+    /// The stored name of the foreign-key attribute (on the child).
+    pub foreign_key: &'static str,
+    /// The stored name of the referenced attribute (on the parent).
+    pub local_key: &'static str,
+}
+
+/// Everything Dynamite knows about a model's table.
+#[derive(Debug)]
+pub struct TableMeta {
+    /// The Rust type name (for messages).
+    pub model: &'static str,
+    /// The table name, before any client prefix.
+    pub table_name: &'static str,
+    /// The partition key.
+    pub partition_key: KeyMeta,
+    /// The sort key, if the table has one.
+    pub sort_key: Option<KeyMeta>,
+    /// Every persisted attribute, in field order.
+    pub attributes: &'static [AttributeMeta],
+    /// GSIs declared with `index`.
+    pub indexes: &'static [IndexMeta],
+    /// Relations declared on the model.
+    pub relations: &'static [RelationMeta],
+    /// The stored name of the `created_at` attribute.
+    pub created_at: Option<&'static str>,
+    /// The stored name of the `updated_at` attribute.
+    pub updated_at: Option<&'static str>,
+}
+
+impl TableMeta {
+    /// The attribute with this stored name.
+    pub fn attribute(&self, name: &str) -> Option<&'static AttributeMeta> {
+        self.attributes.iter().find(|a| a.name == name)
+    }
+
+    /// The key attribute names (partition, then sort).
+    pub fn key_names(&self) -> impl Iterator<Item = &'static str> + use<> {
+        let pk = self.partition_key.name;
+        let sk = self.sort_key.map(|k| k.name);
+        std::iter::once(pk).chain(sk)
+    }
+
+    /// Extracts the key attributes of an item; errors when one is missing or empty.
+    pub fn key_of(&self, item: &Item) -> Result<Item> {
+        let mut key = Item::with_capacity(2);
+        for name in self.key_names() {
+            match item.get(name) {
+                Some(v) if !crate::value::is_empty_key_value(v) => {
+                    key.insert(name.to_owned(), v.clone());
+                }
+                _ => {
+                    return Err(Error::MissingKey {
+                        table: self.table_name.to_owned(),
+                        attribute: name.to_owned(),
+                    });
+                }
+            }
+        }
+        Ok(key)
+    }
+}
+
+/// A model stored in one DynamoDB table. Derive it with `#[derive(Table)]`.
+///
+/// Reading and writing go through [`crate::Dynamite`]:
+/// `User::get(&db, "id")`, `User::query()...all(&db)`, `user.save(&db)`.
+pub trait Table: Sized + Send + Sync + 'static {
+    /// The model's metadata.
+    const META: TableMeta;
+
+    /// The create builder returned by [`Table::create`] (fields not set yet).
+    type Builder;
+
+    /// Starts a create builder: `User::create().name("Ada").exec(&db)`.
+    /// A required field left unset is a compile error.
+    fn create() -> Self::Builder;
+
+    /// Converts the model into a stored item (relation fields and `skip`ped
+    /// fields are left out; `None` is an absent attribute).
+    fn to_item(&self) -> Result<Item>;
+
+    /// Builds the model from a stored item. Attributes the model does not
+    /// declare are ignored; a missing required attribute or a wrong type is
+    /// [`Error::Decode`].
+    fn from_item(item: Item) -> Result<Self>;
+
+    /// Sets the `updated_at` field to now (no-op without one).
+    fn touch(&mut self) {}
+
+    /// The metadata, as a function (handy in `fn` pointers).
+    fn meta() -> &'static TableMeta {
+        // `META` is a constant; promote it to a static reference.
+        const { &Self::META }
+    }
+
+    /// The key attributes of this row.
+    fn key(&self) -> Result<Item> {
+        let item = self.to_item()?;
+        Self::META.key_of(&item)
+    }
+}
+
+/// Turns a value conversion error for one attribute into [`Error::Decode`].
+#[doc(hidden)]
+pub fn decode_error(meta: &TableMeta, attribute: &str, error: ValueError) -> Error {
+    let (expected, found) = error.expected_found();
+    Error::Decode {
+        table: meta.table_name.to_owned(),
+        attribute: attribute.to_owned(),
+        expected,
+        found,
+    }
+}
+
+/// Turns a value conversion error on the way in into [`Error::InvalidValue`].
+#[doc(hidden)]
+pub fn encode_error(meta: &TableMeta, attribute: &str, error: ValueError) -> Error {
+    Error::InvalidValue {
+        attribute: format!("{}.{attribute}", meta.model),
+        reason: error.to_string(),
+    }
+}
+
+/// Reads one attribute out of an item (used by generated `from_item`).
+#[doc(hidden)]
+pub fn read_attribute<T: Attribute>(meta: &TableMeta, item: &mut Item, name: &str) -> Result<T> {
+    let value = item.remove(name);
+    T::from_stored(value.as_ref()).map_err(|e| decode_error(meta, name, e))
+}
+
+/// Writes one attribute into an item (used by generated `to_item`).
+#[doc(hidden)]
+pub fn write_attribute<T: Attribute>(
+    meta: &TableMeta,
+    item: &mut Item,
+    name: &str,
+    value: &T,
+) -> Result<()> {
+    if let Some(v) = value.to_stored().map_err(|e| encode_error(meta, name, e))? {
+        item.insert(name.to_owned(), v);
+    }
+    Ok(())
+}
+
+/// A type usable for `created_at` / `updated_at` and `default = now`.
+pub trait Timestamp: Attribute {
+    /// The current time.
+    fn now() -> Self;
+}
+
+impl Timestamp for String {
+    /// ISO-8601 UTC with milliseconds, like JavaScript's `toISOString()`.
+    fn now() -> Self {
+        crate::time::now_iso8601()
+    }
+}
+
+impl<T: Timestamp> Timestamp for Option<T> {
+    fn now() -> Self {
+        Some(T::now())
+    }
+}
+
+impl Timestamp for i64 {
+    /// Milliseconds since the Unix epoch.
+    fn now() -> Self {
+        crate::time::now_millis()
+    }
+}
+
+#[cfg(feature = "chrono")]
+impl Timestamp for chrono::DateTime<chrono::Utc> {
+    fn now() -> Self {
+        chrono::Utc::now()
+    }
+}
+
+#[cfg(feature = "time")]
+impl Timestamp for time::OffsetDateTime {
+    fn now() -> Self {
+        time::OffsetDateTime::now_utc()
+    }
+}
+
+/// A type usable with `default = uuid` / `default = ulid`.
+pub trait GeneratedId: Attribute {
+    /// A time-ordered UUID (v7), monotonic within the process.
+    fn uuid() -> Self;
+    /// A ULID (time-ordered, lexicographically sortable).
+    fn ulid() -> Self;
+}
+
+impl GeneratedId for String {
+    fn uuid() -> Self {
+        uuid::Uuid::now_v7().to_string()
+    }
+    fn ulid() -> Self {
+        crate::time::next_ulid()
+    }
+}
+
+impl<T: GeneratedId> GeneratedId for Option<T> {
+    fn uuid() -> Self {
+        Some(T::uuid())
+    }
+    fn ulid() -> Self {
+        Some(T::ulid())
+    }
+}
+
+#[cfg(feature = "uuid")]
+impl GeneratedId for uuid::Uuid {
+    fn uuid() -> Self {
+        uuid::Uuid::now_v7()
+    }
+    fn ulid() -> Self {
+        uuid::Uuid::from_bytes(ulid::Ulid::new().to_bytes())
+    }
+}
+
+/// Checks that a value is usable as a key (for `const` assertions in generated code).
+#[doc(hidden)]
+pub const fn scalar_of(scalar: Option<ScalarType>) -> ScalarType {
+    match scalar {
+        Some(s) => s,
+        None => panic!("a key attribute must be a string, number or binary type"),
+    }
+}
+
+/// The value of a stored string attribute, if present (used in tests and examples).
+pub fn string_attribute<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+    match item.get(name) {
+        Some(AttributeValue::S(s)) => Some(s),
+        _ => None,
+    }
+}

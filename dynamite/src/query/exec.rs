@@ -1,0 +1,415 @@
+//! The read requests themselves: GetItem, BatchGetItem, Query and Scan pages.
+//!
+//! These work on raw items; the typed builders and the include resolver sit
+//! on top. Every request asks for consumed capacity, and every expression
+//! is rendered with placeholders.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::{KeysAndAttributes, ReturnConsumedCapacity, Select};
+use futures::StreamExt;
+
+use crate::client::Dynamite;
+use crate::error::{Error, Result, sdk_error};
+use crate::expr::{ExpressionBuilder, Node};
+use crate::value::{AttributeValue, Item};
+
+/// Keys per BatchGetItem call (DynamoDB's limit).
+pub(crate) const BATCH_GET_LIMIT: usize = 100;
+/// Retries of unprocessed keys/items before giving up and reporting them.
+pub(crate) const BATCH_RETRIES: u32 = 10;
+
+/// Exponential backoff with jitter: 50 ms doubling to 5 s, times 0.5..1.0.
+pub(crate) fn backoff(attempt: u32) -> Duration {
+    let base = 50u64.saturating_mul(1u64 << attempt.min(7)).min(5_000);
+    let jitter = 0.5 + fastrand::f64() * 0.5;
+    Duration::from_millis((base as f64 * jitter) as u64)
+}
+
+/// A canonical string for a key (to match responses with requests).
+pub(crate) fn key_fingerprint<'a>(
+    item: &Item,
+    key_names: impl IntoIterator<Item = &'a str>,
+) -> String {
+    let mut out = String::new();
+    for name in key_names {
+        out.push_str(name);
+        out.push('=');
+        match item.get(name) {
+            Some(AttributeValue::S(s)) => {
+                out.push('S');
+                out.push_str(s);
+            }
+            Some(AttributeValue::N(n)) => {
+                out.push('N');
+                out.push_str(&normalise_number(n));
+            }
+            Some(AttributeValue::B(b)) => {
+                out.push('B');
+                for byte in b.as_ref() {
+                    out.push_str(&format!("{byte:02x}"));
+                }
+            }
+            _ => out.push('-'),
+        }
+        out.push('\u{1f}');
+    }
+    out
+}
+
+fn normalise_number(n: &str) -> String {
+    match n.parse::<i128>() {
+        Ok(i) => i.to_string(),
+        Err(_) => n
+            .parse::<f64>()
+            .map_or_else(|_| n.to_owned(), |f| f.to_string()),
+    }
+}
+
+/// A Query or Scan, rendered once and sent page by page.
+#[derive(Debug, Clone)]
+pub(crate) struct ReadSpec {
+    pub(crate) table: String,
+    pub(crate) index: Option<&'static str>,
+    /// `Some` for a Query.
+    pub(crate) key_condition: Option<Node>,
+    pub(crate) filter: Option<Node>,
+    pub(crate) projection: Option<Vec<String>>,
+    pub(crate) forward: bool,
+    pub(crate) consistent: bool,
+    pub(crate) count_only: bool,
+    /// Parallel scan segment (segment, total).
+    pub(crate) segment: Option<(i32, i32)>,
+}
+
+/// A rendered [`ReadSpec`].
+#[derive(Debug, Clone)]
+pub(crate) struct RenderedRead {
+    spec: ReadSpec,
+    key_condition: Option<String>,
+    filter: Option<String>,
+    projection: Option<String>,
+    names: Option<HashMap<String, String>>,
+    values: Option<HashMap<String, AttributeValue>>,
+}
+
+/// One page of a Query or Scan.
+#[derive(Debug, Default)]
+pub(crate) struct RawPage {
+    pub(crate) items: Vec<Item>,
+    pub(crate) last_key: Option<Item>,
+    pub(crate) count: usize,
+}
+
+impl ReadSpec {
+    pub(crate) fn render(self) -> Result<RenderedRead> {
+        let mut builder = ExpressionBuilder::new();
+        let key_condition = self
+            .key_condition
+            .as_ref()
+            .map(|n| builder.render(n))
+            .transpose()?;
+        let filter = self
+            .filter
+            .as_ref()
+            .map(|n| builder.render(n))
+            .transpose()?;
+        let projection = self.projection.as_ref().map(|attributes| {
+            attributes
+                .iter()
+                .map(|a| builder.name(a))
+                .collect::<Vec<_>>()
+                .join(", ")
+        });
+        Ok(RenderedRead {
+            key_condition,
+            filter,
+            projection,
+            names: builder.names(),
+            values: builder.values(),
+            spec: self,
+        })
+    }
+}
+
+impl RenderedRead {
+    pub(crate) fn is_query(&self) -> bool {
+        self.spec.key_condition.is_some()
+    }
+
+    pub(crate) fn has_filter(&self) -> bool {
+        self.filter.is_some()
+    }
+
+    /// Sends one page request starting after `start`, reading at most `limit` items.
+    pub(crate) async fn page(
+        &self,
+        db: &Dynamite,
+        start: Option<Item>,
+        limit: Option<usize>,
+    ) -> Result<RawPage> {
+        let limit = limit.map(|l| l.clamp(1, i32::MAX as usize) as i32);
+        let spec = &self.spec;
+        let select = spec.count_only.then_some(Select::Count);
+        if self.is_query() {
+            let out = db
+                .client()
+                .query()
+                .table_name(&spec.table)
+                .set_index_name(spec.index.map(str::to_owned))
+                .set_key_condition_expression(self.key_condition.clone())
+                .set_filter_expression(self.filter.clone())
+                .set_projection_expression(if spec.count_only {
+                    None
+                } else {
+                    self.projection.clone()
+                })
+                .set_expression_attribute_names(self.names.clone())
+                .set_expression_attribute_values(self.values.clone())
+                .scan_index_forward(spec.forward)
+                .consistent_read(spec.consistent && spec.index.is_none())
+                .set_exclusive_start_key(start)
+                .set_limit(limit)
+                .set_select(select)
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await
+                .map_err(|e| sdk_error("Query", &spec.table, e))?;
+            Ok(RawPage {
+                count: out.count().max(0) as usize,
+                last_key: out.last_evaluated_key.filter(|k| !k.is_empty()),
+                items: out.items.unwrap_or_default(),
+            })
+        } else {
+            let out = db
+                .client()
+                .scan()
+                .table_name(&spec.table)
+                .set_index_name(spec.index.map(str::to_owned))
+                .set_filter_expression(self.filter.clone())
+                .set_projection_expression(if spec.count_only {
+                    None
+                } else {
+                    self.projection.clone()
+                })
+                .set_expression_attribute_names(self.names.clone())
+                .set_expression_attribute_values(self.values.clone())
+                .consistent_read(spec.consistent && spec.index.is_none())
+                .set_exclusive_start_key(start)
+                .set_limit(limit)
+                .set_select(select)
+                .set_segment(spec.segment.map(|s| s.0))
+                .set_total_segments(spec.segment.map(|s| s.1))
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await
+                .map_err(|e| sdk_error("Scan", &spec.table, e))?;
+            Ok(RawPage {
+                count: out.count().max(0) as usize,
+                last_key: out.last_evaluated_key.filter(|k| !k.is_empty()),
+                items: out.items.unwrap_or_default(),
+            })
+        }
+    }
+
+    /// Reads every page (or until `limit` matching items), concurrently per segment for parallel scans.
+    pub(crate) async fn all(&self, db: &Dynamite, limit: Option<usize>) -> Result<Vec<Item>> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let remaining = limit.map(|l| l.saturating_sub(items.len()));
+            if remaining == Some(0) {
+                break;
+            }
+            // Without a filter, `Limit` is exact; with one, DynamoDB applies it
+            // before filtering, so read full pages and stop once satisfied.
+            let page_limit = if self.has_filter() { None } else { remaining };
+            let page = self.page(db, start, page_limit).await?;
+            items.extend(page.items);
+            match page.last_key {
+                Some(k) => start = Some(k),
+                None => break,
+            }
+        }
+        if let Some(l) = limit {
+            items.truncate(l);
+        }
+        Ok(items)
+    }
+
+    /// Counts matching items over every page.
+    pub(crate) async fn count(&self, db: &Dynamite) -> Result<usize> {
+        let mut total = 0;
+        let mut start = None;
+        loop {
+            let page = self.page(db, start, None).await?;
+            total += page.count;
+            match page.last_key {
+                Some(k) => start = Some(k),
+                None => return Ok(total),
+            }
+        }
+    }
+}
+
+/// One GetItem.
+pub(crate) async fn get_item(
+    db: &Dynamite,
+    table: &str,
+    key: Item,
+    projection: Option<&[String]>,
+    consistent: bool,
+) -> Result<Option<Item>> {
+    let mut builder = ExpressionBuilder::new();
+    let projection = projection.map(|p| {
+        p.iter()
+            .map(|a| builder.name(a))
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
+    let out = db
+        .client()
+        .get_item()
+        .table_name(table)
+        .set_key(Some(key))
+        .set_projection_expression(projection)
+        .set_expression_attribute_names(builder.names())
+        .consistent_read(consistent)
+        .return_consumed_capacity(ReturnConsumedCapacity::Total)
+        .send()
+        .await
+        .map_err(|e| sdk_error("GetItem", table, e))?;
+    Ok(out.item)
+}
+
+/// Keys to read from one table with BatchGetItem.
+#[derive(Debug, Clone)]
+pub(crate) struct TableKeys {
+    pub(crate) table: String,
+    pub(crate) key_names: Vec<&'static str>,
+    pub(crate) keys: Vec<Item>,
+    pub(crate) projection: Option<Vec<String>>,
+    pub(crate) consistent: bool,
+}
+
+/// Items found by [`batch_get`], per table, by key fingerprint.
+pub(crate) type Found = HashMap<String, HashMap<String, Item>>;
+
+/// Reads keys from one or more tables in as few BatchGetItem calls as
+/// possible (100 keys a call, across tables), concurrently, retrying
+/// unprocessed keys with backoff. Duplicate keys are read once.
+pub(crate) async fn batch_get(db: &Dynamite, requests: Vec<TableKeys>) -> Result<Found> {
+    // Flatten and dedupe.
+    let mut flat: Vec<(usize, Item)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (t, request) in requests.iter().enumerate() {
+        for key in &request.keys {
+            let fp = key_fingerprint(key, request.key_names.iter().copied());
+            if seen.insert((t, fp)) {
+                flat.push((t, key.clone()));
+            }
+        }
+    }
+    let chunks: Vec<Vec<(usize, Item)>> = flat.chunks(BATCH_GET_LIMIT).map(<[_]>::to_vec).collect();
+    let requests = &requests;
+    let results: Vec<Result<Vec<(usize, Item)>>> = futures::stream::iter(chunks)
+        .map(|chunk| batch_get_chunk(db, requests, chunk))
+        .buffer_unordered(db.concurrency())
+        .collect()
+        .await;
+    let mut found: Found = HashMap::new();
+    for result in results {
+        for (t, item) in result? {
+            let request = &requests[t];
+            let fp = key_fingerprint(&item, request.key_names.iter().copied());
+            found
+                .entry(request.table.clone())
+                .or_default()
+                .insert(fp, item);
+        }
+    }
+    Ok(found)
+}
+
+async fn batch_get_chunk(
+    db: &Dynamite,
+    requests: &[TableKeys],
+    chunk: Vec<(usize, Item)>,
+) -> Result<Vec<(usize, Item)>> {
+    let table_index: HashMap<&str, usize> = requests
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.table.as_str(), i))
+        .collect();
+    let mut pending: HashMap<usize, Vec<Item>> = HashMap::new();
+    for (t, key) in chunk {
+        pending.entry(t).or_default().push(key);
+    }
+    let mut out = Vec::new();
+    let mut attempt = 0;
+    while !pending.is_empty() {
+        let mut request_items = HashMap::new();
+        for (t, keys) in &pending {
+            let request = &requests[*t];
+            let mut builder = ExpressionBuilder::new();
+            let projection = request.projection.as_ref().map(|p| {
+                p.iter()
+                    .map(|a| builder.name(a))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            });
+            let kaa = KeysAndAttributes::builder()
+                .set_keys(Some(keys.clone()))
+                .set_projection_expression(projection)
+                .set_expression_attribute_names(builder.names())
+                .consistent_read(request.consistent)
+                .build()
+                .map_err(|e| Error::backend("BatchGetItem", e))?;
+            request_items.insert(request.table.clone(), kaa);
+        }
+        let first_table = requests[*pending.keys().next().unwrap_or(&0)].table.clone();
+        let result = db
+            .client()
+            .batch_get_item()
+            .set_request_items(Some(request_items))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(|e| sdk_error("BatchGetItem", &first_table, e));
+        let output = match result {
+            Ok(o) => o,
+            Err(Error::Throttled { .. }) if attempt < BATCH_RETRIES => {
+                tokio::time::sleep(backoff(attempt)).await;
+                attempt += 1;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        for (table, items) in output.responses.unwrap_or_default() {
+            if let Some(t) = table_index.get(table.as_str()) {
+                out.extend(items.into_iter().map(|i| (*t, i)));
+            }
+        }
+        pending.clear();
+        for (table, kaa) in output.unprocessed_keys.unwrap_or_default() {
+            if let Some(t) = table_index.get(table.as_str())
+                && !kaa.keys.is_empty()
+            {
+                pending.insert(*t, kaa.keys);
+            }
+        }
+        if !pending.is_empty() {
+            if attempt >= BATCH_RETRIES {
+                return Err(Error::Batch {
+                    operation: "BatchGetItem",
+                    failed: pending.into_values().flatten().collect(),
+                    existing: Vec::new(),
+                });
+            }
+            tokio::time::sleep(backoff(attempt)).await;
+            attempt += 1;
+        }
+    }
+    Ok(out)
+}

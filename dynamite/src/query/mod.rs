@@ -1,0 +1,662 @@
+//! Reading: the [`Query`] builder, its planner and the read requests.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> dynamite::Result<()> {
+//! use dynamite::prelude::*;
+//!
+//! #[derive(Table, Debug, Clone)]
+//! struct Order {
+//!     #[dynamite(primary_key)]
+//!     id: String,
+//!     #[dynamite(index)]
+//!     user_id: String,
+//!     total: f64,
+//! }
+//!
+//! let db = Dynamite::embedded().table::<Order>().build().await?;
+//! db.sync().await?;
+//! let q = Order::query().filter(Order::USER_ID.eq("u1")).order(Desc).limit(10);
+//! assert_eq!(
+//!     q.explain().to_string(),
+//!     "Query orders index user_id_index key user_id = \"u1\" order desc limit 10"
+//! );
+//! assert!(q.all(&db).await?.is_empty());
+//! # Ok(())
+//! # }
+//! ```
+
+mod cursor;
+pub(crate) mod exec;
+mod plan;
+mod projection;
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+
+pub use cursor::Cursor;
+pub use plan::Explain;
+pub use projection::{Columns, Projected};
+
+use crate::client::Dynamite;
+use crate::error::{Error, Result};
+use crate::expr::{Column, Condition, Node};
+use crate::model::Table;
+use crate::value::Item;
+use crate::write::Key;
+use cursor::Position;
+use exec::{ReadSpec, TableKeys};
+use plan::{Access, Plan, ReadRequest};
+
+/// Sort direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum SortOrder {
+    /// Ascending (the default).
+    #[default]
+    Asc,
+    /// Descending (newest first with time-ordered ids).
+    Desc,
+}
+
+impl SortOrder {
+    /// `"asc"` or `"desc"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortOrder::Asc => "asc",
+            SortOrder::Desc => "desc",
+        }
+    }
+
+    fn reversed(self) -> Self {
+        match self {
+            SortOrder::Asc => SortOrder::Desc,
+            SortOrder::Desc => SortOrder::Asc,
+        }
+    }
+}
+
+/// One page of results and the cursor of the next one (`None` at the end).
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    /// The rows of this page.
+    pub items: Vec<T>,
+    /// Where the next page starts; `None` when there is none.
+    pub cursor: Option<Cursor>,
+}
+
+/// A read of model `T`, built with [`TableReads::query`].
+#[must_use = "a query does nothing until a terminal such as `.all(&db)` is awaited"]
+pub struct Query<T> {
+    request: ReadRequest,
+    _model: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Query<T> {
+    fn clone(&self) -> Self {
+        Query {
+            request: self.request.clone(),
+            _model: PhantomData,
+        }
+    }
+}
+
+impl<T: Table> std::fmt::Debug for Query<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Query<{}>({})", T::META.model, self.explain())
+    }
+}
+
+impl<T: Table> Default for Query<T> {
+    fn default() -> Self {
+        Query {
+            request: ReadRequest::default(),
+            _model: PhantomData,
+        }
+    }
+}
+
+impl<T: Table> Query<T> {
+    /// Adds a condition (several calls are ANDed).
+    pub fn filter(mut self, condition: Condition<T>) -> Self {
+        self.request.filter = Some(match self.request.filter.take() {
+            None => condition.node,
+            Some(existing) => {
+                let mut parts = existing.conjuncts();
+                parts.extend(condition.node.conjuncts());
+                Node::And(parts)
+            }
+        });
+        self
+    }
+
+    /// Orders by the sort key of the table or index the plan reads
+    /// (creation order with time-ordered ids).
+    pub fn order(mut self, direction: SortOrder) -> Self {
+        self.request.order = Some(direction);
+        self
+    }
+
+    /// Orders by any attribute: natively when it is the read's sort key,
+    /// otherwise in memory after reading every match (`explain()` says so).
+    pub fn order_by<V>(mut self, column: Column<T, V>, direction: SortOrder) -> Self {
+        self.request.order_by = Some((column.name(), direction));
+        self
+    }
+
+    /// At most `n` rows; reading stops as soon as they are found.
+    pub fn limit(mut self, n: usize) -> Self {
+        self.request.limit = Some(n);
+        self
+    }
+
+    /// Strongly consistent reads (table reads only; GSIs are eventually consistent).
+    pub fn consistent(mut self) -> Self {
+        self.request.consistent = true;
+        self
+    }
+
+    /// Fetches only these attributes (keys are always fetched); rows come
+    /// back as [`Projected<T>`], which cannot be written back.
+    pub fn attributes(self, columns: impl Columns<T>) -> ProjectedQuery<T> {
+        let mut query = self;
+        query.request.projection = Some(columns.names());
+        ProjectedQuery { query }
+    }
+
+    /// The requests this query will send, without sending them.
+    pub fn explain(&self) -> Explain {
+        match plan::plan(T::meta(), T::META.table_name.to_owned(), &self.request) {
+            Ok(p) => Explain {
+                steps: vec![p.describe()],
+            },
+            Err(e) => Explain {
+                steps: vec![format!("invalid: {e}")],
+            },
+        }
+    }
+
+    fn plan(&self, db: &Dynamite) -> Result<Plan> {
+        let table = db.registered::<T>()?.table_name.clone();
+        plan::plan(T::meta(), table, &self.request)
+    }
+
+    /// Every matching row.
+    pub async fn all(self, db: &Dynamite) -> Result<Vec<T>> {
+        let plan = self.plan(db)?;
+        fetch(db, &plan)
+            .await?
+            .into_iter()
+            .map(T::from_item)
+            .collect()
+    }
+
+    /// The first matching row (reads stop after it).
+    pub async fn first(self, db: &Dynamite) -> Result<Option<T>> {
+        Ok(self.limit(1).all(db).await?.into_iter().next())
+    }
+
+    /// The last matching row: the first in reverse order where the read has
+    /// an order, else the last one read.
+    pub async fn last(mut self, db: &Dynamite) -> Result<Option<T>> {
+        let plan = self.plan(db)?;
+        let reversible = matches!(plan.access, Access::Query { .. }) || plan.memory_sort.is_some();
+        if reversible {
+            if let Some((attribute, direction)) = self.request.order_by {
+                self.request.order_by = Some((attribute, direction.reversed()));
+            } else {
+                let direction = self.request.order.unwrap_or(SortOrder::Asc);
+                self.request.order = Some(direction.reversed());
+            }
+            return self.first(db).await;
+        }
+        self.request.limit = None;
+        Ok(self.all(db).await?.pop())
+    }
+
+    /// The number of matching rows (`Select = COUNT`: no items are transferred).
+    pub async fn count(self, db: &Dynamite) -> Result<usize> {
+        let plan = self.plan(db)?;
+        let n = match &plan.access {
+            Access::Query { .. } | Access::Scan if plan.memory_sort.is_none() => {
+                let mut spec = read_spec(&plan, None);
+                spec.count_only = true;
+                spec.render()?.count(db).await?
+            }
+            _ => fetch(db, &plan).await?.len(),
+        };
+        Ok(plan.limit.map_or(n, |l| n.min(l)))
+    }
+
+    /// A page of at most `limit` rows (one DynamoDB page without a limit),
+    /// starting at `cursor`. The next page starts exactly after the last row
+    /// returned: rows are never skipped or repeated, filters included.
+    pub async fn page(self, db: &Dynamite, cursor: Option<&Cursor>) -> Result<Page<T>> {
+        let plan = self.plan(db)?;
+        let (items, cursor) = fetch_page(db, &plan, cursor).await?;
+        Ok(Page {
+            items: items.into_iter().map(T::from_item).collect::<Result<_>>()?,
+            cursor,
+        })
+    }
+
+    /// Every matching row as an async stream, reading page by page.
+    pub fn stream(self, db: &Dynamite) -> BoxStream<'_, Result<T>> {
+        let plan = match self.plan(db) {
+            Ok(p) => p,
+            Err(e) => return stream::once(async move { Err(e) }).boxed(),
+        };
+        item_stream(db, plan)
+            .map(|r| r.and_then(T::from_item))
+            .boxed()
+    }
+}
+
+/// A [`Query`] with a projection: rows are [`Projected<T>`].
+#[must_use = "a query does nothing until a terminal such as `.all(&db)` is awaited"]
+pub struct ProjectedQuery<T> {
+    query: Query<T>,
+}
+
+impl<T: Table> ProjectedQuery<T> {
+    fn fetched(&self) -> Arc<[String]> {
+        let mut names: Vec<String> = self
+            .query
+            .request
+            .projection
+            .iter()
+            .flatten()
+            .map(|s| (*s).to_owned())
+            .collect();
+        names.extend(T::META.key_names().map(str::to_owned));
+        names.into()
+    }
+
+    fn wrap(&self, items: Vec<Item>) -> Vec<Projected<T>> {
+        let fetched = self.fetched();
+        items
+            .into_iter()
+            .map(|i| Projected::new(i, fetched.clone()))
+            .collect()
+    }
+
+    /// Adds a condition.
+    pub fn filter(self, condition: Condition<T>) -> Self {
+        ProjectedQuery {
+            query: self.query.filter(condition),
+        }
+    }
+
+    /// See [`Query::limit`].
+    pub fn limit(self, n: usize) -> Self {
+        ProjectedQuery {
+            query: self.query.limit(n),
+        }
+    }
+
+    /// See [`Query::order`].
+    pub fn order(self, direction: SortOrder) -> Self {
+        ProjectedQuery {
+            query: self.query.order(direction),
+        }
+    }
+
+    /// The requests this query will send.
+    pub fn explain(&self) -> Explain {
+        self.query.explain()
+    }
+
+    /// Every matching row.
+    pub async fn all(self, db: &Dynamite) -> Result<Vec<Projected<T>>> {
+        let plan = self.query.plan(db)?;
+        let items = fetch(db, &plan).await?;
+        Ok(self.wrap(items))
+    }
+
+    /// The first matching row.
+    pub async fn first(self, db: &Dynamite) -> Result<Option<Projected<T>>> {
+        Ok(self.limit(1).all(db).await?.into_iter().next())
+    }
+
+    /// A page of rows; see [`Query::page`].
+    pub async fn page(self, db: &Dynamite, cursor: Option<&Cursor>) -> Result<Page<Projected<T>>> {
+        let plan = self.query.plan(db)?;
+        let (items, cursor) = fetch_page(db, &plan, cursor).await?;
+        Ok(Page {
+            items: self.wrap(items),
+            cursor,
+        })
+    }
+}
+
+fn read_spec(plan: &Plan, key_condition: Option<Node>) -> ReadSpec {
+    let (index, key_condition) = match &plan.access {
+        Access::Query {
+            index,
+            key_condition,
+            ..
+        } => (*index, Some(key_condition.clone())),
+        Access::MultiQuery { index, .. } => (Some(*index), key_condition),
+        _ => (None, None),
+    };
+    ReadSpec {
+        table: plan.table.clone(),
+        index,
+        key_condition,
+        filter: plan.filter.clone(),
+        projection: plan.projection.clone(),
+        forward: plan.forward,
+        consistent: plan.consistent,
+        count_only: false,
+        segment: None,
+    }
+}
+
+fn sort_in_memory(items: &mut [Item], attribute: &str, direction: crate::query::SortOrder) {
+    use crate::expr::condition_compare;
+    items.sort_by(|a, b| {
+        let ord = match (a.get(attribute), b.get(attribute)) {
+            (Some(x), Some(y)) => condition_compare(x, y).unwrap_or(std::cmp::Ordering::Equal),
+            (None, Some(_)) => std::cmp::Ordering::Less,
+            (Some(_), None) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        };
+        match direction {
+            SortOrder::Asc => ord,
+            SortOrder::Desc => ord.reverse(),
+        }
+    });
+}
+
+fn finish(plan: &Plan, mut items: Vec<Item>) -> Vec<Item> {
+    if let Some((attribute, direction)) = plan.memory_sort {
+        sort_in_memory(&mut items, attribute, direction);
+    }
+    if let Some(l) = plan.limit {
+        items.truncate(l);
+    }
+    items
+}
+
+async fn batch_get_in_order(db: &Dynamite, plan: &Plan, keys: &[Item]) -> Result<Vec<Item>> {
+    let key_names: Vec<&'static str> = plan.cursor_keys.clone();
+    let found = exec::batch_get(
+        db,
+        vec![TableKeys {
+            table: plan.table.clone(),
+            key_names: key_names.clone(),
+            keys: keys.to_vec(),
+            projection: plan.projection.clone(),
+            consistent: plan.consistent,
+        }],
+    )
+    .await?;
+    let Some(rows) = found.into_iter().next().map(|(_, rows)| rows) else {
+        return Ok(Vec::new());
+    };
+    Ok(keys
+        .iter()
+        .filter_map(|k| {
+            rows.get(&exec::key_fingerprint(k, key_names.iter().copied()))
+                .cloned()
+        })
+        .filter(|item| plan.filter.as_ref().is_none_or(|f| f.matches(item)))
+        .collect())
+}
+
+/// Every row of a plan (sorted and limited).
+pub(crate) async fn fetch(db: &Dynamite, plan: &Plan) -> Result<Vec<Item>> {
+    let items = match &plan.access {
+        Access::Get { key } => {
+            let item = exec::get_item(
+                db,
+                &plan.table,
+                key.clone(),
+                plan.projection.as_deref(),
+                plan.consistent,
+            )
+            .await?;
+            item.into_iter()
+                .filter(|i| plan.filter.as_ref().is_none_or(|f| f.matches(i)))
+                .collect()
+        }
+        Access::BatchGet { keys } => batch_get_in_order(db, plan, keys).await?,
+        Access::Query { .. } | Access::Scan => {
+            let limit = if plan.memory_sort.is_some() {
+                None
+            } else {
+                plan.limit
+            };
+            read_spec(plan, None).render()?.all(db, limit).await?
+        }
+        Access::MultiQuery {
+            partition,
+            values,
+            sort_condition,
+            ..
+        } => {
+            let limit = if plan.memory_sort.is_some() {
+                None
+            } else {
+                plan.limit
+            };
+            let specs = values
+                .iter()
+                .map(|v| {
+                    let mut parts = vec![Node::Compare {
+                        path: partition,
+                        op: crate::expr::CompareOp::Eq,
+                        value: Ok(v.clone()),
+                    }];
+                    parts.extend(sort_condition.clone());
+                    read_spec(plan, Node::all(parts)).render()
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let pages: Vec<Result<Vec<Item>>> = stream::iter(specs)
+                .map(|spec| async move { spec.all(db, limit).await })
+                .buffered(db.concurrency())
+                .collect()
+                .await;
+            let mut items = Vec::new();
+            for page in pages {
+                items.extend(page?);
+            }
+            items
+        }
+    };
+    Ok(finish(plan, items))
+}
+
+fn scope(plan: &Plan) -> String {
+    let index = match &plan.access {
+        Access::Query { index: Some(i), .. } => i,
+        _ => "",
+    };
+    format!("{}/{index}", plan.table)
+}
+
+/// One page of a plan and the cursor after it.
+async fn fetch_page(
+    db: &Dynamite,
+    plan: &Plan,
+    cursor: Option<&Cursor>,
+) -> Result<(Vec<Item>, Option<Cursor>)> {
+    let scope = scope(plan);
+    let position = cursor.map(|c| c.decode(&scope)).transpose()?;
+    match &plan.access {
+        Access::Get { .. } => {
+            if position.is_some() {
+                return Ok((Vec::new(), None));
+            }
+            Ok((fetch(db, plan).await?, None))
+        }
+        Access::BatchGet { keys } => {
+            let offset = match position {
+                Some(Position::Offset(n)) => n,
+                Some(Position::After(_)) => return Err(Error::InvalidRequest("invalid cursor: it belongs to another query".into())),
+                None => 0,
+            };
+            let end = plan.limit.map_or(keys.len(), |l| (offset + l).min(keys.len()));
+            let slice = keys.get(offset..end).unwrap_or_default();
+            let items = batch_get_in_order(db, plan, slice).await?;
+            let next = (end < keys.len()).then(|| Cursor::encode(&scope, &Position::Offset(end))).transpose()?;
+            Ok((items, next))
+        }
+        Access::MultiQuery { .. } => Err(Error::InvalidRequest(
+            "page() cannot resume an `is_in` read over several index partitions; use all() or stream()".into(),
+        )),
+        Access::Query { .. } | Access::Scan => {
+            if plan.memory_sort.is_some() {
+                return Err(Error::InvalidRequest(
+                    "page() needs an order the read can keep (the sort key of the table or index); this query sorts in memory"
+                        .into(),
+                ));
+            }
+            let start = match position {
+                Some(Position::After(k)) => Some(k),
+                Some(Position::Offset(_)) => return Err(Error::InvalidRequest("invalid cursor: it belongs to another query".into())),
+                None => None,
+            };
+            let rendered = read_spec(plan, None).render()?;
+            let mut items: Vec<Item> = Vec::new();
+            let mut start = start;
+            loop {
+                let remaining = plan.limit.map(|l| l - items.len());
+                let page_limit = if rendered.has_filter() { None } else { remaining };
+                let page = rendered.page(db, start, page_limit).await?;
+                let wanted = remaining.unwrap_or(usize::MAX);
+                if page.items.len() > wanted {
+                    // Stop inside this page: resume right after the last row returned.
+                    items.extend(page.items.into_iter().take(wanted));
+                    let last = items.last().map(|i| key_from_item(i, &plan.cursor_keys));
+                    let cursor = last.map(|k| Cursor::encode(&scope, &Position::After(k))).transpose()?;
+                    return Ok((items, cursor));
+                }
+                items.extend(page.items);
+                let done = plan.limit.is_none_or(|l| items.len() >= l);
+                match page.last_key {
+                    None => return Ok((items, None)),
+                    Some(k) if done => {
+                        return Ok((items, Some(Cursor::encode(&scope, &Position::After(k))?)));
+                    }
+                    Some(k) => start = Some(k),
+                }
+            }
+        }
+    }
+}
+
+fn key_from_item(item: &Item, names: &[&'static str]) -> Item {
+    names
+        .iter()
+        .filter_map(|n| item.get(*n).map(|v| ((*n).to_owned(), v.clone())))
+        .collect()
+}
+
+/// The rows of a plan as a stream, page by page.
+fn item_stream<'a>(db: &'a Dynamite, plan: Plan) -> BoxStream<'a, Result<Item>> {
+    match plan.access {
+        Access::Query { .. } | Access::Scan if plan.memory_sort.is_none() => {
+            let rendered = match read_spec(&plan, None).render() {
+                Ok(r) => r,
+                Err(e) => return stream::once(async move { Err(e) }).boxed(),
+            };
+            let limit = plan.limit;
+            // State: (next start key, rows still wanted, finished).
+            let state = (None::<Item>, limit, false);
+            stream::try_unfold(state, move |(start, remaining, finished)| {
+                let rendered = rendered.clone();
+                async move {
+                    if finished || remaining == Some(0) {
+                        return Ok(None);
+                    }
+                    let page_limit = if rendered.has_filter() {
+                        None
+                    } else {
+                        remaining
+                    };
+                    let page = rendered.page(db, start, page_limit).await?;
+                    let mut items = page.items;
+                    if let Some(r) = remaining {
+                        items.truncate(r);
+                    }
+                    let remaining = remaining.map(|r| r - items.len());
+                    let finished = page.last_key.is_none();
+                    Ok::<_, Error>(Some((items, (page.last_key, remaining, finished))))
+                }
+            })
+            .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
+            .try_flatten()
+            .boxed()
+        }
+        _ => stream::once(async move { fetch(db, &plan).await })
+            .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
+            .try_flatten()
+            .boxed(),
+    }
+}
+
+/// Reads on every model: `User::query()`, `User::get(&db, key)`, `User::get_many(&db, keys)`.
+pub trait TableReads: Table {
+    /// Starts a query.
+    fn query() -> Query<Self> {
+        Query::default()
+    }
+
+    /// The row with this key (`"id"`, or `(partition, sort)`), if any: one GetItem.
+    /// A missing or empty key is [`Error::MissingKey`] and nothing is sent.
+    fn get(db: &Dynamite, key: impl Key) -> impl Future<Output = Result<Option<Self>>> + Send {
+        let prepared = crate::write::key::key_item(&Self::META, key)
+            .and_then(|k| db.registered::<Self>().map(|r| (k, r.table_name.clone())));
+        async move {
+            let (key, table) = prepared?;
+            exec::get_item(db, &table, key, None, false)
+                .await?
+                .map(Self::from_item)
+                .transpose()
+        }
+    }
+
+    /// The rows with these keys, in the order of the keys (missing ones
+    /// left out): BatchGetItem, 100 keys a call, concurrently.
+    fn get_many<K: Key>(
+        db: &Dynamite,
+        keys: impl IntoIterator<Item = K>,
+    ) -> impl Future<Output = Result<Vec<Self>>> + Send {
+        let prepared = keys
+            .into_iter()
+            .map(|k| crate::write::key::key_item(&Self::META, k))
+            .collect::<Result<Vec<_>>>()
+            .and_then(|keys| {
+                db.registered::<Self>()
+                    .map(|r| (keys, r.table_name.clone()))
+            });
+        async move {
+            let (keys, table) = prepared?;
+            let key_names: Vec<&'static str> = Self::META.key_names().collect();
+            let found = exec::batch_get(
+                db,
+                vec![TableKeys {
+                    table: table.clone(),
+                    key_names: key_names.clone(),
+                    keys: keys.clone(),
+                    projection: None,
+                    consistent: false,
+                }],
+            )
+            .await?;
+            let rows = found.into_iter().next().map(|(_, r)| r).unwrap_or_default();
+            keys.iter()
+                .filter_map(|k| {
+                    rows.get(&exec::key_fingerprint(k, key_names.iter().copied()))
+                        .cloned()
+                })
+                .map(Self::from_item)
+                .collect()
+        }
+    }
+}
+
+impl<T: Table> TableReads for T {}

@@ -1,0 +1,432 @@
+//! `sync()`: create missing tables and GSIs, wait until ACTIVE, report changes.
+//!
+//! It never deletes or recreates a table: a table whose key schema differs
+//! from the model is an [`Error::Schema`], left as it is.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::operation::describe_table::DescribeTableError;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, CreateGlobalSecondaryIndexAction, GlobalSecondaryIndex,
+    GlobalSecondaryIndexUpdate, IndexStatus, KeySchemaElement, KeyType, Projection, ProjectionType,
+    ScalarAttributeType, TableDescription, TableStatus,
+};
+
+use crate::client::Dynamite;
+use crate::error::{Error, Result, sdk_error};
+use crate::model::{KeyMeta, RelationKind, TableMeta};
+use crate::value::ScalarType;
+
+/// A GSI the models need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexSpec {
+    /// Index name.
+    pub name: String,
+    /// Partition key.
+    pub partition_key: KeyMeta,
+    /// Sort key.
+    pub sort_key: Option<KeyMeta>,
+}
+
+/// A table the models need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableSpec {
+    /// Full table name (prefix included).
+    pub name: String,
+    /// Partition key.
+    pub partition_key: KeyMeta,
+    /// Sort key.
+    pub sort_key: Option<KeyMeta>,
+    /// Every GSI, declared and foreign-key ones.
+    pub indexes: Vec<IndexSpec>,
+}
+
+/// One change `sync()` made (or, from `sync_plan()`, would make).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// A new table, with its GSIs.
+    CreateTable {
+        /// Table name.
+        table: String,
+        /// GSIs created with it.
+        indexes: Vec<String>,
+    },
+    /// A GSI added to an existing table.
+    CreateIndex {
+        /// Table name.
+        table: String,
+        /// Index name.
+        index: String,
+    },
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Change::CreateTable { table, indexes } if indexes.is_empty() => {
+                write!(f, "create table {table}")
+            }
+            Change::CreateTable { table, indexes } => {
+                write!(
+                    f,
+                    "create table {table} with index(es) {}",
+                    indexes.join(", ")
+                )
+            }
+            Change::CreateIndex { table, index } => write!(f, "create index {index} on {table}"),
+        }
+    }
+}
+
+/// What `sync()` changed: empty when the schema was already in place.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// The changes, in the order they were made.
+    pub changes: Vec<Change>,
+}
+
+impl SyncReport {
+    /// True when nothing had to change.
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+}
+
+fn index_name(attribute: &str, sort: Option<&str>) -> String {
+    match sort {
+        Some(s) => format!("{attribute}_{s}_index"),
+        None => format!("{attribute}_index"),
+    }
+}
+
+/// The foreign-key GSI a `has_many` / `has_one` reads: partition key the
+/// foreign key, sort key the child's sort key (else its primary key).
+pub(crate) fn foreign_key_index(child: &TableMeta, foreign_key: &str) -> Option<IndexSpec> {
+    if let Some(declared) = child
+        .indexes
+        .iter()
+        .find(|i| i.partition_key.name == foreign_key)
+    {
+        return Some(IndexSpec {
+            name: declared.name.to_owned(),
+            partition_key: declared.partition_key,
+            sort_key: declared.sort_key,
+        });
+    }
+    let attribute = child.attribute(foreign_key)?;
+    let scalar = attribute.scalar?;
+    Some(IndexSpec {
+        name: index_name(foreign_key, None),
+        partition_key: KeyMeta {
+            name: attribute.name,
+            scalar,
+        },
+        sort_key: Some(child.sort_key.unwrap_or(child.partition_key)),
+    })
+}
+
+/// Every table the registry needs, with declared and foreign-key GSIs.
+pub(crate) fn desired(db: &Dynamite) -> Result<Vec<TableSpec>> {
+    let mut specs: BTreeMap<String, TableSpec> = BTreeMap::new();
+    let mut order = Vec::new();
+    for registered in db.registry() {
+        let meta = registered.meta;
+        let indexes = meta
+            .indexes
+            .iter()
+            .map(|i| IndexSpec {
+                name: i.name.to_owned(),
+                partition_key: i.partition_key,
+                sort_key: i.sort_key,
+            })
+            .collect();
+        order.push(registered.table_name.clone());
+        specs.insert(
+            registered.table_name.clone(),
+            TableSpec {
+                name: registered.table_name.clone(),
+                partition_key: meta.partition_key,
+                sort_key: meta.sort_key,
+                indexes,
+            },
+        );
+    }
+    // Foreign-key GSIs are declared on the parent but live on the child's table.
+    for registered in db.registry() {
+        for relation in registered.meta.relations {
+            if relation.kind == RelationKind::BelongsTo {
+                continue;
+            }
+            let child = (relation.target)();
+            let Some(child_table) = db.table_name_of(child).map(str::to_owned) else {
+                return Err(Error::Schema {
+                    table: registered.table_name.clone(),
+                    message: format!(
+                        "relation `{}` targets `{}`, which is not registered: add `.table::<{}>()`",
+                        relation.field, child.model, child.model
+                    ),
+                });
+            };
+            let Some(index) = foreign_key_index(child, relation.foreign_key) else {
+                return Err(Error::Schema {
+                    table: child_table,
+                    message: format!(
+                        "foreign key `{}` cannot be an index key",
+                        relation.foreign_key
+                    ),
+                });
+            };
+            if let Some(spec) = specs.get_mut(&child_table)
+                && !spec.indexes.iter().any(|i| i.name == index.name)
+            {
+                spec.indexes.push(index);
+            }
+        }
+    }
+    Ok(order.into_iter().filter_map(|n| specs.remove(&n)).collect())
+}
+
+fn scalar_type(s: ScalarType) -> ScalarAttributeType {
+    match s {
+        ScalarType::S => ScalarAttributeType::S,
+        ScalarType::N => ScalarAttributeType::N,
+        ScalarType::B => ScalarAttributeType::B,
+    }
+}
+
+fn key_schema(pk: KeyMeta, sk: Option<KeyMeta>) -> Result<Vec<KeySchemaElement>> {
+    let mut out = vec![
+        KeySchemaElement::builder()
+            .attribute_name(pk.name)
+            .key_type(KeyType::Hash)
+            .build()
+            .map_err(|e| Error::backend("CreateTable", e))?,
+    ];
+    if let Some(sk) = sk {
+        out.push(
+            KeySchemaElement::builder()
+                .attribute_name(sk.name)
+                .key_type(KeyType::Range)
+                .build()
+                .map_err(|e| Error::backend("CreateTable", e))?,
+        );
+    }
+    Ok(out)
+}
+
+fn attribute_definitions<'a>(
+    keys: impl Iterator<Item = &'a KeyMeta>,
+) -> Result<Vec<AttributeDefinition>> {
+    let mut seen = HashMap::new();
+    for key in keys {
+        seen.entry(key.name).or_insert(key.scalar);
+    }
+    let mut names: Vec<_> = seen.into_iter().collect();
+    names.sort_by_key(|(n, _)| *n);
+    names
+        .into_iter()
+        .map(|(name, scalar)| {
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(scalar_type(scalar))
+                .build()
+                .map_err(|e| Error::backend("CreateTable", e))
+        })
+        .collect()
+}
+
+fn all_projection() -> Projection {
+    Projection::builder()
+        .projection_type(ProjectionType::All)
+        .build()
+}
+
+async fn describe(db: &Dynamite, table: &str) -> Result<Option<TableDescription>> {
+    match db.client().describe_table().table_name(table).send().await {
+        Ok(out) => Ok(out.table),
+        Err(e) => match e.as_service_error() {
+            Some(DescribeTableError::ResourceNotFoundException(_)) => Ok(None),
+            _ => Err(sdk_error("DescribeTable", table, e)),
+        },
+    }
+}
+
+fn check_keys(spec: &TableSpec, existing: &TableDescription) -> Result<()> {
+    let schema = existing.key_schema();
+    let find = |kt: KeyType| {
+        schema
+            .iter()
+            .find(|k| *k.key_type() == kt)
+            .map(|k| k.attribute_name().to_owned())
+    };
+    let want_pk = Some(spec.partition_key.name.to_owned());
+    let want_sk = spec.sort_key.map(|k| k.name.to_owned());
+    if find(KeyType::Hash) != want_pk || find(KeyType::Range) != want_sk {
+        return Err(Error::Schema {
+            table: spec.name.clone(),
+            message: format!(
+                "the existing table's key ({:?}, {:?}) differs from the model's ({:?}, {:?}); \
+                 Dynamite never recreates tables: migrate it yourself",
+                find(KeyType::Hash),
+                find(KeyType::Range),
+                want_pk,
+                want_sk
+            ),
+        });
+    }
+    Ok(())
+}
+
+fn missing_indexes<'a>(spec: &'a TableSpec, existing: &TableDescription) -> Vec<&'a IndexSpec> {
+    let present: Vec<&str> = existing
+        .global_secondary_indexes()
+        .iter()
+        .filter_map(|g| g.index_name())
+        .collect();
+    spec.indexes
+        .iter()
+        .filter(|i| !present.contains(&i.name.as_str()))
+        .collect()
+}
+
+fn is_active(table: &TableDescription) -> bool {
+    table.table_status() == Some(&TableStatus::Active)
+        && table
+            .global_secondary_indexes()
+            .iter()
+            .all(|g| g.index_status() == Some(&IndexStatus::Active))
+}
+
+async fn wait_active(db: &Dynamite, table: &str, deadline: Instant) -> Result<()> {
+    let mut delay = Duration::from_millis(50);
+    loop {
+        if let Some(d) = describe(db, table).await?
+            && is_active(&d)
+        {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            return Err(Error::Timeout(format!(
+                "table {table} and its indexes to become ACTIVE"
+            )));
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(2));
+    }
+}
+
+async fn create_table(db: &Dynamite, spec: &TableSpec) -> Result<()> {
+    let mut keys: Vec<&KeyMeta> = vec![&spec.partition_key];
+    keys.extend(spec.sort_key.as_ref());
+    for index in &spec.indexes {
+        keys.push(&index.partition_key);
+        keys.extend(index.sort_key.as_ref());
+    }
+    let gsis = spec
+        .indexes
+        .iter()
+        .map(|i| {
+            GlobalSecondaryIndex::builder()
+                .index_name(&i.name)
+                .set_key_schema(Some(key_schema(i.partition_key, i.sort_key)?))
+                .projection(all_projection())
+                .build()
+                .map_err(|e| Error::backend("CreateTable", e))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    db.client()
+        .create_table()
+        .table_name(&spec.name)
+        .set_key_schema(Some(key_schema(spec.partition_key, spec.sort_key)?))
+        .set_attribute_definitions(Some(attribute_definitions(keys.into_iter())?))
+        .set_global_secondary_indexes((!gsis.is_empty()).then_some(gsis))
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .map_err(|e| sdk_error("CreateTable", &spec.name, e))?;
+    Ok(())
+}
+
+async fn create_index(db: &Dynamite, spec: &TableSpec, index: &IndexSpec) -> Result<()> {
+    let mut keys = vec![&index.partition_key];
+    keys.extend(index.sort_key.as_ref());
+    let action = CreateGlobalSecondaryIndexAction::builder()
+        .index_name(&index.name)
+        .set_key_schema(Some(key_schema(index.partition_key, index.sort_key)?))
+        .projection(all_projection())
+        .build()
+        .map_err(|e| Error::backend("UpdateTable", e))?;
+    db.client()
+        .update_table()
+        .table_name(&spec.name)
+        .set_attribute_definitions(Some(attribute_definitions(keys.into_iter())?))
+        .global_secondary_index_updates(
+            GlobalSecondaryIndexUpdate::builder().create(action).build(),
+        )
+        .send()
+        .await
+        .map_err(|e| sdk_error("UpdateTable", &spec.name, e))?;
+    Ok(())
+}
+
+impl Dynamite {
+    /// What [`sync`](Dynamite::sync) would change, without changing anything.
+    pub async fn sync_plan(&self) -> Result<SyncReport> {
+        let mut report = SyncReport::default();
+        for spec in desired(self)? {
+            match describe(self, &spec.name).await? {
+                None => report.changes.push(Change::CreateTable {
+                    table: spec.name.clone(),
+                    indexes: spec.indexes.iter().map(|i| i.name.clone()).collect(),
+                }),
+                Some(existing) => {
+                    check_keys(&spec, &existing)?;
+                    for index in missing_indexes(&spec, &existing) {
+                        report.changes.push(Change::CreateIndex {
+                            table: spec.name.clone(),
+                            index: index.name.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Creates missing tables and GSIs of every registered model (billing
+    /// PAY_PER_REQUEST, projection ALL), one UpdateTable at a time, and waits
+    /// until all are ACTIVE. Idempotent; never deletes or recreates a table.
+    pub async fn sync(&self) -> Result<SyncReport> {
+        let deadline = Instant::now() + self.sync_timeout();
+        let mut report = SyncReport::default();
+        for spec in desired(self)? {
+            match describe(self, &spec.name).await? {
+                None => {
+                    create_table(self, &spec).await?;
+                    report.changes.push(Change::CreateTable {
+                        table: spec.name.clone(),
+                        indexes: spec.indexes.iter().map(|i| i.name.clone()).collect(),
+                    });
+                    wait_active(self, &spec.name, deadline).await?;
+                }
+                Some(existing) => {
+                    check_keys(&spec, &existing)?;
+                    if !is_active(&existing) {
+                        wait_active(self, &spec.name, deadline).await?;
+                    }
+                    for index in missing_indexes(&spec, &existing) {
+                        create_index(self, &spec, index).await?;
+                        report.changes.push(Change::CreateIndex {
+                            table: spec.name.clone(),
+                            index: index.name.clone(),
+                        });
+                        wait_active(self, &spec.name, deadline).await?;
+                    }
+                }
+            }
+        }
+        Ok(report)
+    }
+}

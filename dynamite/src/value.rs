@@ -1,0 +1,876 @@
+//! Rust values <-> DynamoDB `AttributeValue`.
+//!
+//! [`Attribute`] is implemented for strings, every integer, floats, `bool`,
+//! [`Bytes`], `Option<T>` (stored as an absent attribute when `None`),
+//! `Vec<T>` (a list), sets (`SS` / `NS` / `BS`), maps with string keys,
+//! [`Sensitive<T>`], and behind features for `chrono`, `time`, `uuid`,
+//! `rust_decimal` and `serde_json` types. Nested structs and enums get it
+//! from `#[derive(Attribute)]`; users may implement it for their own types.
+//!
+//! ```
+//! use dynamite::{Attribute, AttributeValue};
+//! assert_eq!(42_i64.to_value().unwrap(), AttributeValue::N("42".into()));
+//! assert_eq!(f64::from_value(&AttributeValue::N("1109.97".into())).unwrap(), 1109.97);
+//! assert!(f64::NAN.to_value().is_err());
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::fmt;
+use std::hash::Hash;
+
+pub use aws_sdk_dynamodb::types::AttributeValue;
+
+/// One stored item: attribute name -> value.
+pub type Item = HashMap<String, AttributeValue>;
+
+/// DynamoDB's limit on the size of one item.
+pub const MAX_ITEM_BYTES: usize = 400 * 1024;
+
+/// The scalar types DynamoDB accepts for key attributes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ScalarType {
+    /// String (`S`).
+    S,
+    /// Number (`N`).
+    N,
+    /// Binary (`B`).
+    B,
+}
+
+impl ScalarType {
+    /// The DynamoDB type letter.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ScalarType::S => "S",
+            ScalarType::N => "N",
+            ScalarType::B => "B",
+        }
+    }
+}
+
+/// Why a value could not be converted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValueError {
+    /// A required attribute is absent.
+    Missing,
+    /// The stored value has another DynamoDB type.
+    WrongType {
+        expected: &'static str,
+        found: &'static str,
+    },
+    /// A number that DynamoDB or the Rust type cannot represent.
+    Number { value: String, reason: &'static str },
+    /// Any other invalid value.
+    Invalid(String),
+}
+
+impl fmt::Display for ValueError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ValueError::Missing => f.write_str("attribute is missing"),
+            ValueError::WrongType { expected, found } => {
+                write!(f, "expected {expected}, found {found}")
+            }
+            ValueError::Number { value, reason } => write!(f, "number {value}: {reason}"),
+            ValueError::Invalid(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for ValueError {}
+
+impl ValueError {
+    /// A [`ValueError::WrongType`] for `found`.
+    pub fn wrong_type(expected: &'static str, found: &AttributeValue) -> Self {
+        ValueError::WrongType {
+            expected,
+            found: type_name(found),
+        }
+    }
+
+    /// The expected/found pair used by `Error::Decode`.
+    pub fn expected_found(&self) -> (String, String) {
+        match self {
+            ValueError::Missing => ("a value".into(), "nothing (attribute missing)".into()),
+            ValueError::WrongType { expected, found } => ((*expected).into(), (*found).into()),
+            ValueError::Number { value, reason } => {
+                ("a number".into(), format!("{value} ({reason})"))
+            }
+            ValueError::Invalid(m) => ("a valid value".into(), m.clone()),
+        }
+    }
+}
+
+/// The DynamoDB type letter(s) of a value, for error messages.
+pub fn type_name(value: &AttributeValue) -> &'static str {
+    match value {
+        AttributeValue::S(_) => "S",
+        AttributeValue::N(_) => "N",
+        AttributeValue::B(_) => "B",
+        AttributeValue::Bool(_) => "BOOL",
+        AttributeValue::Null(_) => "NULL",
+        AttributeValue::L(_) => "L",
+        AttributeValue::M(_) => "M",
+        AttributeValue::Ss(_) => "SS",
+        AttributeValue::Ns(_) => "NS",
+        AttributeValue::Bs(_) => "BS",
+        _ => "unknown",
+    }
+}
+
+/// A Rust type that can be stored as one DynamoDB attribute.
+///
+/// Implement [`to_value`](Attribute::to_value) and
+/// [`from_value`](Attribute::from_value); set [`SCALAR`](Attribute::SCALAR)
+/// when the type may be a key (string, number or binary).
+pub trait Attribute: Sized {
+    /// The key type of this Rust type, if it can be a key attribute.
+    const SCALAR: Option<ScalarType> = None;
+
+    /// Converts to a DynamoDB value. NaN, infinities and out-of-range numbers are errors.
+    fn to_value(&self) -> Result<AttributeValue, ValueError>;
+
+    /// Converts back from a stored value.
+    fn from_value(value: &AttributeValue) -> Result<Self, ValueError>;
+
+    /// The value as stored in an item: `None` means "leave the attribute out"
+    /// (`Option::None`, empty sets).
+    fn to_stored(&self) -> Result<Option<AttributeValue>, ValueError> {
+        self.to_value().map(Some)
+    }
+
+    /// Reads the attribute of a stored item, `None` when it is absent.
+    fn from_stored(value: Option<&AttributeValue>) -> Result<Self, ValueError> {
+        match value {
+            Some(v) => Self::from_value(v),
+            None => Err(ValueError::Missing),
+        }
+    }
+
+    /// Whether this value is the "no value" of an optional attribute.
+    fn is_absent(&self) -> bool {
+        false
+    }
+}
+
+// ---------------------------------------------------------------- strings
+
+impl Attribute for String {
+    const SCALAR: Option<ScalarType> = Some(ScalarType::S);
+    fn to_value(&self) -> Result<AttributeValue, ValueError> {
+        Ok(AttributeValue::S(self.clone()))
+    }
+    fn from_value(value: &AttributeValue) -> Result<Self, ValueError> {
+        match value {
+            AttributeValue::S(s) => Ok(s.clone()),
+            other => Err(ValueError::wrong_type("S", other)),
+        }
+    }
+}
+
+impl Attribute for Box<str> {
+    const SCALAR: Option<ScalarType> = Some(ScalarType::S);
+    fn to_value(&self) -> Result<AttributeValue, ValueError> {
+        Ok(AttributeValue::S(self.to_string()))
+    }
+    fn from_value(value: &AttributeValue) -> Result<Self, ValueError> {
+        String::from_value(value).map(String::into_boxed_str)
+    }
+}
+
+impl Attribute for char {
+    const SCALAR: Option<ScalarType> = Some(ScalarType::S);
+    fn to_value(&self) -> Result<AttributeValue, ValueError> {
+        Ok(AttributeValue::S(self.to_string()))
+    }
+    fn from_value(value: &AttributeValue) -> Result<Self, ValueError> {
+        let s = String::from_value(value)?;
+        let mut chars = s.chars();
+        match (chars.next(), chars.next()) {
+            (Some(c), None) => Ok(c),
+            _ => Err(ValueError::Invalid(format!(
+                "expected one character, found {s:?}"
+            ))),
+        }
+    }
+}
+
+impl Attribute for bool {
+    fn to_value(&self) -> Result<AttributeValue, ValueError> {
+        Ok(AttributeValue::Bool(*self))
+    }
+    fn from_value(value: &AttributeValue) -> Result<Self, ValueError> {
+        match value {
+            AttributeValue::Bool(b) => Ok(*b),
+            other => Err(ValueError::wrong_type("BOOL", other)),
+        }
+    }
+}
+
+// ---------------------------------------------------------------- numbers
+
+/// Largest magnitude DynamoDB stores (just under 1E+126).
+const MAX_MAGNITUDE: f64 = 1e126;
+/// Smallest non-zero magnitude DynamoDB stores.
+const MIN_MAGNITUDE: f64 = 1e-130;
+/// DynamoDB keeps at most 38 significant digits.
+const MAX_DIGITS: usize = 38;
+
+/// Formats a finite float as a DynamoDB number (shortest exact representation).
+pub(crate) fn format_float(value: f64, shortest: String) -> Result<String, ValueError> {
+    if !value.is_finite() {
+        return Err(ValueError::Number {
+            value: shortest,
+            reason: "NaN and infinities cannot be stored in DynamoDB",
+        });
+    }
+    let magnitude = value.abs();
+    if magnitude != 0.0 && !(MIN_MAGNITUDE..MAX_MAGNITUDE).contains(&magnitude) {
+        return Err(ValueError::Number {
+            value: shortest,
+            reason: "out of DynamoDB's range (1E-130 to 9.99E+125)",
+        });
+    }
+    Ok(shortest)
+}
+
+fn check_digits(text: String) -> Result<String, ValueError> {
+    let digits = text
+        .trim_start_matches('-')
+        .trim_start_matches('0')
+        .chars()
+        .filter(char::is_ascii_digit)
+        .count();
+    if digits > MAX_DIGITS {
+        return Err(ValueError::Number {
+            value: text,
+            reason: "more than 38 significant digits",
+        });
+    }
+    Ok(text)
+}
+
+fn number_text(value: &AttributeValue) -> Result<&str, ValueError> {
+    match value {
+        AttributeValue::N(n) => Ok(n),
+        other => Err(ValueError::wrong_type("N", other)),
+    }
+}
+
+macro_rules! integer_attribute {
+    ($($t:ty),*) => {$(
+        impl Attribute for $t {
+            const SCALAR: Option<ScalarType> = Some(ScalarType::N);
+            fn to_value(&self) -> Result<AttributeValue, ValueError> {
+                check_digits(self.to_string()).map(AttributeValue::N)
+            }
+            fn from_value(value: &AttributeValue) -> Result<Self, ValueError> {
+                let text = number_text(value)?;
+                parse_integer::<$t>(text)
+            }
+        }
+    )*};
+}
+
+fn parse_integer<T: std::str::FromStr>(text: &str) -> Result<T, ValueError> {
+    if let Ok(v) = text.parse::<T>() {
+        return Ok(v);
+    }
+    // DynamoDB may normalise an integer into exponent form ("1E+2") or with a
+    // fractional ".0": accept those when the value is integral.
+    let normalised = normalise_integer(text).ok_or_else(|| ValueError::Number {
+        value: text.to_owned(),
+        reason: "not an integer",
+    })?;
+    normalised.parse::<T>().map_err(|_| ValueError::Number {
+        value: text.to_owned(),
+        reason: "out of range for the Rust integer type",
+    })
+}
+
+fn normalise_integer(text: &str) -> Option<String> {
+    let (mantissa, exponent) = match text.find(['e', 'E']) {
+        Some(i) => (&text[..i], text[i + 1..].parse::<i32>().ok()?),
+        None => (text, 0),
+    };
+    let (sign, mantissa) = match mantissa.strip_prefix('-') {
+        Some(m) => ("-", m),
+        None => ("", mantissa.strip_prefix('+').unwrap_or(mantissa)),
+    };
+    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let mut digits = format!("{int_part}{frac_part}");
+    let mut point = int_part.len() as i32 + exponent;
+    if point < 0 {
+        return None;
+    }
+    while (digits.len() as i32) < point {
+        digits.push('0');
+    }
+    let fraction = digits.split_off(point as usize);
+    if fraction.chars().any(|c| c != '0') {
+        return None;
+    }
+    point = digits.len() as i32;
+    let _ = point;
+    let digits = digits.trim_start_matches('0');
+    Some(if digits.is_empty() {
+        "0".into()
+    } else {
+        format!("{sign}{digits}")
+    })
+}
+
+integer_attribute!(
+    i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize
+);
+
+impl Attribute for f64 {
+    const SCALAR: Option<ScalarType> = Some(ScalarType::N);
+    fn to_value(&self) -> Result<AttributeValue, ValueError> {
+        let shortest = if self.abs() >= 1e21 || (self.abs() < 1e-7 && *self != 0.0) {
+            format!("{self:e}")
+        } else {
+            format!("{self}")
+        };
+        format_float(*self, shortest).map(AttributeValue::N)
+    }
+    fn from_value(value: &AttributeValue) -> Result<Self, ValueError> {
+        let text = number_text(value)?;
+        text.parse::<f64>().map_err(|_| ValueError::Number {
+            value: text.to_owned(),
+            reason: "not a number",
+        })
+    }
+}
+
+impl Attribute for f32 {
+    const SCALAR: Option<ScalarType> = Some(ScalarType::N);
+    fn to_value(&self) -> Result<AttributeValue, ValueError> {
+        let shortest = if self.abs() >= 1e21 || (self.abs() < 1e-7 && *self != 0.0) {
+            format!("{self:e}")
+        } else {
+            format!("{self}")
+        };
+        format_float(f64::from(*self), shortest).map(AttributeValue::N)
+    }
+    fn from_value(value: &AttributeValue) -> Result<Self, ValueError> {
+        let text = number_text(value)?;
+        text.parse::<f32>().map_err(|_| ValueError::Number {
+            value: text.to_owned(),
+            reason: "not a number",
+        })
+    }
+}
+
+// ---------------------------------------------------------------- bytes
+
+/// Binary data stored as `B`.
+///
+/// A newtype because `Vec<u8>` is a `Vec<T>` and is stored as a list.
+#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Bytes(pub Vec<u8>);
+
+impl fmt::Debug for Bytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Bytes({} bytes)", self.0.len())
+    }
+}
+
+impl From<Vec<u8>> for Bytes {
+    fn from(v: Vec<u8>) -> Self {
+        Bytes(v)
+    }
+}
+
+impl From<&[u8]> for Bytes {
+    fn from(v: &[u8]) -> Self {
+        Bytes(v.to_vec())
+    }
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl Attribute for Bytes {
+    const SCALAR: Option<ScalarType> = Some(ScalarType::B);
+    fn to_value(&self) -> Result<AttributeValue, ValueError> {
+        Ok(AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(
+            self.0.clone(),
+        )))
+    }
+    fn from_value(value: &AttributeValue) -> Result<Self, ValueError> {
+        match value {
+            AttributeValue::B(b) => Ok(Bytes(b.as_ref().to_vec())),
+            other => Err(ValueError::wrong_type("B", other)),
+        }
+    }
+}
+
+// ---------------------------------------------------------------- wrappers
+
+impl<T: Attribute> Attribute for Option<T> {
+    const SCALAR: Option<ScalarType> = T::SCALAR;
+    fn to_value(&self) -> Result<AttributeValue, ValueError> {
+        match self {
+            Some(v) => v.to_value(),
+            None => Ok(AttributeValue::Null(true)),
+        }
+    }
+    fn from_value(value: &AttributeValue) -> Result<Self, ValueError> {
+        match value {
+            AttributeValue::Null(_) => Ok(None),
+            v => T::from_value(v).map(Some),
+        }
+    }
+    fn to_stored(&self) -> Result<Option<AttributeValue>, ValueError> {
+        match self {
+            Some(v) => v.to_stored(),
+            None => Ok(None),
+        }
+    }
+    fn from_stored(value: Option<&AttributeValue>) -> Result<Self, ValueError> {
+        match value {
+            None | Some(AttributeValue::Null(_)) => Ok(None),
+            Some(v) => T::from_value(v).map(Some),
+        }
+    }
+    fn is_absent(&self) -> bool {
+        self.is_none()
+    }
+}
+
+impl<T: Attribute> Attribute for Box<T> {
+    const SCALAR: Option<ScalarType> = T::SCALAR;
+    fn to_value(&self) -> Result<AttributeValue, ValueError> {
+        (**self).to_value()
+    }
+    fn from_value(value: &AttributeValue) -> Result<Self, ValueError> {
+        T::from_value(value).map(Box::new)
+    }
+    fn to_stored(&self) -> Result<Option<AttributeValue>, ValueError> {
+        (**self).to_stored()
+    }
+    fn from_stored(value: Option<&AttributeValue>) -> Result<Self, ValueError> {
+        T::from_stored(value).map(Box::new)
+    }
+}
+
+/// A value kept out of `Debug` output and tracing: it prints as `***`.
+///
+/// ```
+/// use dynamite::Sensitive;
+/// let token = Sensitive::new("s3cr3t".to_string());
+/// assert_eq!(format!("{token:?}"), "***");
+/// assert_eq!(token.expose(), "s3cr3t");
+/// ```
+#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Sensitive<T>(T);
+
+impl<T> Sensitive<T> {
+    /// Wraps a value.
+    pub fn new(value: T) -> Self {
+        Sensitive(value)
+    }
+    /// The wrapped value.
+    pub fn expose(&self) -> &T {
+        &self.0
+    }
+    /// Unwraps the value.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> From<T> for Sensitive<T> {
+    fn from(value: T) -> Self {
+        Sensitive(value)
+    }
+}
+
+impl<T> fmt::Debug for Sensitive<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl<T: Attribute> Attribute for Sensitive<T> {
+    const SCALAR: Option<ScalarType> = T::SCALAR;
+    fn to_value(&self) -> Result<AttributeValue, ValueError> {
+        self.0.to_value()
+    }
+    fn from_value(value: &AttributeValue) -> Result<Self, ValueError> {
+        T::from_value(value).map(Sensitive)
+    }
+    fn to_stored(&self) -> Result<Option<AttributeValue>, ValueError> {
+        self.0.to_stored()
+    }
+    fn from_stored(value: Option<&AttributeValue>) -> Result<Self, ValueError> {
+        T::from_stored(value).map(Sensitive)
+    }
+    fn is_absent(&self) -> bool {
+        self.0.is_absent()
+    }
+}
+
+// ---------------------------------------------------------------- collections
+
+impl<T: Attribute> Attribute for Vec<T> {
+    fn to_value(&self) -> Result<AttributeValue, ValueError> {
+        self.iter()
+            .map(Attribute::to_value)
+            .collect::<Result<Vec<_>, _>>()
+            .map(AttributeValue::L)
+    }
+    fn from_value(value: &AttributeValue) -> Result<Self, ValueError> {
+        match value {
+            AttributeValue::L(items) => items.iter().map(T::from_value).collect(),
+            other => Err(ValueError::wrong_type("L", other)),
+        }
+    }
+}
+
+fn map_to_value<'a, T: Attribute + 'a>(
+    entries: impl Iterator<Item = (&'a String, &'a T)>,
+) -> Result<AttributeValue, ValueError> {
+    let mut map = HashMap::new();
+    for (k, v) in entries {
+        if let Some(stored) = v.to_stored()? {
+            map.insert(k.clone(), stored);
+        }
+    }
+    Ok(AttributeValue::M(map))
+}
+
+impl<T: Attribute> Attribute for HashMap<String, T> {
+    fn to_value(&self) -> Result<AttributeValue, ValueError> {
+        map_to_value(self.iter())
+    }
+    fn from_value(value: &AttributeValue) -> Result<Self, ValueError> {
+        match value {
+            AttributeValue::M(m) => m
+                .iter()
+                .map(|(k, v)| T::from_value(v).map(|v| (k.clone(), v)))
+                .collect(),
+            other => Err(ValueError::wrong_type("M", other)),
+        }
+    }
+}
+
+impl<T: Attribute> Attribute for BTreeMap<String, T> {
+    fn to_value(&self) -> Result<AttributeValue, ValueError> {
+        map_to_value(self.iter())
+    }
+    fn from_value(value: &AttributeValue) -> Result<Self, ValueError> {
+        HashMap::<String, T>::from_value(value).map(|m| m.into_iter().collect())
+    }
+}
+
+/// An element type of a DynamoDB set (`SS`, `NS` or `BS`).
+pub trait SetElement: Attribute + Eq + Hash + Ord {}
+impl SetElement for String {}
+impl SetElement for Bytes {}
+macro_rules! number_set_element { ($($t:ty),*) => {$( impl SetElement for $t {} )*}; }
+number_set_element!(
+    i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize
+);
+
+fn set_to_value<'a, T: SetElement + 'a>(
+    items: impl Iterator<Item = &'a T>,
+) -> Result<AttributeValue, ValueError> {
+    let mut strings = Vec::new();
+    let mut numbers = Vec::new();
+    let mut blobs = Vec::new();
+    for item in items {
+        match item.to_value()? {
+            AttributeValue::S(s) => strings.push(s),
+            AttributeValue::N(n) => numbers.push(n),
+            AttributeValue::B(b) => blobs.push(b),
+            other => return Err(ValueError::wrong_type("S, N or B set element", &other)),
+        }
+    }
+    Ok(match T::SCALAR {
+        Some(ScalarType::N) => AttributeValue::Ns(numbers),
+        Some(ScalarType::B) => AttributeValue::Bs(blobs),
+        _ => AttributeValue::Ss(strings),
+    })
+}
+
+fn set_from_value<T: SetElement, C: FromIterator<T>>(
+    value: &AttributeValue,
+) -> Result<C, ValueError> {
+    match value {
+        AttributeValue::Ss(v) => v
+            .iter()
+            .map(|s| T::from_value(&AttributeValue::S(s.clone())))
+            .collect(),
+        AttributeValue::Ns(v) => v
+            .iter()
+            .map(|s| T::from_value(&AttributeValue::N(s.clone())))
+            .collect(),
+        AttributeValue::Bs(v) => v
+            .iter()
+            .map(|b| T::from_value(&AttributeValue::B(b.clone())))
+            .collect(),
+        other => Err(ValueError::wrong_type("SS, NS or BS", other)),
+    }
+}
+
+macro_rules! set_attribute {
+    ($set:ident) => {
+        impl<T: SetElement> Attribute for $set<T> {
+            fn to_value(&self) -> Result<AttributeValue, ValueError> {
+                set_to_value(self.iter())
+            }
+            fn from_value(value: &AttributeValue) -> Result<Self, ValueError> {
+                set_from_value(value)
+            }
+            /// DynamoDB rejects empty sets: an empty set is stored as an absent attribute.
+            fn to_stored(&self) -> Result<Option<AttributeValue>, ValueError> {
+                if self.is_empty() {
+                    Ok(None)
+                } else {
+                    self.to_value().map(Some)
+                }
+            }
+            fn from_stored(value: Option<&AttributeValue>) -> Result<Self, ValueError> {
+                match value {
+                    None | Some(AttributeValue::Null(_)) => Ok(Self::new()),
+                    Some(v) => Self::from_value(v),
+                }
+            }
+        }
+    };
+}
+set_attribute!(HashSet);
+set_attribute!(BTreeSet);
+
+// ---------------------------------------------------------------- features
+
+#[cfg(feature = "json")]
+impl Attribute for serde_json::Value {
+    fn to_value(&self) -> Result<AttributeValue, ValueError> {
+        use serde_json::Value;
+        Ok(match self {
+            Value::Null => AttributeValue::Null(true),
+            Value::Bool(b) => AttributeValue::Bool(*b),
+            Value::Number(n) => AttributeValue::N(check_digits(n.to_string())?),
+            Value::String(s) => AttributeValue::S(s.clone()),
+            Value::Array(a) => {
+                AttributeValue::L(a.iter().map(|v| v.to_value()).collect::<Result<_, _>>()?)
+            }
+            Value::Object(o) => AttributeValue::M(
+                o.iter()
+                    .map(|(k, v)| v.to_value().map(|v| (k.clone(), v)))
+                    .collect::<Result<_, _>>()?,
+            ),
+        })
+    }
+    fn from_value(value: &AttributeValue) -> Result<Self, ValueError> {
+        use serde_json::Value;
+        Ok(match value {
+            AttributeValue::Null(_) => Value::Null,
+            AttributeValue::Bool(b) => Value::Bool(*b),
+            AttributeValue::S(s) => Value::String(s.clone()),
+            AttributeValue::N(n) => serde_json::from_str::<serde_json::Number>(n)
+                .map(Value::Number)
+                .map_err(|_| ValueError::Number {
+                    value: n.clone(),
+                    reason: "not a JSON number",
+                })?,
+            AttributeValue::L(l) => {
+                Value::Array(l.iter().map(Value::from_value).collect::<Result<_, _>>()?)
+            }
+            AttributeValue::M(m) => Value::Object(
+                m.iter()
+                    .map(|(k, v)| Value::from_value(v).map(|v| (k.clone(), v)))
+                    .collect::<Result<_, _>>()?,
+            ),
+            AttributeValue::Ss(v) => Value::Array(v.iter().cloned().map(Value::String).collect()),
+            AttributeValue::Ns(v) => Value::Array(
+                v.iter()
+                    .map(|n| Value::from_value(&AttributeValue::N(n.clone())))
+                    .collect::<Result<_, _>>()?,
+            ),
+            other => return Err(ValueError::wrong_type("a JSON-compatible value", other)),
+        })
+    }
+}
+
+#[cfg(feature = "uuid")]
+impl Attribute for uuid::Uuid {
+    const SCALAR: Option<ScalarType> = Some(ScalarType::S);
+    fn to_value(&self) -> Result<AttributeValue, ValueError> {
+        Ok(AttributeValue::S(self.to_string()))
+    }
+    fn from_value(value: &AttributeValue) -> Result<Self, ValueError> {
+        let s = String::from_value(value)?;
+        uuid::Uuid::parse_str(&s)
+            .map_err(|e| ValueError::Invalid(format!("invalid UUID {s:?}: {e}")))
+    }
+}
+
+#[cfg(feature = "decimal")]
+impl Attribute for rust_decimal::Decimal {
+    const SCALAR: Option<ScalarType> = Some(ScalarType::N);
+    fn to_value(&self) -> Result<AttributeValue, ValueError> {
+        Ok(AttributeValue::N(self.normalize().to_string()))
+    }
+    fn from_value(value: &AttributeValue) -> Result<Self, ValueError> {
+        let text = number_text(value)?;
+        text.parse::<rust_decimal::Decimal>()
+            .or_else(|_| rust_decimal::Decimal::from_scientific(text))
+            .map_err(|_| ValueError::Number {
+                value: text.to_owned(),
+                reason: "not representable as a Decimal",
+            })
+    }
+}
+
+#[cfg(feature = "chrono")]
+impl Attribute for chrono::DateTime<chrono::Utc> {
+    const SCALAR: Option<ScalarType> = Some(ScalarType::S);
+    fn to_value(&self) -> Result<AttributeValue, ValueError> {
+        Ok(AttributeValue::S(
+            self.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+        ))
+    }
+    fn from_value(value: &AttributeValue) -> Result<Self, ValueError> {
+        let s = String::from_value(value)?;
+        chrono::DateTime::parse_from_rfc3339(&s)
+            .map(|d| d.with_timezone(&chrono::Utc))
+            .map_err(|e| ValueError::Invalid(format!("invalid RFC 3339 timestamp {s:?}: {e}")))
+    }
+}
+
+#[cfg(feature = "chrono")]
+impl Attribute for chrono::NaiveDate {
+    const SCALAR: Option<ScalarType> = Some(ScalarType::S);
+    fn to_value(&self) -> Result<AttributeValue, ValueError> {
+        Ok(AttributeValue::S(self.format("%Y-%m-%d").to_string()))
+    }
+    fn from_value(value: &AttributeValue) -> Result<Self, ValueError> {
+        let s = String::from_value(value)?;
+        chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+            .map_err(|e| ValueError::Invalid(format!("invalid date {s:?}: {e}")))
+    }
+}
+
+#[cfg(feature = "time")]
+impl Attribute for time::OffsetDateTime {
+    const SCALAR: Option<ScalarType> = Some(ScalarType::S);
+    fn to_value(&self) -> Result<AttributeValue, ValueError> {
+        self.to_offset(time::UtcOffset::UTC)
+            .format(&time::format_description::well_known::Rfc3339)
+            .map(AttributeValue::S)
+            .map_err(|e| ValueError::Invalid(format!("cannot format timestamp: {e}")))
+    }
+    fn from_value(value: &AttributeValue) -> Result<Self, ValueError> {
+        let s = String::from_value(value)?;
+        time::OffsetDateTime::parse(&s, &time::format_description::well_known::Rfc3339)
+            .map_err(|e| ValueError::Invalid(format!("invalid RFC 3339 timestamp {s:?}: {e}")))
+    }
+}
+
+// ---------------------------------------------------------------- helpers
+
+/// A short, stable description of a key for messages: `{id: "u-1", sk: 3}`.
+pub fn describe_key(key: &Item) -> String {
+    let mut parts: Vec<_> = key
+        .iter()
+        .map(|(k, v)| format!("{k}: {}", describe_value(v)))
+        .collect();
+    parts.sort();
+    format!("{{{}}}", parts.join(", "))
+}
+
+/// A short description of one value for messages and `explain()`.
+pub(crate) fn describe_value(value: &AttributeValue) -> String {
+    match value {
+        AttributeValue::S(s) => format!("{s:?}"),
+        AttributeValue::N(n) => n.clone(),
+        AttributeValue::B(b) => format!("<{} bytes>", b.as_ref().len()),
+        other => type_name(other).to_owned(),
+    }
+}
+
+/// The size DynamoDB charges for an item (attribute names plus values), in bytes.
+pub fn item_size(item: &Item) -> usize {
+    item.iter().map(|(k, v)| k.len() + value_size(v)).sum()
+}
+
+fn number_size(n: &str) -> usize {
+    let digits = n.chars().filter(char::is_ascii_digit).count();
+    digits.div_ceil(2) + 1
+}
+
+fn value_size(value: &AttributeValue) -> usize {
+    match value {
+        AttributeValue::S(s) => s.len(),
+        AttributeValue::N(n) => number_size(n),
+        AttributeValue::B(b) => b.as_ref().len(),
+        AttributeValue::Bool(_) | AttributeValue::Null(_) => 1,
+        AttributeValue::L(l) => 3 + l.iter().map(|v| 1 + value_size(v)).sum::<usize>(),
+        AttributeValue::M(m) => {
+            3 + m
+                .iter()
+                .map(|(k, v)| 1 + k.len() + value_size(v))
+                .sum::<usize>()
+        }
+        AttributeValue::Ss(v) => v.iter().map(String::len).sum(),
+        AttributeValue::Ns(v) => v.iter().map(|n| number_size(n)).sum(),
+        AttributeValue::Bs(v) => v.iter().map(|b| b.as_ref().len()).sum(),
+        _ => 0,
+    }
+}
+
+/// True when a key value is empty (an empty string or binary): DynamoDB rejects those.
+pub(crate) fn is_empty_key_value(value: &AttributeValue) -> bool {
+    match value {
+        AttributeValue::S(s) => s.is_empty(),
+        AttributeValue::B(b) => b.as_ref().is_empty(),
+        AttributeValue::N(n) => n.is_empty(),
+        _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_accept_normalised_forms() {
+        assert_eq!(
+            i64::from_value(&AttributeValue::N("1E+2".into())).unwrap(),
+            100
+        );
+        assert_eq!(
+            i64::from_value(&AttributeValue::N("5.0".into())).unwrap(),
+            5
+        );
+        assert!(i64::from_value(&AttributeValue::N("5.5".into())).is_err());
+        assert!(u8::from_value(&AttributeValue::N("300".into())).is_err());
+    }
+
+    #[test]
+    fn floats_reject_nan_and_out_of_range() {
+        assert!(f64::NAN.to_value().is_err());
+        assert!(f64::INFINITY.to_value().is_err());
+        assert!(1e200_f64.to_value().is_err());
+        assert!(1e-200_f64.to_value().is_err());
+        assert_eq!(0.0_f64.to_value().unwrap(), AttributeValue::N("0".into()));
+        assert_eq!(
+            1e100_f64.to_value().unwrap(),
+            AttributeValue::N("1e100".into())
+        );
+    }
+
+    #[test]
+    fn huge_integers_over_38_digits_are_rejected() {
+        assert!(u128::MAX.to_value().is_err());
+        assert!(10_u128.pow(37).to_value().is_ok());
+    }
+}

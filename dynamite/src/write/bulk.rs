@@ -1,0 +1,347 @@
+//! Bulk writes: `put_many`, `create_many`, `delete_many`.
+//!
+//! Chunks run concurrently (bounded by the handle's concurrency), unprocessed
+//! items are retried with exponential backoff and jitter, and whatever still
+//! fails comes back in [`Error::Batch`] with its keys: nothing is dropped
+//! silently.
+
+use std::collections::HashMap;
+use std::future::Future;
+
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{
+    DeleteRequest, Put, PutRequest, ReturnConsumedCapacity, ReturnValuesOnConditionCheckFailure,
+    TransactWriteItem, WriteRequest,
+};
+use futures::StreamExt;
+
+use super::single::prepare;
+use crate::client::Dynamite;
+use crate::error::{Error, Result, sdk_error};
+use crate::expr::ExpressionBuilder;
+use crate::model::{Table, TableMeta};
+use crate::query::exec::{BATCH_RETRIES, backoff, key_fingerprint};
+use crate::value::{Item, describe_key};
+
+/// Items per BatchWriteItem call (DynamoDB's limit).
+pub const BATCH_WRITE_LIMIT: usize = 25;
+/// Operations per TransactWriteItems call (DynamoDB's limit).
+pub const TRANSACTION_LIMIT: usize = 100;
+
+fn fingerprint(meta: &TableMeta, key: &Item) -> String {
+    key_fingerprint(key, meta.key_names())
+}
+
+/// Sends BatchWriteItem chunks of 25, concurrently, retrying unprocessed
+/// requests; returns the keys that still failed.
+async fn batch_write(
+    db: &Dynamite,
+    meta: &TableMeta,
+    table: &str,
+    requests: Vec<(Item, WriteRequest)>,
+) -> Result<()> {
+    let chunks: Vec<Vec<(Item, WriteRequest)>> = requests
+        .chunks(BATCH_WRITE_LIMIT)
+        .map(<[_]>::to_vec)
+        .collect();
+    let results: Vec<Result<Vec<Item>>> = futures::stream::iter(chunks)
+        .map(|chunk| batch_write_chunk(db, meta, table, chunk))
+        .buffer_unordered(db.concurrency())
+        .collect()
+        .await;
+    let mut failed = Vec::new();
+    for r in results {
+        failed.extend(r?);
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Batch {
+            operation: "BatchWriteItem",
+            failed,
+            existing: Vec::new(),
+        })
+    }
+}
+
+async fn batch_write_chunk(
+    db: &Dynamite,
+    meta: &TableMeta,
+    table: &str,
+    chunk: Vec<(Item, WriteRequest)>,
+) -> Result<Vec<Item>> {
+    let by_key: HashMap<String, Item> = chunk
+        .iter()
+        .map(|(k, _)| (fingerprint(meta, k), k.clone()))
+        .collect();
+    let mut pending: Vec<WriteRequest> = chunk.into_iter().map(|(_, r)| r).collect();
+    let mut attempt = 0;
+    loop {
+        let result = db
+            .client()
+            .batch_write_item()
+            .request_items(table, pending.clone())
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(|e| sdk_error("BatchWriteItem", table, e));
+        match result {
+            Ok(out) => {
+                pending = out
+                    .unprocessed_items
+                    .and_then(|mut m| m.remove(table))
+                    .unwrap_or_default();
+                if pending.is_empty() {
+                    return Ok(Vec::new());
+                }
+            }
+            Err(Error::Throttled { .. }) if attempt < BATCH_RETRIES => {}
+            Err(e) => return Err(e),
+        }
+        if attempt >= BATCH_RETRIES {
+            // Report the keys that are still unprocessed.
+            return Ok(pending
+                .iter()
+                .filter_map(|r| {
+                    let key = match (r.put_request(), r.delete_request()) {
+                        (Some(p), _) => meta.key_of(p.item()).ok()?,
+                        (_, Some(d)) => d.key().clone(),
+                        _ => return None,
+                    };
+                    by_key.get(&fingerprint(meta, &key)).cloned()
+                })
+                .collect());
+        }
+        tokio::time::sleep(backoff(attempt)).await;
+        attempt += 1;
+    }
+}
+
+/// Creates rows in conditional transactions of up to 100: an existing key
+/// is never overwritten. Returns the keys that already existed.
+async fn create_chunk(
+    db: &Dynamite,
+    meta: &TableMeta,
+    table: &str,
+    chunk: Vec<(Item, Item)>,
+) -> Result<Vec<Item>> {
+    let mut pending = chunk;
+    let mut existing = Vec::new();
+    let mut attempt = 0;
+    while !pending.is_empty() {
+        let mut names = ExpressionBuilder::new();
+        let condition = format!(
+            "attribute_not_exists({})",
+            names.name(meta.partition_key.name)
+        );
+        let items = pending
+            .iter()
+            .map(|(item, _)| {
+                Put::builder()
+                    .table_name(table)
+                    .set_item(Some(item.clone()))
+                    .condition_expression(condition.clone())
+                    .set_expression_attribute_names(names.names())
+                    .return_values_on_condition_check_failure(
+                        ReturnValuesOnConditionCheckFailure::AllOld,
+                    )
+                    .build()
+                    .map(|put| TransactWriteItem::builder().put(put).build())
+                    .map_err(|e| Error::backend("TransactWriteItems", e))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let result = db
+            .client()
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .client_request_token(uuid::Uuid::new_v4().to_string())
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await;
+        match result {
+            Ok(_) => return Ok(existing),
+            Err(e) => {
+                let reasons = match e.as_service_error() {
+                    Some(TransactWriteItemsError::TransactionCanceledException(c)) => {
+                        c.cancellation_reasons().to_vec()
+                    }
+                    _ => {
+                        let error = sdk_error("TransactWriteItems", table, e);
+                        if error.is_throttled() && attempt < BATCH_RETRIES {
+                            tokio::time::sleep(backoff(attempt)).await;
+                            attempt += 1;
+                            continue;
+                        }
+                        return Err(error);
+                    }
+                };
+                // Drop the rows whose key exists (reporting them, or
+                // accepting them when they are our own identical write),
+                // then retry the rest: the cancelled transaction wrote nothing.
+                let mut retry = Vec::new();
+                let mut conflict_only = true;
+                for (i, (item, key)) in pending.into_iter().enumerate() {
+                    let reason = reasons.get(i);
+                    match reason.and_then(|r| r.code()) {
+                        Some("ConditionalCheckFailed") => {
+                            if reason.and_then(|r| r.item()) != Some(&item) {
+                                existing.push(key);
+                            }
+                        }
+                        Some("None") | None => retry.push((item, key)),
+                        Some(_) => {
+                            conflict_only = false;
+                            retry.push((item, key));
+                        }
+                    }
+                }
+                if !conflict_only {
+                    if attempt >= BATCH_RETRIES {
+                        return Err(Error::Batch {
+                            operation: "TransactWriteItems",
+                            failed: retry.into_iter().map(|(_, k)| k).collect(),
+                            existing,
+                        });
+                    }
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+                attempt += 1;
+                pending = retry;
+            }
+        }
+    }
+    Ok(existing)
+}
+
+/// Bulk writes on every model: `User::put_many(&db, rows)`, ...
+pub trait BulkWrites: Table {
+    /// Upserts rows with BatchWriteItem, 25 a call, concurrently. Rows with
+    /// the same key in the input are written once (the last one wins).
+    /// Every row is validated (keys, size, values) before anything is sent.
+    fn put_many(
+        db: &Dynamite,
+        rows: impl IntoIterator<Item = Self>,
+    ) -> impl Future<Output = Result<()>> + Send {
+        let prepared = (|| {
+            let table = db.registered::<Self>()?.table_name.clone();
+            let mut order: Vec<String> = Vec::new();
+            let mut by_key: HashMap<String, (Item, Item)> = HashMap::new();
+            for row in rows {
+                let (item, key) = prepare(&row)?;
+                let fp = fingerprint(&Self::META, &key);
+                if by_key.insert(fp.clone(), (key, item)).is_none() {
+                    order.push(fp);
+                }
+            }
+            let requests = order
+                .into_iter()
+                .filter_map(|fp| by_key.remove(&fp))
+                .map(|(key, item)| {
+                    PutRequest::builder()
+                        .set_item(Some(item))
+                        .build()
+                        .map(|p| (key, WriteRequest::builder().put_request(p).build()))
+                        .map_err(|e| Error::backend("BatchWriteItem", e))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Ok((table, requests))
+        })();
+        async move {
+            let (table, requests) = prepared?;
+            batch_write(db, &Self::META, &table, requests).await
+        }
+    }
+
+    /// Creates rows without ever overwriting: conditional TransactWriteItems
+    /// of up to 100 rows, concurrently. The rows whose key already exists are
+    /// left untouched and reported in [`Error::Batch::existing`]; every other
+    /// row is created. The same key twice in the input with different
+    /// contents is an error before anything is sent (identical rows are
+    /// created once).
+    fn create_many(
+        db: &Dynamite,
+        rows: impl IntoIterator<Item = Self>,
+    ) -> impl Future<Output = Result<Vec<Self>>> + Send {
+        let prepared = (|| {
+            let table = db.registered::<Self>()?.table_name.clone();
+            let mut seen: HashMap<String, Item> = HashMap::new();
+            let mut pending = Vec::new();
+            let mut models = Vec::new();
+            for row in rows {
+                let (item, key) = prepare(&row)?;
+                let fp = fingerprint(&Self::META, &key);
+                match seen.get(&fp) {
+                    Some(previous) if *previous == item => continue,
+                    Some(_) => {
+                        return Err(Error::InvalidRequest(format!(
+                            "create_many: key {} appears twice with different contents",
+                            describe_key(&key)
+                        )));
+                    }
+                    None => {
+                        seen.insert(fp, item.clone());
+                        pending.push((item, key));
+                        models.push(row);
+                    }
+                }
+            }
+            Ok((table, pending, models))
+        })();
+        async move {
+            let (table, pending, models) = prepared?;
+            let chunks: Vec<Vec<(Item, Item)>> = pending
+                .chunks(TRANSACTION_LIMIT)
+                .map(<[_]>::to_vec)
+                .collect();
+            let results: Vec<Result<Vec<Item>>> = futures::stream::iter(chunks)
+                .map(|chunk| create_chunk(db, &Self::META, &table, chunk))
+                .buffer_unordered(db.concurrency())
+                .collect()
+                .await;
+            let mut existing = Vec::new();
+            for r in results {
+                existing.extend(r?);
+            }
+            if existing.is_empty() {
+                Ok(models)
+            } else {
+                Err(Error::Batch {
+                    operation: "create_many",
+                    failed: Vec::new(),
+                    existing,
+                })
+            }
+        }
+    }
+
+    /// Deletes rows by key with BatchWriteItem, 25 a call, concurrently.
+    /// Deleting a key that does not exist is not an error.
+    fn delete_many<K: super::Key>(
+        db: &Dynamite,
+        keys: impl IntoIterator<Item = K>,
+    ) -> impl Future<Output = Result<()>> + Send {
+        let prepared = (|| {
+            let table = db.registered::<Self>()?.table_name.clone();
+            let mut seen = std::collections::HashSet::new();
+            let mut requests = Vec::new();
+            for key in keys {
+                let key = super::key::key_item(&Self::META, key)?;
+                if !seen.insert(fingerprint(&Self::META, &key)) {
+                    continue;
+                }
+                let request = DeleteRequest::builder()
+                    .set_key(Some(key.clone()))
+                    .build()
+                    .map_err(|e| Error::backend("BatchWriteItem", e))?;
+                requests.push((key, WriteRequest::builder().delete_request(request).build()));
+            }
+            Ok((table, requests))
+        })();
+        async move {
+            let (table, requests) = prepared?;
+            batch_write(db, &Self::META, &table, requests).await
+        }
+    }
+}
+
+impl<T: Table> BulkWrites for T {}

@@ -1,0 +1,287 @@
+//! `update()`: an UpdateItem of exactly the changes asked for.
+
+use std::collections::{BTreeSet, HashSet};
+use std::marker::PhantomData;
+
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{
+    ReturnConsumedCapacity, ReturnValue, ReturnValuesOnConditionCheckFailure,
+};
+
+use crate::client::Dynamite;
+use crate::error::{Error, Result, sdk_error};
+use crate::expr::{Column, Condition, ExpressionBuilder, Node, Operand};
+use crate::model::Table;
+use crate::value::{Attribute, AttributeValue, Item, ScalarType, SetElement, ValueError};
+
+/// Numbers usable with `increment` / `decrement` / `add`.
+pub trait Numeric: Attribute {}
+macro_rules! numeric { ($($t:ty),*) => {$( impl Numeric for $t {} )*}; }
+numeric!(
+    i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize, f32, f64
+);
+impl<T: Numeric> Numeric for Option<T> {}
+
+/// Values `ADD` accepts: numbers (added) and sets (union).
+pub trait Addable: Attribute {}
+impl<T: Numeric> Addable for T {}
+impl<E: SetElement> Addable for HashSet<E> {}
+impl<E: SetElement> Addable for BTreeSet<E> {}
+
+#[derive(Debug, Clone)]
+enum Action {
+    Set(String, Operand),
+    Remove(String),
+    Add(String, Operand),
+    Append(String, Operand),
+}
+
+impl Action {
+    fn attribute(&self) -> &str {
+        match self {
+            Action::Set(a, _) | Action::Remove(a) | Action::Add(a, _) | Action::Append(a, _) => a,
+        }
+    }
+}
+
+/// An UpdateItem of exactly the changes asked for, conditional on the row
+/// existing; refreshes `updated_at`. Returns the updated row.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> dynamite::Result<()> {
+/// use dynamite::prelude::*;
+/// #[derive(Table, Debug, Clone)]
+/// struct Product {
+///     #[dynamite(primary_key)]
+///     id: String,
+///     name: String,
+///     stock: i64,
+///     tags: Vec<String>,
+/// }
+/// let db = Dynamite::embedded().table::<Product>().build().await?;
+/// db.sync().await?;
+/// let p = Product::create().id("p1").name("Mouse").stock(5).tags(vec![]).exec(&db).await?;
+/// let p = p
+///     .update()
+///     .set(Product::NAME, "Wireless mouse")
+///     .increment(Product::STOCK, 3)
+///     .append(Product::TAGS, ["new".to_string()])
+///     .exec(&db)
+///     .await?;
+/// assert_eq!((p.name.as_str(), p.stock, p.tags.len()), ("Wireless mouse", 8, 1));
+/// # Ok(())
+/// # }
+/// ```
+#[must_use = "an update does nothing until `.exec(&db)` is awaited"]
+pub struct Update<T> {
+    key: Result<Item>,
+    actions: Vec<Action>,
+    condition: Option<Node>,
+    _model: PhantomData<fn() -> T>,
+}
+
+impl<T: Table> Update<T> {
+    pub(crate) fn new(key: Result<Item>) -> Self {
+        Update {
+            key,
+            actions: Vec::new(),
+            condition: None,
+            _model: PhantomData,
+        }
+    }
+
+    /// Every attribute of `item` (keys excepted) set, every declared
+    /// attribute absent from it removed: what `save()` sends.
+    pub(crate) fn replace(key: Item, item: Item) -> Self {
+        let mut update = Update::new(Ok(key.clone()));
+        for attribute in T::META.attributes {
+            if key.contains_key(attribute.name) {
+                continue;
+            }
+            match item.get(attribute.name) {
+                Some(v) => update
+                    .actions
+                    .push(Action::Set(attribute.name.to_owned(), Ok(v.clone()))),
+                None => update
+                    .actions
+                    .push(Action::Remove(attribute.name.to_owned())),
+            }
+        }
+        update
+    }
+
+    /// `SET attribute = value` (`None` on an `Option` column removes it).
+    pub fn set<V: Attribute>(mut self, column: Column<T, V>, value: impl Into<V>) -> Self {
+        let value = value.into();
+        let action = match value.to_stored() {
+            Ok(Some(v)) => Action::Set(column.name().to_owned(), Ok(v)),
+            Ok(None) => Action::Remove(column.name().to_owned()),
+            Err(e) => Action::Set(column.name().to_owned(), Err(e)),
+        };
+        self.actions.push(action);
+        self
+    }
+
+    /// `REMOVE attribute` (only `Option` columns: a required attribute cannot be removed).
+    pub fn remove<V: Attribute>(mut self, column: Column<T, Option<V>>) -> Self {
+        self.actions.push(Action::Remove(column.name().to_owned()));
+        self
+    }
+
+    /// `ADD attribute value`: adds to a number, or unions into a set.
+    pub fn add<V: Addable>(mut self, column: Column<T, V>, value: impl Into<V>) -> Self {
+        self.actions.push(Action::Add(
+            column.name().to_owned(),
+            value.into().to_value(),
+        ));
+        self
+    }
+
+    /// Adds `by` to a number (atomic, server-side).
+    pub fn increment<V: Numeric>(self, column: Column<T, V>, by: impl Into<V>) -> Self {
+        self.add(column, by)
+    }
+
+    /// Subtracts `by` from a number (atomic, server-side).
+    pub fn decrement<V: Numeric>(mut self, column: Column<T, V>, by: impl Into<V>) -> Self {
+        let negated = by.into().to_value().map(|v| match v {
+            AttributeValue::N(n) => AttributeValue::N(match n.strip_prefix('-') {
+                Some(positive) => positive.to_owned(),
+                None => format!("-{n}"),
+            }),
+            other => other,
+        });
+        self.actions
+            .push(Action::Add(column.name().to_owned(), negated));
+        self
+    }
+
+    /// Appends to a list: `SET a = list_append(if_not_exists(a, []), items)`.
+    pub fn append<E: Attribute>(
+        mut self,
+        column: Column<T, Vec<E>>,
+        items: impl IntoIterator<Item = E>,
+    ) -> Self {
+        let items: Vec<E> = items.into_iter().collect();
+        self.actions
+            .push(Action::Append(column.name().to_owned(), items.to_value()));
+        self
+    }
+
+    /// An extra condition the stored row must meet ([`Error::ConditionFailed`] otherwise).
+    pub fn condition(mut self, condition: Condition<T>) -> Self {
+        self.condition = Some(match self.condition.take() {
+            None => condition.node,
+            Some(c) => Node::And(vec![c, condition.node]),
+        });
+        self
+    }
+
+    /// Sends the UpdateItem and returns the row as stored after it.
+    pub async fn exec(self, db: &Dynamite) -> Result<T> {
+        let meta = &T::META;
+        let key = self.key?;
+        let table = db.registered::<T>()?.table_name.clone();
+        let mut actions = self.actions;
+        for action in &actions {
+            if meta.key_names().any(|k| k == action.attribute()) {
+                return Err(Error::InvalidRequest(format!(
+                    "{}.{} is a key attribute and cannot be updated",
+                    meta.model,
+                    action.attribute()
+                )));
+            }
+        }
+        if let Some(updated_at) = meta.updated_at
+            && !actions.iter().any(|a| a.attribute() == updated_at)
+        {
+            let scalar = meta.attribute(updated_at).and_then(|a| a.scalar);
+            let now = match scalar {
+                Some(ScalarType::N) => AttributeValue::N(crate::time::now_millis().to_string()),
+                _ => AttributeValue::S(crate::time::now_iso8601()),
+            };
+            actions.push(Action::Set(updated_at.to_owned(), Ok(now)));
+        }
+        if actions.is_empty() {
+            return Err(Error::InvalidRequest(
+                "update with nothing to change".into(),
+            ));
+        }
+
+        let mut b = ExpressionBuilder::new();
+        let operand = |b: &mut ExpressionBuilder, name: &str, v: Operand| -> Result<String> {
+            v.map(|v| b.value(v))
+                .map_err(|e: ValueError| Error::InvalidValue {
+                    attribute: format!("{}.{name}", meta.model),
+                    reason: e.to_string(),
+                })
+        };
+        let (mut sets, mut removes, mut adds) = (Vec::new(), Vec::new(), Vec::new());
+        for action in actions {
+            match action {
+                Action::Set(name, v) => {
+                    let n = b.name(&name);
+                    sets.push(format!("{n} = {}", operand(&mut b, &name, v)?));
+                }
+                Action::Append(name, v) => {
+                    let n = b.name(&name);
+                    let v = operand(&mut b, &name, v)?;
+                    let empty = b.value(AttributeValue::L(Vec::new()));
+                    sets.push(format!(
+                        "{n} = list_append(if_not_exists({n}, {empty}), {v})"
+                    ));
+                }
+                Action::Remove(name) => removes.push(b.name(&name)),
+                Action::Add(name, v) => {
+                    let n = b.name(&name);
+                    adds.push(format!("{n} {}", operand(&mut b, &name, v)?));
+                }
+            }
+        }
+        let mut expression = Vec::new();
+        if !sets.is_empty() {
+            expression.push(format!("SET {}", sets.join(", ")));
+        }
+        if !removes.is_empty() {
+            expression.push(format!("REMOVE {}", removes.join(", ")));
+        }
+        if !adds.is_empty() {
+            expression.push(format!("ADD {}", adds.join(", ")));
+        }
+        let mut condition = format!("attribute_exists({})", b.name(meta.partition_key.name));
+        if let Some(c) = &self.condition {
+            condition = format!("{condition} AND {}", b.render(c)?);
+        }
+
+        let result = db
+            .client()
+            .update_item()
+            .table_name(&table)
+            .set_key(Some(key.clone()))
+            .update_expression(expression.join(" "))
+            .condition_expression(condition)
+            .set_expression_attribute_names(b.names())
+            .set_expression_attribute_values(b.values())
+            .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await;
+        match result {
+            Ok(out) => T::from_item(out.attributes.unwrap_or_default()),
+            Err(e) => match e.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
+                    match failed.item() {
+                        None => Err(Error::not_found(&table, &key)),
+                        Some(_) => Err(Error::ConditionFailed {
+                            table,
+                            key: crate::value::describe_key(&key),
+                        }),
+                    }
+                }
+                _ => Err(sdk_error("UpdateItem", &table, e)),
+            },
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! Integration tests: run on the embedded engine, or against DynamoDB Local
+//! (or any endpoint) when `DYNAMITE_TEST_ENDPOINT` is set. Every test gets
+//! its own engine or its own table prefix.
+
+mod bad_input;
+mod bulk;
+mod common;
+mod crud;
+mod models;
+mod placeholders;
+mod query;
+mod schema;

@@ -1,0 +1,184 @@
+use dynamite::Change;
+use dynamite::prelude::*;
+
+use crate::common::builder;
+use crate::models::{Event, Product, User};
+
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "products")]
+struct ProductV1 {
+    #[dynamite(primary_key)]
+    id: String,
+    name: String,
+}
+
+#[tokio::test]
+async fn sync_creates_tables_and_indexes_then_is_idempotent() {
+    let db = crate::models::register(builder()).build().await.unwrap();
+    let plan = db.sync_plan().await.unwrap();
+    assert_eq!(plan.changes.len(), 4);
+    let report = db.sync().await.unwrap();
+    assert_eq!(report, plan, "sync does what sync_plan said");
+    let users = db.table_name::<User>().unwrap();
+    assert!(report.changes.contains(&Change::CreateTable {
+        table: users.clone(),
+        indexes: vec!["email_index".into()]
+    }));
+    let products = db.table_name::<Product>().unwrap();
+    assert!(report.changes.contains(&Change::CreateTable {
+        table: products,
+        indexes: vec!["by_category".into()]
+    }));
+
+    assert!(db.sync().await.unwrap().is_empty());
+    assert!(db.sync_plan().await.unwrap().is_empty());
+
+    let described = db
+        .client()
+        .describe_table()
+        .table_name(&users)
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+    assert_eq!(described.table_status().map(|s| s.as_str()), Some("ACTIVE"));
+    let events = db.table_name::<Event>().unwrap();
+    let described = db
+        .client()
+        .describe_table()
+        .table_name(&events)
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+    let types: Vec<(String, String)> = described
+        .attribute_definitions()
+        .iter()
+        .map(|d| {
+            (
+                d.attribute_name().to_owned(),
+                d.attribute_type().as_str().to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        types.contains(&("seq".into(), "N".into())),
+        "key types come from the Rust types: {types:?}"
+    );
+    assert!(types.contains(&("stream".into(), "S".into())));
+}
+
+#[tokio::test]
+async fn sync_adds_a_missing_index_to_an_existing_table_and_keeps_its_rows() {
+    let b = builder();
+    let old = b.clone().table::<ProductV1>().build().await.unwrap();
+    old.sync().await.unwrap();
+    ProductV1::create()
+        .id("p1")
+        .name("kept")
+        .exec(&old)
+        .await
+        .unwrap();
+
+    let db = b
+        .same_backend_as(&old)
+        .table::<Product>()
+        .build()
+        .await
+        .unwrap();
+    let plan = db.sync_plan().await.unwrap();
+    let products = db.table_name::<Product>().unwrap();
+    assert_eq!(
+        plan.changes,
+        vec![Change::CreateIndex {
+            table: products.clone(),
+            index: "by_category".into()
+        }]
+    );
+    let report = db.sync().await.unwrap();
+    assert_eq!(report, plan);
+    let raw = db
+        .client()
+        .get_item()
+        .table_name(&products)
+        .key("id", AttributeValue::S("p1".into()))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    assert_eq!(
+        raw.get("name"),
+        Some(&AttributeValue::S("kept".into())),
+        "never recreated"
+    );
+    assert!(db.sync().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_table_with_another_key_schema_is_an_error_not_a_recreation() {
+    #[derive(Table, Debug, Clone)]
+    #[dynamite(table = "users")]
+    struct OtherUsers {
+        #[dynamite(primary_key)]
+        email: String,
+    }
+    let b = builder();
+    let db = b.clone().table::<User>().build().await.unwrap();
+    db.sync().await.unwrap();
+    User::create()
+        .name("Ada")
+        .email("a@x.io")
+        .exec(&db)
+        .await
+        .unwrap();
+    let other = b
+        .same_backend_as(&db)
+        .table::<OtherUsers>()
+        .build()
+        .await
+        .unwrap();
+    let err = other.sync().await.unwrap_err();
+    assert!(matches!(err, dynamite::Error::Schema { .. }), "{err}");
+    assert_eq!(User::query().count(&db).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn table_prefix_applies_to_every_table() {
+    let db = builder()
+        .table_prefix("pre_fix.")
+        .table::<User>()
+        .build()
+        .await
+        .unwrap();
+    assert_eq!(db.table_name::<User>().unwrap(), "pre_fix.users");
+}
+
+#[tokio::test]
+async fn metrics_count_control_plane_calls_by_name() {
+    let db = crate::models::register(builder()).build().await.unwrap();
+    db.sync().await.unwrap();
+    let m = db.metrics();
+    assert_eq!(m.count("CreateTable"), 4);
+    assert!(m.count("DescribeTable") >= 4);
+    assert_eq!(m.data_plane_requests(), 0);
+}
+
+#[tokio::test]
+async fn clones_share_the_engine_and_the_metrics() {
+    let db = crate::models::register(builder()).build().await.unwrap();
+    db.sync().await.unwrap();
+    let copy = db.clone();
+    drop(db);
+    User::create()
+        .id("c")
+        .name("C")
+        .email("c@x.io")
+        .exec(&copy)
+        .await
+        .unwrap();
+    assert_eq!(copy.metrics().count("PutItem"), 1);
+    assert!(User::get(&copy, "c").await.unwrap().is_some());
+}

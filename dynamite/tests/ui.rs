@@ -1,0 +1,9 @@
+//! Compile-fail tests for the diagnostics of `#[derive(Table)]` and
+//! `#[derive(Attribute)]`, grouped by category under `tests/ui/`.
+//! Regenerate the expected output with `TRYBUILD=overwrite`.
+
+#[test]
+fn ui() {
+    let t = trybuild::TestCases::new();
+    t.compile_fail("tests/ui/*/*.rs");
+}

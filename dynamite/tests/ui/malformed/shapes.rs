@@ -1,0 +1,27 @@
+use dynamite::prelude::*;
+
+#[derive(Table)]
+enum Model {
+    A,
+}
+
+#[derive(Table)]
+struct Generic<T> {
+    #[dynamite(primary_key)]
+    id: T,
+}
+
+#[derive(Table)]
+struct Ab {
+    #[dynamite(primary_key)]
+    id: String,
+}
+
+#[derive(Attribute)]
+struct Pair(String, String);
+
+#[derive(Attribute)]
+#[dynamite(rename_all = "camelCase")]
+struct Email(String);
+
+fn main() {}
