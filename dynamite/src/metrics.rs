@@ -253,6 +253,13 @@ impl Intercept for MetricsInterceptor {
             Some(Ok(output)) => {
                 let units = capacity_of(output);
                 let items = items_read_of(output);
+                tracing::debug!(
+                    target: "dynamite::request",
+                    operation = %name,
+                    capacity_units = units,
+                    items_read = items,
+                    "DynamoDB request completed"
+                );
                 if units > 0.0 || items > 0 {
                     self.metrics.record(&name, |o| {
                         o.capacity_units += units;
@@ -260,7 +267,10 @@ impl Intercept for MetricsInterceptor {
                     });
                 }
             }
-            Some(Err(_)) => self.metrics.record(&name, |o| o.errors += 1),
+            Some(Err(_)) => {
+                tracing::debug!(target: "dynamite::request", operation = %name, "DynamoDB request failed");
+                self.metrics.record(&name, |o| o.errors += 1);
+            }
             None => {}
         }
         Ok(())

@@ -10,3 +10,4 @@ mod models;
 mod placeholders;
 mod query;
 mod schema;
+mod values;
