@@ -25,6 +25,8 @@ pub const DEFAULT_CONCURRENCY: usize = 16;
 pub(crate) struct Registered {
     pub(crate) meta: &'static TableMeta,
     pub(crate) table_name: String,
+    /// Every GSI of the table: declared ones and foreign-key ones.
+    pub(crate) indexes: Vec<crate::schema::IndexSpec>,
 }
 
 struct Inner {
@@ -167,14 +169,11 @@ impl Dynamite {
             .filter_map(|id| self.inner.tables.get(id))
     }
 
-    /// The full table name of a model's metadata, if registered.
-    pub(crate) fn table_name_of(&self, meta: &TableMeta) -> Option<&str> {
+    /// The registration of a model's metadata.
+    pub(crate) fn registered_meta(&self, meta: &TableMeta) -> Result<&Registered> {
         self.registry()
-            .find(|r| {
-                std::ptr::eq(r.meta, meta)
-                    || r.meta.model == meta.model && r.meta.table_name == meta.table_name
-            })
-            .map(|r| r.table_name.as_str())
+            .find(|r| crate::schema::same_model(r.meta, meta))
+            .ok_or(Error::NotRegistered { model: meta.model })
     }
 }
 
@@ -289,9 +288,17 @@ impl DynamiteBuilder {
                     meta.model
                 )));
             }
-            tables.insert(*id, Registered { meta, table_name });
+            tables.insert(
+                *id,
+                Registered {
+                    meta,
+                    table_name,
+                    indexes: Vec::new(),
+                },
+            );
             order.push(*id);
         }
+        crate::schema::resolve_indexes(&mut tables, &order)?;
 
         let retry = RetryConfig::standard()
             .with_retry_mode(self.retry_mode)

@@ -33,6 +33,7 @@ pub mod client;
 mod embedded;
 pub mod error;
 pub mod expr;
+pub mod include;
 pub mod metrics;
 pub mod model;
 pub mod query;
@@ -44,6 +45,7 @@ pub mod write;
 pub use client::{Dynamite, DynamiteBuilder};
 pub use error::{CancellationReason, Error, Result};
 pub use expr::{Column, Condition};
+pub use include::{BelongsTo, HasMany, HasOne, Lazy, Relation, RelationField};
 pub use metrics::Metrics;
 pub use model::{GeneratedId, Table, TableMeta, Timestamp};
 pub use query::{Cursor, Explain, Page, Projected, Query, SortOrder, TableReads};
@@ -76,8 +78,8 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::model::{
-        AttributeMeta, IndexMeta, KeyMeta, RelationKind, RelationMeta, decode_error, encode_error,
-        read_attribute, scalar_of, write_attribute,
+        AttributeMeta, IndexMeta, KeyMeta, RelationKind, RelationMeta, check_foreign_key,
+        check_local_key, decode_error, encode_error, read_attribute, scalar_of, write_attribute,
     };
     pub use crate::value::{AttributeValue, Item, ScalarType, ValueError};
     pub use std::collections::HashMap;

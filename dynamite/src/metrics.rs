@@ -66,6 +66,7 @@ pub struct OperationStats {
 #[derive(Debug, Default)]
 struct State {
     operations: BTreeMap<String, OperationStats>,
+    rounds: u64,
 }
 
 /// Request metrics of one [`crate::Dynamite`] handle (shared by its clones).
@@ -122,9 +123,23 @@ impl Metrics {
         self.with(|s| s.operations.clone())
     }
 
+    /// Rounds of requests of reads with includes since the last reset: each
+    /// round is one wave of concurrent requests, so rounds set the latency
+    /// floor (one network round trip each).
+    pub fn rounds(&self) -> u64 {
+        self.with(|s| s.rounds)
+    }
+
+    pub(crate) fn record_rounds(&self, rounds: u64) {
+        self.with(|s| s.rounds += rounds);
+    }
+
     /// Sets every counter back to zero.
     pub fn reset(&self) {
-        self.with(|s| s.operations.clear());
+        self.with(|s| {
+            s.operations.clear();
+            s.rounds = 0;
+        });
     }
 
     fn record(&self, operation: &str, f: impl FnOnce(&mut OperationStats)) {

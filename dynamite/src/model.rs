@@ -60,10 +60,36 @@ pub struct RelationMeta {
     pub kind: RelationKind,
     /// Metadata of the related model.
     pub target: fn() -> &'static TableMeta,
-    /// The stored name of the foreign-key attribute (on the child).
+    /// The Rust field holding the foreign key: on the target for `has_many` /
+    /// `has_one`, on this model for `belongs_to`.
     pub foreign_key: &'static str,
-    /// The stored name of the referenced attribute (on the parent).
-    pub local_key: &'static str,
+    /// The Rust field the foreign key refers to: on this model for `has_many`
+    /// / `has_one`, on the target for `belongs_to`. `None` means the primary key.
+    pub local_key: Option<&'static str>,
+}
+
+impl RelationMeta {
+    /// The stored attribute names joined by this relation, as
+    /// `(on the declaring model, on the target)`.
+    pub fn join(&self, owner: &TableMeta) -> Option<(&'static str, &'static str)> {
+        let target = (self.target)();
+        match self.kind {
+            RelationKind::HasMany | RelationKind::HasOne => {
+                let local = match self.local_key {
+                    Some(f) => owner.attribute_by_field(f)?.name,
+                    None => owner.partition_key.name,
+                };
+                Some((local, target.attribute_by_field(self.foreign_key)?.name))
+            }
+            RelationKind::BelongsTo => {
+                let local = match self.local_key {
+                    Some(f) => target.attribute_by_field(f)?.name,
+                    None => target.partition_key.name,
+                };
+                Some((owner.attribute_by_field(self.foreign_key)?.name, local))
+            }
+        }
+    }
 }
 
 /// Everything Dynamite knows about a model's table.
@@ -93,6 +119,16 @@ impl TableMeta {
     /// The attribute with this stored name.
     pub fn attribute(&self, name: &str) -> Option<&'static AttributeMeta> {
         self.attributes.iter().find(|a| a.name == name)
+    }
+
+    /// The attribute stored for this Rust field.
+    pub fn attribute_by_field(&self, field: &str) -> Option<&'static AttributeMeta> {
+        self.attributes.iter().find(|a| a.field == field)
+    }
+
+    /// The relation declared on this Rust field.
+    pub fn relation(&self, field: &str) -> Option<&'static RelationMeta> {
+        self.relations.iter().find(|r| r.field == field)
     }
 
     /// The key attribute names (partition, then sort).
@@ -278,6 +314,66 @@ impl GeneratedId for uuid::Uuid {
     fn ulid() -> Self {
         uuid::Uuid::from_bytes(ulid::Ulid::new().to_bytes())
     }
+}
+
+const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+const fn find_attribute(meta: &TableMeta, field: &str) -> Option<&'static AttributeMeta> {
+    let mut i = 0;
+    while i < meta.attributes.len() {
+        if str_eq(meta.attributes[i].field, field) {
+            return Some(&meta.attributes[i]);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Compile-time check of a foreign key: `field` must be a persisted field
+/// of `meta` with a key-able type (generated `const` assertions).
+#[doc(hidden)]
+pub const fn check_foreign_key(meta: &TableMeta, field: &str) {
+    match find_attribute(meta, field) {
+        Some(a) => {
+            if a.scalar.is_none() {
+                panic!("the foreign key must be a string, number or binary field");
+            }
+        }
+        None => panic!("the foreign key names no persisted field of the related model"),
+    }
+}
+
+/// Compile-time check of a `belongs_to` local key: the primary key of the
+/// related model, or an attribute it indexes.
+#[doc(hidden)]
+pub const fn check_local_key(meta: &TableMeta, field: &str) {
+    let Some(attribute) = find_attribute(meta, field) else {
+        panic!("the local key names no persisted field of the related model");
+    };
+    if str_eq(attribute.name, meta.partition_key.name) {
+        return;
+    }
+    let mut i = 0;
+    while i < meta.indexes.len() {
+        if str_eq(meta.indexes[i].partition_key.name, attribute.name) {
+            return;
+        }
+        i += 1;
+    }
+    panic!("a belongs_to local key must be the related model's primary key or an indexed field");
 }
 
 /// Checks that a value is usable as a key (for `const` assertions in generated code).

@@ -3,7 +3,7 @@
 //! It never deletes or recreates a table: a table whose key schema differs
 //! from the model is an [`Error::Schema`], left as it is.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt;
 use std::time::{Duration, Instant};
 
@@ -127,13 +127,16 @@ pub(crate) fn foreign_key_index(child: &TableMeta, foreign_key: &str) -> Option<
     })
 }
 
-/// Every table the registry needs, with declared and foreign-key GSIs.
-pub(crate) fn desired(db: &Dynamite) -> Result<Vec<TableSpec>> {
-    let mut specs: BTreeMap<String, TableSpec> = BTreeMap::new();
-    let mut order = Vec::new();
-    for registered in db.registry() {
-        let meta = registered.meta;
-        let indexes = meta
+/// Computes every registered table's GSIs: the declared ones plus the
+/// foreign-key GSIs of `has_many` / `has_one` relations (declared on the
+/// parent, living on the child's table).
+pub(crate) fn resolve_indexes(
+    tables: &mut HashMap<std::any::TypeId, crate::client::Registered>,
+    order: &[std::any::TypeId],
+) -> Result<()> {
+    for registered in tables.values_mut() {
+        registered.indexes = registered
+            .meta
             .indexes
             .iter()
             .map(|i| IndexSpec {
@@ -142,50 +145,60 @@ pub(crate) fn desired(db: &Dynamite) -> Result<Vec<TableSpec>> {
                 sort_key: i.sort_key,
             })
             .collect();
-        order.push(registered.table_name.clone());
-        specs.insert(
-            registered.table_name.clone(),
-            TableSpec {
-                name: registered.table_name.clone(),
-                partition_key: meta.partition_key,
-                sort_key: meta.sort_key,
-                indexes,
-            },
-        );
     }
-    // Foreign-key GSIs are declared on the parent but live on the child's table.
-    for registered in db.registry() {
-        for relation in registered.meta.relations {
+    let metas: Vec<&'static TableMeta> = order
+        .iter()
+        .filter_map(|id| tables.get(id))
+        .map(|r| r.meta)
+        .collect();
+    for owner in metas {
+        for relation in owner.relations {
+            let target = (relation.target)();
+            let Some(child) = tables.values_mut().find(|r| same_model(r.meta, target)) else {
+                return Err(Error::Config(format!(
+                    "relation `{}.{}` targets `{}`, which is not registered: add `.table::<{}>()`",
+                    owner.model, relation.field, target.model, target.model
+                )));
+            };
             if relation.kind == RelationKind::BelongsTo {
                 continue;
             }
-            let child = (relation.target)();
-            let Some(child_table) = db.table_name_of(child).map(str::to_owned) else {
-                return Err(Error::Schema {
-                    table: registered.table_name.clone(),
-                    message: format!(
-                        "relation `{}` targets `{}`, which is not registered: add `.table::<{}>()`",
-                        relation.field, child.model, child.model
-                    ),
-                });
+            let Some((_, foreign_key)) = relation.join(owner) else {
+                return Err(Error::Config(format!(
+                    "relation `{}.{}`: foreign key `{}` is not a persisted field of `{}`",
+                    owner.model, relation.field, relation.foreign_key, target.model
+                )));
             };
-            let Some(index) = foreign_key_index(child, relation.foreign_key) else {
-                return Err(Error::Schema {
-                    table: child_table,
-                    message: format!(
-                        "foreign key `{}` cannot be an index key",
-                        relation.foreign_key
-                    ),
-                });
+            let Some(index) = foreign_key_index(target, foreign_key) else {
+                return Err(Error::Config(format!(
+                    "relation `{}.{}`: foreign key `{}` cannot be an index key",
+                    owner.model, relation.field, relation.foreign_key
+                )));
             };
-            if let Some(spec) = specs.get_mut(&child_table)
-                && !spec.indexes.iter().any(|i| i.name == index.name)
-            {
-                spec.indexes.push(index);
+            if !child.indexes.iter().any(|i| i.name == index.name) {
+                child.indexes.push(index);
             }
         }
     }
-    Ok(order.into_iter().filter_map(|n| specs.remove(&n)).collect())
+    Ok(())
+}
+
+/// Two metadata references denote the same model.
+pub(crate) fn same_model(a: &TableMeta, b: &TableMeta) -> bool {
+    std::ptr::eq(a, b) || (a.model == b.model && a.table_name == b.table_name)
+}
+
+/// Every table the registry needs, with declared and foreign-key GSIs.
+pub(crate) fn desired(db: &Dynamite) -> Result<Vec<TableSpec>> {
+    Ok(db
+        .registry()
+        .map(|r| TableSpec {
+            name: r.table_name.clone(),
+            partition_key: r.meta.partition_key,
+            sort_key: r.meta.sort_key,
+            indexes: r.indexes.clone(),
+        })
+        .collect())
 }
 
 fn scalar_type(s: ScalarType) -> ScalarAttributeType {

@@ -71,7 +71,7 @@ fn normalise_number(n: &str) -> String {
 #[derive(Debug, Clone)]
 pub(crate) struct ReadSpec {
     pub(crate) table: String,
-    pub(crate) index: Option<&'static str>,
+    pub(crate) index: Option<String>,
     /// `Some` for a Query.
     pub(crate) key_condition: Option<Node>,
     pub(crate) filter: Option<Node>,
@@ -157,7 +157,7 @@ impl RenderedRead {
                 .client()
                 .query()
                 .table_name(&spec.table)
-                .set_index_name(spec.index.map(str::to_owned))
+                .set_index_name(spec.index.clone())
                 .set_key_condition_expression(self.key_condition.clone())
                 .set_filter_expression(self.filter.clone())
                 .set_projection_expression(if spec.count_only {
@@ -186,7 +186,7 @@ impl RenderedRead {
                 .client()
                 .scan()
                 .table_name(&spec.table)
-                .set_index_name(spec.index.map(str::to_owned))
+                .set_index_name(spec.index.clone())
                 .set_filter_expression(self.filter.clone())
                 .set_projection_expression(if spec.count_only {
                     None

@@ -18,7 +18,7 @@
 //! db.sync().await?;
 //! let q = Order::query().filter(Order::USER_ID.eq("u1")).order(Desc).limit(10);
 //! assert_eq!(
-//!     q.explain().to_string(),
+//!     q.explain(&db).to_string(),
 //!     "Query orders index user_id_index key user_id = \"u1\" order desc limit 10"
 //! );
 //! assert!(q.all(&db).await?.is_empty());
@@ -28,7 +28,7 @@
 
 mod cursor;
 pub(crate) mod exec;
-mod plan;
+pub(crate) mod plan;
 mod projection;
 
 use std::future::Future;
@@ -44,6 +44,8 @@ pub use projection::{Columns, Projected};
 use crate::client::Dynamite;
 use crate::error::{Error, Result};
 use crate::expr::{Column, Condition, Node};
+use crate::include::resolve::{self, NodeSpec};
+use crate::include::{Assemble, Relation};
 use crate::model::Table;
 use crate::value::Item;
 use crate::write::Key;
@@ -91,6 +93,7 @@ pub struct Page<T> {
 #[must_use = "a query does nothing until a terminal such as `.all(&db)` is awaited"]
 pub struct Query<T> {
     request: ReadRequest,
+    includes: Vec<Arc<dyn Assemble<T>>>,
     _model: PhantomData<fn() -> T>,
 }
 
@@ -98,6 +101,7 @@ impl<T> Clone for Query<T> {
     fn clone(&self) -> Self {
         Query {
             request: self.request.clone(),
+            includes: self.includes.clone(),
             _model: PhantomData,
         }
     }
@@ -105,7 +109,10 @@ impl<T> Clone for Query<T> {
 
 impl<T: Table> std::fmt::Debug for Query<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Query<{}>({})", T::META.model, self.explain())
+        f.debug_struct("Query")
+            .field("model", &T::META.model)
+            .field("request", &self.request)
+            .finish()
     }
 }
 
@@ -113,6 +120,7 @@ impl<T: Table> Default for Query<T> {
     fn default() -> Self {
         Query {
             request: ReadRequest::default(),
+            includes: Vec::new(),
             _model: PhantomData,
         }
     }
@@ -158,6 +166,14 @@ impl<T: Table> Query<T> {
         self
     }
 
+    /// Loads a relation of every row (with its own filter, limit, order,
+    /// projection and nested includes), breadth-first: one round of
+    /// concurrent requests per level at most.
+    pub fn include<C: Table>(mut self, relation: Relation<T, C>) -> Self {
+        self.includes.push(Arc::new(relation));
+        self
+    }
+
     /// Fetches only these attributes (keys are always fetched); rows come
     /// back as [`Projected<T>`], which cannot be written back.
     pub fn attributes(self, columns: impl Columns<T>) -> ProjectedQuery<T> {
@@ -166,31 +182,74 @@ impl<T: Table> Query<T> {
         ProjectedQuery { query }
     }
 
-    /// The requests this query will send, without sending them.
-    pub fn explain(&self) -> Explain {
-        match plan::plan(T::meta(), T::META.table_name.to_owned(), &self.request) {
-            Ok(p) => Explain {
-                steps: vec![p.describe()],
-            },
+    /// The requests this query will send on `db`, without sending them:
+    /// the root read, then the include plan round by round.
+    pub fn explain(&self, db: &Dynamite) -> Explain {
+        let described = self.plan(db).and_then(|p| {
+            if self.includes.is_empty() {
+                return Ok(vec![p.describe()]);
+            }
+            let specs = self.include_specs(db)?;
+            Ok(resolve::describe(&p, &specs))
+        });
+        match described {
+            Ok(steps) => Explain { steps },
             Err(e) => Explain {
                 steps: vec![format!("invalid: {e}")],
             },
         }
     }
 
+    fn include_specs(&self, db: &Dynamite) -> Result<Vec<NodeSpec>> {
+        let mut next_id = 0;
+        self.includes
+            .iter()
+            .map(|i| i.spec(db, &mut next_id))
+            .collect()
+    }
+
+    /// Builds the rows of `items` with their includes attached.
+    fn assemble(
+        &self,
+        items: Vec<Item>,
+        specs: &[NodeSpec],
+        loaded: &resolve::Loaded,
+    ) -> Result<Vec<T>> {
+        items
+            .into_iter()
+            .map(|item| {
+                let mut row = T::from_item(item.clone())?;
+                for (include, spec) in self.includes.iter().zip(specs) {
+                    include.attach(&mut row, &item, spec, loaded)?;
+                }
+                Ok(row)
+            })
+            .collect()
+    }
+
     fn plan(&self, db: &Dynamite) -> Result<Plan> {
-        let table = db.registered::<T>()?.table_name.clone();
-        plan::plan(T::meta(), table, &self.request)
+        let registered = db.registered::<T>()?;
+        plan::plan(
+            T::meta(),
+            registered.table_name.clone(),
+            &registered.indexes,
+            &self.request,
+        )
     }
 
     /// Every matching row.
     pub async fn all(self, db: &Dynamite) -> Result<Vec<T>> {
         let plan = self.plan(db)?;
-        fetch(db, &plan)
-            .await?
-            .into_iter()
-            .map(T::from_item)
-            .collect()
+        if self.includes.is_empty() {
+            return fetch(db, &plan)
+                .await?
+                .into_iter()
+                .map(T::from_item)
+                .collect();
+        }
+        let specs = self.include_specs(db)?;
+        let (items, loaded) = resolve::load(db, &plan, &specs).await?;
+        self.assemble(items, &specs, &loaded)
     }
 
     /// The first matching row (reads stop after it).
@@ -236,8 +295,16 @@ impl<T: Table> Query<T> {
     pub async fn page(self, db: &Dynamite, cursor: Option<&Cursor>) -> Result<Page<T>> {
         let plan = self.plan(db)?;
         let (items, cursor) = fetch_page(db, &plan, cursor).await?;
+        if self.includes.is_empty() {
+            return Ok(Page {
+                items: items.into_iter().map(T::from_item).collect::<Result<_>>()?,
+                cursor,
+            });
+        }
+        let specs = self.include_specs(db)?;
+        let loaded = resolve::load_for(db, &items, &specs).await?;
         Ok(Page {
-            items: items.into_iter().map(T::from_item).collect::<Result<_>>()?,
+            items: self.assemble(items, &specs, &loaded)?,
             cursor,
         })
     }
@@ -304,8 +371,8 @@ impl<T: Table> ProjectedQuery<T> {
     }
 
     /// The requests this query will send.
-    pub fn explain(&self) -> Explain {
-        self.query.explain()
+    pub fn explain(&self, db: &Dynamite) -> Explain {
+        self.query.explain(db)
     }
 
     /// Every matching row.
@@ -337,8 +404,8 @@ fn read_spec(plan: &Plan, key_condition: Option<Node>) -> ReadSpec {
             index,
             key_condition,
             ..
-        } => (*index, Some(key_condition.clone())),
-        Access::MultiQuery { index, .. } => (Some(*index), key_condition),
+        } => (index.clone(), Some(key_condition.clone())),
+        Access::MultiQuery { index, .. } => (Some(index.clone()), key_condition),
         _ => (None, None),
     };
     ReadSpec {
@@ -471,7 +538,7 @@ pub(crate) async fn fetch(db: &Dynamite, plan: &Plan) -> Result<Vec<Item>> {
 
 fn scope(plan: &Plan) -> String {
     let index = match &plan.access {
-        Access::Query { index: Some(i), .. } => i,
+        Access::Query { index: Some(i), .. } => i.as_str(),
         _ => "",
     };
     format!("{}/{index}", plan.table)

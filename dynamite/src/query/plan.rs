@@ -10,6 +10,7 @@ use super::SortOrder;
 use crate::error::{Error, Result};
 use crate::expr::{CompareOp, ExpressionBuilder, Node};
 use crate::model::{KeyMeta, TableMeta};
+use crate::schema::IndexSpec;
 use crate::value::{AttributeValue, Item, describe_key, is_empty_key_value};
 
 /// How the rows are read.
@@ -22,13 +23,13 @@ pub(crate) enum Access {
         keys: Vec<Item>,
     },
     Query {
-        index: Option<&'static str>,
+        index: Option<String>,
         key_condition: Node,
         sort_key: Option<&'static str>,
     },
     /// One Query per partition value (`is_in` on an indexed attribute).
     MultiQuery {
-        index: &'static str,
+        index: String,
         partition: &'static str,
         values: Vec<AttributeValue>,
         sort_condition: Option<Node>,
@@ -118,8 +119,13 @@ fn check_key_value(meta: &TableMeta, key: KeyMeta, value: &AttributeValue) -> Re
     Ok(())
 }
 
-/// Plans a read of `meta`'s table (full name `table`).
-pub(crate) fn plan(meta: &'static TableMeta, table: String, request: &ReadRequest) -> Result<Plan> {
+/// Plans a read of `meta`'s table (full name `table`, GSIs `indexes`).
+pub(crate) fn plan(
+    meta: &'static TableMeta,
+    table: String,
+    indexes: &[IndexSpec],
+    request: &ReadRequest,
+) -> Result<Plan> {
     if let Some(node) = &request.filter
         && let Some((path, error)) = node.first_error()
     {
@@ -200,7 +206,7 @@ pub(crate) fn plan(meta: &'static TableMeta, table: String, request: &ReadReques
         };
     } else {
         let mut chosen = None;
-        for index in meta.indexes {
+        for index in indexes {
             let ipk = index.partition_key.name;
             if let Some((pi, pv)) = eq_value(&parts, ipk) {
                 let pv = pv.clone();
@@ -218,7 +224,7 @@ pub(crate) fn plan(meta: &'static TableMeta, table: String, request: &ReadReques
                 }
                 take(&mut parts, used);
                 chosen = Some(Access::Query {
-                    index: Some(index.name),
+                    index: Some(index.name.clone()),
                     key_condition: Node::all(key_parts).unwrap_or(Node::And(Vec::new())),
                     sort_key: index.sort_key.map(|k| k.name),
                 });
@@ -233,7 +239,7 @@ pub(crate) fn plan(meta: &'static TableMeta, table: String, request: &ReadReques
                 }
                 take(&mut parts, used);
                 chosen = Some(Access::MultiQuery {
-                    index: index.name,
+                    index: index.name.clone(),
                     partition: ipk,
                     values,
                     sort_condition: sort_condition_node,

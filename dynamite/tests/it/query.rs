@@ -42,11 +42,11 @@ async fn full_key_eq_plans_a_get_item() {
     seed_users(&db, 3).await;
     let q = User::query().filter(User::ID.eq("u0001"));
     assert!(
-        q.explain()
+        q.explain(&db)
             .root()
             .starts_with("GetItem users key {id: \"u0001\"}"),
         "{}",
-        q.explain()
+        q.explain(&db)
     );
     let u = q.first(&db).await.unwrap().unwrap();
     assert_eq!(u.name, "user 1");
@@ -80,11 +80,11 @@ async fn is_in_on_the_key_is_batch_get_of_100_keys_a_call() {
     let ids: Vec<String> = (0..250).map(|i| format!("u{i:04}")).collect();
     let q = User::query().filter(User::ID.is_in(ids.clone()));
     assert!(
-        q.explain()
+        q.explain(&db)
             .root()
             .starts_with("BatchGetItem users 250 key(s) in 3 call(s)"),
         "{}",
-        q.explain()
+        q.explain(&db)
     );
     let users = q.all(&db).await.unwrap();
     assert_eq!(users.len(), 250);
@@ -116,7 +116,7 @@ async fn partition_key_eq_is_a_query_with_sort_key_conditions() {
     seed_events(&db, "s2", 5).await;
     let q = Event::query().filter(Event::STREAM.eq("s1").and(Event::SEQ.between(10, 19)));
     assert_eq!(
-        q.explain().root(),
+        q.explain(&db).root().replace(db.table_prefix(), ""),
         "Query events key (stream = \"s1\" AND seq BETWEEN 10 AND 19)"
     );
     let events = q.all(&db).await.unwrap();
@@ -174,7 +174,7 @@ async fn limit_with_a_filter_pages_until_enough_and_no_further() {
         .filter(Event::STREAM.eq("s1").and(Event::KIND.eq("special")))
         .limit(5);
     assert_eq!(
-        q.explain().root(),
+        q.explain(&db).root().replace(db.table_prefix(), ""),
         "Query events key stream = \"s1\" filter kind = \"special\" limit 5"
     );
     let specials = q.all(&db).await.unwrap();
@@ -191,7 +191,7 @@ async fn indexed_attribute_is_a_gsi_query() {
     seed_users(&db, 10).await;
     let q = User::query().filter(User::EMAIL.eq("u7@x.io"));
     assert_eq!(
-        q.explain().root(),
+        q.explain(&db).root().replace(db.table_prefix(), ""),
         "Query users index email_index key email = \"u7@x.io\""
     );
     let u = q.first(&db).await.unwrap().unwrap();
@@ -214,7 +214,7 @@ async fn index_with_a_sort_key_orders_and_ranges_natively() {
         .filter(Product::CATEGORY.eq("gadgets").and(Product::PRICE.ge(10.0)))
         .order_by(Product::PRICE, Desc);
     assert_eq!(
-        q.explain().root(),
+        q.explain(&db).root().replace(db.table_prefix(), ""),
         "Query products index by_category key (category = \"gadgets\" AND price >= 10) order desc"
     );
     let got: Vec<f64> = q.all(&db).await.unwrap().iter().map(|p| p.price).collect();
@@ -228,9 +228,12 @@ async fn is_in_on_an_indexed_attribute_queries_each_value() {
     seed_users(&db, 10).await;
     let q = User::query().filter(User::EMAIL.is_in(["u1@x.io", "u2@x.io", "nobody@x.io"]));
     assert!(
-        q.explain().root().contains("index email_index x3"),
+        q.explain(&db)
+            .root()
+            .replace(db.table_prefix(), "")
+            .contains("index email_index x3"),
         "{}",
-        q.explain()
+        q.explain(&db)
     );
     let mut ids: Vec<String> = q
         .all(&db)
@@ -250,7 +253,7 @@ async fn other_filters_scan_with_a_filter_expression() {
     seed_users(&db, 20).await;
     let q = User::query().filter(User::ROLE.eq("premium").and(User::AGE.lt(30)));
     assert_eq!(
-        q.explain().root(),
+        q.explain(&db).root().replace(db.table_prefix(), ""),
         "Scan users filter (role = \"premium\" AND age < 30)"
     );
     let users = q.all(&db).await.unwrap();
@@ -341,11 +344,11 @@ async fn order_by_a_non_key_attribute_sorts_in_memory_and_says_so() {
         .order_by(User::AGE, Desc)
         .limit(3);
     assert!(
-        q.explain()
+        q.explain(&db)
             .root()
             .contains("then sort in memory by age desc"),
         "{}",
-        q.explain()
+        q.explain(&db)
     );
     let ages: Vec<u32> = q
         .all(&db)
@@ -508,7 +511,7 @@ async fn projections_fetch_only_the_listed_attributes_and_cannot_be_written() {
 #[tokio::test]
 async fn explain_sends_nothing() {
     let db = db().await;
-    let _ = User::query().filter(User::ROLE.eq("x")).explain();
-    let _ = User::query().filter(User::ID.eq("x")).explain();
+    let _ = User::query().filter(User::ROLE.eq("x")).explain(&db);
+    let _ = User::query().filter(User::ID.eq("x")).explain(&db);
     assert_eq!(db.metrics().data_plane_requests(), 0);
 }

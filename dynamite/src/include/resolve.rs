@@ -1,0 +1,673 @@
+//! Include resolution: breadth-first, one round of concurrent requests per
+//! level at most, fewer with key propagation.
+//!
+//! - `belongs_to`: distinct foreign keys -> BatchGetItem (100 keys a call,
+//!   every `belongs_to` of a round in the same calls, across tables); a leaf
+//!   lookup into a table that a deeper level reads too waits for that round,
+//!   so both share one BatchGetItem.
+//! - `has_many` / `has_one`: one Query per distinct parent on the
+//!   foreign-key GSI, with the include's filter, limit and order inside it.
+//! - Under an unfiltered full-table Scan, a `has_many` reads the child table
+//!   with one Scan (carrying the include filter) in the same round.
+//! - Key propagation: when the root filter pins the join value, the child
+//!   read goes out in the same round as the root read.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+
+use futures::{StreamExt, future};
+
+use super::relation::IncludeOptions;
+use crate::client::Dynamite;
+use crate::error::{Error, Result};
+use crate::expr::{CompareOp, ExpressionBuilder, Node, condition_compare};
+use crate::model::{RelationKind, RelationMeta, TableMeta};
+use crate::query::SortOrder;
+use crate::query::exec::{self, ReadSpec, TableKeys, key_fingerprint};
+use crate::query::plan::{Access, Plan};
+use crate::value::{AttributeValue, Item};
+
+/// How a node's rows are read.
+#[derive(Debug, Clone)]
+pub(crate) enum NodeAccess {
+    /// By primary key (the join attribute is the target's partition key).
+    BatchGet,
+    /// By a GSI whose partition key is the join attribute.
+    Index {
+        name: String,
+        sort: Option<&'static str>,
+    },
+}
+
+/// The untyped plan of one include.
+#[derive(Debug, Clone)]
+pub(crate) struct NodeSpec {
+    pub(crate) id: usize,
+    pub(crate) kind: RelationKind,
+    pub(crate) field: &'static str,
+    pub(crate) target: &'static TableMeta,
+    pub(crate) table: String,
+    /// Join attribute on the parent rows.
+    pub(crate) parent_attr: &'static str,
+    /// Join attribute on the child rows.
+    pub(crate) child_attr: &'static str,
+    pub(crate) access: NodeAccess,
+    pub(crate) filter: Option<Node>,
+    pub(crate) limit: Option<usize>,
+    pub(crate) order: Option<SortOrder>,
+    pub(crate) projection: Option<Vec<String>>,
+    pub(crate) children: Vec<NodeSpec>,
+}
+
+impl NodeSpec {
+    pub(crate) fn new(
+        db: &Dynamite,
+        id: usize,
+        owner: &'static TableMeta,
+        relation: &'static RelationMeta,
+        options: &IncludeOptions,
+        children: Vec<NodeSpec>,
+    ) -> Result<NodeSpec> {
+        let target = (relation.target)();
+        let registered = db.registered_meta(target)?;
+        let (parent_attr, child_attr) = relation.join(owner).ok_or_else(|| {
+            Error::Config(format!(
+                "relation `{}.{}`: its keys are not persisted fields",
+                owner.model, relation.field
+            ))
+        })?;
+        if let Some((path, e)) = options.filter.as_ref().and_then(Node::first_error) {
+            return Err(Error::InvalidValue {
+                attribute: format!("{}.{path}", target.model),
+                reason: e.to_string(),
+            });
+        }
+        let by_index = || {
+            registered
+                .indexes
+                .iter()
+                .find(|i| i.partition_key.name == child_attr)
+                .map(|i| NodeAccess::Index {
+                    name: i.name.clone(),
+                    sort: i.sort_key.map(|k| k.name),
+                })
+        };
+        let access = match relation.kind {
+            RelationKind::BelongsTo
+                if child_attr == target.partition_key.name && target.sort_key.is_none() =>
+            {
+                NodeAccess::BatchGet
+            }
+            _ => by_index().ok_or_else(|| {
+                Error::Config(format!(
+                    "relation `{}.{}`: `{}` has no index on `{child_attr}`",
+                    owner.model, relation.field, target.model
+                ))
+            })?,
+        };
+        let projection = options.projection.as_ref().map(|listed| {
+            let mut names: Vec<String> = Vec::new();
+            let mut add = |n: &str| {
+                if !names.iter().any(|x| x == n) {
+                    names.push(n.to_owned());
+                }
+            };
+            listed.iter().for_each(|n| add(n));
+            target.key_names().for_each(&mut add);
+            add(child_attr);
+            if let NodeAccess::Index { sort: Some(s), .. } = &access {
+                add(s);
+            }
+            children.iter().for_each(|c| add(c.parent_attr));
+            target
+                .attributes
+                .iter()
+                .filter(|a| !a.optional)
+                .for_each(|a| add(a.name));
+            names
+        });
+        let limit = match relation.kind {
+            RelationKind::HasOne => Some(options.limit.unwrap_or(1).min(1)),
+            _ => options.limit,
+        };
+        Ok(NodeSpec {
+            id,
+            kind: relation.kind,
+            field: relation.field,
+            target,
+            table: registered.table_name.clone(),
+            parent_attr,
+            child_attr,
+            access,
+            filter: options.filter.clone(),
+            limit,
+            order: options.order,
+            projection,
+            children,
+        })
+    }
+
+    fn walk<'a>(&'a self, out: &mut Vec<&'a NodeSpec>) {
+        out.push(self);
+        for c in &self.children {
+            c.walk(out);
+        }
+    }
+
+    fn is_batch(&self) -> bool {
+        matches!(self.access, NodeAccess::BatchGet)
+    }
+}
+
+/// A value as a map key.
+pub(crate) fn value_key(value: &AttributeValue) -> Option<String> {
+    match value {
+        AttributeValue::S(_) | AttributeValue::N(_) | AttributeValue::B(_) => {
+            let mut item = Item::with_capacity(1);
+            item.insert(String::new(), value.clone());
+            Some(key_fingerprint(&item, [""]))
+        }
+        _ => None,
+    }
+}
+
+/// Rows loaded for every include node, grouped by join value.
+#[derive(Debug, Default)]
+pub(crate) struct Loaded {
+    groups: HashMap<usize, HashMap<String, Vec<Item>>>,
+    items: HashMap<usize, Vec<Item>>,
+    /// Rounds of requests the load took.
+    pub(crate) rounds: usize,
+}
+
+impl Loaded {
+    /// The children of `parent` for include `spec`.
+    pub(crate) fn children_of<'a>(&'a self, spec: &NodeSpec, parent: &Item) -> &'a [Item] {
+        parent
+            .get(spec.parent_attr)
+            .and_then(value_key)
+            .and_then(|k| self.groups.get(&spec.id)?.get(&k))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    fn store(&mut self, id: usize, groups: HashMap<String, Vec<Item>>) {
+        let flat = self.items.entry(id).or_default();
+        let mut seen = HashSet::new();
+        for rows in groups.values() {
+            for row in rows {
+                let mut fp = String::new();
+                let mut keys: Vec<_> = row.keys().collect();
+                keys.sort();
+                for k in keys {
+                    let _ = write!(fp, "{k}={:?};", row.get(k));
+                }
+                if seen.insert(fp) {
+                    flat.push(row.clone());
+                }
+            }
+        }
+        self.groups.entry(id).or_default().extend(groups);
+    }
+}
+
+/// What one node reads in a round.
+#[derive(Debug)]
+enum Task<'a> {
+    /// Rows whose join attribute holds one of these values.
+    Values(&'a NodeSpec, Vec<AttributeValue>),
+    /// The whole child table (one Scan with the include filter).
+    Scan(&'a NodeSpec),
+}
+
+fn distinct_values(items: &[Item], attribute: &str) -> Vec<AttributeValue> {
+    let mut seen = HashSet::new();
+    items
+        .iter()
+        .filter_map(|i| i.get(attribute))
+        .filter(|v| value_key(v).is_some_and(|k| seen.insert(k)))
+        .cloned()
+        .collect()
+}
+
+/// Values of `attribute` pinned by the root read (key, key condition, or
+/// an `eq` / `is_in` conjunct of the filter).
+fn pinned_values(plan: &Plan, attribute: &str) -> Option<Vec<AttributeValue>> {
+    let from_node = |node: &Node| -> Option<Vec<AttributeValue>> {
+        node.clone().conjuncts().into_iter().find_map(|n| match n {
+            Node::Compare {
+                path,
+                op: CompareOp::Eq,
+                value: Ok(v),
+            } if path == attribute => Some(vec![v]),
+            Node::In { path, values } if path == attribute => {
+                values.into_iter().collect::<Result<Vec<_>, _>>().ok()
+            }
+            _ => None,
+        })
+    };
+    let from_access = match &plan.access {
+        Access::Get { key } => key.get(attribute).map(|v| vec![v.clone()]),
+        Access::BatchGet { keys } => {
+            let values: Vec<_> = keys
+                .iter()
+                .filter_map(|k| k.get(attribute).cloned())
+                .collect();
+            (values.len() == keys.len()).then_some(values)
+        }
+        Access::Query { key_condition, .. } => from_node(key_condition),
+        Access::MultiQuery {
+            partition, values, ..
+        } if *partition == attribute => Some(values.clone()),
+        _ => None,
+    };
+    from_access.or_else(|| plan.filter.as_ref().and_then(from_node))
+}
+
+/// Round of each node: level-1 nodes sent early go in round 0, every other
+/// node one round after its parent; `belongs_to` leaves wait for the last
+/// round that batch-reads the same table.
+fn assign_rounds(specs: &[NodeSpec], early: &HashSet<usize>) -> HashMap<usize, usize> {
+    fn visit(
+        spec: &NodeSpec,
+        round: usize,
+        early: &HashSet<usize>,
+        out: &mut HashMap<usize, usize>,
+    ) {
+        let round = if early.contains(&spec.id) { 0 } else { round };
+        out.insert(spec.id, round);
+        for c in &spec.children {
+            visit(c, round + 1, early, out);
+        }
+    }
+    let mut rounds = HashMap::new();
+    for s in specs {
+        visit(s, 1, early, &mut rounds);
+    }
+    let mut all = Vec::new();
+    specs.iter().for_each(|s| s.walk(&mut all));
+    let mut last_batch: HashMap<&str, usize> = HashMap::new();
+    for n in all.iter().filter(|n| n.is_batch()) {
+        let r = rounds[&n.id];
+        let e = last_batch.entry(n.table.as_str()).or_insert(r);
+        *e = (*e).max(r);
+    }
+    for n in all
+        .iter()
+        .filter(|n| n.is_batch() && n.children.is_empty() && !early.contains(&n.id))
+    {
+        if let Some(r) = last_batch.get(n.table.as_str()) {
+            rounds.insert(n.id, *r);
+        }
+    }
+    rounds
+}
+
+/// Loads the includes of rows already read (lazy loading, pages, streams).
+pub(crate) async fn load_for(
+    db: &Dynamite,
+    parents: &[Item],
+    specs: &[NodeSpec],
+) -> Result<Loaded> {
+    let (_, loaded) = run(db, None, parents.to_vec(), specs).await?;
+    Ok(loaded)
+}
+
+/// Reads the root rows of `plan` and every include, round by round.
+pub(crate) async fn load(
+    db: &Dynamite,
+    plan: &Plan,
+    specs: &[NodeSpec],
+) -> Result<(Vec<Item>, Loaded)> {
+    run(db, Some(plan), Vec::new(), specs).await
+}
+
+async fn run(
+    db: &Dynamite,
+    plan: Option<&Plan>,
+    roots: Vec<Item>,
+    specs: &[NodeSpec],
+) -> Result<(Vec<Item>, Loaded)> {
+    // Level-1 reads that need no root row.
+    let mut early_tasks: Vec<Task<'_>> = Vec::new();
+    let mut early = HashSet::new();
+    if let Some(plan) = plan {
+        let full_scan =
+            matches!(plan.access, Access::Scan) && plan.filter.is_none() && plan.limit.is_none();
+        for spec in specs {
+            if full_scan && spec.kind != RelationKind::BelongsTo {
+                early.insert(spec.id);
+                early_tasks.push(Task::Scan(spec));
+            } else if let Some(values) = pinned_values(plan, spec.parent_attr) {
+                early.insert(spec.id);
+                early_tasks.push(Task::Values(spec, values));
+            }
+        }
+    }
+    let rounds = assign_rounds(specs, &early);
+    let last_round = rounds.values().copied().max().unwrap_or(0);
+    let mut loaded = Loaded::default();
+
+    // Round 0: the root read with the early include reads.
+    let roots = match plan {
+        Some(plan) => {
+            let (root, early_results) =
+                future::join(crate::query::fetch(db, plan), run_tasks(db, early_tasks)).await;
+            for (id, groups) in early_results? {
+                loaded.store(id, groups);
+            }
+            loaded.rounds += 1;
+            root?
+        }
+        None => roots,
+    };
+
+    let mut all = Vec::new();
+    specs.iter().for_each(|s| s.walk(&mut all));
+    let parent_of: HashMap<usize, Option<usize>> = {
+        let mut m = HashMap::new();
+        fn visit(spec: &NodeSpec, parent: Option<usize>, m: &mut HashMap<usize, Option<usize>>) {
+            m.insert(spec.id, parent);
+            for c in &spec.children {
+                visit(c, Some(spec.id), m);
+            }
+        }
+        specs.iter().for_each(|s| visit(s, None, &mut m));
+        m
+    };
+    for round in 1..=last_round {
+        let mut tasks = Vec::new();
+        for node in all
+            .iter()
+            .filter(|n| rounds.get(&n.id) == Some(&round) && !early.contains(&n.id))
+        {
+            let parents: &[Item] = match parent_of.get(&node.id).copied().flatten() {
+                Some(p) => loaded.items.get(&p).map_or(&[], Vec::as_slice),
+                None => &roots,
+            };
+            let values = distinct_values(parents, node.parent_attr);
+            if !values.is_empty() {
+                tasks.push(Task::Values(node, values));
+            }
+        }
+        if tasks.is_empty() {
+            continue;
+        }
+        for (id, groups) in run_tasks(db, tasks).await? {
+            loaded.store(id, groups);
+        }
+        loaded.rounds += 1;
+    }
+    db.metrics().record_rounds(loaded.rounds.max(1) as u64);
+    Ok((roots, loaded))
+}
+
+type Groups = HashMap<String, Vec<Item>>;
+
+/// Runs one round: every BatchGetItem lookup merged into the fewest calls,
+/// every Query and Scan concurrently (bounded).
+async fn run_tasks(db: &Dynamite, tasks: Vec<Task<'_>>) -> Result<Vec<(usize, Groups)>> {
+    let mut batch: Vec<(&NodeSpec, Vec<AttributeValue>)> = Vec::new();
+    let mut reads: Vec<(usize, Option<String>, ReadSpec, &NodeSpec)> = Vec::new();
+    for task in tasks {
+        match task {
+            Task::Values(node, values) if node.is_batch() => batch.push((node, values)),
+            Task::Values(node, values) => {
+                let NodeAccess::Index { name, .. } = &node.access else {
+                    continue;
+                };
+                for value in values {
+                    let key_condition = Node::Compare {
+                        path: node.child_attr,
+                        op: CompareOp::Eq,
+                        value: Ok(value.clone()),
+                    };
+                    let spec = ReadSpec {
+                        table: node.table.clone(),
+                        index: Some(name.clone()),
+                        key_condition: Some(key_condition),
+                        filter: if node.kind == RelationKind::BelongsTo {
+                            None
+                        } else {
+                            node.filter.clone()
+                        },
+                        projection: node.projection.clone(),
+                        forward: node.order != Some(SortOrder::Desc),
+                        consistent: false,
+                        count_only: false,
+                        segment: None,
+                    };
+                    reads.push((node.id, value_key(&value), spec, node));
+                }
+            }
+            Task::Scan(node) => {
+                let spec = ReadSpec {
+                    table: node.table.clone(),
+                    index: None,
+                    key_condition: None,
+                    filter: node.filter.clone(),
+                    projection: node.projection.clone(),
+                    forward: true,
+                    consistent: false,
+                    count_only: false,
+                    segment: None,
+                };
+                reads.push((node.id, None, spec, node));
+            }
+        }
+    }
+
+    let batch_future = run_batch(db, batch);
+    let reads_future = futures::stream::iter(reads)
+        .map(|(id, value, spec, node)| async move {
+            let limit = match (&value, node.kind) {
+                (Some(_), RelationKind::BelongsTo) => Some(1),
+                (Some(_), _) => node.limit,
+                (None, _) => None,
+            };
+            let items = spec.render()?.all(db, limit).await?;
+            Ok::<_, Error>((id, value, items, node))
+        })
+        .buffer_unordered(db.concurrency())
+        .collect::<Vec<_>>();
+    let (batch_result, read_results) = future::join(batch_future, reads_future).await;
+
+    let mut out: HashMap<usize, Groups> = HashMap::new();
+    for (id, groups) in batch_result? {
+        out.entry(id).or_default().extend(groups);
+    }
+    for result in read_results {
+        let (id, value, items, node) = result?;
+        let groups = out.entry(id).or_default();
+        match value {
+            Some(v) => {
+                let items = if node.kind == RelationKind::BelongsTo {
+                    items
+                        .into_iter()
+                        .filter(|i| node.filter.as_ref().is_none_or(|f| f.matches(i)))
+                        .collect()
+                } else {
+                    items
+                };
+                groups.insert(v, items);
+            }
+            None => group_scanned(node, items, groups),
+        }
+    }
+    Ok(out.into_iter().collect())
+}
+
+/// Groups a Scan of the child table by join value, then orders and limits
+/// each group as the per-parent Query would have.
+fn group_scanned(node: &NodeSpec, items: Vec<Item>, groups: &mut Groups) {
+    for item in items {
+        if let Some(k) = item.get(node.child_attr).and_then(value_key) {
+            groups.entry(k).or_default().push(item);
+        }
+    }
+    let sort_attr = match &node.access {
+        NodeAccess::Index { sort: Some(s), .. } => *s,
+        _ => node.target.partition_key.name,
+    };
+    for rows in groups.values_mut() {
+        rows.sort_by(|a, b| match (a.get(sort_attr), b.get(sort_attr)) {
+            (Some(x), Some(y)) => condition_compare(x, y).unwrap_or(std::cmp::Ordering::Equal),
+            _ => std::cmp::Ordering::Equal,
+        });
+        if node.order == Some(SortOrder::Desc) {
+            rows.reverse();
+        }
+        if let Some(l) = node.limit {
+            rows.truncate(l);
+        }
+    }
+}
+
+/// Every `belongs_to` lookup of a round, merged per table, in as few
+/// BatchGetItem calls as the keys need.
+async fn run_batch(
+    db: &Dynamite,
+    batch: Vec<(&NodeSpec, Vec<AttributeValue>)>,
+) -> Result<Vec<(usize, Groups)>> {
+    if batch.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut tables: Vec<TableKeys> = Vec::new();
+    for (node, values) in &batch {
+        let key_names: Vec<&'static str> = node.target.key_names().collect();
+        let keys = values.iter().map(|v| {
+            let mut key = Item::with_capacity(1);
+            key.insert(node.child_attr.to_owned(), v.clone());
+            key
+        });
+        match tables.iter_mut().find(|t| t.table == node.table) {
+            Some(t) => {
+                t.keys.extend(keys);
+                t.projection = match (t.projection.take(), &node.projection) {
+                    (Some(mut a), Some(b)) => {
+                        for n in b {
+                            if !a.contains(n) {
+                                a.push(n.clone());
+                            }
+                        }
+                        Some(a)
+                    }
+                    _ => None,
+                };
+            }
+            None => tables.push(TableKeys {
+                table: node.table.clone(),
+                key_names,
+                keys: keys.collect(),
+                projection: node.projection.clone(),
+                consistent: false,
+            }),
+        }
+    }
+    let found = exec::batch_get(db, tables).await?;
+    let mut out = Vec::new();
+    for (node, values) in batch {
+        let rows = found.get(&node.table);
+        let mut groups = Groups::new();
+        for v in values {
+            let mut key = Item::with_capacity(1);
+            key.insert(node.child_attr.to_owned(), v.clone());
+            let fp = key_fingerprint(&key, node.target.key_names());
+            let Some(item) = rows.and_then(|r| r.get(&fp)) else {
+                continue;
+            };
+            if node.filter.as_ref().is_none_or(|f| f.matches(item))
+                && let Some(k) = value_key(&v)
+            {
+                groups.insert(k, vec![item.clone()]);
+            }
+        }
+        out.push((node.id, groups));
+    }
+    Ok(out)
+}
+
+/// Describes the include plan round by round, for `explain()`.
+pub(crate) fn describe(plan: &Plan, specs: &[NodeSpec]) -> Vec<String> {
+    let full_scan =
+        matches!(plan.access, Access::Scan) && plan.filter.is_none() && plan.limit.is_none();
+    let mut early = HashSet::new();
+    let mut scans = HashSet::new();
+    for spec in specs {
+        if full_scan && spec.kind != RelationKind::BelongsTo {
+            early.insert(spec.id);
+            scans.insert(spec.id);
+        } else if pinned_values(plan, spec.parent_attr).is_some() {
+            early.insert(spec.id);
+        }
+    }
+    let rounds = assign_rounds(specs, &early);
+    let mut all = Vec::new();
+    specs.iter().for_each(|s| s.walk(&mut all));
+    let last = rounds.values().copied().max().unwrap_or(0);
+    let mut lines = Vec::new();
+    for round in 0..=last {
+        let mut parts = Vec::new();
+        if round == 0 {
+            parts.push(plan.describe());
+        }
+        let mut batch_tables: Vec<String> = Vec::new();
+        for node in all.iter().filter(|n| rounds.get(&n.id) == Some(&round)) {
+            let mut line = if scans.contains(&node.id) {
+                format!(
+                    "Scan {} (all `{}` children, stitched on {})",
+                    node.table, node.field, node.child_attr
+                )
+            } else {
+                match &node.access {
+                    NodeAccess::BatchGet => {
+                        if !batch_tables.contains(&node.table) {
+                            batch_tables.push(node.table.clone());
+                        }
+                        format!(
+                            "`{}`: BatchGetItem {} by {}",
+                            node.field, node.table, node.child_attr
+                        )
+                    }
+                    NodeAccess::Index { name, .. } => format!(
+                        "`{}`: Query {} index {name} key {} = <each parent's {}>",
+                        node.field, node.table, node.child_attr, node.parent_attr
+                    ),
+                }
+            };
+            if let Some(f) = &node.filter {
+                let mut b = ExpressionBuilder::new();
+                if let Ok(text) = b.render(f) {
+                    let kind = if node.kind == RelationKind::BelongsTo {
+                        "filter in memory"
+                    } else {
+                        "filter"
+                    };
+                    let _ = write!(line, " {kind} {}", b.describe(&text));
+                }
+            }
+            if node.order == Some(SortOrder::Desc) {
+                line.push_str(" order desc");
+            }
+            if let Some(l) = node.limit {
+                let _ = write!(line, " limit {l} per parent");
+            }
+            if let Some(p) = &node.projection {
+                let _ = write!(line, " project [{}]", p.join(", "));
+            }
+            parts.push(line);
+        }
+        if batch_tables.len() > 1
+            || all
+                .iter()
+                .filter(|n| rounds.get(&n.id) == Some(&round) && n.is_batch())
+                .count()
+                > 1
+        {
+            parts.push("(BatchGetItem lookups of this round share calls)".to_owned());
+        }
+        if !parts.is_empty() {
+            lines.push(format!("round {}: {}", round + 1, parts.join("; ")));
+        }
+    }
+    lines
+}
