@@ -66,7 +66,7 @@ pub struct Field<'a> {
     pub name: String,
     /// The stored attribute name (after `rename` / `rename_all`).
     pub stored: String,
-    /// The field type, `Self` replaced by the type's name.
+    /// The field type (in a model, `Self` replaced by the model's name).
     pub ty: Type,
     pub attrs: attr::Field,
     pub original: &'a syn::Field,
@@ -275,7 +275,10 @@ impl<'a> Field<'a> {
             (None, None) => name.clone(),
         };
         let mut ty = field.ty.clone();
-        replace_self(&mut ty, &input.ident);
+        if derive == Derive::Table {
+            // Models are not generic, so `Self` is exactly the model's name.
+            replace_self(&mut ty, &input.ident);
+        }
         Field {
             member,
             name,

@@ -18,7 +18,10 @@ use crate::ctxt::Ctxt;
 #[derive(Debug, Clone)]
 pub struct WithSpan<T> {
     pub value: T,
+    /// Span of the value.
     pub span: Span,
+    /// Span of the key (`rename` in `rename = "x"`).
+    pub key_span: Span,
 }
 
 /// Which derive is parsing (they accept different keys).
@@ -129,6 +132,7 @@ impl Container {
                                 let value = WithSpan {
                                     value,
                                     span: rule.span,
+                                    key_span: span,
                                 };
                                 set_once(cx, &mut out.rename_all, key, span, value);
                             }
@@ -330,6 +334,7 @@ fn string_value(
             Ok(Some(WithSpan {
                 value,
                 span: s.span(),
+                key_span: meta.path.span(),
             }))
         }
         _ => {
@@ -436,11 +441,15 @@ fn parse_default(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<WithSp
             }
         }
         _ => {
-            cx.error(span, EXPECTED);
+            cx.error_spanned_by(&expr, EXPECTED);
             return Ok(None);
         }
     };
-    Ok(Some(WithSpan { value, span }))
+    Ok(Some(WithSpan {
+        value,
+        span,
+        key_span: meta.path.span(),
+    }))
 }
 
 /// DynamoDB's rule for table and index names.

@@ -127,8 +127,8 @@ fn single<'m, 'a>(
 fn check_conflicts(cx: &Ctxt, field: &Field) {
     let a = &field.attrs;
     let index = a.indexes.first().map(|i| i.span);
-    let rename = a.rename.as_ref().map(|r| r.span);
-    let default = a.default.as_ref().map(|d| d.span);
+    let rename = a.rename.as_ref().map(|r| r.key_span);
+    let default = a.default.as_ref().map(|d| d.key_span);
     let pairs = [
         ("skip", a.skip, "primary_key", a.primary_key),
         ("skip", a.skip, "sort_key", a.sort_key),

@@ -240,6 +240,19 @@ fn unit_enum_body(variants: &[Variant]) -> TokenStream {
         let stored = &v.stored;
         quote!(#stored => ::core::result::Result::Ok(Self::#ident))
     });
+    // An enum without variants has no value to convert.
+    let to_value = if variants.is_empty() {
+        quote!(match *self {})
+    } else {
+        quote! {
+            let name: &str = match *self {
+                #(#to_arms,)*
+            };
+            ::core::result::Result::Ok(::dynamite::__private::AttributeValue::S(
+                ::std::string::String::from(name),
+            ))
+        }
+    };
     quote! {
         const SCALAR: ::core::option::Option<::dynamite::__private::ScalarType> =
             ::core::option::Option::Some(::dynamite::__private::ScalarType::S);
@@ -250,12 +263,7 @@ fn unit_enum_body(variants: &[Variant]) -> TokenStream {
             ::dynamite::__private::AttributeValue,
             ::dynamite::__private::ValueError,
         > {
-            let name: &str = match *self {
-                #(#to_arms,)*
-            };
-            ::core::result::Result::Ok(::dynamite::__private::AttributeValue::S(
-                ::std::string::String::from(name),
-            ))
+            #to_value
         }
 
         fn from_value(

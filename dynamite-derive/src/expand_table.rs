@@ -8,9 +8,8 @@
 
 use std::collections::HashSet;
 
-use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
-use syn::spanned::Spanned;
+use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::{DeriveInput, Ident};
 
 use crate::ast::{Field, Model};
@@ -142,10 +141,20 @@ fn key_consts(model: &Model, schema: &Schema) -> TokenStream {
         if !seen.insert(name.to_string()) {
             continue;
         }
+        // Span the call from the type's first token to its last, so the
+        // compile-time panic underlines the whole field type.
         let ty = &field.ty;
-        out.extend(quote_spanned! {field.original.ty.span()=>
-            const #name: ::dynamite::__private::ScalarType =
-                ::dynamite::__private::scalar_of(<#ty as ::dynamite::Attribute>::SCALAR);
+        let tokens: Vec<TokenTree> = field.original.ty.to_token_stream().into_iter().collect();
+        let first = tokens.first().map_or_else(Span::call_site, TokenTree::span);
+        let last = tokens.last().map_or(first, TokenTree::span);
+        let callee = quote_spanned!(first=> ::dynamite::__private::scalar_of);
+        let mut args = Group::new(
+            Delimiter::Parenthesis,
+            quote!(<#ty as ::dynamite::Attribute>::SCALAR),
+        );
+        args.set_span(last);
+        out.extend(quote! {
+            const #name: ::dynamite::__private::ScalarType = #callee #args;
         });
     }
     out
@@ -494,9 +503,17 @@ impl<'m, 'a> Builder<'m, 'a> {
                         quote!(::core::clone::Clone::clone(&#now))
                     }
                 } else if let Some(default) = &field.attrs.default {
+                    // A literal default of an `Option` field is its `Some` value.
+                    let some = |value: TokenStream| {
+                        if field.is_option() {
+                            quote!(::core::option::Option::Some(#value))
+                        } else {
+                            value
+                        }
+                    };
                     match &default.value {
-                        DefaultValue::Str(lit) => quote!(::core::convert::Into::into(#lit)),
-                        DefaultValue::Lit(expr) => quote!(#expr),
+                        DefaultValue::Str(lit) => some(quote!(::core::convert::Into::into(#lit))),
+                        DefaultValue::Lit(expr) => some(quote!(#expr)),
                         DefaultValue::Path(path) => quote!(#path()),
                         DefaultValue::Uuid => quote!(<#ty as ::dynamite::GeneratedId>::uuid()),
                         DefaultValue::Ulid => quote!(<#ty as ::dynamite::GeneratedId>::ulid()),

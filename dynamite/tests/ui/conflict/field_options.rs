@@ -8,10 +8,14 @@ struct User {
     nickname: String,
     #[dynamite(created_at, updated_at)]
     stamp: String,
-    #[dynamite(default = now, created_at)]
-    created: String,
-    #[dynamite(primary_key)]
-    pk: String,
+}
+
+#[derive(Table)]
+struct Order {
+    #[dynamite(primary_key, sort_key)]
+    id: String,
+    #[dynamite(default = now, updated_at)]
+    changed: String,
 }
 
 fn main() {}

@@ -12,7 +12,7 @@ struct Generic<T> {
 }
 
 #[derive(Table)]
-struct Ab {
+struct A {
     #[dynamite(primary_key)]
     id: String,
 }
@@ -23,5 +23,11 @@ struct Pair(String, String);
 #[derive(Attribute)]
 #[dynamite(rename_all = "camelCase")]
 struct Email(String);
+
+#[derive(Attribute)]
+union Bits {
+    int: u32,
+    float: f32,
+}
 
 fn main() {}
