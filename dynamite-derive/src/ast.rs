@@ -73,9 +73,20 @@ pub struct Field<'a> {
 }
 
 impl Field<'_> {
-    /// Whether the field is written and read (not `skip`).
+    /// Whether the field is written and read (not `skip`, not a relation).
     pub fn persisted(&self) -> bool {
-        self.attrs.skip.is_none()
+        self.attrs.skip.is_none() && self.attrs.relation.is_none()
+    }
+
+    /// Why a field is not stored, for messages (`None` when it is).
+    pub fn not_stored_reason(&self) -> Option<&'static str> {
+        if self.attrs.relation.is_some() {
+            Some("a relation field")
+        } else if self.attrs.skip.is_some() {
+            Some("a `skip` field")
+        } else {
+            None
+        }
     }
 
     /// Whether the type is syntactically an `Option<..>`.

@@ -51,6 +51,8 @@ pub struct Field {
     pub updated_at: Option<Span>,
     pub rename: Option<WithSpan<String>>,
     pub skip: Option<Span>,
+    /// `has_many(..)` / `has_one(..)` / `belongs_to(..)`.
+    pub relation: Option<Relation>,
 }
 
 /// Options on one enum variant.
@@ -67,6 +69,45 @@ pub struct Index {
     pub name: Option<WithSpan<String>>,
     /// Rust name of the field used as the index sort key.
     pub sort_key: Option<WithSpan<String>>,
+}
+
+/// The kind of a relation field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelationKind {
+    HasMany,
+    HasOne,
+    BelongsTo,
+}
+
+impl RelationKind {
+    /// The attribute key: `has_many`, `has_one`, `belongs_to`.
+    pub fn key(self) -> &'static str {
+        match self {
+            RelationKind::HasMany => "has_many",
+            RelationKind::HasOne => "has_one",
+            RelationKind::BelongsTo => "belongs_to",
+        }
+    }
+
+    /// The container type the field must have (and the variant of
+    /// `dynamite::__private::RelationKind`): `HasMany`, `HasOne`, `BelongsTo`.
+    pub fn container(self) -> &'static str {
+        match self {
+            RelationKind::HasMany => "HasMany",
+            RelationKind::HasOne => "HasOne",
+            RelationKind::BelongsTo => "BelongsTo",
+        }
+    }
+}
+
+/// `has_many(foreign_key = "..", local_key = "..")` (or `has_one` / `belongs_to`).
+pub struct Relation {
+    pub kind: RelationKind,
+    /// Rust name of the foreign key field; `None` only after an error was
+    /// recorded (it is required).
+    pub foreign_key: Option<WithSpan<String>>,
+    /// Rust name of the field the foreign key refers to.
+    pub local_key: Option<WithSpan<String>>,
 }
 
 /// The value of `default = ...`.
@@ -86,16 +127,7 @@ pub enum DefaultValue {
 }
 
 /// Keys reserved for later releases, rejected with "not supported yet".
-const UNSUPPORTED_FIELD_KEYS: &[&str] = &[
-    "version",
-    "deleted_at",
-    "validate",
-    "not_empty",
-    "ttl",
-    "has_many",
-    "has_one",
-    "belongs_to",
-];
+const UNSUPPORTED_FIELD_KEYS: &[&str] = &["version", "deleted_at", "validate", "not_empty", "ttl"];
 
 /// Keys only `#[derive(Table)]` fields accept.
 const TABLE_FIELD_KEYS: &[&str] = &[
@@ -105,6 +137,9 @@ const TABLE_FIELD_KEYS: &[&str] = &[
     "default",
     "created_at",
     "updated_at",
+    "has_many",
+    "has_one",
+    "belongs_to",
 ];
 
 impl Container {
@@ -197,6 +232,9 @@ impl Field {
                         set_once(cx, &mut out.default, key, span, value);
                     }
                 }
+                "has_many" => relation(cx, meta, RelationKind::HasMany, &mut out.relation)?,
+                "has_one" => relation(cx, meta, RelationKind::HasOne, &mut out.relation)?,
+                "belongs_to" => relation(cx, meta, RelationKind::BelongsTo, &mut out.relation)?,
                 _ if UNSUPPORTED_FIELD_KEYS.contains(&key) && derive == Derive::Table => {
                     unsupported(cx, meta, key)?;
                 }
@@ -395,6 +433,114 @@ fn parse_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Index>> 
         Ok(())
     })?;
     Ok(Some(index))
+}
+
+/// Parses a relation key into `slot`; a field holds at most one relation.
+fn relation(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta,
+    kind: RelationKind,
+    slot: &mut Option<Relation>,
+) -> syn::Result<()> {
+    let span = meta.path.span();
+    let relation = parse_relation(cx, meta, kind)?;
+    let key = kind.key();
+    match slot {
+        Some(first) if first.kind == kind => {
+            cx.error(span, format!("duplicate dynamite attribute `{key}`"));
+        }
+        Some(first) => cx.error(
+            span,
+            format!("`{key}` cannot be combined with `{}`", first.kind.key()),
+        ),
+        None => *slot = Some(relation),
+    }
+    Ok(())
+}
+
+fn parse_relation(cx: &Ctxt, meta: &ParseNestedMeta, kind: RelationKind) -> syn::Result<Relation> {
+    let key = kind.key();
+    let span = meta.path.span();
+    let mut relation = Relation {
+        kind,
+        foreign_key: None,
+        local_key: None,
+    };
+    // Set when `foreign_key` was written, even with a bad value (already reported).
+    let mut foreign_key_written = false;
+    if !meta.input.peek(syn::token::Paren) {
+        cx.error(
+            span,
+            format!("`{key}` expects its keys in parentheses: `{key}(foreign_key = \"user_id\")`"),
+        );
+        skip_value(meta)?;
+        return Ok(relation);
+    }
+    let empty = matches!(
+        meta.input.fork().parse::<proc_macro2::TokenTree>(),
+        Ok(proc_macro2::TokenTree::Group(group)) if group.stream().is_empty()
+    );
+    if empty {
+        // `has_many()`: syn's nested-meta parser rejects empty parentheses.
+        meta.input.parse::<proc_macro2::TokenTree>()?;
+    } else {
+        meta.parse_nested_meta(|inner| {
+            relation_key(cx, &inner, kind, &mut relation, &mut foreign_key_written)
+        })?;
+    }
+    if !foreign_key_written {
+        cx.error(
+            span,
+            format!("`{key}` requires a foreign key: `{key}(foreign_key = \"user_id\")`"),
+        );
+    }
+    Ok(relation)
+}
+
+/// One key inside `has_many(...)`: `foreign_key = ".."` or `local_key = ".."`.
+fn relation_key(
+    cx: &Ctxt,
+    inner: &ParseNestedMeta,
+    kind: RelationKind,
+    relation: &mut Relation,
+    foreign_key_written: &mut bool,
+) -> syn::Result<()> {
+    let inner_key = match inner.path.get_ident() {
+        Some(ident) => ident.unraw().to_string(),
+        None => path_to_string(&inner.path),
+    };
+    let key_span = inner.path.span();
+    match inner_key.as_str() {
+        "foreign_key" => {
+            *foreign_key_written = true;
+            let example = "foreign_key = \"user_id\"";
+            if let Some(field) = string_value(cx, inner, "foreign_key", example)? {
+                set_once(
+                    cx,
+                    &mut relation.foreign_key,
+                    "foreign_key",
+                    key_span,
+                    field,
+                );
+            }
+        }
+        "local_key" => {
+            let example = "local_key = \"id\"";
+            if let Some(field) = string_value(cx, inner, "local_key", example)? {
+                set_once(cx, &mut relation.local_key, "local_key", key_span, field);
+            }
+        }
+        _ => {
+            let message = format!(
+                "unknown dynamite attribute `{inner_key}` in `{}(...)`, \
+                 expected `foreign_key` or `local_key`",
+                kind.key()
+            );
+            cx.error(key_span, message);
+            skip_value(inner)?;
+        }
+    }
+    Ok(())
 }
 
 fn parse_default(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<WithSpan<DefaultValue>>> {

@@ -5,9 +5,10 @@
 use std::collections::HashMap;
 
 use proc_macro2::Span;
+use syn::Type;
 
 use crate::ast::{Field, Model, Shape, Value, field_span};
-use crate::attr::check_table_name;
+use crate::attr::{RelationKind, WithSpan, check_table_name};
 use crate::case::default_table_name;
 use crate::ctxt::Ctxt;
 
@@ -19,6 +20,21 @@ pub struct Schema<'m, 'a> {
     pub indexes: Vec<Index<'m, 'a>>,
     pub created_at: Option<&'m Field<'a>>,
     pub updated_at: Option<&'m Field<'a>>,
+    pub relations: Vec<Relation<'m, 'a>>,
+}
+
+/// A relation field, resolved.
+pub struct Relation<'m, 'a> {
+    pub field: &'m Field<'a>,
+    pub kind: RelationKind,
+    /// The related model: `T` in `HasMany<T>` (`Self` already replaced).
+    pub target: &'m Type,
+    /// Rust name of the foreign key field (of the target for `has_many` /
+    /// `has_one`, of this model for `belongs_to`).
+    pub foreign_key: &'m WithSpan<String>,
+    /// Rust name of the referenced field (of this model for `has_many` /
+    /// `has_one`, of the target for `belongs_to`).
+    pub local_key: Option<&'m WithSpan<String>>,
 }
 
 /// A global secondary index, resolved.
@@ -74,6 +90,7 @@ pub fn check_model<'m, 'a>(cx: &Ctxt, model: &'m Model<'a>) -> Option<Schema<'m,
     );
     check_stored_names(cx, model.fields.iter().filter(|f| f.persisted()));
     let indexes = resolve_indexes(cx, model);
+    let relations = resolve_relations(cx, model);
 
     let table_name = match &model.attrs.table {
         Some(table) => table.value.clone(),
@@ -102,6 +119,7 @@ pub fn check_model<'m, 'a>(cx: &Ctxt, model: &'m Model<'a>) -> Option<Schema<'m,
         indexes,
         created_at,
         updated_at,
+        relations,
     })
 }
 
@@ -129,6 +147,31 @@ fn check_conflicts(cx: &Ctxt, field: &Field) {
     let index = a.indexes.first().map(|i| i.span);
     let rename = a.rename.as_ref().map(|r| r.key_span);
     let default = a.default.as_ref().map(|d| d.key_span);
+    if let Some(relation) = &a.relation {
+        let others = [
+            ("primary_key", a.primary_key),
+            ("sort_key", a.sort_key),
+            ("index", index),
+            ("default", default),
+            ("created_at", a.created_at),
+            ("updated_at", a.updated_at),
+            ("rename", rename),
+            ("skip", a.skip),
+        ];
+        for (other, span) in others {
+            if let Some(span) = span {
+                cx.error(
+                    span,
+                    format!(
+                        "`{other}` cannot be combined with `{}`: a relation field is not stored \
+                         and takes no other option",
+                        relation.kind.key()
+                    ),
+                );
+            }
+        }
+        return;
+    }
     let pairs = [
         ("skip", a.skip, "primary_key", a.primary_key),
         ("skip", a.skip, "sort_key", a.sort_key),
@@ -185,8 +228,9 @@ fn resolve_indexes<'m, 'a>(cx: &Ctxt, model: &'m Model<'a>) -> Vec<Index<'m, 'a>
                     match found {
                         Some(f) if !f.persisted() => {
                             let message = format!(
-                                "index sort key `{}` is a `skip` field, which is not stored",
-                                wanted.value
+                                "index sort key `{}` is {}, which is not stored",
+                                wanted.value,
+                                f.not_stored_reason().unwrap_or("a field")
                             );
                             cx.error(wanted.span, message);
                             None
@@ -234,6 +278,88 @@ fn resolve_indexes<'m, 'a>(cx: &Ctxt, model: &'m Model<'a>) -> Vec<Index<'m, 'a>
     indexes
 }
 
+/// Resolves the relation fields: checks their container type and, for keys
+/// naming fields of this model, that the field exists and is stored. Keys
+/// naming fields of the related model are checked at compile time by the
+/// `const` assertions of the expansion.
+fn resolve_relations<'m, 'a>(cx: &Ctxt, model: &'m Model<'a>) -> Vec<Relation<'m, 'a>> {
+    let mut relations = Vec::new();
+    for field in &model.fields {
+        let Some(relation) = &field.attrs.relation else {
+            continue;
+        };
+        let kind = relation.kind;
+        let target = container_argument(&field.ty, kind.container());
+        if target.is_none() {
+            cx.error_spanned_by(
+                &field.original.ty,
+                format!(
+                    "a `{}` field must have type `{}<T>`, where `T` is the related model",
+                    kind.key(),
+                    kind.container()
+                ),
+            );
+        }
+        // The key of a `belongs_to` is on this model, as is the local key of
+        // a `has_many` / `has_one`.
+        let own_key = match kind {
+            RelationKind::BelongsTo => relation.foreign_key.as_ref().map(|k| ("foreign", k)),
+            RelationKind::HasMany | RelationKind::HasOne => {
+                relation.local_key.as_ref().map(|k| ("local", k))
+            }
+        };
+        if let Some((which, wanted)) = own_key {
+            let found = model.fields.iter().find(|f| f.name == wanted.value);
+            let problem = match found {
+                None => Some(format!("is not a field of `{}`", model.ident)),
+                Some(f) => f
+                    .not_stored_reason()
+                    .map(|reason| format!("is {reason}, which is not stored")),
+            };
+            if let Some(problem) = problem {
+                cx.error(
+                    wanted.span,
+                    format!("`{}` {which} key `{}` {problem}", kind.key(), wanted.value),
+                );
+            }
+        }
+        if let (Some(target), Some(foreign_key)) = (target, &relation.foreign_key) {
+            relations.push(Relation {
+                field,
+                kind,
+                target,
+                foreign_key,
+                local_key: relation.local_key.as_ref(),
+            });
+        }
+    }
+    relations
+}
+
+/// `T` in `Container<T>` (by the last path segment, so `dynamite::HasMany<T>`
+/// counts too).
+fn container_argument<'t>(ty: &'t Type, container: &str) -> Option<&'t Type> {
+    match ty {
+        Type::Group(group) => container_argument(&group.elem, container),
+        Type::Paren(paren) => container_argument(&paren.elem, container),
+        Type::Path(path) if path.qself.is_none() => {
+            let segment = path.path.segments.last()?;
+            if segment.ident != container {
+                return None;
+            }
+            let syn::PathArguments::AngleBracketed(args) = &segment.arguments else {
+                return None;
+            };
+            let mut args = args.args.iter();
+            match (args.next(), args.next()) {
+                (Some(syn::GenericArgument::Type(target)), None) => Some(target),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
 /// Checks a `#[derive(Attribute)]` type.
 pub fn check_value(cx: &Ctxt, value: &Value) {
     match &value.shape {
@@ -277,5 +403,31 @@ fn no_field_options(cx: &Ctxt, field: &Field, what: &str) {
     }
     if let Some(skip) = field.attrs.skip {
         cx.error(skip, format!("`skip` is not allowed on {what}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::container_argument;
+    use syn::Type;
+
+    #[test]
+    fn relation_containers_are_matched_by_last_segment() {
+        let order: Type = syn::parse_quote!(Order);
+        let cases: [(Type, &str, Option<&Type>); 6] = [
+            (syn::parse_quote!(HasMany<Order>), "HasMany", Some(&order)),
+            (
+                syn::parse_quote!(dynamite::BelongsTo<Order>),
+                "BelongsTo",
+                Some(&order),
+            ),
+            (syn::parse_quote!(HasOne<Order>), "HasMany", None),
+            (syn::parse_quote!(HasMany), "HasMany", None),
+            (syn::parse_quote!(HasMany<Order, Order>), "HasMany", None),
+            (syn::parse_quote!(Option<HasMany<Order>>), "HasMany", None),
+        ];
+        for (ty, container, expected) in &cases {
+            assert_eq!(container_argument(ty, container), *expected, "{container}");
+        }
     }
 }

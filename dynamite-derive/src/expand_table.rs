@@ -2,7 +2,8 @@
 //!
 //! Everything is wrapped in `const _: () = { ... };`: the create builder and
 //! its `Missing<Field>` markers cannot be named (or clash) outside. The only
-//! inherent items on the model are its column constants (`User::EMAIL`);
+//! inherent items on the model are its column constants (`User::EMAIL`) and
+//! one function per relation field, named like the field (`User::orders()`);
 //! everything else is a trait item, so fields named `query`, `create`,
 //! `exec` or `r#type` never clash with generated code.
 
@@ -10,12 +11,13 @@ use std::collections::HashSet;
 
 use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
 use syn::{DeriveInput, Ident};
 
 use crate::ast::{Field, Model};
-use crate::attr::DefaultValue;
+use crate::attr::{DefaultValue, RelationKind};
 use crate::case::{pascal_case, screaming_snake_case};
-use crate::check::{Schema, check_model};
+use crate::check::{Relation, Schema, check_model};
 use crate::ctxt::Ctxt;
 
 /// Entry point of `#[derive(Table)]`.
@@ -36,8 +38,9 @@ fn expand(model: &Model, schema: &Schema) -> TokenStream {
     let persisted: Vec<&Field> = model.fields.iter().filter(|f| f.persisted()).collect();
 
     let key_consts = key_consts(model, schema);
+    let relation_checks = relation_checks(model, schema);
     let meta = meta(model, schema, &persisted);
-    let columns = columns(ident, &persisted);
+    let columns = columns(ident, &persisted, &schema.relations);
     let builder = Builder::new(model);
     let builder_items = builder.items();
     let builder_type = builder.initial_type();
@@ -77,12 +80,28 @@ fn expand(model: &Model, schema: &Schema) -> TokenStream {
         }
     });
 
+    // Includes write relation fields and users read them, but a crate may
+    // only ever lazy-load one (`User::orders().of(&user)`): count the fields
+    // as read so `dead_code` does not report them (an allowed item is a
+    // root of the dead-code analysis).
+    let relation_reads = (!schema.relations.is_empty()).then(|| {
+        let members = schema.relations.iter().map(|r| &r.field.member);
+        quote! {
+            #[allow(dead_code)]
+            fn __dynamite_relation_fields(model: &#ident) {
+                #(let _ = &model.#members;)*
+            }
+        }
+    });
+
     quote! {
         #columns
 
         #[doc(hidden)]
         const _: () = {
             #key_consts
+            #relation_checks
+            #relation_reads
             #builder_items
 
             #[automatically_derived]
@@ -217,6 +236,30 @@ fn meta(model: &Model, schema: &Schema, persisted: &[&Field]) -> TokenStream {
             }
         }
     });
+    let relations = schema.relations.iter().map(|relation| {
+        let field = &relation.field.name;
+        let kind = format_ident!("{}", relation.kind.container());
+        let target = relation.target;
+        let foreign_key = &relation.foreign_key.value;
+        let local_key = match relation.local_key {
+            Some(key) => {
+                let key = &key.value;
+                quote!(::core::option::Option::Some(#key))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        // A function pointer, not the target's `META`: models referring to
+        // each other would otherwise be a cycle of constants.
+        quote! {
+            ::dynamite::__private::RelationMeta {
+                field: #field,
+                kind: ::dynamite::__private::RelationKind::#kind,
+                target: <#target as ::dynamite::Table>::meta,
+                foreign_key: #foreign_key,
+                local_key: #local_key,
+            }
+        }
+    });
     let created_at = option_str(schema.created_at);
     let updated_at = option_str(schema.updated_at);
     quote! {
@@ -227,15 +270,127 @@ fn meta(model: &Model, schema: &Schema, persisted: &[&Field]) -> TokenStream {
             sort_key: #sort_key,
             attributes: &[#(#attributes),*],
             indexes: &[#(#indexes),*],
-            relations: &[],
+            relations: &[#(#relations),*],
             created_at: #created_at,
             updated_at: #updated_at,
         };
     }
 }
 
+/// One `const` per relation key that names a field of another model (or
+/// must be checked against a field type): `check_foreign_key` /
+/// `check_local_key` panic at compile time when the field is missing or
+/// cannot be a key. They are separate constants, outside `META`, so two
+/// models referring to each other do not form a cycle of constants.
+fn relation_checks(model: &Model, schema: &Schema) -> TokenStream {
+    let ident = model.ident;
+    let mut names = HashSet::new();
+    let mut out = TokenStream::new();
+    for relation in &schema.relations {
+        let target = relation.target;
+        let this = quote!(#ident);
+        let foreign_key = relation.foreign_key;
+        // (which key, checked model, check function, the key)
+        let mut checks = Vec::new();
+        match relation.kind {
+            RelationKind::HasMany | RelationKind::HasOne => {
+                checks.push((
+                    "FOREIGN_KEY",
+                    quote!(#target),
+                    "check_foreign_key",
+                    foreign_key,
+                ));
+                if let Some(local_key) = relation.local_key {
+                    checks.push(("LOCAL_KEY", this, "check_foreign_key", local_key));
+                }
+            }
+            RelationKind::BelongsTo => {
+                checks.push(("FOREIGN_KEY", this, "check_foreign_key", foreign_key));
+                if let Some(local_key) = relation.local_key {
+                    checks.push(("LOCAL_KEY", quote!(#target), "check_local_key", local_key));
+                }
+            }
+        }
+        for (which, checked, function, key) in checks {
+            let mut name = format!(
+                "__DYNAMITE_{}_{which}",
+                screaming_snake_case(&relation.field.name)
+            );
+            while !names.insert(name.clone()) {
+                name.push('_');
+            }
+            let name = format_ident!("{}", name);
+            // Spanned on the key's string literal: a failed check underlines it.
+            let function = format_ident!("{}", function, span = key.span);
+            let callee = quote_spanned!(key.span=> ::dynamite::__private::#function);
+            let value = &key.value;
+            let mut args = Group::new(
+                Delimiter::Parenthesis,
+                quote!(&<#checked as ::dynamite::Table>::META, #value),
+            );
+            args.set_span(key.span);
+            out.extend(quote! {
+                #[allow(dead_code)]
+                const #name: () = #callee #args;
+            });
+        }
+    }
+    out
+}
+
+/// The related model's name for docs (`Order` for `crate::shop::Order`).
+fn type_name(ty: &syn::Type) -> String {
+    match ty {
+        syn::Type::Path(path) if path.qself.is_none() => path
+            .path
+            .segments
+            .last()
+            .map_or_else(String::new, |s| s.ident.to_string()),
+        _ => ty.to_token_stream().to_string(),
+    }
+}
+
+/// `pub fn orders() -> Relation<User, Order>`: the relation as an include or
+/// for lazy loading; it stores loaded rows through `RelationField::load`.
+fn relation_fn(model: &Ident, relation: &Relation) -> TokenStream {
+    let field = relation.field;
+    let member = &field.member;
+    let name = &field.name;
+    let target = relation.target;
+    let container = format_ident!("{}", relation.kind.container());
+    let doc = format!(
+        "The `{name}` relation ({} {} by `{}`): use it in `.include(..)`, \
+         or `.of(&row)` for lazy loading.",
+        relation.kind.key(),
+        type_name(target),
+        relation.foreign_key.value,
+    );
+    // Models have named fields only; the fallback is never used.
+    let fn_name = field
+        .ident()
+        .cloned()
+        .unwrap_or_else(|| Ident::new(name, Span::call_site()));
+    // Spanned on the target type: a target that is not a model is reported there.
+    let body = quote_spanned! {target.span()=>
+        ::dynamite::Relation::new(
+            #name,
+            |parent: &mut #model, rows: ::std::vec::Vec<#target>| {
+                parent.#member =
+                    <::dynamite::#container<#target> as ::dynamite::RelationField<#target>>::load(rows);
+            },
+        )
+    };
+    quote! {
+        #[doc = #doc]
+        pub fn #fn_name() -> ::dynamite::Relation<#model, #target> {
+            #body
+        }
+    }
+}
+
 /// `impl User { pub const EMAIL: Column<User, String> = Column::new("email"); }`
-fn columns(ident: &Ident, persisted: &[&Field]) -> TokenStream {
+/// and the relation functions (`pub fn orders() -> Relation<User, Order>`).
+fn columns(ident: &Ident, persisted: &[&Field], relations: &[Relation]) -> TokenStream {
     let consts = persisted.iter().map(|f| {
         let name = Ident::new(
             &screaming_snake_case(&f.name),
@@ -249,10 +404,12 @@ fn columns(ident: &Ident, persisted: &[&Field]) -> TokenStream {
             pub const #name: ::dynamite::Column<#ident, #ty> = ::dynamite::Column::new(#stored);
         }
     });
+    let relations = relations.iter().map(|r| relation_fn(ident, r));
     quote! {
         #[automatically_derived]
         impl #ident {
             #(#consts)*
+            #(#relations)*
         }
     }
 }
@@ -310,22 +467,58 @@ impl<'m, 'a> Builder<'m, 'a> {
 
     fn initial_value(&self) -> TokenStream {
         let ident = &self.ident;
-        let members = self.fields.iter().map(|f| &f.member);
+        let values = self.fields.iter().map(|f| {
+            let member = &f.member;
+            if self.is_required(f) {
+                quote!(#member: ())
+            } else {
+                quote!(#member: ::core::option::Option::None)
+            }
+        });
         quote! {
             #ident {
-                #(#members: ::core::option::Option::None,)*
+                #(#values,)*
                 __dynamite_state: ::core::marker::PhantomData,
             }
         }
     }
 
+    fn is_required(&self, field: &Field) -> bool {
+        self.required.iter().any(|r| std::ptr::eq(r.field, field))
+    }
+
+    /// `__S0: __DynamiteSlot<String>, __S1: __DynamiteSlot<String>`
+    fn bounded_params(&self) -> TokenStream {
+        let bounds = self.required.iter().map(|r| {
+            let param = &r.param;
+            let ty = &r.field.ty;
+            quote!(#param: __DynamiteSlot<#ty>)
+        });
+        quote!(#(#bounds),*)
+    }
+
+    /// The builder's items. A required field is stored as
+    /// `<State as __DynamiteSlot<T>>::Value`: `()` while its state is its
+    /// `Missing<Field>` marker, `T` once it is `Set`. The builder with every
+    /// state `Set` therefore holds every required value, and `build` needs
+    /// no `Option` and has no panic path for them.
     fn items(&self) -> TokenStream {
         let model = self.model.ident;
         let vis = self.model.vis;
         let ident = &self.ident;
         let params: Vec<&Ident> = self.required.iter().map(|r| &r.param).collect();
-        let members = self.fields.iter().map(|f| &f.member);
-        let types = self.fields.iter().map(|f| &f.ty);
+        let bounded = self.bounded_params();
+        let fields = self.fields.iter().map(|f| {
+            let member = &f.member;
+            let ty = &f.ty;
+            match self.required.iter().find(|r| std::ptr::eq(r.field, *f)) {
+                Some(r) => {
+                    let param = &r.param;
+                    quote!(#member: <#param as __DynamiteSlot<#ty>>::Value)
+                }
+                None => quote!(#member: ::core::option::Option<#ty>),
+            }
+        });
         let struct_doc = format!(
             "The create builder of [`{model}`], returned by `{model}::create()`. \
              Finish it with `.exec(&db)` or `.build()`."
@@ -339,23 +532,43 @@ impl<'m, 'a> Builder<'m, 'a> {
             quote! {
                 #[doc = #doc]
                 #vis enum #marker {}
+
+                impl<__T> __DynamiteSlot<__T> for #marker {
+                    type Value = ();
+                }
+            }
+        });
+        let slot = (!self.required.is_empty()).then(|| {
+            quote! {
+                /// How the builder stores a required field in each state:
+                /// nothing while missing, the value once set.
+                #[doc(hidden)]
+                #vis trait __DynamiteSlot<__T> {
+                    /// `()` while missing, `__T` once set.
+                    type Value;
+                }
+
+                impl<__T> __DynamiteSlot<__T> for ::dynamite::__private::Set {
+                    type Value = __T;
+                }
             }
         });
         let setters = self.fields.iter().map(|f| self.setter(f));
         let forwarders = self.forwarders();
         let create = self.create_impl();
         quote! {
+            #slot
             #(#markers)*
 
             #[doc = #struct_doc]
             #[must_use = "a create builder does nothing until `.exec(&db)` or `.build()` is called"]
-            #vis struct #ident<#(#params),*> {
-                #(#members: ::core::option::Option<#types>,)*
+            #vis struct #ident<#bounded> {
+                #(#fields,)*
                 __dynamite_state: ::core::marker::PhantomData<fn() -> (#(#params,)*)>,
             }
 
             #[automatically_derived]
-            impl<#(#params),*> #ident<#(#params),*> {
+            impl<#bounded> #ident<#(#params),*> {
                 #(#setters)*
                 #forwarders
             }
@@ -401,7 +614,7 @@ impl<'m, 'a> Builder<'m, 'a> {
             #[must_use = "a create builder does nothing until `.exec(&db)` or `.build()` is called"]
             pub fn #member(self, value: impl ::core::convert::Into<#ty>) -> #ident<#(#states),*> {
                 #ident {
-                    #member: ::core::option::Option::Some(::core::convert::Into::into(value)),
+                    #member: ::core::convert::Into::into(value),
                     #(#others: self.#others,)*
                     __dynamite_state: ::core::marker::PhantomData,
                 }
@@ -523,11 +736,8 @@ impl<'m, 'a> Builder<'m, 'a> {
                 } else if field.is_option() {
                     quote!(::core::option::Option::None)
                 } else {
-                    let message = format!(
-                        "dynamite: required field `{}` was marked set without a value",
-                        field.name
-                    );
-                    quote!(::core::unreachable!(#message))
+                    // Required: the all-`Set` builder holds the value itself.
+                    return quote!(#member: self.#member);
                 };
             quote! {
                 #member: match self.#member {

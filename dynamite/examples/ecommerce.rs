@@ -1,12 +1,13 @@
-//! The seed's "Complete E-Commerce Example", step for step.
+//! The seed's "Complete E-Commerce Example", step for step: the same models,
+//! the same data, the same ten steps, printing the seed's Expected Output.
 //!
-//! Runs on the embedded engine; set `DYNAMITE_ENDPOINT` to run it against
-//! DynamoDB Local or any endpoint (with a unique table prefix per run).
-//!
-//! Until relation includes land, steps 6-10 load related rows with the
-//! planner's index queries and batch reads (`get_many`) instead of
-//! `.include(..)`.
+//! `cargo run --example ecommerce` runs it on the embedded engine; with
+//! `DYNAMITE_ENDPOINT=http://127.0.0.1:8000` it runs against DynamoDB Local.
 
+#[path = "common/mod.rs"]
+mod common;
+
+use dynamite::DynamiteBuilder;
 use dynamite::prelude::*;
 
 #[derive(Table, Debug, Clone)]
@@ -21,6 +22,10 @@ pub struct User {
     pub created_at: String,
     #[dynamite(updated_at)]
     pub updated_at: String,
+    #[dynamite(has_many(foreign_key = "user_id"))]
+    pub orders: HasMany<Order>,
+    #[dynamite(has_many(foreign_key = "user_id"))]
+    pub reviews: HasMany<Review>,
 }
 
 #[derive(Table, Debug, Clone)]
@@ -34,13 +39,16 @@ pub struct Product {
     pub stock: i64,
     #[dynamite(created_at)]
     pub created_at: String,
+    #[dynamite(has_many(foreign_key = "product_id"))]
+    pub order_items: HasMany<OrderItem>,
+    #[dynamite(has_many(foreign_key = "product_id"))]
+    pub reviews: HasMany<Review>,
 }
 
 #[derive(Table, Debug, Clone)]
 pub struct Order {
     #[dynamite(primary_key, default = uuid)]
     pub id: String,
-    #[dynamite(index(sort_key = "id"))]
     pub user_id: String,
     #[dynamite(default = "pending")]
     pub status: String,
@@ -49,280 +57,283 @@ pub struct Order {
     pub created_at: String,
     #[dynamite(updated_at)]
     pub updated_at: String,
+    #[dynamite(belongs_to(foreign_key = "user_id"))]
+    pub user: BelongsTo<User>,
+    #[dynamite(has_many(foreign_key = "order_id"))]
+    pub items: HasMany<OrderItem>,
 }
 
 #[derive(Table, Debug, Clone)]
 pub struct OrderItem {
     #[dynamite(primary_key, default = uuid)]
     pub id: String,
-    #[dynamite(index(sort_key = "id"))]
     pub order_id: String,
     pub product_id: String,
     pub quantity: i64,
     pub price: f64,
+    #[dynamite(belongs_to(foreign_key = "order_id"))]
+    pub order: BelongsTo<Order>,
+    #[dynamite(belongs_to(foreign_key = "product_id"))]
+    pub product: BelongsTo<Product>,
 }
 
 #[derive(Table, Debug, Clone)]
 pub struct Review {
     #[dynamite(primary_key, default = uuid)]
     pub id: String,
-    #[dynamite(index(sort_key = "id"))]
     pub user_id: String,
-    #[dynamite(index(sort_key = "id"))]
     pub product_id: String,
     pub rating: i64,
     pub comment: String,
     #[dynamite(created_at)]
     pub created_at: String,
+    #[dynamite(belongs_to(foreign_key = "user_id"))]
+    pub user: BelongsTo<User>,
+    #[dynamite(belongs_to(foreign_key = "product_id"))]
+    pub product: BelongsTo<Product>,
 }
 
-async fn connect() -> dynamite::Result<Dynamite> {
-    let builder = match std::env::var("DYNAMITE_ENDPOINT") {
-        Ok(endpoint) if !endpoint.is_empty() => {
-            let run = uuid_prefix();
-            Dynamite::builder()
-                .region("us-east-1")
-                .endpoint(endpoint)
-                .credentials("test", "test")
-                .table_prefix(format!("ecommerce_{run}_"))
-        }
-        _ => Dynamite::embedded(),
-    };
+/// Registers the five models (the seed's `tables: [User, Product, Order, OrderItem, Review]`).
+pub fn register(builder: DynamiteBuilder) -> DynamiteBuilder {
     builder
         .table::<User>()
         .table::<Product>()
         .table::<Order>()
         .table::<OrderItem>()
         .table::<Review>()
-        .build()
-        .await
 }
 
-fn uuid_prefix() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    format!("{:x}", nanos & 0xffff_ffff_ffff)
+macro_rules! say {
+    ($out:ident) => { $out.push('\n') };
+    ($out:ident, $($fmt:tt)*) => {{ $out.push_str(&format!($($fmt)*)); $out.push('\n'); }};
 }
 
-#[tokio::main]
-async fn main() -> dynamite::Result<()> {
-    let db = connect().await?;
-    db.sync().await?;
-    println!("=== E-Commerce Relationships Example ===\n");
+/// The ten steps; returns what they print.
+pub async fn run(db: Dynamite) -> dynamite::Result<String> {
+    let db = &db;
+    let mut out = String::new();
+    say!(out, "=== E-Commerce Relationships Example ===\n");
 
     // 1. Create users
-    println!("1. Creating users...");
+    say!(out, "1. Creating users...");
     let user1 = User::create()
         .name("John Doe")
         .email("john@example.com")
-        .exec(&db)
+        .exec(db)
         .await?;
     let user2 = User::create()
         .name("Jane Smith")
         .email("jane@example.com")
-        .exec(&db)
+        .exec(db)
         .await?;
-    println!("Created: {}, {}\n", user1.name, user2.name);
+    say!(out, "Created: {}, {}\n", user1.name, user2.name);
 
     // 2. Create products
-    println!("2. Creating products...");
+    say!(out, "2. Creating products...");
     let product1 = Product::create()
         .name("Laptop")
         .description("High-performance laptop")
         .price(999.99)
         .stock(10)
-        .exec(&db)
+        .exec(db)
         .await?;
     let product2 = Product::create()
         .name("Mouse")
         .description("Wireless mouse")
         .price(29.99)
         .stock(50)
-        .exec(&db)
+        .exec(db)
         .await?;
     let product3 = Product::create()
         .name("Keyboard")
         .description("Mechanical keyboard")
         .price(79.99)
         .stock(30)
-        .exec(&db)
+        .exec(db)
         .await?;
-    println!(
+    say!(
+        out,
         "Created: {}, {}, {}\n",
-        product1.name, product2.name, product3.name
+        product1.name,
+        product2.name,
+        product3.name
     );
 
     // 3. Create orders
-    println!("3. Creating orders...");
+    say!(out, "3. Creating orders...");
     let order1 = Order::create()
         .user_id(&user1.id)
         .total(1109.97)
         .status("pending")
-        .exec(&db)
+        .exec(db)
         .await?;
     let order2 = Order::create()
         .user_id(&user2.id)
         .total(79.99)
         .status("completed")
-        .exec(&db)
+        .exec(db)
         .await?;
-    println!("Created: Order {}, Order {}\n", order1.id, order2.id);
+    say!(out, "Created: Order {}, Order {}\n", order1.id, order2.id);
 
     // 4. Create order items
-    println!("4. Creating order items...");
-    for (order, product, quantity, price) in [
-        (&order1, &product1, 1, 999.99),
-        (&order1, &product2, 2, 29.99),
-        (&order1, &product3, 1, 79.99),
-        (&order2, &product3, 1, 79.99),
-    ] {
-        OrderItem::create()
-            .order_id(&order.id)
-            .product_id(&product.id)
-            .quantity(quantity)
-            .price(price)
-            .exec(&db)
-            .await?;
-    }
-    println!("Order items created\n");
+    say!(out, "4. Creating order items...");
+    OrderItem::create()
+        .order_id(&order1.id)
+        .product_id(&product1.id)
+        .quantity(1)
+        .price(999.99)
+        .exec(db)
+        .await?;
+    OrderItem::create()
+        .order_id(&order1.id)
+        .product_id(&product2.id)
+        .quantity(2)
+        .price(29.99)
+        .exec(db)
+        .await?;
+    OrderItem::create()
+        .order_id(&order1.id)
+        .product_id(&product3.id)
+        .quantity(1)
+        .price(79.99)
+        .exec(db)
+        .await?;
+    OrderItem::create()
+        .order_id(&order2.id)
+        .product_id(&product3.id)
+        .quantity(1)
+        .price(79.99)
+        .exec(db)
+        .await?;
+    say!(out, "Order items created\n");
 
     // 5. Create reviews
-    println!("5. Creating reviews...");
+    say!(out, "5. Creating reviews...");
     Review::create()
         .user_id(&user1.id)
         .product_id(&product1.id)
         .rating(5)
         .comment("Excellent laptop! Very fast and reliable.")
-        .exec(&db)
+        .exec(db)
         .await?;
     Review::create()
         .user_id(&user2.id)
         .product_id(&product3.id)
         .rating(4)
         .comment("Great keyboard, but a bit loud.")
-        .exec(&db)
+        .exec(db)
         .await?;
-    println!("Reviews created\n");
+    say!(out, "Reviews created\n");
 
     // 6. Load user with orders
-    println!("6. Loading user with orders...");
-    let user = User::get(&db, user1.id.as_str())
-        .await?
-        .expect("user 1 exists");
-    let orders = Order::query()
-        .filter(Order::USER_ID.eq(&user.id))
-        .all(&db)
+    say!(out, "6. Loading user with orders...");
+    let users_with_orders = User::query()
+        .filter(User::ID.eq(&user1.id))
+        .include(User::orders())
+        .all(db)
         .await?;
-    println!("{} has {} order(s)", user.name, orders.len());
-    for order in &orders {
-        println!("  Order {}: ${} ({})", order.id, order.total, order.status);
-    }
-    println!();
-
-    // 7. Load order with items and products
-    println!("7. Loading order with items and products...");
-    let order = Order::get(&db, order1.id.as_str())
-        .await?
-        .expect("order 1 exists");
-    let buyer = User::get(&db, order.user_id.as_str()).await?;
-    let items = OrderItem::query()
-        .filter(OrderItem::ORDER_ID.eq(&order.id))
-        .all(&db)
-        .await?;
-    let products = Product::get_many(&db, items.iter().map(|i| i.product_id.clone())).await?;
-    let product_name = |id: &str| products.iter().find(|p| p.id == id).map(|p| p.name.clone());
-    println!(
-        "Order {} by {}",
-        order.id,
-        buyer.map(|u| u.name).unwrap_or_default()
-    );
-    println!("Total: ${}", order.total);
-    println!("Items:");
-    for item in &items {
-        println!(
-            "  {}x {} @ ${}",
-            item.quantity,
-            product_name(&item.product_id).unwrap_or_default(),
-            item.price
-        );
-    }
-    println!();
-
-    // 8. Load product with reviews and reviewers
-    println!("8. Loading product with reviews...");
-    let product = Product::get(&db, product1.id.as_str())
-        .await?
-        .expect("product 1 exists");
-    let reviews = Review::query()
-        .filter(Review::PRODUCT_ID.eq(&product.id))
-        .all(&db)
-        .await?;
-    let reviewers = User::get_many(&db, reviews.iter().map(|r| r.user_id.clone())).await?;
-    println!("{} - Reviews:", product.name);
-    for review in &reviews {
-        let by = reviewers
-            .iter()
-            .find(|u| u.id == review.user_id)
-            .map(|u| u.name.as_str());
-        println!("  {}/5 by {}", review.rating, by.unwrap_or_default());
-        println!("  \"{}\"", review.comment);
-    }
-    println!();
-
-    // 9. Load user with orders, reviews, and related data
-    println!("9. Loading user with all relationships...");
-    let user = User::get(&db, user1.id.as_str())
-        .await?
-        .expect("user 1 exists");
-    let orders = Order::query()
-        .filter(Order::USER_ID.eq(&user.id))
-        .all(&db)
-        .await?;
-    let reviews = Review::query()
-        .filter(Review::USER_ID.eq(&user.id))
-        .all(&db)
-        .await?;
-    let items = OrderItem::query()
-        .filter(OrderItem::ORDER_ID.is_in(orders.iter().map(|o| o.id.clone())))
-        .all(&db)
-        .await?;
-    let reviewed = Product::get_many(&db, reviews.iter().map(|r| r.product_id.clone())).await?;
-    println!("{}:", user.name);
-    println!("  Orders: {}", orders.len());
-    for order in &orders {
-        let count = items.iter().filter(|i| i.order_id == order.id).count();
-        println!(
-            "    - Order {}: {} items, ${}",
-            order.id, count, order.total
-        );
-    }
-    println!("  Reviews: {}", reviews.len());
-    for review in &reviews {
-        let name = reviewed
-            .iter()
-            .find(|p| p.id == review.product_id)
-            .map(|p| p.name.as_str());
-        println!("    - {}/5 for {}", review.rating, name.unwrap_or_default());
-    }
-    println!();
-
-    // 10. Load orders with filters
-    println!("10. Loading completed orders only...");
-    let users = User::query().all(&db).await?;
-    let completed = Order::query()
-        .filter(Order::STATUS.eq("completed"))
-        .all(&db)
-        .await?;
-    for user in &users {
-        let n = completed.iter().filter(|o| o.user_id == user.id).count();
-        if n > 0 {
-            println!("{}: {} completed order(s)", user.name, n);
+    if let Some(user) = users_with_orders.first() {
+        say!(out, "{} has {} order(s)", user.name, user.orders.len());
+        for order in &user.orders {
+            say!(
+                out,
+                "  Order {}: ${} ({})",
+                order.id,
+                order.total,
+                order.status
+            );
         }
     }
-    println!();
+    say!(out);
 
-    println!("=== All relationship operations completed ===");
-    Ok(())
+    // 7. Load order with items and products
+    say!(out, "7. Loading order with items and products...");
+    let orders_with_items = Order::query()
+        .filter(Order::ID.eq(&order1.id))
+        .include(Order::user())
+        .include(Order::items().include(OrderItem::product()))
+        .all(db)
+        .await?;
+    if let Some(order) = orders_with_items.first() {
+        let by = order.user.as_ref().map_or("", |u| u.name.as_str());
+        say!(out, "Order {} by {}", order.id, by);
+        say!(out, "Total: ${}", order.total);
+        say!(out, "Items:");
+        for item in &order.items {
+            let name = item.product.as_ref().map_or("", |p| p.name.as_str());
+            say!(out, "  {}x {} @ ${}", item.quantity, name, item.price);
+        }
+    }
+    say!(out);
+
+    // 8. Load product with reviews and reviewers
+    say!(out, "8. Loading product with reviews...");
+    let products_with_reviews = Product::query()
+        .filter(Product::ID.eq(&product1.id))
+        .include(Product::reviews().include(Review::user()))
+        .all(db)
+        .await?;
+    if let Some(product) = products_with_reviews.first() {
+        say!(out, "{} - Reviews:", product.name);
+        for review in &product.reviews {
+            let by = review.user.as_ref().map_or("", |u| u.name.as_str());
+            say!(out, "  {}/5 by {}", review.rating, by);
+            say!(out, "  \"{}\"", review.comment);
+        }
+    }
+    say!(out);
+
+    // 9. Load user with orders, reviews, and related data
+    say!(out, "9. Loading user with all relationships...");
+    let users_complete = User::query()
+        .filter(User::ID.eq(&user1.id))
+        .include(User::orders().include(Order::items().include(OrderItem::product())))
+        .include(User::reviews().include(Review::product()))
+        .all(db)
+        .await?;
+    if let Some(user) = users_complete.first() {
+        say!(out, "{}:", user.name);
+        say!(out, "  Orders: {}", user.orders.len());
+        for order in &user.orders {
+            say!(
+                out,
+                "    - Order {}: {} items, ${}",
+                order.id,
+                order.items.len(),
+                order.total
+            );
+        }
+        say!(out, "  Reviews: {}", user.reviews.len());
+        for review in &user.reviews {
+            let name = review.product.as_ref().map_or("", |p| p.name.as_str());
+            say!(out, "    - {}/5 for {}", review.rating, name);
+        }
+    }
+    say!(out);
+
+    // 10. Load orders with filters
+    say!(out, "10. Loading completed orders only...");
+    let all_users_with_completed = User::query()
+        .include(User::orders().filter(Order::STATUS.eq("completed")))
+        .all(db)
+        .await?;
+    for user in &all_users_with_completed {
+        if !user.orders.is_empty() {
+            say!(
+                out,
+                "{}: {} completed order(s)",
+                user.name,
+                user.orders.len()
+            );
+        }
+    }
+    say!(out);
+
+    say!(out, "=== All relationship operations completed ===");
+    Ok(out)
+}
+
+#[tokio::main]
+async fn main() -> dynamite::Result<()> {
+    common::main_with(register, run).await
 }

@@ -70,7 +70,8 @@ pub mod prelude {
     pub use crate::query::TableReads;
     pub use crate::write::{BulkWrites, Create, ModelExt};
     pub use crate::{
-        Attribute, AttributeValue, Bytes, Column, Condition, Dynamite, Sensitive, Table,
+        Attribute, AttributeValue, BelongsTo, Bytes, Column, Condition, Dynamite, HasMany, HasOne,
+        Sensitive, Table,
     };
 }
 

@@ -793,6 +793,8 @@ pub(crate) fn describe_value(value: &AttributeValue) -> String {
         AttributeValue::S(s) => format!("{s:?}"),
         AttributeValue::N(n) => n.clone(),
         AttributeValue::B(b) => format!("<{} bytes>", b.as_ref().len()),
+        AttributeValue::Bool(b) => b.to_string(),
+        AttributeValue::Null(_) => "null".to_owned(),
         other => type_name(other).to_owned(),
     }
 }

@@ -742,3 +742,210 @@ fn model_with_derived_attributes_round_trips() {
         .build();
     assert_eq!(built.favourite, None);
 }
+
+// ------------------------------------------------------------- relations
+
+/// Models related to each other (and to themselves). In a module: `User`
+/// and `Category` are taken above.
+mod shop {
+    use dynamite::prelude::*;
+    use dynamite::{BelongsTo, HasMany, HasOne};
+
+    #[derive(Table, Debug, Clone, PartialEq)]
+    pub struct User {
+        #[dynamite(primary_key)]
+        pub id: String,
+        pub name: String,
+        #[dynamite(index)]
+        pub email: String,
+        #[dynamite(has_many(foreign_key = "user_id"))]
+        pub orders: HasMany<Order>,
+        #[dynamite(has_many(foreign_key = "user_id"))]
+        pub reviews: HasMany<Review>,
+        #[dynamite(has_one(foreign_key = "user_id"))]
+        pub first_order: HasOne<Order>,
+        #[dynamite(has_many(foreign_key = "user_email", local_key = "email"))]
+        pub orders_by_email: HasMany<Order>,
+    }
+
+    #[derive(Table, Debug, Clone, PartialEq)]
+    pub struct Order {
+        #[dynamite(primary_key)]
+        pub id: String,
+        pub user_id: String,
+        pub user_email: Option<String>,
+        #[dynamite(default = 0.0)]
+        pub total: f64,
+        #[dynamite(belongs_to(foreign_key = "user_id"))]
+        pub user: BelongsTo<User>,
+        #[dynamite(belongs_to(foreign_key = "user_email", local_key = "email"))]
+        pub user_by_email: dynamite::BelongsTo<User>,
+    }
+
+    #[derive(Table, Debug, Clone, PartialEq)]
+    pub struct Review {
+        #[dynamite(primary_key)]
+        pub id: String,
+        pub user_id: String,
+        #[dynamite(belongs_to(foreign_key = "user_id", local_key = "id"))]
+        pub author: BelongsTo<User>,
+    }
+
+    /// Self-referential: a tree of categories.
+    #[derive(Table, Debug, Clone, PartialEq)]
+    pub struct Category {
+        #[dynamite(primary_key)]
+        pub id: String,
+        pub name: String,
+        #[dynamite(index)]
+        pub parent_id: Option<String>,
+        #[dynamite(has_many(foreign_key = "parent_id"))]
+        pub children: HasMany<Category>,
+        #[dynamite(belongs_to(foreign_key = "parent_id"))]
+        pub parent: BelongsTo<Self>,
+    }
+}
+
+#[test]
+fn relations_meta() {
+    use dynamite::model::RelationKind;
+    // `field: Kind Target by foreign_key [-> local_key]`
+    let summary = |meta: &TableMeta| -> Vec<String> {
+        meta.relations
+            .iter()
+            .map(|r| {
+                let local = r.local_key.map(|k| format!(" -> {k}"));
+                format!(
+                    "{}: {:?} {} by {}{}",
+                    r.field,
+                    r.kind,
+                    (r.target)().model,
+                    r.foreign_key,
+                    local.unwrap_or_default()
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        summary(shop::User::meta()),
+        [
+            "orders: HasMany Order by user_id",
+            "reviews: HasMany Review by user_id",
+            "first_order: HasOne Order by user_id",
+            "orders_by_email: HasMany Order by user_email -> email",
+        ]
+    );
+    assert_eq!(
+        summary(shop::Order::meta()),
+        [
+            "user: BelongsTo User by user_id",
+            "user_by_email: BelongsTo User by user_email -> email",
+        ]
+    );
+    assert_eq!(
+        summary(shop::Review::meta()),
+        ["author: BelongsTo User by user_id -> id"]
+    );
+    assert_eq!(
+        summary(shop::Category::meta()),
+        [
+            "children: HasMany Category by parent_id",
+            "parent: BelongsTo Category by parent_id",
+        ]
+    );
+    let first_order = shop::User::META
+        .relation("first_order")
+        .expect("first_order");
+    assert_eq!(first_order.kind, RelationKind::HasOne);
+    assert_eq!(first_order.local_key, None);
+    // The target is the related model's own metadata.
+    let orders = shop::User::META.relation("orders").expect("orders");
+    assert!(std::ptr::eq((orders.target)(), shop::Order::meta()));
+    // Joins resolve to stored names: (on the declaring model, on the target).
+    let user = shop::User::meta();
+    assert_eq!(orders.join(user), Some(("id", "user_id")));
+    let by_email = user.relation("orders_by_email").expect("orders_by_email");
+    assert_eq!(by_email.join(user), Some(("email", "user_email")));
+    let parent = shop::Order::META.relation("user").expect("user");
+    assert_eq!(parent.join(shop::Order::meta()), Some(("user_id", "id")));
+}
+
+#[test]
+fn relation_fields_are_not_persisted() {
+    assert_eq!(attribute_names(shop::User::meta()), ["id", "name", "email"]);
+    assert_eq!(
+        attribute_names(shop::Order::meta()),
+        ["id", "user_id", "user_email", "total"]
+    );
+    assert_eq!(
+        attribute_names(shop::Category::meta()),
+        ["id", "name", "parent_id"]
+    );
+    // An optional foreign key is a sparse GSI: still a string key.
+    let parent_id = shop::Category::META
+        .attribute("parent_id")
+        .expect("parent_id");
+    assert_eq!(parent_id.scalar, Some(ScalarType::S));
+    assert!(parent_id.optional);
+
+    let user = shop::User {
+        id: "u-1".into(),
+        name: "Ada".into(),
+        email: "ada@example.com".into(),
+        orders: vec![shop::Order::create().id("o-1").user_id("u-1").build()].into(),
+        reviews: Default::default(),
+        first_order: None.into(),
+        orders_by_email: Default::default(),
+    };
+    let item = user.to_item().expect("to_item");
+    let mut keys: Vec<_> = item.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["email", "id", "name"], "relations are never stored");
+
+    let back = shop::User::from_item(item).expect("from_item");
+    assert_eq!(back.name, "Ada");
+    assert!(!back.orders.is_loaded());
+    assert!(back.orders.is_empty());
+    assert!(!back.reviews.is_loaded());
+    assert!(!back.first_order.is_loaded());
+    assert!(!back.orders_by_email.is_loaded());
+}
+
+#[test]
+fn create_leaves_relations_not_loaded() {
+    let order = shop::Order::create().id("o-1").user_id("u-1").build();
+    assert_eq!(order.total, 0.0);
+    assert_eq!(order.user_email, None);
+    assert!(!order.user.is_loaded());
+    assert!(!order.user_by_email.is_loaded());
+    assert_eq!(format!("{:?}", order.user), "<not loaded>");
+
+    let root = shop::Category::create().id("c-1").name("Root").build();
+    assert_eq!(root.parent_id, None);
+    assert!(!root.children.is_loaded());
+    assert!(!root.parent.is_loaded());
+}
+
+#[test]
+fn relation_functions() {
+    let orders: dynamite::Relation<shop::User, shop::Order> = shop::User::orders();
+    assert_eq!(format!("{orders:?}"), "Relation(User.orders -> Order)");
+    let _: dynamite::Relation<shop::User, shop::Review> = shop::User::reviews();
+    let _: dynamite::Relation<shop::User, shop::Order> = shop::User::first_order();
+    let _: dynamite::Relation<shop::Order, shop::User> = shop::Order::user();
+    let _: dynamite::Relation<shop::Review, shop::User> = shop::Review::author();
+    assert_eq!(
+        format!("{:?}", shop::Order::user_by_email()),
+        "Relation(Order.user_by_email -> User)"
+    );
+    assert_eq!(
+        format!("{:?}", shop::Category::children()),
+        "Relation(Category.children -> Category)"
+    );
+    assert_eq!(
+        format!("{:?}", shop::Category::parent()),
+        "Relation(Category.parent -> Category)"
+    );
+    // Column constants live next to them.
+    assert_eq!(shop::Category::PARENT_ID.name(), "parent_id");
+}

@@ -11,7 +11,8 @@ use crate::error::{Error, Result};
 use crate::expr::{Condition, Node};
 use crate::model::{RelationKind, Table};
 use crate::query::{Columns, SortOrder};
-use crate::value::Item;
+use crate::value::{AttributeValue, Item, is_empty_key_value};
+use crate::write::Create;
 
 /// Options of one include (filter, limit, order, projection).
 #[derive(Debug, Clone, Default)]
@@ -136,6 +137,57 @@ impl<P: Table, C: Table> Relation<P, C> {
         }
     }
 
+    /// For a `has_many` / `has_one`: creates the child built by `child`
+    /// pointing at `parent` (its foreign key set to the parent's key), with
+    /// `create`'s no-overwrite promise. With a junction model this is the
+    /// many-to-many "attach": the builder carries the other key and any
+    /// extra fields (a grade, a role...).
+    pub async fn attach(
+        &self,
+        db: &Dynamite,
+        parent: &P,
+        child: impl Create<Model = C>,
+    ) -> Result<C> {
+        let (parent_attr, child_attr) = self.owned_join()?;
+        let value = join_value::<P>(parent, parent_attr)?;
+        let mut item = child.build().to_item()?;
+        item.insert(child_attr.to_owned(), value);
+        crate::write::single::create(db, C::from_item(item)?).await
+    }
+
+    /// For a `has_many` / `has_one`: deletes `child` if it points at
+    /// `parent` (checked in the DeleteItem's condition, so a row re-pointed
+    /// meanwhile is not deleted: [`Error::ConditionFailed`]).
+    pub async fn detach(&self, db: &Dynamite, parent: &P, child: &C) -> Result<()> {
+        let (parent_attr, child_attr) = self.owned_join()?;
+        let value = join_value::<P>(parent, parent_attr)?;
+        let table = db.registered::<C>()?.table_name.clone();
+        let condition = Node::Compare {
+            path: child_attr,
+            op: crate::expr::CompareOp::Eq,
+            value: Ok(value),
+        };
+        crate::write::single::delete_key(db, &C::META, &table, child.key()?, Some(&condition)).await
+    }
+
+    fn owned_join(&self) -> Result<(&'static str, &'static str)> {
+        let relation = self.meta()?;
+        if relation.kind == RelationKind::BelongsTo {
+            return Err(Error::InvalidRequest(format!(
+                "attach/detach work on has_many / has_one relations; `{}.{}` is a belongs_to",
+                P::META.model,
+                self.field
+            )));
+        }
+        relation.join(P::meta()).ok_or_else(|| {
+            Error::Config(format!(
+                "relation `{}.{}`: its keys are not persisted fields",
+                P::META.model,
+                self.field
+            ))
+        })
+    }
+
     fn meta(&self) -> Result<&'static crate::model::RelationMeta> {
         P::META.relation(self.field).ok_or_else(|| {
             Error::InvalidRequest(format!(
@@ -222,4 +274,15 @@ impl<P: Table, C: Table> Lazy<'_, P, C> {
         .into_iter()
         .next())
     }
+}
+
+/// The value of `attribute` on `row`; missing or empty is [`Error::MissingKey`].
+fn join_value<T: Table>(row: &T, attribute: &str) -> Result<AttributeValue> {
+    row.to_item()?
+        .remove(attribute)
+        .filter(|v| !is_empty_key_value(v))
+        .ok_or_else(|| Error::MissingKey {
+            table: T::META.table_name.to_owned(),
+            attribute: attribute.to_owned(),
+        })
 }

@@ -403,15 +403,26 @@ async fn run(
 
 type Groups = HashMap<String, Vec<Item>>;
 
+/// One Query or Scan of a round, owning everything it needs.
+struct ReadJob {
+    node: usize,
+    /// The join value queried, `None` for a whole-table Scan.
+    value: Option<String>,
+    spec: ReadSpec,
+    limit: Option<usize>,
+}
+
 /// Runs one round: every BatchGetItem lookup merged into the fewest calls,
 /// every Query and Scan concurrently (bounded).
 async fn run_tasks(db: &Dynamite, tasks: Vec<Task<'_>>) -> Result<Vec<(usize, Groups)>> {
+    let mut nodes: HashMap<usize, &NodeSpec> = HashMap::new();
     let mut batch: Vec<(&NodeSpec, Vec<AttributeValue>)> = Vec::new();
-    let mut reads: Vec<(usize, Option<String>, ReadSpec, &NodeSpec)> = Vec::new();
+    let mut jobs: Vec<ReadJob> = Vec::new();
     for task in tasks {
         match task {
             Task::Values(node, values) if node.is_batch() => batch.push((node, values)),
             Task::Values(node, values) => {
+                nodes.insert(node.id, node);
                 let NodeAccess::Index { name, .. } = &node.access else {
                     continue;
                 };
@@ -421,62 +432,72 @@ async fn run_tasks(db: &Dynamite, tasks: Vec<Task<'_>>) -> Result<Vec<(usize, Gr
                         op: CompareOp::Eq,
                         value: Ok(value.clone()),
                     };
-                    let spec = ReadSpec {
-                        table: node.table.clone(),
-                        index: Some(name.clone()),
-                        key_condition: Some(key_condition),
-                        filter: if node.kind == RelationKind::BelongsTo {
-                            None
-                        } else {
-                            node.filter.clone()
+                    let belongs_to = node.kind == RelationKind::BelongsTo;
+                    jobs.push(ReadJob {
+                        node: node.id,
+                        value: value_key(&value),
+                        spec: ReadSpec {
+                            table: node.table.clone(),
+                            index: Some(name.clone()),
+                            key_condition: Some(key_condition),
+                            filter: if belongs_to {
+                                None
+                            } else {
+                                node.filter.clone()
+                            },
+                            projection: node.projection.clone(),
+                            forward: node.order != Some(SortOrder::Desc),
+                            consistent: false,
+                            count_only: false,
+                            segment: None,
                         },
-                        projection: node.projection.clone(),
-                        forward: node.order != Some(SortOrder::Desc),
-                        consistent: false,
-                        count_only: false,
-                        segment: None,
-                    };
-                    reads.push((node.id, value_key(&value), spec, node));
+                        limit: if belongs_to { Some(1) } else { node.limit },
+                    });
                 }
             }
             Task::Scan(node) => {
-                let spec = ReadSpec {
-                    table: node.table.clone(),
-                    index: None,
-                    key_condition: None,
-                    filter: node.filter.clone(),
-                    projection: node.projection.clone(),
-                    forward: true,
-                    consistent: false,
-                    count_only: false,
-                    segment: None,
-                };
-                reads.push((node.id, None, spec, node));
+                nodes.insert(node.id, node);
+                jobs.push(ReadJob {
+                    node: node.id,
+                    value: None,
+                    spec: ReadSpec {
+                        table: node.table.clone(),
+                        index: None,
+                        key_condition: None,
+                        filter: node.filter.clone(),
+                        projection: node.projection.clone(),
+                        forward: true,
+                        consistent: false,
+                        count_only: false,
+                        segment: None,
+                    },
+                    limit: None,
+                });
             }
         }
     }
 
-    let batch_future = run_batch(db, batch);
-    let reads_future = futures::stream::iter(reads)
-        .map(|(id, value, spec, node)| async move {
-            let limit = match (&value, node.kind) {
-                (Some(_), RelationKind::BelongsTo) => Some(1),
-                (Some(_), _) => node.limit,
-                (None, _) => None,
-            };
-            let items = spec.render()?.all(db, limit).await?;
-            Ok::<_, Error>((id, value, items, node))
+    let reads: Vec<_> = jobs
+        .into_iter()
+        .map(|job| async move {
+            let items = job.spec.render()?.all(db, job.limit).await?;
+            Ok::<_, Error>((job.node, job.value, items))
         })
+        .collect();
+    let reads_future = futures::stream::iter(reads)
         .buffer_unordered(db.concurrency())
         .collect::<Vec<_>>();
-    let (batch_result, read_results) = future::join(batch_future, reads_future).await;
+    let (batch_result, read_results) = future::join(run_batch(db, batch), reads_future).await;
 
     let mut out: HashMap<usize, Groups> = HashMap::new();
     for (id, groups) in batch_result? {
         out.entry(id).or_default().extend(groups);
     }
     for result in read_results {
-        let (id, value, items, node) = result?;
+        let (id, value, items) = result?;
+        let Some(node) = nodes.get(&id) else {
+            continue;
+        };
         let groups = out.entry(id).or_default();
         match value {
             Some(v) => {

@@ -315,9 +315,42 @@ impl<T: Table> Query<T> {
             Ok(p) => p,
             Err(e) => return stream::once(async move { Err(e) }).boxed(),
         };
-        item_stream(db, plan)
-            .map(|r| r.and_then(T::from_item))
-            .boxed()
+        if self.includes.is_empty() {
+            return item_stream(db, plan)
+                .map(|r| r.and_then(T::from_item))
+                .boxed();
+        }
+        let pageable = matches!(plan.access, Access::Query { .. } | Access::Scan)
+            && plan.memory_sort.is_none();
+        if !pageable {
+            return stream::once(async move { self.all(db).await })
+                .map_ok(|rows| stream::iter(rows.into_iter().map(Ok)))
+                .try_flatten()
+                .boxed();
+        }
+        let query = Arc::new(self);
+        // State: (cursor, rows still wanted, finished).
+        let state = (None::<Cursor>, plan.limit, false);
+        stream::try_unfold(state, move |(cursor, remaining, finished)| {
+            let query = query.clone();
+            let mut plan = plan.clone();
+            async move {
+                if finished || remaining == Some(0) {
+                    return Ok(None);
+                }
+                plan.limit = remaining;
+                let (items, next) = fetch_page(db, &plan, cursor.as_ref()).await?;
+                let specs = query.include_specs(db)?;
+                let loaded = resolve::load_for(db, &items, &specs).await?;
+                let rows = query.assemble(items, &specs, &loaded)?;
+                let remaining = remaining.map(|r| r.saturating_sub(rows.len()));
+                let finished = next.is_none();
+                Ok::<_, Error>(Some((rows, (next, remaining, finished))))
+            }
+        })
+        .map_ok(|rows| stream::iter(rows.into_iter().map(Ok)))
+        .try_flatten()
+        .boxed()
     }
 }
 

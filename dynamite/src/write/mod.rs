@@ -3,7 +3,7 @@
 mod bulk;
 mod create;
 pub(crate) mod key;
-mod single;
+pub(crate) mod single;
 mod update;
 
 pub use bulk::BulkWrites;

@@ -74,31 +74,45 @@ pub(crate) async fn create<T: Table>(db: &Dynamite, model: T) -> Result<T> {
     }
 }
 
-/// Deletes the row with `key`; [`Error::NotFound`] when there is none.
+/// Deletes the row with `key`; [`Error::NotFound`] when there is none,
+/// [`Error::ConditionFailed`] when it does not meet `condition`.
 pub(crate) async fn delete_key(
     db: &Dynamite,
     meta: &TableMeta,
     table: &str,
     key: Item,
+    condition: Option<&crate::expr::Node>,
 ) -> Result<()> {
-    let mut names = ExpressionBuilder::new();
-    let condition = format!("attribute_exists({})", names.name(meta.partition_key.name));
+    let mut builder = ExpressionBuilder::new();
+    let mut expression = format!(
+        "attribute_exists({})",
+        builder.name(meta.partition_key.name)
+    );
+    if let Some(c) = condition {
+        expression = format!("{expression} AND {}", builder.render(c)?);
+    }
     let result = db
         .client()
         .delete_item()
         .table_name(table)
         .set_key(Some(key.clone()))
-        .condition_expression(condition)
-        .set_expression_attribute_names(names.names())
+        .condition_expression(expression)
+        .set_expression_attribute_names(builder.names())
+        .set_expression_attribute_values(builder.values())
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
         .return_consumed_capacity(ReturnConsumedCapacity::Total)
         .send()
         .await;
     match result {
         Ok(_) => Ok(()),
         Err(e) => match e.as_service_error() {
-            Some(DeleteItemError::ConditionalCheckFailedException(_)) => {
-                Err(Error::not_found(table, &key))
-            }
+            Some(DeleteItemError::ConditionalCheckFailedException(failed)) => match failed.item() {
+                Some(_) if condition.is_some() => Err(Error::ConditionFailed {
+                    table: table.to_owned(),
+                    key: describe_key(&key),
+                }),
+                _ => Err(Error::not_found(table, &key)),
+            },
             _ => Err(sdk_error("DeleteItem", table, e)),
         },
     }
@@ -142,7 +156,7 @@ pub trait ModelExt: Table {
             .and_then(|k| Ok((k, db.registered::<Self>()?.table_name.clone())));
         async move {
             let (key, table) = prepared?;
-            delete_key(db, &Self::META, &table, key).await
+            delete_key(db, &Self::META, &table, key, None).await
         }
     }
 
@@ -153,7 +167,7 @@ pub trait ModelExt: Table {
             .and_then(|k| Ok((k, db.registered::<Self>()?.table_name.clone())));
         async move {
             let (key, table) = prepared?;
-            delete_key(db, &Self::META, &table, key).await
+            delete_key(db, &Self::META, &table, key, None).await
         }
     }
 }

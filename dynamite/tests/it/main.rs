@@ -9,5 +9,7 @@ mod crud;
 mod models;
 mod placeholders;
 mod query;
+mod relations;
 mod schema;
+mod shop;
 mod values;

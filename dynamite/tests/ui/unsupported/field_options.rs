@@ -13,10 +13,6 @@ struct User {
     name: String,
     #[dynamite(ttl)]
     expires: i64,
-    #[dynamite(has_many(foreign_key = "user_id"))]
-    orders: Vec<String>,
-    #[dynamite(belongs_to(foreign_key = "team_id"))]
-    team: Option<String>,
 }
 
 fn main() {}
