@@ -582,6 +582,13 @@ impl<'m, 'a> Builder<'m, 'a> {
         let member = &field.member;
         let ty = &field.ty;
         let doc = format!("Sets `{}`.", field.name);
+        // Primitive numbers take the type itself, so an integer literal
+        // infers (`.depth(0)` on a `u32`); everything else takes `impl Into`.
+        let value_ty = if is_primitive(ty) {
+            quote!(#ty)
+        } else {
+            quote!(impl ::core::convert::Into<#ty>)
+        };
         let position = self
             .required
             .iter()
@@ -590,7 +597,7 @@ impl<'m, 'a> Builder<'m, 'a> {
             return quote! {
                 #[doc = #doc]
                 #[must_use = "a create builder does nothing until `.exec(&db)` or `.build()` is called"]
-                pub fn #member(mut self, value: impl ::core::convert::Into<#ty>) -> Self {
+                pub fn #member(mut self, value: #value_ty) -> Self {
                     self.#member = ::core::option::Option::Some(::core::convert::Into::into(value));
                     self
                 }
@@ -612,7 +619,7 @@ impl<'m, 'a> Builder<'m, 'a> {
         quote! {
             #[doc = #doc]
             #[must_use = "a create builder does nothing until `.exec(&db)` or `.build()` is called"]
-            pub fn #member(self, value: impl ::core::convert::Into<#ty>) -> #ident<#(#states),*> {
+            pub fn #member(self, value: #value_ty) -> #ident<#(#states),*> {
                 #ident {
                     #member: ::core::convert::Into::into(value),
                     #(#others: self.#others,)*
@@ -759,5 +766,20 @@ impl<'m, 'a> Builder<'m, 'a> {
                 }
             }
         }
+    }
+}
+
+/// `u8`..`u128`, `i8`..`i128`, `usize`, `isize`, `f32`, `f64`, `bool`, `char`.
+fn is_primitive(ty: &syn::Type) -> bool {
+    const PRIMITIVES: &[&str] = &[
+        "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
+        "f32", "f64", "bool", "char",
+    ];
+    match ty {
+        syn::Type::Path(p) if p.qself.is_none() => p
+            .path
+            .get_ident()
+            .is_some_and(|i| PRIMITIVES.contains(&i.to_string().as_str())),
+        _ => false,
     }
 }

@@ -128,6 +128,17 @@ impl Dynamite {
         &self.inner.client
     }
 
+    /// The HTTP endpoint of the embedded engine this handle started (for
+    /// other DynamoDB tools), `None` for other backends. The engine stops
+    /// when the last handle using it is dropped.
+    #[cfg(feature = "embedded")]
+    pub fn embedded_endpoint(&self) -> Option<&str> {
+        self.inner
+            .embedded
+            .as_deref()
+            .map(crate::embedded::EmbeddedServer::endpoint)
+    }
+
     /// Request metrics of this handle (shared with its clones).
     pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics

@@ -190,23 +190,17 @@ impl Loaded {
             .map_or(&[], Vec::as_slice)
     }
 
-    fn store(&mut self, id: usize, groups: HashMap<String, Vec<Item>>) {
-        let flat = self.items.entry(id).or_default();
+    fn store(&mut self, spec: &NodeSpec, groups: HashMap<String, Vec<Item>>) {
+        let flat = self.items.entry(spec.id).or_default();
         let mut seen = HashSet::new();
         for rows in groups.values() {
             for row in rows {
-                let mut fp = String::new();
-                let mut keys: Vec<_> = row.keys().collect();
-                keys.sort();
-                for k in keys {
-                    let _ = write!(fp, "{k}={:?};", row.get(k));
-                }
-                if seen.insert(fp) {
+                if seen.insert(key_fingerprint(row, spec.target.key_names())) {
                     flat.push(row.clone());
                 }
             }
         }
-        self.groups.entry(id).or_default().extend(groups);
+        self.groups.entry(spec.id).or_default().extend(groups);
     }
 }
 
@@ -346,23 +340,29 @@ async fn run(
     let rounds = assign_rounds(specs, &early);
     let last_round = rounds.values().copied().max().unwrap_or(0);
     let mut loaded = Loaded::default();
+    let mut all = Vec::new();
+    specs.iter().for_each(|s| s.walk(&mut all));
+    let by_id: HashMap<usize, &NodeSpec> = all.iter().map(|n| (n.id, *n)).collect();
+    let store = |loaded: &mut Loaded, results: Vec<(usize, Groups)>| {
+        for (id, groups) in results {
+            if let Some(spec) = by_id.get(&id) {
+                loaded.store(spec, groups);
+            }
+        }
+    };
 
     // Round 0: the root read with the early include reads.
     let roots = match plan {
         Some(plan) => {
             let (root, early_results) =
                 future::join(crate::query::fetch(db, plan), run_tasks(db, early_tasks)).await;
-            for (id, groups) in early_results? {
-                loaded.store(id, groups);
-            }
+            store(&mut loaded, early_results?);
             loaded.rounds += 1;
             root?
         }
         None => roots,
     };
 
-    let mut all = Vec::new();
-    specs.iter().for_each(|s| s.walk(&mut all));
     let parent_of: HashMap<usize, Option<usize>> = {
         let mut m = HashMap::new();
         fn visit(spec: &NodeSpec, parent: Option<usize>, m: &mut HashMap<usize, Option<usize>>) {
@@ -392,9 +392,8 @@ async fn run(
         if tasks.is_empty() {
             continue;
         }
-        for (id, groups) in run_tasks(db, tasks).await? {
-            loaded.store(id, groups);
-        }
+        let results = run_tasks(db, tasks).await?;
+        store(&mut loaded, results);
         loaded.rounds += 1;
     }
     db.metrics().record_rounds(loaded.rounds.max(1) as u64);

@@ -392,3 +392,108 @@ async fn query_futures_are_send_so_they_can_be_spawned() {
             .all(|u| u.orders.len() == 5 && u.reviews.len() == 2)
     );
 }
+
+/// A self-referential chain for deep includes.
+#[derive(Table, Debug, Clone)]
+pub struct Node {
+    #[dynamite(primary_key)]
+    pub id: String,
+    pub parent_id: Option<String>,
+    pub depth: u32,
+    #[dynamite(has_many(foreign_key = "parent_id"))]
+    pub children: HasMany<Node>,
+    #[dynamite(belongs_to(foreign_key = "parent_id"))]
+    pub parent: BelongsTo<Node>,
+}
+
+#[tokio::test]
+async fn includes_nest_deeper_than_five_levels() {
+    let db = crate::common::builder()
+        .table::<Node>()
+        .build()
+        .await
+        .unwrap();
+    db.sync().await.unwrap();
+    // Two children per node, 8 levels: 255 nodes.
+    let mut rows = Vec::new();
+    let mut level = vec!["n".to_string()];
+    rows.push(Node::create().id("n").parent_id(None).depth(0).build());
+    for depth in 1..8u32 {
+        let mut next = Vec::new();
+        for parent in &level {
+            for k in 0..2 {
+                let id = format!("{parent}.{k}");
+                rows.push(
+                    Node::create()
+                        .id(&id)
+                        .parent_id(Some(parent.clone()))
+                        .depth(depth)
+                        .build(),
+                );
+                next.push(id);
+            }
+        }
+        level = next;
+    }
+    Node::put_many(&db, rows).await.unwrap();
+    db.metrics().reset();
+
+    let mut include = Node::children();
+    for _ in 0..6 {
+        include = Node::children().include(include);
+    }
+    let root = Node::query()
+        .filter(Node::ID.eq("n"))
+        .include(include)
+        .first(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    fn count(node: &Node) -> usize {
+        1 + node.children.iter().map(count).sum::<usize>()
+    }
+    fn deepest(node: &Node) -> u32 {
+        node.children
+            .iter()
+            .map(deepest)
+            .max()
+            .unwrap_or(node.depth)
+    }
+    assert_eq!(count(&root), 255, "seven nested levels below the root");
+    assert_eq!(deepest(&root), 7);
+    assert_eq!(
+        db.metrics().rounds(),
+        7,
+        "one round per level, the first with the root read"
+    );
+
+    // And upwards: a leaf with six levels of parents.
+    let mut up = Node::parent();
+    for _ in 0..5 {
+        up = Node::parent().include(up);
+    }
+    let leaf = Node::query()
+        .filter(Node::ID.eq("n.0.1.0.1.0.1.0"))
+        .include(up)
+        .first(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut chain = Vec::new();
+    let mut cursor = leaf.parent.as_deref();
+    while let Some(p) = cursor {
+        chain.push(p.id.clone());
+        cursor = p.parent.as_deref();
+    }
+    assert_eq!(
+        chain,
+        [
+            "n.0.1.0.1.0.1",
+            "n.0.1.0.1.0",
+            "n.0.1.0.1",
+            "n.0.1.0",
+            "n.0.1",
+            "n.0"
+        ]
+    );
+}

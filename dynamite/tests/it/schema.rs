@@ -182,3 +182,57 @@ async fn clones_share_the_engine_and_the_metrics() {
     assert_eq!(copy.metrics().count("PutItem"), 1);
     assert!(User::get(&copy, "c").await.unwrap().is_some());
 }
+
+#[tokio::test]
+async fn the_embedded_engine_outlives_runtimes_and_stops_with_the_last_handle() {
+    if crate::common::endpoint().is_some() {
+        // Against a shared endpoint there is no engine of ours to stop; the
+        // embedded-only half of this test runs in the default suite.
+        let db = crate::models::register(builder()).build().await.unwrap();
+        assert!(db.embedded_endpoint().is_none());
+        return;
+    }
+    // Built on one runtime, used on another: the engine has its own thread.
+    let db = std::thread::spawn(|| {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let db = crate::models::register(builder()).build().await.unwrap();
+            db.sync().await.unwrap();
+            db
+        })
+    })
+    .join()
+    .unwrap();
+    User::create()
+        .id("x")
+        .name("X")
+        .email("x@x.io")
+        .exec(&db)
+        .await
+        .unwrap();
+    let endpoint = db
+        .embedded_endpoint()
+        .unwrap()
+        .trim_start_matches("http://")
+        .to_owned();
+    let copy = db.clone();
+    drop(db);
+    assert!(
+        std::net::TcpStream::connect(&endpoint).is_ok(),
+        "a clone keeps it running"
+    );
+    assert!(User::get(&copy, "x").await.unwrap().is_some());
+    drop(copy);
+    let mut stopped = false;
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(&endpoint).is_err() {
+            stopped = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(stopped, "the engine stops when the last handle is dropped");
+}
