@@ -51,7 +51,7 @@ pub use model::{GeneratedId, Table, TableMeta, Timestamp};
 pub use query::{Cursor, Explain, Page, Projected, Query, SortOrder, TableReads};
 pub use schema::{Change, SyncReport};
 pub use value::{Attribute, AttributeValue, Bytes, Item, ScalarType, Sensitive, ValueError};
-pub use write::{BulkWrites, Create, Key, ModelExt, Update};
+pub use write::{BulkWrites, Create, Key, ModelExt, SetWrites, Transaction, Update};
 
 /// `#[derive(Table)]`: see the crate documentation and the README.
 #[cfg(feature = "derive")]
@@ -68,7 +68,7 @@ pub use aws_sdk_dynamodb as sdk;
 pub mod prelude {
     pub use crate::query::SortOrder::{self, Asc, Desc};
     pub use crate::query::TableReads;
-    pub use crate::write::{BulkWrites, Create, ModelExt};
+    pub use crate::write::{BulkWrites, Create, ModelExt, SetWrites};
     pub use crate::{
         Attribute, AttributeValue, BelongsTo, Bytes, Column, Condition, Dynamite, HasMany, HasOne,
         Sensitive, Table,

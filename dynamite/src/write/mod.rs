@@ -3,11 +3,15 @@
 mod bulk;
 mod create;
 pub(crate) mod key;
+mod set_based;
 pub(crate) mod single;
+mod transaction;
 mod update;
 
 pub use bulk::BulkWrites;
 pub use create::Create;
 pub use key::{Key, KeyPart};
+pub use set_based::{DeleteWhere, SetWrites, UpdateWhere};
 pub use single::ModelExt;
+pub use transaction::{MAX_TRANSACTION_ITEMS, TransactGet, TransactGetRows, Transaction};
 pub use update::Update;

@@ -91,6 +91,16 @@ impl<T: Table> Update<T> {
         }
     }
 
+    /// The same changes and condition, for the row with `key`.
+    pub(crate) fn for_key(&self, key: Item) -> Self {
+        Update {
+            key: Ok(key),
+            actions: self.actions.clone(),
+            condition: self.condition.clone(),
+            _model: PhantomData,
+        }
+    }
+
     /// Every attribute of `item` (keys excepted) set, every declared
     /// attribute absent from it removed: what `save()` sends.
     pub(crate) fn replace(key: Item, item: Item) -> Self {
@@ -178,8 +188,8 @@ impl<T: Table> Update<T> {
         self
     }
 
-    /// Sends the UpdateItem and returns the row as stored after it.
-    pub async fn exec(self, db: &Dynamite) -> Result<T> {
+    /// The UpdateItem's parts, validated (for `exec` and transactions).
+    pub(crate) fn prepare(self, db: &Dynamite) -> Result<PreparedUpdate> {
         let meta = &T::META;
         let key = self.key?;
         let table = db.registered::<T>()?.table_name.clone();
@@ -253,16 +263,29 @@ impl<T: Table> Update<T> {
         if let Some(c) = &self.condition {
             condition = format!("{condition} AND {}", b.render(c)?);
         }
+        Ok(PreparedUpdate {
+            table,
+            key,
+            expression: expression.join(" "),
+            condition,
+            names: b.names(),
+            values: b.values(),
+        })
+    }
 
+    /// Sends the UpdateItem and returns the row as stored after it.
+    pub async fn exec(self, db: &Dynamite) -> Result<T> {
+        let has_condition = self.condition.is_some();
+        let p = self.prepare(db)?;
         let result = db
             .client()
             .update_item()
-            .table_name(&table)
-            .set_key(Some(key.clone()))
-            .update_expression(expression.join(" "))
-            .condition_expression(condition)
-            .set_expression_attribute_names(b.names())
-            .set_expression_attribute_values(b.values())
+            .table_name(&p.table)
+            .set_key(Some(p.key.clone()))
+            .update_expression(p.expression)
+            .condition_expression(p.condition)
+            .set_expression_attribute_names(p.names)
+            .set_expression_attribute_values(p.values)
             .return_values(ReturnValue::AllNew)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
@@ -273,15 +296,26 @@ impl<T: Table> Update<T> {
             Err(e) => match e.as_service_error() {
                 Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
                     match failed.item() {
-                        None => Err(Error::not_found(&table, &key)),
-                        Some(_) => Err(Error::ConditionFailed {
-                            table,
-                            key: crate::value::describe_key(&key),
+                        Some(_) if has_condition => Err(Error::ConditionFailed {
+                            table: p.table,
+                            key: crate::value::describe_key(&p.key),
                         }),
+                        _ => Err(Error::not_found(&p.table, &p.key)),
                     }
                 }
-                _ => Err(sdk_error("UpdateItem", &table, e)),
+                _ => Err(sdk_error("UpdateItem", &p.table, e)),
             },
         }
     }
+}
+
+/// The parts of one UpdateItem.
+#[derive(Debug, Clone)]
+pub(crate) struct PreparedUpdate {
+    pub(crate) table: String,
+    pub(crate) key: Item,
+    pub(crate) expression: String,
+    pub(crate) condition: String,
+    pub(crate) names: Option<std::collections::HashMap<String, String>>,
+    pub(crate) values: Option<std::collections::HashMap<String, AttributeValue>>,
 }

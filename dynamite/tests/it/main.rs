@@ -12,4 +12,5 @@ mod query;
 mod relations;
 mod schema;
 mod shop;
+mod transactions;
 mod values;

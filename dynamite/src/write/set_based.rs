@@ -1,0 +1,216 @@
+//! Set-based writes: `update_where(filter)` and `delete_where(filter)`.
+//!
+//! They read the matching keys (with the planner: GetItem, Query, GSI Query
+//! or Scan), then write each row with the filter as its condition, so a row
+//! that stopped matching in between is left alone. An empty filter is
+//! refused unless `.all_rows()` says a table-wide write is meant: a missing
+//! key can never turn into one.
+
+use futures::StreamExt;
+
+use super::update::{Addable, Numeric, Update};
+use crate::client::Dynamite;
+use crate::error::{Error, Result};
+use crate::expr::{Column, Condition, Node};
+use crate::model::Table;
+use crate::query::plan::{self, ReadRequest};
+use crate::value::{Attribute, Item};
+
+fn empty_filter(model: &str, operation: &str) -> Error {
+    Error::InvalidRequest(format!(
+        "{model}::{operation} with an empty filter would write every row of the table: \
+         call `.all_rows()` if that is what you mean"
+    ))
+}
+
+/// Reads the keys of the rows matching `filter`.
+async fn matching_keys<T: Table>(db: &Dynamite, filter: Option<Node>) -> Result<Vec<Item>> {
+    let registered = db.registered::<T>()?;
+    let request = ReadRequest {
+        filter,
+        projection: Some(T::META.key_names().collect()),
+        ..ReadRequest::default()
+    };
+    let plan = plan::plan(
+        T::meta(),
+        registered.table_name.clone(),
+        &registered.indexes,
+        &request,
+    )?;
+    let items = crate::query::fetch(db, &plan).await?;
+    items.iter().map(|i| T::META.key_of(i)).collect()
+}
+
+/// Collects per-row outcomes: rows written, rows skipped because they no
+/// longer matched, keys that failed.
+fn tally(operation: &'static str, results: Vec<(Item, Result<()>)>) -> Result<usize> {
+    let mut written = 0;
+    let mut failed = Vec::new();
+    let mut first_error = None;
+    for (key, result) in results {
+        match result {
+            Ok(()) => written += 1,
+            Err(e) if e.is_condition_failed() || e.is_not_found() => {}
+            Err(e) => {
+                failed.push(key);
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    match (failed.is_empty(), first_error) {
+        (true, _) | (_, None) => Ok(written),
+        (false, Some(e)) if failed.len() == 1 && written == 0 => Err(e),
+        (false, Some(_)) => Err(Error::Batch {
+            operation,
+            failed,
+            existing: Vec::new(),
+        }),
+    }
+}
+
+/// An update of every row matching a filter: `User::update_where(filter).set(..).exec(&db)`.
+#[must_use = "an update does nothing until `.exec(&db)` is awaited"]
+pub struct UpdateWhere<T> {
+    filter: Option<Node>,
+    all_rows: bool,
+    template: Update<T>,
+}
+
+impl<T: Table> UpdateWhere<T> {
+    pub(crate) fn new(filter: Option<Condition<T>>) -> Self {
+        UpdateWhere {
+            filter: filter.map(|c| c.node),
+            all_rows: false,
+            template: Update::new(Ok(Item::new())),
+        }
+    }
+
+    /// Allows an empty filter: every row of the table is updated.
+    pub fn all_rows(mut self) -> Self {
+        self.all_rows = true;
+        self
+    }
+
+    /// See [`Update::set`].
+    pub fn set<V: Attribute>(mut self, column: Column<T, V>, value: impl Into<V>) -> Self {
+        self.template = self.template.set(column, value);
+        self
+    }
+
+    /// See [`Update::remove`].
+    pub fn remove<V: Attribute>(mut self, column: Column<T, Option<V>>) -> Self {
+        self.template = self.template.remove(column);
+        self
+    }
+
+    /// See [`Update::add`].
+    pub fn add<V: Addable>(mut self, column: Column<T, V>, value: impl Into<V>) -> Self {
+        self.template = self.template.add(column, value);
+        self
+    }
+
+    /// See [`Update::increment`].
+    pub fn increment<V: Numeric>(mut self, column: Column<T, V>, by: impl Into<V>) -> Self {
+        self.template = self.template.increment(column, by);
+        self
+    }
+
+    /// See [`Update::decrement`].
+    pub fn decrement<V: Numeric>(mut self, column: Column<T, V>, by: impl Into<V>) -> Self {
+        self.template = self.template.decrement(column, by);
+        self
+    }
+
+    /// Updates every matching row (concurrently, each conditional on still
+    /// matching) and returns how many were updated.
+    pub async fn exec(self, db: &Dynamite) -> Result<usize> {
+        if self.filter.is_none() && !self.all_rows {
+            return Err(empty_filter(T::META.model, "update_where"));
+        }
+        let keys = matching_keys::<T>(db, self.filter.clone()).await?;
+        let template = &self.template;
+        let filter = &self.filter;
+        let writes: Vec<_> = keys
+            .into_iter()
+            .map(|key| async move {
+                let mut update = template.for_key(key.clone());
+                if let Some(f) = filter {
+                    update = update.condition(Condition::new(f.clone()));
+                }
+                let result = update.exec(db).await.map(|_| ());
+                (key, result)
+            })
+            .collect();
+        let results = futures::stream::iter(writes)
+            .buffer_unordered(db.concurrency())
+            .collect()
+            .await;
+        tally("update_where", results)
+    }
+}
+
+/// A delete of every row matching a filter: `User::delete_where(filter).exec(&db)`.
+#[must_use = "a delete does nothing until `.exec(&db)` is awaited"]
+pub struct DeleteWhere<T> {
+    filter: Option<Node>,
+    all_rows: bool,
+    _model: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T: Table> DeleteWhere<T> {
+    pub(crate) fn new(filter: Option<Condition<T>>) -> Self {
+        DeleteWhere {
+            filter: filter.map(|c| c.node),
+            all_rows: false,
+            _model: std::marker::PhantomData,
+        }
+    }
+
+    /// Allows an empty filter: every row of the table is deleted.
+    pub fn all_rows(mut self) -> Self {
+        self.all_rows = true;
+        self
+    }
+
+    /// Deletes every matching row (concurrent DeleteItems, each conditional
+    /// on still matching) and returns how many were deleted.
+    pub async fn exec(self, db: &Dynamite) -> Result<usize> {
+        if self.filter.is_none() && !self.all_rows {
+            return Err(empty_filter(T::META.model, "delete_where"));
+        }
+        let table = db.registered::<T>()?.table_name.clone();
+        let keys = matching_keys::<T>(db, self.filter.clone()).await?;
+        let (table, filter) = (&table, &self.filter);
+        let deletes: Vec<_> = keys
+            .into_iter()
+            .map(|key| async move {
+                let result =
+                    super::single::delete_key(db, &T::META, table, key.clone(), filter.as_ref())
+                        .await;
+                (key, result)
+            })
+            .collect();
+        let results = futures::stream::iter(deletes)
+            .buffer_unordered(db.concurrency())
+            .collect()
+            .await;
+        tally("delete_where", results)
+    }
+}
+
+/// Set-based writes on every model.
+pub trait SetWrites: Table {
+    /// An update of every row matching `filter` (`None` is refused unless
+    /// `.all_rows()` is called).
+    fn update_where(filter: impl Into<Option<Condition<Self>>>) -> UpdateWhere<Self> {
+        UpdateWhere::new(filter.into())
+    }
+
+    /// A delete of every row matching `filter` (`None` is refused unless
+    /// `.all_rows()` is called).
+    fn delete_where(filter: impl Into<Option<Condition<Self>>>) -> DeleteWhere<Self> {
+        DeleteWhere::new(filter.into())
+    }
+}
+
+impl<T: Table> SetWrites for T {}

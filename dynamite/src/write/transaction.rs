@@ -1,0 +1,395 @@
+//! Transactions: `db.transaction()` commits up to 100 writes in ONE
+//! TransactWriteItems; `db.transact_get()` reads up to 100 items consistently.
+
+use std::collections::HashSet;
+
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{
+    ConditionCheck, Delete, Get, Put, ReturnConsumedCapacity, ReturnValuesOnConditionCheckFailure,
+    TransactGetItem, TransactWriteItem, Update as SdkUpdate,
+};
+
+use super::Key;
+use super::single::prepare;
+use super::update::Update;
+use crate::client::Dynamite;
+use crate::error::{CancellationReason, Error, Result, sdk_error};
+use crate::expr::{Condition, ExpressionBuilder};
+use crate::model::Table;
+use crate::query::exec::key_fingerprint;
+use crate::value::Item;
+
+/// DynamoDB's limit on operations in one transaction.
+pub const MAX_TRANSACTION_ITEMS: usize = 100;
+
+/// One operation, ready to send.
+struct Operation {
+    table: String,
+    key: Item,
+    key_names: Vec<&'static str>,
+    item: TransactWriteItem,
+}
+
+/// Writes committed atomically in ONE TransactWriteItems call.
+///
+/// More than 100 operations, or two on the same item, is an error before
+/// anything is sent: never silent chunking. The call carries a
+/// ClientRequestToken, so the SDK's retries of it are idempotent.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> dynamite::Result<()> {
+/// use dynamite::prelude::*;
+/// #[derive(Table, Debug, Clone)]
+/// struct Account {
+///     #[dynamite(primary_key)]
+///     id: String,
+///     balance: i64,
+/// }
+/// let db = Dynamite::embedded().table::<Account>().build().await?;
+/// db.sync().await?;
+/// Account::put_many(&db, [
+///     Account::create().id("a").balance(100).build(),
+///     Account::create().id("b").balance(0).build(),
+/// ]).await?;
+///
+/// let mut tx = db.transaction();
+/// tx.update(Account::update_key("a").decrement(Account::BALANCE, 30).condition(Account::BALANCE.ge(30)));
+/// tx.update(Account::update_key("b").increment(Account::BALANCE, 30));
+/// tx.commit().await?;
+/// assert_eq!(Account::get(&db, "b").await?.map(|a| a.balance), Some(30));
+/// # Ok(())
+/// # }
+/// ```
+#[must_use = "a transaction does nothing until `.commit().await`"]
+pub struct Transaction<'db> {
+    db: &'db Dynamite,
+    operations: Vec<Result<Operation>>,
+}
+
+impl Dynamite {
+    /// Starts a write transaction.
+    pub fn transaction(&self) -> Transaction<'_> {
+        Transaction {
+            db: self,
+            operations: Vec::new(),
+        }
+    }
+
+    /// Starts a consistent multi-item read (TransactGetItems).
+    pub fn transact_get(&self) -> TransactGet<'_> {
+        TransactGet {
+            db: self,
+            reads: Vec::new(),
+        }
+    }
+}
+
+fn built<T, E: std::error::Error + Send + Sync + 'static>(
+    r: std::result::Result<T, E>,
+) -> Result<T> {
+    r.map_err(|e| Error::backend("TransactWriteItems", e))
+}
+
+impl<'db> Transaction<'db> {
+    fn push(&mut self, operation: Result<Operation>) -> &mut Self {
+        self.operations.push(operation);
+        self
+    }
+
+    /// Creates a row (conditional: an existing key cancels the transaction).
+    pub fn create<T: Table>(&mut self, row: T) -> &mut Self {
+        let operation = (|| {
+            let table = self.db.registered::<T>()?.table_name.clone();
+            let (item, key) = prepare(&row)?;
+            let mut names = ExpressionBuilder::new();
+            let condition = format!(
+                "attribute_not_exists({})",
+                names.name(T::META.partition_key.name)
+            );
+            let put = built(
+                Put::builder()
+                    .table_name(&table)
+                    .set_item(Some(item))
+                    .condition_expression(condition)
+                    .set_expression_attribute_names(names.names())
+                    .return_values_on_condition_check_failure(
+                        ReturnValuesOnConditionCheckFailure::AllOld,
+                    )
+                    .build(),
+            )?;
+            Ok(Operation {
+                table,
+                key,
+                key_names: T::META.key_names().collect(),
+                item: TransactWriteItem::builder().put(put).build(),
+            })
+        })();
+        self.push(operation)
+    }
+
+    /// Applies an update (its conditions included; the row must exist).
+    pub fn update<T: Table>(&mut self, update: Update<T>) -> &mut Self {
+        let operation = update.prepare(self.db).and_then(|p| {
+            let sdk = built(
+                SdkUpdate::builder()
+                    .table_name(&p.table)
+                    .set_key(Some(p.key.clone()))
+                    .update_expression(p.expression)
+                    .condition_expression(p.condition)
+                    .set_expression_attribute_names(p.names)
+                    .set_expression_attribute_values(p.values)
+                    .return_values_on_condition_check_failure(
+                        ReturnValuesOnConditionCheckFailure::AllOld,
+                    )
+                    .build(),
+            )?;
+            Ok(Operation {
+                table: p.table,
+                key: p.key,
+                key_names: T::META.key_names().collect(),
+                item: TransactWriteItem::builder().update(sdk).build(),
+            })
+        });
+        self.push(operation)
+    }
+
+    /// Deletes this row (it must exist).
+    pub fn delete<T: Table>(&mut self, row: &T) -> &mut Self {
+        let key = row.key();
+        self.delete_item::<T>(key)
+    }
+
+    /// Deletes the row with this key (it must exist).
+    pub fn delete_key<T: Table>(&mut self, key: impl Key) -> &mut Self {
+        let key = super::key::key_item(&T::META, key);
+        self.delete_item::<T>(key)
+    }
+
+    fn delete_item<T: Table>(&mut self, key: Result<Item>) -> &mut Self {
+        let operation = key.and_then(|key| {
+            let table = self.db.registered::<T>()?.table_name.clone();
+            let mut names = ExpressionBuilder::new();
+            let condition = format!(
+                "attribute_exists({})",
+                names.name(T::META.partition_key.name)
+            );
+            let delete = built(
+                Delete::builder()
+                    .table_name(&table)
+                    .set_key(Some(key.clone()))
+                    .condition_expression(condition)
+                    .set_expression_attribute_names(names.names())
+                    .return_values_on_condition_check_failure(
+                        ReturnValuesOnConditionCheckFailure::AllOld,
+                    )
+                    .build(),
+            )?;
+            Ok(Operation {
+                table,
+                key,
+                key_names: T::META.key_names().collect(),
+                item: TransactWriteItem::builder().delete(delete).build(),
+            })
+        });
+        self.push(operation)
+    }
+
+    /// Requires the row with this key to meet `condition` (and to exist),
+    /// without writing it.
+    pub fn condition_check<T: Table>(
+        &mut self,
+        key: impl Key,
+        condition: Condition<T>,
+    ) -> &mut Self {
+        let operation = super::key::key_item(&T::META, key).and_then(|key| {
+            let table = self.db.registered::<T>()?.table_name.clone();
+            let mut b = ExpressionBuilder::new();
+            let expression = format!(
+                "attribute_exists({}) AND {}",
+                b.name(T::META.partition_key.name),
+                b.render(&condition.node)?
+            );
+            let check = built(
+                ConditionCheck::builder()
+                    .table_name(&table)
+                    .set_key(Some(key.clone()))
+                    .condition_expression(expression)
+                    .set_expression_attribute_names(b.names())
+                    .set_expression_attribute_values(b.values())
+                    .return_values_on_condition_check_failure(
+                        ReturnValuesOnConditionCheckFailure::AllOld,
+                    )
+                    .build(),
+            )?;
+            Ok(Operation {
+                table,
+                key,
+                key_names: T::META.key_names().collect(),
+                item: TransactWriteItem::builder().condition_check(check).build(),
+            })
+        });
+        self.push(operation)
+    }
+
+    /// How many operations are collected.
+    pub fn len(&self) -> usize {
+        self.operations.len()
+    }
+
+    /// True when nothing is collected.
+    pub fn is_empty(&self) -> bool {
+        self.operations.is_empty()
+    }
+
+    /// Validates every operation, then sends ONE TransactWriteItems: all of
+    /// it is applied, or none. A cancellation is
+    /// [`Error::TransactionCanceled`] with the reason of each operation.
+    pub async fn commit(self) -> Result<()> {
+        let mut operations = Vec::with_capacity(self.operations.len());
+        for operation in self.operations {
+            operations.push(operation?);
+        }
+        if operations.is_empty() {
+            return Ok(());
+        }
+        if operations.len() > MAX_TRANSACTION_ITEMS {
+            return Err(Error::InvalidRequest(format!(
+                "a transaction holds at most {MAX_TRANSACTION_ITEMS} operations, this one has {}: \
+                 nothing was sent (Dynamite never splits a transaction)",
+                operations.len()
+            )));
+        }
+        let mut seen = HashSet::new();
+        for op in &operations {
+            let fingerprint = (
+                op.table.clone(),
+                key_fingerprint(&op.key, op.key_names.iter().copied()),
+            );
+            if !seen.insert(fingerprint) {
+                return Err(Error::InvalidRequest(format!(
+                    "a transaction cannot hold two operations on the same item ({} {}): nothing was sent",
+                    op.table,
+                    crate::value::describe_key(&op.key)
+                )));
+            }
+        }
+        let first_table = operations
+            .first()
+            .map(|o| o.table.clone())
+            .unwrap_or_default();
+        let result = self
+            .db
+            .client()
+            .transact_write_items()
+            .set_transact_items(Some(operations.into_iter().map(|o| o.item).collect()))
+            .client_request_token(uuid::Uuid::new_v4().to_string())
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) => match e.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(c)) => {
+                    Err(Error::TransactionCanceled {
+                        reasons: c
+                            .cancellation_reasons()
+                            .iter()
+                            .enumerate()
+                            .map(|(index, r)| CancellationReason {
+                                index,
+                                code: r.code().unwrap_or("None").to_owned(),
+                                message: r.message().map(str::to_owned),
+                            })
+                            .collect(),
+                    })
+                }
+                _ => Err(sdk_error("TransactWriteItems", &first_table, e)),
+            },
+        }
+    }
+}
+
+/// A consistent read of up to 100 items (TransactGetItems).
+#[must_use = "a read does nothing until `.send().await`"]
+pub struct TransactGet<'db> {
+    db: &'db Dynamite,
+    reads: Vec<Result<TransactGetItem>>,
+}
+
+/// The items of a [`TransactGet`], in the order they were asked for.
+#[derive(Debug, Clone)]
+pub struct TransactGetRows {
+    items: Vec<Option<Item>>,
+}
+
+impl TransactGetRows {
+    /// Row `index` as model `T` (`None` when it does not exist).
+    pub fn get<T: Table>(&self, index: usize) -> Result<Option<T>> {
+        match self.items.get(index) {
+            Some(Some(item)) => T::from_item(item.clone()).map(Some),
+            Some(None) => Ok(None),
+            None => Err(Error::InvalidRequest(format!(
+                "no read at position {index}"
+            ))),
+        }
+    }
+
+    /// How many reads there were.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// True when there were none.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
+impl TransactGet<'_> {
+    /// Reads the row of model `T` with this key.
+    pub fn get<T: Table>(&mut self, key: impl Key) -> &mut Self {
+        let read = super::key::key_item(&T::META, key).and_then(|key| {
+            let table = self.db.registered::<T>()?.table_name.clone();
+            let get = Get::builder()
+                .table_name(table)
+                .set_key(Some(key))
+                .build()
+                .map_err(|e| Error::backend("TransactGetItems", e))?;
+            Ok(TransactGetItem::builder().get(get).build())
+        });
+        self.reads.push(read);
+        self
+    }
+
+    /// Sends the TransactGetItems.
+    pub async fn send(self) -> Result<TransactGetRows> {
+        let reads = self.reads.into_iter().collect::<Result<Vec<_>>>()?;
+        if reads.is_empty() {
+            return Ok(TransactGetRows { items: Vec::new() });
+        }
+        if reads.len() > MAX_TRANSACTION_ITEMS {
+            return Err(Error::InvalidRequest(format!(
+                "a transactional read holds at most {MAX_TRANSACTION_ITEMS} items, this one has {}",
+                reads.len()
+            )));
+        }
+        let out = self
+            .db
+            .client()
+            .transact_get_items()
+            .set_transact_items(Some(reads))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(|e| sdk_error("TransactGetItems", "", e))?;
+        Ok(TransactGetRows {
+            items: out
+                .responses
+                .unwrap_or_default()
+                .into_iter()
+                .map(|r| r.item)
+                .collect(),
+        })
+    }
+}
