@@ -512,7 +512,7 @@ fn create_literal_path_and_now_defaults() {
         .as_millis() as i64;
     let event = Event::create()
         .tenant_id("t")
-        .sequence(1_u32)
+        .sequence(1)
         .payload(vec![1_u8])
         .event_kind(Kind::Left)
         .checksum(Bytes(vec![]))
@@ -539,12 +539,12 @@ fn create_optional_fields_with_defaults() {
         attribute_names(Setting::meta()),
         ["SETTING_ID", "THEME", "PAGE_SIZE"]
     );
-    let defaults = Setting::create().setting_id(1_u8).build();
+    let defaults = Setting::create().setting_id(1).build();
     assert_eq!(defaults.theme.as_deref(), Some("dark"));
     assert_eq!(defaults.page_size, Some(10));
     // An explicit `None` wins over the default.
     let explicit = Setting::create()
-        .setting_id(2_u8)
+        .setting_id(2)
         .theme(None::<String>)
         .page_size(25_u64)
         .build();
@@ -566,7 +566,7 @@ fn builder_setters_named_like_trait_methods() {
             .exec(Some("e".to_owned()))
             .create(1)
             .meta(false)
-            .r#build(2_u8),
+            .r#build(2),
     );
     assert_eq!(clash.r#type, "t");
     assert_eq!(clash.exec.as_deref(), Some("e"));
