@@ -102,6 +102,7 @@ impl Field<'_> {
             && a.default.is_none()
             && a.created_at.is_none()
             && a.updated_at.is_none()
+            && a.version.is_none()
     }
 
     /// The field ident (only for named fields).

@@ -38,6 +38,8 @@ pub struct Container {
     pub table: Option<WithSpan<String>>,
     /// `rename_all = "rule"`
     pub rename_all: Option<WithSpan<RenameRule>>,
+    /// `hooks`: the generated `Table` impl forwards to the user's `impl Hooks`.
+    pub hooks: Option<Span>,
 }
 
 /// Options on one field.
@@ -51,6 +53,14 @@ pub struct Field {
     pub updated_at: Option<Span>,
     pub rename: Option<WithSpan<String>>,
     pub skip: Option<Span>,
+    /// `version` (optimistic locking).
+    pub version: Option<Span>,
+    /// `deleted_at` (soft delete).
+    pub deleted_at: Option<Span>,
+    /// `validate = path`.
+    pub validate: Option<WithSpan<syn::Path>>,
+    /// `not_empty`.
+    pub not_empty: Option<Span>,
     /// `has_many(..)` / `has_one(..)` / `belongs_to(..)`.
     pub relation: Option<Relation>,
 }
@@ -127,7 +137,7 @@ pub enum DefaultValue {
 }
 
 /// Keys reserved for later releases, rejected with "not supported yet".
-const UNSUPPORTED_FIELD_KEYS: &[&str] = &["version", "deleted_at", "validate", "not_empty", "ttl"];
+const UNSUPPORTED_FIELD_KEYS: &[&str] = &["ttl"];
 
 /// Keys only `#[derive(Table)]` fields accept.
 const TABLE_FIELD_KEYS: &[&str] = &[
@@ -137,6 +147,10 @@ const TABLE_FIELD_KEYS: &[&str] = &[
     "default",
     "created_at",
     "updated_at",
+    "version",
+    "deleted_at",
+    "validate",
+    "not_empty",
     "has_many",
     "has_one",
     "belongs_to",
@@ -182,7 +196,7 @@ impl Container {
                         }
                     }
                 }
-                ("hooks", Derive::Table) => unsupported(cx, meta, key)?,
+                ("hooks", Derive::Table) => flag(cx, meta, key, &mut out.hooks)?,
                 ("table" | "hooks", Derive::Attribute) => {
                     cx.error(
                         span,
@@ -217,6 +231,14 @@ impl Field {
                 "created_at" => flag(cx, meta, key, &mut out.created_at)?,
                 "updated_at" => flag(cx, meta, key, &mut out.updated_at)?,
                 "skip" => flag(cx, meta, key, &mut out.skip)?,
+                "version" => flag(cx, meta, key, &mut out.version)?,
+                "deleted_at" => flag(cx, meta, key, &mut out.deleted_at)?,
+                "not_empty" => flag(cx, meta, key, &mut out.not_empty)?,
+                "validate" => {
+                    if let Some(path) = parse_validate(cx, meta)? {
+                        set_once(cx, &mut out.validate, key, span, path);
+                    }
+                }
                 "rename" => {
                     if let Some(name) = string_value(cx, meta, key, "rename = \"name\"")? {
                         set_once(cx, &mut out.rename, key, span, name);
@@ -541,6 +563,29 @@ fn relation_key(
         }
     }
     Ok(())
+}
+
+/// `validate = some::function`.
+fn parse_validate(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<WithSpan<syn::Path>>> {
+    const EXPECTED: &str = "`validate` expects a function path: `validate = check_email` \
+                            (a `fn(&FieldType) -> Result<(), impl Display>`)";
+    if !meta.input.peek(Token![=]) {
+        cx.error(meta.path.span(), EXPECTED);
+        skip_value(meta)?;
+        return Ok(None);
+    }
+    let expr: Expr = meta.value()?.parse()?;
+    match &expr {
+        Expr::Path(path) if path.qself.is_none() && path.attrs.is_empty() => Ok(Some(WithSpan {
+            value: path.path.clone(),
+            span: expr.span(),
+            key_span: meta.path.span(),
+        })),
+        _ => {
+            cx.error_spanned_by(&expr, EXPECTED);
+            Ok(None)
+        }
+    }
 }
 
 fn parse_default(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<WithSpan<DefaultValue>>> {

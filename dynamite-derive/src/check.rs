@@ -20,6 +20,8 @@ pub struct Schema<'m, 'a> {
     pub indexes: Vec<Index<'m, 'a>>,
     pub created_at: Option<&'m Field<'a>>,
     pub updated_at: Option<&'m Field<'a>>,
+    pub version: Option<&'m Field<'a>>,
+    pub deleted_at: Option<&'m Field<'a>>,
     pub relations: Vec<Relation<'m, 'a>>,
 }
 
@@ -88,6 +90,35 @@ pub fn check_model<'m, 'a>(cx: &Ctxt, model: &'m Model<'a>) -> Option<Schema<'m,
         |f| f.attrs.updated_at,
         "a model has at most one `#[dynamite(updated_at)]` field",
     );
+    let version = single(
+        cx,
+        model,
+        |f| f.attrs.version,
+        "a model has at most one `#[dynamite(version)]` field",
+    );
+    if let Some(field) = version
+        && !is_integer(&field.ty)
+    {
+        cx.error_spanned_by(
+            &field.original.ty,
+            "a `version` field must be an integer (`u64`, `i64`, `u32`, ...)",
+        );
+    }
+    let deleted_at = single(
+        cx,
+        model,
+        |f| f.attrs.deleted_at,
+        "a model has at most one `#[dynamite(deleted_at)]` field",
+    );
+    if let Some(field) = deleted_at
+        && !field.is_option()
+    {
+        cx.error_spanned_by(
+            &field.original.ty,
+            "a `deleted_at` field must be an `Option` of a timestamp type \
+             (`Option<String>`, `Option<i64>`, ...): `None` means not deleted",
+        );
+    }
     check_stored_names(cx, model.fields.iter().filter(|f| f.persisted()));
     let indexes = resolve_indexes(cx, model);
     let relations = resolve_relations(cx, model);
@@ -119,6 +150,8 @@ pub fn check_model<'m, 'a>(cx: &Ctxt, model: &'m Model<'a>) -> Option<Schema<'m,
         indexes,
         created_at,
         updated_at,
+        version,
+        deleted_at,
         relations,
     })
 }
@@ -147,6 +180,7 @@ fn check_conflicts(cx: &Ctxt, field: &Field) {
     let index = a.indexes.first().map(|i| i.span);
     let rename = a.rename.as_ref().map(|r| r.key_span);
     let default = a.default.as_ref().map(|d| d.key_span);
+    let validate = a.validate.as_ref().map(|v| v.key_span);
     if let Some(relation) = &a.relation {
         let others = [
             ("primary_key", a.primary_key),
@@ -157,6 +191,10 @@ fn check_conflicts(cx: &Ctxt, field: &Field) {
             ("updated_at", a.updated_at),
             ("rename", rename),
             ("skip", a.skip),
+            ("version", a.version),
+            ("deleted_at", a.deleted_at),
+            ("not_empty", a.not_empty),
+            ("validate", a.validate.as_ref().map(|v| v.key_span)),
         ];
         for (other, span) in others {
             if let Some(span) = span {
@@ -184,6 +222,21 @@ fn check_conflicts(cx: &Ctxt, field: &Field) {
         ("created_at", a.created_at, "updated_at", a.updated_at),
         ("created_at", a.created_at, "default", default),
         ("updated_at", a.updated_at, "default", default),
+        ("skip", a.skip, "version", a.version),
+        ("skip", a.skip, "deleted_at", a.deleted_at),
+        ("skip", a.skip, "not_empty", a.not_empty),
+        ("skip", a.skip, "validate", validate),
+        ("primary_key", a.primary_key, "version", a.version),
+        ("sort_key", a.sort_key, "version", a.version),
+        ("created_at", a.created_at, "version", a.version),
+        ("updated_at", a.updated_at, "version", a.version),
+        ("version", a.version, "default", default),
+        ("primary_key", a.primary_key, "deleted_at", a.deleted_at),
+        ("sort_key", a.sort_key, "deleted_at", a.deleted_at),
+        ("created_at", a.created_at, "deleted_at", a.deleted_at),
+        ("updated_at", a.updated_at, "deleted_at", a.deleted_at),
+        ("version", a.version, "deleted_at", a.deleted_at),
+        ("deleted_at", a.deleted_at, "default", default),
     ];
     for (first, first_span, second, second_span) in pairs {
         if let (Some(_), Some(span)) = (first_span, second_span) {
@@ -394,6 +447,22 @@ pub fn check_value(cx: &Ctxt, value: &Value) {
                 }
             }
         }
+    }
+}
+
+/// Whether a type is syntactically a primitive integer.
+pub fn is_integer(ty: &Type) -> bool {
+    const INTEGERS: &[&str] = &[
+        "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
+    ];
+    match ty {
+        Type::Group(g) => is_integer(&g.elem),
+        Type::Paren(p) => is_integer(&p.elem),
+        Type::Path(p) if p.qself.is_none() => p
+            .path
+            .get_ident()
+            .is_some_and(|i| INTEGERS.contains(&i.to_string().as_str())),
+        _ => false,
     }
 }
 

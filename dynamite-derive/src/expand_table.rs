@@ -80,6 +80,31 @@ fn expand(model: &Model, schema: &Schema) -> TokenStream {
         }
     });
 
+    let validate = validate_fns(&persisted);
+    let version = schema.version.map(|f| {
+        let member = &f.member;
+        quote! {
+            fn bump_version(&mut self) {
+                self.#member = self.#member.wrapping_add(1);
+            }
+        }
+    });
+    let deleted_at = schema.deleted_at.map(|f| {
+        let ty = &f.ty;
+        let stored = &f.stored;
+        quote! {
+            fn deleted_at_now() -> ::dynamite::Result<
+                ::core::option::Option<::dynamite::__private::AttributeValue>,
+            > {
+                let now: #ty = <#ty as ::dynamite::Timestamp>::now();
+                <#ty as ::dynamite::Attribute>::to_stored(&now).map_err(|e| {
+                    ::dynamite::__private::encode_error(&<Self as ::dynamite::Table>::META, #stored, e)
+                })
+            }
+        }
+    });
+    let hooks = model.attrs.hooks.map(|_| hook_fns());
+
     // Includes write relation fields and users read them, but a crate may
     // only ever lazy-load one (`User::orders().of(&user)`): count the fields
     // as read so `dead_code` does not report them (an allowed item is a
@@ -127,8 +152,118 @@ fn expand(model: &Model, schema: &Schema) -> TokenStream {
                 }
 
                 #touch
+                #validate
+                #version
+                #deleted_at
+                #hooks
             }
         };
+    }
+}
+
+/// `validate` / `validate_stored`: the `not_empty` and `validate = path`
+/// rules of each field (nothing when no field has one).
+fn validate_fns(persisted: &[&Field]) -> Option<TokenStream> {
+    let checked: Vec<&&Field> = persisted
+        .iter()
+        .filter(|f| f.attrs.not_empty.is_some() || f.attrs.validate.is_some())
+        .collect();
+    if checked.is_empty() {
+        return None;
+    }
+    let checks = |f: &Field, value: TokenStream| {
+        let name = &f.name;
+        let not_empty = f.attrs.not_empty.map(|_| {
+            quote! {
+                ::dynamite::__private::check_not_empty(
+                    &<Self as ::dynamite::Table>::META, #name, #value,
+                )?;
+            }
+        });
+        let validate = f.attrs.validate.as_ref().map(|v| {
+            let path = &v.value;
+            // Spanned on the path: a validator of the wrong type is reported there.
+            quote_spanned! {v.span=>
+                ::dynamite::__private::check_with(
+                    &<Self as ::dynamite::Table>::META, #name, #value, #path,
+                )?;
+            }
+        });
+        quote!(#not_empty #validate)
+    };
+    let whole = checked.iter().map(|f| {
+        let member = &f.member;
+        checks(f, quote!(&self.#member))
+    });
+    let arms = checked.iter().map(|f| {
+        let stored = &f.stored;
+        let ty = &f.ty;
+        let body = checks(f, quote!(&value));
+        quote! {
+            #stored => {
+                let value: #ty = ::dynamite::__private::decode_for_validation::<#ty>(
+                    &<Self as ::dynamite::Table>::META, name, value,
+                )?;
+                #body
+            }
+        }
+    });
+    Some(quote! {
+        fn validate(&self) -> ::dynamite::Result<()> {
+            #(#whole)*
+            ::core::result::Result::Ok(())
+        }
+
+        fn validate_stored(
+            name: &str,
+            value: ::core::option::Option<&::dynamite::__private::AttributeValue>,
+        ) -> ::dynamite::Result<()> {
+            match name {
+                #(#arms)*
+                _ => {}
+            }
+            ::core::result::Result::Ok(())
+        }
+    })
+}
+
+/// With `#[dynamite(hooks)]`: the `Table` hook entry points forward to the
+/// user's `impl Hooks`.
+fn hook_fns() -> TokenStream {
+    let fut = quote! {
+        impl ::core::future::Future<Output = ::dynamite::Result<()>> + ::core::marker::Send
+    };
+    quote! {
+        fn __before_create(&self) -> #fut {
+            <Self as ::dynamite::Hooks>::before_create(self)
+        }
+        fn __after_create(&self) -> #fut {
+            <Self as ::dynamite::Hooks>::after_create(self)
+        }
+        fn __before_update(
+            key: &::dynamite::__private::Item,
+            row: ::core::option::Option<&Self>,
+        ) -> #fut {
+            <Self as ::dynamite::Hooks>::before_update(key, row)
+        }
+        fn __after_update(
+            key: &::dynamite::__private::Item,
+            row: ::core::option::Option<&Self>,
+        ) -> #fut {
+            <Self as ::dynamite::Hooks>::after_update(key, row)
+        }
+        fn __before_delete(
+            key: &::dynamite::__private::Item,
+            row: ::core::option::Option<&Self>,
+        ) -> #fut {
+            <Self as ::dynamite::Hooks>::before_delete(key, row)
+        }
+        fn __after_delete(
+            key: &::dynamite::__private::Item,
+            row: ::core::option::Option<&Self>,
+        ) -> #fut {
+            <Self as ::dynamite::Hooks>::after_delete(key, row)
+        }
     }
 }
 
@@ -262,6 +397,8 @@ fn meta(model: &Model, schema: &Schema, persisted: &[&Field]) -> TokenStream {
     });
     let created_at = option_str(schema.created_at);
     let updated_at = option_str(schema.updated_at);
+    let version = option_str(schema.version);
+    let deleted_at = option_str(schema.deleted_at);
     quote! {
         const META: ::dynamite::TableMeta = ::dynamite::TableMeta {
             model: #model_name,
@@ -273,6 +410,8 @@ fn meta(model: &Model, schema: &Schema, persisted: &[&Field]) -> TokenStream {
             relations: &[#(#relations),*],
             created_at: #created_at,
             updated_at: #updated_at,
+            version: #version,
+            deleted_at: #deleted_at,
         };
     }
 }
@@ -722,6 +861,9 @@ impl<'m, 'a> Builder<'m, 'a> {
                     } else {
                         quote!(::core::clone::Clone::clone(&#now))
                     }
+                } else if field.attrs.version.is_some() {
+                    // A new row is version 1.
+                    quote!(1)
                 } else if let Some(default) = &field.attrs.default {
                     // A literal default of an `Option` field is its `Some` value.
                     let some = |value: TokenStream| {

@@ -33,6 +33,7 @@ pub mod client;
 mod embedded;
 pub mod error;
 pub mod expr;
+pub mod hooks;
 pub mod include;
 pub mod metrics;
 pub mod model;
@@ -45,9 +46,10 @@ pub mod write;
 pub use client::{Dynamite, DynamiteBuilder};
 pub use error::{CancellationReason, Error, Result};
 pub use expr::{Column, Condition};
+pub use hooks::Hooks;
 pub use include::{BelongsTo, HasMany, HasOne, Lazy, Relation, RelationField};
 pub use metrics::Metrics;
-pub use model::{GeneratedId, Table, TableMeta, Timestamp};
+pub use model::{GeneratedId, NotEmpty, Table, TableMeta, Timestamp};
 pub use query::{Cursor, Explain, Page, Projected, Query, SortOrder, TableReads};
 pub use schema::{Change, SyncReport};
 pub use value::{Attribute, AttributeValue, Bytes, Item, ScalarType, Sensitive, ValueError};
@@ -71,7 +73,7 @@ pub mod prelude {
     pub use crate::write::{BulkWrites, Create, ModelExt, SetWrites};
     pub use crate::{
         Attribute, AttributeValue, BelongsTo, Bytes, Column, Condition, Dynamite, HasMany, HasOne,
-        Sensitive, Table,
+        Hooks, Sensitive, Table,
     };
 }
 
@@ -80,7 +82,8 @@ pub mod prelude {
 pub mod __private {
     pub use crate::model::{
         AttributeMeta, IndexMeta, KeyMeta, RelationKind, RelationMeta, check_foreign_key,
-        check_local_key, decode_error, encode_error, read_attribute, scalar_of, write_attribute,
+        check_local_key, check_not_empty, check_with, decode_error, decode_for_validation,
+        encode_error, read_attribute, scalar_of, validation_error, write_attribute,
     };
     pub use crate::value::{AttributeValue, Item, ScalarType, ValueError};
     pub use std::collections::HashMap;

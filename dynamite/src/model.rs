@@ -4,6 +4,8 @@
 //! indexes and relations are known at compile time, so the planner and
 //! `sync()` never guess.
 
+use std::future::Future;
+
 use crate::error::{Error, Result};
 use crate::value::{Attribute, AttributeValue, Item, ScalarType, ValueError};
 
@@ -113,6 +115,13 @@ pub struct TableMeta {
     pub created_at: Option<&'static str>,
     /// The stored name of the `updated_at` attribute.
     pub updated_at: Option<&'static str>,
+    /// The stored name of the `version` attribute (optimistic locking):
+    /// writes of a row require the stored version to equal the row's and
+    /// add one to it.
+    pub version: Option<&'static str>,
+    /// The stored name of the `deleted_at` attribute (soft delete): `delete`
+    /// stamps it and reads skip rows where it is set.
+    pub deleted_at: Option<&'static str>,
 }
 
 impl TableMeta {
@@ -136,6 +145,13 @@ impl TableMeta {
         let pk = self.partition_key.name;
         let sk = self.sort_key.map(|k| k.name);
         std::iter::once(pk).chain(sk)
+    }
+
+    /// Whether a stored item is soft-deleted (its `deleted_at` is set).
+    pub fn is_deleted(&self, item: &Item) -> bool {
+        self.deleted_at
+            .and_then(|name| item.get(name))
+            .is_some_and(|v| !matches!(v, AttributeValue::Null(_)))
     }
 
     /// Extracts the key attributes of an item; errors when one is missing or empty.
@@ -184,6 +200,70 @@ pub trait Table: Sized + Send + Sync + 'static {
 
     /// Sets the `updated_at` field to now (no-op without one).
     fn touch(&mut self) {}
+
+    /// Runs the field validators (`validate = path`, `not_empty`) on this
+    /// row; the first failure is [`Error::Validation`]. Every write that
+    /// sends a whole row runs it before sending (create, save, `put_many`,
+    /// `create_many`, transactions); reads never do, so a stored row that
+    /// breaks a rule added later still loads.
+    fn validate(&self) -> Result<()> {
+        Ok(())
+    }
+
+    /// Runs the validators of the attribute stored as `name` on a value
+    /// about to be written by `update().set(..)` (`None`: the value removes
+    /// the attribute). Generated; `Ok` for attributes without validators.
+    #[doc(hidden)]
+    fn validate_stored(name: &str, value: Option<&AttributeValue>) -> Result<()> {
+        let _ = (name, value);
+        Ok(())
+    }
+
+    /// Adds one to the `version` field (no-op without one): what a
+    /// successful `save` does to the row in memory.
+    #[doc(hidden)]
+    fn bump_version(&mut self) {}
+
+    /// The stored value of "now" for the `deleted_at` field (soft delete).
+    #[doc(hidden)]
+    fn deleted_at_now() -> Result<Option<AttributeValue>> {
+        Ok(None)
+    }
+
+    /// Forwards to [`crate::Hooks::before_create`] with `#[dynamite(hooks)]`.
+    #[doc(hidden)]
+    fn __before_create(&self) -> impl Future<Output = Result<()>> + Send {
+        async { Ok(()) }
+    }
+    /// Forwards to [`crate::Hooks::after_create`] with `#[dynamite(hooks)]`.
+    #[doc(hidden)]
+    fn __after_create(&self) -> impl Future<Output = Result<()>> + Send {
+        async { Ok(()) }
+    }
+    /// Forwards to [`crate::Hooks::before_update`] with `#[dynamite(hooks)]`.
+    #[doc(hidden)]
+    fn __before_update(key: &Item, row: Option<&Self>) -> impl Future<Output = Result<()>> + Send {
+        let _ = (key, row);
+        async { Ok(()) }
+    }
+    /// Forwards to [`crate::Hooks::after_update`] with `#[dynamite(hooks)]`.
+    #[doc(hidden)]
+    fn __after_update(key: &Item, row: Option<&Self>) -> impl Future<Output = Result<()>> + Send {
+        let _ = (key, row);
+        async { Ok(()) }
+    }
+    /// Forwards to [`crate::Hooks::before_delete`] with `#[dynamite(hooks)]`.
+    #[doc(hidden)]
+    fn __before_delete(key: &Item, row: Option<&Self>) -> impl Future<Output = Result<()>> + Send {
+        let _ = (key, row);
+        async { Ok(()) }
+    }
+    /// Forwards to [`crate::Hooks::after_delete`] with `#[dynamite(hooks)]`.
+    #[doc(hidden)]
+    fn __after_delete(key: &Item, row: Option<&Self>) -> impl Future<Output = Result<()>> + Send {
+        let _ = (key, row);
+        async { Ok(()) }
+    }
 
     /// The metadata, as a function (handy in `fn` pointers).
     fn meta() -> &'static TableMeta {
@@ -238,6 +318,103 @@ pub fn write_attribute<T: Attribute>(
         item.insert(name.to_owned(), v);
     }
     Ok(())
+}
+
+/// Turns a validator's message into [`Error::Validation`] (generated code).
+#[doc(hidden)]
+pub fn validation_error(meta: &TableMeta, field: &str, message: impl std::fmt::Display) -> Error {
+    Error::Validation {
+        model: meta.model.to_owned(),
+        field: field.to_owned(),
+        message: message.to_string(),
+    }
+}
+
+/// The `not_empty` rule: strings, collections and `Option`s of them
+/// (`None` counts as empty).
+pub trait NotEmpty {
+    /// True when the value is empty.
+    fn is_empty_value(&self) -> bool;
+}
+
+impl NotEmpty for String {
+    fn is_empty_value(&self) -> bool {
+        self.trim().is_empty()
+    }
+}
+impl<T> NotEmpty for Vec<T> {
+    fn is_empty_value(&self) -> bool {
+        self.is_empty()
+    }
+}
+impl<T, S> NotEmpty for std::collections::HashSet<T, S> {
+    fn is_empty_value(&self) -> bool {
+        self.is_empty()
+    }
+}
+impl<T> NotEmpty for std::collections::BTreeSet<T> {
+    fn is_empty_value(&self) -> bool {
+        self.is_empty()
+    }
+}
+impl<K, V, S> NotEmpty for std::collections::HashMap<K, V, S> {
+    fn is_empty_value(&self) -> bool {
+        self.is_empty()
+    }
+}
+impl<K, V> NotEmpty for std::collections::BTreeMap<K, V> {
+    fn is_empty_value(&self) -> bool {
+        self.is_empty()
+    }
+}
+impl NotEmpty for crate::value::Bytes {
+    fn is_empty_value(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+impl<T: NotEmpty> NotEmpty for Option<T> {
+    fn is_empty_value(&self) -> bool {
+        self.as_ref().is_none_or(NotEmpty::is_empty_value)
+    }
+}
+
+/// Runs `not_empty` (generated code).
+#[doc(hidden)]
+pub fn check_not_empty<T: NotEmpty>(meta: &TableMeta, field: &str, value: &T) -> Result<()> {
+    if value.is_empty_value() {
+        Err(validation_error(meta, field, "must not be empty"))
+    } else {
+        Ok(())
+    }
+}
+
+/// Runs a `validate = path` function (generated code): `path(&value)`
+/// returns `Result<(), E>` with any displayable `E`. The function may take
+/// any borrowed form of the field (`&str` for a `String`, `&[T]` for a
+/// `Vec<T>`, or `&FieldType` itself).
+#[doc(hidden)]
+pub fn check_with<T, A, E>(
+    meta: &TableMeta,
+    field: &str,
+    value: &T,
+    validator: impl FnOnce(&A) -> std::result::Result<(), E>,
+) -> Result<()>
+where
+    T: std::borrow::Borrow<A>,
+    A: ?Sized,
+    E: std::fmt::Display,
+{
+    validator(value.borrow()).map_err(|e| validation_error(meta, field, e))
+}
+
+/// Decodes a value about to be written for validation (generated code).
+#[doc(hidden)]
+pub fn decode_for_validation<T: Attribute>(
+    meta: &TableMeta,
+    name: &str,
+    value: Option<&AttributeValue>,
+) -> Result<T> {
+    T::from_stored(value).map_err(|e| decode_error(meta, name, e))
 }
 
 /// A type usable for `created_at` / `updated_at` and `default = now`.

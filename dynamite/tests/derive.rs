@@ -949,3 +949,126 @@ fn relation_functions() {
     // Column constants live next to them.
     assert_eq!(shop::Category::PARENT_ID.name(), "parent_id");
 }
+
+// ------------------------------------------------- version, deleted_at, validation
+
+fn no_spaces(v: &str) -> Result<(), String> {
+    if v.contains(' ') {
+        Err("must not contain spaces".into())
+    } else {
+        Ok(())
+    }
+}
+
+#[derive(Table, Debug, Clone)]
+#[dynamite(rename_all = "camelCase")]
+struct Guarded {
+    #[dynamite(primary_key)]
+    id: String,
+    #[dynamite(not_empty, validate = no_spaces)]
+    handle: String,
+    #[dynamite(not_empty)]
+    labels: Option<Vec<String>>,
+    #[dynamite(version)]
+    row_version: u32,
+    #[dynamite(deleted_at)]
+    removed_at: Option<i64>,
+}
+
+#[test]
+fn version_and_deleted_at_are_in_the_metadata_and_new_rows_are_version_one() {
+    let meta: &TableMeta = Guarded::meta();
+    assert_eq!(meta.version, Some("rowVersion"));
+    assert_eq!(meta.deleted_at, Some("removedAt"));
+    assert_eq!(User::meta().version, None);
+    assert_eq!(User::meta().deleted_at, None);
+    let g = Guarded::create().id("g").handle("h").build();
+    assert_eq!((g.row_version, g.removed_at), (1, None));
+    // The version may be set explicitly (imports).
+    let g = Guarded::create().id("g").handle("h").row_version(7).build();
+    assert_eq!(g.row_version, 7);
+    let mut item = g.to_item().unwrap();
+    assert!(!meta.is_deleted(&item));
+    item.insert("removedAt".into(), AttributeValue::N("1".into()));
+    assert!(meta.is_deleted(&item));
+}
+
+#[test]
+fn validators_name_the_field_and_never_run_in_from_item() {
+    let ok = Guarded::create()
+        .id("g")
+        .handle("ada")
+        .labels(Some(vec!["x".to_string()]))
+        .build();
+    ok.validate().unwrap();
+    let cases = [
+        (
+            Guarded {
+                handle: String::new(),
+                ..ok.clone()
+            },
+            "handle",
+            "must not be empty",
+        ),
+        (
+            Guarded {
+                handle: "a b".into(),
+                ..ok.clone()
+            },
+            "handle",
+            "must not contain spaces",
+        ),
+        (
+            Guarded {
+                labels: Some(vec![]),
+                ..ok.clone()
+            },
+            "labels",
+            "must not be empty",
+        ),
+        (
+            Guarded {
+                labels: None,
+                ..ok.clone()
+            },
+            "labels",
+            "must not be empty",
+        ),
+    ];
+    for (row, field, message) in cases {
+        match row.validate() {
+            Err(Error::Validation {
+                model,
+                field: f,
+                message: m,
+            }) => {
+                assert_eq!(
+                    (model.as_str(), f.as_str(), m.as_str()),
+                    ("Guarded", field, message)
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    // An invalid stored item still decodes.
+    let bad = Guarded {
+        handle: "a b".into(),
+        labels: None,
+        ..ok
+    };
+    let back = Guarded::from_item(bad.to_item().unwrap()).unwrap();
+    assert_eq!(back.handle, "a b");
+    // Per-attribute checks used by `update().set(..)`, by stored name.
+    let value = AttributeValue::S("x y".into());
+    assert!(
+        Guarded::validate_stored("handle", Some(&value))
+            .unwrap_err()
+            .is_validation()
+    );
+    assert!(
+        Guarded::validate_stored("labels", None)
+            .unwrap_err()
+            .is_validation()
+    );
+    Guarded::validate_stored("rowVersion", None).unwrap();
+}

@@ -167,7 +167,8 @@ impl<P: Table, C: Table> Relation<P, C> {
             op: crate::expr::CompareOp::Eq,
             value: Ok(value),
         };
-        crate::write::single::delete_key(db, &C::META, &table, child.key()?, Some(&condition)).await
+        crate::write::single::remove::<C>(db, &table, child.key()?, None, Some(&condition), false)
+            .await
     }
 
     fn owned_join(&self) -> Result<(&'static str, &'static str)> {

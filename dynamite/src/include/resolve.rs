@@ -139,7 +139,11 @@ impl NodeSpec {
             parent_attr,
             child_attr,
             access,
-            filter: options.filter.clone(),
+            // Includes skip soft-deleted rows at every level.
+            filter: crate::query::and_filter(
+                options.filter.clone(),
+                crate::query::live_only(target),
+            ),
             limit,
             order: options.order,
             projection,

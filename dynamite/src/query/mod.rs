@@ -94,7 +94,37 @@ pub struct Page<T> {
 pub struct Query<T> {
     request: ReadRequest,
     includes: Vec<Arc<dyn Assemble<T>>>,
+    deleted: Deleted,
     _model: PhantomData<fn() -> T>,
+}
+
+/// Which rows a query of a soft-delete model sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Deleted {
+    /// Live rows only (the default).
+    Hide,
+    /// Live and soft-deleted rows.
+    Include,
+    /// Soft-deleted rows only.
+    Only,
+}
+
+/// The condition keeping live rows of a soft-delete model (`None` without one).
+pub(crate) fn live_only(meta: &crate::model::TableMeta) -> Option<Node> {
+    meta.deleted_at.map(Node::IsNone)
+}
+
+/// Adds `extra` to a filter as one more conjunct.
+pub(crate) fn and_filter(filter: Option<Node>, extra: Option<Node>) -> Option<Node> {
+    match (filter, extra) {
+        (f, None) => f,
+        (None, e) => e,
+        (Some(f), Some(e)) => {
+            let mut parts = f.conjuncts();
+            parts.push(e);
+            Node::all(parts)
+        }
+    }
 }
 
 impl<T> Clone for Query<T> {
@@ -102,6 +132,7 @@ impl<T> Clone for Query<T> {
         Query {
             request: self.request.clone(),
             includes: self.includes.clone(),
+            deleted: self.deleted,
             _model: PhantomData,
         }
     }
@@ -121,6 +152,7 @@ impl<T: Table> Default for Query<T> {
         Query {
             request: ReadRequest::default(),
             includes: Vec::new(),
+            deleted: Deleted::Hide,
             _model: PhantomData,
         }
     }
@@ -227,13 +259,50 @@ impl<T: Table> Query<T> {
             .collect()
     }
 
+    /// With `#[dynamite(deleted_at)]`: soft-deleted rows are returned too
+    /// (by default every terminal skips them).
+    pub fn with_deleted(mut self) -> Self {
+        self.deleted = Deleted::Include;
+        self
+    }
+
+    /// With `#[dynamite(deleted_at)]`: only soft-deleted rows are returned.
+    pub fn only_deleted(mut self) -> Self {
+        self.deleted = Deleted::Only;
+        self
+    }
+
     fn plan(&self, db: &Dynamite) -> Result<Plan> {
         let registered = db.registered::<T>()?;
+        let meta = T::meta();
+        let Some(deleted_at) = meta.deleted_at else {
+            return plan::plan(
+                meta,
+                registered.table_name.clone(),
+                &registered.indexes,
+                &self.request,
+            );
+        };
+        // Soft delete: one more conjunct in the FilterExpression (applied
+        // in memory after GetItem / BatchGetItem), and the attribute in any
+        // projection so that in-memory check can see it.
+        let mut request = self.request.clone();
+        let extra = match self.deleted {
+            Deleted::Hide => Some(Node::IsNone(deleted_at)),
+            Deleted::Only => Some(Node::IsSome(deleted_at)),
+            Deleted::Include => None,
+        };
+        request.filter = and_filter(request.filter.take(), extra);
+        if let Some(projection) = &mut request.projection
+            && !projection.contains(&deleted_at)
+        {
+            projection.push(deleted_at);
+        }
         plan::plan(
-            T::meta(),
+            meta,
             registered.table_name.clone(),
             &registered.indexes,
-            &self.request,
+            &request,
         )
     }
 
@@ -714,6 +783,7 @@ pub trait TableReads: Table {
             let (key, table) = prepared?;
             exec::get_item(db, &table, key, None, false)
                 .await?
+                .filter(|item| !Self::META.is_deleted(item))
                 .map(Self::from_item)
                 .transpose()
         }
@@ -751,6 +821,7 @@ pub trait TableReads: Table {
             keys.iter()
                 .filter_map(|k| {
                     rows.get(&exec::key_fingerprint(k, key_names.iter().copied()))
+                        .filter(|item| !Self::META.is_deleted(item))
                         .cloned()
                 })
                 .map(Self::from_item)

@@ -316,11 +316,25 @@ pub trait BulkWrites: Table {
 
     /// Deletes rows by key with BatchWriteItem, 25 a call, concurrently.
     /// Deleting a key that does not exist is not an error.
+    ///
+    /// BatchWriteItem cannot carry conditions, so a model with `version` or
+    /// `deleted_at` never uses it: with `version` this is
+    /// [`Error::InvalidRequest`] before anything is sent (a key carries no
+    /// version to check: use [`BulkWrites::delete_rows_many`] with the rows);
+    /// with `deleted_at` each key is soft-deleted by its own conditional
+    /// UpdateItem, concurrently.
     fn delete_many<K: super::Key>(
         db: &Dynamite,
         keys: impl IntoIterator<Item = K>,
     ) -> impl Future<Output = Result<()>> + Send {
         let prepared = (|| {
+            if Self::META.version.is_some() {
+                return Err(Error::InvalidRequest(format!(
+                    "{}: delete_many by key cannot check the version (optimistic locking); \
+                     use delete_rows_many(&db, rows), which requires each row's version",
+                    Self::META.model
+                )));
+            }
             let table = db.registered::<Self>()?.table_name.clone();
             let mut seen = std::collections::HashSet::new();
             let mut requests = Vec::new();
@@ -339,8 +353,78 @@ pub trait BulkWrites: Table {
         })();
         async move {
             let (table, requests) = prepared?;
+            if Self::META.deleted_at.is_some() {
+                let keys = requests.into_iter().map(|(k, _)| (k, None)).collect();
+                return conditional_deletes::<Self>(db, &table, keys, "delete_many").await;
+            }
             batch_write(db, &Self::META, &table, requests).await
         }
+    }
+
+    /// Deletes rows given as rows, each with its own conditional write
+    /// (DeleteItem, or a soft-delete UpdateItem with `deleted_at`),
+    /// concurrently. With `version`, each stored version must be the row's.
+    /// Rows already gone are not an error; rows that could not be deleted
+    /// (a stale version) come back in [`Error::Batch::failed`] and are
+    /// untouched; any other failure is returned as is. No hooks run.
+    fn delete_rows_many<'a>(
+        db: &'a Dynamite,
+        rows: impl IntoIterator<Item = &'a Self>,
+    ) -> impl Future<Output = Result<()>> + Send {
+        let prepared = (|| {
+            let table = db.registered::<Self>()?.table_name.clone();
+            let mut seen = std::collections::HashSet::new();
+            let mut keys = Vec::new();
+            for row in rows {
+                let item = row.to_item()?;
+                let key = Self::META.key_of(&item)?;
+                if seen.insert(fingerprint(&Self::META, &key)) {
+                    keys.push((key, super::single::version_of(&Self::META, &item)));
+                }
+            }
+            Ok((table, keys))
+        })();
+        async move {
+            let (table, keys) = prepared?;
+            conditional_deletes::<Self>(db, &table, keys, "delete_rows_many").await
+        }
+    }
+}
+
+/// One conditional delete per key (soft with `deleted_at`), concurrently;
+/// gone rows are fine, conflicts are listed in [`Error::Batch`].
+async fn conditional_deletes<T: Table>(
+    db: &Dynamite,
+    table: &str,
+    keys: Vec<(Item, Option<crate::value::AttributeValue>)>,
+    operation: &'static str,
+) -> Result<()> {
+    let results: Vec<(Item, Result<()>)> = futures::stream::iter(keys)
+        .map(|(key, version)| async move {
+            let result =
+                super::single::remove::<T>(db, table, key.clone(), version, None, false).await;
+            (key, result)
+        })
+        .buffer_unordered(db.concurrency())
+        .collect()
+        .await;
+    let mut failed = Vec::new();
+    for (key, result) in results {
+        match result {
+            Ok(()) => {}
+            Err(e) if e.is_not_found() => {}
+            Err(e) if e.is_conflict() => failed.push(key),
+            Err(e) => return Err(e),
+        }
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Batch {
+            operation,
+            failed,
+            existing: Vec::new(),
+        })
     }
 }
 

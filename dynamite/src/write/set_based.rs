@@ -127,6 +127,8 @@ impl<T: Table> UpdateWhere<T> {
         if self.filter.is_none() && !self.all_rows {
             return Err(empty_filter(T::META.model, "update_where"));
         }
+        // Validation failures are reported before anything is read.
+        self.template.check()?;
         let keys = matching_keys::<T>(db, self.filter.clone()).await?;
         let template = &self.template;
         let filter = &self.filter;
@@ -137,7 +139,8 @@ impl<T: Table> UpdateWhere<T> {
                 if let Some(f) = filter {
                     update = update.condition(Condition::new(f.clone()));
                 }
-                let result = update.exec(db).await.map(|_| ());
+                // Set-based writes run no hooks (see `dynamite::hooks`).
+                let result = update.send(db).await.map(|_| ());
                 (key, result)
             })
             .collect();
@@ -184,9 +187,15 @@ impl<T: Table> DeleteWhere<T> {
         let deletes: Vec<_> = keys
             .into_iter()
             .map(|key| async move {
-                let result =
-                    super::single::delete_key(db, &T::META, table, key.clone(), filter.as_ref())
-                        .await;
+                let result = super::single::remove::<T>(
+                    db,
+                    table,
+                    key.clone(),
+                    None,
+                    filter.as_ref(),
+                    false,
+                )
+                .await;
                 (key, result)
             })
             .collect();

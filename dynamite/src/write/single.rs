@@ -11,7 +11,7 @@ use crate::client::Dynamite;
 use crate::error::{Error, Result, sdk_error};
 use crate::expr::ExpressionBuilder;
 use crate::model::{Table, TableMeta};
-use crate::value::{Item, MAX_ITEM_BYTES, describe_key, item_size};
+use crate::value::{AttributeValue, Item, MAX_ITEM_BYTES, describe_key, item_size};
 
 /// Rejects items over DynamoDB's 400 KB limit before sending.
 pub(crate) fn check_size(meta: &TableMeta, item: &Item) -> Result<()> {
@@ -30,8 +30,66 @@ pub(crate) fn check_size(meta: &TableMeta, item: &Item) -> Result<()> {
     Ok(())
 }
 
-/// A model turned into an item that is safe to send: keys present, size checked.
+/// Why a conditional write of an existing-or-not row failed, from the item
+/// DynamoDB returned with ALL_OLD: no item (or a soft-deleted one) is
+/// [`Error::NotFound`]; another version than the expected one is
+/// [`Error::Conflict`]; otherwise the user's condition failed.
+pub(crate) fn classify_failure(
+    meta: &TableMeta,
+    table: &str,
+    key: &Item,
+    old: Option<&Item>,
+    expected_version: Option<&crate::value::AttributeValue>,
+    has_condition: bool,
+) -> Error {
+    let Some(old) = old.filter(|o| !o.is_empty()) else {
+        return Error::not_found(table, key);
+    };
+    if let (Some(name), Some(expected)) = (meta.version, expected_version) {
+        let stored = old.get(name);
+        let same = stored.is_some_and(|s| {
+            crate::expr::condition_compare(s, expected) == Some(std::cmp::Ordering::Equal)
+        });
+        if !same {
+            let found = match stored {
+                Some(crate::value::AttributeValue::N(n)) => n.clone(),
+                _ => "none".to_owned(),
+            };
+            let wanted = match expected {
+                crate::value::AttributeValue::N(n) => n.clone(),
+                other => format!("{other:?}"),
+            };
+            return Error::Conflict {
+                table: table.to_owned(),
+                key: describe_key(key),
+                message: format!(
+                    "expected version {wanted}, stored version is {found}: re-read the row and retry"
+                ),
+            };
+        }
+    }
+    if meta.is_deleted(old) {
+        return Error::not_found(table, key);
+    }
+    if has_condition {
+        return Error::ConditionFailed {
+            table: table.to_owned(),
+            key: describe_key(key),
+        };
+    }
+    // Only our own conditions were there and they hold now: the row changed
+    // between the write and the read of ALL_OLD.
+    Error::Conflict {
+        table: table.to_owned(),
+        key: describe_key(key),
+        message: "the row changed during the write".to_owned(),
+    }
+}
+
+/// A model turned into an item that is safe to send: validated, keys
+/// present, size checked.
 pub(crate) fn prepare<T: Table>(model: &T) -> Result<(Item, Item)> {
+    model.validate()?;
     let item = model.to_item()?;
     let key = T::META.key_of(&item)?;
     check_size(&T::META, &item)?;
@@ -42,6 +100,7 @@ pub(crate) fn prepare<T: Table>(model: &T) -> Result<(Item, Item)> {
 pub(crate) async fn create<T: Table>(db: &Dynamite, model: T) -> Result<T> {
     let table = db.registered::<T>()?.table_name.clone();
     let (item, key) = prepare(&model)?;
+    model.__before_create().await?;
     let mut names = ExpressionBuilder::new();
     let condition = format!(
         "attribute_not_exists({})",
@@ -59,35 +118,58 @@ pub(crate) async fn create<T: Table>(db: &Dynamite, model: T) -> Result<T> {
         .send()
         .await;
     match result {
-        Ok(_) => Ok(model),
+        Ok(_) => {}
         Err(e) => match e.as_service_error() {
-            Some(PutItemError::ConditionalCheckFailedException(failed)) => {
-                // A retry after a lost response finds the very item it wrote: success.
-                if failed.item() == Some(&item) {
-                    Ok(model)
-                } else {
-                    Err(Error::already_exists(&table, &key))
-                }
+            // A retry after a lost response finds the very item it wrote: success.
+            Some(PutItemError::ConditionalCheckFailedException(failed))
+                if failed.item() == Some(&item) => {}
+            Some(PutItemError::ConditionalCheckFailedException(_)) => {
+                return Err(Error::already_exists(&table, &key));
             }
-            _ => Err(sdk_error("PutItem", &table, e)),
+            _ => return Err(sdk_error("PutItem", &table, e)),
         },
     }
+    model.__after_create().await?;
+    Ok(model)
 }
 
-/// Deletes the row with `key`; [`Error::NotFound`] when there is none,
-/// [`Error::ConditionFailed`] when it does not meet `condition`.
-pub(crate) async fn delete_key(
+/// Deletes the row with `key`: a soft delete (UpdateItem stamping
+/// `deleted_at` and `updated_at`) on a model with `deleted_at` unless
+/// `force`, else a DeleteItem. [`Error::NotFound`] when there is none (or
+/// it is soft-deleted and this is a soft delete), [`Error::Conflict`] when
+/// `expected_version` is given and the stored one differs,
+/// [`Error::ConditionFailed`] when it does not meet `condition`. No hooks.
+pub(crate) async fn remove<T: Table>(
     db: &Dynamite,
-    meta: &TableMeta,
     table: &str,
     key: Item,
+    expected_version: Option<AttributeValue>,
     condition: Option<&crate::expr::Node>,
+    force: bool,
 ) -> Result<()> {
+    let meta = &T::META;
+    if meta.deleted_at.is_some() && !force {
+        let mut update = Update::<T>::new(Ok(key))
+            .soft_delete()
+            .expect_version(expected_version);
+        if let Some(c) = condition {
+            update = update.condition_node(c.clone());
+        }
+        return update.send(db).await.map(|_| ());
+    }
     let mut builder = ExpressionBuilder::new();
     let mut expression = format!(
         "attribute_exists({})",
         builder.name(meta.partition_key.name)
     );
+    if let (Some(version), Some(expected)) = (meta.version, &expected_version) {
+        let node = crate::expr::Node::Compare {
+            path: version,
+            op: crate::expr::CompareOp::Eq,
+            value: Ok(expected.clone()),
+        };
+        expression = format!("{expression} AND {}", builder.render(&node)?);
+    }
     if let Some(c) = condition {
         expression = format!("{expression} AND {}", builder.render(c)?);
     }
@@ -106,68 +188,167 @@ pub(crate) async fn delete_key(
     match result {
         Ok(_) => Ok(()),
         Err(e) => match e.as_service_error() {
-            Some(DeleteItemError::ConditionalCheckFailedException(failed)) => match failed.item() {
-                Some(_) if condition.is_some() => Err(Error::ConditionFailed {
-                    table: table.to_owned(),
-                    key: describe_key(&key),
-                }),
-                _ => Err(Error::not_found(table, &key)),
-            },
+            Some(DeleteItemError::ConditionalCheckFailedException(failed)) => {
+                let old = failed.item();
+                Err(classify_failure(
+                    meta,
+                    table,
+                    &key,
+                    old,
+                    expected_version.as_ref(),
+                    condition.is_some(),
+                ))
+            }
             _ => Err(sdk_error("DeleteItem", table, e)),
         },
     }
 }
 
+/// The version stored in a row's item (optimistic locking).
+pub(crate) fn version_of(meta: &TableMeta, item: &Item) -> Option<AttributeValue> {
+    meta.version.and_then(|v| item.get(v).cloned())
+}
+
+/// A row's key and version, and its table name.
+fn row_target<T: Table>(db: &Dynamite, row: &T) -> Result<(Item, Option<AttributeValue>, String)> {
+    let item = row.to_item()?;
+    let key = T::META.key_of(&item)?;
+    let table = db.registered::<T>()?.table_name.clone();
+    Ok((key, version_of(&T::META, &item), table))
+}
+
 /// Writes on every model: `user.save(&db)`, `user.update()`, `user.delete(&db)`,
 /// and by key: `User::update_key(key)`, `User::delete_key(&db, key)`.
+///
+/// With `#[dynamite(version)]` (optimistic locking), every write of a row
+/// requires the stored version to equal the row's and adds one to it; a
+/// stale row is [`Error::Conflict`] and nothing changes. With
+/// `#[dynamite(deleted_at)]` (soft delete), `delete` stamps `deleted_at`
+/// instead of deleting, and a soft-deleted row is [`Error::NotFound`] to
+/// every write but `restore` and `force_delete`.
 pub trait ModelExt: Table {
     /// Writes every attribute of this row back, refreshing `updated_at`.
     ///
     /// Conditional on the row existing ([`Error::NotFound`] otherwise). It is
     /// an UpdateItem of the model's attributes, not a PutItem: attributes the
     /// model does not declare (written by another service or a newer version
-    /// of the model) are kept, never silently dropped.
+    /// of the model) are kept, never silently dropped. Runs the validators
+    /// first. With `version`, the stored version must be this row's
+    /// ([`Error::Conflict`] otherwise) and, once saved, the row's version
+    /// field is one more, like the stored one.
     fn save(&mut self, db: &Dynamite) -> impl Future<Output = Result<()>> + Send {
         self.touch();
         let prepared = prepare(self);
         async move {
             let (item, key) = prepared?;
-            Update::<Self>::replace(key, item)
-                .exec(db)
-                .await
-                .map(|_| ())
+            let version = version_of(&Self::META, &item);
+            Self::__before_update(&key, Some(self)).await?;
+            Update::<Self>::replace(key.clone(), item)
+                .expect_version(version)
+                .send(db)
+                .await?;
+            self.bump_version();
+            Self::__after_update(&key, Some(self)).await
         }
     }
 
     /// An update of this row: `user.update().set(User::NAME, "Ada").exec(&db)`.
+    /// With `version`, it requires the stored version to be this row's.
     fn update(&self) -> Update<Self> {
-        Update::new(self.key())
+        match self.to_item() {
+            Ok(item) => {
+                let version = version_of(&Self::META, &item);
+                Update::new(Self::META.key_of(&item)).expect_version(version)
+            }
+            Err(e) => Update::new(Err(e)),
+        }
     }
 
-    /// An update of the row with `key`, without reading it first.
+    /// An update of the row with `key`, without reading it first. With
+    /// `version`, it does not know the stored version: it bumps it without
+    /// a check.
     fn update_key(key: impl super::Key) -> Update<Self> {
         Update::new(super::key::key_item(&Self::META, key))
     }
 
-    /// Deletes this row ([`Error::NotFound`] if it is already gone).
+    /// Deletes this row ([`Error::NotFound`] if it is already gone). With
+    /// `deleted_at` it is a soft delete: an UpdateItem stamping `deleted_at`
+    /// and `updated_at` (use [`ModelExt::force_delete`] to remove the item).
+    /// With `version`, the stored version must be this row's.
     fn delete(&self, db: &Dynamite) -> impl Future<Output = Result<()>> + Send {
-        let prepared = self
-            .key()
-            .and_then(|k| Ok((k, db.registered::<Self>()?.table_name.clone())));
+        let prepared = row_target(db, self);
         async move {
-            let (key, table) = prepared?;
-            delete_key(db, &Self::META, &table, key, None).await
+            let (key, version, table) = prepared?;
+            Self::__before_delete(&key, Some(self)).await?;
+            remove::<Self>(db, &table, key.clone(), version, None, false).await?;
+            Self::__after_delete(&key, Some(self)).await
         }
     }
 
-    /// Deletes the row with `key` ([`Error::NotFound`] if there is none).
-    /// A missing or empty key is [`Error::MissingKey`] and nothing is sent.
+    /// Deletes the row with `key` ([`Error::NotFound`] if there is none):
+    /// a soft delete with `deleted_at`. A missing or empty key is
+    /// [`Error::MissingKey`] and nothing is sent.
     fn delete_key(db: &Dynamite, key: impl super::Key) -> impl Future<Output = Result<()>> + Send {
         let prepared = super::key::key_item(&Self::META, key)
             .and_then(|k| Ok((k, db.registered::<Self>()?.table_name.clone())));
         async move {
             let (key, table) = prepared?;
-            delete_key(db, &Self::META, &table, key, None).await
+            Self::__before_delete(&key, None).await?;
+            remove::<Self>(db, &table, key.clone(), None, None, false).await?;
+            Self::__after_delete(&key, None).await
+        }
+    }
+
+    /// Removes this row's item, soft-deleted or not (a DeleteItem). With
+    /// `version`, the stored version must be this row's.
+    fn force_delete(&self, db: &Dynamite) -> impl Future<Output = Result<()>> + Send {
+        let prepared = row_target(db, self);
+        async move {
+            let (key, version, table) = prepared?;
+            Self::__before_delete(&key, Some(self)).await?;
+            remove::<Self>(db, &table, key.clone(), version, None, true).await?;
+            Self::__after_delete(&key, Some(self)).await
+        }
+    }
+
+    /// Removes the item with `key`, soft-deleted or not (a DeleteItem).
+    fn force_delete_key(
+        db: &Dynamite,
+        key: impl super::Key,
+    ) -> impl Future<Output = Result<()>> + Send {
+        let prepared = super::key::key_item(&Self::META, key)
+            .and_then(|k| Ok((k, db.registered::<Self>()?.table_name.clone())));
+        async move {
+            let (key, table) = prepared?;
+            Self::__before_delete(&key, None).await?;
+            remove::<Self>(db, &table, key.clone(), None, None, true).await?;
+            Self::__after_delete(&key, None).await
+        }
+    }
+
+    /// Undoes a soft delete: REMOVE `deleted_at`, refresh `updated_at`
+    /// (and bump `version`, without checking it: the row in hand is usually
+    /// the one from before the delete). Returns the row as stored.
+    /// [`Error::NotFound`] when the item does not exist; restoring a row
+    /// that is not deleted only refreshes `updated_at`. Without
+    /// `deleted_at` on the model it is [`Error::InvalidRequest`].
+    fn restore(&self, db: &Dynamite) -> impl Future<Output = Result<Self>> + Send {
+        let key = self.key();
+        async move {
+            if Self::META.deleted_at.is_none() {
+                return Err(Error::InvalidRequest(format!(
+                    "{} has no `#[dynamite(deleted_at)]` field: nothing to restore",
+                    Self::META.model
+                )));
+            }
+            let key = key?;
+            Self::__before_update(&key, Some(self)).await?;
+            let row = Update::<Self>::new(Ok(key.clone()))
+                .restore()
+                .send(db)
+                .await?;
+            Self::__after_update(&key, Some(&row)).await?;
+            Ok(row)
         }
     }
 }

@@ -2,6 +2,9 @@
 //! TransactWriteItems; `db.transact_get()` reads up to 100 items consistently.
 
 use std::collections::HashSet;
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
 
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
@@ -22,12 +25,43 @@ use crate::value::Item;
 /// DynamoDB's limit on operations in one transaction.
 pub const MAX_TRANSACTION_ITEMS: usize = 100;
 
+/// A hook to run around the commit.
+type HookFn = Box<dyn FnOnce() -> BoxFuture<'static, Result<()>> + Send>;
+
 /// One operation, ready to send.
 struct Operation {
     table: String,
     key: Item,
     key_names: Vec<&'static str>,
     item: TransactWriteItem,
+    /// Its before-hook, run at `commit` before anything is sent.
+    before: Option<HookFn>,
+    /// Its after-hook, run once the commit succeeded.
+    after: Option<HookFn>,
+}
+
+fn update_hooks<T: Table>(key: &Item) -> (Option<HookFn>, Option<HookFn>) {
+    let (k1, k2) = (key.clone(), key.clone());
+    (
+        Some(Box::new(move || {
+            Box::pin(async move { T::__before_update(&k1, None).await })
+        })),
+        Some(Box::new(move || {
+            Box::pin(async move { T::__after_update(&k2, None).await })
+        })),
+    )
+}
+
+fn delete_hooks<T: Table>(key: &Item) -> (Option<HookFn>, Option<HookFn>) {
+    let (k1, k2) = (key.clone(), key.clone());
+    (
+        Some(Box::new(move || {
+            Box::pin(async move { T::__before_delete(&k1, None).await })
+        })),
+        Some(Box::new(move || {
+            Box::pin(async move { T::__after_delete(&k2, None).await })
+        })),
+    )
 }
 
 /// Writes committed atomically in ONE TransactWriteItems call.
@@ -98,10 +132,17 @@ impl<'db> Transaction<'db> {
     }
 
     /// Creates a row (conditional: an existing key cancels the transaction).
+    /// The row is validated now; its hooks run at `commit`.
     pub fn create<T: Table>(&mut self, row: T) -> &mut Self {
         let operation = (|| {
             let table = self.db.registered::<T>()?.table_name.clone();
             let (item, key) = prepare(&row)?;
+            let row = Arc::new(row);
+            let after_row = row.clone();
+            let before: HookFn =
+                Box::new(move || Box::pin(async move { row.__before_create().await }));
+            let after: HookFn =
+                Box::new(move || Box::pin(async move { after_row.__after_create().await }));
             let mut names = ExpressionBuilder::new();
             let condition = format!(
                 "attribute_not_exists({})",
@@ -123,14 +164,19 @@ impl<'db> Transaction<'db> {
                 key,
                 key_names: T::META.key_names().collect(),
                 item: TransactWriteItem::builder().put(put).build(),
+                before: Some(before),
+                after: Some(after),
             })
         })();
         self.push(operation)
     }
 
     /// Applies an update (its conditions included; the row must exist).
+    /// An update started from a row (`row.update()`) carries the row's
+    /// version condition, like outside a transaction.
     pub fn update<T: Table>(&mut self, update: Update<T>) -> &mut Self {
         let operation = update.prepare(self.db).and_then(|p| {
+            let (before, after) = update_hooks::<T>(&p.key);
             let sdk = built(
                 SdkUpdate::builder()
                     .table_name(&p.table)
@@ -149,37 +195,85 @@ impl<'db> Transaction<'db> {
                 key: p.key,
                 key_names: T::META.key_names().collect(),
                 item: TransactWriteItem::builder().update(sdk).build(),
+                before,
+                after,
             })
         });
         self.push(operation)
     }
 
-    /// Deletes this row (it must exist).
+    /// Deletes this row (it must exist): a soft delete with `deleted_at`;
+    /// with `version`, the stored version must be the row's.
     pub fn delete<T: Table>(&mut self, row: &T) -> &mut Self {
-        let key = row.key();
-        self.delete_item::<T>(key)
+        let target = row.to_item().and_then(|item| {
+            let key = T::META.key_of(&item)?;
+            Ok((key, super::single::version_of(&T::META, &item)))
+        });
+        self.delete_item::<T>(target)
     }
 
-    /// Deletes the row with this key (it must exist).
+    /// Deletes the row with this key (it must exist): a soft delete with
+    /// `deleted_at`; the version, if any, is not checked.
     pub fn delete_key<T: Table>(&mut self, key: impl Key) -> &mut Self {
-        let key = super::key::key_item(&T::META, key);
+        let key = super::key::key_item(&T::META, key).map(|k| (k, None));
         self.delete_item::<T>(key)
     }
 
-    fn delete_item<T: Table>(&mut self, key: Result<Item>) -> &mut Self {
-        let operation = key.and_then(|key| {
+    fn delete_item<T: Table>(
+        &mut self,
+        target: Result<(Item, Option<crate::value::AttributeValue>)>,
+    ) -> &mut Self {
+        let operation = target.and_then(|(key, version)| {
+            if T::META.deleted_at.is_some() {
+                let p = Update::<T>::new(Ok(key))
+                    .soft_delete()
+                    .expect_version(version)
+                    .prepare(self.db)?;
+                let (before, after) = delete_hooks::<T>(&p.key);
+                let sdk = built(
+                    SdkUpdate::builder()
+                        .table_name(&p.table)
+                        .set_key(Some(p.key.clone()))
+                        .update_expression(p.expression)
+                        .condition_expression(p.condition)
+                        .set_expression_attribute_names(p.names)
+                        .set_expression_attribute_values(p.values)
+                        .return_values_on_condition_check_failure(
+                            ReturnValuesOnConditionCheckFailure::AllOld,
+                        )
+                        .build(),
+                )?;
+                return Ok(Operation {
+                    table: p.table,
+                    key: p.key,
+                    key_names: T::META.key_names().collect(),
+                    item: TransactWriteItem::builder().update(sdk).build(),
+                    before,
+                    after,
+                });
+            }
             let table = self.db.registered::<T>()?.table_name.clone();
             let mut names = ExpressionBuilder::new();
-            let condition = format!(
+            let mut condition = format!(
                 "attribute_exists({})",
                 names.name(T::META.partition_key.name)
             );
+            if let (Some(name), Some(version)) = (T::META.version, version) {
+                let node = crate::expr::Node::Compare {
+                    path: name,
+                    op: crate::expr::CompareOp::Eq,
+                    value: Ok(version),
+                };
+                condition = format!("{condition} AND {}", names.render(&node)?);
+            }
+            let (before, after) = delete_hooks::<T>(&key);
             let delete = built(
                 Delete::builder()
                     .table_name(&table)
                     .set_key(Some(key.clone()))
                     .condition_expression(condition)
                     .set_expression_attribute_names(names.names())
+                    .set_expression_attribute_values(names.values())
                     .return_values_on_condition_check_failure(
                         ReturnValuesOnConditionCheckFailure::AllOld,
                     )
@@ -190,6 +284,8 @@ impl<'db> Transaction<'db> {
                 key,
                 key_names: T::META.key_names().collect(),
                 item: TransactWriteItem::builder().delete(delete).build(),
+                before,
+                after,
             })
         });
         self.push(operation)
@@ -227,6 +323,8 @@ impl<'db> Transaction<'db> {
                 key,
                 key_names: T::META.key_names().collect(),
                 item: TransactWriteItem::builder().condition_check(check).build(),
+                before: None,
+                after: None,
             })
         });
         self.push(operation)
@@ -278,17 +376,33 @@ impl<'db> Transaction<'db> {
             .first()
             .map(|o| o.table.clone())
             .unwrap_or_default();
+        // Before-hooks: any error vetoes the whole transaction, unsent.
+        let mut items = Vec::with_capacity(operations.len());
+        let mut afters = Vec::new();
+        for op in operations {
+            if let Some(before) = op.before {
+                before().await?;
+            }
+            afters.extend(op.after);
+            items.push(op.item);
+        }
         let result = self
             .db
             .client()
             .transact_write_items()
-            .set_transact_items(Some(operations.into_iter().map(|o| o.item).collect()))
+            .set_transact_items(Some(items))
             .client_request_token(uuid::Uuid::new_v4().to_string())
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await;
         match result {
-            Ok(_) => Ok(()),
+            Ok(_) => {
+                // After-hooks only once the commit succeeded.
+                for after in afters {
+                    after().await?;
+                }
+                Ok(())
+            }
             Err(e) => match e.as_service_error() {
                 Some(TransactWriteItemsError::TransactionCanceledException(c)) => {
                     Err(Error::TransactionCanceled {
@@ -324,9 +438,11 @@ pub struct TransactGetRows {
 }
 
 impl TransactGetRows {
-    /// Row `index` as model `T` (`None` when it does not exist).
+    /// Row `index` as model `T` (`None` when it does not exist or is
+    /// soft-deleted).
     pub fn get<T: Table>(&self, index: usize) -> Result<Option<T>> {
         match self.items.get(index) {
+            Some(Some(item)) if T::META.is_deleted(item) => Ok(None),
             Some(Some(item)) => T::from_item(item.clone()).map(Some),
             Some(None) => Ok(None),
             None => Err(Error::InvalidRequest(format!(

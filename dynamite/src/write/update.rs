@@ -78,6 +78,12 @@ pub struct Update<T> {
     key: Result<Item>,
     actions: Vec<Action>,
     condition: Option<Node>,
+    /// The version the stored row must have (optimistic locking).
+    expected_version: Option<AttributeValue>,
+    /// Refuse a soft-deleted row (all writes but `restore`).
+    live_only: bool,
+    /// A validation failure of a `set` value: reported before sending.
+    error: Option<std::sync::Arc<Error>>,
     _model: PhantomData<fn() -> T>,
 }
 
@@ -87,8 +93,66 @@ impl<T: Table> Update<T> {
             key,
             actions: Vec::new(),
             condition: None,
+            expected_version: None,
+            live_only: true,
+            error: None,
             _model: PhantomData,
         }
+    }
+
+    /// Requires the stored version to be `version` (from the row the update
+    /// was started from).
+    pub(crate) fn expect_version(mut self, version: Option<AttributeValue>) -> Self {
+        self.expected_version = version;
+        self
+    }
+
+    /// The validation failure of a `set` value, if any (nothing is sent then).
+    pub(crate) fn check(&self) -> Result<()> {
+        match self.error.as_deref() {
+            None => Ok(()),
+            Some(Error::Validation {
+                model,
+                field,
+                message,
+            }) => Err(Error::Validation {
+                model: model.clone(),
+                field: field.clone(),
+                message: message.clone(),
+            }),
+            Some(other) => Err(Error::InvalidValue {
+                attribute: T::META.model.to_owned(),
+                reason: other.to_string(),
+            }),
+        }
+    }
+
+    /// Adds a condition node (internal conditions of set-based writes).
+    pub(crate) fn condition_node(mut self, node: Node) -> Self {
+        self.condition = Some(match self.condition.take() {
+            None => node,
+            Some(c) => Node::And(vec![c, node]),
+        });
+        self
+    }
+
+    /// Stamps `deleted_at` (a soft delete).
+    pub(crate) fn soft_delete(mut self) -> Self {
+        match (T::META.deleted_at, T::deleted_at_now()) {
+            (Some(name), Ok(Some(now))) => self.actions.push(Action::Set(name.to_owned(), Ok(now))),
+            (_, Err(e)) => self.error = Some(std::sync::Arc::new(e)),
+            _ => {}
+        }
+        self
+    }
+
+    /// Removes `deleted_at` (a restore), on a deleted row too.
+    pub(crate) fn restore(mut self) -> Self {
+        if let Some(name) = T::META.deleted_at {
+            self.actions.push(Action::Remove(name.to_owned()));
+        }
+        self.live_only = false;
+        self
     }
 
     /// The same changes and condition, for the row with `key`.
@@ -97,6 +161,9 @@ impl<T: Table> Update<T> {
             key: Ok(key),
             actions: self.actions.clone(),
             condition: self.condition.clone(),
+            expected_version: None,
+            live_only: self.live_only,
+            error: self.error.clone(),
             _model: PhantomData,
         }
     }
@@ -106,7 +173,8 @@ impl<T: Table> Update<T> {
     pub(crate) fn replace(key: Item, item: Item) -> Self {
         let mut update = Update::new(Ok(key.clone()));
         for attribute in T::META.attributes {
-            if key.contains_key(attribute.name) {
+            // The version is conditioned on and bumped by `prepare`.
+            if key.contains_key(attribute.name) || T::META.version == Some(attribute.name) {
                 continue;
             }
             match item.get(attribute.name) {
@@ -122,9 +190,18 @@ impl<T: Table> Update<T> {
     }
 
     /// `SET attribute = value` (`None` on an `Option` column removes it).
+    /// The column's validators (`validate`, `not_empty`) check the new
+    /// value: a failure is [`Error::Validation`] at `exec` and nothing is sent.
     pub fn set<V: Attribute>(mut self, column: Column<T, V>, value: impl Into<V>) -> Self {
         let value = value.into();
-        let action = match value.to_stored() {
+        let stored = value.to_stored();
+        if let Ok(stored) = &stored
+            && self.error.is_none()
+            && let Err(e) = T::validate_stored(column.name(), stored.as_ref())
+        {
+            self.error = Some(std::sync::Arc::new(e));
+        }
+        let action = match stored {
             Ok(Some(v)) => Action::Set(column.name().to_owned(), Ok(v)),
             Ok(None) => Action::Remove(column.name().to_owned()),
             Err(e) => Action::Set(column.name().to_owned(), Err(e)),
@@ -191,6 +268,7 @@ impl<T: Table> Update<T> {
     /// The UpdateItem's parts, validated (for `exec` and transactions).
     pub(crate) fn prepare(self, db: &Dynamite) -> Result<PreparedUpdate> {
         let meta = &T::META;
+        self.check()?;
         let key = self.key?;
         let table = db.registered::<T>()?.table_name.clone();
         let mut actions = self.actions;
@@ -198,6 +276,13 @@ impl<T: Table> Update<T> {
             if meta.key_names().any(|k| k == action.attribute()) {
                 return Err(Error::InvalidRequest(format!(
                     "{}.{} is a key attribute and cannot be updated",
+                    meta.model,
+                    action.attribute()
+                )));
+            }
+            if meta.version == Some(action.attribute()) {
+                return Err(Error::InvalidRequest(format!(
+                    "{}.{} is the version attribute: every write bumps it, it cannot be set",
                     meta.model,
                     action.attribute()
                 )));
@@ -216,6 +301,12 @@ impl<T: Table> Update<T> {
         if actions.is_empty() {
             return Err(Error::InvalidRequest(
                 "update with nothing to change".into(),
+            ));
+        }
+        if let Some(version) = meta.version {
+            actions.push(Action::Add(
+                version.to_owned(),
+                Ok(AttributeValue::N("1".to_owned())),
             ));
         }
 
@@ -260,6 +351,17 @@ impl<T: Table> Update<T> {
             expression.push(format!("ADD {}", adds.join(", ")));
         }
         let mut condition = format!("attribute_exists({})", b.name(meta.partition_key.name));
+        if let (Some(version), Some(expected)) = (meta.version, &self.expected_version) {
+            let node = Node::Compare {
+                path: version,
+                op: crate::expr::CompareOp::Eq,
+                value: Ok(expected.clone()),
+            };
+            condition = format!("{condition} AND {}", b.render(&node)?);
+        }
+        if let (Some(deleted_at), true) = (meta.deleted_at, self.live_only) {
+            condition = format!("{condition} AND {}", b.render(&Node::IsNone(deleted_at))?);
+        }
         if let Some(c) = &self.condition {
             condition = format!("{condition} AND {}", b.render(c)?);
         }
@@ -270,12 +372,33 @@ impl<T: Table> Update<T> {
             condition,
             names: b.names(),
             values: b.values(),
+            expected_version: self.expected_version,
+            has_condition: self.condition.is_some(),
         })
     }
 
     /// Sends the UpdateItem and returns the row as stored after it.
+    ///
+    /// With `version`, an update started from a row (`row.update()`)
+    /// requires the stored version to be the row's ([`Error::Conflict`]
+    /// otherwise, and nothing changes); one started from a key
+    /// (`update_key`) does not know a version and only bumps it. With
+    /// `deleted_at`, a soft-deleted row is [`Error::NotFound`]. Runs the
+    /// `before_update` / `after_update` hooks.
     pub async fn exec(self, db: &Dynamite) -> Result<T> {
-        let has_condition = self.condition.is_some();
+        let key = self.key.as_ref().ok().cloned();
+        if let Some(key) = &key {
+            T::__before_update(key, None).await?;
+        }
+        let row = self.send(db).await?;
+        if let Some(key) = &key {
+            T::__after_update(key, Some(&row)).await?;
+        }
+        Ok(row)
+    }
+
+    /// Sends the UpdateItem without running hooks.
+    pub(crate) async fn send(self, db: &Dynamite) -> Result<T> {
         let p = self.prepare(db)?;
         let result = db
             .client()
@@ -295,13 +418,14 @@ impl<T: Table> Update<T> {
             Ok(out) => T::from_item(out.attributes.unwrap_or_default()),
             Err(e) => match e.as_service_error() {
                 Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
-                    match failed.item() {
-                        Some(_) if has_condition => Err(Error::ConditionFailed {
-                            table: p.table,
-                            key: crate::value::describe_key(&p.key),
-                        }),
-                        _ => Err(Error::not_found(&p.table, &p.key)),
-                    }
+                    Err(super::single::classify_failure(
+                        &T::META,
+                        &p.table,
+                        &p.key,
+                        failed.item(),
+                        p.expected_version.as_ref(),
+                        p.has_condition,
+                    ))
                 }
                 _ => Err(sdk_error("UpdateItem", &p.table, e)),
             },
@@ -318,4 +442,6 @@ pub(crate) struct PreparedUpdate {
     pub(crate) condition: String,
     pub(crate) names: Option<std::collections::HashMap<String, String>>,
     pub(crate) values: Option<std::collections::HashMap<String, AttributeValue>>,
+    pub(crate) expected_version: Option<AttributeValue>,
+    pub(crate) has_condition: bool,
 }

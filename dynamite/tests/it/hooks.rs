@@ -1,0 +1,166 @@
+//! Hooks: `#[dynamite(hooks)]` + `impl Hooks`.
+
+use dynamite::prelude::*;
+
+use crate::safety_models::{Audited, Plain, db, hook_calls};
+
+#[tokio::test]
+async fn hooks_run_around_single_writes() {
+    let db = db().await;
+    let mut row = Audited::create()
+        .id("h1-a")
+        .text("hi")
+        .exec(&db)
+        .await
+        .unwrap();
+    row.text = "there".into();
+    row.save(&db).await.unwrap();
+    row.update()
+        .set(Audited::TEXT, "again")
+        .exec(&db)
+        .await
+        .unwrap();
+    row.delete(&db).await.unwrap();
+    assert_eq!(
+        hook_calls("h1-"),
+        [
+            "before_create h1-a",
+            "after_create h1-a",
+            "before_update h1-a",
+            "after_update h1-a",
+            "before_update h1-a",
+            "after_update h1-a",
+            "before_delete h1-a",
+            "after_delete h1-a",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_before_hook_error_vetoes_the_write() {
+    let db = db().await;
+    db.metrics().reset();
+    let err = Audited::create()
+        .id("h2-a")
+        .text("veto")
+        .exec(&db)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("vetoed"), "{err}");
+    assert_eq!(db.metrics().data_plane_requests(), 0);
+    assert!(Audited::get(&db, "h2-a").await.unwrap().is_none());
+
+    let mut row = Audited::create()
+        .id("h2-b")
+        .text("ok")
+        .exec(&db)
+        .await
+        .unwrap();
+    row.text = "veto".into();
+    db.metrics().reset();
+    assert!(row.save(&db).await.is_err());
+    assert_eq!(db.metrics().data_plane_requests(), 0);
+    assert_eq!(Audited::get(&db, "h2-b").await.unwrap().unwrap().text, "ok");
+
+    let keep = Audited::create()
+        .id("h2-keep")
+        .text("x")
+        .exec(&db)
+        .await
+        .unwrap();
+    db.metrics().reset();
+    assert!(keep.delete(&db).await.is_err());
+    assert!(Audited::delete_key(&db, "h2-keep").await.is_err());
+    assert_eq!(db.metrics().data_plane_requests(), 0);
+    assert!(Audited::get(&db, "h2-keep").await.unwrap().is_some());
+    // After-hooks did not run for the vetoed writes.
+    assert!(!hook_calls("h2-").iter().any(|c| c == "after_create h2-a"));
+    assert!(
+        !hook_calls("h2-")
+            .iter()
+            .any(|c| c.starts_with("after_delete"))
+    );
+}
+
+#[tokio::test]
+async fn in_a_transaction_after_hooks_run_only_after_the_commit() {
+    let db = db().await;
+    Audited::create()
+        .id("h3-old")
+        .text("x")
+        .exec(&db)
+        .await
+        .unwrap();
+    // A failing transaction: the create of an existing key cancels it.
+    let mut tx = db.transaction();
+    tx.create(Audited::create().id("h3-new").text("x").build());
+    tx.create(Audited::create().id("h3-old").text("x").build());
+    assert!(tx.commit().await.is_err());
+    let calls = hook_calls("h3-new");
+    assert_eq!(
+        calls,
+        ["before_create h3-new"],
+        "no after-hook for a cancelled commit"
+    );
+
+    let mut tx = db.transaction();
+    tx.create(Audited::create().id("h3-new").text("x").build());
+    tx.update(Audited::update_key("h3-old").set(Audited::TEXT, "y"));
+    tx.commit().await.unwrap();
+    let calls = hook_calls("h3-");
+    assert!(
+        calls.ends_with(&[
+            "before_create h3-new".to_string(),
+            "before_update h3-old".to_string(),
+            "after_create h3-new".to_string(),
+            "after_update h3-old".to_string(),
+        ]),
+        "{calls:?}"
+    );
+
+    // A vetoing before-hook stops the whole transaction, unsent.
+    let mut tx = db.transaction();
+    tx.create(Audited::create().id("h3-other").text("fine").build());
+    tx.create(Audited::create().id("h3-veto").text("veto").build());
+    db.metrics().reset();
+    assert!(tx.commit().await.is_err());
+    assert_eq!(db.metrics().data_plane_requests(), 0);
+    assert!(Audited::get(&db, "h3-other").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn bulk_writes_run_no_hooks_and_models_without_the_attribute_run_none() {
+    let db = db().await;
+    Audited::put_many(&db, [Audited::create().id("h4-a").text("veto").build()])
+        .await
+        .unwrap();
+    Audited::create_many(&db, [Audited::create().id("h4-b").text("veto").build()])
+        .await
+        .unwrap();
+    Audited::delete_many(&db, ["h4-a", "h4-b"]).await.unwrap();
+    assert!(hook_calls("h4-").is_empty());
+    // `Plain` has no `#[dynamite(hooks)]` and no `impl Hooks`.
+    Plain::create()
+        .id("h4-p")
+        .text("veto")
+        .exec(&db)
+        .await
+        .unwrap();
+    assert!(hook_calls("h4-").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_with_hooks_are_send_futures() {
+    let db = std::sync::Arc::new(db().await);
+    let handle = tokio::spawn({
+        let db = db.clone();
+        async move {
+            let mut row = Audited::create().id("h5-a").text("x").exec(&db).await?;
+            row.text = "y".into();
+            row.save(&db).await?;
+            row.delete(&db).await
+        }
+    });
+    handle.await.unwrap().unwrap();
+    assert_eq!(hook_calls("h5-").len(), 6);
+}
