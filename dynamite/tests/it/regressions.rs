@@ -1,0 +1,415 @@
+//! One test per defect of the TypeScript Dynamite (`reference/dynamite-ts.md`)
+//! and of Toasty's DynamoDB driver (`reference/peers.md`) that applies to
+//! us, each proving we do not have it.
+
+use dynamite::Error;
+use dynamite::prelude::*;
+
+use crate::common::{builder, db};
+use crate::models::{Event, User};
+use crate::shop::{self, Order, user_id};
+
+async fn users(db: &Dynamite, n: usize) {
+    let rows = (0..n).map(|i| {
+        User::create()
+            .id(format!("u{i:03}"))
+            .name(format!("n{i}"))
+            .email(format!("{i}@x.io"))
+            .role(if i % 3 == 0 { "premium" } else { "customer" })
+            .build()
+    });
+    User::put_many(db, rows).await.unwrap();
+    db.metrics().reset();
+}
+
+#[tokio::test]
+async fn ts_defect_1_a_missing_key_is_never_a_table_wide_write() {
+    let db = db().await;
+    users(&db, 5).await;
+    assert!(
+        User::update_key("")
+            .set(User::NAME, "x")
+            .exec(&db)
+            .await
+            .unwrap_err()
+            .is_missing_key()
+    );
+    assert!(
+        User::delete_key(&db, "")
+            .await
+            .unwrap_err()
+            .is_missing_key()
+    );
+    assert!(
+        User::update_where(None)
+            .set(User::NAME, "x")
+            .exec(&db)
+            .await
+            .is_err()
+    );
+    assert!(User::delete_where(None).exec(&db).await.is_err());
+    assert_eq!(db.metrics().data_plane_requests(), 0);
+    let all = User::query().all(&db).await.unwrap();
+    assert_eq!(all.len(), 5);
+    assert!(all.iter().all(|u| u.name != "x"));
+}
+
+#[tokio::test]
+async fn ts_defect_2_composite_keys_send_both_key_attributes() {
+    let db = db().await;
+    for seq in 1..=3 {
+        Event::create()
+            .stream("s")
+            .seq(seq)
+            .kind("k")
+            .exec(&db)
+            .await
+            .unwrap();
+    }
+    Event::update_key(("s", 2_i64))
+        .set(Event::KIND, "changed")
+        .exec(&db)
+        .await
+        .unwrap();
+    Event::delete_key(&db, ("s", 3_i64)).await.unwrap();
+    let rows = Event::query()
+        .filter(Event::STREAM.eq("s"))
+        .all(&db)
+        .await
+        .unwrap();
+    let got: Vec<(i64, &str)> = rows.iter().map(|e| (e.seq, e.kind.as_str())).collect();
+    assert_eq!(got, [(1, "k"), (2, "changed")]);
+}
+
+#[tokio::test]
+async fn ts_defect_3_transactions_over_25_operations_stay_one_atomic_call() {
+    let db = db().await;
+    let mut tx = db.transaction();
+    for i in 0..60 {
+        tx.create(
+            User::create()
+                .id(format!("t{i}"))
+                .name("t")
+                .email("t")
+                .build(),
+        );
+    }
+    tx.commit().await.unwrap();
+    assert_eq!(db.metrics().count("TransactWriteItems"), 1);
+    assert_eq!(User::query().count(&db).await.unwrap(), 60);
+}
+
+#[tokio::test]
+async fn ts_defect_4_update_is_one_conditional_update_item_not_a_read_modify_write() {
+    let db = db().await;
+    users(&db, 1).await;
+    User::update_key("u000")
+        .set(User::NAME, "x")
+        .exec(&db)
+        .await
+        .unwrap();
+    assert_eq!(db.metrics().count("UpdateItem"), 1);
+    assert_eq!(
+        db.metrics().count("GetItem") + db.metrics().count("PutItem"),
+        0
+    );
+}
+
+#[tokio::test]
+async fn ts_defect_5_limit_and_first_stop_reading_early() {
+    let db = db().await;
+    users(&db, 300).await;
+    let three = User::query().limit(3).all(&db).await.unwrap();
+    assert_eq!(three.len(), 3);
+    assert_eq!(db.metrics().count("Scan"), 1);
+    assert_eq!(
+        db.metrics().items_read(),
+        3,
+        "Limit sent to DynamoDB: no full-table read"
+    );
+}
+
+#[tokio::test]
+async fn ts_defect_6_includes_query_the_index_instead_of_scanning_with_an_or_chain() {
+    let db = shop::db().await;
+    shop::seed(&db, 200).await;
+    let ids: Vec<String> = (0..180).map(user_id).collect();
+    let users = crate::shop::User::query()
+        .filter(crate::shop::User::ID.is_in(ids))
+        .include(crate::shop::User::orders().filter(Order::STATUS.eq("completed")))
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(users.len(), 180);
+    assert!(
+        users
+            .iter()
+            .all(|u| u.orders.iter().all(|o| o.status == "completed"))
+    );
+    assert_eq!(users.iter().map(|u| u.orders.len()).sum::<usize>(), 450);
+    assert_eq!(db.metrics().count("Scan"), 0);
+}
+
+#[tokio::test]
+async fn ts_defect_6b_many_to_many_junction_reads_paginate_past_1_mb() {
+    let db = shop::db().await;
+    shop::seed(&db, 1).await;
+    // 1,200 orders of ~1 KB each: more than one 1 MB page of the GSI.
+    let note = "x".repeat(1_000);
+    let orders = (0..1_200).map(|i| {
+        Order::create()
+            .id(format!("big-{i:05}"))
+            .user_id(user_id(0))
+            .status(note.clone())
+            .total(1.0)
+            .build()
+    });
+    Order::put_many(&db, orders).await.unwrap();
+    db.metrics().reset();
+    let user = crate::shop::User::query()
+        .filter(crate::shop::User::ID.eq(user_id(0)))
+        .include(crate::shop::User::orders())
+        .first(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.orders.len(), 1_205, "nothing lost past the first page");
+    assert!(
+        db.metrics().count("Query") >= 2,
+        "the include paged: {:?}",
+        db.metrics()
+    );
+}
+
+#[tokio::test]
+async fn ts_defect_7_a_projection_without_the_foreign_key_still_stitches() {
+    let db = shop::db().await;
+    shop::seed(&db, 2).await;
+    let user = crate::shop::User::query()
+        .filter(crate::shop::User::ID.eq(user_id(1)))
+        .include(crate::shop::User::orders().attributes((Order::TOTAL,)))
+        .first(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.orders.len(), 5);
+}
+
+#[tokio::test]
+async fn ts_defect_8_filtered_cursors_do_not_skip_leftover_rows() {
+    let db = db().await;
+    users(&db, 50).await;
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = User::query()
+            .filter(User::ROLE.eq("premium"))
+            .limit(3)
+            .page(&db, cursor.as_ref())
+            .await
+            .unwrap();
+        seen.extend(page.items.into_iter().map(|u| u.id));
+        match page.cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    seen.sort();
+    let mut expected: Vec<String> = (0..50)
+        .filter(|i| i % 3 == 0)
+        .map(|i| format!("u{i:03}"))
+        .collect();
+    expected.sort();
+    assert_eq!(seen, expected);
+}
+
+#[tokio::test]
+async fn ts_defect_9_sync_waits_for_active_tables_and_types_keys_from_rust() {
+    let db = builder().table::<Event>().build().await.unwrap();
+    db.sync().await.unwrap();
+    let table = db.table_name::<Event>().unwrap();
+    let described = db
+        .client()
+        .describe_table()
+        .table_name(&table)
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+    assert_eq!(described.table_status().map(|s| s.as_str()), Some("ACTIVE"));
+    let seq = described
+        .attribute_definitions()
+        .iter()
+        .find(|d| d.attribute_name() == "seq")
+        .unwrap();
+    assert_eq!(seq.attribute_type().as_str(), "N");
+    // Usable immediately after sync returns.
+    Event::create()
+        .stream("s")
+        .seq(1)
+        .kind("k")
+        .exec(&db)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn ts_defect_11_every_plain_field_is_persisted_and_clients_are_explicit() {
+    let db_a = db().await;
+    let db_b = db().await;
+    User::create()
+        .id("a")
+        .name("A")
+        .email("a@x.io")
+        .age(Some(7))
+        .exec(&db_a)
+        .await
+        .unwrap();
+    let raw = db_a
+        .client()
+        .get_item()
+        .table_name(db_a.table_name::<User>().unwrap())
+        .key("id", AttributeValue::S("a".into()))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    for attribute in [
+        "id",
+        "name",
+        "email",
+        "role",
+        "age",
+        "created_at",
+        "updated_at",
+    ] {
+        assert!(raw.contains_key(attribute), "{attribute} persisted");
+    }
+    // Two handles, two isolated backends: no global client.
+    assert!(User::get(&db_b, "a").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn ts_defect_12_errors_are_typed() {
+    let db = db().await;
+    User::create()
+        .id("x")
+        .name("X")
+        .email("x")
+        .exec(&db)
+        .await
+        .unwrap();
+    let err = User::create()
+        .id("x")
+        .name("Y")
+        .email("y")
+        .exec(&db)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::AlreadyExists { .. }));
+    let err = User::update_key("nobody")
+        .set(User::NAME, "n")
+        .exec(&db)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotFound { .. }));
+}
+
+#[tokio::test]
+async fn toasty_more_than_25_rows_are_chunked_and_unprocessed_items_retried() {
+    let db = db().await;
+    users(&db, 130).await;
+    assert_eq!(User::query().count(&db).await.unwrap(), 130);
+    let db2 = crate::common::db().await;
+    let rows = (0..130).map(|i| {
+        User::create()
+            .id(format!("z{i}"))
+            .name("z")
+            .email("z")
+            .build()
+    });
+    User::put_many(&db2, rows).await.unwrap();
+    assert_eq!(db2.metrics().count("BatchWriteItem"), 6);
+}
+
+#[tokio::test]
+async fn toasty_more_than_100_keys_in_one_read_are_batched_not_a_panic() {
+    let db = db().await;
+    users(&db, 250).await;
+    let found = User::get_many(&db, (0..250).map(|i| format!("u{i:03}")))
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 250);
+    assert_eq!(db.metrics().count("BatchGetItem"), 3);
+}
+
+#[tokio::test]
+async fn toasty_schema_sync_never_recreates_a_table() {
+    let db = db().await;
+    users(&db, 3).await;
+    assert!(db.sync().await.unwrap().is_empty());
+    assert_eq!(db.metrics().count("DeleteTable"), 0);
+    assert_eq!(User::query().count(&db).await.unwrap(), 3);
+}
+
+#[tokio::test]
+async fn toasty_order_by_on_a_gsi_query_is_honoured() {
+    let db = db().await;
+    let rows = (0..6).map(|i| {
+        User::create()
+            .id(format!("o{i}"))
+            .name(format!("name {}", 5 - i))
+            .email("same@x.io")
+            .age(Some(i))
+            .build()
+    });
+    User::put_many(&db, rows).await.unwrap();
+    let names: Vec<String> = User::query()
+        .filter(User::EMAIL.eq("same@x.io"))
+        .order_by(User::NAME, Asc)
+        .all(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.name)
+        .collect();
+    assert_eq!(
+        names,
+        ["name 0", "name 1", "name 2", "name 3", "name 4", "name 5"]
+    );
+}
+
+#[tokio::test]
+async fn toasty_first_with_a_non_key_filter_does_not_scan_limit_1_page_after_page() {
+    let db = db().await;
+    users(&db, 200).await;
+    let found = User::query()
+        .filter(User::NAME.eq("n199"))
+        .first(&db)
+        .await
+        .unwrap();
+    assert_eq!(found.map(|u| u.id), Some("u199".to_string()));
+    assert_eq!(
+        db.metrics().count("Scan"),
+        1,
+        "one 1 MB page, not 200 Scans of Limit 1"
+    );
+}
+
+#[tokio::test]
+async fn toasty_include_filters_are_sent_to_dynamodb() {
+    let db = shop::db().await;
+    shop::seed(&db, 4).await;
+    let user = crate::shop::User::query()
+        .filter(crate::shop::User::ID.eq(user_id(0)))
+        .include(crate::shop::User::orders().filter(Order::STATUS.eq("completed")))
+        .first(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.orders.len(), 3);
+    // The FilterExpression ran in DynamoDB: 5 items read, 3 returned (plus the user).
+    assert_eq!(db.metrics().items_read(), 6);
+}
