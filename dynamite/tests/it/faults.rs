@@ -697,3 +697,43 @@ async fn items_left_unprocessed_are_reported_by_key() {
         other => panic!("expected Error::Batch, got {other}"),
     }
 }
+
+#[tokio::test]
+async fn retry_mode_and_attempts_are_configurable() {
+    use dynamite::sdk::config::retry::RetryMode;
+    let schedule: Schedule = Arc::new(|_, target| {
+        if target == "GetItem" {
+            Fault::ServerError
+        } else {
+            Fault::None
+        }
+    });
+    let (backend, _faulty, proxy) = through_proxy(schedule, 1).await;
+    for (mode, attempts) in [
+        (RetryMode::Standard, 1_u32),
+        (RetryMode::Standard, 3),
+        (RetryMode::Adaptive, 4),
+    ] {
+        let handle = register(
+            Dynamite::builder()
+                .endpoint(&proxy.url)
+                .region("us-east-1")
+                .credentials("test", "test")
+                .table_prefix(backend.table_prefix())
+                .retry_mode(mode)
+                .max_attempts(attempts),
+        )
+        .build()
+        .await
+        .unwrap();
+        let before = proxy.injected.of(Fault::ServerError);
+        let err = User::get(&handle, "x").await.unwrap_err();
+        assert!(matches!(err, Error::Backend { .. }), "{err}");
+        assert_eq!(
+            proxy.injected.of(Fault::ServerError) - before,
+            u64::from(attempts),
+            "{mode:?}"
+        );
+        assert_eq!(handle.metrics().retries("GetItem"), u64::from(attempts - 1));
+    }
+}
