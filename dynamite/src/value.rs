@@ -876,3 +876,41 @@ mod tests {
         assert!(10_u128.pow(37).to_value().is_ok());
     }
 }
+
+#[cfg(all(
+    test,
+    feature = "chrono",
+    feature = "time",
+    feature = "uuid",
+    feature = "decimal",
+    feature = "json"
+))]
+mod feature_tests {
+    use super::*;
+
+    fn round_trip<T: Attribute + PartialEq + std::fmt::Debug>(value: T) {
+        let stored = value.to_value().unwrap();
+        assert_eq!(T::from_value(&stored).unwrap(), value, "{stored:?}");
+    }
+
+    #[test]
+    fn feature_types_round_trip() {
+        use std::str::FromStr;
+        round_trip(
+            chrono::DateTime::parse_from_rfc3339("2024-02-29T12:34:56.789Z")
+                .unwrap()
+                .with_timezone(&chrono::Utc),
+        );
+        round_trip(chrono::NaiveDate::from_ymd_opt(2024, 2, 29).unwrap());
+        round_trip(time::OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap());
+        round_trip(uuid::Uuid::now_v7());
+        round_trip(rust_decimal::Decimal::from_str("1234.5678").unwrap());
+        round_trip(serde_json::json!({"a": [1, "two", true, null], "b": {"c": 1.5}}));
+        assert_eq!(<uuid::Uuid as Attribute>::SCALAR, Some(ScalarType::S));
+        assert_eq!(
+            <rust_decimal::Decimal as Attribute>::SCALAR,
+            Some(ScalarType::N)
+        );
+        assert!(chrono::NaiveDate::from_value(&AttributeValue::S("not a date".into())).is_err());
+    }
+}
