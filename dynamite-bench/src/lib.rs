@@ -1,0 +1,17 @@
+//! Benchmarks of Dynamite (issue 4).
+//!
+//! - `dynamite-bench ecommerce`: the e-commerce workload (seeding and the
+//!   include queries Q6–Q10) on the embedded engine or any endpoint, with
+//!   requests by operation, rounds, items read and returned, consumed
+//!   capacity and wall time.
+//! - `dynamite-bench compare`: scale 100 against scale 1,000, interleaved.
+//! - `cargo bench -p dynamite-bench --bench micro`: marshalling against
+//!   hand-written code and `serde_dynamo`, and the embedded GetItem round trip.
+//!
+//! See `docs/performance.md` for the measured numbers.
+
+pub mod compare;
+pub mod micro;
+pub mod report;
+pub mod shop;
+pub mod workload;

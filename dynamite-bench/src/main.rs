@@ -1,0 +1,375 @@
+//! `dynamite-bench`: the e-commerce workload benchmark of issue 4.
+//!
+//! ```text
+//! dynamite-bench ecommerce --scale N [--endpoint URL] [--prefix P] [--path FILE] [--concurrency N]
+//!                          [--no-seed] [--no-create-loop] [--query Q6|Q7|Q8|Q9|Q10]
+//!                          [--runs R] [--json PATH]
+//! dynamite-bench compare [--scales 100,1000] [--endpoint URL] [--prefix P] [--no-seed]
+//!                        [--query Q] [--runs R] [--json PATH]
+//! dynamite-bench drop --prefix P --endpoint URL
+//! ```
+//!
+//! The default prefixes are `bench_s<N>_` and `bench_cmp_`; use a new
+//! prefix per run when several runs share one DynamoDB Local.
+//!
+//! ```text
+//! ```
+
+use std::process::ExitCode;
+
+use dynamite_bench::compare::{self, CompareOptions};
+use dynamite_bench::report;
+use dynamite_bench::shop::Scale;
+use dynamite_bench::workload::{self, Backend, BenchResult, QueryId};
+use serde_json::json;
+
+const USAGE: &str = "\
+usage:
+  dynamite-bench ecommerce --scale N [options]
+      seeds N users, N/2 products, 5 orders per user, 3 items per order and
+      2 reviews per user (put_many, and a loop of single creates for
+      comparison), then measures Q6-Q10
+  dynamite-bench compare [--scales 100,1000] [options]
+      seeds every scale under its own prefix (<P>s<N>_), runs the queries
+      on all of them interleaved, and compares requests and median wall time
+  dynamite-bench drop --prefix P --endpoint URL
+      deletes the five tables under prefix P
+
+options:
+  --endpoint URL      a DynamoDB endpoint (DynamoDB Local); default: the embedded engine
+  --prefix P          table prefix (default bench_s<N>_ / bench_cmp_)
+  --path FILE         embedded engine only: keep its data in this SQLite file
+  --concurrency N     requests one operation keeps in flight (default 16)
+  --no-seed           reuse tables seeded earlier under the same prefix
+  --no-create-loop    ecommerce: skip the loop of single creates
+  --query Q           run only Q6, Q7, Q8, Q9 or Q10
+  --runs R            measured runs per query after one warm-up (default 20)
+  --json PATH         also write every measurement as JSON";
+
+#[derive(Debug)]
+struct Args {
+    command: String,
+    scale: Option<usize>,
+    scales: Vec<usize>,
+    backend: Backend,
+    prefix: Option<String>,
+    seed: bool,
+    create_loop: bool,
+    queries: Vec<QueryId>,
+    runs: usize,
+    json: Option<String>,
+}
+
+fn parse_count(flag: &str, value: &str) -> BenchResult<usize> {
+    value
+        .replace(['_', ','], "")
+        .parse::<usize>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("{flag}: expected a positive number, got `{value}`"))
+}
+
+fn parse_args(mut argv: impl Iterator<Item = String>) -> BenchResult<Args> {
+    let command = argv.next().ok_or("missing command")?;
+    if !matches!(command.as_str(), "ecommerce" | "compare" | "drop") {
+        return Err(format!("unknown command `{command}`"));
+    }
+    let mut args = Args {
+        command,
+        scale: None,
+        scales: vec![100, 1000],
+        backend: Backend::default(),
+        prefix: None,
+        seed: true,
+        create_loop: true,
+        queries: QueryId::ALL.to_vec(),
+        runs: 20,
+        json: None,
+    };
+    while let Some(flag) = argv.next() {
+        let (flag, inline) = match flag.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
+            _ => (flag, None),
+        };
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| argv.next())
+                .ok_or_else(|| format!("{flag} needs a value"))
+        };
+        match flag.as_str() {
+            "--scale" => args.scale = Some(parse_count(&flag, &value()?)?),
+            "--scales" => {
+                args.scales = value()?
+                    .split(',')
+                    .map(|s| parse_count(&flag, s.trim()))
+                    .collect::<BenchResult<_>>()?;
+            }
+            "--endpoint" => args.backend.endpoint = Some(value()?),
+            "--path" => args.backend.path = Some(value()?),
+            "--prefix" => args.prefix = Some(value()?),
+            "--concurrency" => args.backend.concurrency = Some(parse_count(&flag, &value()?)?),
+            "--no-seed" => args.seed = false,
+            "--no-create-loop" => args.create_loop = false,
+            "--query" => args.queries = vec![value()?.parse()?],
+            "--runs" => args.runs = parse_count(&flag, &value()?)?,
+            "--json" => args.json = Some(value()?),
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown option `{other}`")),
+        }
+    }
+    if args.command == "ecommerce" && args.scale.is_none() {
+        return Err("ecommerce needs --scale N".to_owned());
+    }
+    if args.command == "drop" && (args.prefix.is_none() || args.backend.endpoint.is_none()) {
+        return Err("drop needs --prefix and --endpoint".to_owned());
+    }
+    if args.command == "compare" && args.scales.len() < 2 {
+        return Err("compare needs at least two scales (--scales 100,1000)".to_owned());
+    }
+    if args.backend.endpoint.is_some() && args.backend.path.is_some() {
+        return Err("--path is for the embedded engine; drop it with --endpoint".to_owned());
+    }
+    if !args.seed && args.backend.endpoint.is_none() && args.backend.path.is_none() {
+        return Err(
+            "--no-seed on the in-memory embedded engine has nothing to reuse: pass --endpoint or --path"
+                .to_owned(),
+        );
+    }
+    Ok(args)
+}
+
+fn write_json(path: &str, value: &serde_json::Value) -> BenchResult<()> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
+    std::fs::write(path, text + "\n").map_err(|e| format!("write {path}: {e}"))?;
+    eprintln!("wrote {path}");
+    Ok(())
+}
+
+fn print_checks(checks: &[report::Check]) {
+    println!("\ntargets (issue 4)");
+    println!("{}", report::check_lines(checks));
+    let failed = checks.iter().filter(|c| c.failed()).count();
+    let checked = checks.iter().filter(|c| !c.info).count();
+    println!(
+        "{} of {checked} targets met{}",
+        checked - failed,
+        if failed > 0 {
+            format!(", {failed} missed")
+        } else {
+            String::new()
+        }
+    );
+}
+
+async fn ecommerce(args: &Args) -> BenchResult<()> {
+    let scale = Scale::new(args.scale.unwrap_or(100));
+    let prefix = args
+        .prefix
+        .clone()
+        .unwrap_or_else(|| format!("bench_s{}_", scale.users));
+    println!(
+        "ecommerce at scale {} ({} users, {} products, {} orders, {} order items, {} reviews: {} rows) on {}, prefix `{prefix}`, {} runs per query",
+        scale.users,
+        scale.users,
+        scale.products(),
+        scale.orders(),
+        scale.items(),
+        scale.reviews(),
+        scale.total_rows(),
+        args.backend.name(),
+        args.runs
+    );
+    let db = args.backend.connect(&prefix).await?;
+    let seed = if args.seed {
+        let create_prefix = format!("{prefix}cl_");
+        let seed = workload::seed(
+            &db,
+            scale,
+            args.create_loop.then_some(create_prefix.as_str()),
+        )
+        .await?;
+        println!(
+            "\nseeding: put_many into `{prefix}`{}, interleaved table by table",
+            if args.create_loop {
+                format!(", a loop of single `create` calls into `{create_prefix}` (dropped after)")
+            } else {
+                String::new()
+            }
+        );
+        println!("{}", report::seed_table(&seed));
+        Some(seed)
+    } else {
+        workload::verify_seeded(&db, scale).await?;
+        println!("\nseeding: skipped (--no-seed), tables under `{prefix}` verified");
+        None
+    };
+
+    let queries = workload::measure_queries(&db, scale, &args.queries, args.runs).await?;
+    println!(
+        "\nqueries ({} measured runs each after one warm-up; requests, rounds and items are per run)",
+        args.runs
+    );
+    println!("{}", report::query_table(&queries));
+    println!("\nplans (explain)");
+    for q in &queries {
+        println!("{} {}:", q.query, q.query.shape());
+        for line in q.explain.lines() {
+            println!("    {line}");
+        }
+        if !q.stable {
+            println!("    note: the requests varied between runs");
+        }
+    }
+    let checks = report::checks(scale, seed.as_ref(), &queries);
+    print_checks(&checks);
+
+    if let Some(path) = &args.json {
+        let value = json!({
+            "command": "ecommerce",
+            "backend": args.backend.name(),
+            "scale": scale.users,
+            "rows": {
+                "users": scale.users,
+                "products": scale.products(),
+                "orders": scale.orders(),
+                "order_items": scale.items(),
+                "reviews": scale.reviews(),
+            },
+            "prefix": prefix,
+            "runs": args.runs,
+            "seed": seed.as_ref().map(report::seed_json),
+            "queries": queries.iter().map(report::query_json).collect::<Vec<_>>(),
+            "checks": report::checks_json(&checks),
+        });
+        write_json(path, &value)?;
+    }
+    Ok(())
+}
+
+async fn run_compare(args: &Args) -> BenchResult<()> {
+    let options = CompareOptions {
+        backend: args.backend.clone(),
+        prefix: args
+            .prefix
+            .clone()
+            .unwrap_or_else(|| "bench_cmp_".to_owned()),
+        scales: args.scales.clone(),
+        queries: args.queries.clone(),
+        runs: args.runs,
+        seed: args.seed,
+    };
+    println!(
+        "compare scales {:?} on {}, prefix `{}`, {} interleaved runs per query and scale",
+        options.scales,
+        options.backend.name(),
+        options.prefix,
+        options.runs
+    );
+    let runs = compare::compare(&options).await?;
+    for run in &runs {
+        if let Some(seed) = &run.seed {
+            println!(
+                "\nseeding scale {} with put_many: {} rows, {} requests, {} ms",
+                run.scale.users,
+                seed.rows,
+                seed.put_many.requests.total,
+                report::fmt_ms(seed.put_many.wall)
+            );
+        }
+    }
+    for run in &runs {
+        println!("\nscale {} (prefix `{}`)", run.scale.users, run.prefix);
+        println!("{}", report::query_table(&run.queries));
+    }
+    println!("\ncomparison (medians of interleaved runs)");
+    println!("{}", compare::table(&runs));
+    let checks = compare::checks(&runs);
+    print_checks(&checks);
+    if let Some(path) = &args.json {
+        write_json(path, &compare::to_json(&options, &runs, &checks))?;
+    }
+    Ok(())
+}
+
+async fn drop_tables(args: &Args) -> BenchResult<()> {
+    let prefix = args.prefix.clone().unwrap_or_default();
+    let db = args
+        .backend
+        .builder(&prefix)
+        .build()
+        .await
+        .map_err(|e| format!("build the handle: {e}"))?;
+    workload::drop_tables(&db).await?;
+    println!(
+        "dropped the tables under `{prefix}` on {}",
+        args.backend.name()
+    );
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = match parse_args(std::env::args().skip(1)) {
+        Ok(args) => args,
+        Err(message) => {
+            if !message.is_empty() {
+                eprintln!("error: {message}\n");
+            }
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match args.command.as_str() {
+        "compare" => run_compare(&args).await,
+        "drop" => drop_tables(&args).await,
+        _ => ecommerce(&args).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(line: &str) -> BenchResult<Args> {
+        parse_args(line.split_whitespace().map(str::to_owned))
+    }
+
+    #[test]
+    fn parses_the_documented_command_line() {
+        let a = args(
+            "ecommerce --scale 1_000 --endpoint http://127.0.0.1:8000 --prefix p_ --no-seed --query q9 --runs 5 --json out.json",
+        )
+        .unwrap();
+        assert_eq!(a.scale, Some(1000));
+        assert_eq!(a.backend.endpoint.as_deref(), Some("http://127.0.0.1:8000"));
+        assert_eq!(a.prefix.as_deref(), Some("p_"));
+        assert!(!a.seed);
+        assert_eq!(a.queries, vec![QueryId::Q9]);
+        assert_eq!(a.runs, 5);
+        assert_eq!(a.json.as_deref(), Some("out.json"));
+        let c = args("compare --scales=100,1000 --runs=3").unwrap();
+        assert_eq!(c.scales, vec![100, 1000]);
+        assert_eq!(c.runs, 3);
+    }
+
+    #[test]
+    fn rejects_bad_command_lines() {
+        assert!(args("ecommerce").is_err(), "no scale");
+        assert!(args("ecommerce --scale 0").is_err());
+        assert!(args("ecommerce --scale 10 --query Q11").is_err());
+        assert!(
+            args("ecommerce --scale 10 --no-seed").is_err(),
+            "nothing to reuse"
+        );
+        assert!(args("compare --scales 100").is_err());
+        assert!(args("bench").is_err());
+    }
+}
