@@ -301,13 +301,14 @@ pub fn encode_error(meta: &TableMeta, attribute: &str, error: ValueError) -> Err
 
 /// Reads one attribute out of an item (used by generated `from_item`).
 #[doc(hidden)]
+#[inline]
 pub fn read_attribute<T: Attribute>(meta: &TableMeta, item: &mut Item, name: &str) -> Result<T> {
-    let value = item.remove(name);
-    T::from_stored(value.as_ref()).map_err(|e| decode_error(meta, name, e))
+    T::from_stored_owned(item.remove(name)).map_err(|e| decode_error(meta, name, e))
 }
 
 /// Writes one attribute into an item (used by generated `to_item`).
 #[doc(hidden)]
+#[inline]
 pub fn write_attribute<T: Attribute>(
     meta: &TableMeta,
     item: &mut Item,

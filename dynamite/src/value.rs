@@ -147,6 +147,14 @@ pub trait Attribute: Sized {
         }
     }
 
+    /// Reads an owned attribute of a stored item, `None` when absent.
+    /// The default borrows; types that own heap data override it to move
+    /// strings and collections out instead of copying them.
+    #[inline]
+    fn from_stored_owned(value: Option<AttributeValue>) -> Result<Self, ValueError> {
+        Self::from_stored(value.as_ref())
+    }
+
     /// Whether this value is the "no value" of an optional attribute.
     fn is_absent(&self) -> bool {
         false
@@ -157,13 +165,23 @@ pub trait Attribute: Sized {
 
 impl Attribute for String {
     const SCALAR: Option<ScalarType> = Some(ScalarType::S);
+    #[inline]
     fn to_value(&self) -> Result<AttributeValue, ValueError> {
         Ok(AttributeValue::S(self.clone()))
     }
+    #[inline]
     fn from_value(value: &AttributeValue) -> Result<Self, ValueError> {
         match value {
             AttributeValue::S(s) => Ok(s.clone()),
             other => Err(ValueError::wrong_type("S", other)),
+        }
+    }
+    #[inline]
+    fn from_stored_owned(value: Option<AttributeValue>) -> Result<Self, ValueError> {
+        match value {
+            Some(AttributeValue::S(s)) => Ok(s),
+            Some(other) => Err(ValueError::wrong_type("S", &other)),
+            None => Err(ValueError::Missing),
         }
     }
 }
@@ -261,9 +279,16 @@ macro_rules! integer_attribute {
     ($($t:ty),*) => {$(
         impl Attribute for $t {
             const SCALAR: Option<ScalarType> = Some(ScalarType::N);
+            #[inline]
             fn to_value(&self) -> Result<AttributeValue, ValueError> {
-                check_digits(self.to_string()).map(AttributeValue::N)
+                if <$t>::BITS <= 64 {
+                    // At most 20 digits: always within DynamoDB's 38.
+                    Ok(AttributeValue::N(self.to_string()))
+                } else {
+                    check_digits(self.to_string()).map(AttributeValue::N)
+                }
             }
+            #[inline]
             fn from_value(value: &AttributeValue) -> Result<Self, ValueError> {
                 let text = number_text(value)?;
                 parse_integer::<$t>(text)
@@ -326,6 +351,7 @@ integer_attribute!(
 
 impl Attribute for f64 {
     const SCALAR: Option<ScalarType> = Some(ScalarType::N);
+    #[inline]
     fn to_value(&self) -> Result<AttributeValue, ValueError> {
         let shortest = if self.abs() >= 1e21 || (self.abs() < 1e-7 && *self != 0.0) {
             format!("{self:e}")
@@ -438,6 +464,13 @@ impl<T: Attribute> Attribute for Option<T> {
             Some(v) => T::from_value(v).map(Some),
         }
     }
+    #[inline]
+    fn from_stored_owned(value: Option<AttributeValue>) -> Result<Self, ValueError> {
+        match value {
+            None | Some(AttributeValue::Null(_)) => Ok(None),
+            Some(v) => T::from_stored_owned(Some(v)).map(Some),
+        }
+    }
     fn is_absent(&self) -> bool {
         self.is_none()
     }
@@ -529,6 +562,19 @@ impl<T: Attribute> Attribute for Vec<T> {
         match value {
             AttributeValue::L(items) => items.iter().map(T::from_value).collect(),
             other => Err(ValueError::wrong_type("L", other)),
+        }
+    }
+    fn from_stored_owned(value: Option<AttributeValue>) -> Result<Self, ValueError> {
+        match value {
+            Some(AttributeValue::L(items)) => items
+                .into_iter()
+                .map(|v| match v {
+                    AttributeValue::Null(_) => T::from_value(&v),
+                    v => T::from_stored_owned(Some(v)),
+                })
+                .collect(),
+            Some(other) => Err(ValueError::wrong_type("L", &other)),
+            None => Err(ValueError::Missing),
         }
     }
 }
