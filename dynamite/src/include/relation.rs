@@ -90,14 +90,8 @@ impl<P: Table, C: Table> Relation<P, C> {
     /// Only children matching the condition (a FilterExpression on the
     /// child read; applied after the BatchGetItem for `belongs_to`).
     pub fn filter(mut self, condition: Condition<C>) -> Self {
-        self.options.filter = Some(match self.options.filter.take() {
-            None => condition.node,
-            Some(existing) => {
-                let mut parts = existing.conjuncts();
-                parts.extend(condition.node.conjuncts());
-                Node::And(parts)
-            }
-        });
+        self.options.filter =
+            crate::query::and_filter(self.options.filter.take(), Some(condition.node));
         self
     }
 

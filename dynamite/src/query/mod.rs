@@ -161,14 +161,7 @@ impl<T: Table> Default for Query<T> {
 impl<T: Table> Query<T> {
     /// Adds a condition (several calls are ANDed).
     pub fn filter(mut self, condition: Condition<T>) -> Self {
-        self.request.filter = Some(match self.request.filter.take() {
-            None => condition.node,
-            Some(existing) => {
-                let mut parts = existing.conjuncts();
-                parts.extend(condition.node.conjuncts());
-                Node::And(parts)
-            }
-        });
+        self.request.filter = and_filter(self.request.filter.take(), Some(condition.node));
         self
     }
 
