@@ -332,6 +332,24 @@ pub(crate) async fn batch_get(db: &Dynamite, requests: Vec<TableKeys>) -> Result
     Ok(found)
 }
 
+/// The items with these keys from one table, in the order of `keys`
+/// (a key asked twice comes back twice; missing keys are left out).
+pub(crate) async fn batch_get_ordered(db: &Dynamite, request: TableKeys) -> Result<Vec<Item>> {
+    let keys = request.keys.clone();
+    let key_names = request.key_names.clone();
+    let found = batch_get(db, vec![request]).await?;
+    let Some(rows) = found.into_values().next() else {
+        return Ok(Vec::new());
+    };
+    Ok(keys
+        .iter()
+        .filter_map(|k| {
+            rows.get(&key_fingerprint(k, key_names.iter().copied()))
+                .cloned()
+        })
+        .collect())
+}
+
 async fn batch_get_chunk(
     db: &Dynamite,
     requests: &[TableKeys],

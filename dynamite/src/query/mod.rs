@@ -543,27 +543,19 @@ fn finish(plan: &Plan, mut items: Vec<Item>) -> Vec<Item> {
 }
 
 async fn batch_get_in_order(db: &Dynamite, plan: &Plan, keys: &[Item]) -> Result<Vec<Item>> {
-    let key_names: Vec<&'static str> = plan.cursor_keys.clone();
-    let found = exec::batch_get(
+    let items = exec::batch_get_ordered(
         db,
-        vec![TableKeys {
+        TableKeys {
             table: plan.table.clone(),
-            key_names: key_names.clone(),
+            key_names: plan.cursor_keys.clone(),
             keys: keys.to_vec(),
             projection: plan.projection.clone(),
             consistent: plan.consistent,
-        }],
+        },
     )
     .await?;
-    let Some(rows) = found.into_iter().next().map(|(_, rows)| rows) else {
-        return Ok(Vec::new());
-    };
-    Ok(keys
-        .iter()
-        .filter_map(|k| {
-            rows.get(&exec::key_fingerprint(k, key_names.iter().copied()))
-                .cloned()
-        })
+    Ok(items
+        .into_iter()
         .filter(|item| plan.filter.as_ref().is_none_or(|f| f.matches(item)))
         .collect())
 }
@@ -798,25 +790,20 @@ pub trait TableReads: Table {
             });
         async move {
             let (keys, table) = prepared?;
-            let key_names: Vec<&'static str> = Self::META.key_names().collect();
-            let found = exec::batch_get(
+            let items = exec::batch_get_ordered(
                 db,
-                vec![TableKeys {
-                    table: table.clone(),
-                    key_names: key_names.clone(),
-                    keys: keys.clone(),
+                TableKeys {
+                    table,
+                    key_names: Self::META.key_names().collect(),
+                    keys,
                     projection: None,
                     consistent: false,
-                }],
+                },
             )
             .await?;
-            let rows = found.into_iter().next().map(|(_, r)| r).unwrap_or_default();
-            keys.iter()
-                .filter_map(|k| {
-                    rows.get(&exec::key_fingerprint(k, key_names.iter().copied()))
-                        .filter(|item| !Self::META.is_deleted(item))
-                        .cloned()
-                })
+            items
+                .into_iter()
+                .filter(|item| !Self::META.is_deleted(item))
                 .map(Self::from_item)
                 .collect()
         }
