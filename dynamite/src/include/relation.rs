@@ -213,6 +213,15 @@ impl<P: Table, C: Table> Assemble<P> for Relation<P, C> {
         spec: &NodeSpec,
         loaded: &Loaded,
     ) -> Result<()> {
+        let rows = self.children_of(parent_item, spec, loaded)?;
+        (self.attach)(parent, rows);
+        Ok(())
+    }
+}
+
+impl<P: Table, C: Table> Relation<P, C> {
+    /// The loaded children of one parent, with their own includes attached.
+    fn children_of(&self, parent_item: &Item, spec: &NodeSpec, loaded: &Loaded) -> Result<Vec<C>> {
         let mut rows = Vec::new();
         for item in loaded.children_of(spec, parent_item) {
             let mut child = C::from_item(item.clone())?;
@@ -221,8 +230,7 @@ impl<P: Table, C: Table> Assemble<P> for Relation<P, C> {
             }
             rows.push(child);
         }
-        (self.attach)(parent, rows);
-        Ok(())
+        Ok(rows)
     }
 }
 
@@ -242,15 +250,7 @@ impl<P: Table, C: Table> Lazy<'_, P, C> {
         let spec = self.relation.spec(db, &mut next_id)?;
         let loaded =
             resolve::load_for(db, std::slice::from_ref(&item), std::slice::from_ref(&spec)).await?;
-        let mut rows = Vec::new();
-        for child_item in loaded.children_of(&spec, &item) {
-            let mut child = C::from_item(child_item.clone())?;
-            for (assembler, child_spec) in self.relation.children.iter().zip(&spec.children) {
-                assembler.attach(&mut child, child_item, child_spec, &loaded)?;
-            }
-            rows.push(child);
-        }
-        Ok(rows)
+        self.relation.children_of(&item, &spec, &loaded)
     }
 
     /// The first related row: the parent of a `belongs_to`, the child of a
