@@ -96,6 +96,19 @@ pub enum Error {
     #[error("invalid request: {0}")]
     InvalidRequest(String),
 
+    /// A cursor that this query did not make (another filter, order, key
+    /// list or table), or bytes that are not a cursor. Nothing was read.
+    #[error("invalid cursor: {reason}")]
+    InvalidCursor { reason: String },
+
+    /// `.consistent()` on a read that can only be answered by a global
+    /// secondary index, which DynamoDB serves eventually consistent only.
+    /// Nothing was read.
+    #[error(
+        "{model}: a consistent read cannot use index `{index}` (indexes are eventually consistent); filter on the table's key, or drop `.consistent()`"
+    )]
+    ConsistentIndexRead { model: &'static str, index: String },
+
     /// A transaction was cancelled; one reason per operation.
     #[error("transaction cancelled: {}", format_reasons(.reasons))]
     TransactionCanceled { reasons: Vec<CancellationReason> },
@@ -169,6 +182,16 @@ impl Error {
     pub fn is_throttled(&self) -> bool {
         matches!(self, Error::Throttled { .. })
     }
+    /// True for [`Error::InvalidCursor`].
+    pub fn is_invalid_cursor(&self) -> bool {
+        matches!(self, Error::InvalidCursor { .. })
+    }
+
+    /// True for [`Error::ConsistentIndexRead`].
+    pub fn is_consistent_index_read(&self) -> bool {
+        matches!(self, Error::ConsistentIndexRead { .. })
+    }
+
     /// True for [`Error::MissingKey`].
     pub fn is_missing_key(&self) -> bool {
         matches!(self, Error::MissingKey { .. })

@@ -38,6 +38,7 @@ pub mod include;
 pub mod metrics;
 pub mod model;
 pub mod query;
+mod read;
 pub mod schema;
 mod time;
 pub mod value;

@@ -9,6 +9,6 @@ mod condition;
 mod render;
 
 pub use column::{Column, Contains, SizeOf};
-pub(crate) use condition::{CompareOp, Node, Operand, compare as condition_compare};
+pub(crate) use condition::{CompareOp, Node, Operand};
 pub use condition::{Condition, Expression};
 pub(crate) use render::ExpressionBuilder;

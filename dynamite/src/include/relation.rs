@@ -91,7 +91,7 @@ impl<P: Table, C: Table> Relation<P, C> {
     /// child read; applied after the BatchGetItem for `belongs_to`).
     pub fn filter(mut self, condition: Condition<C>) -> Self {
         self.options.filter =
-            crate::query::and_filter(self.options.filter.take(), Some(condition.node));
+            crate::read::and_filter(self.options.filter.take(), Some(condition.node));
         self
     }
 

@@ -20,11 +20,13 @@ use futures::{StreamExt, future};
 use super::relation::IncludeOptions;
 use crate::client::Dynamite;
 use crate::error::{Error, Result};
-use crate::expr::{CompareOp, ExpressionBuilder, Node, condition_compare};
+use crate::expr::{CompareOp, Node};
 use crate::model::{RelationKind, RelationMeta, TableMeta};
-use crate::query::SortOrder;
-use crate::query::exec::{self, ReadSpec, TableKeys, key_fingerprint};
-use crate::query::plan::{Access, Plan};
+use crate::read::SortOrder;
+use crate::read::canonical::sort_order;
+use crate::read::eval;
+use crate::read::exec::{self, ReadSpec, TableKeys, key_fingerprint};
+use crate::read::plan::{Access, Plan, describe_condition};
 use crate::value::{AttributeValue, Item};
 
 /// How a node's rows are read.
@@ -55,7 +57,10 @@ pub(crate) struct NodeSpec {
     pub(crate) filter: Option<Node>,
     pub(crate) limit: Option<usize>,
     pub(crate) order: Option<SortOrder>,
+    /// Attributes fetched (`None`: all).
     pub(crate) projection: Option<Vec<String>>,
+    /// Attributes left on the children (`None`: all).
+    pub(crate) keep: Option<Vec<String>>,
     pub(crate) children: Vec<NodeSpec>,
 }
 
@@ -105,7 +110,10 @@ impl NodeSpec {
                 ))
             })?,
         };
-        let projection = options.projection.as_ref().map(|listed| {
+        // Includes skip soft-deleted rows at every level.
+        let filter =
+            crate::read::and_filter(options.filter.clone(), crate::read::live_only(target));
+        let keep = options.projection.as_ref().map(|listed| {
             let mut names: Vec<String> = Vec::new();
             let mut add = |n: &str| {
                 if !names.iter().any(|x| x == n) {
@@ -126,6 +134,22 @@ impl NodeSpec {
                 .for_each(|a| add(a.name));
             names
         });
+        // What the filter reads is fetched too (BatchGetItem and the
+        // conditions on the index keys are evaluated in memory), then
+        // stripped from the children.
+        let projection = keep.as_ref().map(|keep| {
+            let mut names = keep.clone();
+            let mut read = Vec::new();
+            if let Some(f) = &filter {
+                eval::attributes(f, &mut read);
+            }
+            for a in read {
+                if !names.iter().any(|n| n == a) {
+                    names.push(a.to_owned());
+                }
+            }
+            names
+        });
         let limit = match relation.kind {
             RelationKind::HasOne => Some(options.limit.unwrap_or(1).min(1)),
             _ => options.limit,
@@ -140,13 +164,11 @@ impl NodeSpec {
             child_attr,
             access,
             // Includes skip soft-deleted rows at every level.
-            filter: crate::query::and_filter(
-                options.filter.clone(),
-                crate::query::live_only(target),
-            ),
+            filter,
             limit,
             order: options.order,
             projection,
+            keep,
             children,
         })
     }
@@ -194,7 +216,12 @@ impl Loaded {
             .map_or(&[], Vec::as_slice)
     }
 
-    fn store(&mut self, spec: &NodeSpec, groups: HashMap<String, Vec<Item>>) {
+    fn store(&mut self, spec: &NodeSpec, mut groups: HashMap<String, Vec<Item>>) {
+        if let Some(keep) = &spec.keep {
+            for row in groups.values_mut().flatten() {
+                row.retain(|name, _| keep.iter().any(|k| k == name));
+            }
+        }
         let flat = self.items.entry(spec.id).or_default();
         let mut seen = HashSet::new();
         for rows in groups.values() {
@@ -258,7 +285,9 @@ fn pinned_values(plan: &Plan, attribute: &str) -> Option<Vec<AttributeValue>> {
         } if *partition == attribute => Some(values.clone()),
         _ => None,
     };
-    from_access.or_else(|| plan.filter.as_ref().and_then(from_node))
+    from_access
+        .or_else(|| plan.filter.as_ref().and_then(from_node))
+        .or_else(|| plan.residual.as_ref().and_then(from_node))
 }
 
 /// Round of each node: level-1 nodes sent early go in round 0, every other
@@ -335,7 +364,9 @@ async fn run(
             if full_scan && spec.kind != RelationKind::BelongsTo {
                 early.insert(spec.id);
                 early_tasks.push(Task::Scan(spec));
-            } else if let Some(values) = pinned_values(plan, spec.parent_attr) {
+            } else if let Some(values) = pinned_values(plan, spec.parent_attr)
+                && plan.limit.is_none_or(|l| values.len() <= l)
+            {
                 early.insert(spec.id);
                 early_tasks.push(Task::Values(spec, values));
             }
@@ -358,8 +389,11 @@ async fn run(
     // Round 0: the root read with the early include reads.
     let roots = match plan {
         Some(plan) => {
-            let (root, early_results) =
-                future::join(crate::query::fetch(db, plan), run_tasks(db, early_tasks)).await;
+            let (root, early_results) = future::join(
+                crate::read::run::fetch(db, plan),
+                run_tasks(db, early_tasks),
+            )
+            .await;
             store(&mut loaded, early_results?);
             loaded.rounds += 1;
             root?
@@ -426,9 +460,11 @@ async fn run_tasks(db: &Dynamite, tasks: Vec<Task<'_>>) -> Result<Vec<(usize, Gr
             Task::Values(node, values) if node.is_batch() => batch.push((node, values)),
             Task::Values(node, values) => {
                 nodes.insert(node.id, node);
-                let NodeAccess::Index { name, .. } = &node.access else {
+                let NodeAccess::Index { name, sort } = &node.access else {
                     continue;
                 };
+                let mut index_keys = vec![node.child_attr];
+                index_keys.extend(*sort);
                 for value in values {
                     let key_condition = Node::Compare {
                         path: node.child_attr,
@@ -436,6 +472,12 @@ async fn run_tasks(db: &Dynamite, tasks: Vec<Task<'_>>) -> Result<Vec<(usize, Gr
                         value: Ok(value.clone()),
                     };
                     let belongs_to = node.kind == RelationKind::BelongsTo;
+                    // The index's own keys cannot be in a FilterExpression.
+                    let (filter, residual) = if belongs_to {
+                        (None, None)
+                    } else {
+                        split_for_index(node.filter.clone(), &index_keys)
+                    };
                     jobs.push(ReadJob {
                         node: node.id,
                         value: value_key(&value),
@@ -443,11 +485,8 @@ async fn run_tasks(db: &Dynamite, tasks: Vec<Task<'_>>) -> Result<Vec<(usize, Gr
                             table: node.table.clone(),
                             index: Some(name.clone()),
                             key_condition: Some(key_condition),
-                            filter: if belongs_to {
-                                None
-                            } else {
-                                node.filter.clone()
-                            },
+                            filter,
+                            residual,
                             projection: node.projection.clone(),
                             forward: node.order != Some(SortOrder::Desc),
                             consistent: false,
@@ -468,6 +507,7 @@ async fn run_tasks(db: &Dynamite, tasks: Vec<Task<'_>>) -> Result<Vec<(usize, Gr
                         index: None,
                         key_condition: None,
                         filter: node.filter.clone(),
+                        residual: None,
                         projection: node.projection.clone(),
                         forward: true,
                         consistent: false,
@@ -507,7 +547,7 @@ async fn run_tasks(db: &Dynamite, tasks: Vec<Task<'_>>) -> Result<Vec<(usize, Gr
                 let items = if node.kind == RelationKind::BelongsTo {
                     items
                         .into_iter()
-                        .filter(|i| node.filter.as_ref().is_none_or(|f| f.matches(i)))
+                        .filter(|i| node.filter.as_ref().is_none_or(|f| eval::matches(f, i)))
                         .collect()
                 } else {
                     items
@@ -518,6 +558,20 @@ async fn run_tasks(db: &Dynamite, tasks: Vec<Task<'_>>) -> Result<Vec<(usize, Gr
         }
     }
     Ok(out.into_iter().collect())
+}
+
+/// Splits an include filter for a Query on an index: conditions on the
+/// index's key attributes go to the residual, the rest to the
+/// FilterExpression.
+fn split_for_index(filter: Option<Node>, index_keys: &[&str]) -> (Option<Node>, Option<Node>) {
+    let Some(filter) = filter else {
+        return (None, None);
+    };
+    let (server, memory): (Vec<Node>, Vec<Node>) = filter
+        .conjuncts()
+        .into_iter()
+        .partition(|n| !eval::mentions(n, index_keys));
+    (Node::all(server), Node::all(memory))
 }
 
 /// Groups a Scan of the child table by join value, then orders and limits
@@ -533,10 +587,7 @@ fn group_scanned(node: &NodeSpec, items: Vec<Item>, groups: &mut Groups) {
         _ => node.target.partition_key.name,
     };
     for rows in groups.values_mut() {
-        rows.sort_by(|a, b| match (a.get(sort_attr), b.get(sort_attr)) {
-            (Some(x), Some(y)) => condition_compare(x, y).unwrap_or(std::cmp::Ordering::Equal),
-            _ => std::cmp::Ordering::Equal,
-        });
+        rows.sort_by(|a, b| sort_order(a.get(sort_attr), b.get(sort_attr)));
         if node.order == Some(SortOrder::Desc) {
             rows.reverse();
         }
@@ -599,7 +650,7 @@ async fn run_batch(
             let Some(item) = rows.and_then(|r| r.get(&fp)) else {
                 continue;
             };
-            if node.filter.as_ref().is_none_or(|f| f.matches(item))
+            if node.filter.as_ref().is_none_or(|f| eval::matches(f, item))
                 && let Some(k) = value_key(&v)
             {
                 groups.insert(k, vec![item.clone()]);
@@ -658,16 +709,20 @@ pub(crate) fn describe(plan: &Plan, specs: &[NodeSpec]) -> Vec<String> {
                     ),
                 }
             };
-            if let Some(f) = &node.filter {
-                let mut b = ExpressionBuilder::new();
-                if let Ok(text) = b.render(f) {
-                    let kind = if node.kind == RelationKind::BelongsTo {
-                        "filter in memory"
-                    } else {
-                        "filter"
-                    };
-                    let _ = write!(line, " {kind} {}", b.describe(&text));
+            let (server, memory) = match &node.access {
+                _ if scans.contains(&node.id) => (node.filter.clone(), None),
+                NodeAccess::Index { sort, .. } if node.kind != RelationKind::BelongsTo => {
+                    let mut keys = vec![node.child_attr];
+                    keys.extend(*sort);
+                    split_for_index(node.filter.clone(), &keys)
                 }
+                _ => (None, node.filter.clone()),
+            };
+            if let Some(f) = &server {
+                let _ = write!(line, " filter {}", describe_condition(f));
+            }
+            if let Some(f) = &memory {
+                let _ = write!(line, " filter in memory {}", describe_condition(f));
             }
             if node.order == Some(SortOrder::Desc) {
                 line.push_str(" order desc");

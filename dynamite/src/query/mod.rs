@@ -26,9 +26,6 @@
 //! # }
 //! ```
 
-mod cursor;
-pub(crate) mod exec;
-pub(crate) mod plan;
 mod projection;
 
 use std::future::Future;
@@ -37,8 +34,9 @@ use std::sync::Arc;
 
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 
-pub use cursor::Cursor;
-pub use plan::Explain;
+pub use crate::read::SortOrder;
+pub use crate::read::cursor::Cursor;
+pub use crate::read::plan::Explain;
 pub use projection::{Columns, Projected};
 
 use crate::client::Dynamite;
@@ -47,38 +45,12 @@ use crate::expr::{Column, Condition, Node};
 use crate::include::resolve::{self, NodeSpec};
 use crate::include::{Assemble, Relation};
 use crate::model::Table;
+use crate::read::and_filter;
+use crate::read::exec::{self, TableKeys};
+use crate::read::plan::{self, Access, Plan, ReadRequest};
+use crate::read::run::{self, fetch, fetch_page, item_stream};
 use crate::value::Item;
 use crate::write::Key;
-use cursor::Position;
-use exec::{ReadSpec, TableKeys};
-use plan::{Access, Plan, ReadRequest};
-
-/// Sort direction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum SortOrder {
-    /// Ascending (the default).
-    #[default]
-    Asc,
-    /// Descending (newest first with time-ordered ids).
-    Desc,
-}
-
-impl SortOrder {
-    /// `"asc"` or `"desc"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SortOrder::Asc => "asc",
-            SortOrder::Desc => "desc",
-        }
-    }
-
-    fn reversed(self) -> Self {
-        match self {
-            SortOrder::Asc => SortOrder::Desc,
-            SortOrder::Desc => SortOrder::Asc,
-        }
-    }
-}
 
 /// One page of results and the cursor of the next one (`None` at the end).
 #[derive(Debug, Clone)]
@@ -107,24 +79,6 @@ enum Deleted {
     Include,
     /// Soft-deleted rows only.
     Only,
-}
-
-/// The condition keeping live rows of a soft-delete model (`None` without one).
-pub(crate) fn live_only(meta: &crate::model::TableMeta) -> Option<Node> {
-    meta.deleted_at.map(Node::IsNone)
-}
-
-/// Adds `extra` to a filter as one more conjunct.
-pub(crate) fn and_filter(filter: Option<Node>, extra: Option<Node>) -> Option<Node> {
-    match (filter, extra) {
-        (f, None) => f,
-        (None, e) => e,
-        (Some(f), Some(e)) => {
-            let mut parts = f.conjuncts();
-            parts.push(e);
-            Node::all(parts)
-        }
-    }
 }
 
 impl<T> Clone for Query<T> {
@@ -185,7 +139,17 @@ impl<T: Table> Query<T> {
         self
     }
 
-    /// Strongly consistent reads (table reads only; GSIs are eventually consistent).
+    /// Skips the first `n` matching rows (after ordering). For code ported
+    /// from the TypeScript library: the skipped rows are still read, so
+    /// prefer [`page`](Query::page) and its cursor for deep paging.
+    pub fn offset(mut self, n: usize) -> Self {
+        self.request.offset = n;
+        self
+    }
+
+    /// Strongly consistent reads. Only the table can be read consistently:
+    /// a read that needs a global secondary index is
+    /// [`Error::ConsistentIndexRead`], never silently weakened.
     pub fn consistent(mut self) -> Self {
         self.request.consistent = true;
         self
@@ -268,28 +232,17 @@ impl<T: Table> Query<T> {
     fn plan(&self, db: &Dynamite) -> Result<Plan> {
         let registered = db.registered::<T>()?;
         let meta = T::meta();
-        let Some(deleted_at) = meta.deleted_at else {
-            return plan::plan(
-                meta,
-                registered.table_name.clone(),
-                &registered.indexes,
-                &self.request,
-            );
-        };
-        // Soft delete: one more conjunct in the FilterExpression (applied
-        // in memory after GetItem / BatchGetItem), and the attribute in any
-        // projection so that in-memory check can see it.
         let mut request = self.request.clone();
-        let extra = match self.deleted {
-            Deleted::Hide => Some(Node::IsNone(deleted_at)),
-            Deleted::Only => Some(Node::IsSome(deleted_at)),
-            Deleted::Include => None,
-        };
-        request.filter = and_filter(request.filter.take(), extra);
-        if let Some(projection) = &mut request.projection
-            && !projection.contains(&deleted_at)
-        {
-            projection.push(deleted_at);
+        // Soft delete: one more conjunct, evaluated wherever the planner
+        // puts it (FilterExpression, or in memory after GetItem /
+        // BatchGetItem, which then fetch the attribute).
+        if let Some(deleted_at) = meta.deleted_at {
+            let extra = match self.deleted {
+                Deleted::Hide => Some(Node::IsNone(deleted_at)),
+                Deleted::Only => Some(Node::IsSome(deleted_at)),
+                Deleted::Include => None,
+            };
+            request.filter = and_filter(request.filter.take(), extra);
         }
         plan::plan(
             meta,
@@ -337,18 +290,12 @@ impl<T: Table> Query<T> {
         Ok(self.all(db).await?.pop())
     }
 
-    /// The number of matching rows (`Select = COUNT`: no items are transferred).
+    /// The number of matching rows: `Select = COUNT` (no items are
+    /// transferred) where DynamoDB evaluates the whole filter, else the
+    /// keys are read and counted.
     pub async fn count(self, db: &Dynamite) -> Result<usize> {
         let plan = self.plan(db)?;
-        let n = match &plan.access {
-            Access::Query { .. } | Access::Scan if plan.memory_sort.is_none() => {
-                let mut spec = read_spec(&plan, None);
-                spec.count_only = true;
-                spec.render()?.count(db).await?
-            }
-            _ => fetch(db, &plan).await?.len(),
-        };
-        Ok(plan.limit.map_or(n, |l| n.min(l)))
+        run::count(db, &plan).await
     }
 
     /// A page of at most `limit` rows (one DynamoDB page without a limit),
@@ -490,265 +437,6 @@ impl<T: Table> ProjectedQuery<T> {
             items: self.wrap(items),
             cursor,
         })
-    }
-}
-
-fn read_spec(plan: &Plan, key_condition: Option<Node>) -> ReadSpec {
-    let (index, key_condition) = match &plan.access {
-        Access::Query {
-            index,
-            key_condition,
-            ..
-        } => (index.clone(), Some(key_condition.clone())),
-        Access::MultiQuery { index, .. } => (Some(index.clone()), key_condition),
-        _ => (None, None),
-    };
-    ReadSpec {
-        table: plan.table.clone(),
-        index,
-        key_condition,
-        filter: plan.filter.clone(),
-        projection: plan.projection.clone(),
-        forward: plan.forward,
-        consistent: plan.consistent,
-        count_only: false,
-        segment: None,
-    }
-}
-
-fn sort_in_memory(items: &mut [Item], attribute: &str, direction: crate::query::SortOrder) {
-    use crate::expr::condition_compare;
-    items.sort_by(|a, b| {
-        let ord = match (a.get(attribute), b.get(attribute)) {
-            (Some(x), Some(y)) => condition_compare(x, y).unwrap_or(std::cmp::Ordering::Equal),
-            (None, Some(_)) => std::cmp::Ordering::Less,
-            (Some(_), None) => std::cmp::Ordering::Greater,
-            (None, None) => std::cmp::Ordering::Equal,
-        };
-        match direction {
-            SortOrder::Asc => ord,
-            SortOrder::Desc => ord.reverse(),
-        }
-    });
-}
-
-fn finish(plan: &Plan, mut items: Vec<Item>) -> Vec<Item> {
-    if let Some((attribute, direction)) = plan.memory_sort {
-        sort_in_memory(&mut items, attribute, direction);
-    }
-    if let Some(l) = plan.limit {
-        items.truncate(l);
-    }
-    items
-}
-
-async fn batch_get_in_order(db: &Dynamite, plan: &Plan, keys: &[Item]) -> Result<Vec<Item>> {
-    let items = exec::batch_get_ordered(
-        db,
-        TableKeys {
-            table: plan.table.clone(),
-            key_names: plan.cursor_keys.clone(),
-            keys: keys.to_vec(),
-            projection: plan.projection.clone(),
-            consistent: plan.consistent,
-        },
-    )
-    .await?;
-    Ok(items
-        .into_iter()
-        .filter(|item| plan.filter.as_ref().is_none_or(|f| f.matches(item)))
-        .collect())
-}
-
-/// Every row of a plan (sorted and limited).
-pub(crate) async fn fetch(db: &Dynamite, plan: &Plan) -> Result<Vec<Item>> {
-    let items = match &plan.access {
-        Access::Get { key } => {
-            let item = exec::get_item(
-                db,
-                &plan.table,
-                key.clone(),
-                plan.projection.as_deref(),
-                plan.consistent,
-            )
-            .await?;
-            item.into_iter()
-                .filter(|i| plan.filter.as_ref().is_none_or(|f| f.matches(i)))
-                .collect()
-        }
-        Access::BatchGet { keys } => batch_get_in_order(db, plan, keys).await?,
-        Access::Query { .. } | Access::Scan => {
-            let limit = if plan.memory_sort.is_some() {
-                None
-            } else {
-                plan.limit
-            };
-            read_spec(plan, None).render()?.all(db, limit).await?
-        }
-        Access::MultiQuery {
-            partition,
-            values,
-            sort_condition,
-            ..
-        } => {
-            let limit = if plan.memory_sort.is_some() {
-                None
-            } else {
-                plan.limit
-            };
-            let specs = values
-                .iter()
-                .map(|v| {
-                    let mut parts = vec![Node::Compare {
-                        path: partition,
-                        op: crate::expr::CompareOp::Eq,
-                        value: Ok(v.clone()),
-                    }];
-                    parts.extend(sort_condition.clone());
-                    read_spec(plan, Node::all(parts)).render()
-                })
-                .collect::<Result<Vec<_>>>()?;
-            let pages: Vec<Result<Vec<Item>>> = stream::iter(specs)
-                .map(|spec| async move { spec.all(db, limit).await })
-                .buffered(db.concurrency())
-                .collect()
-                .await;
-            let mut items = Vec::new();
-            for page in pages {
-                items.extend(page?);
-            }
-            items
-        }
-    };
-    Ok(finish(plan, items))
-}
-
-fn scope(plan: &Plan) -> String {
-    let index = match &plan.access {
-        Access::Query { index: Some(i), .. } => i.as_str(),
-        _ => "",
-    };
-    format!("{}/{index}", plan.table)
-}
-
-/// One page of a plan and the cursor after it.
-async fn fetch_page(
-    db: &Dynamite,
-    plan: &Plan,
-    cursor: Option<&Cursor>,
-) -> Result<(Vec<Item>, Option<Cursor>)> {
-    let scope = scope(plan);
-    let position = cursor.map(|c| c.decode(&scope)).transpose()?;
-    match &plan.access {
-        Access::Get { .. } => {
-            if position.is_some() {
-                return Ok((Vec::new(), None));
-            }
-            Ok((fetch(db, plan).await?, None))
-        }
-        Access::BatchGet { keys } => {
-            let offset = match position {
-                Some(Position::Offset(n)) => n,
-                Some(Position::After(_)) => return Err(Error::InvalidRequest("invalid cursor: it belongs to another query".into())),
-                None => 0,
-            };
-            let end = plan.limit.map_or(keys.len(), |l| (offset + l).min(keys.len()));
-            let slice = keys.get(offset..end).unwrap_or_default();
-            let items = batch_get_in_order(db, plan, slice).await?;
-            let next = (end < keys.len()).then(|| Cursor::encode(&scope, &Position::Offset(end))).transpose()?;
-            Ok((items, next))
-        }
-        Access::MultiQuery { .. } => Err(Error::InvalidRequest(
-            "page() cannot resume an `is_in` read over several index partitions; use all() or stream()".into(),
-        )),
-        Access::Query { .. } | Access::Scan => {
-            if plan.memory_sort.is_some() {
-                return Err(Error::InvalidRequest(
-                    "page() needs an order the read can keep (the sort key of the table or index); this query sorts in memory"
-                        .into(),
-                ));
-            }
-            let start = match position {
-                Some(Position::After(k)) => Some(k),
-                Some(Position::Offset(_)) => return Err(Error::InvalidRequest("invalid cursor: it belongs to another query".into())),
-                None => None,
-            };
-            let rendered = read_spec(plan, None).render()?;
-            let mut items: Vec<Item> = Vec::new();
-            let mut start = start;
-            loop {
-                let remaining = plan.limit.map(|l| l - items.len());
-                let page_limit = if rendered.has_filter() { None } else { remaining };
-                let page = rendered.page(db, start, page_limit).await?;
-                let wanted = remaining.unwrap_or(usize::MAX);
-                if page.items.len() > wanted {
-                    // Stop inside this page: resume right after the last row returned.
-                    items.extend(page.items.into_iter().take(wanted));
-                    let last = items.last().map(|i| key_from_item(i, &plan.cursor_keys));
-                    let cursor = last.map(|k| Cursor::encode(&scope, &Position::After(k))).transpose()?;
-                    return Ok((items, cursor));
-                }
-                items.extend(page.items);
-                let done = plan.limit.is_none_or(|l| items.len() >= l);
-                match page.last_key {
-                    None => return Ok((items, None)),
-                    Some(k) if done => {
-                        return Ok((items, Some(Cursor::encode(&scope, &Position::After(k))?)));
-                    }
-                    Some(k) => start = Some(k),
-                }
-            }
-        }
-    }
-}
-
-fn key_from_item(item: &Item, names: &[&'static str]) -> Item {
-    names
-        .iter()
-        .filter_map(|n| item.get(*n).map(|v| ((*n).to_owned(), v.clone())))
-        .collect()
-}
-
-/// The rows of a plan as a stream, page by page.
-fn item_stream<'a>(db: &'a Dynamite, plan: Plan) -> BoxStream<'a, Result<Item>> {
-    match plan.access {
-        Access::Query { .. } | Access::Scan if plan.memory_sort.is_none() => {
-            let rendered = match read_spec(&plan, None).render() {
-                Ok(r) => r,
-                Err(e) => return stream::once(async move { Err(e) }).boxed(),
-            };
-            let limit = plan.limit;
-            // State: (next start key, rows still wanted, finished).
-            let state = (None::<Item>, limit, false);
-            stream::try_unfold(state, move |(start, remaining, finished)| {
-                let rendered = rendered.clone();
-                async move {
-                    if finished || remaining == Some(0) {
-                        return Ok(None);
-                    }
-                    let page_limit = if rendered.has_filter() {
-                        None
-                    } else {
-                        remaining
-                    };
-                    let page = rendered.page(db, start, page_limit).await?;
-                    let mut items = page.items;
-                    if let Some(r) = remaining {
-                        items.truncate(r);
-                    }
-                    let remaining = remaining.map(|r| r - items.len());
-                    let finished = page.last_key.is_none();
-                    Ok::<_, Error>(Some((items, (page.last_key, remaining, finished))))
-                }
-            })
-            .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
-            .try_flatten()
-            .boxed()
-        }
-        _ => stream::once(async move { fetch(db, &plan).await })
-            .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
-            .try_flatten()
-            .boxed(),
     }
 }
 

@@ -20,7 +20,7 @@ use crate::client::Dynamite;
 use crate::error::{Error, Result, sdk_error};
 use crate::expr::ExpressionBuilder;
 use crate::model::{Table, TableMeta};
-use crate::query::exec::{BATCH_RETRIES, backoff, key_fingerprint};
+use crate::read::exec::{BATCH_RETRIES, backoff, key_fingerprint};
 use crate::value::{Item, describe_key};
 
 /// Items per BatchWriteItem call (DynamoDB's limit).

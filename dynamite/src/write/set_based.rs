@@ -13,7 +13,7 @@ use crate::client::Dynamite;
 use crate::error::{Error, Result};
 use crate::expr::{Column, Condition, Node};
 use crate::model::Table;
-use crate::query::plan::{self, ReadRequest};
+use crate::read::plan::{self, ReadRequest};
 use crate::value::{Attribute, Item};
 
 fn empty_filter(model: &str, operation: &str) -> Error {
@@ -37,7 +37,7 @@ async fn matching_keys<T: Table>(db: &Dynamite, filter: Option<Node>) -> Result<
         &registered.indexes,
         &request,
     )?;
-    let items = crate::query::fetch(db, &plan).await?;
+    let items = crate::read::run::fetch(db, &plan).await?;
     items.iter().map(|i| T::META.key_of(i)).collect()
 }
 

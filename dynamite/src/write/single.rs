@@ -47,9 +47,7 @@ pub(crate) fn classify_failure(
     };
     if let (Some(name), Some(expected)) = (meta.version, expected_version) {
         let stored = old.get(name);
-        let same = stored.is_some_and(|s| {
-            crate::expr::condition_compare(s, expected) == Some(std::cmp::Ordering::Equal)
-        });
+        let same = stored.is_some_and(|s| crate::read::canonical::same_value(s, expected));
         if !same {
             let found = match stored {
                 Some(crate::value::AttributeValue::N(n)) => n.clone(),

@@ -19,7 +19,7 @@ use crate::client::Dynamite;
 use crate::error::{CancellationReason, Error, Result, sdk_error};
 use crate::expr::{Condition, ExpressionBuilder};
 use crate::model::Table;
-use crate::query::exec::key_fingerprint;
+use crate::read::exec::key_fingerprint;
 use crate::value::Item;
 
 /// DynamoDB's limit on operations in one transaction.

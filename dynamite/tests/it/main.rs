@@ -12,6 +12,7 @@ mod locking;
 mod models;
 mod placeholders;
 mod query;
+mod read_engine;
 mod regressions;
 mod relations;
 mod safety_models;

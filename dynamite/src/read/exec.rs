@@ -58,13 +58,10 @@ pub(crate) fn key_fingerprint<'a>(
     out
 }
 
+/// Numbers by exact decimal value: `1` and `1.0` are one key, two keys
+/// that differ in their 30th digit are two.
 fn normalise_number(n: &str) -> String {
-    match n.parse::<i128>() {
-        Ok(i) => i.to_string(),
-        Err(_) => n
-            .parse::<f64>()
-            .map_or_else(|_| n.to_owned(), |f| f.to_string()),
-    }
+    super::canonical::Decimal::parse(n).map_or_else(|| n.to_owned(), |d| d.canonical_text())
 }
 
 /// A Query or Scan, rendered once and sent page by page.
@@ -75,6 +72,8 @@ pub(crate) struct ReadSpec {
     /// `Some` for a Query.
     pub(crate) key_condition: Option<Node>,
     pub(crate) filter: Option<Node>,
+    /// Evaluated in memory on every page (conditions a Query cannot carry).
+    pub(crate) residual: Option<Node>,
     pub(crate) projection: Option<Vec<String>>,
     pub(crate) forward: bool,
     pub(crate) consistent: bool,
@@ -138,8 +137,25 @@ impl RenderedRead {
         self.spec.key_condition.is_some()
     }
 
+    /// Whether DynamoDB's `Limit` could count rows that are then dropped
+    /// (a FilterExpression or a residual): such reads page until satisfied.
     pub(crate) fn has_filter(&self) -> bool {
-        self.filter.is_some()
+        self.filter.is_some() || self.spec.residual.is_some()
+    }
+
+    /// Whether every matching row is counted by DynamoDB (`Select = COUNT`).
+    pub(crate) fn server_countable(&self) -> bool {
+        self.spec.residual.is_none()
+    }
+
+    fn keep(&self, items: Vec<Item>) -> Vec<Item> {
+        match &self.spec.residual {
+            Some(residual) => items
+                .into_iter()
+                .filter(|i| super::eval::matches(residual, i))
+                .collect(),
+            None => items,
+        }
     }
 
     /// Sends one page request starting after `start`, reading at most `limit` items.
@@ -176,10 +192,11 @@ impl RenderedRead {
                 .send()
                 .await
                 .map_err(|e| sdk_error("Query", &spec.table, e))?;
+            let count = out.count().max(0) as usize;
             Ok(RawPage {
-                count: out.count().max(0) as usize,
+                count,
                 last_key: out.last_evaluated_key.filter(|k| !k.is_empty()),
-                items: out.items.unwrap_or_default(),
+                items: self.keep(out.items.unwrap_or_default()),
             })
         } else {
             let out = db
@@ -205,10 +222,11 @@ impl RenderedRead {
                 .send()
                 .await
                 .map_err(|e| sdk_error("Scan", &spec.table, e))?;
+            let count = out.count().max(0) as usize;
             Ok(RawPage {
-                count: out.count().max(0) as usize,
+                count,
                 last_key: out.last_evaluated_key.filter(|k| !k.is_empty()),
-                items: out.items.unwrap_or_default(),
+                items: self.keep(out.items.unwrap_or_default()),
             })
         }
     }

@@ -1,0 +1,284 @@
+//! One canonical, hashable form of a stored value.
+//!
+//! DynamoDB compares numbers by their decimal value (`1`, `1.0` and `10E-1`
+//! are one number), sets regardless of element order, and strings and
+//! binary byte by byte. [`Canonical`] has exactly that equality and a total
+//! order, so it serves deduplication (`is_in` values, key lists), key
+//! matching (BatchGetItem responses, include stitching) and the residual
+//! evaluator alike. Numbers are never converted to `f64`: two keys that
+//! differ in their 30th digit stay apart.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use crate::value::{AttributeValue, Item};
+
+/// A decimal number `0.d1d2d3... x 10^exponent`, normalised: no leading or
+/// trailing zeros in `digits`, and zero is `digits == ""` (never negative).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Decimal {
+    negative: bool,
+    digits: Vec<u8>,
+    exponent: i64,
+}
+
+impl Decimal {
+    /// Parses DynamoDB's number text (`-12.5`, `1E+3`, `.5`); `None` when it
+    /// is not a number.
+    pub(crate) fn parse(text: &str) -> Option<Decimal> {
+        let text = text.trim();
+        let (negative, rest) = match text.as_bytes().first()? {
+            b'-' => (true, &text[1..]),
+            b'+' => (false, &text[1..]),
+            _ => (false, text),
+        };
+        let (mantissa, exponent) = match rest.find(['e', 'E']) {
+            Some(i) => (&rest[..i], rest[i + 1..].parse::<i64>().ok()?),
+            None => (rest, 0),
+        };
+        let (int, frac) = match mantissa.find('.') {
+            Some(i) => (&mantissa[..i], &mantissa[i + 1..]),
+            None => (mantissa, ""),
+        };
+        if int.is_empty() && frac.is_empty() {
+            return None;
+        }
+        if !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let all: Vec<u8> = int.bytes().chain(frac.bytes()).map(|b| b - b'0').collect();
+        let leading = all.iter().take_while(|d| **d == 0).count();
+        if leading == all.len() {
+            return Some(Decimal {
+                negative: false,
+                digits: Vec::new(),
+                exponent: 0,
+            });
+        }
+        let trailing = all.iter().rev().take_while(|d| **d == 0).count();
+        let digits = all[leading..all.len() - trailing].to_vec();
+        // value = 0.all x 10^(int.len() + exponent); dropping `leading`
+        // zeros moves the point left by that much.
+        let int_len = i64::try_from(int.len()).ok()?;
+        let leading = i64::try_from(leading).ok()?;
+        let exponent = exponent.checked_add(int_len)?.checked_sub(leading)?;
+        Some(Decimal {
+            negative,
+            digits,
+            exponent,
+        })
+    }
+
+    fn is_zero(&self) -> bool {
+        self.digits.is_empty()
+    }
+
+    /// A canonical text: equal numbers give equal text.
+    pub(crate) fn canonical_text(&self) -> String {
+        if self.is_zero() {
+            return "0".to_owned();
+        }
+        let mut out = String::with_capacity(self.digits.len() + 8);
+        if self.negative {
+            out.push('-');
+        }
+        out.push_str("0.");
+        for d in &self.digits {
+            out.push(char::from(b'0' + d));
+        }
+        let _ = write!(out, "E{}", self.exponent);
+        out
+    }
+
+    fn magnitude_cmp(&self, other: &Decimal) -> Ordering {
+        match (self.is_zero(), other.is_zero()) {
+            (true, true) => return Ordering::Equal,
+            (true, false) => return Ordering::Less,
+            (false, true) => return Ordering::Greater,
+            (false, false) => {}
+        }
+        self.exponent
+            .cmp(&other.exponent)
+            .then_with(|| self.digits.cmp(&other.digits))
+    }
+}
+
+impl Ord for Decimal {
+    fn cmp(&self, other: &Self) -> Ordering {
+        let sign = |d: &Decimal| match (d.is_zero(), d.negative) {
+            (true, _) => 0,
+            (false, true) => -1,
+            (false, false) => 1,
+        };
+        match sign(self).cmp(&sign(other)) {
+            Ordering::Equal => {}
+            unequal => return unequal,
+        }
+        let magnitude = self.magnitude_cmp(other);
+        if self.negative {
+            magnitude.reverse()
+        } else {
+            magnitude
+        }
+    }
+}
+
+impl PartialOrd for Decimal {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// A stored value in canonical form: equality is DynamoDB's equality.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum Canonical {
+    S(String),
+    /// A number; text that is not a number keeps its text (never equal to
+    /// a real number).
+    N(Decimal),
+    BadNumber(String),
+    B(Vec<u8>),
+    Bool(bool),
+    Null,
+    L(Vec<Canonical>),
+    M(BTreeMap<String, Canonical>),
+    Ss(BTreeSet<String>),
+    Ns(BTreeSet<Decimal>),
+    Bs(BTreeSet<Vec<u8>>),
+    /// A type this crate does not know (the SDK's enum is non-exhaustive).
+    Unknown,
+}
+
+impl Canonical {
+    /// The canonical form of a value.
+    pub(crate) fn of(value: &AttributeValue) -> Canonical {
+        use AttributeValue as V;
+        match value {
+            V::S(s) => Canonical::S(s.clone()),
+            V::N(n) => number(n),
+            V::B(b) => Canonical::B(b.as_ref().to_vec()),
+            V::Bool(b) => Canonical::Bool(*b),
+            V::Null(_) => Canonical::Null,
+            V::L(l) => Canonical::L(l.iter().map(Canonical::of).collect()),
+            V::M(m) => Canonical::M(
+                m.iter()
+                    .map(|(k, v)| (k.clone(), Canonical::of(v)))
+                    .collect(),
+            ),
+            V::Ss(s) => Canonical::Ss(s.iter().cloned().collect()),
+            V::Ns(s) => match s.iter().map(|n| Decimal::parse(n)).collect() {
+                Some(set) => Canonical::Ns(set),
+                None => Canonical::Unknown,
+            },
+            V::Bs(s) => Canonical::Bs(s.iter().map(|b| b.as_ref().to_vec()).collect()),
+            _ => Canonical::Unknown,
+        }
+    }
+}
+
+fn number(text: &str) -> Canonical {
+    Decimal::parse(text).map_or_else(|| Canonical::BadNumber(text.to_owned()), Canonical::N)
+}
+
+/// Whether two values are equal by DynamoDB's rules.
+pub(crate) fn same_value(a: &AttributeValue, b: &AttributeValue) -> bool {
+    match (a, b) {
+        (AttributeValue::S(x), AttributeValue::S(y)) => x == y,
+        (AttributeValue::N(x), AttributeValue::N(y)) => {
+            x == y || matches!((Decimal::parse(x), Decimal::parse(y)), (Some(p), Some(q)) if p == q)
+        }
+        _ => Canonical::of(a) == Canonical::of(b),
+    }
+}
+
+/// Orders two scalars of the same type (S, N or B) the way DynamoDB does;
+/// `None` for other types or a type mismatch.
+pub(crate) fn scalar_order(a: &AttributeValue, b: &AttributeValue) -> Option<Ordering> {
+    match (a, b) {
+        (AttributeValue::S(x), AttributeValue::S(y)) => Some(x.as_bytes().cmp(y.as_bytes())),
+        (AttributeValue::N(x), AttributeValue::N(y)) => {
+            Some(Decimal::parse(x)?.cmp(&Decimal::parse(y)?))
+        }
+        (AttributeValue::B(x), AttributeValue::B(y)) => Some(x.as_ref().cmp(y.as_ref())),
+        _ => None,
+    }
+}
+
+/// A total order over any two (possibly absent) values, for sorting in
+/// memory: absent first, then by type, then by value.
+pub(crate) fn sort_order(a: Option<&AttributeValue>, b: Option<&AttributeValue>) -> Ordering {
+    match (a, b) {
+        (None, None) => Ordering::Equal,
+        (None, Some(_)) => Ordering::Less,
+        (Some(_), None) => Ordering::Greater,
+        (Some(x), Some(y)) => {
+            scalar_order(x, y).unwrap_or_else(|| Canonical::of(x).cmp(&Canonical::of(y)))
+        }
+    }
+}
+
+/// The canonical identity of a key (the named attributes of an item).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct KeyId(Vec<Option<Canonical>>);
+
+impl KeyId {
+    /// The identity of `item`'s attributes `names`.
+    pub(crate) fn of<'a>(item: &Item, names: impl IntoIterator<Item = &'a str>) -> KeyId {
+        KeyId(
+            names
+                .into_iter()
+                .map(|n| item.get(n).map(Canonical::of))
+                .collect(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(text: &str) -> Decimal {
+        Decimal::parse(text).unwrap()
+    }
+
+    #[test]
+    fn numbers_compare_by_decimal_value() {
+        assert_eq!(n("1"), n("1.0"));
+        assert_eq!(n("1"), n("10E-1"));
+        assert_eq!(n("0"), n("-0.000"));
+        assert_eq!(n("100"), n("1E2"));
+        assert!(n("-2") < n("-1"));
+        assert!(n("-1") < n("0"));
+        assert!(n("0.5") < n("1"));
+        assert!(n("9") < n("10"));
+        assert!(n("0.123") < n("0.2"));
+        // Beyond f64's precision: 38 significant digits stay distinct.
+        assert_ne!(
+            n("12345678901234567890123456789012345678"),
+            n("12345678901234567890123456789012345679")
+        );
+        assert!(n("1E+2147483647") > n("1E+100"));
+        assert_eq!(Decimal::parse("abc"), None);
+        assert_eq!(Decimal::parse(""), None);
+        assert_eq!(Decimal::parse("1E"), None);
+        assert_eq!(n(".5"), n("0.5"));
+    }
+
+    #[test]
+    fn sets_are_equal_whatever_their_order() {
+        let a = AttributeValue::Ss(vec!["x".into(), "y".into()]);
+        let b = AttributeValue::Ss(vec!["y".into(), "x".into()]);
+        assert!(same_value(&a, &b));
+        let a = AttributeValue::Ns(vec!["1".into(), "2.0".into()]);
+        let b = AttributeValue::Ns(vec!["2".into(), "1".into()]);
+        assert!(same_value(&a, &b));
+        let a = AttributeValue::L(vec![AttributeValue::N("1".into())]);
+        let b = AttributeValue::L(vec![AttributeValue::N("1.0".into())]);
+        assert!(same_value(&a, &b));
+        assert!(!same_value(
+            &AttributeValue::S("1".into()),
+            &AttributeValue::N("1".into())
+        ));
+    }
+}

@@ -1,0 +1,72 @@
+//! The read engine: planning, condition partitioning, the residual
+//! evaluator, request execution, paging and cursors.
+//!
+//! Every read goes through it: queries (built in [`crate::query`]),
+//! include levels ([`crate::include`]) and the selection of set-based
+//! writes. It never imports those modules: builders describe a read as a
+//! [`plan::ReadRequest`], the engine plans and runs it.
+//!
+//! - [`plan`] splits a filter into key condition, server filter and
+//!   residual for the access path it picks (DESIGN.md §5a);
+//! - [`eval`] evaluates the residual with DynamoDB's semantics;
+//! - [`canonical`] is the one hashable value form (numbers by exact
+//!   decimal value) for deduplication and key matching;
+//! - [`exec`] sends GetItem, BatchGetItem, Query and Scan requests;
+//! - [`run`] runs a plan for every terminal, limit-aware;
+//! - [`cursor`] binds a page position to the plan that made it.
+
+pub(crate) mod canonical;
+pub(crate) mod cursor;
+pub(crate) mod eval;
+pub(crate) mod exec;
+pub(crate) mod plan;
+pub(crate) mod run;
+
+use crate::expr::Node;
+use crate::model::TableMeta;
+
+/// Sort direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum SortOrder {
+    /// Ascending (the default).
+    #[default]
+    Asc,
+    /// Descending (newest first with time-ordered ids).
+    Desc,
+}
+
+impl SortOrder {
+    /// `"asc"` or `"desc"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortOrder::Asc => "asc",
+            SortOrder::Desc => "desc",
+        }
+    }
+
+    /// The other direction.
+    pub(crate) fn reversed(self) -> Self {
+        match self {
+            SortOrder::Asc => SortOrder::Desc,
+            SortOrder::Desc => SortOrder::Asc,
+        }
+    }
+}
+
+/// The condition keeping live rows of a soft-delete model (`None` without one).
+pub(crate) fn live_only(meta: &TableMeta) -> Option<Node> {
+    meta.deleted_at.map(Node::IsNone)
+}
+
+/// Adds `extra` to a filter as one more conjunct.
+pub(crate) fn and_filter(filter: Option<Node>, extra: Option<Node>) -> Option<Node> {
+    match (filter, extra) {
+        (f, None) => f,
+        (None, e) => e,
+        (Some(f), Some(e)) => {
+            let mut parts = f.conjuncts();
+            parts.push(e);
+            Node::all(parts)
+        }
+    }
+}

@@ -1,0 +1,662 @@
+//! The planner: picks the access path for a filter and splits the filter
+//! into the three places a condition can be evaluated (DESIGN.md §5a).
+//!
+//! 1. **Key condition**: partition `=` and ONE sort-key condition (`=`, `<`,
+//!    `<=`, `>`, `>=`, `BETWEEN`, `begins_with`) on the table or index read; a full key or a
+//!    key list becomes GetItem / BatchGetItem, `IN` on a partition key one
+//!    Query per distinct value.
+//! 2. **Server filter** (FilterExpression): conditions DynamoDB accepts
+//!    there. A Query's own key attributes cannot appear in it.
+//! 3. **Residual**: everything else, evaluated in memory after the read
+//!    with DynamoDB's semantics ([`super::eval`]). GetItem and BatchGetItem
+//!    carry no filter, so their whole filter is residual.
+//!
+//! Whatever the residual reads is added to the projection, and stripped
+//! from the rows again before they are returned.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use super::SortOrder;
+use super::canonical::{Canonical, KeyId, scalar_order};
+use super::eval;
+use crate::error::{Error, Result};
+use crate::expr::{CompareOp, ExpressionBuilder, Node};
+use crate::model::{KeyMeta, TableMeta};
+use crate::schema::IndexSpec;
+use crate::value::{AttributeValue, Item, ScalarType, describe_key, is_empty_key_value};
+
+/// How the rows are read.
+#[derive(Debug, Clone)]
+pub(crate) enum Access {
+    /// Nothing can match (`is_in` of no values): no request at all.
+    Nothing,
+    Get {
+        key: Item,
+    },
+    /// Distinct keys, in the order first given.
+    BatchGet {
+        keys: Vec<Item>,
+    },
+    Query {
+        index: Option<String>,
+        key_condition: Node,
+        sort_key: Option<&'static str>,
+    },
+    /// One Query per distinct partition value (`is_in` on the partition key
+    /// of the table or of an index).
+    MultiQuery {
+        index: Option<String>,
+        partition: &'static str,
+        values: Vec<AttributeValue>,
+        sort_condition: Option<Node>,
+        sort_key: Option<&'static str>,
+    },
+    Scan,
+}
+
+/// A planned read.
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    pub(crate) table: String,
+    pub(crate) access: Access,
+    /// FilterExpression (Query / Scan only).
+    pub(crate) filter: Option<Node>,
+    /// Evaluated in memory after the read.
+    pub(crate) residual: Option<Node>,
+    /// ScanIndexForward of Queries.
+    pub(crate) forward: bool,
+    /// Sort in memory (or merge partitions) by this attribute, then by key.
+    pub(crate) memory_sort: Option<(&'static str, SortOrder)>,
+    pub(crate) limit: Option<usize>,
+    /// Rows skipped before the first one returned.
+    pub(crate) offset: usize,
+    /// Attributes fetched (the user's projection widened), `None` for all.
+    pub(crate) projection: Option<Vec<String>>,
+    /// Attributes left on returned rows, `None` for all.
+    pub(crate) keep: Option<Vec<String>>,
+    pub(crate) consistent: bool,
+    /// Key attributes of the table.
+    pub(crate) table_keys: Vec<&'static str>,
+    /// Key attributes of the read (table keys, plus index keys) for cursors.
+    pub(crate) cursor_keys: Vec<&'static str>,
+}
+
+/// What the builder asks for.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ReadRequest {
+    pub(crate) filter: Option<Node>,
+    pub(crate) order: Option<SortOrder>,
+    pub(crate) order_by: Option<(&'static str, SortOrder)>,
+    pub(crate) limit: Option<usize>,
+    pub(crate) offset: usize,
+    pub(crate) projection: Option<Vec<&'static str>>,
+    pub(crate) consistent: bool,
+}
+
+/// The conjuncts of a filter, consumed as the planner assigns them.
+struct Conjuncts(Vec<Option<Node>>);
+
+impl Conjuncts {
+    fn eq(&self, name: &str) -> Option<(usize, AttributeValue)> {
+        self.0.iter().enumerate().find_map(|(i, n)| match n {
+            Some(Node::Compare {
+                path,
+                op: CompareOp::Eq,
+                value: Ok(v),
+            }) if *path == name => Some((i, v.clone())),
+            _ => None,
+        })
+    }
+
+    /// An `is_in` on `name`, its values deduplicated by canonical value.
+    fn is_in(&self, name: &str) -> Option<(usize, Vec<AttributeValue>)> {
+        self.0.iter().enumerate().find_map(|(i, n)| match n {
+            Some(Node::In { path, values }) if *path == name && !values.is_empty() => {
+                let values: Vec<AttributeValue> = values
+                    .iter()
+                    .filter_map(|v| v.as_ref().ok().cloned())
+                    .collect();
+                Some((i, distinct(values)))
+            }
+            _ => None,
+        })
+    }
+
+    /// A condition allowed on a sort key in a KeyConditionExpression.
+    fn sort_condition(&self, key: KeyMeta) -> Option<usize> {
+        self.0.iter().position(|n| match n {
+            Some(Node::Compare { path, op, .. }) => *path == key.name && *op != CompareOp::Ne,
+            Some(Node::Between { path, .. }) => *path == key.name,
+            Some(Node::BeginsWith { path, .. }) => *path == key.name && key.scalar != ScalarType::N,
+            _ => false,
+        })
+    }
+
+    fn take(&mut self, i: usize) -> Option<Node> {
+        self.0.get_mut(i).and_then(Option::take)
+    }
+
+    fn rest(self) -> Vec<Node> {
+        self.0.into_iter().flatten().collect()
+    }
+
+    /// Whether the remaining conjuncts imply that `name` is present.
+    fn implies_present(&self, name: &str) -> bool {
+        self.0.iter().flatten().any(|n| implies_present(n, name))
+    }
+}
+
+/// Whether `node` holding implies that attribute `name` exists (and is
+/// not NULL for comparisons).
+fn implies_present(node: &Node, name: &str) -> bool {
+    match node {
+        Node::Compare { path, op, .. } => *path == name && *op != CompareOp::Ne,
+        Node::Between { path, .. }
+        | Node::BeginsWith { path, .. }
+        | Node::Contains { path, .. }
+        | Node::Size { path, .. } => *path == name,
+        Node::In { path, values } => *path == name && !values.is_empty(),
+        Node::Exists(p) | Node::IsSome(p) => *p == name,
+        Node::And(parts) => parts.iter().any(|p| implies_present(p, name)),
+        Node::Or(parts) => !parts.is_empty() && parts.iter().all(|p| implies_present(p, name)),
+        Node::NotExists(_) | Node::IsNone(_) | Node::Not(_) => false,
+    }
+}
+
+/// Values deduplicated by canonical value (`1` and `1.0` are one), first
+/// occurrence kept.
+pub(crate) fn distinct(values: Vec<AttributeValue>) -> Vec<AttributeValue> {
+    let mut seen = HashSet::new();
+    values
+        .into_iter()
+        .filter(|v| seen.insert(Canonical::of(v)))
+        .collect()
+}
+
+fn check_key_value(meta: &TableMeta, key: KeyMeta, value: &AttributeValue) -> Result<()> {
+    if is_empty_key_value(value) {
+        return Err(Error::MissingKey {
+            table: meta.table_name.to_owned(),
+            attribute: key.name.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// Refuses values that could not be converted and `between` bounds in the
+/// wrong order (DynamoDB rejects them): before anything is sent.
+fn check_operands(meta: &TableMeta, node: &Node) -> Result<()> {
+    if let Some((path, error)) = node.first_error() {
+        return Err(Error::InvalidValue {
+            attribute: format!("{}.{path}", meta.model),
+            reason: error.to_string(),
+        });
+    }
+    match node {
+        Node::Between {
+            path,
+            low: Ok(low),
+            high: Ok(high),
+        } if scalar_order(low, high).is_some_and(std::cmp::Ordering::is_gt) => {
+            Err(Error::InvalidValue {
+                attribute: format!("{}.{path}", meta.model),
+                reason: "between: the low bound is greater than the high bound".to_owned(),
+            })
+        }
+        Node::And(parts) | Node::Or(parts) => {
+            parts.iter().try_for_each(|p| check_operands(meta, p))
+        }
+        Node::Not(inner) => check_operands(meta, inner),
+        _ => Ok(()),
+    }
+}
+
+/// The rows DynamoDB keeps in an index: an index is eligible only when the
+/// filter implies each of its key attributes exists (a sparse index has
+/// no entry for an item without them).
+fn index_eligible(meta: &TableMeta, index: &IndexSpec, conjuncts: &Conjuncts) -> bool {
+    index.sort_key.is_none_or(|sk| {
+        let optional = meta.attribute(sk.name).is_none_or(|a| a.optional);
+        let table_key = meta.key_names().any(|k| k == sk.name);
+        table_key || !optional || conjuncts.implies_present(sk.name)
+    })
+}
+
+fn key_of(pairs: &[(&'static str, &AttributeValue)]) -> Item {
+    pairs
+        .iter()
+        .map(|(n, v)| ((*n).to_owned(), (*v).clone()))
+        .collect()
+}
+
+/// Plans a read of `meta`'s table (full name `table`, GSIs `indexes`).
+pub(crate) fn plan(
+    meta: &'static TableMeta,
+    table: String,
+    indexes: &[IndexSpec],
+    request: &ReadRequest,
+) -> Result<Plan> {
+    if let Some(node) = &request.filter {
+        check_operands(meta, node)?;
+    }
+    let mut conjuncts = Conjuncts(
+        request
+            .filter
+            .clone()
+            .map(Node::conjuncts)
+            .unwrap_or_default()
+            .into_iter()
+            .map(Some)
+            .collect(),
+    );
+    let pk = meta.partition_key;
+    let sk = meta.sort_key;
+    let table_keys: Vec<&'static str> = meta.key_names().collect();
+    let mut cursor_keys = table_keys.clone();
+    // Attributes a Query cannot carry in its FilterExpression.
+    let mut query_keys: Vec<&'static str> = Vec::new();
+
+    let nothing = conjuncts
+        .0
+        .iter()
+        .flatten()
+        .any(|n| matches!(n, Node::In { values, .. } if values.is_empty()));
+    let pk_eq = conjuncts.eq(pk.name);
+    let pk_in = conjuncts.is_in(pk.name);
+    let sk_eq = sk.and_then(|s| conjuncts.eq(s.name));
+    let sk_in = sk.and_then(|s| conjuncts.is_in(s.name));
+    for (_, v) in pk_eq.iter() {
+        check_key_value(meta, pk, v)?;
+    }
+    for v in pk_in.iter().flat_map(|(_, v)| v) {
+        check_key_value(meta, pk, v)?;
+    }
+    if let Some(s) = sk {
+        for v in sk_eq
+            .iter()
+            .map(|(_, v)| v)
+            .chain(sk_in.iter().flat_map(|(_, v)| v))
+        {
+            check_key_value(meta, s, v)?;
+        }
+    }
+
+    let partitions: Option<(usize, Vec<AttributeValue>)> =
+        pk_eq.clone().map(|(i, v)| (i, vec![v])).or(pk_in.clone());
+    let sorts: Option<(usize, Vec<AttributeValue>)> =
+        sk_eq.clone().map(|(i, v)| (i, vec![v])).or(sk_in.clone());
+
+    let access = if nothing {
+        Access::Nothing
+    } else if let (Some((pi, pvs)), true) = (&partitions, sk.is_none() || sorts.is_some()) {
+        // A full key or a key list.
+        let mut keys = Vec::new();
+        match (sk, &sorts) {
+            (Some(s), Some((si, svs))) => {
+                for pv in pvs {
+                    for sv in svs {
+                        keys.push(key_of(&[(pk.name, pv), (s.name, sv)]));
+                    }
+                }
+                conjuncts.take(*si);
+            }
+            _ => keys.extend(pvs.iter().map(|pv| key_of(&[(pk.name, pv)]))),
+        }
+        conjuncts.take(*pi);
+        if pk_eq.is_some() && (sk.is_none() || sk_eq.is_some()) {
+            let key = keys.pop().unwrap_or_default();
+            Access::Get { key }
+        } else {
+            Access::BatchGet { keys }
+        }
+    } else if let Some((pi, pvs)) = partitions {
+        // Partition key(s) of a composite table: Query(s).
+        let Some(s) = sk else {
+            return Err(Error::InvalidRequest("unreachable: key list".into()));
+        };
+        query_keys = table_keys.clone();
+        let sort_condition = conjuncts
+            .sort_condition(s)
+            .and_then(|si| conjuncts.take(si));
+        conjuncts.take(pi);
+        if pk_eq.is_some() {
+            let mut parts = vec![Node::Compare {
+                path: pk.name,
+                op: CompareOp::Eq,
+                value: Ok(pvs.into_iter().next().unwrap_or(AttributeValue::Null(true))),
+            }];
+            parts.extend(sort_condition);
+            Access::Query {
+                index: None,
+                key_condition: Node::all(parts).unwrap_or(Node::And(Vec::new())),
+                sort_key: Some(s.name),
+            }
+        } else {
+            Access::MultiQuery {
+                index: None,
+                partition: pk.name,
+                values: pvs,
+                sort_condition,
+                sort_key: Some(s.name),
+            }
+        }
+    } else {
+        let eligible: Vec<&IndexSpec> = indexes
+            .iter()
+            .filter(|i| index_eligible(meta, i, &conjuncts))
+            .collect();
+        let by_eq = eligible.iter().find_map(|i| {
+            conjuncts
+                .eq(i.partition_key.name)
+                .map(|(pi, v)| (*i, pi, vec![v]))
+        });
+        let chosen = by_eq.map(|c| (c, true)).or_else(|| {
+            eligible
+                .iter()
+                .find_map(|i| {
+                    conjuncts
+                        .is_in(i.partition_key.name)
+                        .map(|(pi, v)| (*i, pi, v))
+                })
+                .map(|c| (c, false))
+        });
+        match chosen {
+            Some(((index, pi, values), single)) => {
+                if request.consistent {
+                    return Err(Error::ConsistentIndexRead {
+                        model: meta.model,
+                        index: index.name.clone(),
+                    });
+                }
+                let ipk = index.partition_key;
+                query_keys.push(ipk.name);
+                query_keys.extend(index.sort_key.map(|k| k.name));
+                cursor_keys.push(ipk.name);
+                cursor_keys.extend(index.sort_key.map(|k| k.name));
+                let sort_condition = index
+                    .sort_key
+                    .and_then(|s| conjuncts.sort_condition(s))
+                    .and_then(|si| conjuncts.take(si));
+                conjuncts.take(pi);
+                if single {
+                    let mut parts = vec![Node::Compare {
+                        path: ipk.name,
+                        op: CompareOp::Eq,
+                        value: Ok(values
+                            .into_iter()
+                            .next()
+                            .unwrap_or(AttributeValue::Null(true))),
+                    }];
+                    parts.extend(sort_condition);
+                    Access::Query {
+                        index: Some(index.name.clone()),
+                        key_condition: Node::all(parts).unwrap_or(Node::And(Vec::new())),
+                        sort_key: index.sort_key.map(|k| k.name),
+                    }
+                } else {
+                    Access::MultiQuery {
+                        index: Some(index.name.clone()),
+                        partition: ipk.name,
+                        values,
+                        sort_condition,
+                        sort_key: index.sort_key.map(|k| k.name),
+                    }
+                }
+            }
+            None => Access::Scan,
+        }
+    };
+    let mut seen = HashSet::new();
+    cursor_keys.retain(|k| seen.insert(*k));
+
+    // Split what is left between the FilterExpression and the residual.
+    let rest = conjuncts.rest();
+    let (filter, residual) = match &access {
+        Access::Nothing | Access::Get { .. } | Access::BatchGet { .. } => (Vec::new(), rest),
+        Access::Scan => (rest, Vec::new()),
+        Access::Query { .. } | Access::MultiQuery { .. } => rest
+            .into_iter()
+            .partition(|n| !eval::mentions(n, &query_keys)),
+    };
+    let filter = Node::all(filter);
+    let residual = Node::all(residual);
+
+    // Ordering.
+    let native_sort = match &access {
+        Access::Query { sort_key, .. } => Some(*sort_key),
+        _ => None,
+    };
+    let mut forward = true;
+    let mut memory_sort = None;
+    match (request.order_by, request.order) {
+        (Some((attribute, direction)), _) => match (&access, native_sort) {
+            (_, Some(Some(s))) if s == attribute => forward = direction == SortOrder::Asc,
+            (Access::Get { .. } | Access::Nothing, _) => {}
+            (
+                Access::MultiQuery {
+                    sort_key: Some(s), ..
+                },
+                _,
+            ) if *s == attribute => {
+                forward = direction == SortOrder::Asc;
+                memory_sort = Some((attribute, direction));
+            }
+            _ => memory_sort = Some((attribute, direction)),
+        },
+        (None, Some(direction)) => match (&access, native_sort) {
+            (_, Some(_)) => forward = direction == SortOrder::Asc,
+            (Access::Get { .. } | Access::Nothing, _) => {}
+            (
+                Access::MultiQuery {
+                    sort_key: Some(s), ..
+                },
+                _,
+            ) => {
+                forward = direction == SortOrder::Asc;
+                memory_sort = Some((*s, direction));
+            }
+            _ => {
+                let by = sk.map_or(pk.name, |s| s.name);
+                memory_sort = Some((by, direction));
+            }
+        },
+        (None, None) => {}
+    }
+
+    let (projection, keep) = match &request.projection {
+        None => (None, None),
+        Some(attributes) => {
+            let mut keep: Vec<String> = Vec::new();
+            let add = |list: &mut Vec<String>, a: &str| {
+                if !list.iter().any(|x| x == a) {
+                    list.push(a.to_owned());
+                }
+            };
+            for a in attributes.iter().chain(table_keys.iter()) {
+                add(&mut keep, a);
+            }
+            let mut fetch = keep.clone();
+            for a in &cursor_keys {
+                add(&mut fetch, a);
+            }
+            let mut read = Vec::new();
+            if let Some(r) = &residual {
+                eval::attributes(r, &mut read);
+            }
+            read.extend(memory_sort.map(|(a, _)| a));
+            for a in read {
+                add(&mut fetch, a);
+            }
+            (Some(fetch), Some(keep))
+        }
+    };
+
+    Ok(Plan {
+        table,
+        access,
+        filter,
+        residual,
+        forward,
+        memory_sort,
+        limit: request.limit,
+        offset: request.offset,
+        projection,
+        keep,
+        consistent: request.consistent,
+        table_keys,
+        cursor_keys,
+    })
+}
+
+/// The requests a query will send, from `.explain()`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explain {
+    /// One line per request kind, in the order they are sent.
+    pub steps: Vec<String>,
+}
+
+impl Explain {
+    /// The first step (the root read).
+    pub fn root(&self) -> &str {
+        self.steps.first().map_or("", String::as_str)
+    }
+}
+
+impl fmt::Display for Explain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, step) in self.steps.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            f.write_str(step)?;
+        }
+        Ok(())
+    }
+}
+
+/// A condition as text with its names and values resolved, for `explain()`.
+pub(crate) fn describe_condition(node: &Node) -> String {
+    let mut builder = ExpressionBuilder::new();
+    match builder.render(node) {
+        Ok(text) => builder.describe(&text),
+        Err(e) => format!("<invalid: {e}>"),
+    }
+}
+
+impl Plan {
+    /// A one-line description of the root read.
+    pub(crate) fn describe(&self) -> String {
+        let mut line = self.describe_read();
+        if let Some(l) = self.limit {
+            line.push_str(&format!(" limit {l}"));
+        }
+        line
+    }
+
+    /// Everything that decides which rows come back in which order (not
+    /// the page size): what a cursor is bound to.
+    pub(crate) fn signature(&self) -> String {
+        let mut s = self.describe_read();
+        if let Some(keep) = &self.keep {
+            s.push_str(&format!(" keep [{}]", keep.join(", ")));
+        }
+        s
+    }
+
+    fn describe_read(&self) -> String {
+        let mut line = match &self.access {
+            Access::Nothing => format!("no request to {} (is_in of no values)", self.table),
+            Access::Get { key } => format!("GetItem {} key {}", self.table, describe_key(key)),
+            Access::BatchGet { keys } => format!(
+                "BatchGetItem {} {} key(s) in {} call(s) of up to 100",
+                self.table,
+                keys.len(),
+                keys.len().div_ceil(100).max(1)
+            ),
+            Access::Query {
+                index,
+                key_condition,
+                ..
+            } => {
+                let mut s = format!("Query {}", self.table);
+                if let Some(i) = index {
+                    s.push_str(&format!(" index {i}"));
+                }
+                s.push_str(&format!(" key {}", describe_condition(key_condition)));
+                s
+            }
+            Access::MultiQuery {
+                index,
+                partition,
+                values,
+                sort_condition,
+                ..
+            } => {
+                let mut s = format!("Query {}", self.table);
+                if let Some(i) = index {
+                    s.push_str(&format!(" index {i}"));
+                }
+                let shown: Vec<String> = values.iter().map(crate::value::describe_value).collect();
+                s.push_str(&format!(
+                    " x{} ({partition} in [{}], one Query per distinct value, concurrent)",
+                    values.len(),
+                    shown.join(", ")
+                ));
+                if let Some(c) = sort_condition {
+                    s.push_str(&format!(" key {}", describe_condition(c)));
+                }
+                s
+            }
+            Access::Scan => format!("Scan {}", self.table),
+        };
+        if let Access::BatchGet { keys } = &self.access
+            && keys.len() <= 10
+        {
+            let shown: Vec<String> = keys.iter().map(describe_key).collect();
+            line.push_str(&format!(" [{}]", shown.join(", ")));
+        }
+        if let Some(filter) = &self.filter {
+            line.push_str(&format!(" filter {}", describe_condition(filter)));
+        }
+        if let Some(residual) = &self.residual {
+            line.push_str(&format!(
+                " filter in memory {}",
+                describe_condition(residual)
+            ));
+        }
+        if let Some(p) = &self.projection {
+            line.push_str(&format!(" project [{}]", p.join(", ")));
+        }
+        if matches!(
+            self.access,
+            Access::Query { .. } | Access::MultiQuery { .. }
+        ) && !self.forward
+        {
+            line.push_str(" order desc");
+        }
+        if let Some((attribute, direction)) = self.memory_sort {
+            if matches!(&self.access, Access::MultiQuery { sort_key: Some(s), .. } if *s == attribute)
+            {
+                line.push_str(&format!(" merged by {attribute} {}", direction.as_str()));
+            } else {
+                line.push_str(&format!(
+                    " then sort in memory by {attribute} {} (reads every match)",
+                    direction.as_str()
+                ));
+            }
+        }
+        if self.offset > 0 {
+            line.push_str(&format!(" offset {} (read, then skipped)", self.offset));
+        }
+        if self.consistent {
+            line.push_str(" consistent");
+        }
+        line
+    }
+
+    /// The canonical identity of a row's table key.
+    pub(crate) fn key_id(&self, item: &Item) -> KeyId {
+        KeyId::of(item, self.table_keys.iter().copied())
+    }
+}
