@@ -4,7 +4,6 @@
 //! connection. Cloning it is cheap (an `Arc`).
 
 use std::any::TypeId;
-use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -13,28 +12,31 @@ use std::time::Duration;
 use aws_sdk_dynamodb::config::retry::{RetryConfig, RetryMode};
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::metrics::{Metrics, MetricsInterceptor};
 use crate::model::{Table, TableMeta};
+use crate::registry::{Registered, Registry};
 
 /// Default number of requests one operation keeps in flight.
 pub const DEFAULT_CONCURRENCY: usize = 16;
 
-/// A registered model: its metadata and the full (prefixed) table name.
-#[derive(Debug, Clone)]
-pub(crate) struct Registered {
-    pub(crate) meta: &'static TableMeta,
-    pub(crate) table_name: String,
-    /// Every GSI of the table: declared ones and foreign-key ones.
-    pub(crate) indexes: Vec<crate::schema::IndexSpec>,
+/// A table's size as DynamoDB last reported it (DescribeTable), for the
+/// planner's cost choices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TableStats {
+    pub(crate) items: u64,
+    pub(crate) bytes: u64,
 }
+
+/// How long table statistics are reused before DescribeTable is asked again.
+const STATS_TTL: Duration = Duration::from_secs(300);
 
 struct Inner {
     client: aws_sdk_dynamodb::Client,
-    prefix: String,
-    tables: HashMap<TypeId, Registered>,
-    order: Vec<TypeId>,
+    registry: Registry,
     metrics: Metrics,
+    scan_segments: Option<u32>,
+    stats: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, TableStats)>>,
     concurrency: usize,
     sync_timeout: Duration,
     #[cfg(feature = "embedded")]
@@ -68,8 +70,8 @@ pub struct Dynamite {
 impl fmt::Debug for Dynamite {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Dynamite")
-            .field("prefix", &self.inner.prefix)
-            .field("tables", &self.inner.tables.len())
+            .field("prefix", &self.inner.registry.prefix())
+            .field("tables", &self.inner.registry.len())
             .finish_non_exhaustive()
     }
 }
@@ -100,6 +102,7 @@ pub struct DynamiteBuilder {
     max_attempts: u32,
     concurrency: usize,
     sync_timeout: Duration,
+    scan_segments: Option<u32>,
     shared: Option<Dynamite>,
 }
 
@@ -146,7 +149,7 @@ impl Dynamite {
 
     /// The table prefix.
     pub fn table_prefix(&self) -> &str {
-        &self.inner.prefix
+        self.inner.registry.prefix()
     }
 
     /// How many requests one operation keeps in flight.
@@ -163,28 +166,51 @@ impl Dynamite {
         self.registered::<T>().map(|r| r.table_name.clone())
     }
 
+    /// The registered models (plain data: explain plans from it).
+    pub fn registry(&self) -> &Registry {
+        &self.inner.registry
+    }
+
     pub(crate) fn registered<T: Table>(&self) -> Result<&Registered> {
-        self.inner
-            .tables
-            .get(&TypeId::of::<T>())
-            .ok_or(Error::NotRegistered {
-                model: T::META.model,
-            })
+        self.inner.registry.get::<T>()
+    }
+
+    /// The configured number of Scan segments (`None`: from the table size).
+    pub(crate) fn scan_segments(&self) -> Option<u32> {
+        self.inner.scan_segments
+    }
+
+    /// Table statistics cached less than five minutes ago.
+    pub(crate) fn cached_stats(&self, table: &str) -> Option<TableStats> {
+        let cache = self.inner.stats.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .get(table)
+            .filter(|(at, _)| at.elapsed() < STATS_TTL)
+            .map(|(_, s)| *s)
+    }
+
+    pub(crate) fn store_stats(&self, table: &str, stats: TableStats) {
+        let mut cache = self.inner.stats.lock().unwrap_or_else(|e| e.into_inner());
+        cache.insert(table.to_owned(), (std::time::Instant::now(), stats));
     }
 
     /// Every registered model, in registration order.
-    pub(crate) fn registry(&self) -> impl Iterator<Item = &Registered> {
-        self.inner
-            .order
-            .iter()
-            .filter_map(|id| self.inner.tables.get(id))
+    pub(crate) fn registered_all(&self) -> impl Iterator<Item = &Registered> {
+        self.inner.registry.iter()
+    }
+}
+
+impl crate::registry::Models for Dynamite {
+    fn registry(&self) -> &Registry {
+        &self.inner.registry
     }
 
-    /// The registration of a model's metadata.
-    pub(crate) fn registered_meta(&self, meta: &TableMeta) -> Result<&Registered> {
-        self.registry()
-            .find(|r| crate::schema::same_model(r.meta, meta))
-            .ok_or(Error::NotRegistered { model: meta.model })
+    fn known_table_size(&self, table: &str) -> Option<(u64, u64)> {
+        self.cached_stats(table).map(|s| (s.items, s.bytes))
+    }
+
+    fn concurrency(&self) -> usize {
+        self.inner.concurrency
     }
 }
 
@@ -201,6 +227,7 @@ impl DynamiteBuilder {
             max_attempts: 5,
             concurrency: DEFAULT_CONCURRENCY,
             sync_timeout: Duration::from_secs(120),
+            scan_segments: None,
             shared: None,
         }
     }
@@ -278,6 +305,17 @@ impl DynamiteBuilder {
         self
     }
 
+    /// Segments of a full-table Scan read in parallel (Segment /
+    /// TotalSegments). By default one segment per MiB of the table (what
+    /// one Scan page returns), up to [`concurrency`](Self::concurrency),
+    /// from the table size DescribeTable reports (asked at most every five
+    /// minutes); `1` reads every Scan sequentially. Scans with a `limit`,
+    /// `page()` and `stream()` always read one segment in order.
+    pub fn scan_segments(mut self, segments: u32) -> Self {
+        self.scan_segments = Some(segments.clamp(1, 1_000_000));
+        self
+    }
+
     /// How long `sync()` waits for tables and indexes to become ACTIVE (default 120 s).
     pub fn sync_timeout(mut self, timeout: Duration) -> Self {
         self.sync_timeout = timeout;
@@ -287,29 +325,7 @@ impl DynamiteBuilder {
     /// Validates the configuration, starts the embedded engine if asked, and
     /// builds the handle. Sends no request.
     pub async fn build(self) -> Result<Dynamite> {
-        let mut tables = HashMap::new();
-        let mut order = Vec::new();
-        let mut seen_names: HashMap<String, &'static str> = HashMap::new();
-        for (id, meta) in &self.tables {
-            let table_name = format!("{}{}", self.prefix, meta.table_name);
-            validate_table_name(&table_name)?;
-            if let Some(other) = seen_names.insert(table_name.clone(), meta.model) {
-                return Err(Error::Config(format!(
-                    "models `{other}` and `{}` both map to table `{table_name}`",
-                    meta.model
-                )));
-            }
-            tables.insert(
-                *id,
-                Registered {
-                    meta,
-                    table_name,
-                    indexes: Vec::new(),
-                },
-            );
-            order.push(*id);
-        }
-        crate::schema::resolve_indexes(&mut tables, &order)?;
+        let registry = Registry::with_metas(self.prefix, &self.tables).resolve()?;
 
         let retry = RetryConfig::standard()
             .with_retry_mode(self.retry_mode)
@@ -321,10 +337,10 @@ impl DynamiteBuilder {
             return Ok(Dynamite {
                 inner: Arc::new(Inner {
                     client: base.inner.client.clone(),
-                    prefix: self.prefix,
-                    tables,
-                    order,
+                    registry,
                     metrics: base.inner.metrics.clone(),
+                    scan_segments: self.scan_segments,
+                    stats: std::sync::Mutex::default(),
                     concurrency: self.concurrency,
                     sync_timeout: self.sync_timeout,
                     #[cfg(feature = "embedded")]
@@ -390,49 +406,15 @@ impl DynamiteBuilder {
         Ok(Dynamite {
             inner: Arc::new(Inner {
                 client: aws_sdk_dynamodb::Client::from_conf(config),
-                prefix: self.prefix,
-                tables,
-                order,
+                registry,
                 metrics,
+                scan_segments: self.scan_segments,
+                stats: std::sync::Mutex::default(),
                 concurrency: self.concurrency,
                 sync_timeout: self.sync_timeout,
                 #[cfg(feature = "embedded")]
                 embedded,
             }),
         })
-    }
-}
-
-/// DynamoDB's table-name rules: 3 to 255 characters of `[A-Za-z0-9_.-]`.
-pub(crate) fn validate_table_name(name: &str) -> Result<()> {
-    let reason = if name.len() < 3 {
-        Some("shorter than 3 characters".to_owned())
-    } else if name.len() > 255 {
-        Some("longer than 255 characters".to_owned())
-    } else {
-        name.chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
-            .map(|c| format!("character {c:?} is not allowed (only A-Z a-z 0-9 _ - .)"))
-    };
-    match reason {
-        Some(reason) => Err(Error::InvalidTableName {
-            name: name.to_owned(),
-            reason,
-        }),
-        None => Ok(()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn table_names_follow_dynamodb_rules() {
-        assert!(validate_table_name("users").is_ok());
-        assert!(validate_table_name("a.b-c_d9").is_ok());
-        assert!(validate_table_name("ab").is_err());
-        assert!(validate_table_name("bad name").is_err());
-        assert!(validate_table_name(&"x".repeat(256)).is_err());
     }
 }

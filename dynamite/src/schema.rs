@@ -16,19 +16,9 @@ use aws_sdk_dynamodb::types::{
 
 use crate::client::Dynamite;
 use crate::error::{Error, Result, sdk_error};
-use crate::model::{KeyMeta, RelationKind, TableMeta};
+use crate::model::KeyMeta;
+pub use crate::registry::IndexSpec;
 use crate::value::ScalarType;
-
-/// A GSI the models need.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IndexSpec {
-    /// Index name.
-    pub name: String,
-    /// Partition key.
-    pub partition_key: KeyMeta,
-    /// Sort key.
-    pub sort_key: Option<KeyMeta>,
-}
 
 /// A table the models need.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,104 +84,10 @@ impl SyncReport {
     }
 }
 
-fn index_name(attribute: &str, sort: Option<&str>) -> String {
-    match sort {
-        Some(s) => format!("{attribute}_{s}_index"),
-        None => format!("{attribute}_index"),
-    }
-}
-
-/// The foreign-key GSI a `has_many` / `has_one` reads: partition key the
-/// foreign key, sort key the child's sort key (else its primary key).
-pub(crate) fn foreign_key_index(child: &TableMeta, foreign_key: &str) -> Option<IndexSpec> {
-    if let Some(declared) = child
-        .indexes
-        .iter()
-        .find(|i| i.partition_key.name == foreign_key)
-    {
-        return Some(IndexSpec {
-            name: declared.name.to_owned(),
-            partition_key: declared.partition_key,
-            sort_key: declared.sort_key,
-        });
-    }
-    let attribute = child.attribute(foreign_key)?;
-    let scalar = attribute.scalar?;
-    Some(IndexSpec {
-        name: index_name(foreign_key, None),
-        partition_key: KeyMeta {
-            name: attribute.name,
-            scalar,
-        },
-        sort_key: Some(child.sort_key.unwrap_or(child.partition_key)),
-    })
-}
-
-/// Computes every registered table's GSIs: the declared ones plus the
-/// foreign-key GSIs of `has_many` / `has_one` relations (declared on the
-/// parent, living on the child's table).
-pub(crate) fn resolve_indexes(
-    tables: &mut HashMap<std::any::TypeId, crate::client::Registered>,
-    order: &[std::any::TypeId],
-) -> Result<()> {
-    for registered in tables.values_mut() {
-        registered.indexes = registered
-            .meta
-            .indexes
-            .iter()
-            .map(|i| IndexSpec {
-                name: i.name.to_owned(),
-                partition_key: i.partition_key,
-                sort_key: i.sort_key,
-            })
-            .collect();
-    }
-    let metas: Vec<&'static TableMeta> = order
-        .iter()
-        .filter_map(|id| tables.get(id))
-        .map(|r| r.meta)
-        .collect();
-    for owner in metas {
-        for relation in owner.relations {
-            let target = (relation.target)();
-            let Some(child) = tables.values_mut().find(|r| same_model(r.meta, target)) else {
-                return Err(Error::Config(format!(
-                    "relation `{}.{}` targets `{}`, which is not registered: add `.table::<{}>()`",
-                    owner.model, relation.field, target.model, target.model
-                )));
-            };
-            if relation.kind == RelationKind::BelongsTo {
-                continue;
-            }
-            let Some((_, foreign_key)) = relation.join(owner) else {
-                return Err(Error::Config(format!(
-                    "relation `{}.{}`: foreign key `{}` is not a persisted field of `{}`",
-                    owner.model, relation.field, relation.foreign_key, target.model
-                )));
-            };
-            let Some(index) = foreign_key_index(target, foreign_key) else {
-                return Err(Error::Config(format!(
-                    "relation `{}.{}`: foreign key `{}` cannot be an index key",
-                    owner.model, relation.field, relation.foreign_key
-                )));
-            };
-            if !child.indexes.iter().any(|i| i.name == index.name) {
-                child.indexes.push(index);
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Two metadata references denote the same model.
-pub(crate) fn same_model(a: &TableMeta, b: &TableMeta) -> bool {
-    std::ptr::eq(a, b) || (a.model == b.model && a.table_name == b.table_name)
-}
-
 /// Every table the registry needs, with declared and foreign-key GSIs.
 pub(crate) fn desired(db: &Dynamite) -> Result<Vec<TableSpec>> {
     Ok(db
-        .registry()
+        .registered_all()
         .map(|r| TableSpec {
             name: r.table_name.clone(),
             partition_key: r.meta.partition_key,

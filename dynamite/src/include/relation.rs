@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::expr::{Condition, Node};
 use crate::model::{RelationKind, Table};
 use crate::query::{Columns, SortOrder};
+use crate::registry::Registry;
 use crate::value::{AttributeValue, Item, is_empty_key_value};
 use crate::write::Create;
 
@@ -26,7 +27,7 @@ pub(crate) struct IncludeOptions {
 /// A typed include node: builds its untyped spec and attaches loaded rows.
 pub(crate) trait Assemble<P>: Send + Sync {
     /// The untyped plan of this include (and its nested ones).
-    fn spec(&self, db: &Dynamite, next_id: &mut usize) -> Result<NodeSpec>;
+    fn spec(&self, registry: &Registry, next_id: &mut usize) -> Result<NodeSpec>;
     /// Builds the children of `parent` from `loaded` and stores them in its field.
     fn attach(
         &self,
@@ -195,15 +196,15 @@ impl<P: Table, C: Table> Relation<P, C> {
 }
 
 impl<P: Table, C: Table> Assemble<P> for Relation<P, C> {
-    fn spec(&self, db: &Dynamite, next_id: &mut usize) -> Result<NodeSpec> {
+    fn spec(&self, registry: &Registry, next_id: &mut usize) -> Result<NodeSpec> {
         let relation = self.meta()?;
         let id = *next_id;
         *next_id += 1;
         let mut children = Vec::with_capacity(self.children.len());
         for child in &self.children {
-            children.push(child.spec(db, next_id)?);
+            children.push(child.spec(registry, next_id)?);
         }
-        NodeSpec::new(db, id, P::meta(), relation, &self.options, children)
+        NodeSpec::new(registry, id, P::meta(), relation, &self.options, children)
     }
 
     fn attach(
@@ -247,7 +248,7 @@ impl<P: Table, C: Table> Lazy<'_, P, C> {
     pub async fn all(self, db: &Dynamite) -> Result<Vec<C>> {
         let item = self.parent.to_item()?;
         let mut next_id = 0;
-        let spec = self.relation.spec(db, &mut next_id)?;
+        let spec = self.relation.spec(db.registry(), &mut next_id)?;
         let loaded =
             resolve::load_for(db, std::slice::from_ref(&item), std::slice::from_ref(&spec)).await?;
         self.relation.children_of(&item, &spec, &loaded)

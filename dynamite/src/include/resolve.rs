@@ -18,7 +18,7 @@ use std::fmt::Write as _;
 use futures::{StreamExt, future};
 
 use super::relation::IncludeOptions;
-use crate::client::Dynamite;
+use crate::client::{Dynamite, TableStats};
 use crate::error::{Error, Result};
 use crate::expr::{CompareOp, Node};
 use crate::model::{RelationKind, RelationMeta, TableMeta};
@@ -27,6 +27,7 @@ use crate::read::canonical::sort_order;
 use crate::read::eval;
 use crate::read::exec::{self, ReadSpec, TableKeys, key_fingerprint};
 use crate::read::plan::{Access, Plan, describe_condition};
+use crate::registry::Registry;
 use crate::value::{AttributeValue, Item};
 
 /// How a node's rows are read.
@@ -66,7 +67,7 @@ pub(crate) struct NodeSpec {
 
 impl NodeSpec {
     pub(crate) fn new(
-        db: &Dynamite,
+        registry: &Registry,
         id: usize,
         owner: &'static TableMeta,
         relation: &'static RelationMeta,
@@ -74,7 +75,7 @@ impl NodeSpec {
         children: Vec<NodeSpec>,
     ) -> Result<NodeSpec> {
         let target = (relation.target)();
-        let registered = db.registered_meta(target)?;
+        let registered = registry.by_meta(target)?;
         let (parent_attr, child_attr) = relation.join(owner).ok_or_else(|| {
             Error::Config(format!(
                 "relation `{}.{}`: its keys are not persisted fields",
@@ -240,8 +241,43 @@ impl Loaded {
 enum Task<'a> {
     /// Rows whose join attribute holds one of these values.
     Values(&'a NodeSpec, Vec<AttributeValue>),
-    /// The whole child table (one Scan with the include filter).
-    Scan(&'a NodeSpec),
+    /// The whole child table (one Scan with the include filter), keeping
+    /// the children of these parent values (`None`: decided later).
+    Scan(&'a NodeSpec, Option<Vec<AttributeValue>>),
+}
+
+/// A per-parent Query costs at least one read unit (4 KB read); one Scan
+/// of the child table reads each of its bytes once.
+const READ_UNIT_BYTES: f64 = 4096.0;
+
+/// Whether one Scan of the child table costs less than one Query per
+/// parent: more parents than one wave of concurrent Queries, and a child
+/// table no larger than what those Queries would read at the least (one
+/// read unit each). Without table statistics, Queries.
+async fn child_scan_cheaper(db: &Dynamite, node: &NodeSpec, parents: f64) -> bool {
+    if node.kind == RelationKind::BelongsTo || node.is_batch() || parents <= db.concurrency() as f64
+    {
+        return false;
+    }
+    match exec::table_stats(db, &node.table).await {
+        Ok(Some(stats)) => (stats.bytes as f64) <= parents * READ_UNIT_BYTES,
+        _ => false,
+    }
+}
+
+/// How many rows a root read is expected to keep, when it reads a whole
+/// table (an unlimited Scan): the table's item count times the filter's
+/// estimated selectivity.
+async fn expected_roots(db: &Dynamite, plan: &Plan) -> Option<f64> {
+    if !matches!(plan.access, Access::Scan) || plan.limit.is_some() || plan.offset > 0 {
+        return None;
+    }
+    let stats = exec::table_stats(db, &plan.table).await.ok().flatten()?;
+    let kept = plan
+        .filter
+        .as_ref()
+        .map_or(1.0, |f| crate::read::plan::selectivity(f, plan.deleted_at));
+    Some(stats.items as f64 * kept)
 }
 
 fn distinct_values(items: &[Item], attribute: &str) -> Vec<AttributeValue> {
@@ -357,18 +393,27 @@ async fn run(
     // Level-1 reads that need no root row.
     let mut early_tasks: Vec<Task<'_>> = Vec::new();
     let mut early = HashSet::new();
+    let mut scanned_early = HashSet::new();
     if let Some(plan) = plan {
-        let full_scan =
-            matches!(plan.access, Access::Scan) && plan.filter.is_none() && plan.limit.is_none();
+        let expected = expected_roots(db, plan).await;
         for spec in specs {
-            if full_scan && spec.kind != RelationKind::BelongsTo {
+            let scan = match expected {
+                Some(parents) => child_scan_cheaper(db, spec, parents).await,
+                None => false,
+            };
+            if scan {
                 early.insert(spec.id);
-                early_tasks.push(Task::Scan(spec));
+                scanned_early.insert(spec.id);
+                early_tasks.push(Task::Scan(spec, None));
             } else if let Some(values) = pinned_values(plan, spec.parent_attr)
                 && plan.limit.is_none_or(|l| values.len() <= l)
             {
                 early.insert(spec.id);
-                early_tasks.push(Task::Values(spec, values));
+                if child_scan_cheaper(db, spec, values.len() as f64).await {
+                    early_tasks.push(Task::Scan(spec, Some(values)));
+                } else {
+                    early_tasks.push(Task::Values(spec, values));
+                }
             }
         }
     }
@@ -394,9 +439,21 @@ async fn run(
                 run_tasks(db, early_tasks),
             )
             .await;
-            store(&mut loaded, early_results?);
+            let root = root?;
+            let mut early_results = early_results?;
+            // The child Scan read every parent's children: keep the rows'.
+            for (id, groups) in &mut early_results {
+                if let Some(spec) = by_id.get(id).filter(|s| scanned_early.contains(&s.id)) {
+                    let wanted: HashSet<String> = distinct_values(&root, spec.parent_attr)
+                        .iter()
+                        .filter_map(value_key)
+                        .collect();
+                    groups.retain(|k, _| wanted.contains(k));
+                }
+            }
+            store(&mut loaded, early_results);
             loaded.rounds += 1;
-            root?
+            root
         }
         None => roots,
     };
@@ -423,7 +480,12 @@ async fn run(
                 None => &roots,
             };
             let values = distinct_values(parents, node.parent_attr);
-            if !values.is_empty() {
+            if values.is_empty() {
+                continue;
+            }
+            if child_scan_cheaper(db, node, values.len() as f64).await {
+                tasks.push(Task::Scan(node, Some(values)));
+            } else {
                 tasks.push(Task::Values(node, values));
             }
         }
@@ -445,6 +507,8 @@ struct ReadJob {
     node: usize,
     /// The join value queried, `None` for a whole-table Scan.
     value: Option<String>,
+    /// For a Scan: the join values whose children are kept (`None`: all).
+    wanted: Option<HashSet<String>>,
     spec: ReadSpec,
     limit: Option<usize>,
 }
@@ -481,6 +545,7 @@ async fn run_tasks(db: &Dynamite, tasks: Vec<Task<'_>>) -> Result<Vec<(usize, Gr
                     jobs.push(ReadJob {
                         node: node.id,
                         value: value_key(&value),
+                        wanted: None,
                         spec: ReadSpec {
                             table: node.table.clone(),
                             index: Some(name.clone()),
@@ -497,11 +562,12 @@ async fn run_tasks(db: &Dynamite, tasks: Vec<Task<'_>>) -> Result<Vec<(usize, Gr
                     });
                 }
             }
-            Task::Scan(node) => {
+            Task::Scan(node, wanted) => {
                 nodes.insert(node.id, node);
                 jobs.push(ReadJob {
                     node: node.id,
                     value: None,
+                    wanted: wanted.map(|values| values.iter().filter_map(value_key).collect()),
                     spec: ReadSpec {
                         table: node.table.clone(),
                         index: None,
@@ -523,8 +589,14 @@ async fn run_tasks(db: &Dynamite, tasks: Vec<Task<'_>>) -> Result<Vec<(usize, Gr
     let reads: Vec<_> = jobs
         .into_iter()
         .map(|job| async move {
-            let items = job.spec.render()?.all(db, job.limit).await?;
-            Ok::<_, Error>((job.node, job.value, items))
+            let table = job.spec.table.clone();
+            let read = job.spec.render()?;
+            let items = if read.is_query() {
+                read.all(db, job.limit).await?
+            } else {
+                crate::read::run::scan_everything(db, &read, &table).await?
+            };
+            Ok::<_, Error>((job.node, job.value, job.wanted, items))
         })
         .collect();
     let reads_future = futures::stream::iter(reads)
@@ -537,7 +609,7 @@ async fn run_tasks(db: &Dynamite, tasks: Vec<Task<'_>>) -> Result<Vec<(usize, Gr
         out.entry(id).or_default().extend(groups);
     }
     for result in read_results {
-        let (id, value, items) = result?;
+        let (id, value, wanted, items) = result?;
         let Some(node) = nodes.get(&id) else {
             continue;
         };
@@ -554,7 +626,7 @@ async fn run_tasks(db: &Dynamite, tasks: Vec<Task<'_>>) -> Result<Vec<(usize, Gr
                 };
                 groups.insert(v, items);
             }
-            None => group_scanned(node, items, groups),
+            None => group_scanned(node, items, groups, wanted.as_ref()),
         }
     }
     Ok(out.into_iter().collect())
@@ -576,9 +648,16 @@ fn split_for_index(filter: Option<Node>, index_keys: &[&str]) -> (Option<Node>, 
 
 /// Groups a Scan of the child table by join value, then orders and limits
 /// each group as the per-parent Query would have.
-fn group_scanned(node: &NodeSpec, items: Vec<Item>, groups: &mut Groups) {
+fn group_scanned(
+    node: &NodeSpec,
+    items: Vec<Item>,
+    groups: &mut Groups,
+    wanted: Option<&HashSet<String>>,
+) {
     for item in items {
-        if let Some(k) = item.get(node.child_attr).and_then(value_key) {
+        if let Some(k) = item.get(node.child_attr).and_then(value_key)
+            && wanted.is_none_or(|w| w.contains(&k))
+        {
             groups.entry(k).or_default().push(item);
         }
     }
@@ -662,15 +741,45 @@ async fn run_batch(
 }
 
 /// Describes the include plan round by round, for `explain()`.
-pub(crate) fn describe(plan: &Plan, specs: &[NodeSpec]) -> Vec<String> {
-    let full_scan =
-        matches!(plan.access, Access::Scan) && plan.filter.is_none() && plan.limit.is_none();
+///
+/// Whether a child table is read with one Scan or one Query per parent is
+/// decided from table sizes; `stats` gives the sizes known without a
+/// request (none: the rule is printed instead).
+pub(crate) fn describe(
+    plan: &Plan,
+    specs: &[NodeSpec],
+    stats: &dyn Fn(&str) -> Option<TableStats>,
+    concurrency: usize,
+) -> Vec<String> {
+    let scan_root = matches!(plan.access, Access::Scan) && plan.limit.is_none() && plan.offset == 0;
+    let expected = stats(&plan.table).filter(|_| scan_root).map(|s| {
+        s.items as f64
+            * plan
+                .filter
+                .as_ref()
+                .map_or(1.0, |f| crate::read::plan::selectivity(f, plan.deleted_at))
+    });
     let mut early = HashSet::new();
-    let mut scans = HashSet::new();
+    let mut scans = HashMap::new();
     for spec in specs {
-        if full_scan && spec.kind != RelationKind::BelongsTo {
+        let child = stats(&spec.table);
+        let scan = match (expected, child) {
+            (Some(parents), Some(child)) => {
+                spec.kind != RelationKind::BelongsTo
+                    && !spec.is_batch()
+                    && parents > concurrency as f64
+                    && (child.bytes as f64) <= parents * READ_UNIT_BYTES
+            }
+            _ => false,
+        };
+        if scan {
             early.insert(spec.id);
-            scans.insert(spec.id);
+            let why = format!(
+                "about {:.0} parents expected, {} bytes of children: cheaper than one Query each",
+                expected.unwrap_or(0.0),
+                child.map_or(0, |c| c.bytes)
+            );
+            scans.insert(spec.id, why);
         } else if pinned_values(plan, spec.parent_attr).is_some() {
             early.insert(spec.id);
         }
@@ -687,9 +796,9 @@ pub(crate) fn describe(plan: &Plan, specs: &[NodeSpec]) -> Vec<String> {
         }
         let mut batch_tables: Vec<String> = Vec::new();
         for node in all.iter().filter(|n| rounds.get(&n.id) == Some(&round)) {
-            let mut line = if scans.contains(&node.id) {
+            let mut line = if let Some(why) = scans.get(&node.id) {
                 format!(
-                    "Scan {} (all `{}` children, stitched on {})",
+                    "Scan {} (all `{}` children, stitched on {}; {why})",
                     node.table, node.field, node.child_attr
                 )
             } else {
@@ -710,7 +819,7 @@ pub(crate) fn describe(plan: &Plan, specs: &[NodeSpec]) -> Vec<String> {
                 }
             };
             let (server, memory) = match &node.access {
-                _ if scans.contains(&node.id) => (node.filter.clone(), None),
+                _ if scans.contains_key(&node.id) => (node.filter.clone(), None),
                 NodeAccess::Index { sort, .. } if node.kind != RelationKind::BelongsTo => {
                     let mut keys = vec![node.child_attr];
                     keys.extend(*sort);
@@ -732,6 +841,16 @@ pub(crate) fn describe(plan: &Plan, specs: &[NodeSpec]) -> Vec<String> {
             }
             if let Some(p) = &node.projection {
                 let _ = write!(line, " project [{}]", p.join(", "));
+            }
+            if !scans.contains_key(&node.id)
+                && !node.is_batch()
+                && node.kind != RelationKind::BelongsTo
+            {
+                let _ = write!(
+                    line,
+                    " (or one Scan of {} when over {concurrency} parents and under 4 KB of it per parent)",
+                    node.table
+                );
             }
             parts.push(line);
         }

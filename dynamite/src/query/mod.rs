@@ -39,7 +39,7 @@ pub use crate::read::cursor::Cursor;
 pub use crate::read::plan::Explain;
 pub use projection::{Columns, Projected};
 
-use crate::client::Dynamite;
+use crate::client::{Dynamite, TableStats};
 use crate::error::{Error, Result};
 use crate::expr::{Column, Condition, Node};
 use crate::include::resolve::{self, NodeSpec};
@@ -49,6 +49,7 @@ use crate::read::and_filter;
 use crate::read::exec::{self, TableKeys};
 use crate::read::plan::{self, Access, Plan, ReadRequest};
 use crate::read::run::{self, fetch, fetch_page, item_stream};
+use crate::registry::{Models, Registry};
 use crate::value::Item;
 use crate::write::Key;
 
@@ -173,13 +174,19 @@ impl<T: Table> Query<T> {
 
     /// The requests this query will send on `db`, without sending them:
     /// the root read, then the include plan round by round.
-    pub fn explain(&self, db: &Dynamite) -> Explain {
-        let described = self.plan(db).and_then(|p| {
+    pub fn explain(&self, models: &impl Models) -> Explain {
+        let registry = models.registry();
+        let described = self.plan(registry).and_then(|p| {
             if self.includes.is_empty() {
                 return Ok(vec![p.describe()]);
             }
-            let specs = self.include_specs(db)?;
-            Ok(resolve::describe(&p, &specs))
+            let specs = self.include_specs(registry)?;
+            let stats = |table: &str| {
+                models
+                    .known_table_size(table)
+                    .map(|(items, bytes)| TableStats { items, bytes })
+            };
+            Ok(resolve::describe(&p, &specs, &stats, models.concurrency()))
         });
         match described {
             Ok(steps) => Explain { steps },
@@ -189,11 +196,11 @@ impl<T: Table> Query<T> {
         }
     }
 
-    fn include_specs(&self, db: &Dynamite) -> Result<Vec<NodeSpec>> {
+    fn include_specs(&self, registry: &Registry) -> Result<Vec<NodeSpec>> {
         let mut next_id = 0;
         self.includes
             .iter()
-            .map(|i| i.spec(db, &mut next_id))
+            .map(|i| i.spec(registry, &mut next_id))
             .collect()
     }
 
@@ -229,8 +236,8 @@ impl<T: Table> Query<T> {
         self
     }
 
-    fn plan(&self, db: &Dynamite) -> Result<Plan> {
-        let registered = db.registered::<T>()?;
+    fn plan(&self, registry: &Registry) -> Result<Plan> {
+        let registered = registry.get::<T>()?;
         let meta = T::meta();
         let mut request = self.request.clone();
         // Soft delete: one more conjunct, evaluated wherever the planner
@@ -254,7 +261,7 @@ impl<T: Table> Query<T> {
 
     /// Every matching row.
     pub async fn all(self, db: &Dynamite) -> Result<Vec<T>> {
-        let plan = self.plan(db)?;
+        let plan = self.plan(db.registry())?;
         if self.includes.is_empty() {
             return fetch(db, &plan)
                 .await?
@@ -262,7 +269,7 @@ impl<T: Table> Query<T> {
                 .map(T::from_item)
                 .collect();
         }
-        let specs = self.include_specs(db)?;
+        let specs = self.include_specs(db.registry())?;
         let (items, loaded) = resolve::load(db, &plan, &specs).await?;
         self.assemble(items, &specs, &loaded)
     }
@@ -275,7 +282,7 @@ impl<T: Table> Query<T> {
     /// The last matching row: the first in reverse order where the read has
     /// an order, else the last one read.
     pub async fn last(mut self, db: &Dynamite) -> Result<Option<T>> {
-        let plan = self.plan(db)?;
+        let plan = self.plan(db.registry())?;
         let reversible = matches!(plan.access, Access::Query { .. }) || plan.memory_sort.is_some();
         if reversible {
             if let Some((attribute, direction)) = self.request.order_by {
@@ -294,7 +301,7 @@ impl<T: Table> Query<T> {
     /// transferred) where DynamoDB evaluates the whole filter, else the
     /// keys are read and counted.
     pub async fn count(self, db: &Dynamite) -> Result<usize> {
-        let plan = self.plan(db)?;
+        let plan = self.plan(db.registry())?;
         run::count(db, &plan).await
     }
 
@@ -302,7 +309,7 @@ impl<T: Table> Query<T> {
     /// starting at `cursor`. The next page starts exactly after the last row
     /// returned: rows are never skipped or repeated, filters included.
     pub async fn page(self, db: &Dynamite, cursor: Option<&Cursor>) -> Result<Page<T>> {
-        let plan = self.plan(db)?;
+        let plan = self.plan(db.registry())?;
         let (items, cursor) = fetch_page(db, &plan, cursor).await?;
         if self.includes.is_empty() {
             return Ok(Page {
@@ -310,7 +317,7 @@ impl<T: Table> Query<T> {
                 cursor,
             });
         }
-        let specs = self.include_specs(db)?;
+        let specs = self.include_specs(db.registry())?;
         let loaded = resolve::load_for(db, &items, &specs).await?;
         Ok(Page {
             items: self.assemble(items, &specs, &loaded)?,
@@ -320,7 +327,7 @@ impl<T: Table> Query<T> {
 
     /// Every matching row as an async stream, reading page by page.
     pub fn stream(self, db: &Dynamite) -> BoxStream<'_, Result<T>> {
-        let plan = match self.plan(db) {
+        let plan = match self.plan(db.registry()) {
             Ok(p) => p,
             Err(e) => return stream::once(async move { Err(e) }).boxed(),
         };
@@ -349,7 +356,7 @@ impl<T: Table> Query<T> {
                 }
                 plan.limit = remaining;
                 let (items, next) = fetch_page(db, &plan, cursor.as_ref()).await?;
-                let specs = query.include_specs(db)?;
+                let specs = query.include_specs(db.registry())?;
                 let loaded = resolve::load_for(db, &items, &specs).await?;
                 let rows = query.assemble(items, &specs, &loaded)?;
                 let remaining = remaining.map(|r| r.saturating_sub(rows.len()));
@@ -413,13 +420,13 @@ impl<T: Table> ProjectedQuery<T> {
     }
 
     /// The requests this query will send.
-    pub fn explain(&self, db: &Dynamite) -> Explain {
-        self.query.explain(db)
+    pub fn explain(&self, models: &impl Models) -> Explain {
+        self.query.explain(models)
     }
 
     /// Every matching row.
     pub async fn all(self, db: &Dynamite) -> Result<Vec<Projected<T>>> {
-        let plan = self.query.plan(db)?;
+        let plan = self.query.plan(db.registry())?;
         let items = fetch(db, &plan).await?;
         Ok(self.wrap(items))
     }
@@ -431,7 +438,7 @@ impl<T: Table> ProjectedQuery<T> {
 
     /// A page of rows; see [`Query::page`].
     pub async fn page(self, db: &Dynamite, cursor: Option<&Cursor>) -> Result<Page<Projected<T>>> {
-        let plan = self.query.plan(db)?;
+        let plan = self.query.plan(db.registry())?;
         let (items, cursor) = fetch_page(db, &plan, cursor).await?;
         Ok(Page {
             items: self.wrap(items),

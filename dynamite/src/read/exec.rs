@@ -10,7 +10,7 @@ use std::time::Duration;
 use aws_sdk_dynamodb::types::{KeysAndAttributes, ReturnConsumedCapacity, Select};
 use futures::StreamExt;
 
-use crate::client::Dynamite;
+use crate::client::{Dynamite, TableStats};
 use crate::error::{Error, Result, sdk_error};
 use crate::expr::{ExpressionBuilder, Node};
 use crate::value::{AttributeValue, Item};
@@ -62,6 +62,46 @@ pub(crate) fn key_fingerprint<'a>(
 /// that differ in their 30th digit are two.
 fn normalise_number(n: &str) -> String {
     super::canonical::Decimal::parse(n).map_or_else(|| n.to_owned(), |d| d.canonical_text())
+}
+
+/// The size of a table (DescribeTable, cached by the handle for five
+/// minutes); `None` when DynamoDB does not say.
+pub(crate) async fn table_stats(db: &Dynamite, table: &str) -> Result<Option<TableStats>> {
+    if let Some(stats) = db.cached_stats(table) {
+        return Ok(Some(stats));
+    }
+    let out = db
+        .client()
+        .describe_table()
+        .table_name(table)
+        .send()
+        .await
+        .map_err(|e| sdk_error("DescribeTable", table, e))?;
+    let Some(description) = out.table else {
+        return Ok(None);
+    };
+    let stats = TableStats {
+        items: description.item_count.map_or(0, |n| n.max(0) as u64),
+        bytes: description.table_size_bytes.map_or(0, |n| n.max(0) as u64),
+    };
+    db.store_stats(table, stats);
+    Ok(Some(stats))
+}
+
+/// Bytes one Scan page returns at most.
+const SCAN_PAGE_BYTES: u64 = 1 << 20;
+
+/// Segments to read a whole table with: the configured number, else one
+/// per MiB (one Scan page each), at most the handle's concurrency.
+pub(crate) async fn scan_segments(db: &Dynamite, table: &str) -> Result<u32> {
+    if let Some(n) = db.scan_segments() {
+        return Ok(n);
+    }
+    let max = u32::try_from(db.concurrency()).unwrap_or(u32::MAX).max(1);
+    let pages = table_stats(db, table)
+        .await?
+        .map_or(1, |s| s.bytes.div_ceil(SCAN_PAGE_BYTES));
+    Ok(u32::try_from(pages).unwrap_or(u32::MAX).clamp(1, max))
 }
 
 /// A Query or Scan, rendered once and sent page by page.
@@ -133,6 +173,14 @@ impl ReadSpec {
 }
 
 impl RenderedRead {
+    /// The same read restricted to one segment of a parallel Scan.
+    pub(crate) fn segment(&self, segment: u32, total: u32) -> RenderedRead {
+        let mut read = self.clone();
+        let as_i32 = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
+        read.spec.segment = Some((as_i32(segment), as_i32(total)));
+        read
+    }
+
     pub(crate) fn is_query(&self) -> bool {
         self.spec.key_condition.is_some()
     }

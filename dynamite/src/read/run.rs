@@ -209,6 +209,28 @@ async fn read_keys(
     Ok(out)
 }
 
+/// Every row of a Scan, its segments read in parallel (see
+/// [`exec::scan_segments`]).
+pub(crate) async fn scan_everything(
+    db: &Dynamite,
+    read: &RenderedRead,
+    table: &str,
+) -> Result<Vec<Item>> {
+    let segments = exec::scan_segments(db, table).await?;
+    if segments <= 1 {
+        return Ok(read_from(db, read, None, None).await?.0);
+    }
+    let parts: Vec<Vec<Item>> = stream::iter(0..segments)
+        .map(|s| {
+            let segment = read.segment(s, segments);
+            async move { Ok::<_, Error>(read_from(db, &segment, None, None).await?.0) }
+        })
+        .buffered(db.concurrency())
+        .try_collect()
+        .await?;
+    Ok(parts.into_iter().flatten().collect())
+}
+
 /// Merges per-partition lists (each in the read's order) into one, k-way,
 /// keeping every partition's own order: each row with its partition.
 fn merge(plan: &Plan, lists: Vec<Vec<Item>>) -> Vec<(usize, Item)> {
@@ -259,6 +281,9 @@ async fn collect(db: &Dynamite, plan: &Plan) -> Result<Vec<Item>> {
             .into_iter()
             .map(|(_, item)| item)
             .collect(),
+        Access::Scan if want.is_none() => {
+            scan_everything(db, &read_spec(plan, None).render()?, &plan.table).await?
+        }
         Access::Query { .. } | Access::Scan => {
             read_from(db, &read_spec(plan, None).render()?, None, want)
                 .await?
@@ -333,7 +358,23 @@ pub(crate) async fn count(db: &Dynamite, plan: &Plan) -> Result<usize> {
         spec.count_only = true;
         let read = spec.render()?;
         if read.server_countable() {
-            let n = read.count(db).await?.saturating_sub(plan.offset);
+            let segments = match plan.access {
+                Access::Scan => exec::scan_segments(db, &plan.table).await?,
+                _ => 1,
+            };
+            let counts: Vec<usize> = stream::iter(0..segments)
+                .map(|s| {
+                    let segment = if segments > 1 {
+                        read.segment(s, segments)
+                    } else {
+                        read.clone()
+                    };
+                    async move { segment.count(db).await }
+                })
+                .buffered(db.concurrency())
+                .try_collect()
+                .await?;
+            let n = counts.iter().sum::<usize>().saturating_sub(plan.offset);
             return Ok(plan.limit.map_or(n, |l| n.min(l)));
         }
     }

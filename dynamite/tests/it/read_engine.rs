@@ -509,3 +509,67 @@ async fn regression_in_memory_order_pages_exactly_and_offset_skips() {
     let skipped = q.clone().offset(3).limit(2).all(&db).await.unwrap();
     assert_eq!(skipped, all[3..5].to_vec());
 }
+
+// Class 10: one child Scan or one Query per parent, by cost.
+
+async fn authors_with_posts(db: &Dynamite, authors: usize) {
+    for a in 0..authors {
+        Author::create()
+            .id(format!("a{a:03}"))
+            .name(format!("author {a}"))
+            .exec(db)
+            .await
+            .unwrap();
+    }
+    let posts: Vec<Post> = (0..authors * 2)
+        .map(|p| {
+            Post::create()
+                .id(format!("p{p:04}"))
+                .author_id(format!("a{:03}", p / 2))
+                .title(format!("post {p}"))
+                .build()
+        })
+        .collect();
+    Post::put_many(db, posts).await.unwrap();
+    db.metrics().reset();
+}
+
+#[tokio::test]
+async fn regression_soft_delete_root_keeps_the_child_scan() {
+    let db = db().await;
+    authors_with_posts(&db, 40).await;
+    let authors = Author::query()
+        .include(Author::posts())
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(authors.len(), 40);
+    assert!(authors.iter().all(|a| a.posts.len() == 2));
+    assert_eq!(db.metrics().count("Scan"), 2, "{:?}", db.metrics());
+    assert_eq!(db.metrics().count("Query"), 0, "{:?}", db.metrics());
+    assert_eq!(db.metrics().rounds(), 1);
+    let plan = Author::query()
+        .include(Author::posts())
+        .explain(&db)
+        .to_string();
+    assert!(
+        plan.contains("Scan") && plan.contains("cheaper than one Query each"),
+        "{plan}"
+    );
+}
+
+#[tokio::test]
+async fn few_parents_query_each_parent_instead_of_scanning_the_child_table() {
+    let db = db().await;
+    authors_with_posts(&db, 40).await;
+    let authors = Author::query()
+        .filter(Author::NAME.eq("author 7"))
+        .include(Author::posts())
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(authors.len(), 1);
+    assert_eq!(authors[0].posts.len(), 2);
+    assert_eq!(db.metrics().count("Query"), 1, "{:?}", db.metrics());
+    assert_eq!(db.metrics().count("Scan"), 1, "only the root Scan");
+}

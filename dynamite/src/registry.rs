@@ -1,0 +1,298 @@
+//! The registered models: full table names, resolved indexes (declared
+//! and foreign-key GSIs), relation targets. Plain data, no requests: a
+//! plan can be explained from a [`Registry`] alone.
+
+use std::any::TypeId;
+use std::collections::HashMap;
+
+use crate::error::{Error, Result};
+use crate::model::{KeyMeta, RelationKind, Table, TableMeta};
+
+/// A GSI the models need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexSpec {
+    /// Index name.
+    pub name: String,
+    /// Partition key.
+    pub partition_key: KeyMeta,
+    /// Sort key.
+    pub sort_key: Option<KeyMeta>,
+}
+
+/// A registered model: its metadata and the full (prefixed) table name.
+#[derive(Debug, Clone)]
+pub(crate) struct Registered {
+    pub(crate) meta: &'static TableMeta,
+    pub(crate) table_name: String,
+    /// Every GSI of the table: declared ones and foreign-key ones.
+    pub(crate) indexes: Vec<IndexSpec>,
+}
+
+/// Where plans find the registered models: a [`crate::Dynamite`] handle,
+/// or a [`Registry`] on its own (no connection needed).
+pub trait Models {
+    /// The registered models.
+    fn registry(&self) -> &Registry;
+
+    /// Table sizes known without a request (items, bytes), for the cost
+    /// choices `explain()` describes.
+    #[doc(hidden)]
+    fn known_table_size(&self, _table: &str) -> Option<(u64, u64)> {
+        None
+    }
+
+    /// Requests one operation keeps in flight.
+    #[doc(hidden)]
+    fn concurrency(&self) -> usize {
+        crate::client::DEFAULT_CONCURRENCY
+    }
+}
+
+impl Models for Registry {
+    fn registry(&self) -> &Registry {
+        self
+    }
+}
+
+/// The models a handle knows: what `sync()` creates and the planner reads.
+///
+/// Built by [`crate::DynamiteBuilder::build`]; also on its own, to explain
+/// plans without a connection:
+///
+/// ```
+/// use dynamite::prelude::*;
+/// use dynamite::Registry;
+///
+/// #[derive(Table, Debug, Clone)]
+/// struct Order {
+///     #[dynamite(primary_key)]
+///     id: String,
+///     #[dynamite(index)]
+///     user_id: String,
+/// }
+///
+/// let registry = Registry::new("").table::<Order>().resolve()?;
+/// let plan = Order::query().filter(Order::USER_ID.eq("u1")).explain(&registry);
+/// assert_eq!(plan.to_string(), "Query orders index user_id_index key user_id = \"u1\"");
+/// # Ok::<(), dynamite::Error>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Registry {
+    prefix: String,
+    tables: HashMap<TypeId, Registered>,
+    order: Vec<TypeId>,
+    pending: Vec<(TypeId, &'static TableMeta)>,
+}
+
+impl Registry {
+    /// An empty registry whose table names start with `prefix`.
+    pub fn new(prefix: impl Into<String>) -> Registry {
+        Registry {
+            prefix: prefix.into(),
+            ..Registry::default()
+        }
+    }
+
+    /// Adds a model (once).
+    pub fn table<T: Table>(mut self) -> Registry {
+        let id = TypeId::of::<T>();
+        if !self.pending.iter().any(|(t, _)| *t == id) {
+            self.pending.push((id, T::meta()));
+        }
+        self
+    }
+
+    pub(crate) fn with_metas(prefix: String, metas: &[(TypeId, &'static TableMeta)]) -> Registry {
+        Registry {
+            prefix,
+            pending: metas.to_vec(),
+            ..Registry::default()
+        }
+    }
+
+    /// Checks the table names and the relations, and computes every
+    /// table's indexes (declared ones plus the foreign-key GSIs).
+    pub fn resolve(mut self) -> Result<Registry> {
+        let mut seen_names: HashMap<String, &'static str> = HashMap::new();
+        for (id, meta) in std::mem::take(&mut self.pending) {
+            let table_name = format!("{}{}", self.prefix, meta.table_name);
+            validate_table_name(&table_name)?;
+            if let Some(other) = seen_names.insert(table_name.clone(), meta.model) {
+                return Err(Error::Config(format!(
+                    "models `{other}` and `{}` both map to table `{table_name}`",
+                    meta.model
+                )));
+            }
+            self.tables.insert(
+                id,
+                Registered {
+                    meta,
+                    table_name,
+                    indexes: Vec::new(),
+                },
+            );
+            self.order.push(id);
+        }
+        resolve_indexes(&mut self.tables, &self.order)?;
+        Ok(self)
+    }
+
+    /// The table name prefix.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// The full table name of a registered model.
+    pub fn table_name<T: Table>(&self) -> Result<String> {
+        self.get::<T>().map(|r| r.table_name.clone())
+    }
+
+    pub(crate) fn get<T: Table>(&self) -> Result<&Registered> {
+        self.tables
+            .get(&TypeId::of::<T>())
+            .ok_or(Error::NotRegistered {
+                model: T::META.model,
+            })
+    }
+
+    /// Every registered model, in registration order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Registered> {
+        self.order.iter().filter_map(|id| self.tables.get(id))
+    }
+
+    /// The registration of a model's metadata.
+    pub(crate) fn by_meta(&self, meta: &TableMeta) -> Result<&Registered> {
+        self.iter()
+            .find(|r| same_model(r.meta, meta))
+            .ok_or(Error::NotRegistered { model: meta.model })
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.tables.len()
+    }
+}
+
+fn index_name(attribute: &str, sort: Option<&str>) -> String {
+    match sort {
+        Some(s) => format!("{attribute}_{s}_index"),
+        None => format!("{attribute}_index"),
+    }
+}
+
+/// The foreign-key GSI a `has_many` / `has_one` reads: partition key the
+/// foreign key, sort key the child's sort key (else its primary key).
+pub(crate) fn foreign_key_index(child: &TableMeta, foreign_key: &str) -> Option<IndexSpec> {
+    if let Some(declared) = child
+        .indexes
+        .iter()
+        .find(|i| i.partition_key.name == foreign_key)
+    {
+        return Some(IndexSpec {
+            name: declared.name.to_owned(),
+            partition_key: declared.partition_key,
+            sort_key: declared.sort_key,
+        });
+    }
+    let attribute = child.attribute(foreign_key)?;
+    let scalar = attribute.scalar?;
+    Some(IndexSpec {
+        name: index_name(foreign_key, None),
+        partition_key: KeyMeta {
+            name: attribute.name,
+            scalar,
+        },
+        sort_key: Some(child.sort_key.unwrap_or(child.partition_key)),
+    })
+}
+
+/// Computes every registered table's GSIs: the declared ones plus the
+/// foreign-key GSIs of `has_many` / `has_one` relations (declared on the
+/// parent, living on the child's table).
+fn resolve_indexes(tables: &mut HashMap<TypeId, Registered>, order: &[TypeId]) -> Result<()> {
+    for registered in tables.values_mut() {
+        registered.indexes = registered
+            .meta
+            .indexes
+            .iter()
+            .map(|i| IndexSpec {
+                name: i.name.to_owned(),
+                partition_key: i.partition_key,
+                sort_key: i.sort_key,
+            })
+            .collect();
+    }
+    let metas: Vec<&'static TableMeta> = order
+        .iter()
+        .filter_map(|id| tables.get(id))
+        .map(|r| r.meta)
+        .collect();
+    for owner in metas {
+        for relation in owner.relations {
+            let target = (relation.target)();
+            let Some(child) = tables.values_mut().find(|r| same_model(r.meta, target)) else {
+                return Err(Error::Config(format!(
+                    "relation `{}.{}` targets `{}`, which is not registered: add `.table::<{}>()`",
+                    owner.model, relation.field, target.model, target.model
+                )));
+            };
+            if relation.kind == RelationKind::BelongsTo {
+                continue;
+            }
+            let Some((_, foreign_key)) = relation.join(owner) else {
+                return Err(Error::Config(format!(
+                    "relation `{}.{}`: foreign key `{}` is not a persisted field of `{}`",
+                    owner.model, relation.field, relation.foreign_key, target.model
+                )));
+            };
+            let Some(index) = foreign_key_index(target, foreign_key) else {
+                return Err(Error::Config(format!(
+                    "relation `{}.{}`: foreign key `{}` cannot be an index key",
+                    owner.model, relation.field, relation.foreign_key
+                )));
+            };
+            if !child.indexes.iter().any(|i| i.name == index.name) {
+                child.indexes.push(index);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Two metadata references denote the same model.
+pub(crate) fn same_model(a: &TableMeta, b: &TableMeta) -> bool {
+    std::ptr::eq(a, b) || (a.model == b.model && a.table_name == b.table_name)
+}
+
+/// DynamoDB's table-name rules: 3 to 255 characters of `[A-Za-z0-9_.-]`.
+pub(crate) fn validate_table_name(name: &str) -> Result<()> {
+    let reason = if name.len() < 3 {
+        Some("shorter than 3 characters".to_owned())
+    } else if name.len() > 255 {
+        Some("longer than 255 characters".to_owned())
+    } else {
+        name.chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
+            .map(|c| format!("character {c:?} is not allowed (only A-Z a-z 0-9 _ - .)"))
+    };
+    match reason {
+        Some(reason) => Err(Error::InvalidTableName {
+            name: name.to_owned(),
+            reason,
+        }),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_names_follow_dynamodb_rules() {
+        assert!(validate_table_name("users").is_ok());
+        assert!(validate_table_name("a.b-c_d9").is_ok());
+        assert!(validate_table_name("ab").is_err());
+        assert!(validate_table_name("bad name").is_err());
+        assert!(validate_table_name(&"x".repeat(256)).is_err());
+    }
+}
