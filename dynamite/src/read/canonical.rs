@@ -206,9 +206,10 @@ pub(crate) fn scalar_order(a: &AttributeValue, b: &AttributeValue) -> Option<Ord
 }
 
 /// A total order over any two (possibly absent) values, for sorting in
-/// memory: absent first, then by type, then by value.
+/// memory: absent and NULL first (both are `None` to an `Option` field),
+/// then by type, then by value.
 pub(crate) fn sort_order(a: Option<&AttributeValue>, b: Option<&AttributeValue>) -> Ordering {
-    match (a, b) {
+    match (present(a), present(b)) {
         (None, None) => Ordering::Equal,
         (None, Some(_)) => Ordering::Less,
         (Some(_), None) => Ordering::Greater,
@@ -216,6 +217,10 @@ pub(crate) fn sort_order(a: Option<&AttributeValue>, b: Option<&AttributeValue>)
             scalar_order(x, y).unwrap_or_else(|| Canonical::of(x).cmp(&Canonical::of(y)))
         }
     }
+}
+
+fn present(value: Option<&AttributeValue>) -> Option<&AttributeValue> {
+    value.filter(|v| !matches!(v, AttributeValue::Null(_)))
 }
 
 /// The canonical identity of a key (the named attributes of an item).

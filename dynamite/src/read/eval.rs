@@ -9,8 +9,8 @@
 //!   binary (substring), a set (element of the set's type) and a list
 //!   (element, numbers by value).
 //! - `size` is the length of a string in UTF-16 code units, of binary in bytes,
-//!   and the element count of a set, list or map; on anything else the
-//!   comparison is false.
+//!   and the element count of a set, list or map; where it is undefined
+//!   (absent, number, boolean, NULL) only `<>` holds.
 //! - `attribute_exists` is true for a NULL; `is_none` means absent or NULL.
 
 use std::cmp::Ordering;
@@ -66,10 +66,12 @@ pub(crate) fn matches(node: &Node, item: &Item) -> bool {
         Node::NotExists(path) => !item.contains_key(*path),
         Node::IsNone(path) => item.get(*path).is_none_or(|v| matches!(v, V::Null(_))),
         Node::IsSome(path) => item.get(*path).is_some_and(|v| !matches!(v, V::Null(_))),
-        Node::Size { path, op, value } => item
-            .get(*path)
-            .and_then(size_of)
-            .is_some_and(|s| holds(*op, s.cmp(value))),
+        // Where `size` is undefined (absent, number, boolean, NULL) the
+        // comparison behaves as on an absent attribute: only `<>` holds.
+        Node::Size { path, op, value } => match item.get(*path).and_then(size_of) {
+            Some(size) => holds(*op, size.cmp(value)),
+            None => *op == CompareOp::Ne,
+        },
         Node::And(parts) => parts.iter().all(|n| matches(n, item)),
         Node::Or(parts) => parts.iter().any(|n| matches(n, item)),
         Node::Not(inner) => !matches(inner, item),
@@ -196,6 +198,13 @@ mod tests {
         assert!(matches(&size, &item(&[("a", s("😀"))])));
         assert!(!matches(&size, &item(&[("a", s("é"))])));
         assert!(!matches(&size, &item(&[("a", n("12"))])));
+        let size_ne = Node::Size {
+            path: "a",
+            op: CompareOp::Ne,
+            value: 0,
+        };
+        assert!(matches(&size_ne, &item(&[("a", n("12"))])));
+        assert!(matches(&size_ne, &item(&[])));
         assert!(matches(
             &size,
             &item(&[("a", AttributeValue::Ss(vec!["x".into(), "y".into()]))])

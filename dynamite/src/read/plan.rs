@@ -154,10 +154,11 @@ impl Conjuncts {
 fn implies_present(node: &Node, name: &str) -> bool {
     match node {
         Node::Compare { path, op, .. } => *path == name && *op != CompareOp::Ne,
+        // `size(a) <> n` also holds where `a` is absent.
+        Node::Size { path, op, .. } => *path == name && *op != CompareOp::Ne,
         Node::Between { path, .. }
         | Node::BeginsWith { path, .. }
-        | Node::Contains { path, .. }
-        | Node::Size { path, .. } => *path == name,
+        | Node::Contains { path, .. } => *path == name,
         Node::In { path, values } => *path == name && !values.is_empty(),
         Node::Exists(p) | Node::IsSome(p) => *p == name,
         Node::And(parts) => parts.iter().any(|p| implies_present(p, name)),
@@ -288,6 +289,27 @@ pub(crate) fn plan(
         pk_eq.clone().map(|(i, v)| (i, vec![v])).or(pk_in.clone());
     let sorts: Option<(usize, Vec<AttributeValue>)> =
         sk_eq.clone().map(|(i, v)| (i, vec![v])).or(sk_in.clone());
+
+    // What `order` means is decided by the filter, not by the plan: the
+    // sort key of the index whose partition the filter pins (even when a
+    // sparse index cannot be read and the rows are sorted in memory), else
+    // the table's sort key.
+    // `None`: unordered (an index without a sort key).
+    let natural_sort: Option<&'static str> = if partitions.is_some() {
+        Some(sk.map_or(pk.name, |s| s.name))
+    } else {
+        indexes
+            .iter()
+            .find(|i| conjuncts.eq(i.partition_key.name).is_some())
+            .or_else(|| {
+                indexes
+                    .iter()
+                    .find(|i| conjuncts.is_in(i.partition_key.name).is_some())
+            })
+            .map_or(Some(sk.map_or(pk.name, |s| s.name)), |i| {
+                i.sort_key.map(|k| k.name)
+            })
+    };
 
     let access = if nothing {
         Access::Nothing
@@ -424,7 +446,8 @@ pub(crate) fn plan(
     let filter = Node::all(filter);
     let residual = Node::all(residual);
 
-    // Ordering.
+    // Ordering: natively where the read's sort key is the one asked for,
+    // merged across partitions, or in memory.
     let native_sort = match &access {
         Access::Query { sort_key, .. } => Some(*sort_key),
         _ => None,
@@ -446,22 +469,17 @@ pub(crate) fn plan(
             }
             _ => memory_sort = Some((attribute, direction)),
         },
-        (None, Some(direction)) => match (&access, native_sort) {
-            (_, Some(_)) => forward = direction == SortOrder::Asc,
+        (None, Some(direction)) => match (&access, natural_sort) {
             (Access::Get { .. } | Access::Nothing, _) => {}
-            (
-                Access::MultiQuery {
-                    sort_key: Some(s), ..
-                },
-                _,
-            ) => {
+            (Access::Query { sort_key, .. }, target) if *sort_key == target => {
                 forward = direction == SortOrder::Asc;
-                memory_sort = Some((*s, direction));
             }
-            _ => {
-                let by = sk.map_or(pk.name, |s| s.name);
-                memory_sort = Some((by, direction));
+            (_, None) => {}
+            (Access::MultiQuery { sort_key, .. }, Some(target)) if *sort_key == Some(target) => {
+                forward = direction == SortOrder::Asc;
+                memory_sort = Some((target, direction));
             }
+            (_, Some(target)) => memory_sort = Some((target, direction)),
         },
         (None, None) => {}
     }

@@ -387,7 +387,8 @@ pub(crate) async fn count(db: &Dynamite, plan: &Plan) -> Result<usize> {
         eval::attributes(r, &mut read);
         fetch_names.extend(read.into_iter().map(str::to_owned));
     }
-    fetch_names.dedup();
+    let mut seen = std::collections::HashSet::new();
+    fetch_names.retain(|n| seen.insert(n.clone()));
     lean.projection = Some(fetch_names);
     lean.keep = Some(Vec::new());
     Ok(fetch(db, &lean).await?.len())
