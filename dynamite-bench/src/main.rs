@@ -40,9 +40,10 @@ options:
   --prefix P          table prefix (default bench_s<N>_ / bench_cmp_)
   --path FILE         embedded engine only: keep its data in this SQLite file
   --concurrency N     requests one operation keeps in flight (default 16)
+  --scan-segments N   parallel Scan segments (default: one per MiB of the table)
   --no-seed           reuse tables seeded earlier under the same prefix
   --no-create-loop    ecommerce: skip the loop of single creates
-  --query Q           run only Q6, Q7, Q8, Q9 or Q10
+  --query Q           run only Q6 ... Q11 (Q11: first() of 150 ids + orders)
   --runs R            measured runs per query after one warm-up (default 20)
   --json PATH         also write every measurement as JSON";
 
@@ -109,6 +110,10 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> BenchResult<Args> {
             "--path" => args.backend.path = Some(value()?),
             "--prefix" => args.prefix = Some(value()?),
             "--concurrency" => args.backend.concurrency = Some(parse_count(&flag, &value()?)?),
+            "--scan-segments" => {
+                let n = parse_count(&flag, &value()?)?;
+                args.backend.scan_segments = Some(u32::try_from(n).map_err(|e| e.to_string())?);
+            }
             "--no-seed" => args.seed = false,
             "--no-create-loop" => args.create_loop = false,
             "--query" => args.queries = vec![value()?.parse()?],

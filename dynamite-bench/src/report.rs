@@ -16,6 +16,7 @@ pub fn request_target(q: QueryId) -> u64 {
         QueryId::Q8 => 3,
         QueryId::Q9 => 10,
         QueryId::Q10 => 3,
+        QueryId::Q11 => 3,
     }
 }
 
@@ -27,6 +28,7 @@ pub fn rounds_target(q: QueryId) -> u64 {
         QueryId::Q8 => 2,
         QueryId::Q9 => 3,
         QueryId::Q10 => 1,
+        QueryId::Q11 => 2,
     }
 }
 

@@ -32,6 +32,8 @@ pub struct Backend {
     pub path: Option<String>,
     /// Requests one operation keeps in flight (`None`: Dynamite's default, 16).
     pub concurrency: Option<usize>,
+    /// Parallel Scan segments (`None`: Dynamite's default, from table size).
+    pub scan_segments: Option<u32>,
 }
 
 impl Backend {
@@ -43,8 +45,12 @@ impl Backend {
                 None => "embedded engine (in memory)".to_owned(),
             },
         };
-        match self.concurrency {
+        let name = match self.concurrency {
             Some(n) => format!("{name}, concurrency {n}"),
+            None => name,
+        };
+        match self.scan_segments {
+            Some(n) => format!("{name}, {n} scan segment(s)"),
             None => name,
         }
     }
@@ -63,6 +69,10 @@ impl Backend {
         };
         let builder = match self.concurrency {
             Some(n) => builder.concurrency(n),
+            None => builder,
+        };
+        let builder = match self.scan_segments {
+            Some(n) => builder.scan_segments(n),
             None => builder,
         };
         shop::register(builder.table_prefix(prefix))
@@ -198,15 +208,18 @@ pub enum QueryId {
     Q8,
     Q9,
     Q10,
+    /// `first()` of a key list of 150 ids with an include (issue 8).
+    Q11,
 }
 
 impl QueryId {
-    pub const ALL: [QueryId; 5] = [
+    pub const ALL: [QueryId; 6] = [
         QueryId::Q6,
         QueryId::Q7,
         QueryId::Q8,
         QueryId::Q9,
         QueryId::Q10,
+        QueryId::Q11,
     ];
 
     pub fn name(self) -> &'static str {
@@ -216,6 +229,7 @@ impl QueryId {
             QueryId::Q8 => "Q8",
             QueryId::Q9 => "Q9",
             QueryId::Q10 => "Q10",
+            QueryId::Q11 => "Q11",
         }
     }
 
@@ -226,6 +240,7 @@ impl QueryId {
             QueryId::Q8 => "first product + reviews.user",
             QueryId::Q9 => "first user + orders.items.product + reviews.product",
             QueryId::Q10 => "all users + completed orders",
+            QueryId::Q11 => "first of 150 user ids + orders",
         }
     }
 
@@ -247,6 +262,7 @@ impl QueryId {
                     + 2 * first_user_reviews
             }
             QueryId::Q10 => scale.users + scale.completed_orders(),
+            QueryId::Q11 => 1 + shop::ORDERS_PER_USER,
         }
     }
 
@@ -276,6 +292,12 @@ impl QueryId {
             .include(User::reviews().include(Review::product()))
     }
 
+    fn q11() -> Query<User> {
+        User::query()
+            .filter(User::ID.is_in((0..150).map(user_id)))
+            .include(User::orders())
+    }
+
     fn q10() -> Query<User> {
         User::query().include(User::orders().filter(Order::STATUS.eq("completed")))
     }
@@ -288,6 +310,7 @@ impl QueryId {
             QueryId::Q8 => Self::q8().explain(db),
             QueryId::Q9 => Self::q9().explain(db),
             QueryId::Q10 => Self::q10().explain(db),
+            QueryId::Q11 => Self::q11().explain(db),
         }
         .to_string();
         text.replace(db.table_prefix(), "")
@@ -315,6 +338,7 @@ impl QueryId {
             QueryId::Q7 => first(Self::q7(), db, name).await,
             QueryId::Q8 => first(Self::q8(), db, name).await,
             QueryId::Q9 => first(Self::q9(), db, name).await,
+            QueryId::Q11 => first(Self::q11(), db, name).await,
             QueryId::Q10 => {
                 let users = Self::q10()
                     .all(db)
@@ -367,7 +391,7 @@ impl FromStr for QueryId {
         QueryId::ALL
             .into_iter()
             .find(|q| q.name().eq_ignore_ascii_case(s))
-            .ok_or_else(|| format!("unknown query `{s}` (expected Q6, Q7, Q8, Q9 or Q10)"))
+            .ok_or_else(|| format!("unknown query `{s}` (expected Q6 to Q11)"))
     }
 }
 
