@@ -419,6 +419,58 @@ impl<T: Table> ProjectedQuery<T> {
         }
     }
 
+    /// See [`Query::order_by`] (the attribute need not be projected).
+    pub fn order_by<V>(self, column: Column<T, V>, direction: SortOrder) -> Self {
+        ProjectedQuery {
+            query: self.query.order_by(column, direction),
+        }
+    }
+
+    /// See [`Query::offset`].
+    pub fn offset(self, n: usize) -> Self {
+        ProjectedQuery {
+            query: self.query.offset(n),
+        }
+    }
+
+    /// See [`Query::consistent`].
+    pub fn consistent(self) -> Self {
+        ProjectedQuery {
+            query: self.query.consistent(),
+        }
+    }
+
+    /// See [`Query::with_deleted`].
+    pub fn with_deleted(self) -> Self {
+        ProjectedQuery {
+            query: self.query.with_deleted(),
+        }
+    }
+
+    /// See [`Query::only_deleted`].
+    pub fn only_deleted(self) -> Self {
+        ProjectedQuery {
+            query: self.query.only_deleted(),
+        }
+    }
+
+    /// The number of matching rows; see [`Query::count`].
+    pub async fn count(self, db: &Dynamite) -> Result<usize> {
+        self.query.count(db).await
+    }
+
+    /// Every matching row as an async stream, page by page.
+    pub fn stream(self, db: &Dynamite) -> BoxStream<'_, Result<Projected<T>>> {
+        let plan = match self.query.plan(db.registry()) {
+            Ok(p) => p,
+            Err(e) => return stream::once(async move { Err(e) }).boxed(),
+        };
+        let fetched = self.fetched();
+        item_stream(db, plan)
+            .map_ok(move |i| Projected::new(i, fetched.clone()))
+            .boxed()
+    }
+
     /// The requests this query will send.
     pub fn explain(&self, models: &impl Models) -> Explain {
         self.query.explain(models)
