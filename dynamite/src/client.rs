@@ -209,8 +209,8 @@ impl crate::registry::Models for Dynamite {
         self.cached_stats(table).map(|s| (s.items, s.bytes))
     }
 
-    fn concurrency(&self) -> usize {
-        self.inner.concurrency
+    fn concurrency(&self) -> Option<usize> {
+        Some(self.inner.concurrency)
     }
 }
 

@@ -41,10 +41,10 @@ pub trait Models {
         None
     }
 
-    /// Requests one operation keeps in flight.
+    /// Requests one operation keeps in flight (`None`: the default).
     #[doc(hidden)]
-    fn concurrency(&self) -> usize {
-        crate::client::DEFAULT_CONCURRENCY
+    fn concurrency(&self) -> Option<usize> {
+        None
     }
 }
 

@@ -8,7 +8,7 @@ mod column;
 mod condition;
 mod render;
 
-pub use column::{Column, Contains, SizeOf};
+pub use column::{Column, Columns, Contains, SizeOf};
 pub(crate) use condition::{CompareOp, Node, Operand};
 pub use condition::{Condition, Expression};
 pub(crate) use render::ExpressionBuilder;

@@ -5,24 +5,16 @@
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use super::resolve::{self, Loaded, NodeSpec};
+use super::resolve::{self, IncludeOptions, Loaded, NodeSpec};
 use crate::client::Dynamite;
 use crate::error::{Error, Result};
+use crate::expr::Columns;
 use crate::expr::{Condition, Node};
 use crate::model::{RelationKind, Table};
-use crate::query::{Columns, SortOrder};
+use crate::read::SortOrder;
 use crate::registry::Registry;
 use crate::value::{AttributeValue, Item, is_empty_key_value};
 use crate::write::Create;
-
-/// Options of one include (filter, limit, order, projection).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct IncludeOptions {
-    pub(crate) filter: Option<Node>,
-    pub(crate) limit: Option<usize>,
-    pub(crate) order: Option<SortOrder>,
-    pub(crate) projection: Option<Vec<&'static str>>,
-}
 
 /// A typed include node: builds its untyped spec and attaches loaded rows.
 pub(crate) trait Assemble<P>: Send + Sync {

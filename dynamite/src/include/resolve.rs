@@ -17,7 +17,6 @@ use std::fmt::Write as _;
 
 use futures::{StreamExt, future};
 
-use super::relation::IncludeOptions;
 use crate::client::{Dynamite, TableStats};
 use crate::error::{Error, Result};
 use crate::expr::{CompareOp, Node};
@@ -29,6 +28,15 @@ use crate::read::exec::{self, ReadSpec, TableKeys, key_fingerprint};
 use crate::read::plan::{Access, Plan, describe_condition};
 use crate::registry::Registry;
 use crate::value::{AttributeValue, Item};
+
+/// Options of one include (filter, limit, order, projection).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct IncludeOptions {
+    pub(crate) filter: Option<Node>,
+    pub(crate) limit: Option<usize>,
+    pub(crate) order: Option<SortOrder>,
+    pub(crate) projection: Option<Vec<&'static str>>,
+}
 
 /// How a node's rows are read.
 #[derive(Debug, Clone)]

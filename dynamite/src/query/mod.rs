@@ -34,10 +34,11 @@ use std::sync::Arc;
 
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 
+pub use crate::expr::Columns;
 pub use crate::read::SortOrder;
 pub use crate::read::cursor::Cursor;
 pub use crate::read::plan::Explain;
-pub use projection::{Columns, Projected};
+pub use projection::Projected;
 
 use crate::client::{Dynamite, TableStats};
 use crate::error::{Error, Result};
@@ -186,7 +187,10 @@ impl<T: Table> Query<T> {
                     .known_table_size(table)
                     .map(|(items, bytes)| TableStats { items, bytes })
             };
-            Ok(resolve::describe(&p, &specs, &stats, models.concurrency()))
+            let concurrency = models
+                .concurrency()
+                .unwrap_or(crate::client::DEFAULT_CONCURRENCY);
+            Ok(resolve::describe(&p, &specs, &stats, concurrency))
         });
         match described {
             Ok(steps) => Explain { steps },

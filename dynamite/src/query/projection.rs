@@ -89,37 +89,3 @@ impl<T: Table> Projected<T> {
         T::META.key_of(&self.item)
     }
 }
-
-/// A list of columns of `T` for `attributes(..)`: one column or a tuple.
-pub trait Columns<T> {
-    /// The stored attribute names.
-    fn names(&self) -> Vec<&'static str>;
-}
-
-impl<T, V> Columns<T> for Column<T, V> {
-    fn names(&self) -> Vec<&'static str> {
-        vec![self.name()]
-    }
-}
-
-macro_rules! tuple_columns {
-    ($($v:ident $i:tt),+) => {
-        impl<T, $($v),+> Columns<T> for ($(Column<T, $v>,)+) {
-            fn names(&self) -> Vec<&'static str> {
-                vec![$(self.$i.name()),+]
-            }
-        }
-    };
-}
-tuple_columns!(A 0);
-tuple_columns!(A 0, B 1);
-tuple_columns!(A 0, B 1, C 2);
-tuple_columns!(A 0, B 1, C 2, D 3);
-tuple_columns!(A 0, B 1, C 2, D 3, E 4);
-tuple_columns!(A 0, B 1, C 2, D 3, E 4, F 5);
-tuple_columns!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
-tuple_columns!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
-tuple_columns!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8);
-tuple_columns!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9);
-tuple_columns!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10);
-tuple_columns!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11);

@@ -23,7 +23,7 @@ use super::eval;
 use crate::error::{Error, Result};
 use crate::expr::{CompareOp, ExpressionBuilder, Node};
 use crate::model::{KeyMeta, TableMeta};
-use crate::schema::IndexSpec;
+use crate::registry::IndexSpec;
 use crate::value::{AttributeValue, Item, ScalarType, describe_key, is_empty_key_value};
 
 /// How the rows are read.

@@ -2,6 +2,7 @@
 
 mod bulk;
 mod create;
+mod failure;
 pub(crate) mod key;
 mod set_based;
 pub(crate) mod single;

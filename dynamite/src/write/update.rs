@@ -418,7 +418,7 @@ impl<T: Table> Update<T> {
             Ok(out) => T::from_item(out.attributes.unwrap_or_default()),
             Err(e) => match e.as_service_error() {
                 Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
-                    Err(super::single::classify_failure(
+                    Err(super::failure::classify_failure(
                         &T::META,
                         &p.table,
                         &p.key,
