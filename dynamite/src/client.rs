@@ -36,7 +36,11 @@ struct Inner {
     registry: Registry,
     metrics: Metrics,
     scan_segments: Option<u32>,
-    stats: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, TableStats)>>,
+    /// Per table: when it was asked, and what DescribeTable said (`None`:
+    /// it could not say, e.g. no permission).
+    stats: std::sync::Mutex<
+        std::collections::HashMap<String, (std::time::Instant, Option<TableStats>)>,
+    >,
     concurrency: usize,
     sync_timeout: Duration,
     #[cfg(feature = "embedded")]
@@ -180,8 +184,9 @@ impl Dynamite {
         self.inner.scan_segments
     }
 
-    /// Table statistics cached less than five minutes ago.
-    pub(crate) fn cached_stats(&self, table: &str) -> Option<TableStats> {
+    /// Table statistics asked less than five minutes ago (the inner `None`:
+    /// DynamoDB could not say).
+    pub(crate) fn cached_stats(&self, table: &str) -> Option<Option<TableStats>> {
         let cache = self.inner.stats.lock().unwrap_or_else(|e| e.into_inner());
         cache
             .get(table)
@@ -189,7 +194,7 @@ impl Dynamite {
             .map(|(_, s)| *s)
     }
 
-    pub(crate) fn store_stats(&self, table: &str, stats: TableStats) {
+    pub(crate) fn store_stats(&self, table: &str, stats: Option<TableStats>) {
         let mut cache = self.inner.stats.lock().unwrap_or_else(|e| e.into_inner());
         cache.insert(table.to_owned(), (std::time::Instant::now(), stats));
     }
@@ -206,7 +211,9 @@ impl crate::registry::Models for Dynamite {
     }
 
     fn known_table_size(&self, table: &str) -> Option<(u64, u64)> {
-        self.cached_stats(table).map(|s| (s.items, s.bytes))
+        self.cached_stats(table)
+            .flatten()
+            .map(|s| (s.items, s.bytes))
     }
 
     fn concurrency(&self) -> Option<usize> {

@@ -267,10 +267,9 @@ async fn child_scan_cheaper(db: &Dynamite, node: &NodeSpec, parents: f64) -> boo
     {
         return false;
     }
-    match exec::table_stats(db, &node.table).await {
-        Ok(Some(stats)) => (stats.bytes as f64) <= parents * READ_UNIT_BYTES,
-        _ => false,
-    }
+    exec::table_stats(db, &node.table)
+        .await
+        .is_some_and(|stats| (stats.bytes as f64) <= parents * READ_UNIT_BYTES)
 }
 
 /// How many rows a root read is expected to keep, when it reads a whole
@@ -280,7 +279,7 @@ async fn expected_roots(db: &Dynamite, plan: &Plan) -> Option<f64> {
     if !matches!(plan.access, Access::Scan) || plan.limit.is_some() || plan.offset > 0 {
         return None;
     }
-    let stats = exec::table_stats(db, &plan.table).await.ok().flatten()?;
+    let stats = exec::table_stats(db, &plan.table).await?;
     let kept = plan
         .filter
         .as_ref()

@@ -65,27 +65,25 @@ fn normalise_number(n: &str) -> String {
 }
 
 /// The size of a table (DescribeTable, cached by the handle for five
-/// minutes); `None` when DynamoDB does not say.
-pub(crate) async fn table_stats(db: &Dynamite, table: &str) -> Result<Option<TableStats>> {
-    if let Some(stats) = db.cached_stats(table) {
-        return Ok(Some(stats));
+/// minutes); `None` when DynamoDB does not say (a failed DescribeTable,
+/// e.g. a role without the permission, is remembered the same way: the
+/// planner then makes the choices that need no statistics).
+pub(crate) async fn table_stats(db: &Dynamite, table: &str) -> Option<TableStats> {
+    if let Some(known) = db.cached_stats(table) {
+        return known;
     }
-    let out = db
-        .client()
-        .describe_table()
-        .table_name(table)
-        .send()
-        .await
-        .map_err(|e| sdk_error("DescribeTable", table, e))?;
-    let Some(description) = out.table else {
-        return Ok(None);
-    };
-    let stats = TableStats {
-        items: description.item_count.map_or(0, |n| n.max(0) as u64),
-        bytes: description.table_size_bytes.map_or(0, |n| n.max(0) as u64),
+    let stats = match db.client().describe_table().table_name(table).send().await {
+        Ok(out) => out.table.map(|description| TableStats {
+            items: description.item_count.map_or(0, |n| n.max(0) as u64),
+            bytes: description.table_size_bytes.map_or(0, |n| n.max(0) as u64),
+        }),
+        Err(e) => {
+            tracing::debug!(table, error = %sdk_error("DescribeTable", table, e), "no table statistics");
+            None
+        }
     };
     db.store_stats(table, stats);
-    Ok(Some(stats))
+    stats
 }
 
 /// Bytes one Scan page returns at most.
@@ -93,15 +91,15 @@ const SCAN_PAGE_BYTES: u64 = 1 << 20;
 
 /// Segments to read a whole table with: the configured number, else one
 /// per MiB (one Scan page each), at most the handle's concurrency.
-pub(crate) async fn scan_segments(db: &Dynamite, table: &str) -> Result<u32> {
+pub(crate) async fn scan_segments(db: &Dynamite, table: &str) -> u32 {
     if let Some(n) = db.scan_segments() {
-        return Ok(n);
+        return n;
     }
     let max = u32::try_from(db.concurrency()).unwrap_or(u32::MAX).max(1);
     let pages = table_stats(db, table)
-        .await?
+        .await
         .map_or(1, |s| s.bytes.div_ceil(SCAN_PAGE_BYTES));
-    Ok(u32::try_from(pages).unwrap_or(u32::MAX).clamp(1, max))
+    u32::try_from(pages).unwrap_or(u32::MAX).clamp(1, max)
 }
 
 /// A Query or Scan, rendered once and sent page by page.
