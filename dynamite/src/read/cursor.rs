@@ -287,4 +287,18 @@ mod tests {
         let c = Cursor::encode("q", &p).unwrap();
         assert_eq!(c.decode("q").unwrap(), p);
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2_000))]
+
+        /// Whatever the bytes, decoding answers (a position or
+        /// `InvalidCursor`) and never panics.
+        #[test]
+        fn any_bytes_decode_without_panic(text in "\\PC{0,200}", raw in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200)) {
+            let _ = Cursor::parse(text).decode("q");
+            let _ = Cursor::parse(URL_SAFE_NO_PAD.encode(&raw)).decode("q");
+            let forged = format!("{{\"f\":\"{}\",\"p\":{}}}", fingerprint("q"), String::from_utf8_lossy(&raw));
+            let _ = Cursor::parse(URL_SAFE_NO_PAD.encode(forged)).decode("q");
+        }
+    }
 }
