@@ -96,6 +96,23 @@ pub enum Error {
     #[error("invalid request: {0}")]
     InvalidRequest(String),
 
+    /// One update acts twice on one attribute in ways that contradict each
+    /// other (`set` and `remove`, `set` and `increment`, two `append`s...).
+    /// `set` twice is not an error: the last value wins. Nothing was sent.
+    #[error(
+        "{model}.{attribute}: an update cannot both {first} and {second} it; combine them into one action"
+    )]
+    ConflictingUpdate {
+        /// The model updated.
+        model: &'static str,
+        /// The stored attribute name.
+        attribute: String,
+        /// The first action on it.
+        first: &'static str,
+        /// The action that contradicts it.
+        second: &'static str,
+    },
+
     /// A cursor that this query did not make (another filter, order, key
     /// list or table), or bytes that are not a cursor. Nothing was read.
     #[error("invalid cursor: {reason}")]
@@ -182,6 +199,11 @@ impl Error {
     pub fn is_throttled(&self) -> bool {
         matches!(self, Error::Throttled { .. })
     }
+    /// True for [`Error::ConflictingUpdate`].
+    pub fn is_conflicting_update(&self) -> bool {
+        matches!(self, Error::ConflictingUpdate { .. })
+    }
+
     /// True for [`Error::InvalidCursor`].
     pub fn is_invalid_cursor(&self) -> bool {
         matches!(self, Error::InvalidCursor { .. })
@@ -195,6 +217,41 @@ impl Error {
     /// True for [`Error::MissingKey`].
     pub fn is_missing_key(&self) -> bool {
         matches!(self, Error::MissingKey { .. })
+    }
+
+    /// True for [`Error::TransactionCanceled`].
+    pub fn is_transaction_canceled(&self) -> bool {
+        matches!(self, Error::TransactionCanceled { .. })
+    }
+
+    /// True for [`Error::Batch`] (some keys of a bulk call failed).
+    pub fn is_batch(&self) -> bool {
+        matches!(self, Error::Batch { .. })
+    }
+
+    /// True for [`Error::InvalidValue`].
+    pub fn is_invalid_value(&self) -> bool {
+        matches!(self, Error::InvalidValue { .. })
+    }
+
+    /// True for [`Error::ItemTooLarge`].
+    pub fn is_item_too_large(&self) -> bool {
+        matches!(self, Error::ItemTooLarge { .. })
+    }
+
+    /// True for [`Error::NotRegistered`].
+    pub fn is_not_registered(&self) -> bool {
+        matches!(self, Error::NotRegistered { .. })
+    }
+
+    /// True for [`Error::Schema`].
+    pub fn is_schema(&self) -> bool {
+        matches!(self, Error::Schema { .. })
+    }
+
+    /// True for [`Error::Backend`] (any other failure of the service).
+    pub fn is_backend(&self) -> bool {
+        matches!(self, Error::Backend { .. })
     }
 
     pub(crate) fn not_found(table: &str, key: &Item) -> Self {

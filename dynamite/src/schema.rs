@@ -162,28 +162,102 @@ async fn describe(db: &Dynamite, table: &str) -> Result<Option<TableDescription>
     }
 }
 
+/// A key as `name (S|N|B)`, from a key schema and the attribute definitions.
+fn describe_existing_key(
+    schema: &[KeySchemaElement],
+    definitions: &[AttributeDefinition],
+    kind: KeyType,
+) -> Option<String> {
+    let name = schema
+        .iter()
+        .find(|k| *k.key_type() == kind)?
+        .attribute_name();
+    let scalar = definitions
+        .iter()
+        .find(|d| d.attribute_name() == name)
+        .map_or("?", |d| d.attribute_type().as_str());
+    Some(format!("{name} ({scalar})"))
+}
+
+fn describe_model_key(key: Option<KeyMeta>) -> Option<String> {
+    key.map(|k| format!("{} ({})", k.name, scalar_type(k.scalar).as_str()))
+}
+
+fn show(key: &Option<String>) -> &str {
+    key.as_deref().unwrap_or("none")
+}
+
+/// The existing table's key names and types, and those of its GSIs that
+/// the models declare too (and their projection), must be the models':
+/// any difference is [`Error::Schema`] naming both sides, and nothing is
+/// changed (Dynamite never recreates a table or an index).
 fn check_keys(spec: &TableSpec, existing: &TableDescription) -> Result<()> {
-    let schema = existing.key_schema();
-    let find = |kt: KeyType| {
-        schema
-            .iter()
-            .find(|k| *k.key_type() == kt)
-            .map(|k| k.attribute_name().to_owned())
-    };
-    let want_pk = Some(spec.partition_key.name.to_owned());
-    let want_sk = spec.sort_key.map(|k| k.name.to_owned());
-    if find(KeyType::Hash) != want_pk || find(KeyType::Range) != want_sk {
+    let definitions = existing.attribute_definitions();
+    let found = (
+        describe_existing_key(existing.key_schema(), definitions, KeyType::Hash),
+        describe_existing_key(existing.key_schema(), definitions, KeyType::Range),
+    );
+    let wanted = (
+        describe_model_key(Some(spec.partition_key)),
+        describe_model_key(spec.sort_key),
+    );
+    if found != wanted {
         return Err(Error::Schema {
             table: spec.name.clone(),
             message: format!(
-                "the existing table's key ({:?}, {:?}) differs from the model's ({:?}, {:?}); \
+                "the existing table's key is {} / {}, the model's is {} / {} (partition / sort); \
                  Dynamite never recreates tables: migrate it yourself",
-                find(KeyType::Hash),
-                find(KeyType::Range),
-                want_pk,
-                want_sk
+                show(&found.0),
+                show(&found.1),
+                show(&wanted.0),
+                show(&wanted.1)
             ),
         });
+    }
+    for index in &spec.indexes {
+        let Some(gsi) = existing
+            .global_secondary_indexes()
+            .iter()
+            .find(|g| g.index_name() == Some(index.name.as_str()))
+        else {
+            continue;
+        };
+        let found = (
+            describe_existing_key(gsi.key_schema(), definitions, KeyType::Hash),
+            describe_existing_key(gsi.key_schema(), definitions, KeyType::Range),
+        );
+        let wanted = (
+            describe_model_key(Some(index.partition_key)),
+            describe_model_key(index.sort_key),
+        );
+        if found != wanted {
+            return Err(Error::Schema {
+                table: spec.name.clone(),
+                message: format!(
+                    "index `{}` exists with key {} / {}, the model's is {} / {} (partition / sort); \
+                     Dynamite never recreates indexes: drop or rename it yourself",
+                    index.name,
+                    show(&found.0),
+                    show(&found.1),
+                    show(&wanted.0),
+                    show(&wanted.1)
+                ),
+            });
+        }
+        let projection = gsi
+            .projection()
+            .and_then(|p| p.projection_type())
+            .map(|t| t.as_str().to_owned());
+        if projection.as_deref() != Some(ProjectionType::All.as_str()) {
+            return Err(Error::Schema {
+                table: spec.name.clone(),
+                message: format!(
+                    "index `{}` projects {}, the models read whole items from it (ALL)",
+                    index.name,
+                    projection.as_deref().unwrap_or("nothing")
+                ),
+            });
+        }
     }
     Ok(())
 }

@@ -31,6 +31,8 @@ impl<E: SetElement> Addable for BTreeSet<E> {}
 #[derive(Debug, Clone)]
 enum Action {
     Set(String, Operand),
+    /// `set(column, None)`: an assignment that removes the attribute.
+    Unset(String),
     Remove(String),
     Add(String, Operand),
     Append(String, Operand),
@@ -39,9 +41,54 @@ enum Action {
 impl Action {
     fn attribute(&self) -> &str {
         match self {
-            Action::Set(a, _) | Action::Remove(a) | Action::Add(a, _) | Action::Append(a, _) => a,
+            Action::Set(a, _)
+            | Action::Unset(a)
+            | Action::Remove(a)
+            | Action::Add(a, _)
+            | Action::Append(a, _) => a,
         }
     }
+
+    fn is_assignment(&self) -> bool {
+        matches!(self, Action::Set(..) | Action::Unset(_))
+    }
+
+    fn describe(&self) -> &'static str {
+        match self {
+            Action::Set(..) | Action::Unset(_) => "set",
+            Action::Remove(_) => "remove",
+            Action::Add(..) => "add / increment / decrement",
+            Action::Append(..) => "append",
+        }
+    }
+}
+
+/// One action per attribute: `set` twice is the last `set` (last wins),
+/// `remove` twice is one; any other pair on one attribute contradicts
+/// itself (DynamoDB refuses overlapping paths) and is refused before
+/// sending.
+fn one_action_per_attribute(model: &'static str, actions: Vec<Action>) -> Result<Vec<Action>> {
+    let mut out: Vec<Action> = Vec::with_capacity(actions.len());
+    for action in actions {
+        let Some(i) = out.iter().position(|a| a.attribute() == action.attribute()) else {
+            out.push(action);
+            continue;
+        };
+        let earlier = &out[i];
+        if earlier.is_assignment() && action.is_assignment() {
+            out[i] = action;
+        } else if matches!((earlier, &action), (Action::Remove(_), Action::Remove(_))) {
+            continue;
+        } else {
+            return Err(Error::ConflictingUpdate {
+                model,
+                attribute: action.attribute().to_owned(),
+                first: earlier.describe(),
+                second: action.describe(),
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// An UpdateItem of exactly the changes asked for, conditional on the row
@@ -203,7 +250,7 @@ impl<T: Table> Update<T> {
         }
         let action = match stored {
             Ok(Some(v)) => Action::Set(column.name().to_owned(), Ok(v)),
-            Ok(None) => Action::Remove(column.name().to_owned()),
+            Ok(None) => Action::Unset(column.name().to_owned()),
             Err(e) => Action::Set(column.name().to_owned(), Err(e)),
         };
         self.actions.push(action);
@@ -271,7 +318,7 @@ impl<T: Table> Update<T> {
         self.check()?;
         let key = self.key?;
         let table = db.registered::<T>()?.table_name.clone();
-        let mut actions = self.actions;
+        let mut actions = one_action_per_attribute(meta.model, self.actions)?;
         for action in &actions {
             if meta.key_names().any(|k| k == action.attribute()) {
                 return Err(Error::InvalidRequest(format!(
@@ -333,7 +380,7 @@ impl<T: Table> Update<T> {
                         "{n} = list_append(if_not_exists({n}, {empty}), {v})"
                     ));
                 }
-                Action::Remove(name) => removes.push(b.name(&name)),
+                Action::Remove(name) | Action::Unset(name) => removes.push(b.name(&name)),
                 Action::Add(name, v) => {
                     let n = b.name(&name);
                     adds.push(format!("{n} {}", operand(&mut b, &name, v)?));

@@ -23,3 +23,4 @@ mod soft_delete;
 mod transactions;
 mod validation;
 mod values;
+mod writes_truth;

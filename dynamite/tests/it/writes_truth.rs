@@ -1,0 +1,168 @@
+//! Writes and keys that cannot lie (issue "Writes and keys that cannot
+//! lie"): one named regression test per item done so far, on both backends.
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType,
+};
+use dynamite::Dynamite;
+use dynamite::prelude::*;
+
+use crate::models::{Product, User, product};
+
+// Item 5: one action per attribute.
+
+#[tokio::test]
+async fn regression_setting_one_column_twice_keeps_the_last_value() {
+    let db = crate::common::db().await;
+    let p = product("Mouse", "gadgets", 10.0);
+    Product::put_many(&db, [p.clone()]).await.unwrap();
+    let updated = p
+        .update()
+        .set(Product::NAME, "first")
+        .set(Product::NAME, "second")
+        .exec(&db)
+        .await
+        .unwrap();
+    assert_eq!(updated.name, "second");
+    let u = User::create()
+        .id("u1")
+        .name("Ada")
+        .email("ada@x.io")
+        .age(Some(30))
+        .exec(&db)
+        .await
+        .unwrap();
+    let u = u
+        .update()
+        .set(User::AGE, Some(31u32))
+        .set(User::AGE, None)
+        .exec(&db)
+        .await
+        .unwrap();
+    assert_eq!(u.age, None, "set(Some) then set(None): the last one wins");
+}
+
+#[tokio::test]
+async fn regression_contradictory_actions_on_one_column_are_refused_before_sending() {
+    let db = crate::common::db().await;
+    let p = product("Mouse", "gadgets", 10.0);
+    Product::put_many(&db, [p.clone()]).await.unwrap();
+    db.metrics().reset();
+    let err = p
+        .clone()
+        .update()
+        .set(Product::STOCK, 5)
+        .increment(Product::STOCK, 1)
+        .exec(&db)
+        .await
+        .unwrap_err();
+    assert!(err.is_conflicting_update(), "{err}");
+    let err = p
+        .clone()
+        .update()
+        .remove(Product::PHOTO)
+        .set(Product::PHOTO, Some(Bytes::from(vec![1u8])))
+        .exec(&db)
+        .await
+        .unwrap_err();
+    assert!(err.is_conflicting_update(), "{err}");
+    let err = p
+        .clone()
+        .update()
+        .increment(Product::STOCK, 1)
+        .decrement(Product::STOCK, 2)
+        .exec(&db)
+        .await
+        .unwrap_err();
+    assert!(err.is_conflicting_update(), "{err}");
+    assert_eq!(db.metrics().data_plane_requests(), 0, "nothing was sent");
+    let stored = Product::get(&db, p.id.as_str()).await.unwrap().unwrap();
+    assert_eq!(stored.stock, p.stock);
+}
+
+// Item 7: sync() compares key names AND types, of tables and indexes.
+
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "truth_accounts")]
+struct Account {
+    #[dynamite(primary_key)]
+    id: String,
+    #[dynamite(index)]
+    email: String,
+}
+
+async fn handle() -> Dynamite {
+    crate::common::builder()
+        .table::<Account>()
+        .build()
+        .await
+        .unwrap()
+}
+
+fn attribute(name: &str, kind: ScalarAttributeType) -> AttributeDefinition {
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(kind)
+        .build()
+        .unwrap()
+}
+
+fn hash(name: &str) -> KeySchemaElement {
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(KeyType::Hash)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn regression_sync_refuses_a_table_whose_key_has_another_type() {
+    let db = handle().await;
+    let table = db.table_name::<Account>().unwrap();
+    db.client()
+        .create_table()
+        .table_name(&table)
+        .attribute_definitions(attribute("id", ScalarAttributeType::N))
+        .key_schema(hash("id"))
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+    let err = db.sync().await.unwrap_err();
+    assert!(err.is_schema(), "{err}");
+    let text = err.to_string();
+    assert!(text.contains("id (N)") && text.contains("id (S)"), "{text}");
+    assert!(db.sync_plan().await.unwrap_err().is_schema());
+}
+
+#[tokio::test]
+async fn regression_sync_refuses_an_index_of_the_same_name_with_other_keys() {
+    let db = handle().await;
+    let table = db.table_name::<Account>().unwrap();
+    db.client()
+        .create_table()
+        .table_name(&table)
+        .attribute_definitions(attribute("id", ScalarAttributeType::S))
+        .attribute_definitions(attribute("email", ScalarAttributeType::N))
+        .key_schema(hash("id"))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("email_index")
+                .key_schema(hash("email"))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+    let err = db.sync().await.unwrap_err();
+    assert!(err.is_schema(), "{err}");
+    assert!(err.to_string().contains("email_index"), "{err}");
+}
