@@ -54,10 +54,17 @@ pub enum Error {
     /// A stored item could not be turned into the model.
     #[error("{table}.{attribute}: expected {expected}, found {found}")]
     Decode {
+        /// The table read.
         table: String,
+        /// The stored attribute that did not fit.
         attribute: String,
+        /// What the model's field needs.
         expected: String,
+        /// What was stored.
         found: String,
+        /// The conversion error itself (a [`crate::ValueError`]).
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
 
     /// A Rust value cannot be stored (NaN, infinity, a number out of DynamoDB's range, ...).
@@ -149,10 +156,20 @@ pub enum Error {
     #[error("timed out waiting for {0}")]
     Timeout(String),
 
-    /// Any other failure of the transport or the service.
-    #[error("{operation}: {source}")]
+    /// Any other failure of the transport or the service. The SDK's
+    /// error is the [`source`](std::error::Error::source); [`Error::code`]
+    /// and [`Error::request_id`] give DynamoDB's error code and request id.
+    #[error("{operation}: {message}")]
     Backend {
+        /// The DynamoDB operation ("PutItem", ...).
         operation: String,
+        /// DynamoDB's error code (`ValidationException`, ...), when it answered.
+        code: Option<String>,
+        /// The request id DynamoDB gave the failed request, when it answered.
+        request_id: Option<String>,
+        /// The SDK's description of the failure, with its context.
+        message: String,
+        /// The SDK error.
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
@@ -274,7 +291,26 @@ impl Error {
     ) -> Self {
         Error::Backend {
             operation: operation.into(),
+            code: None,
+            request_id: None,
+            message: source.to_string(),
             source: Box::new(source),
+        }
+    }
+
+    /// DynamoDB's error code of a [`Error::Backend`] failure, when it answered.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Error::Backend { code, .. } => code.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The request id of a [`Error::Backend`] failure, when DynamoDB answered.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Backend { request_id, .. } => request_id.as_deref(),
+            _ => None,
         }
     }
 }
@@ -288,16 +324,19 @@ const THROTTLING_CODES: &[&str] = &[
 ];
 
 /// Classifies an SDK error (after the SDK's own retries).
-pub(crate) fn sdk_error<E, R>(
+pub(crate) fn sdk_error<E>(
     operation: &str,
     table: &str,
-    error: aws_sdk_dynamodb::error::SdkError<E, R>,
+    error: aws_sdk_dynamodb::error::SdkError<
+        E,
+        aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+    >,
 ) -> Error
 where
     E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
 {
     use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+    use aws_sdk_dynamodb::operation::RequestId;
     let code = error.code().map(str::to_owned);
     let message = error.message().unwrap_or_default().to_owned();
     match code.as_deref() {
@@ -315,21 +354,10 @@ where
         },
         _ => Error::Backend {
             operation: operation.to_owned(),
-            source: Box::new(Message(
-                aws_sdk_dynamodb::error::DisplayErrorContext(&error).to_string(),
-            )),
+            request_id: error.request_id().map(str::to_owned),
+            message: aws_sdk_dynamodb::error::DisplayErrorContext(&error).to_string(),
+            code,
+            source: Box::new(error),
         },
     }
 }
-
-/// A plain message as an error source.
-#[derive(Debug)]
-pub(crate) struct Message(pub(crate) String);
-
-impl std::fmt::Display for Message {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Message {}

@@ -287,6 +287,7 @@ pub fn decode_error(meta: &TableMeta, attribute: &str, error: ValueError) -> Err
         attribute: attribute.to_owned(),
         expected,
         found,
+        source: Box::new(error),
     }
 }
 

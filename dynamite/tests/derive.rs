@@ -408,6 +408,7 @@ fn wrong_stored_type_is_a_decode_error() {
             attribute,
             expected,
             found,
+            ..
         }) => {
             assert_eq!(table, "users");
             assert_eq!(attribute, "name");
@@ -442,6 +443,7 @@ fn renamed_attribute_errors_name_the_stored_attribute() {
             attribute,
             expected,
             found,
+            ..
         }) => {
             assert_eq!((table.as_str(), attribute.as_str()), ("categories", "id"));
             assert_eq!((expected.as_str(), found.as_str()), ("N", "S"));

@@ -176,6 +176,7 @@ async fn a_wrong_stored_type_is_a_decode_error_naming_the_attribute() {
             attribute,
             expected,
             found,
+            ..
         } => {
             assert_eq!(table, "users");
             assert_eq!(attribute, "name");

@@ -166,3 +166,46 @@ async fn regression_sync_refuses_an_index_of_the_same_name_with_other_keys() {
     assert!(err.is_schema(), "{err}");
     assert!(err.to_string().contains("email_index"), "{err}");
 }
+
+// Item 9: errors keep their cause.
+
+#[tokio::test]
+async fn regression_backend_errors_keep_the_sdk_error_code_and_request_id() {
+    let db = crate::common::db().await;
+    // An empty string as a GSI key value: DynamoDB refuses the write.
+    let err = User::create()
+        .id("u1")
+        .name("Ada")
+        .email("")
+        .exec(&db)
+        .await
+        .unwrap_err();
+    assert!(err.is_backend(), "{err}");
+    assert_eq!(err.code(), Some("ValidationException"));
+    assert!(err.request_id().is_some_and(|id| !id.is_empty()));
+    assert!(
+        std::error::Error::source(&err).is_some(),
+        "the SDK error is the source"
+    );
+}
+
+#[tokio::test]
+async fn regression_decode_errors_keep_the_value_error() {
+    let db = crate::common::db().await;
+    let table = db.table_name::<User>().unwrap();
+    let mut item = std::collections::HashMap::new();
+    item.insert("id".to_owned(), AttributeValue::S("u1".into()));
+    item.insert("name".to_owned(), AttributeValue::N("3".into()));
+    item.insert("email".to_owned(), AttributeValue::S("a@x.io".into()));
+    db.client()
+        .put_item()
+        .table_name(table)
+        .set_item(Some(item))
+        .send()
+        .await
+        .unwrap();
+    let err = User::get(&db, "u1").await.unwrap_err();
+    assert!(err.is_decode(), "{err}");
+    let source = std::error::Error::source(&err).expect("the ValueError");
+    assert!(source.downcast_ref::<dynamite::ValueError>().is_some());
+}
