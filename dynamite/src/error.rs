@@ -143,13 +143,20 @@ pub enum Error {
 
     /// Some items of a bulk operation could not be processed after retries.
     /// Nothing is dropped silently: the keys are listed.
-    #[error("{operation}: {} item(s) failed, {} already existed", .failed.len(), .existing.len())]
+    #[error("{operation}: {} item(s) failed, {} already existed{}", .failed.len(), .existing.len(), format_causes(.causes))]
     Batch {
+        /// The bulk operation ("BatchWriteItem", "create_many", ...).
         operation: &'static str,
-        /// Keys that were still unprocessed (or failed) after the retries.
+        /// Keys not written: still unprocessed after the retries, or in a
+        /// request that ended in an error (see `causes`). Every key of the
+        /// call that is in neither list was written.
         failed: Vec<Item>,
         /// Keys a `create_many` found already stored (their rows are untouched).
         existing: Vec<Item>,
+        /// The errors that ended requests of the call (a throttle that
+        /// outlasted the retries, a 500, a dropped connection, a validation
+        /// error): their keys are in `failed`.
+        causes: Vec<Error>,
     },
 
     /// Waiting for a table or index timed out.
@@ -173,6 +180,14 @@ pub enum Error {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+}
+
+fn format_causes(causes: &[Error]) -> String {
+    match causes.first() {
+        None => String::new(),
+        Some(first) if causes.len() == 1 => format!(" ({first})"),
+        Some(first) => format!(" ({first}; and {} more)", causes.len() - 1),
+    }
 }
 
 fn format_reasons(reasons: &[CancellationReason]) -> String {

@@ -487,6 +487,7 @@ async fn batch_get_chunk(
                     operation: "BatchGetItem",
                     failed: pending.into_values().flatten().collect(),
                     existing: Vec::new(),
+                    causes: Vec::new(),
                 });
             }
             tokio::time::sleep(backoff(attempt)).await;

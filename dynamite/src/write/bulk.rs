@@ -44,22 +44,63 @@ async fn batch_write(
         .chunks(BATCH_WRITE_LIMIT)
         .map(<[_]>::to_vec)
         .collect();
-    let results: Vec<Result<Vec<Item>>> = futures::stream::iter(chunks)
-        .map(|chunk| batch_write_chunk(db, meta, table, chunk))
+    let results: Vec<(Vec<Item>, Result<Vec<Item>>)> = futures::stream::iter(chunks)
+        .map(|chunk| async move {
+            let keys: Vec<Item> = chunk.iter().map(|(k, _)| k.clone()).collect();
+            (keys, batch_write_chunk(db, meta, table, chunk).await)
+        })
         .buffer_unordered(db.concurrency())
         .collect()
         .await;
-    let mut failed = Vec::new();
-    for r in results {
-        failed.extend(r?);
+    let mut outcome = Outcome::default();
+    for (keys, result) in results {
+        outcome.add(keys, result);
     }
-    if failed.is_empty() {
-        Ok(())
-    } else {
+    outcome.finish("BatchWriteItem")
+}
+
+/// What every chunk of a bulk call did, merged: one chunk's error never
+/// hides what the others did.
+#[derive(Default)]
+struct Outcome {
+    failed: Vec<Item>,
+    existing: Vec<Item>,
+    causes: Vec<Error>,
+}
+
+impl Outcome {
+    /// A chunk of `keys` that either left some keys `failed` (its result)
+    /// or ended in an error (then every key of it that was not found to
+    /// exist is failed).
+    fn add(&mut self, keys: Vec<Item>, result: Result<Vec<Item>>) {
+        match result {
+            Ok(failed) => self.failed.extend(failed),
+            Err(Error::Batch {
+                failed,
+                existing,
+                causes,
+                ..
+            }) => {
+                self.failed.extend(failed);
+                self.existing.extend(existing);
+                self.causes.extend(causes);
+            }
+            Err(cause) => {
+                self.failed.extend(keys);
+                self.causes.push(cause);
+            }
+        }
+    }
+
+    fn finish(self, operation: &'static str) -> Result<()> {
+        if self.failed.is_empty() && self.existing.is_empty() {
+            return Ok(());
+        }
         Err(Error::Batch {
-            operation: "BatchWriteItem",
-            failed,
-            existing: Vec::new(),
+            operation,
+            failed: self.failed,
+            existing: self.existing,
+            causes: self.causes,
         })
     }
 }
@@ -117,6 +158,33 @@ async fn batch_write_chunk(
     }
 }
 
+/// TransactWriteItems' limit on the size of one request.
+pub const TRANSACTION_BYTES: usize = 4 * 1024 * 1024;
+
+/// Rows in chunks of at most [`TRANSACTION_LIMIT`] items and
+/// [`TRANSACTION_BYTES`] (items measured as DynamoDB sizes them, with room
+/// for the request's own envelope).
+fn transaction_chunks(rows: Vec<(Item, Item)>) -> Vec<Vec<(Item, Item)>> {
+    const ENVELOPE: usize = 512;
+    let budget = TRANSACTION_BYTES - 64 * 1024;
+    let mut chunks: Vec<Vec<(Item, Item)>> = Vec::new();
+    let mut current: Vec<(Item, Item)> = Vec::new();
+    let mut bytes = 0;
+    for row in rows {
+        let size = crate::value::item_size(&row.0) + ENVELOPE;
+        if !current.is_empty() && (current.len() == TRANSACTION_LIMIT || bytes + size > budget) {
+            chunks.push(std::mem::take(&mut current));
+            bytes = 0;
+        }
+        bytes += size;
+        current.push(row);
+    }
+    if !current.is_empty() {
+        chunks.push(current);
+    }
+    chunks
+}
+
 /// Creates rows in conditional transactions of up to 100: an existing key
 /// is never overwritten. Returns the keys that already existed.
 async fn create_chunk(
@@ -172,7 +240,14 @@ async fn create_chunk(
                             attempt += 1;
                             continue;
                         }
-                        return Err(error);
+                        // Nothing of this request is known to be written:
+                        // every pending key is failed, with the cause.
+                        return Err(Error::Batch {
+                            operation: "TransactWriteItems",
+                            failed: pending.into_iter().map(|(_, k)| k).collect(),
+                            existing,
+                            causes: vec![error],
+                        });
                     }
                 };
                 // Drop the rows whose key exists (reporting them, or
@@ -183,11 +258,11 @@ async fn create_chunk(
                 for (i, (item, key)) in pending.into_iter().enumerate() {
                     let reason = reasons.get(i);
                     match reason.and_then(|r| r.code()) {
-                        Some("ConditionalCheckFailed") => {
-                            if reason.and_then(|r| r.item()) != Some(&item) {
-                                existing.push(key);
-                            }
-                        }
+                        // An item with this key exists. Identical content is
+                        // no evidence that this call wrote it: a retry of
+                        // this very request is answered from DynamoDB's
+                        // ClientRequestToken cache, never cancelled.
+                        Some("ConditionalCheckFailed") => existing.push(key),
                         Some("None") | None => retry.push((item, key)),
                         Some(_) => {
                             conflict_only = false;
@@ -201,6 +276,7 @@ async fn create_chunk(
                             operation: "TransactWriteItems",
                             failed: retry.into_iter().map(|(_, k)| k).collect(),
                             existing,
+                            causes: Vec::new(),
                         });
                     }
                     tokio::time::sleep(backoff(attempt)).await;
@@ -289,28 +365,28 @@ pub trait BulkWrites: Table {
         })();
         async move {
             let (table, pending, models) = prepared?;
-            let chunks: Vec<Vec<(Item, Item)>> = pending
-                .chunks(TRANSACTION_LIMIT)
-                .map(<[_]>::to_vec)
-                .collect();
-            let results: Vec<Result<Vec<Item>>> = futures::stream::iter(chunks)
-                .map(|chunk| create_chunk(db, &Self::META, &table, chunk))
+            let chunks = transaction_chunks(pending);
+            let results: Vec<(Vec<Item>, Result<Vec<Item>>)> = futures::stream::iter(chunks)
+                .map(|chunk| {
+                    let table = table.as_str();
+                    async move {
+                        let keys: Vec<Item> = chunk.iter().map(|(_, k)| k.clone()).collect();
+                        let existing = create_chunk(db, &Self::META, table, chunk).await;
+                        (keys, existing)
+                    }
+                })
                 .buffer_unordered(db.concurrency())
                 .collect()
                 .await;
-            let mut existing = Vec::new();
-            for r in results {
-                existing.extend(r?);
+            let mut outcome = Outcome::default();
+            for (keys, result) in results {
+                // A chunk that succeeded returns the keys that existed.
+                match result {
+                    Ok(existing) => outcome.existing.extend(existing),
+                    Err(e) => outcome.add(keys, Err(e)),
+                }
             }
-            if existing.is_empty() {
-                Ok(models)
-            } else {
-                Err(Error::Batch {
-                    operation: "create_many",
-                    failed: Vec::new(),
-                    existing,
-                })
-            }
+            outcome.finish("create_many").map(|()| models)
         }
     }
 
@@ -409,12 +485,16 @@ async fn conditional_deletes<T: Table>(
         .collect()
         .await;
     let mut failed = Vec::new();
+    let mut causes = Vec::new();
     for (key, result) in results {
         match result {
             Ok(()) => {}
             Err(e) if e.is_not_found() => {}
             Err(e) if e.is_conflict() => failed.push(key),
-            Err(e) => return Err(e),
+            Err(e) => {
+                failed.push(key);
+                causes.push(e);
+            }
         }
     }
     if failed.is_empty() {
@@ -424,6 +504,7 @@ async fn conditional_deletes<T: Table>(
             operation,
             failed,
             existing: Vec::new(),
+            causes,
         })
     }
 }

@@ -46,26 +46,32 @@ async fn matching_keys<T: Table>(db: &Dynamite, filter: Option<Node>) -> Result<
 fn tally(operation: &'static str, results: Vec<(Item, Result<()>)>) -> Result<usize> {
     let mut written = 0;
     let mut failed = Vec::new();
-    let mut first_error = None;
+    let mut causes = Vec::new();
     for (key, result) in results {
         match result {
             Ok(()) => written += 1,
             Err(e) if e.is_condition_failed() || e.is_not_found() => {}
             Err(e) => {
                 failed.push(key);
-                first_error.get_or_insert(e);
+                causes.push(e);
             }
         }
     }
-    match (failed.is_empty(), first_error) {
-        (true, _) | (_, None) => Ok(written),
-        (false, Some(e)) if failed.len() == 1 && written == 0 => Err(e),
-        (false, Some(_)) => Err(Error::Batch {
-            operation,
-            failed,
-            existing: Vec::new(),
-        }),
+    if failed.is_empty() {
+        return Ok(written);
     }
+    if failed.len() == 1
+        && written == 0
+        && let Some(e) = causes.pop()
+    {
+        return Err(e);
+    }
+    Err(Error::Batch {
+        operation,
+        failed,
+        existing: Vec::new(),
+        causes,
+    })
 }
 
 /// An update of every row matching a filter: `User::update_where(filter).set(..).exec(&db)`.
