@@ -1,0 +1,9 @@
+//! Test support shared by Dynamite's integration tests, examples and
+//! benchmark (not published):
+//!
+//! - [`backend`]: the embedded engine, or an endpoint named by an
+//!   environment variable with a table prefix unique to the run.
+
+#![warn(missing_docs)]
+
+pub mod backend;
