@@ -2,8 +2,10 @@
 //! benchmark (not published):
 //!
 //! - [`backend`]: the embedded engine, or an endpoint named by an
-//!   environment variable with a table prefix unique to the run.
+//!   environment variable with a table prefix unique to the run;
+//! - [`faults`]: a loopback HTTP proxy that injects faults in front of a backend.
 
 #![warn(missing_docs)]
 
 pub mod backend;
+pub mod faults;
