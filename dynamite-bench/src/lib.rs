@@ -13,5 +13,7 @@
 pub mod compare;
 pub mod micro;
 pub mod report;
-pub mod shop;
 pub mod workload;
+
+/// The e-commerce models and dataset, shared with the integration tests.
+pub use dynamite_testkit::shop;

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use dynamite::prelude::*;
 use dynamite::sdk::error::ProvideErrorMetadata;
 use dynamite::{DynamiteBuilder, Query};
+use dynamite_testkit::backend;
 
 use crate::shop::{
     self, GraphSize, Order, OrderItem, Product, Review, Scale, User, order_id, product_id, user_id,
@@ -57,15 +58,10 @@ impl Backend {
 
     /// A builder for this backend with the five models and `prefix`.
     pub fn builder(&self, prefix: &str) -> DynamiteBuilder {
-        let builder = match &self.endpoint {
-            Some(url) => Dynamite::builder()
-                .endpoint(url)
-                .region("us-east-1")
-                .credentials("bench", "bench"),
-            None => match &self.path {
-                Some(p) => Dynamite::embedded().path(p),
-                None => Dynamite::embedded(),
-            },
+        let builder = backend::builder(self.endpoint.as_deref());
+        let builder = match (&self.endpoint, &self.path) {
+            (None, Some(p)) => builder.path(p),
+            _ => builder,
         };
         let builder = match self.concurrency {
             Some(n) => builder.concurrency(n),

@@ -21,26 +21,13 @@ mod polymorphic;
 mod relationships;
 
 use dynamite::{Dynamite, DynamiteBuilder};
-
-fn backend() -> DynamiteBuilder {
-    match std::env::var("DYNAMITE_TEST_ENDPOINT")
-        .ok()
-        .filter(|e| !e.is_empty())
-    {
-        Some(url) => Dynamite::builder()
-            .endpoint(url)
-            .region("us-east-1")
-            .credentials("test", "test")
-            .table_prefix(format!(
-                "ex{}_",
-                &uuid::Uuid::new_v4().simple().to_string()[..8]
-            )),
-        None => Dynamite::embedded(),
-    }
-}
+use dynamite_testkit::backend::{self, TEST_ENDPOINT_VAR};
 
 async fn connect(register: fn(DynamiteBuilder) -> DynamiteBuilder) -> Dynamite {
-    let db = register(backend()).build().await.expect("build");
+    let db = register(backend::isolated(TEST_ENDPOINT_VAR, "ex"))
+        .build()
+        .await
+        .expect("build");
     db.sync().await.expect("sync");
     db
 }

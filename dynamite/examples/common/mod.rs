@@ -3,24 +3,7 @@
 //! so reruns against a persistent server print the same.
 
 use dynamite::{Dynamite, DynamiteBuilder};
-
-/// A builder for the examples' backend.
-pub fn backend() -> DynamiteBuilder {
-    match std::env::var("DYNAMITE_ENDPOINT") {
-        Ok(endpoint) if !endpoint.is_empty() => {
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or_default();
-            Dynamite::builder()
-                .region("us-east-1")
-                .endpoint(endpoint)
-                .credentials("test", "test")
-                .table_prefix(format!("example_{:x}_", nanos & 0xffff_ffff_ffff))
-        }
-        _ => Dynamite::embedded(),
-    }
-}
+use dynamite_testkit::backend::{self, EXAMPLES_ENDPOINT_VAR};
 
 /// Connects with `register`ed models, creates the tables, and runs `run`,
 /// printing what it wrote.
@@ -32,7 +15,9 @@ where
     F: FnOnce(Dynamite) -> Fut,
     Fut: std::future::Future<Output = dynamite::Result<String>>,
 {
-    let db = register(backend()).build().await?;
+    let db = register(backend::isolated(EXAMPLES_ENDPOINT_VAR, "example_"))
+        .build()
+        .await?;
     db.sync().await?;
     let out = run(db).await?;
     print!("{out}");

@@ -1,31 +1,15 @@
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use dynamite::{Dynamite, DynamiteBuilder};
-
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
+use dynamite_testkit::backend::{self, TEST_ENDPOINT_VAR};
 
 /// The endpoint under test, if not the embedded engine.
 pub fn endpoint() -> Option<String> {
-    std::env::var("DYNAMITE_TEST_ENDPOINT")
-        .ok()
-        .filter(|e| !e.is_empty())
+    backend::endpoint_from(TEST_ENDPOINT_VAR)
 }
 
 /// A builder for an isolated backend: a fresh embedded engine, or a unique
 /// table prefix on the shared endpoint.
 pub fn builder() -> DynamiteBuilder {
-    match endpoint() {
-        Some(url) => {
-            let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-            let run = uuid::Uuid::new_v4().simple().to_string();
-            Dynamite::builder()
-                .endpoint(url)
-                .region("us-east-1")
-                .credentials("test", "test")
-                .table_prefix(format!("t{}_{n}_", &run[..8]))
-        }
-        None => Dynamite::embedded(),
-    }
+    backend::isolated(TEST_ENDPOINT_VAR, "t")
 }
 
 /// An isolated handle with every test model registered and synced, metrics reset.

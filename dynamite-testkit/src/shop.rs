@@ -1,5 +1,5 @@
-//! The e-commerce models of the seed (copied from `dynamite/tests/it/shop.rs`)
-//! and the benchmark dataset.
+//! The e-commerce models of the seed and their dataset, shared by the
+//! integration tests and the benchmark.
 //!
 //! Scale `n`: `n` users, `n / 2` products, 5 orders per user (status
 //! alternating "completed" / "pending"), 3 items per order (products
@@ -9,6 +9,8 @@
 use dynamite::DynamiteBuilder;
 use dynamite::prelude::*;
 
+/// A customer: orders and reviews.
+#[allow(missing_docs)] // the fields are columns, named for what they hold
 #[derive(Table, Debug, Clone)]
 pub struct User {
     #[dynamite(primary_key, default = uuid)]
@@ -29,6 +31,8 @@ pub struct User {
     pub first_order: HasOne<Order>,
 }
 
+/// A product: ordered in items, reviewed.
+#[allow(missing_docs)] // the fields are columns, named for what they hold
 #[derive(Table, Debug, Clone)]
 pub struct Product {
     #[dynamite(primary_key, default = uuid)]
@@ -46,6 +50,8 @@ pub struct Product {
     pub reviews: HasMany<Review>,
 }
 
+/// An order of a user, with its items.
+#[allow(missing_docs)] // the fields are columns, named for what they hold
 #[derive(Table, Debug, Clone)]
 pub struct Order {
     #[dynamite(primary_key, default = uuid)]
@@ -64,6 +70,8 @@ pub struct Order {
     pub items: HasMany<OrderItem>,
 }
 
+/// One product in an order.
+#[allow(missing_docs)] // the fields are columns, named for what they hold
 #[derive(Table, Debug, Clone)]
 pub struct OrderItem {
     #[dynamite(primary_key, default = uuid)]
@@ -78,6 +86,8 @@ pub struct OrderItem {
     pub product: BelongsTo<Product>,
 }
 
+/// A user's review of a product.
+#[allow(missing_docs)] // the fields are columns, named for what they hold
 #[derive(Table, Debug, Clone)]
 pub struct Review {
     #[dynamite(primary_key, default = uuid)]
@@ -113,49 +123,62 @@ pub const TABLES: [&str; 5] = [
     Review::META.table_name,
 ];
 
-/// Ids of the seeded dataset, zero-padded so they sort in creation order.
+/// Ids of the seeded dataset, zero-padded so they sort in creation order:
+/// the id of user `i`.
 pub fn user_id(i: usize) -> String {
     format!("user-{i:05}")
 }
+/// The id of product `i`.
 pub fn product_id(i: usize) -> String {
     format!("product-{i:05}")
 }
+/// The id of order `i`.
 pub fn order_id(i: usize) -> String {
     format!("order-{i:06}")
 }
+/// The id of item `j` of order `order`.
 pub fn item_id(order: usize, j: usize) -> String {
     format!("item-{order:06}-{j}")
 }
+/// The id of review `r` of user `user`.
 pub fn review_id(user: usize, r: usize) -> String {
     format!("review-{user:05}-{r}")
 }
 
-/// Orders per user, items per order, reviews per user.
+/// Orders per user.
 pub const ORDERS_PER_USER: usize = 5;
+/// Items per order.
 pub const ITEMS_PER_ORDER: usize = 3;
+/// Reviews per user.
 pub const REVIEWS_PER_USER: usize = 2;
 
 /// The size of every table at one scale.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Scale {
+    /// Users; every other table's size follows from it.
     pub users: usize,
 }
 
 impl Scale {
+    /// The scale of `users` users (at least one).
     pub fn new(users: usize) -> Self {
         Scale {
             users: users.max(1),
         }
     }
+    /// Products: half the users, at least one.
     pub fn products(self) -> usize {
         (self.users / 2).max(1)
     }
+    /// Orders.
     pub fn orders(self) -> usize {
         self.users * ORDERS_PER_USER
     }
+    /// Order items.
     pub fn items(self) -> usize {
         self.orders() * ITEMS_PER_ORDER
     }
+    /// Reviews.
     pub fn reviews(self) -> usize {
         self.users * REVIEWS_PER_USER
     }
@@ -169,6 +192,7 @@ impl Scale {
             self.reviews(),
         ]
     }
+    /// Rows in all five tables.
     pub fn total_rows(self) -> usize {
         self.rows().iter().sum()
     }
@@ -197,6 +221,7 @@ impl Scale {
             .count()
     }
 
+    /// The users' rows, to build or create.
     pub fn users(self) -> impl Iterator<Item = impl Create<Model = User>> {
         (0..self.users).map(|i| {
             User::create()
@@ -206,6 +231,7 @@ impl Scale {
         })
     }
 
+    /// The products' rows.
     pub fn products_rows(self) -> impl Iterator<Item = impl Create<Model = Product>> {
         (0..self.products()).map(|i| {
             Product::create()
@@ -216,6 +242,7 @@ impl Scale {
         })
     }
 
+    /// The orders' rows (status "completed" for even order numbers, else "pending").
     pub fn orders_rows(self) -> impl Iterator<Item = impl Create<Model = Order>> {
         (0..self.orders()).map(|o| {
             Order::create()
@@ -226,6 +253,7 @@ impl Scale {
         })
     }
 
+    /// The order items' rows (products round-robin).
     pub fn items_rows(self) -> impl Iterator<Item = impl Create<Model = OrderItem>> {
         (0..self.orders()).flat_map(move |o| {
             (0..ITEMS_PER_ORDER).map(move |j| {
@@ -239,6 +267,7 @@ impl Scale {
         })
     }
 
+    /// The reviews' rows.
     pub fn reviews_rows(self) -> impl Iterator<Item = impl Create<Model = Review>> {
         (0..self.users).flat_map(move |u| {
             (0..REVIEWS_PER_USER).map(move |r| {
@@ -255,6 +284,7 @@ impl Scale {
 
 /// Rows in a loaded object graph: the row itself and every loaded relation, recursively.
 pub trait GraphSize {
+    /// The row count of this graph.
     fn graph_size(&self) -> usize;
 }
 

@@ -1,0 +1,13 @@
+//! Test support shared by Dynamite's integration tests, examples and
+//! benchmark (not published):
+//!
+//! - [`backend`]: the embedded engine, or an endpoint named by an
+//!   environment variable with a table prefix unique to the run;
+//! - [`shop`]: the seed's e-commerce models and their dataset;
+//! - [`faults`]: a loopback HTTP proxy that injects faults in front of a backend.
+
+#![warn(missing_docs)]
+
+pub mod backend;
+pub mod faults;
+pub mod shop;
