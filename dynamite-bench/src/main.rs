@@ -369,7 +369,7 @@ mod tests {
     fn rejects_bad_command_lines() {
         assert!(args("ecommerce").is_err(), "no scale");
         assert!(args("ecommerce --scale 0").is_err());
-        assert!(args("ecommerce --scale 10 --query Q11").is_err());
+        assert!(args("ecommerce --scale 10 --query Q12").is_err());
         assert!(
             args("ecommerce --scale 10 --no-seed").is_err(),
             "nothing to reuse"
