@@ -336,3 +336,94 @@ async fn retry_mode_and_attempts_are_configurable() {
         assert_eq!(handle.metrics().retries("GetItem"), u64::from(attempts - 1));
     }
 }
+
+/// A handle through a proxy that fails the first `failing` requests of
+/// `operation` with HTTP 500s, one request in flight at a time (so those
+/// are the attempts of the first chunk), 2 attempts per request.
+async fn first_requests_fail(operation: &'static str, failing: u64) -> (Dynamite, Dynamite, Proxy) {
+    let schedule: Schedule = Arc::new(move |n, op| {
+        if op == operation && n < failing {
+            Fault::ServerError
+        } else {
+            Fault::None
+        }
+    });
+    let backend = register(common::builder()).build().await.unwrap();
+    backend.sync().await.unwrap();
+    let endpoint = common::endpoint()
+        .or_else(|| backend.embedded_endpoint().map(str::to_owned))
+        .unwrap();
+    let proxy = Proxy::start(&endpoint, schedule).await;
+    let faulty = register(
+        dynamite_testkit::backend::remote(&proxy.url)
+            .table_prefix(backend.table_prefix())
+            .max_attempts(2)
+            .concurrency(1),
+    )
+    .build()
+    .await
+    .unwrap();
+    (backend, faulty, proxy)
+}
+
+#[tokio::test]
+async fn regression_a_failed_put_many_chunk_reports_its_keys_and_cause_and_the_rest_is_written() {
+    let (backend, faulty, _proxy) = first_requests_fail("BatchWriteItem", 2).await;
+    let err = User::put_many(&faulty, users(100)).await.unwrap_err();
+    let Error::Batch {
+        failed,
+        causes,
+        existing,
+        ..
+    } = &err
+    else {
+        panic!("expected Error::Batch, got {err}");
+    };
+    assert_eq!(failed.len(), 25, "the first chunk's keys");
+    assert!(existing.is_empty());
+    assert_eq!(causes.len(), 1);
+    assert!(causes[0].is_backend(), "{}", causes[0]);
+    let written = User::query().count(&backend).await.unwrap();
+    assert_eq!(written, 75, "the other chunks were written");
+    let failed_ids: Vec<String> = failed
+        .iter()
+        .map(|k| {
+            dynamite::model::string_attribute(k, "id")
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    let found = User::get_many(&backend, failed_ids).await.unwrap();
+    assert!(
+        found.is_empty(),
+        "every key reported failed is really absent"
+    );
+}
+
+#[tokio::test]
+async fn regression_a_failed_create_many_chunk_is_reported_with_every_other_outcome() {
+    let (backend, faulty, _proxy) = first_requests_fail("TransactWriteItems", 2).await;
+    // One row exists already: it must be reported as existing, whatever
+    // happens to the other chunks.
+    User::put_many(&backend, users(150).into_iter().skip(149))
+        .await
+        .unwrap();
+    let err = User::create_many(&faulty, users(150)).await.unwrap_err();
+    let Error::Batch {
+        failed,
+        causes,
+        existing,
+        ..
+    } = &err
+    else {
+        panic!("expected Error::Batch, got {err}");
+    };
+    assert_eq!(failed.len(), 100, "the first chunk (100 rows) failed");
+    assert_eq!(causes.len(), 1);
+    assert_eq!(existing.len(), 1, "the second chunk's existing key");
+    let written = User::query().count(&backend).await.unwrap();
+    assert_eq!(
+        written, 50,
+        "49 created by the second chunk + the one that existed"
+    );
+}

@@ -209,3 +209,25 @@ async fn regression_decode_errors_keep_the_value_error() {
     let source = std::error::Error::source(&err).expect("the ValueError");
     assert!(source.downcast_ref::<dynamite::ValueError>().is_some());
 }
+
+// Item 2: bulk writes chunked by size as well as count.
+
+#[tokio::test]
+async fn regression_create_many_of_150_rows_of_60_kb_is_chunked_under_4_mb() {
+    let db = crate::common::db().await;
+    let big = "x".repeat(60 * 1024);
+    let rows: Vec<User> = (0..150)
+        .map(|i| {
+            User::create()
+                .id(format!("u{i:04}"))
+                .name(big.clone())
+                .email(format!("{i}@x.io"))
+                .build()
+        })
+        .collect();
+    let created = User::create_many(&db, rows).await.unwrap();
+    assert_eq!(created.len(), 150);
+    assert_eq!(User::query().count(&db).await.unwrap(), 150);
+    // 150 x 60 KB = 9 MB: at least 3 transactions of at most 4 MB.
+    assert!(db.metrics().count("TransactWriteItems") >= 3);
+}
