@@ -203,7 +203,9 @@ pub trait ModelExt: Table {
         match self.to_item() {
             Ok(item) => {
                 let version = version_of(&Self::META, &item);
-                Update::new(Self::META.key_of(&item)).expect_version(version)
+                Update::new(Self::META.key_of(&item))
+                    .expect_version(version)
+                    .started_from(item)
             }
             Err(e) => Update::new(Err(e)),
         }

@@ -131,6 +131,9 @@ pub struct Update<T> {
     live_only: bool,
     /// A validation failure of a `set` value: reported before sending.
     error: Option<std::sync::Arc<Error>>,
+    /// The row the update was started from (`row.update()`), as stored,
+    /// for the `before_update` hook.
+    origin: Option<Item>,
     _model: PhantomData<fn() -> T>,
 }
 
@@ -143,8 +146,15 @@ impl<T: Table> Update<T> {
             expected_version: None,
             live_only: true,
             error: None,
+            origin: None,
             _model: PhantomData,
         }
+    }
+
+    /// Remembers the row the update starts from (for `before_update`).
+    pub(crate) fn started_from(mut self, item: Item) -> Self {
+        self.origin = Some(item);
+        self
     }
 
     /// Requires the stored version to be `version` (from the row the update
@@ -211,6 +221,7 @@ impl<T: Table> Update<T> {
             expected_version: None,
             live_only: self.live_only,
             error: self.error.clone(),
+            origin: None,
             _model: PhantomData,
         }
     }
@@ -432,10 +443,11 @@ impl<T: Table> Update<T> {
     /// (`update_key`) does not know a version and only bumps it. With
     /// `deleted_at`, a soft-deleted row is [`Error::NotFound`]. Runs the
     /// `before_update` / `after_update` hooks.
-    pub async fn exec(self, db: &Dynamite) -> Result<T> {
+    pub async fn exec(mut self, db: &Dynamite) -> Result<T> {
         let key = self.key.as_ref().ok().cloned();
+        let origin = self.origin.take().map(T::from_item).transpose()?;
         if let Some(key) = &key {
-            T::__before_update(key, None).await?;
+            T::__before_update(key, origin.as_ref()).await?;
         }
         let row = self.send(db).await?;
         if let Some(key) = &key {

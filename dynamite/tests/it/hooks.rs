@@ -164,3 +164,36 @@ async fn writes_with_hooks_are_send_futures() {
     handle.await.unwrap().unwrap();
     assert_eq!(hook_calls("h5-").len(), 6);
 }
+
+/// Issue "Writes and keys that cannot lie", item 6: `row.update()` hands
+/// the row to `before_update`, so a veto that inspects it holds.
+#[tokio::test]
+async fn regression_row_update_passes_the_row_to_before_update() {
+    let db = db().await;
+    Audited::create()
+        .id("h9-a")
+        .text("ok")
+        .exec(&db)
+        .await
+        .unwrap();
+    // By key the hook has no row, so it cannot veto on the text.
+    Audited::update_key("h9-a")
+        .set(Audited::TEXT, "veto")
+        .exec(&db)
+        .await
+        .unwrap();
+    let row = Audited::get(&db, "h9-a").await.unwrap().unwrap();
+    db.metrics().reset();
+    let err = row
+        .update()
+        .set(Audited::TEXT, "changed")
+        .exec(&db)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("vetoed"), "{err}");
+    assert_eq!(db.metrics().data_plane_requests(), 0, "nothing was sent");
+    assert_eq!(
+        Audited::get(&db, "h9-a").await.unwrap().unwrap().text,
+        "veto"
+    );
+}
