@@ -17,6 +17,63 @@ use crate::metrics::{Metrics, MetricsInterceptor};
 use crate::model::{Table, TableMeta};
 use crate::registry::{Registered, Registry};
 
+/// How many retries the SDK may spend. The SDK draws every retry from a
+/// token bucket (a retry costs 5 tokens, a retry after a timeout 10, a
+/// success refunds 1); when the bucket is empty a failed attempt is not
+/// retried, even with attempts left, and the call returns its error
+/// (bulk calls still retry unprocessed items themselves: that budget is
+/// theirs). The SDK's default bucket is shared by every client of the
+/// process in one region, so one handle's fault storm can starve another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryBudget {
+    /// The SDK's default: one bucket of 500 tokens per process and region.
+    Shared,
+    /// A bucket of this many tokens for this handle alone (the default:
+    /// 500, the SDK's own capacity, unshared).
+    PerHandle(usize),
+    /// Every retry is allowed, up to `max_attempts` per request.
+    Unlimited,
+}
+
+impl Default for RetryBudget {
+    fn default() -> Self {
+        RetryBudget::PerHandle(500)
+    }
+}
+
+impl RetryBudget {
+    fn partition(self) -> Option<aws_sdk_dynamodb::config::retry::RetryPartition> {
+        use aws_sdk_dynamodb::config::retry::{RetryPartition, TokenBucket};
+        let name = format!("dynamite-{}", uuid::Uuid::new_v4().simple());
+        match self {
+            RetryBudget::Shared => None,
+            RetryBudget::PerHandle(tokens) => Some(
+                RetryPartition::custom(name)
+                    .token_bucket(TokenBucket::new(tokens))
+                    .build(),
+            ),
+            RetryBudget::Unlimited => Some(
+                RetryPartition::custom(name)
+                    .token_bucket(TokenBucket::unlimited())
+                    .build(),
+            ),
+        }
+    }
+}
+
+fn with_budget(
+    config: aws_sdk_dynamodb::config::Builder,
+    budget: RetryBudget,
+) -> aws_sdk_dynamodb::config::Builder {
+    match budget.partition() {
+        Some(partition) => config.retry_partition(partition),
+        None => config,
+    }
+}
+
+/// The attribute single-row writes store their write id in, by default.
+pub const DEFAULT_WRITE_ID_ATTRIBUTE: &str = "_dynamite_write";
+
 /// Default number of requests one operation keeps in flight.
 pub const DEFAULT_CONCURRENCY: usize = 16;
 
@@ -36,6 +93,7 @@ struct Inner {
     registry: Registry,
     metrics: Metrics,
     scan_segments: Option<u32>,
+    write_id: Option<String>,
     /// Per table: when it was asked, and what DescribeTable said (`None`:
     /// it could not say, e.g. no permission).
     stats: std::sync::Mutex<
@@ -107,6 +165,8 @@ pub struct DynamiteBuilder {
     concurrency: usize,
     sync_timeout: Duration,
     scan_segments: Option<u32>,
+    write_id: Option<String>,
+    retry_budget: RetryBudget,
     shared: Option<Dynamite>,
 }
 
@@ -179,6 +239,11 @@ impl Dynamite {
         self.inner.registry.get::<T>()
     }
 
+    /// The write id attribute, if write ids are on.
+    pub(crate) fn write_id_attribute(&self) -> Option<&str> {
+        self.inner.write_id.as_deref()
+    }
+
     /// The configured number of Scan segments (`None`: from the table size).
     pub(crate) fn scan_segments(&self) -> Option<u32> {
         self.inner.scan_segments
@@ -235,6 +300,8 @@ impl DynamiteBuilder {
             concurrency: DEFAULT_CONCURRENCY,
             sync_timeout: Duration::from_secs(120),
             scan_segments: None,
+            write_id: Some(DEFAULT_WRITE_ID_ATTRIBUTE.to_owned()),
+            retry_budget: RetryBudget::default(),
             shared: None,
         }
     }
@@ -300,6 +367,13 @@ impl DynamiteBuilder {
         self
     }
 
+    /// How many retries the SDK may spend (default: a bucket of 500 tokens
+    /// for this handle alone); see [`RetryBudget`].
+    pub fn retry_budget(mut self, budget: RetryBudget) -> Self {
+        self.retry_budget = budget;
+        self
+    }
+
     /// Attempts per request, including the first (default 5).
     pub fn max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = attempts.max(1);
@@ -320,6 +394,26 @@ impl DynamiteBuilder {
     /// `page()` and `stream()` always read one segment in order.
     pub fn scan_segments(mut self, segments: u32) -> Self {
         self.scan_segments = Some(segments.clamp(1, 1_000_000));
+        self
+    }
+
+    /// The attribute in which single-row writes (`create`, `save`,
+    /// `update`, soft deletes) store a fresh random id, so that a write
+    /// whose answer was lost and that the SDK retried is recognised as
+    /// applied (by its id in the stored item) instead of being reported as
+    /// `AlreadyExists` / `Conflict`, and is never applied twice (updates
+    /// are conditioned on the stored id not being theirs). Default
+    /// `_dynamite_write`; models never declare it.
+    pub fn write_id_attribute(mut self, name: impl Into<String>) -> Self {
+        self.write_id = Some(name.into());
+        self
+    }
+
+    /// No write id attribute: items hold only the model's attributes. A
+    /// write whose answer was lost and whose retry fails its condition is
+    /// then [`crate::Error::OutcomeUnknown`].
+    pub fn without_write_ids(mut self) -> Self {
+        self.write_id = None;
         self
     }
 
@@ -347,6 +441,7 @@ impl DynamiteBuilder {
                     registry,
                     metrics: base.inner.metrics.clone(),
                     scan_segments: self.scan_segments,
+                    write_id: self.write_id.clone(),
                     stats: std::sync::Mutex::default(),
                     concurrency: self.concurrency,
                     sync_timeout: self.sync_timeout,
@@ -374,8 +469,8 @@ impl DynamiteBuilder {
                         "dynamite-embedded",
                     ))
                     .retry_config(retry)
-                    .interceptor(MetricsInterceptor::new(metrics.clone()))
-                    .build();
+                    .interceptor(MetricsInterceptor::new(metrics.clone()));
+                let config = with_budget(config, self.retry_budget).build();
                 embedded = Some(Arc::new(server));
                 config
             }
@@ -403,10 +498,10 @@ impl DynamiteBuilder {
                     ));
                 }
                 let shared = loader.load().await;
-                aws_sdk_dynamodb::config::Builder::from(&shared)
+                let config = aws_sdk_dynamodb::config::Builder::from(&shared)
                     .retry_config(retry)
-                    .interceptor(MetricsInterceptor::new(metrics.clone()))
-                    .build()
+                    .interceptor(MetricsInterceptor::new(metrics.clone()));
+                with_budget(config, self.retry_budget).build()
             }
         };
 
@@ -416,6 +511,7 @@ impl DynamiteBuilder {
                 registry,
                 metrics,
                 scan_segments: self.scan_segments,
+                write_id: self.write_id,
                 stats: std::sync::Mutex::default(),
                 concurrency: self.concurrency,
                 sync_timeout: self.sync_timeout,

@@ -120,6 +120,23 @@ pub enum Error {
         second: &'static str,
     },
 
+    /// Whether this write was applied cannot be known: an attempt's answer
+    /// was lost (a dropped connection, a timeout, a 5xx) and the stored item
+    /// carries no evidence either way (it is gone, or another writer
+    /// changed it since). Re-read the row before deciding what to do.
+    #[error("{operation} on {table} {key}: the outcome is unknown (an answer was lost){}", .cause.as_ref().map(|c| format!(": {c}")).unwrap_or_default())]
+    OutcomeUnknown {
+        /// The DynamoDB operation.
+        operation: &'static str,
+        /// The table written.
+        table: String,
+        /// The key of the row.
+        key: String,
+        /// The error that ended the call, when it ended in one (not when a
+        /// retry's condition failed).
+        cause: Option<Box<Error>>,
+    },
+
     /// A cursor that this query did not make (another filter, order, key
     /// list or table), or bytes that are not a cursor. Nothing was read.
     #[error("invalid cursor: {reason}")]
@@ -234,6 +251,11 @@ impl Error {
     /// True for [`Error::ConflictingUpdate`].
     pub fn is_conflicting_update(&self) -> bool {
         matches!(self, Error::ConflictingUpdate { .. })
+    }
+
+    /// True for [`Error::OutcomeUnknown`].
+    pub fn is_outcome_unknown(&self) -> bool {
+        matches!(self, Error::OutcomeUnknown { .. })
     }
 
     /// True for [`Error::InvalidCursor`].

@@ -45,7 +45,7 @@ mod time;
 pub mod value;
 pub mod write;
 
-pub use client::{Dynamite, DynamiteBuilder};
+pub use client::{Dynamite, DynamiteBuilder, RetryBudget};
 pub use error::{CancellationReason, Error, Result};
 pub use expr::{Column, Condition};
 pub use hooks::Hooks;

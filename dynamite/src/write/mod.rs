@@ -2,6 +2,7 @@
 
 mod bulk;
 mod create;
+mod evidence;
 mod failure;
 pub(crate) mod key;
 mod set_based;

@@ -6,10 +6,11 @@ use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{ReturnConsumedCapacity, ReturnValuesOnConditionCheckFailure};
 
+use super::evidence;
 use super::failure::classify_failure;
 use super::update::Update;
 use crate::client::Dynamite;
-use crate::error::{Error, Result, sdk_error};
+use crate::error::{Error, Result};
 use crate::expr::ExpressionBuilder;
 use crate::model::{Table, TableMeta};
 use crate::value::{AttributeValue, Item, MAX_ITEM_BYTES, describe_key, item_size};
@@ -41,16 +42,29 @@ pub(crate) fn prepare<T: Table>(model: &T) -> Result<(Item, Item)> {
     Ok((item, key))
 }
 
-/// Stores a new row; an existing row with the same key is never overwritten.
+/// Stores a new row; an existing row with the same key is never
+/// overwritten. Returns the row as a read returns it (decoded from the item
+/// stored).
+///
+/// `Ok` only for a row this call stored (a retry after a lost answer
+/// recognises its own write by the write id, see [`super::evidence`]);
+/// [`Error::AlreadyExists`] only when no attempt of this call stored it;
+/// [`Error::OutcomeUnknown`] when neither can be known.
 pub(crate) async fn create<T: Table>(db: &Dynamite, model: T) -> Result<T> {
     let table = db.registered::<T>()?.table_name.clone();
-    let (item, key) = prepare(&model)?;
+    let (mut item, key) = prepare(&model)?;
     model.__before_create().await?;
+    let write_id = db.write_id_attribute().map(|name| {
+        let id = evidence::new_write_id();
+        item.insert(name.to_owned(), id.clone());
+        (name, id)
+    });
     let mut names = ExpressionBuilder::new();
     let condition = format!(
         "attribute_not_exists({})",
         names.name(T::META.partition_key.name)
     );
+    let attempts = evidence::Attempts::default();
     let result = db
         .client()
         .put_item()
@@ -60,22 +74,32 @@ pub(crate) async fn create<T: Table>(db: &Dynamite, model: T) -> Result<T> {
         .set_expression_attribute_names(names.names())
         .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
         .return_consumed_capacity(ReturnConsumedCapacity::Total)
+        .customize()
+        .interceptor(attempts.interceptor())
         .send()
         .await;
-    match result {
-        Ok(_) => {}
+    let stored = match result {
+        Ok(_) => item,
         Err(e) => match e.as_service_error() {
-            // A retry after a lost response finds the very item it wrote: success.
-            Some(PutItemError::ConditionalCheckFailedException(failed))
-                if failed.item() == Some(&item) => {}
-            Some(PutItemError::ConditionalCheckFailedException(_)) => {
-                return Err(Error::already_exists(&table, &key));
+            Some(PutItemError::ConditionalCheckFailedException(failed)) => {
+                let old = failed.item();
+                match &write_id {
+                    // An earlier attempt of this call stored it.
+                    Some((name, id)) if evidence::carries(old, name, id) => {
+                        old.cloned().unwrap_or_default()
+                    }
+                    _ if attempts.earlier_may_have_applied() => {
+                        return Err(evidence::unknown("PutItem", &table, &key));
+                    }
+                    _ => return Err(Error::already_exists(&table, &key)),
+                }
             }
-            _ => return Err(sdk_error("PutItem", &table, e)),
+            _ => return Err(evidence::write_error("PutItem", &table, &key, e, &attempts)),
         },
-    }
-    model.__after_create().await?;
-    Ok(model)
+    };
+    let row = T::from_item(stored)?;
+    row.__after_create().await?;
+    Ok(row)
 }
 
 /// Deletes the row with `key`: a soft delete (UpdateItem stamping
@@ -118,6 +142,7 @@ pub(crate) async fn remove<T: Table>(
     if let Some(c) = condition {
         expression = format!("{expression} AND {}", builder.render(c)?);
     }
+    let attempts = evidence::Attempts::default();
     let result = db
         .client()
         .delete_item()
@@ -128,6 +153,8 @@ pub(crate) async fn remove<T: Table>(
         .set_expression_attribute_values(builder.values())
         .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
         .return_consumed_capacity(ReturnConsumedCapacity::Total)
+        .customize()
+        .interceptor(attempts.interceptor())
         .send()
         .await;
     match result {
@@ -135,6 +162,11 @@ pub(crate) async fn remove<T: Table>(
         Err(e) => match e.as_service_error() {
             Some(DeleteItemError::ConditionalCheckFailedException(failed)) => {
                 let old = failed.item();
+                // Gone after an attempt that may have deleted it: whose
+                // delete it was cannot be known.
+                if old.is_none_or(|o| o.is_empty()) && attempts.earlier_may_have_applied() {
+                    return Err(evidence::unknown("DeleteItem", table, &key));
+                }
                 Err(classify_failure(
                     meta,
                     table,
@@ -144,7 +176,13 @@ pub(crate) async fn remove<T: Table>(
                     condition.is_some(),
                 ))
             }
-            _ => Err(sdk_error("DeleteItem", table, e)),
+            _ => Err(evidence::write_error(
+                "DeleteItem",
+                table,
+                &key,
+                e,
+                &attempts,
+            )),
         },
     }
 }

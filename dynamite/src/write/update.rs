@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::types::{
 };
 
 use crate::client::Dynamite;
-use crate::error::{Error, Result, sdk_error};
+use crate::error::{Error, Result};
 use crate::expr::{Column, Condition, ExpressionBuilder, Node, Operand};
 use crate::model::Table;
 use crate::value::{Attribute, AttributeValue, Item, ScalarType, SetElement, ValueError};
@@ -423,15 +423,28 @@ impl<T: Table> Update<T> {
         if let Some(c) = &self.condition {
             condition = format!("{condition} AND {}", b.render(c)?);
         }
+        // The write id: stored by this update, and required not to be
+        // stored already, so a retry of an applied attempt changes nothing
+        // and is recognised (see `evidence`).
+        let write_id = db.write_id_attribute().map(|name| {
+            let id = super::evidence::new_write_id();
+            let n = b.name(name);
+            let v = b.value(id.clone());
+            expression.push(format!("SET {n} = {v}"));
+            condition = format!("{condition} AND {n} <> {v}");
+            (name.to_owned(), id)
+        });
+        let expression = merge_clauses(expression);
         Ok(PreparedUpdate {
             table,
             key,
-            expression: expression.join(" "),
+            expression,
             condition,
             names: b.names(),
             values: b.values(),
             expected_version: self.expected_version,
             has_condition: self.condition.is_some(),
+            write_id,
         })
     }
 
@@ -459,6 +472,7 @@ impl<T: Table> Update<T> {
     /// Sends the UpdateItem without running hooks.
     pub(crate) async fn send(self, db: &Dynamite) -> Result<T> {
         let p = self.prepare(db)?;
+        let attempts = super::evidence::Attempts::default();
         let result = db
             .client()
             .update_item()
@@ -471,22 +485,51 @@ impl<T: Table> Update<T> {
             .return_values(ReturnValue::AllNew)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .customize()
+            .interceptor(attempts.interceptor())
             .send()
             .await;
         match result {
             Ok(out) => T::from_item(out.attributes.unwrap_or_default()),
             Err(e) => match e.as_service_error() {
                 Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
-                    Err(super::failure::classify_failure(
-                        &T::META,
-                        &p.table,
-                        &p.key,
-                        failed.item(),
-                        p.expected_version.as_ref(),
-                        p.has_condition,
-                    ))
+                    let old = failed.item();
+                    match &p.write_id {
+                        // An earlier attempt applied it: the stored item is
+                        // the row after this update.
+                        Some((name, id)) if super::evidence::carries(old, name, id) => {
+                            T::from_item(old.cloned().unwrap_or_default())
+                        }
+                        // With a version: one more than expected under another
+                        // writer's id means another writer, not this call,
+                        // made the next version. Anything else after a maybe
+                        // applied attempt cannot be told apart.
+                        _ if attempts.earlier_may_have_applied()
+                            && !super::evidence::next_version_is_anothers(
+                                &T::META,
+                                old,
+                                p.expected_version.as_ref(),
+                            ) =>
+                        {
+                            Err(super::evidence::unknown("UpdateItem", &p.table, &p.key))
+                        }
+                        _ => Err(super::failure::classify_failure(
+                            &T::META,
+                            &p.table,
+                            &p.key,
+                            old,
+                            p.expected_version.as_ref(),
+                            p.has_condition,
+                        )),
+                    }
                 }
-                _ => Err(sdk_error("UpdateItem", &p.table, e)),
+                _ => Err(super::evidence::write_error(
+                    "UpdateItem",
+                    &p.table,
+                    &p.key,
+                    e,
+                    &attempts,
+                )),
             },
         }
     }
@@ -503,4 +546,22 @@ pub(crate) struct PreparedUpdate {
     pub(crate) values: Option<std::collections::HashMap<String, AttributeValue>>,
     pub(crate) expected_version: Option<AttributeValue>,
     pub(crate) has_condition: bool,
+    /// The write id attribute and this update's id.
+    pub(crate) write_id: Option<(String, AttributeValue)>,
+}
+
+/// Joins `SET a, SET b, REMOVE c` clauses into one clause per keyword.
+fn merge_clauses(clauses: Vec<String>) -> String {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for clause in clauses {
+        let (keyword, body) = clause.split_once(' ').unwrap_or((clause.as_str(), ""));
+        match out.iter_mut().find(|(k, _)| k == keyword) {
+            Some((_, bodies)) => bodies.push(body.to_owned()),
+            None => out.push((keyword.to_owned(), vec![body.to_owned()])),
+        }
+    }
+    out.into_iter()
+        .map(|(keyword, bodies)| format!("{keyword} {}", bodies.join(", ")))
+        .collect::<Vec<_>>()
+        .join(" ")
 }

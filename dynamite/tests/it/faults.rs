@@ -25,8 +25,28 @@ pub struct Tally {
     pub hits: Option<i64>,
 }
 
+/// A key-only row: a lock or a uniqueness record.
+#[derive(Table, Debug, Clone)]
+pub struct Lock {
+    #[dynamite(primary_key)]
+    pub name: String,
+}
+
+/// A version-guarded counter.
+#[derive(Table, Debug, Clone)]
+pub struct Counter {
+    #[dynamite(primary_key)]
+    pub id: String,
+    pub value: i64,
+    #[dynamite(version)]
+    pub version: u64,
+}
+
 fn register(builder: dynamite::DynamiteBuilder) -> dynamite::DynamiteBuilder {
-    crate::models::register(builder).table::<Tally>()
+    crate::models::register(builder)
+        .table::<Tally>()
+        .table::<Lock>()
+        .table::<Counter>()
 }
 
 /// A handle on `backend` (kept alive for the embedded engine) and one
@@ -41,7 +61,8 @@ async fn through_proxy(schedule: Schedule, attempts: u32) -> (Dynamite, Dynamite
     let faulty = register(
         dynamite_testkit::backend::remote(&proxy.url)
             .table_prefix(backend.table_prefix())
-            .max_attempts(attempts),
+            .max_attempts(attempts)
+            .retry_budget(dynamite::RetryBudget::Unlimited),
     )
     .build()
     .await
@@ -426,4 +447,183 @@ async fn regression_a_failed_create_many_chunk_is_reported_with_every_other_outc
         written, 50,
         "49 created by the second chunk + the one that existed"
     );
+}
+
+/// What callers of one kind of write were told.
+#[derive(Debug, Default, Clone, Copy)]
+struct Told {
+    ok: usize,
+    already_exists: usize,
+    conflict: usize,
+    unknown: usize,
+    /// Throttled after the retries: not applied.
+    throttled: usize,
+    /// Reads that failed (no write was attempted).
+    failed_reads: usize,
+}
+
+async fn race_for_one_lock(db: &Dynamite, name: &str) -> Told {
+    let results = futures::future::join_all((0..32).map(|_| {
+        let db = db.clone();
+        let name = name.to_owned();
+        async move { Lock::create().name(name).exec(&db).await }
+    }))
+    .await;
+    let mut told = Told::default();
+    for r in results {
+        match r {
+            Ok(_) => told.ok += 1,
+            Err(e) if e.is_already_exists() => told.already_exists += 1,
+            Err(e) if e.is_outcome_unknown() => told.unknown += 1,
+            Err(e) if e.is_throttled() => told.throttled += 1,
+            Err(e) => panic!("unexpected: {e}"),
+        }
+    }
+    told
+}
+
+/// Issue "Writes and keys that cannot lie", item 1: 32 tasks create the
+/// same key-only row; identical content is no evidence of authorship.
+#[tokio::test]
+async fn regression_32_tasks_creating_one_lock_get_exactly_one_ok() {
+    let (_backend, faulty, _proxy) = through_proxy(Arc::new(|_, _| Fault::None), 5).await;
+    let told = race_for_one_lock(&faulty, "plain").await;
+    assert_eq!(told.ok, 1, "{told:?}");
+    assert_eq!(told.already_exists, 31, "{told:?}");
+}
+
+#[tokio::test]
+async fn regression_32_tasks_creating_one_lock_under_faults_get_at_most_one_ok() {
+    let (backend, faulty, proxy) = through_proxy(mixed_schedule(), 5).await;
+    for round in 0..10 {
+        let name = format!("faulty-{round}");
+        let told = race_for_one_lock(&faulty, &name).await;
+        assert!(told.ok <= 1, "{told:?}");
+        assert_eq!(
+            told.ok + told.already_exists + told.unknown + told.throttled,
+            32,
+            "{told:?}"
+        );
+        assert!(Lock::get(&backend, name.as_str()).await.unwrap().is_some());
+        if told.ok == 0 {
+            assert!(told.unknown >= 1, "somebody created it: {told:?}");
+        }
+    }
+    assert!(proxy.injected.faults() > 0);
+}
+
+/// Issue "Writes and keys that cannot lie": 16 tasks x 50 version-guarded
+/// read-modify-write increments over 4 rows through the fault-injecting
+/// proxy. For every row: told `Ok` <= applied <= `Ok` + `OutcomeUnknown`,
+/// so no caller is told `Conflict` for an increment that was applied.
+#[tokio::test]
+async fn no_lost_or_misreported_increments_under_faults() {
+    let (backend, faulty, proxy) = through_proxy(mixed_schedule(), 5).await;
+    let rows: Vec<Counter> = (0..4)
+        .map(|i| Counter::create().id(format!("c{i}")).value(0).build())
+        .collect();
+    Counter::create_many(&backend, rows).await.unwrap();
+    let results = futures::future::join_all((0..16).map(|task| {
+        let db = faulty.clone();
+        async move {
+            let id = format!("c{}", task % 4);
+            let mut told = Told::default();
+            for _ in 0..50 {
+                let mut row = match Counter::get(&db, id.as_str()).await {
+                    Ok(Some(row)) => row,
+                    _ => {
+                        told.failed_reads += 1;
+                        continue;
+                    }
+                };
+                row.value += 1;
+                match row.save(&db).await {
+                    Ok(()) => told.ok += 1,
+                    Err(e) if e.is_conflict() => told.conflict += 1,
+                    Err(e) if e.is_outcome_unknown() => told.unknown += 1,
+                    Err(e) if e.is_throttled() => told.throttled += 1,
+                    Err(e) => panic!("a save ended in {e}"),
+                }
+            }
+            (id, told)
+        }
+    }))
+    .await;
+    let mut total = Told::default();
+    for row in 0..4 {
+        let id = format!("c{row}");
+        let told =
+            results
+                .iter()
+                .filter(|(i, _)| *i == id)
+                .fold(Told::default(), |mut acc, (_, t)| {
+                    acc.ok += t.ok;
+                    acc.conflict += t.conflict;
+                    acc.unknown += t.unknown;
+                    acc.throttled += t.throttled;
+                    acc.failed_reads += t.failed_reads;
+                    acc
+                });
+        let applied = Counter::get(&backend, id.as_str())
+            .await
+            .unwrap()
+            .unwrap()
+            .value as usize;
+        eprintln!("{id}: applied {applied}, told {told:?}");
+        assert!(told.ok <= applied, "{id}: {told:?}, applied {applied}");
+        assert!(
+            applied <= told.ok + told.unknown,
+            "{id}: {told:?}, applied {applied}"
+        );
+        total.ok += told.ok;
+        total.conflict += told.conflict;
+        total.unknown += told.unknown;
+        total.throttled += told.throttled;
+        total.failed_reads += told.failed_reads;
+    }
+    eprintln!(
+        "increments: {total:?}; requests {}, faults {}",
+        proxy.injected.requests(),
+        proxy.injected.faults()
+    );
+    assert!(proxy.injected.of(Fault::DropAfter) > 0, "answers were lost");
+}
+
+/// Issue "Writes and keys that cannot lie", item 8: the retry budget is a
+/// setting of the handle, and a spent budget stops retries with attempts
+/// left; another handle's budget is untouched.
+#[tokio::test]
+async fn regression_a_spent_retry_budget_stops_retries_and_is_per_handle() {
+    let schedule: Schedule = Arc::new(|_, target| {
+        if target == "GetItem" {
+            Fault::ServerError
+        } else {
+            Fault::None
+        }
+    });
+    let (backend, _faulty, proxy) = through_proxy(schedule, 1).await;
+    let handle = |budget| {
+        register(
+            dynamite_testkit::backend::remote(&proxy.url)
+                .table_prefix(backend.table_prefix())
+                .max_attempts(5)
+                .retry_budget(budget),
+        )
+        .build()
+    };
+    // 10 tokens: one or two retries (5 or 10 tokens each), then none,
+    // where max_attempts alone would allow 4 per call, 12 in all.
+    let poor = handle(dynamite::RetryBudget::PerHandle(10)).await.unwrap();
+    for _ in 0..3 {
+        assert!(User::get(&poor, "x").await.is_err());
+    }
+    let spent = poor.metrics().retries("GetItem");
+    assert!(
+        (1..=2).contains(&spent),
+        "the budget ran dry after {spent} retries"
+    );
+    // Another handle keeps its own budget: 4 retries per call.
+    let rich = handle(dynamite::RetryBudget::PerHandle(500)).await.unwrap();
+    assert!(User::get(&rich, "x").await.is_err());
+    assert_eq!(rich.metrics().retries("GetItem"), 4);
 }
