@@ -231,3 +231,45 @@ async fn regression_create_many_of_150_rows_of_60_kb_is_chunked_under_4_mb() {
     // 150 x 60 KB = 9 MB: at least 3 transactions of at most 4 MB.
     assert!(db.metrics().count("TransactWriteItems") >= 3);
 }
+
+// `create` returns the row as a read returns it.
+
+/// An email address stored trimmed and lowercased.
+#[derive(Debug, Clone, PartialEq)]
+struct Email(String);
+
+impl dynamite::Attribute for Email {
+    fn to_value(&self) -> Result<AttributeValue, dynamite::ValueError> {
+        Ok(AttributeValue::S(self.0.trim().to_lowercase()))
+    }
+    fn from_value(value: &AttributeValue) -> Result<Self, dynamite::ValueError> {
+        String::from_value(value).map(Email)
+    }
+}
+
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "truth_contacts")]
+struct Contact {
+    #[dynamite(primary_key)]
+    id: String,
+    email: Email,
+}
+
+#[tokio::test]
+async fn regression_create_returns_the_stored_form_of_the_row() {
+    let db = crate::common::builder()
+        .table::<Contact>()
+        .build()
+        .await
+        .unwrap();
+    db.sync().await.unwrap();
+    let created = Contact::create()
+        .id("c1")
+        .email(Email("  Ada@Example.COM ".into()))
+        .exec(&db)
+        .await
+        .unwrap();
+    assert_eq!(created.email, Email("ada@example.com".into()));
+    let read = Contact::get(&db, "c1").await.unwrap().unwrap();
+    assert_eq!(read.email, created.email);
+}
