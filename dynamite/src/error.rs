@@ -137,6 +137,77 @@ pub enum Error {
         cause: Option<Box<Error>>,
     },
 
+    /// More operations than one DynamoDB request holds (a transaction or a
+    /// transactional read: 100). Nothing was sent: Dynamite never splits a
+    /// transaction.
+    #[error("{what} holds at most {limit} operations, this one has {given}: nothing was sent")]
+    TooManyOperations {
+        /// "a transaction", "a transactional read".
+        what: &'static str,
+        /// DynamoDB's limit.
+        limit: usize,
+        /// How many were given.
+        given: usize,
+    },
+
+    /// The same item twice where DynamoDB (or the meaning of the call)
+    /// allows it once: two operations of one transaction, or one key with
+    /// two different contents in `create_many`. Nothing was sent.
+    #[error("{table}: the item {key} appears twice in {what}: nothing was sent")]
+    DuplicateItem {
+        /// The table.
+        table: String,
+        /// The key.
+        key: String,
+        /// "a transaction", "create_many".
+        what: &'static str,
+    },
+
+    /// `update_where` / `delete_where` with no filter and no `.all_rows()`:
+    /// a missing filter never becomes a table-wide write. Nothing was sent.
+    #[error(
+        "{model}::{operation} with an empty filter would write every row of the table: call `.all_rows()` if that is what you mean"
+    )]
+    UnfilteredWrite {
+        /// The model.
+        model: &'static str,
+        /// "update_where" or "delete_where".
+        operation: &'static str,
+    },
+
+    /// An update of an attribute that cannot be updated (a key attribute,
+    /// the version), or of nothing at all. Nothing was sent.
+    #[error("{model}.{attribute}: {reason}")]
+    NotUpdatable {
+        /// The model.
+        model: &'static str,
+        /// The attribute (empty for an update of nothing).
+        attribute: String,
+        /// Why.
+        reason: &'static str,
+    },
+
+    /// A projected row was asked for an attribute its query did not fetch.
+    #[error("{model}.{attribute} was not fetched by this projection")]
+    NotFetched {
+        /// The model.
+        model: &'static str,
+        /// The attribute.
+        attribute: String,
+    },
+
+    /// An operation the model does not support as declared (restore
+    /// without `deleted_at`, `delete_many` by key with `version`, a
+    /// (partition, sort) key on a table without sort key, attach on a
+    /// belongs_to). Nothing was sent.
+    #[error("{model}: {message}")]
+    Unsupported {
+        /// The model.
+        model: &'static str,
+        /// What, and what to do instead.
+        message: String,
+    },
+
     /// A cursor that this query did not make (another filter, order, key
     /// list or table), or bytes that are not a cursor. Nothing was read.
     #[error("invalid cursor: {reason}")]
@@ -256,6 +327,36 @@ impl Error {
     /// True for [`Error::OutcomeUnknown`].
     pub fn is_outcome_unknown(&self) -> bool {
         matches!(self, Error::OutcomeUnknown { .. })
+    }
+
+    /// True for [`Error::TooManyOperations`].
+    pub fn is_too_many_operations(&self) -> bool {
+        matches!(self, Error::TooManyOperations { .. })
+    }
+
+    /// True for [`Error::DuplicateItem`].
+    pub fn is_duplicate_item(&self) -> bool {
+        matches!(self, Error::DuplicateItem { .. })
+    }
+
+    /// True for [`Error::UnfilteredWrite`].
+    pub fn is_unfiltered_write(&self) -> bool {
+        matches!(self, Error::UnfilteredWrite { .. })
+    }
+
+    /// True for [`Error::NotUpdatable`].
+    pub fn is_not_updatable(&self) -> bool {
+        matches!(self, Error::NotUpdatable { .. })
+    }
+
+    /// True for [`Error::NotFetched`].
+    pub fn is_not_fetched(&self) -> bool {
+        matches!(self, Error::NotFetched { .. })
+    }
+
+    /// True for [`Error::Unsupported`].
+    pub fn is_unsupported(&self) -> bool {
+        matches!(self, Error::Unsupported { .. })
     }
 
     /// True for [`Error::InvalidCursor`].

@@ -161,11 +161,13 @@ impl<P: Table, C: Table> Relation<P, C> {
     fn owned_join(&self) -> Result<(&'static str, &'static str)> {
         let relation = self.meta()?;
         if relation.kind == RelationKind::BelongsTo {
-            return Err(Error::InvalidRequest(format!(
-                "attach/detach work on has_many / has_one relations; `{}.{}` is a belongs_to",
-                P::META.model,
-                self.field
-            )));
+            return Err(Error::Unsupported {
+                model: P::META.model,
+                message: format!(
+                    "attach/detach work on has_many / has_one relations; `{}` is a belongs_to",
+                    self.field
+                ),
+            });
         }
         relation.join(P::meta()).ok_or_else(|| {
             Error::Config(format!(
@@ -177,13 +179,12 @@ impl<P: Table, C: Table> Relation<P, C> {
     }
 
     fn meta(&self) -> Result<&'static crate::model::RelationMeta> {
-        P::META.relation(self.field).ok_or_else(|| {
-            Error::InvalidRequest(format!(
-                "{} has no relation `{}`",
-                P::META.model,
-                self.field
-            ))
-        })
+        P::META
+            .relation(self.field)
+            .ok_or_else(|| Error::Unsupported {
+                model: P::META.model,
+                message: format!("no relation `{}`", self.field),
+            })
     }
 }
 

@@ -76,10 +76,10 @@ impl<T: Table> Projected<T> {
     pub fn get<V: Attribute>(&self, column: Column<T, V>) -> Result<V> {
         let name = column.name();
         if !self.fetched.iter().any(|f| f == name) {
-            return Err(Error::InvalidRequest(format!(
-                "{}.{name} was not fetched by this projection",
-                T::META.model
-            )));
+            return Err(Error::NotFetched {
+                model: T::META.model,
+                attribute: name.to_owned(),
+            });
         }
         V::from_stored(self.item.get(name)).map_err(|e| decode_error(&T::META, name, e))
     }

@@ -349,10 +349,11 @@ pub trait BulkWrites: Table {
                 match seen.get(&fp) {
                     Some(previous) if *previous == item => continue,
                     Some(_) => {
-                        return Err(Error::InvalidRequest(format!(
-                            "create_many: key {} appears twice with different contents",
-                            describe_key(&key)
-                        )));
+                        return Err(Error::DuplicateItem {
+                            table: table.clone(),
+                            key: describe_key(&key),
+                            what: "create_many (with different contents)",
+                        });
                     }
                     None => {
                         seen.insert(fp, item.clone());
@@ -395,7 +396,7 @@ pub trait BulkWrites: Table {
     ///
     /// BatchWriteItem cannot carry conditions, so a model with `version` or
     /// `deleted_at` never uses it: with `version` this is
-    /// [`Error::InvalidRequest`] before anything is sent (a key carries no
+    /// [`Error::Unsupported`] before anything is sent (a key carries no
     /// version to check: use [`BulkWrites::delete_rows_many`] with the rows);
     /// with `deleted_at` each key is soft-deleted by its own conditional
     /// UpdateItem, concurrently.
@@ -405,11 +406,12 @@ pub trait BulkWrites: Table {
     ) -> impl Future<Output = Result<()>> + Send {
         let prepared = (|| {
             if Self::META.version.is_some() {
-                return Err(Error::InvalidRequest(format!(
-                    "{}: delete_many by key cannot check the version (optimistic locking); \
-                     use delete_rows_many(&db, rows), which requires each row's version",
-                    Self::META.model
-                )));
+                return Err(Error::Unsupported {
+                    model: Self::META.model,
+                    message: "delete_many by key cannot check the version (optimistic locking); \
+                              use delete_rows_many(&db, rows), which requires each row's version"
+                        .to_owned(),
+                });
             }
             let table = db.registered::<Self>()?.table_name.clone();
             let mut seen = std::collections::HashSet::new();

@@ -81,10 +81,10 @@ pub(crate) fn key_item(meta: &TableMeta, key: impl Key) -> Result<Item> {
         item.insert(attribute.name.to_owned(), value);
     }
     if parts.next().is_some() {
-        return Err(Error::InvalidRequest(format!(
-            "{} has no sort key, but a (partition, sort) key was given",
-            meta.model
-        )));
+        return Err(Error::Unsupported {
+            model: meta.model,
+            message: "the table has no sort key, but a (partition, sort) key was given".to_owned(),
+        });
     }
     Ok(item)
 }

@@ -16,11 +16,8 @@ use crate::model::Table;
 use crate::read::plan::{self, ReadRequest};
 use crate::value::{Attribute, Item};
 
-fn empty_filter(model: &str, operation: &str) -> Error {
-    Error::InvalidRequest(format!(
-        "{model}::{operation} with an empty filter would write every row of the table: \
-         call `.all_rows()` if that is what you mean"
-    ))
+fn empty_filter(model: &'static str, operation: &'static str) -> Error {
+    Error::UnfilteredWrite { model, operation }
 }
 
 /// Reads the keys of the rows matching `filter`.

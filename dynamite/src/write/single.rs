@@ -316,15 +316,15 @@ pub trait ModelExt: Table {
     /// the one from before the delete). Returns the row as stored.
     /// [`Error::NotFound`] when the item does not exist; restoring a row
     /// that is not deleted only refreshes `updated_at`. Without
-    /// `deleted_at` on the model it is [`Error::InvalidRequest`].
+    /// `deleted_at` on the model it is [`Error::Unsupported`].
     fn restore(&self, db: &Dynamite) -> impl Future<Output = Result<Self>> + Send {
         let key = self.key();
         async move {
             if Self::META.deleted_at.is_none() {
-                return Err(Error::InvalidRequest(format!(
-                    "{} has no `#[dynamite(deleted_at)]` field: nothing to restore",
-                    Self::META.model
-                )));
+                return Err(Error::Unsupported {
+                    model: Self::META.model,
+                    message: "no `#[dynamite(deleted_at)]` field: nothing to restore".to_owned(),
+                });
             }
             let key = key?;
             Self::__before_update(&key, Some(self)).await?;

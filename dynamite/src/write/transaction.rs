@@ -352,11 +352,11 @@ impl<'db> Transaction<'db> {
             return Ok(());
         }
         if operations.len() > MAX_TRANSACTION_ITEMS {
-            return Err(Error::InvalidRequest(format!(
-                "a transaction holds at most {MAX_TRANSACTION_ITEMS} operations, this one has {}: \
-                 nothing was sent (Dynamite never splits a transaction)",
-                operations.len()
-            )));
+            return Err(Error::TooManyOperations {
+                what: "a transaction",
+                limit: MAX_TRANSACTION_ITEMS,
+                given: operations.len(),
+            });
         }
         let mut seen = HashSet::new();
         for op in &operations {
@@ -365,11 +365,11 @@ impl<'db> Transaction<'db> {
                 key_fingerprint(&op.key, op.key_names.iter().copied()),
             );
             if !seen.insert(fingerprint) {
-                return Err(Error::InvalidRequest(format!(
-                    "a transaction cannot hold two operations on the same item ({} {}): nothing was sent",
-                    op.table,
-                    crate::value::describe_key(&op.key)
-                )));
+                return Err(Error::DuplicateItem {
+                    table: op.table.clone(),
+                    key: crate::value::describe_key(&op.key),
+                    what: "a transaction",
+                });
             }
         }
         let first_table = operations
@@ -485,10 +485,11 @@ impl TransactGet<'_> {
             return Ok(TransactGetRows { items: Vec::new() });
         }
         if reads.len() > MAX_TRANSACTION_ITEMS {
-            return Err(Error::InvalidRequest(format!(
-                "a transactional read holds at most {MAX_TRANSACTION_ITEMS} items, this one has {}",
-                reads.len()
-            )));
+            return Err(Error::TooManyOperations {
+                what: "a transactional read",
+                limit: MAX_TRANSACTION_ITEMS,
+                given: reads.len(),
+            });
         }
         let out = self
             .db

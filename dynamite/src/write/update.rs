@@ -332,18 +332,18 @@ impl<T: Table> Update<T> {
         let mut actions = one_action_per_attribute(meta.model, self.actions)?;
         for action in &actions {
             if meta.key_names().any(|k| k == action.attribute()) {
-                return Err(Error::InvalidRequest(format!(
-                    "{}.{} is a key attribute and cannot be updated",
-                    meta.model,
-                    action.attribute()
-                )));
+                return Err(Error::NotUpdatable {
+                    model: meta.model,
+                    attribute: action.attribute().to_owned(),
+                    reason: "a key attribute cannot be updated",
+                });
             }
             if meta.version == Some(action.attribute()) {
-                return Err(Error::InvalidRequest(format!(
-                    "{}.{} is the version attribute: every write bumps it, it cannot be set",
-                    meta.model,
-                    action.attribute()
-                )));
+                return Err(Error::NotUpdatable {
+                    model: meta.model,
+                    attribute: action.attribute().to_owned(),
+                    reason: "the version attribute: every write bumps it, it cannot be set",
+                });
             }
         }
         if let Some(updated_at) = meta.updated_at
@@ -357,9 +357,11 @@ impl<T: Table> Update<T> {
             actions.push(Action::Set(updated_at.to_owned(), Ok(now)));
         }
         if actions.is_empty() {
-            return Err(Error::InvalidRequest(
-                "update with nothing to change".into(),
-            ));
+            return Err(Error::NotUpdatable {
+                model: meta.model,
+                attribute: String::new(),
+                reason: "an update with nothing to change",
+            });
         }
         if let Some(version) = meta.version {
             actions.push(Action::Add(

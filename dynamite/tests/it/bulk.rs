@@ -102,7 +102,7 @@ async fn create_many_rejects_conflicting_duplicates_before_sending() {
     dup.name = "different".into();
     rows.push(dup);
     let err = User::create_many(&db, rows).await.unwrap_err();
-    assert!(matches!(err, dynamite::Error::InvalidRequest(_)), "{err}");
+    assert!(err.is_duplicate_item(), "{err}");
     assert_eq!(db.metrics().data_plane_requests(), 0);
     // Identical duplicates are created once.
     let rows = users(0..3)

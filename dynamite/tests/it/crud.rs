@@ -277,7 +277,7 @@ async fn updating_a_key_attribute_is_refused() {
         .exec(&db)
         .await
         .unwrap_err();
-    assert!(matches!(err, dynamite::Error::InvalidRequest(_)), "{err}");
+    assert!(err.is_not_updatable(), "{err}");
     assert_eq!(db.metrics().count("UpdateItem"), 0);
 }
 

@@ -116,7 +116,7 @@ async fn the_version_cannot_be_set_by_hand() {
         .exec(&db)
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::InvalidRequest(_)), "{err:?}");
+    assert!(err.is_not_updatable(), "{err:?}");
     assert_eq!(db.metrics().data_plane_requests(), 0);
 }
 
@@ -142,10 +142,7 @@ async fn delete_many_by_key_is_refused_on_a_versioned_model() {
     doc(&db, "d1").await;
     db.metrics().reset();
     let err = Doc::delete_many(&db, ["d1"]).await.unwrap_err();
-    assert!(
-        matches!(&err, Error::InvalidRequest(m) if m.contains("delete_rows_many")),
-        "{err:?}"
-    );
+    assert!(err.is_unsupported(), "{err:?}");
     assert_eq!(db.metrics().data_plane_requests(), 0);
     assert!(Doc::get(&db, "d1").await.unwrap().is_some());
 }
