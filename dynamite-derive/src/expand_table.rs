@@ -234,7 +234,7 @@ fn hook_fns() -> TokenStream {
         impl ::core::future::Future<Output = ::dynamite::Result<()>> + ::core::marker::Send
     };
     quote! {
-        fn __before_create(&self) -> #fut {
+        fn __before_create(&mut self) -> #fut {
             <Self as ::dynamite::Hooks>::before_create(self)
         }
         fn __after_create(&self) -> #fut {
@@ -243,8 +243,9 @@ fn hook_fns() -> TokenStream {
         fn __before_update(
             key: &::dynamite::__private::Item,
             row: ::core::option::Option<&Self>,
+            changes: &::dynamite::Changes,
         ) -> #fut {
-            <Self as ::dynamite::Hooks>::before_update(key, row)
+            <Self as ::dynamite::Hooks>::before_update(key, row, changes)
         }
         fn __after_update(
             key: &::dynamite::__private::Item,

@@ -28,10 +28,11 @@
 //!     text: String,
 //! }
 //! impl Hooks for Note {
-//!     async fn before_create(&self) -> dynamite::Result<()> {
+//!     async fn before_create(&mut self) -> dynamite::Result<()> {
 //!         if self.text.contains("secret") {
 //!             return Err(dynamite::Error::InvalidRequest("no secrets".into()));
 //!         }
+//!         self.text = self.text.trim().to_owned(); // what the hook sets is stored
 //!         Ok(())
 //!     }
 //! }
@@ -39,6 +40,8 @@
 //! db.sync().await?;
 //! assert!(Note::create().id("n1").text("a secret").exec(&db).await.is_err());
 //! assert!(Note::get(&db, "n1").await?.is_none());
+//! let note = Note::create().id("n2").text("  hi  ").exec(&db).await?;
+//! assert_eq!(note.text, "hi");
 //! # Ok(())
 //! # }
 //! ```
@@ -48,6 +51,38 @@ use std::future::Future;
 use crate::error::Result;
 use crate::model::Table;
 use crate::value::Item;
+
+/// What an update will change, handed to [`Hooks::before_update`]: the
+/// stored names of the attributes it sets, removes, and adds to
+/// (`increment`, `add`, `append`). Dynamite's own bookkeeping (`updated_at`,
+/// the version, the write id) is not listed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    pub(crate) set: Vec<String>,
+    pub(crate) removed: Vec<String>,
+    pub(crate) added: Vec<String>,
+}
+
+impl Changes {
+    /// Attributes given a new value.
+    pub fn set(&self) -> &[String] {
+        &self.set
+    }
+    /// Attributes removed.
+    pub fn removed(&self) -> &[String] {
+        &self.removed
+    }
+    /// Attributes added to (numbers incremented, sets unioned, lists appended).
+    pub fn added(&self) -> &[String] {
+        &self.added
+    }
+    /// Whether the update changes `attribute` in any way.
+    pub fn touches(&self, attribute: &str) -> bool {
+        [&self.set, &self.removed, &self.added]
+            .iter()
+            .any(|list| list.iter().any(|a| a == attribute))
+    }
+}
 
 /// Lifecycle hooks of a model (see the [module docs](self) for which writes
 /// run them). `key` is the row's key; `row` is the row when the write has
@@ -59,17 +94,25 @@ use crate::value::Item;
     note = "add `impl dynamite::Hooks for {Self} {{}}` with the hooks you need (each has a no-op default), or remove `#[dynamite(hooks)]`"
 )]
 pub trait Hooks: Table {
-    /// Before a row is created; an error vetoes it.
-    fn before_create(&self) -> impl Future<Output = Result<()>> + Send {
+    /// Before a row is created; an error vetoes it. The hook may change the
+    /// row (fill a slug, normalise a field): what it leaves is what is
+    /// validated and stored, in a transaction too (its key excepted there).
+    fn before_create(&mut self) -> impl Future<Output = Result<()>> + Send {
         async { Ok(()) }
     }
     /// After a row was created.
     fn after_create(&self) -> impl Future<Output = Result<()>> + Send {
         async { Ok(()) }
     }
-    /// Before `save` / `update()`; an error vetoes it.
-    fn before_update(key: &Item, row: Option<&Self>) -> impl Future<Output = Result<()>> + Send {
-        let _ = (key, row);
+    /// Before `save` / `update()` / `restore`; an error vetoes it. `row` is
+    /// the row the write starts from, when it has one; `changes` what the
+    /// write will change, so a hook can veto or log by attribute.
+    fn before_update(
+        key: &Item,
+        row: Option<&Self>,
+        changes: &Changes,
+    ) -> impl Future<Output = Result<()>> + Send {
+        let _ = (key, row, changes);
         async { Ok(()) }
     }
     /// After `save` / `update()`; `row` is the row as stored (`None` in a transaction).

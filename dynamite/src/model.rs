@@ -232,7 +232,7 @@ pub trait Table: Sized + Send + Sync + 'static {
 
     /// Forwards to [`crate::Hooks::before_create`] with `#[dynamite(hooks)]`.
     #[doc(hidden)]
-    fn __before_create(&self) -> impl Future<Output = Result<()>> + Send {
+    fn __before_create(&mut self) -> impl Future<Output = Result<()>> + Send {
         async { Ok(()) }
     }
     /// Forwards to [`crate::Hooks::after_create`] with `#[dynamite(hooks)]`.
@@ -242,8 +242,12 @@ pub trait Table: Sized + Send + Sync + 'static {
     }
     /// Forwards to [`crate::Hooks::before_update`] with `#[dynamite(hooks)]`.
     #[doc(hidden)]
-    fn __before_update(key: &Item, row: Option<&Self>) -> impl Future<Output = Result<()>> + Send {
-        let _ = (key, row);
+    fn __before_update(
+        key: &Item,
+        row: Option<&Self>,
+        changes: &crate::hooks::Changes,
+    ) -> impl Future<Output = Result<()>> + Send {
+        let _ = (key, row, changes);
         async { Ok(()) }
     }
     /// Forwards to [`crate::Hooks::after_update`] with `#[dynamite(hooks)]`.

@@ -50,10 +50,11 @@ pub(crate) fn prepare<T: Table>(model: &T) -> Result<(Item, Item)> {
 /// recognises its own write by the write id, see [`super::evidence`]);
 /// [`Error::AlreadyExists`] only when no attempt of this call stored it;
 /// [`Error::OutcomeUnknown`] when neither can be known.
-pub(crate) async fn create<T: Table>(db: &Dynamite, model: T) -> Result<T> {
+pub(crate) async fn create<T: Table>(db: &Dynamite, mut model: T) -> Result<T> {
     let table = db.registered::<T>()?.table_name.clone();
-    let (mut item, key) = prepare(&model)?;
+    // The hook may change the row: what it leaves is validated and stored.
     model.__before_create().await?;
+    let (mut item, key) = prepare(&model)?;
     let write_id = db.write_id_attribute().map(|name| {
         let id = evidence::new_write_id();
         item.insert(name.to_owned(), id.clone());
@@ -225,11 +226,9 @@ pub trait ModelExt: Table {
         async move {
             let (item, key) = prepared?;
             let version = version_of(&Self::META, &item);
-            Self::__before_update(&key, Some(self)).await?;
-            Update::<Self>::replace(key.clone(), item)
-                .expect_version(version)
-                .send(db)
-                .await?;
+            let update = Update::<Self>::replace(key.clone(), item).expect_version(version);
+            Self::__before_update(&key, Some(self), &update.changes()).await?;
+            update.send(db).await?;
             self.bump_version();
             Self::__after_update(&key, Some(self)).await
         }
@@ -327,11 +326,9 @@ pub trait ModelExt: Table {
                 });
             }
             let key = key?;
-            Self::__before_update(&key, Some(self)).await?;
-            let row = Update::<Self>::new(Ok(key.clone()))
-                .restore()
-                .send(db)
-                .await?;
+            let update = Update::<Self>::new(Ok(key.clone())).restore();
+            Self::__before_update(&key, Some(self), &update.changes()).await?;
+            let row = update.send(db).await?;
             Self::__after_update(&key, Some(&row)).await?;
             Ok(row)
         }

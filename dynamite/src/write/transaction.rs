@@ -26,7 +26,11 @@ use crate::value::Item;
 pub const MAX_TRANSACTION_ITEMS: usize = 100;
 
 /// A hook to run around the commit.
-type HookFn = Box<dyn FnOnce() -> BoxFuture<'static, Result<()>> + Send>;
+/// A before-hook, run at `commit`: it may replace the operation's item
+/// (a `before_create` that changed the row).
+type BeforeFn = Box<dyn FnOnce() -> BoxFuture<'static, Result<Option<TransactWriteItem>>> + Send>;
+/// An after-hook, run once the commit succeeded.
+type AfterFn = Box<dyn FnOnce() -> BoxFuture<'static, Result<()>> + Send>;
 
 /// One operation, ready to send.
 struct Operation {
@@ -35,16 +39,22 @@ struct Operation {
     key_names: Vec<&'static str>,
     item: TransactWriteItem,
     /// Its before-hook, run at `commit` before anything is sent.
-    before: Option<HookFn>,
+    before: Option<BeforeFn>,
     /// Its after-hook, run once the commit succeeded.
-    after: Option<HookFn>,
+    after: Option<AfterFn>,
 }
 
-fn update_hooks<T: Table>(key: &Item) -> (Option<HookFn>, Option<HookFn>) {
+fn update_hooks<T: Table>(
+    key: &Item,
+    changes: crate::hooks::Changes,
+) -> (Option<BeforeFn>, Option<AfterFn>) {
     let (k1, k2) = (key.clone(), key.clone());
     (
         Some(Box::new(move || {
-            Box::pin(async move { T::__before_update(&k1, None).await })
+            Box::pin(async move {
+                T::__before_update(&k1, None, &changes).await?;
+                Ok(None)
+            })
         })),
         Some(Box::new(move || {
             Box::pin(async move { T::__after_update(&k2, None).await })
@@ -52,16 +62,38 @@ fn update_hooks<T: Table>(key: &Item) -> (Option<HookFn>, Option<HookFn>) {
     )
 }
 
-fn delete_hooks<T: Table>(key: &Item) -> (Option<HookFn>, Option<HookFn>) {
+fn delete_hooks<T: Table>(key: &Item) -> (Option<BeforeFn>, Option<AfterFn>) {
     let (k1, k2) = (key.clone(), key.clone());
     (
         Some(Box::new(move || {
-            Box::pin(async move { T::__before_delete(&k1, None).await })
+            Box::pin(async move {
+                T::__before_delete(&k1, None).await?;
+                Ok(None)
+            })
         })),
         Some(Box::new(move || {
             Box::pin(async move { T::__after_delete(&k2, None).await })
         })),
     )
+}
+
+/// The conditional Put of a created row.
+fn create_item<T: Table>(table: &str, item: Item) -> Result<TransactWriteItem> {
+    let mut names = ExpressionBuilder::new();
+    let condition = format!(
+        "attribute_not_exists({})",
+        names.name(T::META.partition_key.name)
+    );
+    let put = built(
+        Put::builder()
+            .table_name(table)
+            .set_item(Some(item))
+            .condition_expression(condition)
+            .set_expression_attribute_names(names.names())
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build(),
+    )?;
+    Ok(TransactWriteItem::builder().put(put).build())
 }
 
 /// Writes committed atomically in ONE TransactWriteItems call.
@@ -132,38 +164,56 @@ impl<'db> Transaction<'db> {
     }
 
     /// Creates a row (conditional: an existing key cancels the transaction).
-    /// The row is validated now; its hooks run at `commit`.
+    /// The row is validated now; its hooks run at `commit`, and what
+    /// `before_create` changes is validated again and stored (a change of
+    /// the key is refused: the transaction was checked with the first one).
     pub fn create<T: Table>(&mut self, row: T) -> &mut Self {
         let operation = (|| {
             let table = self.db.registered::<T>()?.table_name.clone();
             let (item, key) = prepare(&row)?;
-            let row = Arc::new(row);
-            let after_row = row.clone();
-            let before: HookFn =
-                Box::new(move || Box::pin(async move { row.__before_create().await }));
-            let after: HookFn =
-                Box::new(move || Box::pin(async move { after_row.__after_create().await }));
-            let mut names = ExpressionBuilder::new();
-            let condition = format!(
-                "attribute_not_exists({})",
-                names.name(T::META.partition_key.name)
-            );
-            let put = built(
-                Put::builder()
-                    .table_name(&table)
-                    .set_item(Some(item))
-                    .condition_expression(condition)
-                    .set_expression_attribute_names(names.names())
-                    .return_values_on_condition_check_failure(
-                        ReturnValuesOnConditionCheckFailure::AllOld,
-                    )
-                    .build(),
-            )?;
+            let item = create_item::<T>(&table, item)?;
+            let shared = Arc::new(std::sync::Mutex::new(Some(row)));
+            let (for_before, for_after) = (shared.clone(), shared);
+            let (hook_table, hook_key) = (table.clone(), key.clone());
+            let before: BeforeFn = Box::new(move || {
+                Box::pin(async move {
+                    let taken = for_before.lock().ok().and_then(|mut row| row.take());
+                    let Some(mut row) = taken else {
+                        return Ok(None);
+                    };
+                    row.__before_create().await?;
+                    let (item, key) = prepare(&row)?;
+                    if key_fingerprint(&key, T::META.key_names())
+                        != key_fingerprint(&hook_key, T::META.key_names())
+                    {
+                        return Err(Error::Unsupported {
+                            model: T::META.model,
+                            message: "before_create changed the key of a row created in a \
+                                      transaction; set the key before adding the row"
+                                .to_owned(),
+                        });
+                    }
+                    let item = create_item::<T>(&hook_table, item)?;
+                    if let Ok(mut slot) = for_before.lock() {
+                        *slot = Some(row);
+                    }
+                    Ok(Some(item))
+                })
+            });
+            let after: AfterFn = Box::new(move || {
+                Box::pin(async move {
+                    let taken = for_after.lock().ok().and_then(|mut row| row.take());
+                    match taken {
+                        Some(row) => row.__after_create().await,
+                        None => Ok(()),
+                    }
+                })
+            });
             Ok(Operation {
                 table,
                 key,
                 key_names: T::META.key_names().collect(),
-                item: TransactWriteItem::builder().put(put).build(),
+                item,
                 before: Some(before),
                 after: Some(after),
             })
@@ -175,8 +225,9 @@ impl<'db> Transaction<'db> {
     /// An update started from a row (`row.update()`) carries the row's
     /// version condition, like outside a transaction.
     pub fn update<T: Table>(&mut self, update: Update<T>) -> &mut Self {
+        let changes = update.changes();
         let operation = update.prepare(self.db).and_then(|p| {
-            let (before, after) = update_hooks::<T>(&p.key);
+            let (before, after) = update_hooks::<T>(&p.key, changes);
             let sdk = built(
                 SdkUpdate::builder()
                     .table_name(&p.table)
@@ -380,11 +431,14 @@ impl<'db> Transaction<'db> {
         let mut items = Vec::with_capacity(operations.len());
         let mut afters = Vec::new();
         for op in operations {
-            if let Some(before) = op.before {
-                before().await?;
+            let mut item = op.item;
+            if let Some(before) = op.before
+                && let Some(replacement) = before().await?
+            {
+                item = replacement;
             }
             afters.extend(op.after);
-            items.push(op.item);
+            items.push(item);
         }
         let result = self
             .db

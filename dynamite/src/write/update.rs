@@ -151,6 +151,27 @@ impl<T: Table> Update<T> {
         }
     }
 
+    /// What this update changes, for `before_update` (the last action on
+    /// each attribute).
+    pub(crate) fn changes(&self) -> crate::hooks::Changes {
+        let mut changes = crate::hooks::Changes::default();
+        let mut seen: Vec<&str> = Vec::new();
+        for action in self.actions.iter().rev() {
+            let name = action.attribute();
+            if seen.contains(&name) {
+                continue;
+            }
+            seen.push(name);
+            let list = match action {
+                Action::Set(..) => &mut changes.set,
+                Action::Unset(_) | Action::Remove(_) => &mut changes.removed,
+                Action::Add(..) | Action::Append(..) => &mut changes.added,
+            };
+            list.insert(0, name.to_owned());
+        }
+        changes
+    }
+
     /// Remembers the row the update starts from (for `before_update`).
     pub(crate) fn started_from(mut self, item: Item) -> Self {
         self.origin = Some(item);
@@ -462,7 +483,7 @@ impl<T: Table> Update<T> {
         let key = self.key.as_ref().ok().cloned();
         let origin = self.origin.take().map(T::from_item).transpose()?;
         if let Some(key) = &key {
-            T::__before_update(key, origin.as_ref()).await?;
+            T::__before_update(key, origin.as_ref(), &self.changes()).await?;
         }
         let row = self.send(db).await?;
         if let Some(key) = &key {

@@ -197,3 +197,59 @@ async fn regression_row_update_passes_the_row_to_before_update() {
         "veto"
     );
 }
+
+/// Item 6: `before_create(&mut self)` may fill a field, and what it sets
+/// is what is stored, by `create` and in a transaction.
+#[tokio::test]
+async fn regression_before_create_can_fill_a_field_that_is_stored() {
+    let db = db().await;
+    let row = Audited::create()
+        .id("h10-a")
+        .text("slug me")
+        .exec(&db)
+        .await
+        .unwrap();
+    assert_eq!(row.text, "h10-a-slug");
+    assert_eq!(
+        Audited::get(&db, "h10-a").await.unwrap().unwrap().text,
+        "h10-a-slug"
+    );
+    let mut tx = db.transaction();
+    tx.create(Audited::create().id("h10-b").text("slug me").build());
+    tx.commit().await.unwrap();
+    assert_eq!(
+        Audited::get(&db, "h10-b").await.unwrap().unwrap().text,
+        "h10-b-slug"
+    );
+}
+
+/// Item 6: `before_update` sees what the write changes, so it can veto by
+/// field (here: the text of "-frozen" rows), for updates by key, by row,
+/// `save`, and in a transaction.
+#[tokio::test]
+async fn regression_before_update_sees_the_changes() {
+    let db = db().await;
+    let mut row = Audited::create()
+        .id("h11-frozen")
+        .text("ice")
+        .exec(&db)
+        .await
+        .unwrap();
+    db.metrics().reset();
+    let by_key = Audited::update_key("h11-frozen")
+        .set(Audited::TEXT, "water")
+        .exec(&db)
+        .await
+        .unwrap_err();
+    assert!(by_key.to_string().contains("frozen"), "{by_key}");
+    row.text = "steam".into();
+    assert!(row.save(&db).await.is_err());
+    let mut tx = db.transaction();
+    tx.update(Audited::update_key("h11-frozen").set(Audited::TEXT, "x"));
+    assert!(tx.commit().await.is_err());
+    assert_eq!(db.metrics().data_plane_requests(), 0, "nothing was sent");
+    assert_eq!(
+        Audited::get(&db, "h11-frozen").await.unwrap().unwrap().text,
+        "ice"
+    );
+}

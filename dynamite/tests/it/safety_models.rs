@@ -134,10 +134,14 @@ pub struct Audited {
 }
 
 impl Hooks for Audited {
-    async fn before_create(&self) -> dynamite::Result<()> {
+    async fn before_create(&mut self) -> dynamite::Result<()> {
         log("before_create", &self.id);
         if self.text == "veto" {
             return Err(dynamite::Error::InvalidRequest("vetoed".into()));
+        }
+        // A hook may fill a field: a text "slug me" is stored as a slug.
+        if self.text == "slug me" {
+            self.text = format!("{}-slug", self.id);
         }
         Ok(())
     }
@@ -145,10 +149,18 @@ impl Hooks for Audited {
         log("after_create", &self.id);
         Ok(())
     }
-    async fn before_update(key: &Item, row: Option<&Self>) -> dynamite::Result<()> {
+    async fn before_update(
+        key: &Item,
+        row: Option<&Self>,
+        changes: &dynamite::Changes,
+    ) -> dynamite::Result<()> {
         log("before_update", &id_of(key));
         if row.is_some_and(|r| r.text == "veto") {
             return Err(dynamite::Error::InvalidRequest("vetoed".into()));
+        }
+        // A veto by field: ids ending in "-frozen" keep their text.
+        if id_of(key).ends_with("-frozen") && changes.touches("text") {
+            return Err(dynamite::Error::InvalidRequest("frozen".into()));
         }
         Ok(())
     }
