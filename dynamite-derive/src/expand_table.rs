@@ -814,11 +814,6 @@ impl<'m, 'a> Builder<'m, 'a> {
     fn create_impl(&self) -> TokenStream {
         let model = self.model.ident;
         let ident = &self.ident;
-        let sets = self
-            .required
-            .iter()
-            .map(|_| quote!(::dynamite::__private::Set));
-
         // One `now` per timestamp type, shared by `created_at`, `updated_at`
         // and `default = now` fields, so they are equal on create.
         let mut now_groups: Vec<(String, Vec<&Field>)> = Vec::new();
@@ -896,6 +891,11 @@ impl<'m, 'a> Builder<'m, 'a> {
                 }
             }
         });
+        let sets: Vec<TokenStream> = self
+            .required
+            .iter()
+            .map(|_| quote!(::dynamite::__private::Set))
+            .collect();
         quote! {
             #[automatically_derived]
             impl ::dynamite::Create for #ident<#(#sets),*> {
@@ -906,6 +906,13 @@ impl<'m, 'a> Builder<'m, 'a> {
                     #model {
                         #(#values,)*
                     }
+                }
+            }
+
+            #[automatically_derived]
+            impl ::dynamite::IntoRow<#model> for #ident<#(#sets),*> {
+                fn into_row(self) -> #model {
+                    <Self as ::dynamite::Create>::build(self)
                 }
             }
         }

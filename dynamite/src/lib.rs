@@ -56,7 +56,7 @@ pub use query::{Cursor, Explain, Page, Projected, Query, SortOrder, TableReads};
 pub use registry::{Models, Registry};
 pub use schema::{Change, SyncReport};
 pub use value::{Attribute, AttributeValue, Bytes, Item, ScalarType, Sensitive, ValueError};
-pub use write::{BulkWrites, Create, Key, ModelExt, SetWrites, Transaction, Update};
+pub use write::{BulkWrites, Create, IntoRow, Key, ModelExt, SetWrites, Transaction, Update};
 
 /// `#[derive(Table)]`: see the crate documentation and the README.
 #[cfg(feature = "derive")]

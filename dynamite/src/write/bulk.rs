@@ -334,9 +334,9 @@ pub trait BulkWrites: Table {
     /// row is created. The same key twice in the input with different
     /// contents is an error before anything is sent (identical rows are
     /// created once).
-    fn create_many(
+    fn create_many<R: super::IntoRow<Self>>(
         db: &Dynamite,
-        rows: impl IntoIterator<Item = Self>,
+        rows: impl IntoIterator<Item = R>,
     ) -> impl Future<Output = Result<Vec<Self>>> + Send {
         let prepared = (|| {
             let table = db.registered::<Self>()?.table_name.clone();
@@ -344,6 +344,7 @@ pub trait BulkWrites: Table {
             let mut pending = Vec::new();
             let mut models = Vec::new();
             for row in rows {
+                let row = row.into_row();
                 let (item, key) = prepare(&row)?;
                 let fp = fingerprint(&Self::META, &key);
                 match seen.get(&fp) {

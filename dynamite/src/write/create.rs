@@ -30,3 +30,37 @@ pub trait Create: Sized + Send {
         async move { super::single::create(db, model).await }
     }
 }
+
+/// A row to store: the model itself, or a create builder with every
+/// required field set (`create_many` and `tx.create` take either, so no
+/// `.build()` is needed).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> dynamite::Result<()> {
+/// use dynamite::prelude::*;
+/// #[derive(Table, Debug, Clone)]
+/// struct Tag {
+///     #[dynamite(primary_key)]
+///     name: String,
+/// }
+/// let db = Dynamite::embedded().table::<Tag>().build().await?;
+/// db.sync().await?;
+/// Tag::create_many(&db, [Tag::create().name("a"), Tag::create().name("b")]).await?;
+/// let mut tx = db.transaction();
+/// tx.create(Tag::create().name("c"));
+/// tx.commit().await?;
+/// assert_eq!(Tag::query().count(&db).await?, 3);
+/// # Ok(())
+/// # }
+/// ```
+pub trait IntoRow<T> {
+    /// The row.
+    fn into_row(self) -> T;
+}
+
+impl<T: Table> IntoRow<T> for T {
+    fn into_row(self) -> T {
+        self
+    }
+}

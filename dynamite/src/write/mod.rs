@@ -11,7 +11,7 @@ mod transaction;
 mod update;
 
 pub use bulk::BulkWrites;
-pub use create::Create;
+pub use create::{Create, IntoRow};
 pub use key::{Key, KeyPart};
 pub use set_based::{DeleteWhere, SetWrites, UpdateWhere};
 pub use single::ModelExt;

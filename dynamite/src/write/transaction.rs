@@ -167,7 +167,8 @@ impl<'db> Transaction<'db> {
     /// The row is validated now; its hooks run at `commit`, and what
     /// `before_create` changes is validated again and stored (a change of
     /// the key is refused: the transaction was checked with the first one).
-    pub fn create<T: Table>(&mut self, row: T) -> &mut Self {
+    pub fn create<T: Table>(&mut self, row: impl super::IntoRow<T>) -> &mut Self {
+        let row = row.into_row();
         let operation = (|| {
             let table = self.db.registered::<T>()?.table_name.clone();
             let (item, key) = prepare(&row)?;
