@@ -22,7 +22,7 @@ use crate::error::{Error, Result};
 use crate::expr::{CompareOp, Node};
 use crate::model::{RelationKind, RelationMeta, TableMeta};
 use crate::read::SortOrder;
-use crate::read::canonical::sort_order;
+use crate::read::canonical::{KeyId, sort_order};
 use crate::read::eval;
 use crate::read::exec::{self, ReadSpec, TableKeys, key_fingerprint};
 use crate::read::plan::{Access, Plan, describe_condition};
@@ -194,13 +194,11 @@ impl NodeSpec {
     }
 }
 
-/// A value as a map key.
-pub(crate) fn value_key(value: &AttributeValue) -> Option<String> {
+/// A join value as a map key (canonical: `1` and `1.0` join alike).
+pub(crate) fn value_key(value: &AttributeValue) -> Option<KeyId> {
     match value {
         AttributeValue::S(_) | AttributeValue::N(_) | AttributeValue::B(_) => {
-            let mut item = Item::with_capacity(1);
-            item.insert(String::new(), value.clone());
-            Some(key_fingerprint(&item, [""]))
+            Some(KeyId::value(value))
         }
         _ => None,
     }
@@ -209,7 +207,7 @@ pub(crate) fn value_key(value: &AttributeValue) -> Option<String> {
 /// Rows loaded for every include node, grouped by join value.
 #[derive(Debug, Default)]
 pub(crate) struct Loaded {
-    groups: HashMap<usize, HashMap<String, Vec<Item>>>,
+    groups: HashMap<usize, HashMap<KeyId, Vec<Item>>>,
     items: HashMap<usize, Vec<Item>>,
     /// Rounds of requests the load took.
     pub(crate) rounds: usize,
@@ -225,7 +223,7 @@ impl Loaded {
             .map_or(&[], Vec::as_slice)
     }
 
-    fn store(&mut self, spec: &NodeSpec, mut groups: HashMap<String, Vec<Item>>) {
+    fn store(&mut self, spec: &NodeSpec, mut groups: HashMap<KeyId, Vec<Item>>) {
         if let Some(keep) = &spec.keep {
             for row in groups.values_mut().flatten() {
                 row.retain(|name, _| keep.iter().any(|k| k == name));
@@ -451,7 +449,7 @@ async fn run(
             // The child Scan read every parent's children: keep the rows'.
             for (id, groups) in &mut early_results {
                 if let Some(spec) = by_id.get(id).filter(|s| scanned_early.contains(&s.id)) {
-                    let wanted: HashSet<String> = distinct_values(&root, spec.parent_attr)
+                    let wanted: HashSet<KeyId> = distinct_values(&root, spec.parent_attr)
                         .iter()
                         .filter_map(value_key)
                         .collect();
@@ -507,15 +505,15 @@ async fn run(
     Ok((roots, loaded))
 }
 
-type Groups = HashMap<String, Vec<Item>>;
+type Groups = HashMap<KeyId, Vec<Item>>;
 
 /// One Query or Scan of a round, owning everything it needs.
 struct ReadJob {
     node: usize,
     /// The join value queried, `None` for a whole-table Scan.
-    value: Option<String>,
+    value: Option<KeyId>,
     /// For a Scan: the join values whose children are kept (`None`: all).
-    wanted: Option<HashSet<String>>,
+    wanted: Option<HashSet<KeyId>>,
     spec: ReadSpec,
     limit: Option<usize>,
 }
@@ -659,7 +657,7 @@ fn group_scanned(
     node: &NodeSpec,
     items: Vec<Item>,
     groups: &mut Groups,
-    wanted: Option<&HashSet<String>>,
+    wanted: Option<&HashSet<KeyId>>,
 ) {
     for item in items {
         if let Some(k) = item.get(node.child_attr).and_then(value_key)

@@ -10,7 +10,6 @@
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
 
 use crate::value::{AttributeValue, Item};
 
@@ -72,23 +71,6 @@ impl Decimal {
 
     fn is_zero(&self) -> bool {
         self.digits.is_empty()
-    }
-
-    /// A canonical text: equal numbers give equal text.
-    pub(crate) fn canonical_text(&self) -> String {
-        if self.is_zero() {
-            return "0".to_owned();
-        }
-        let mut out = String::with_capacity(self.digits.len() + 8);
-        if self.negative {
-            out.push('-');
-        }
-        out.push_str("0.");
-        for d in &self.digits {
-            out.push(char::from(b'0' + d));
-        }
-        let _ = write!(out, "E{}", self.exponent);
-        out
     }
 
     fn magnitude_cmp(&self, other: &Decimal) -> Ordering {
@@ -228,6 +210,11 @@ fn present(value: Option<&AttributeValue>) -> Option<&AttributeValue> {
 pub(crate) struct KeyId(Vec<Option<Canonical>>);
 
 impl KeyId {
+    /// The identity of one value.
+    pub(crate) fn value(value: &AttributeValue) -> KeyId {
+        KeyId(vec![Some(Canonical::of(value))])
+    }
+
     /// The identity of `item`'s attributes `names`.
     pub(crate) fn of<'a>(item: &Item, names: impl IntoIterator<Item = &'a str>) -> KeyId {
         KeyId(

@@ -10,6 +10,7 @@ use std::time::Duration;
 use aws_sdk_dynamodb::types::{KeysAndAttributes, ReturnConsumedCapacity, Select};
 use futures::StreamExt;
 
+use super::canonical::KeyId;
 use crate::client::{Dynamite, TableStats};
 use crate::error::{Error, Result, sdk_error};
 use crate::expr::{ExpressionBuilder, Node};
@@ -27,41 +28,14 @@ pub(crate) fn backoff(attempt: u32) -> Duration {
     Duration::from_millis((base as f64 * jitter) as u64)
 }
 
-/// A canonical string for a key (to match responses with requests).
+/// The canonical identity of a key (to match responses with requests):
+/// numbers by exact decimal value, so `1` and `1.0` are one key and two
+/// keys that differ in their 38th digit are two.
 pub(crate) fn key_fingerprint<'a>(
     item: &Item,
     key_names: impl IntoIterator<Item = &'a str>,
-) -> String {
-    let mut out = String::new();
-    for name in key_names {
-        out.push_str(name);
-        out.push('=');
-        match item.get(name) {
-            Some(AttributeValue::S(s)) => {
-                out.push('S');
-                out.push_str(s);
-            }
-            Some(AttributeValue::N(n)) => {
-                out.push('N');
-                out.push_str(&normalise_number(n));
-            }
-            Some(AttributeValue::B(b)) => {
-                out.push('B');
-                for byte in b.as_ref() {
-                    out.push_str(&format!("{byte:02x}"));
-                }
-            }
-            _ => out.push('-'),
-        }
-        out.push('\u{1f}');
-    }
-    out
-}
-
-/// Numbers by exact decimal value: `1` and `1.0` are one key, two keys
-/// that differ in their 30th digit are two.
-fn normalise_number(n: &str) -> String {
-    super::canonical::Decimal::parse(n).map_or_else(|| n.to_owned(), |d| d.canonical_text())
+) -> KeyId {
+    KeyId::of(item, key_names)
 }
 
 /// The size of a table (DescribeTable, cached by the handle for five
@@ -358,7 +332,7 @@ pub(crate) struct TableKeys {
 }
 
 /// Items found by [`batch_get`], per table, by key fingerprint.
-pub(crate) type Found = HashMap<String, HashMap<String, Item>>;
+pub(crate) type Found = HashMap<String, HashMap<KeyId, Item>>;
 
 /// Reads keys from one or more tables in as few BatchGetItem calls as
 /// possible (100 keys a call, across tables), concurrently, retrying

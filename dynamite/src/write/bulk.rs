@@ -20,6 +20,7 @@ use crate::client::Dynamite;
 use crate::error::{Error, Result, sdk_error};
 use crate::expr::ExpressionBuilder;
 use crate::model::{Table, TableMeta};
+use crate::read::canonical::KeyId;
 use crate::read::exec::{BATCH_RETRIES, backoff, key_fingerprint};
 use crate::value::{Item, describe_key};
 
@@ -28,7 +29,7 @@ pub const BATCH_WRITE_LIMIT: usize = 25;
 /// Operations per TransactWriteItems call (DynamoDB's limit).
 pub const TRANSACTION_LIMIT: usize = 100;
 
-fn fingerprint(meta: &TableMeta, key: &Item) -> String {
+fn fingerprint(meta: &TableMeta, key: &Item) -> KeyId {
     key_fingerprint(key, meta.key_names())
 }
 
@@ -111,7 +112,7 @@ async fn batch_write_chunk(
     table: &str,
     chunk: Vec<(Item, WriteRequest)>,
 ) -> Result<Vec<Item>> {
-    let by_key: HashMap<String, Item> = chunk
+    let by_key: HashMap<KeyId, Item> = chunk
         .iter()
         .map(|(k, _)| (fingerprint(meta, k), k.clone()))
         .collect();
@@ -300,8 +301,8 @@ pub trait BulkWrites: Table {
     ) -> impl Future<Output = Result<()>> + Send {
         let prepared = (|| {
             let table = db.registered::<Self>()?.table_name.clone();
-            let mut order: Vec<String> = Vec::new();
-            let mut by_key: HashMap<String, (Item, Item)> = HashMap::new();
+            let mut order: Vec<KeyId> = Vec::new();
+            let mut by_key: HashMap<KeyId, (Item, Item)> = HashMap::new();
             for row in rows {
                 let (item, key) = prepare(&row)?;
                 let fp = fingerprint(&Self::META, &key);
@@ -340,7 +341,7 @@ pub trait BulkWrites: Table {
     ) -> impl Future<Output = Result<Vec<Self>>> + Send {
         let prepared = (|| {
             let table = db.registered::<Self>()?.table_name.clone();
-            let mut seen: HashMap<String, Item> = HashMap::new();
+            let mut seen: HashMap<KeyId, Item> = HashMap::new();
             let mut pending = Vec::new();
             let mut models = Vec::new();
             for row in rows {

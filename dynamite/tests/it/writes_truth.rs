@@ -273,3 +273,71 @@ async fn regression_create_returns_the_stored_form_of_the_row() {
     let read = Contact::get(&db, "c1").await.unwrap().unwrap();
     assert_eq!(read.email, created.email);
 }
+
+// Item 4: keys are matched by exact value, never through f64.
+
+/// A decimal number kept as its exact text (a key beyond f64's precision).
+#[derive(Debug, Clone, PartialEq)]
+struct Exact(String);
+
+impl dynamite::Attribute for Exact {
+    const SCALAR: Option<dynamite::ScalarType> = Some(dynamite::ScalarType::N);
+    fn to_value(&self) -> Result<AttributeValue, dynamite::ValueError> {
+        Ok(AttributeValue::N(self.0.clone()))
+    }
+    fn from_value(value: &AttributeValue) -> Result<Self, dynamite::ValueError> {
+        match value {
+            AttributeValue::N(n) => Ok(Exact(n.clone())),
+            other => Err(dynamite::ValueError::wrong_type("N", other)),
+        }
+    }
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[dynamite(table = "truth_wide_keys")]
+struct Wide {
+    #[dynamite(primary_key)]
+    id: Exact,
+    label: String,
+}
+
+#[tokio::test]
+async fn regression_numeric_keys_beyond_17_digits_never_collide() {
+    let db = crate::common::builder()
+        .table::<Wide>()
+        .build()
+        .await
+        .unwrap();
+    db.sync().await.unwrap();
+    // Equal as f64, distinct as decimals (23 significant digits).
+    let a = Exact("0.12345678901234567890123".into());
+    let b = Exact("0.12345678901234567890124".into());
+    let rows = vec![
+        Wide {
+            id: a.clone(),
+            label: "a".into(),
+        },
+        Wide {
+            id: b.clone(),
+            label: "b".into(),
+        },
+    ];
+    Wide::put_many(&db, rows.clone()).await.unwrap();
+    assert_eq!(Wide::query().count(&db).await.unwrap(), 2, "no row dropped");
+    let got = Wide::get_many(&db, [b.clone(), a.clone()]).await.unwrap();
+    assert_eq!(
+        got,
+        vec![rows[1].clone(), rows[0].clone()],
+        "each key its own row"
+    );
+    let mut tx = db.transaction();
+    tx.update(Wide::update_key(a.clone()).set(Wide::LABEL, "a2"));
+    tx.update(Wide::update_key(b.clone()).set(Wide::LABEL, "b2"));
+    tx.commit().await.unwrap();
+    let in_query = Wide::query()
+        .filter(Wide::ID.is_in([a.clone(), b, a]))
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(in_query.len(), 2);
+}
