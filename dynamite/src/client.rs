@@ -94,6 +94,7 @@ struct Inner {
     metrics: Metrics,
     scan_segments: Option<u32>,
     write_id: Option<String>,
+    exact_writes: bool,
     /// Per table: when it was asked, and what DescribeTable said (`None`:
     /// it could not say, e.g. no permission).
     stats: std::sync::Mutex<
@@ -166,6 +167,7 @@ pub struct DynamiteBuilder {
     sync_timeout: Duration,
     scan_segments: Option<u32>,
     write_id: Option<String>,
+    exact_writes: bool,
     retry_budget: RetryBudget,
     shared: Option<Dynamite>,
 }
@@ -239,6 +241,11 @@ impl Dynamite {
         self.inner.registry.get::<T>()
     }
 
+    /// Whether updates are sent in exact (token) mode.
+    pub(crate) fn exact_writes(&self) -> bool {
+        self.inner.exact_writes
+    }
+
     /// The write id attribute, if write ids are on.
     pub(crate) fn write_id_attribute(&self) -> Option<&str> {
         self.inner.write_id.as_deref()
@@ -301,6 +308,7 @@ impl DynamiteBuilder {
             sync_timeout: Duration::from_secs(120),
             scan_segments: None,
             write_id: Some(DEFAULT_WRITE_ID_ATTRIBUTE.to_owned()),
+            exact_writes: false,
             retry_budget: RetryBudget::default(),
             shared: None,
         }
@@ -409,6 +417,19 @@ impl DynamiteBuilder {
         self
     }
 
+    /// Exact mode for updates (`save`, `update().exec`, soft delete,
+    /// `restore`): each is sent as a one-item TransactWriteItems with a
+    /// ClientRequestToken, which DynamoDB answers from the first attempt
+    /// when the SDK retries it, so an applied write whose answer was lost
+    /// is still `Ok` where the default mode may have to say
+    /// `OutcomeUnknown`. It costs twice the write units; `update().exec`
+    /// and `restore`, which return the row, read it back consistently
+    /// afterwards (`save` and deletes do not read).
+    pub fn exact_writes(mut self, exact: bool) -> Self {
+        self.exact_writes = exact;
+        self
+    }
+
     /// No write id attribute: items hold only the model's attributes. A
     /// write whose answer was lost and whose retry fails its condition is
     /// then [`crate::Error::OutcomeUnknown`].
@@ -442,6 +463,7 @@ impl DynamiteBuilder {
                     metrics: base.inner.metrics.clone(),
                     scan_segments: self.scan_segments,
                     write_id: self.write_id.clone(),
+                    exact_writes: self.exact_writes,
                     stats: std::sync::Mutex::default(),
                     concurrency: self.concurrency,
                     sync_timeout: self.sync_timeout,
@@ -512,6 +534,7 @@ impl DynamiteBuilder {
                 metrics,
                 scan_segments: self.scan_segments,
                 write_id: self.write_id,
+                exact_writes: self.exact_writes,
                 stats: std::sync::Mutex::default(),
                 concurrency: self.concurrency,
                 sync_timeout: self.sync_timeout,

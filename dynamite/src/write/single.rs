@@ -125,7 +125,7 @@ pub(crate) async fn remove<T: Table>(
         if let Some(c) = condition {
             update = update.condition_node(c.clone());
         }
-        return update.send(db).await.map(|_| ());
+        return update.apply(db).await;
     }
     let mut builder = ExpressionBuilder::new();
     let mut expression = format!(
@@ -228,7 +228,7 @@ pub trait ModelExt: Table {
             let version = version_of(&Self::META, &item);
             let update = Update::<Self>::replace(key.clone(), item).expect_version(version);
             Self::__before_update(&key, Some(self), &update.changes()).await?;
-            update.send(db).await?;
+            update.apply(db).await?;
             self.bump_version();
             Self::__after_update(&key, Some(self)).await
         }

@@ -492,9 +492,32 @@ impl<T: Table> Update<T> {
         Ok(row)
     }
 
+    /// Sends the update without running hooks, for writes that do not
+    /// return the row (`save`, deletes): in exact mode the row is then not
+    /// read back, so an applied write is never turned into a read's error.
+    pub(crate) async fn apply(self, db: &Dynamite) -> Result<()> {
+        if db.exact_writes() {
+            let p = self.prepare(db)?;
+            return send_exactly_once::<T>(db, p).await.map(|_| ());
+        }
+        self.send(db).await.map(|_| ())
+    }
+
     /// Sends the UpdateItem without running hooks.
     pub(crate) async fn send(self, db: &Dynamite) -> Result<T> {
         let p = self.prepare(db)?;
+        if db.exact_writes() {
+            let (table, key) = (p.table.clone(), p.key.clone());
+            return match send_exactly_once::<T>(db, p).await? {
+                Some(row) => Ok(row),
+                None => {
+                    match crate::read::exec::get_item(db, &table, key.clone(), None, true).await? {
+                        Some(item) => T::from_item(item),
+                        None => Err(Error::not_found(&table, &key)),
+                    }
+                }
+            };
+        }
         let attempts = super::evidence::Attempts::default();
         let result = db
             .client()
@@ -587,4 +610,81 @@ fn merge_clauses(clauses: Vec<String>) -> String {
         .map(|(keyword, bodies)| format!("{keyword} {}", bodies.join(", ")))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Exact mode: the update as a one-item TransactWriteItems with a
+/// ClientRequestToken. DynamoDB answers a retry of the same call (within
+/// ten minutes) from the first attempt, so an applied write is reported
+/// `Ok` even when its answer was lost; it costs twice the write units.
+/// `Ok(None)`: applied, the row is not in the answer (read it back if
+/// needed); `Ok(Some(row))`: applied by an earlier attempt, as stored.
+async fn send_exactly_once<T: Table>(db: &Dynamite, p: PreparedUpdate) -> Result<Option<T>> {
+    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+    use aws_sdk_dynamodb::types::{TransactWriteItem, Update as SdkUpdate};
+    let sdk = SdkUpdate::builder()
+        .table_name(&p.table)
+        .set_key(Some(p.key.clone()))
+        .update_expression(&p.expression)
+        .condition_expression(&p.condition)
+        .set_expression_attribute_names(p.names.clone())
+        .set_expression_attribute_values(p.values.clone())
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+        .build()
+        .map_err(|e| Error::backend("TransactWriteItems", e))?;
+    let attempts = super::evidence::Attempts::default();
+    let result = db
+        .client()
+        .transact_write_items()
+        .transact_items(TransactWriteItem::builder().update(sdk).build())
+        .client_request_token(uuid::Uuid::new_v4().to_string())
+        .return_consumed_capacity(ReturnConsumedCapacity::Total)
+        .customize()
+        .interceptor(attempts.interceptor())
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(None),
+        Err(e) => match e.as_service_error() {
+            Some(TransactWriteItemsError::TransactionCanceledException(c)) => {
+                let reason = c.cancellation_reasons().first();
+                if reason.and_then(|r| r.code()) != Some("ConditionalCheckFailed") {
+                    return Err(sdk_error_of(&p.table, e));
+                }
+                let old = reason.and_then(|r| r.item());
+                match &p.write_id {
+                    Some((name, id)) if super::evidence::carries(old, name, id) => {
+                        T::from_item(old.cloned().unwrap_or_default()).map(Some)
+                    }
+                    _ => Err(super::failure::classify_failure(
+                        &T::META,
+                        &p.table,
+                        &p.key,
+                        old,
+                        p.expected_version.as_ref(),
+                        p.has_condition,
+                    )),
+                }
+            }
+            _ => Err(super::evidence::write_error(
+                "TransactWriteItems",
+                &p.table,
+                &p.key,
+                e,
+                &attempts,
+            )),
+        },
+    }
+}
+
+fn sdk_error_of<E>(
+    table: &str,
+    e: aws_sdk_dynamodb::error::SdkError<
+        E,
+        aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+    >,
+) -> Error
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    crate::error::sdk_error("TransactWriteItems", table, e)
 }
