@@ -376,22 +376,7 @@ async fn first_requests_fail(operation: &'static str, failing: u64) -> (Dynamite
             Fault::None
         }
     });
-    let backend = register(common::builder()).build().await.unwrap();
-    backend.sync().await.unwrap();
-    let endpoint = common::endpoint()
-        .or_else(|| backend.embedded_endpoint().map(str::to_owned))
-        .unwrap();
-    let proxy = Proxy::start(&endpoint, schedule).await;
-    let faulty = register(
-        dynamite_testkit::backend::remote(&proxy.url)
-            .table_prefix(backend.table_prefix())
-            .max_attempts(2)
-            .concurrency(1),
-    )
-    .build()
-    .await
-    .unwrap();
-    (backend, faulty, proxy)
+    through_proxy_with(schedule, 2, |b| b.concurrency(1)).await
 }
 
 #[tokio::test]
