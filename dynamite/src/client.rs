@@ -417,8 +417,8 @@ impl DynamiteBuilder {
         self
     }
 
-    /// Exact mode for updates (`save`, `update().exec`, soft delete,
-    /// `restore`): each is sent as a one-item TransactWriteItems with a
+    /// Exact mode for `create` and updates (`save`, `update().exec`, soft
+    /// delete, `restore`): each is sent as a one-item TransactWriteItems with a
     /// ClientRequestToken, which DynamoDB answers from the first attempt
     /// when the SDK retries it, so an applied write whose answer was lost
     /// is still `Ok` where the default mode may have to say

@@ -4,6 +4,7 @@ use std::future::Future;
 
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{ReturnConsumedCapacity, ReturnValuesOnConditionCheckFailure};
 
 use super::evidence;
@@ -66,37 +67,88 @@ pub(crate) async fn create<T: Table>(db: &Dynamite, mut model: T) -> Result<T> {
         names.name(T::META.partition_key.name)
     );
     let attempts = evidence::Attempts::default();
-    let result = db
-        .client()
-        .put_item()
-        .table_name(&table)
-        .set_item(Some(item.clone()))
-        .condition_expression(condition)
-        .set_expression_attribute_names(names.names())
-        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-        .return_consumed_capacity(ReturnConsumedCapacity::Total)
-        .customize()
-        .interceptor(attempts.interceptor())
-        .send()
-        .await;
-    let stored = match result {
-        Ok(_) => item,
-        Err(e) => match e.as_service_error() {
-            Some(PutItemError::ConditionalCheckFailedException(failed)) => {
-                let old = failed.item();
-                match &write_id {
-                    // An earlier attempt of this call stored it.
-                    Some((name, id)) if evidence::carries(old, name, id) => {
-                        old.cloned().unwrap_or_default()
-                    }
-                    _ if attempts.earlier_may_have_applied() => {
-                        return Err(evidence::unknown("PutItem", &table, &key));
-                    }
-                    _ => return Err(Error::already_exists(&table, &key)),
-                }
+    // The key exists: this call's own write (by its id), unknowable, or
+    // somebody else's row.
+    let existing = |old: Option<&Item>, operation: &'static str| -> Result<Item> {
+        match &write_id {
+            Some((name, id)) if evidence::carries(old, name, id) => {
+                Ok(old.cloned().unwrap_or_default())
             }
-            _ => return Err(evidence::write_error("PutItem", &table, &key, e, &attempts)),
-        },
+            _ if attempts.earlier_may_have_applied() => {
+                Err(evidence::unknown(operation, &table, &key))
+            }
+            _ => Err(Error::already_exists(&table, &key)),
+        }
+    };
+    let stored = if db.exact_writes() {
+        // Exact mode: a one-item TransactWriteItems with a token, answered
+        // from the first attempt when the SDK retries it.
+        let put = aws_sdk_dynamodb::types::Put::builder()
+            .table_name(&table)
+            .set_item(Some(item.clone()))
+            .condition_expression(condition)
+            .set_expression_attribute_names(names.names())
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(|e| Error::backend("TransactWriteItems", e))?;
+        let result = db
+            .client()
+            .transact_write_items()
+            .transact_items(
+                aws_sdk_dynamodb::types::TransactWriteItem::builder()
+                    .put(put)
+                    .build(),
+            )
+            .client_request_token(uuid::Uuid::new_v4().to_string())
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .customize()
+            .interceptor(attempts.interceptor())
+            .send()
+            .await;
+        match result {
+            Ok(_) => item,
+            Err(e) => match e.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(c))
+                    if c.cancellation_reasons().first().and_then(|r| r.code())
+                        == Some("ConditionalCheckFailed") =>
+                {
+                    let old = c.cancellation_reasons().first().and_then(|r| r.item());
+                    existing(old, "TransactWriteItems")?
+                }
+                _ => {
+                    return Err(evidence::write_error(
+                        "TransactWriteItems",
+                        &table,
+                        &key,
+                        e,
+                        &attempts,
+                    ));
+                }
+            },
+        }
+    } else {
+        let result = db
+            .client()
+            .put_item()
+            .table_name(&table)
+            .set_item(Some(item.clone()))
+            .condition_expression(condition)
+            .set_expression_attribute_names(names.names())
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .customize()
+            .interceptor(attempts.interceptor())
+            .send()
+            .await;
+        match result {
+            Ok(_) => item,
+            Err(e) => match e.as_service_error() {
+                Some(PutItemError::ConditionalCheckFailedException(failed)) => {
+                    existing(failed.item(), "PutItem")?
+                }
+                _ => return Err(evidence::write_error("PutItem", &table, &key, e, &attempts)),
+            },
+        }
     };
     let row = T::from_item(stored)?;
     row.__after_create().await?;

@@ -648,3 +648,23 @@ async fn regression_a_spent_retry_budget_stops_retries_and_is_per_handle() {
     assert!(User::get(&rich, "x").await.is_err());
     assert_eq!(rich.metrics().retries("GetItem"), 4);
 }
+
+/// Exact mode for `create`: a one-item TransactWriteItems with a token, so
+/// the task whose create was applied is told `Ok` even when its answer was
+/// lost; never two `Ok`.
+#[tokio::test]
+async fn exact_creates_under_faults_tell_the_creator_ok() {
+    let (backend, faulty, _proxy) =
+        through_proxy_with(mixed_schedule(), 5, |b| b.exact_writes(true)).await;
+    let mut creators_told_ok = 0;
+    for round in 0..10 {
+        let name = format!("exact-{round}");
+        let told = race_for_one_lock(&faulty, &name).await;
+        assert!(told.ok <= 1, "{told:?}");
+        assert!(told.ok + told.unknown >= 1, "somebody created it: {told:?}");
+        assert!(Lock::get(&backend, name.as_str()).await.unwrap().is_some());
+        creators_told_ok += told.ok;
+    }
+    eprintln!("exact creates: {creators_told_ok} of 10 creators told Ok");
+    assert!(creators_told_ok >= 8, "{creators_told_ok} of 10");
+}
