@@ -256,10 +256,20 @@ enum Task<'a> {
 /// of the child table reads each of its bytes once.
 const READ_UNIT_BYTES: f64 = 4096.0;
 
-/// Whether one Scan of the child table costs less than one Query per
-/// parent: more parents than one wave of concurrent Queries, and a child
-/// table no larger than what those Queries would read at the least (one
-/// read unit each). Without table statistics, Queries.
+/// The cost rule: one Scan of the child table costs less than one Query
+/// per parent when there are more parents than one wave of concurrent
+/// Queries and the child table is no larger than what those Queries would
+/// read at the least (one read unit each). Only `has_many` / `has_one`
+/// levels read by index qualify.
+fn scan_is_cheaper(node: &NodeSpec, parents: f64, child: TableStats, concurrency: usize) -> bool {
+    node.kind != RelationKind::BelongsTo
+        && !node.is_batch()
+        && parents > concurrency as f64
+        && (child.bytes as f64) <= parents * READ_UNIT_BYTES
+}
+
+/// [`scan_is_cheaper`] with the child table's statistics (fetched, cached);
+/// without statistics, Queries.
 async fn child_scan_cheaper(db: &Dynamite, node: &NodeSpec, parents: f64) -> bool {
     if node.kind == RelationKind::BelongsTo || node.is_batch() || parents <= db.concurrency() as f64
     {
@@ -267,22 +277,26 @@ async fn child_scan_cheaper(db: &Dynamite, node: &NodeSpec, parents: f64) -> boo
     }
     exec::table_stats(db, &node.table)
         .await
-        .is_some_and(|stats| (stats.bytes as f64) <= parents * READ_UNIT_BYTES)
+        .is_some_and(|child| scan_is_cheaper(node, parents, child, db.concurrency()))
 }
 
-/// How many rows a root read is expected to keep, when it reads a whole
-/// table (an unlimited Scan): the table's item count times the filter's
-/// estimated selectivity.
-async fn expected_roots(db: &Dynamite, plan: &Plan) -> Option<f64> {
-    if !matches!(plan.access, Access::Scan) || plan.limit.is_some() || plan.offset > 0 {
+/// Whether a root read reads its whole table (an unlimited Scan).
+fn reads_whole_table(plan: &Plan) -> bool {
+    matches!(plan.access, Access::Scan) && plan.limit.is_none() && plan.offset == 0
+}
+
+/// How many rows a root read is expected to keep when it reads a whole
+/// table (an unlimited Scan of a table of `stats`): the item count times
+/// the filter's estimated selectivity. `None` for any other read.
+fn expected_roots(plan: &Plan, stats: Option<TableStats>) -> Option<f64> {
+    if !reads_whole_table(plan) {
         return None;
     }
-    let stats = exec::table_stats(db, &plan.table).await?;
     let kept = plan
         .filter
         .as_ref()
         .map_or(1.0, |f| crate::read::plan::selectivity(f, plan.deleted_at));
-    Some(stats.items as f64 * kept)
+    Some(stats?.items as f64 * kept)
 }
 
 fn distinct_values(items: &[Item], attribute: &str) -> Vec<AttributeValue> {
@@ -400,7 +414,10 @@ async fn run(
     let mut early = HashSet::new();
     let mut scanned_early = HashSet::new();
     if let Some(plan) = plan {
-        let expected = expected_roots(db, plan).await;
+        let expected = match reads_whole_table(plan) {
+            true => expected_roots(plan, exec::table_stats(db, &plan.table).await),
+            false => None,
+        };
         for spec in specs {
             let scan = match expected {
                 Some(parents) => child_scan_cheaper(db, spec, parents).await,
@@ -756,25 +773,13 @@ pub(crate) fn describe(
     stats: &dyn Fn(&str) -> Option<TableStats>,
     concurrency: usize,
 ) -> Vec<String> {
-    let scan_root = matches!(plan.access, Access::Scan) && plan.limit.is_none() && plan.offset == 0;
-    let expected = stats(&plan.table).filter(|_| scan_root).map(|s| {
-        s.items as f64
-            * plan
-                .filter
-                .as_ref()
-                .map_or(1.0, |f| crate::read::plan::selectivity(f, plan.deleted_at))
-    });
+    let expected = expected_roots(plan, stats(&plan.table));
     let mut early = HashSet::new();
     let mut scans = HashMap::new();
     for spec in specs {
         let child = stats(&spec.table);
         let scan = match (expected, child) {
-            (Some(parents), Some(child)) => {
-                spec.kind != RelationKind::BelongsTo
-                    && !spec.is_batch()
-                    && parents > concurrency as f64
-                    && (child.bytes as f64) <= parents * READ_UNIT_BYTES
-            }
+            (Some(parents), Some(child)) => scan_is_cheaper(spec, parents, child, concurrency),
             _ => false,
         };
         if scan {

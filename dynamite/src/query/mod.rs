@@ -554,6 +554,7 @@ pub trait TableReads: Table {
             .await?;
             items
                 .into_iter()
+                .map(|(_, item)| item)
                 .filter(|item| !Self::META.is_deleted(item))
                 .map(Self::from_item)
                 .collect()

@@ -370,9 +370,13 @@ pub(crate) async fn batch_get(db: &Dynamite, requests: Vec<TableKeys>) -> Result
     Ok(found)
 }
 
-/// The items with these keys from one table, in the order of `keys`
-/// (a key asked twice comes back twice; missing keys are left out).
-pub(crate) async fn batch_get_ordered(db: &Dynamite, request: TableKeys) -> Result<Vec<Item>> {
+/// The items with these keys from one table, in the order of `keys`, each
+/// with the position of its key (a key asked twice comes back twice;
+/// missing keys are left out).
+pub(crate) async fn batch_get_ordered(
+    db: &Dynamite,
+    request: TableKeys,
+) -> Result<Vec<(usize, Item)>> {
     let keys = request.keys.clone();
     let key_names = request.key_names.clone();
     let found = batch_get(db, vec![request]).await?;
@@ -381,9 +385,10 @@ pub(crate) async fn batch_get_ordered(db: &Dynamite, request: TableKeys) -> Resu
     };
     Ok(keys
         .iter()
-        .filter_map(|k| {
+        .enumerate()
+        .filter_map(|(i, k)| {
             rows.get(&key_fingerprint(k, key_names.iter().copied()))
-                .cloned()
+                .map(|item| (i, item.clone()))
         })
         .collect())
 }

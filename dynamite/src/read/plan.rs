@@ -334,11 +334,8 @@ pub(crate) fn plan(
         } else {
             Access::BatchGet { keys }
         }
-    } else if let Some((pi, pvs)) = partitions {
+    } else if let (Some((pi, pvs)), Some(s)) = (partitions, sk) {
         // Partition key(s) of a composite table: Query(s).
-        let Some(s) = sk else {
-            return Err(Error::InvalidRequest("unreachable: key list".into()));
-        };
         query_keys = table_keys.clone();
         let sort_condition = conjuncts
             .sort_condition(s)

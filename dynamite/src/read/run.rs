@@ -17,10 +17,10 @@ use std::cmp::Ordering;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 
 use super::SortOrder;
-use super::canonical::sort_order;
+use super::canonical::{KeyId, sort_order};
 use super::cursor::{Cursor, PartitionPosition, Position};
 use super::eval;
-use super::exec::{self, ReadSpec, RenderedRead, TableKeys, key_fingerprint};
+use super::exec::{self, ReadSpec, RenderedRead, TableKeys};
 use super::plan::{Access, Plan};
 use crate::client::Dynamite;
 use crate::error::{Error, Result};
@@ -92,15 +92,26 @@ fn sorted_in_memory(plan: &Plan) -> bool {
 
 /// The order of two rows under the plan's sort (then by key).
 fn row_order(plan: &Plan, a: &Item, b: &Item) -> Ordering {
+    keyed_order(plan, (&plan.key_id(a), a), (&plan.key_id(b), b))
+}
+
+/// [`row_order`] with each row's key identity already computed.
+fn keyed_order(plan: &Plan, (ka, a): (&KeyId, &Item), (kb, b): (&KeyId, &Item)) -> Ordering {
     let Some((attribute, direction)) = plan.memory_sort else {
         return Ordering::Equal;
     };
-    let ord = sort_order(a.get(attribute), b.get(attribute))
-        .then_with(|| plan.key_id(a).cmp(&plan.key_id(b)));
+    let ord = sort_order(a.get(attribute), b.get(attribute)).then_with(|| ka.cmp(kb));
     match direction {
         SortOrder::Asc => ord,
         SortOrder::Desc => ord.reverse(),
     }
+}
+
+/// Sorts rows by [`row_order`], computing each row's key identity once.
+fn sort_rows(plan: &Plan, items: Vec<Item>) -> Vec<Item> {
+    let mut keyed: Vec<(KeyId, Item)> = items.into_iter().map(|i| (plan.key_id(&i), i)).collect();
+    keyed.sort_by(|(ka, a), (kb, b)| keyed_order(plan, (ka, a), (kb, b)));
+    keyed.into_iter().map(|(_, item)| item).collect()
 }
 
 fn strip(plan: &Plan, mut items: Vec<Item>) -> Vec<Item> {
@@ -179,26 +190,23 @@ async fn read_keys(
         };
         let end = next.saturating_add(size).min(keys.len());
         let slice = keys.get(next..end).unwrap_or_default();
-        let found = exec::batch_get(
+        let found = exec::batch_get_ordered(
             db,
-            vec![TableKeys {
+            TableKeys {
                 table: plan.table.clone(),
                 key_names: plan.table_keys.clone(),
                 keys: slice.to_vec(),
                 projection: plan.projection.clone(),
                 consistent: plan.consistent,
-            }],
+            },
         )
         .await?;
-        let rows = found.get(&plan.table);
-        for (offset, key) in slice.iter().enumerate() {
-            let fp = key_fingerprint(key, plan.table_keys.iter().copied());
-            if let Some(item) = rows.and_then(|r| r.get(&fp))
-                && passes(plan, item)
-            {
-                out.push((next + offset, item.clone()));
-            }
-        }
+        out.extend(
+            found
+                .into_iter()
+                .filter(|(_, item)| passes(plan, item))
+                .map(|(offset, item)| (next + offset, item)),
+        );
         next = end;
         // Rows were filtered out or missing: read more at a time.
         wave = wave.saturating_mul(2).min(1_000);
@@ -234,23 +242,32 @@ pub(crate) async fn scan_everything(
 /// Merges per-partition lists (each in the read's order) into one, k-way,
 /// keeping every partition's own order: each row with its partition.
 fn merge(plan: &Plan, lists: Vec<Vec<Item>>) -> Vec<(usize, Item)> {
-    let mut heads: Vec<std::collections::VecDeque<Item>> =
-        lists.into_iter().map(Into::into).collect();
+    // Each row's key identity is computed once, not at every comparison.
+    let mut heads: Vec<std::collections::VecDeque<(KeyId, Item)>> = lists
+        .into_iter()
+        .map(|list| list.into_iter().map(|i| (plan.key_id(&i), i)).collect())
+        .collect();
     let mut out = Vec::new();
     loop {
         let mut best: Option<usize> = None;
         for (i, list) in heads.iter().enumerate() {
-            let Some(head) = list.front() else { continue };
+            let Some((kh, head)) = list.front() else {
+                continue;
+            };
             best = match best {
                 Some(b) => match heads[b].front() {
-                    Some(current) if row_order(plan, head, current) == Ordering::Less => Some(i),
+                    Some((kc, current))
+                        if keyed_order(plan, (kh, head), (kc, current)) == Ordering::Less =>
+                    {
+                        Some(i)
+                    }
                     _ => Some(b),
                 },
                 None => Some(i),
             };
         }
         let Some(b) = best else { return out };
-        if let Some(item) = heads[b].pop_front() {
+        if let Some((_, item)) = heads[b].pop_front() {
             out.push((b, item));
         }
     }
@@ -335,7 +352,7 @@ async fn collect(db: &Dynamite, plan: &Plan) -> Result<Vec<Item>> {
 /// limit and strips helper attributes.
 fn finish(plan: &Plan, mut items: Vec<Item>) -> Vec<Item> {
     if sorted_in_memory(plan) {
-        items.sort_by(|a, b| row_order(plan, a, b));
+        items = sort_rows(plan, items);
     }
     let items: Vec<Item> = items
         .into_iter()
@@ -412,8 +429,7 @@ pub(crate) async fn fetch_page(
     let signature = signature.as_str();
 
     if sorted_in_memory(plan) {
-        let mut items = collect(db, plan).await?;
-        items.sort_by(|a, b| row_order(plan, a, b));
+        let items = sort_rows(plan, collect(db, plan).await?);
         let begin = match &position {
             None => 0,
             Some(Position::Sorted(after)) => items

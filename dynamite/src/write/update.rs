@@ -505,7 +505,7 @@ impl<T: Table> Update<T> {
 
     /// Sends the UpdateItem without running hooks.
     pub(crate) async fn send(self, db: &Dynamite) -> Result<T> {
-        let p = self.prepare(db)?;
+        let mut p = self.prepare(db)?;
         if db.exact_writes() {
             let (table, key) = (p.table.clone(), p.key.clone());
             return match send_exactly_once::<T>(db, p).await? {
@@ -524,10 +524,10 @@ impl<T: Table> Update<T> {
             .update_item()
             .table_name(&p.table)
             .set_key(Some(p.key.clone()))
-            .update_expression(p.expression)
-            .condition_expression(p.condition)
-            .set_expression_attribute_names(p.names)
-            .set_expression_attribute_values(p.values)
+            .update_expression(&p.expression)
+            .condition_expression(&p.condition)
+            .set_expression_attribute_names(p.names.take())
+            .set_expression_attribute_values(p.values.take())
             .return_values(ReturnValue::AllNew)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
@@ -539,35 +539,7 @@ impl<T: Table> Update<T> {
             Ok(out) => T::from_item(out.attributes.unwrap_or_default()),
             Err(e) => match e.as_service_error() {
                 Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
-                    let old = failed.item();
-                    match &p.write_id {
-                        // An earlier attempt applied it: the stored item is
-                        // the row after this update.
-                        Some((name, id)) if super::evidence::carries(old, name, id) => {
-                            T::from_item(old.cloned().unwrap_or_default())
-                        }
-                        // With a version: one more than expected under another
-                        // writer's id means another writer, not this call,
-                        // made the next version. Anything else after a maybe
-                        // applied attempt cannot be told apart.
-                        _ if attempts.earlier_may_have_applied()
-                            && !super::evidence::next_version_is_anothers(
-                                &T::META,
-                                old,
-                                p.expected_version.as_ref(),
-                            ) =>
-                        {
-                            Err(super::evidence::unknown("UpdateItem", &p.table, &p.key))
-                        }
-                        _ => Err(super::failure::classify_failure(
-                            &T::META,
-                            &p.table,
-                            &p.key,
-                            old,
-                            p.expected_version.as_ref(),
-                            p.has_condition,
-                        )),
-                    }
+                    p.failed_condition("UpdateItem", failed.item(), Some(&attempts))
                 }
                 _ => Err(super::evidence::write_error(
                     "UpdateItem",
@@ -594,6 +566,44 @@ pub(crate) struct PreparedUpdate {
     pub(crate) has_condition: bool,
     /// The write id attribute and this update's id.
     pub(crate) write_id: Option<(String, AttributeValue)>,
+}
+
+impl PreparedUpdate {
+    /// What a failed condition means, from the stored item it returned:
+    /// this call's own earlier write (its write id: `Ok` with the row as
+    /// stored); with `attempts` showing an earlier attempt that may have
+    /// applied and nothing in the item to tell, [`Error::OutcomeUnknown`]
+    /// (a version one past the expected one under another id is another
+    /// writer's); otherwise not found, a conflict or the user's condition.
+    fn failed_condition<T: Table>(
+        &self,
+        operation: &'static str,
+        old: Option<&Item>,
+        attempts: Option<&super::evidence::Attempts>,
+    ) -> Result<T> {
+        if let Some((name, id)) = &self.write_id
+            && super::evidence::carries(old, name, id)
+        {
+            return T::from_item(old.cloned().unwrap_or_default());
+        }
+        if attempts.is_some_and(super::evidence::Attempts::earlier_may_have_applied)
+            && !super::evidence::next_version_is_anothers(
+                &T::META,
+                old,
+                self.expected_version.as_ref(),
+            )
+        {
+            return Err(super::evidence::unknown(operation, &self.table, &self.key));
+        }
+        Err(super::failure::classify_failure(
+            &T::META,
+            &self.table,
+            &self.key,
+            old,
+            self.expected_version.as_ref(),
+            self.has_condition,
+        ))
+    }
 }
 
 /// Joins `SET a, SET b, REMOVE c` clauses into one clause per keyword.
@@ -648,22 +658,12 @@ async fn send_exactly_once<T: Table>(db: &Dynamite, p: PreparedUpdate) -> Result
             Some(TransactWriteItemsError::TransactionCanceledException(c)) => {
                 let reason = c.cancellation_reasons().first();
                 if reason.and_then(|r| r.code()) != Some("ConditionalCheckFailed") {
-                    return Err(sdk_error_of(&p.table, e));
+                    return Err(crate::error::sdk_error("TransactWriteItems", &p.table, e));
                 }
-                let old = reason.and_then(|r| r.item());
-                match &p.write_id {
-                    Some((name, id)) if super::evidence::carries(old, name, id) => {
-                        T::from_item(old.cloned().unwrap_or_default()).map(Some)
-                    }
-                    _ => Err(super::failure::classify_failure(
-                        &T::META,
-                        &p.table,
-                        &p.key,
-                        old,
-                        p.expected_version.as_ref(),
-                        p.has_condition,
-                    )),
-                }
+                // The token replays an applied attempt's answer, so a failed
+                // condition is never this call's own earlier write.
+                p.failed_condition("TransactWriteItems", reason.and_then(|r| r.item()), None)
+                    .map(Some)
             }
             _ => Err(super::evidence::write_error(
                 "TransactWriteItems",
@@ -674,17 +674,4 @@ async fn send_exactly_once<T: Table>(db: &Dynamite, p: PreparedUpdate) -> Result
             )),
         },
     }
-}
-
-fn sdk_error_of<E>(
-    table: &str,
-    e: aws_sdk_dynamodb::error::SdkError<
-        E,
-        aws_smithy_runtime_api::client::orchestrator::HttpResponse,
-    >,
-) -> Error
-where
-    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    crate::error::sdk_error("TransactWriteItems", table, e)
 }
