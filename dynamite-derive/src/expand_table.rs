@@ -38,6 +38,7 @@ fn expand(model: &Model, schema: &Schema) -> TokenStream {
     let persisted: Vec<&Field> = model.fields.iter().filter(|f| f.persisted()).collect();
 
     let key_consts = key_consts(model, schema);
+    let key_fns = key_fns(schema);
     let relation_checks = relation_checks(model, schema);
     let meta = meta(model, schema, &persisted);
     let columns = columns(ident, &persisted, &schema.relations);
@@ -134,6 +135,8 @@ fn expand(model: &Model, schema: &Schema) -> TokenStream {
                 #meta
 
                 type Builder = #builder_type;
+
+                #key_fns
 
                 fn create() -> Self::Builder {
                     #builder_init
@@ -264,6 +267,52 @@ fn hook_fns() -> TokenStream {
             row: ::core::option::Option<&Self>,
         ) -> #fut {
             <Self as ::dynamite::Hooks>::after_delete(key, row)
+        }
+    }
+}
+
+/// `type Key`, `key()` and `key_item()`: the key field's type, or a tuple
+/// of the key fields' types (partition first).
+fn key_fns(schema: &Schema) -> TokenStream {
+    let fields: Vec<&Field> = std::iter::once(schema.partition_key)
+        .chain(schema.sort_key)
+        .collect();
+    let types = fields.iter().map(|f| &f.ty);
+    let members = fields.iter().map(|f| &f.member);
+    let parts: Vec<Ident> = (0..fields.len())
+        .map(|i| format_ident!("__part{}", i))
+        .collect();
+    let stored = fields.iter().map(|f| &f.stored);
+    let (key_type, key_value, destructure) = if fields.len() == 1 {
+        (
+            quote!(#(#types)*),
+            quote!(#(::core::clone::Clone::clone(&self.#members))*),
+            quote!(let #(#parts)* = key;),
+        )
+    } else {
+        (
+            quote!((#(#types,)*)),
+            quote!((#(::core::clone::Clone::clone(&self.#members),)*)),
+            quote!(let (#(#parts,)*) = key;),
+        )
+    };
+    let capacity = fields.len();
+    quote! {
+        type Key = #key_type;
+
+        fn key(&self) -> Self::Key {
+            #key_value
+        }
+
+        fn key_item(key: &Self::Key) -> ::dynamite::Result<::dynamite::__private::Item> {
+            let mut item = ::dynamite::__private::Item::with_capacity(#capacity);
+            #destructure
+            #(
+                ::dynamite::__private::write_key_part(
+                    &<Self as ::dynamite::Table>::META, &mut item, #stored, #parts,
+                )?;
+            )*
+            ::core::result::Result::Ok(item)
         }
     }
 }

@@ -417,8 +417,9 @@ impl DynamiteBuilder {
         self
     }
 
-    /// Exact mode for `create` and updates (`save`, `update().exec`, soft
-    /// delete, `restore`): each is sent as a one-item TransactWriteItems with a
+    /// Exact mode for `create`, updates (`save`, `update().exec`, soft
+    /// delete, `restore`) and hard deletes (`delete` / `delete_key` without
+    /// `deleted_at`, `force_delete`): each is sent as a one-item TransactWriteItems with a
     /// ClientRequestToken, which DynamoDB answers from the first attempt
     /// when the SDK retries it, so an applied write whose answer was lost
     /// is still `Ok` where the default mode may have to say

@@ -56,7 +56,7 @@ pub use query::{Cursor, Explain, Page, Projected, Query, SortOrder, TableReads};
 pub use registry::{Models, Registry};
 pub use schema::{Change, SyncReport};
 pub use value::{Attribute, AttributeValue, Bytes, Item, ScalarType, Sensitive, ValueError};
-pub use write::{BulkWrites, Create, IntoRow, Key, ModelExt, SetWrites, Transaction, Update};
+pub use write::{BulkWrites, Create, IntoKey, IntoRow, ModelExt, SetWrites, Transaction, Update};
 
 /// `#[derive(Table)]`: see the crate documentation and the README.
 #[cfg(feature = "derive")]
@@ -89,6 +89,7 @@ pub mod __private {
         encode_error, read_attribute, scalar_of, validation_error, write_attribute,
     };
     pub use crate::value::{AttributeValue, Item, ScalarType, ValueError};
+    pub use crate::write::key::write_key_part;
     pub use std::collections::HashMap;
     pub use std::result::Result;
 

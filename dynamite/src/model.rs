@@ -185,6 +185,19 @@ pub trait Table: Sized + Send + Sync + 'static {
     /// The create builder returned by [`Table::create`] (fields not set yet).
     type Builder;
 
+    /// The primary key: the key field's type for a partition-key-only
+    /// table (`String`, `u64`, ...), a tuple of the key fields' types,
+    /// partition first, for a composite key (`(String, i64)`). Reads and
+    /// writes by key take any [`IntoKey`](crate::IntoKey) of it.
+    type Key: Clone + Send + Sync + 'static;
+
+    /// This row's key.
+    fn key(&self) -> Self::Key;
+
+    /// The key attributes of `key`, as an item. An empty string or binary
+    /// part is [`Error::MissingKey`].
+    fn key_item(key: &Self::Key) -> Result<Item>;
+
     /// Starts a create builder: `User::create().name("Ada").exec(&db)`.
     /// A required field left unset is a compile error.
     fn create() -> Self::Builder;
@@ -275,10 +288,9 @@ pub trait Table: Sized + Send + Sync + 'static {
         const { &Self::META }
     }
 
-    /// The key attributes of this row.
-    fn key(&self) -> Result<Item> {
-        let item = self.to_item()?;
-        Self::META.key_of(&item)
+    /// The key attributes of this row, as an item.
+    fn key_attributes(&self) -> Result<Item> {
+        Self::key_item(&self.key())
     }
 }
 

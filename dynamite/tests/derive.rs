@@ -342,8 +342,11 @@ fn user_round_trip() {
 
 #[test]
 fn key_extracts_key_attributes() {
-    let key = sample_user().key().expect("key");
+    let user = sample_user();
+    assert_eq!(user.key(), "u-1");
+    let key = user.key_attributes().expect("key");
     assert_eq!(key, HashMap::from([("id".to_owned(), s("u-1"))]));
+    assert_eq!(User::key_item(&user.key()).expect("key item"), key);
 }
 
 #[test]

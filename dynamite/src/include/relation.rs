@@ -14,7 +14,7 @@ use crate::model::{RelationKind, Table};
 use crate::read::SortOrder;
 use crate::registry::Registry;
 use crate::value::{AttributeValue, Item, is_empty_key_value};
-use crate::write::Create;
+use crate::write::{Create, IntoKey};
 
 /// A typed include node: builds its untyped spec and attaches loaded rows.
 pub(crate) trait Assemble<P>: Send + Sync {
@@ -120,7 +120,20 @@ impl<P: Table, C: Table> Relation<P, C> {
     pub fn of(self, parent: &P) -> Lazy<'_, P, C> {
         Lazy {
             relation: self,
-            parent,
+            parent: Parent::Row(parent),
+        }
+    }
+
+    /// Binds the relation to the parent with this key, for lazy loading
+    /// without the parent row: `User::orders().of_key("u1").all(&db)`.
+    /// When the join reads the parent's key (the default `has_many` /
+    /// `has_one`), no parent is read; otherwise (a `belongs_to`, a
+    /// `local_key`) the parent is read first with one GetItem, and a missing
+    /// or soft-deleted parent has no related rows.
+    pub fn of_key(self, key: impl IntoKey<P::Key>) -> Lazy<'static, P, C> {
+        Lazy {
+            relation: self,
+            parent: Parent::Key(crate::write::key::key_item::<P>(key)),
         }
     }
 
@@ -154,8 +167,15 @@ impl<P: Table, C: Table> Relation<P, C> {
             op: crate::expr::CompareOp::Eq,
             value: Ok(value),
         };
-        crate::write::single::remove::<C>(db, &table, child.key()?, None, Some(&condition), false)
-            .await
+        crate::write::single::remove::<C>(
+            db,
+            &table,
+            child.key_attributes()?,
+            None,
+            Some(&condition),
+            false,
+        )
+        .await
     }
 
     fn owned_join(&self) -> Result<(&'static str, &'static str)> {
@@ -232,27 +252,64 @@ impl<P: Table, C: Table> Relation<P, C> {
 #[must_use = "a lazy relation does nothing until `.all(&db)` / `.get(&db)` is awaited"]
 pub struct Lazy<'a, P, C> {
     relation: Relation<P, C>,
-    parent: &'a P,
+    parent: Parent<'a, P>,
+}
+
+/// The parent a lazy relation is bound to.
+enum Parent<'a, P> {
+    Row(&'a P),
+    Key(Result<Item>),
 }
 
 impl<P: Table, C: Table> Lazy<'_, P, C> {
+    /// The parent's item: the row's, or the key's when the join reads only
+    /// key attributes, else the stored parent (`None`: no parent).
+    async fn parent_item(
+        parent: Parent<'_, P>,
+        relation: &Relation<P, C>,
+        db: &Dynamite,
+    ) -> Result<Option<Item>> {
+        let key = match parent {
+            Parent::Row(row) => return row.to_item().map(Some),
+            Parent::Key(key) => key?,
+        };
+        let field = relation.field;
+        let relation = relation.meta()?;
+        let (parent_attr, _) = relation.join(P::meta()).ok_or_else(|| {
+            Error::Config(format!(
+                "relation `{}.{}`: its keys are not persisted fields",
+                P::META.model,
+                field
+            ))
+        })?;
+        if key.contains_key(parent_attr) {
+            return Ok(Some(key));
+        }
+        let table = db.registered::<P>()?.table_name.clone();
+        let item = crate::read::exec::get_item(db, &table, key, None, false).await?;
+        Ok(item.filter(|item| !P::META.is_deleted(item)))
+    }
+
     /// Every related row (with the relation's filter, limit, order and
     /// nested includes).
     pub async fn all(self, db: &Dynamite) -> Result<Vec<C>> {
-        let item = self.parent.to_item()?;
+        let Lazy { relation, parent } = self;
+        let Some(item) = Self::parent_item(parent, &relation, db).await? else {
+            return Ok(Vec::new());
+        };
         let mut next_id = 0;
-        let spec = self.relation.spec(db.registry(), &mut next_id)?;
+        let spec = relation.spec(db.registry(), &mut next_id)?;
         let loaded =
             resolve::load_for(db, std::slice::from_ref(&item), std::slice::from_ref(&spec)).await?;
-        self.relation.children_of(&item, &spec, &loaded)
+        relation.children_of(&item, &spec, &loaded)
     }
 
     /// The first related row: the parent of a `belongs_to`, the child of a
     /// `has_one`, the first child of a `has_many`.
     pub async fn get(self, db: &Dynamite) -> Result<Option<C>> {
         let one = match self.relation.meta()?.kind {
-            RelationKind::HasMany => self.relation.clone().limit(1),
-            _ => self.relation.clone(),
+            RelationKind::HasMany => self.relation.limit(1),
+            _ => self.relation,
         };
         Ok(Lazy {
             relation: one,

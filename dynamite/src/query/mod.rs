@@ -52,7 +52,7 @@ use crate::read::plan::{self, Access, Plan, ReadRequest};
 use crate::read::run::{self, fetch, fetch_page, item_stream};
 use crate::registry::{Models, Registry};
 use crate::value::Item;
-use crate::write::Key;
+use crate::write::IntoKey;
 
 /// One page of results and the cursor of the next one (`None` at the end).
 #[derive(Debug, Clone)]
@@ -512,8 +512,11 @@ pub trait TableReads: Table {
 
     /// The row with this key (`"id"`, or `(partition, sort)`), if any: one GetItem.
     /// A missing or empty key is [`Error::MissingKey`] and nothing is sent.
-    fn get(db: &Dynamite, key: impl Key) -> impl Future<Output = Result<Option<Self>>> + Send {
-        let prepared = crate::write::key::key_item(&Self::META, key)
+    fn get(
+        db: &Dynamite,
+        key: impl IntoKey<Self::Key>,
+    ) -> impl Future<Output = Result<Option<Self>>> + Send {
+        let prepared = crate::write::key::key_item::<Self>(key)
             .and_then(|k| db.registered::<Self>().map(|r| (k, r.table_name.clone())));
         async move {
             let (key, table) = prepared?;
@@ -527,13 +530,13 @@ pub trait TableReads: Table {
 
     /// The rows with these keys, in the order of the keys (missing ones
     /// left out): BatchGetItem, 100 keys a call, concurrently.
-    fn get_many<K: Key>(
+    fn get_many<K: IntoKey<Self::Key>>(
         db: &Dynamite,
         keys: impl IntoIterator<Item = K>,
     ) -> impl Future<Output = Result<Vec<Self>>> + Send {
         let prepared = keys
             .into_iter()
-            .map(|k| crate::write::key::key_item(&Self::META, k))
+            .map(crate::write::key::key_item::<Self>)
             .collect::<Result<Vec<_>>>()
             .and_then(|keys| {
                 db.registered::<Self>()

@@ -402,7 +402,7 @@ pub trait BulkWrites: Table {
     /// version to check: use [`BulkWrites::delete_rows_many`] with the rows);
     /// with `deleted_at` each key is soft-deleted by its own conditional
     /// UpdateItem, concurrently.
-    fn delete_many<K: super::Key>(
+    fn delete_many<K: super::IntoKey<Self::Key>>(
         db: &Dynamite,
         keys: impl IntoIterator<Item = K>,
     ) -> impl Future<Output = Result<()>> + Send {
@@ -419,7 +419,7 @@ pub trait BulkWrites: Table {
             let mut seen = std::collections::HashSet::new();
             let mut requests = Vec::new();
             for key in keys {
-                let key = super::key::key_item(&Self::META, key)?;
+                let key = super::key::key_item::<Self>(key)?;
                 if !seen.insert(fingerprint(&Self::META, &key)) {
                     continue;
                 }

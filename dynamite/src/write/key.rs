@@ -1,90 +1,142 @@
-//! Keys given by the caller: `"id"`, `42`, or `("pk", "sk")` for composite keys.
+//! Typed keys: every model's [`Table::Key`] and the forms a caller may pass
+//! for it ([`IntoKey`]).
+//!
+//! `#[derive(Table)]` sets `Key` to the key field's type (`String`, `u64`,
+//! a custom key type) or a tuple of the key fields' types (`(String, i64)`).
+//! Reads and writes by key take `impl IntoKey<T::Key>`, so a wrong type or a
+//! wrong number of parts is a compile error:
+//!
+//! ```
+//! use dynamite::IntoKey;
+//! // `&str` for a `String` key, integer literals infer the key's integer type.
+//! let key: (String, u64) = ("user-1", 7).into_key();
+//! assert_eq!(key, ("user-1".to_owned(), 7));
+//! ```
+//!
+//! ```compile_fail
+//! use dynamite::IntoKey;
+//! // A number is not a `String` key.
+//! let key: String = 42.into_key();
+//! ```
+//!
+//! ```compile_fail
+//! use dynamite::IntoKey;
+//! // Two parts for a one-part key.
+//! let key: String = ("user-1", 7).into_key();
+//! ```
+
+use std::borrow::Cow;
 
 use crate::error::{Error, Result};
 use crate::model::TableMeta;
-use crate::value::{Attribute, AttributeValue, Item, ValueError, is_empty_key_value};
+use crate::value::{Attribute, Item, is_empty_key_value};
 
-/// One key attribute value (a string, number or binary).
-pub trait KeyPart: Send {
-    /// The value as a DynamoDB attribute.
-    fn key_value(&self) -> Result<AttributeValue, ValueError>;
-}
-
-impl<T: Attribute + Send> KeyPart for T {
-    fn key_value(&self) -> Result<AttributeValue, ValueError> {
-        self.to_value()
-    }
-}
-
-impl KeyPart for &str {
-    fn key_value(&self) -> Result<AttributeValue, ValueError> {
-        Ok(AttributeValue::S((*self).to_owned()))
-    }
-}
-
-/// A full primary key: one value for a partition-key-only table, a
-/// `(partition, sort)` tuple for a composite key.
+/// A value that converts into the key type `K` of a model: the key itself,
+/// a reference to it, `&str` / `&String` / `Cow<str>` for `String` parts, and
+/// tuples of such parts for keys of several fields (up to six).
 ///
-/// ```
-/// use dynamite::Key;
-/// let parts = ("user-1", 7).into_parts();
-/// assert_eq!(parts.len(), 2);
-/// ```
-pub trait Key: Send {
-    /// The key values, partition first.
-    fn into_parts(self) -> Vec<Result<AttributeValue, ValueError>>;
+/// Each key type has exactly one integer impl (its own), so an integer
+/// literal takes the type of the key part it stands for.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a key of this model, whose key is `{K}`",
+    label = "expected the key `{K}`, or parts converting to it",
+    note = "a key is the key field's value (`&str` for a `String` key) or, for a composite key, a tuple `(partition, sort)`"
+)]
+pub trait IntoKey<K>: Send {
+    /// The key.
+    fn into_key(self) -> K;
 }
 
-impl<T: KeyPart> Key for T {
-    fn into_parts(self) -> Vec<Result<AttributeValue, ValueError>> {
-        vec![self.key_value()]
+impl<T: Attribute + Send> IntoKey<T> for T {
+    fn into_key(self) -> T {
+        self
     }
 }
 
-impl<A: KeyPart, B: KeyPart> Key for (A, B) {
-    fn into_parts(self) -> Vec<Result<AttributeValue, ValueError>> {
-        vec![self.0.key_value(), self.1.key_value()]
+impl<T: Attribute + Clone + Send + Sync> IntoKey<T> for &T {
+    fn into_key(self) -> T {
+        self.clone()
     }
 }
 
-/// Checks a caller's key against the model's key schema and builds the key
-/// item. A missing or empty part is [`Error::MissingKey`]; nothing is sent.
-pub(crate) fn key_item(meta: &TableMeta, key: impl Key) -> Result<Item> {
-    let mut parts = key.into_parts().into_iter();
-    let mut item = Item::with_capacity(2);
-    let schema = std::iter::once(meta.partition_key).chain(meta.sort_key);
-    for attribute in schema {
-        let missing = || Error::MissingKey {
+impl IntoKey<String> for &str {
+    fn into_key(self) -> String {
+        self.to_owned()
+    }
+}
+
+impl IntoKey<String> for Cow<'_, str> {
+    fn into_key(self) -> String {
+        self.into_owned()
+    }
+}
+
+macro_rules! tuple_keys {
+    ($(($($part:ident $key:ident $index:tt),+))+) => {$(
+        impl<$($part,)+ $($key,)+> IntoKey<($($key,)+)> for ($($part,)+)
+        where
+            $($part: IntoKey<$key>,)+
+        {
+            fn into_key(self) -> ($($key,)+) {
+                ($(self.$index.into_key(),)+)
+            }
+        }
+
+        impl<$($key: Clone + Send + Sync,)+> IntoKey<($($key,)+)> for &($($key,)+) {
+            fn into_key(self) -> ($($key,)+) {
+                self.clone()
+            }
+        }
+    )+};
+}
+
+tuple_keys! {
+    (A KA 0, B KB 1)
+    (A KA 0, B KB 1, C KC 2)
+    (A KA 0, B KB 1, C KC 2, D KD 3)
+    (A KA 0, B KB 1, C KC 2, D KD 3, E KE 4)
+    (A KA 0, B KB 1, C KC 2, D KD 3, E KE 4, F KF 5)
+}
+
+/// Adds one key part to a key item (generated `Table::key_item`). An empty
+/// string or binary is [`Error::MissingKey`]; a value of another type than
+/// the key schema's is [`Error::InvalidValue`]. Nothing is sent either way.
+#[doc(hidden)]
+pub fn write_key_part<V: Attribute>(
+    meta: &TableMeta,
+    item: &mut Item,
+    name: &'static str,
+    value: &V,
+) -> Result<()> {
+    let schema = std::iter::once(meta.partition_key)
+        .chain(meta.sort_key)
+        .find(|k| k.name == name);
+    let invalid = |reason: String| Error::InvalidValue {
+        attribute: format!("{}.{name}", meta.model),
+        reason,
+    };
+    let value = value.to_value().map_err(|e| invalid(e.to_string()))?;
+    if is_empty_key_value(&value) {
+        return Err(Error::MissingKey {
             table: meta.table_name.to_owned(),
-            attribute: attribute.name.to_owned(),
-        };
-        let value = parts
-            .next()
-            .ok_or_else(missing)?
-            .map_err(|e| Error::InvalidValue {
-                attribute: format!("{}.{}", meta.model, attribute.name),
-                reason: e.to_string(),
-            })?;
-        if is_empty_key_value(&value) {
-            return Err(missing());
-        }
-        let found = crate::value::type_name(&value);
-        if found != attribute.scalar.as_str() {
-            return Err(Error::InvalidValue {
-                attribute: format!("{}.{}", meta.model, attribute.name),
-                reason: format!(
-                    "key type is {}, the key given is {found}",
-                    attribute.scalar.as_str()
-                ),
-            });
-        }
-        item.insert(attribute.name.to_owned(), value);
-    }
-    if parts.next().is_some() {
-        return Err(Error::Unsupported {
-            model: meta.model,
-            message: "the table has no sort key, but a (partition, sort) key was given".to_owned(),
+            attribute: name.to_owned(),
         });
     }
-    Ok(item)
+    let found = crate::value::type_name(&value);
+    match schema {
+        Some(key) if found == key.scalar.as_str() => {
+            item.insert(name.to_owned(), value);
+            Ok(())
+        }
+        Some(key) => Err(invalid(format!(
+            "key type is {}, the key given is {found}",
+            key.scalar.as_str()
+        ))),
+        None => Err(invalid("not a key attribute of the table".to_owned())),
+    }
+}
+
+/// The key item of a caller's key: the model's key conversion, checked.
+pub(crate) fn key_item<T: crate::Table>(key: impl IntoKey<T::Key>) -> Result<Item> {
+    T::key_item(&key.into_key())
 }

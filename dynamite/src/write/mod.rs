@@ -12,7 +12,7 @@ mod update;
 
 pub use bulk::BulkWrites;
 pub use create::{Create, IntoRow};
-pub use key::{Key, KeyPart};
+pub use key::IntoKey;
 pub use set_based::{DeleteWhere, SetWrites, UpdateWhere};
 pub use single::ModelExt;
 pub use transaction::{MAX_TRANSACTION_ITEMS, TransactGet, TransactGetRows, Transaction};

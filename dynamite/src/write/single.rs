@@ -196,6 +196,17 @@ pub(crate) async fn remove<T: Table>(
         expression = format!("{expression} AND {}", builder.render(c)?);
     }
     let attempts = evidence::Attempts::default();
+    if db.exact_writes() {
+        return remove_exactly_once(
+            db,
+            table,
+            key,
+            builder,
+            expression,
+            (meta, expected_version.as_ref(), condition.is_some()),
+        )
+        .await;
+    }
     let result = db
         .client()
         .delete_item()
@@ -231,6 +242,68 @@ pub(crate) async fn remove<T: Table>(
             }
             _ => Err(evidence::write_error(
                 "DeleteItem",
+                table,
+                &key,
+                e,
+                &attempts,
+            )),
+        },
+    }
+}
+
+/// Exact mode for a hard delete: a one-item TransactWriteItems with a
+/// ClientRequestToken. A retry of a delete whose answer was lost is
+/// answered from the first attempt, so the caller is told `Ok`; a failed
+/// condition is never this call's own earlier delete (`NotFound` means the
+/// item was gone before this call).
+async fn remove_exactly_once(
+    db: &Dynamite,
+    table: &str,
+    key: Item,
+    builder: ExpressionBuilder,
+    expression: String,
+    (meta, expected_version, has_condition): (&TableMeta, Option<&AttributeValue>, bool),
+) -> Result<()> {
+    use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
+    let delete = Delete::builder()
+        .table_name(table)
+        .set_key(Some(key.clone()))
+        .condition_expression(expression)
+        .set_expression_attribute_names(builder.names())
+        .set_expression_attribute_values(builder.values())
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+        .build()
+        .map_err(|e| Error::backend("TransactWriteItems", e))?;
+    let attempts = evidence::Attempts::default();
+    let result = db
+        .client()
+        .transact_write_items()
+        .transact_items(TransactWriteItem::builder().delete(delete).build())
+        .client_request_token(uuid::Uuid::new_v4().to_string())
+        .return_consumed_capacity(ReturnConsumedCapacity::Total)
+        .customize()
+        .interceptor(attempts.interceptor())
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) => match e.as_service_error() {
+            Some(TransactWriteItemsError::TransactionCanceledException(c))
+                if c.cancellation_reasons().first().and_then(|r| r.code())
+                    == Some("ConditionalCheckFailed") =>
+            {
+                let old = c.cancellation_reasons().first().and_then(|r| r.item());
+                Err(classify_failure(
+                    meta,
+                    table,
+                    &key,
+                    old,
+                    expected_version,
+                    has_condition,
+                ))
+            }
+            _ => Err(evidence::write_error(
+                "TransactWriteItems",
                 table,
                 &key,
                 e,
@@ -303,8 +376,8 @@ pub trait ModelExt: Table {
     /// An update of the row with `key`, without reading it first. With
     /// `version`, it does not know the stored version: it bumps it without
     /// a check.
-    fn update_key(key: impl super::Key) -> Update<Self> {
-        Update::new(super::key::key_item(&Self::META, key))
+    fn update_key(key: impl super::IntoKey<Self::Key>) -> Update<Self> {
+        Update::new(super::key::key_item::<Self>(key))
     }
 
     /// Deletes this row ([`Error::NotFound`] if it is already gone). With
@@ -324,8 +397,11 @@ pub trait ModelExt: Table {
     /// Deletes the row with `key` ([`Error::NotFound`] if there is none):
     /// a soft delete with `deleted_at`. A missing or empty key is
     /// [`Error::MissingKey`] and nothing is sent.
-    fn delete_key(db: &Dynamite, key: impl super::Key) -> impl Future<Output = Result<()>> + Send {
-        let prepared = super::key::key_item(&Self::META, key)
+    fn delete_key(
+        db: &Dynamite,
+        key: impl super::IntoKey<Self::Key>,
+    ) -> impl Future<Output = Result<()>> + Send {
+        let prepared = super::key::key_item::<Self>(key)
             .and_then(|k| Ok((k, db.registered::<Self>()?.table_name.clone())));
         async move {
             let (key, table) = prepared?;
@@ -350,9 +426,9 @@ pub trait ModelExt: Table {
     /// Removes the item with `key`, soft-deleted or not (a DeleteItem).
     fn force_delete_key(
         db: &Dynamite,
-        key: impl super::Key,
+        key: impl super::IntoKey<Self::Key>,
     ) -> impl Future<Output = Result<()>> + Send {
-        let prepared = super::key::key_item(&Self::META, key)
+        let prepared = super::key::key_item::<Self>(key)
             .and_then(|k| Ok((k, db.registered::<Self>()?.table_name.clone())));
         async move {
             let (key, table) = prepared?;
@@ -369,7 +445,7 @@ pub trait ModelExt: Table {
     /// that is not deleted only refreshes `updated_at`. Without
     /// `deleted_at` on the model it is [`Error::Unsupported`].
     fn restore(&self, db: &Dynamite) -> impl Future<Output = Result<Self>> + Send {
-        let key = self.key();
+        let key = self.key_attributes();
         async move {
             if Self::META.deleted_at.is_none() {
                 return Err(Error::Unsupported {

@@ -12,7 +12,7 @@ use aws_sdk_dynamodb::types::{
     TransactGetItem, TransactWriteItem, Update as SdkUpdate,
 };
 
-use super::Key;
+use super::IntoKey;
 use super::single::prepare;
 use super::update::Update;
 use crate::client::Dynamite;
@@ -266,8 +266,8 @@ impl<'db> Transaction<'db> {
 
     /// Deletes the row with this key (it must exist): a soft delete with
     /// `deleted_at`; the version, if any, is not checked.
-    pub fn delete_key<T: Table>(&mut self, key: impl Key) -> &mut Self {
-        let key = super::key::key_item(&T::META, key).map(|k| (k, None));
+    pub fn delete_key<T: Table>(&mut self, key: impl IntoKey<T::Key>) -> &mut Self {
+        let key = super::key::key_item::<T>(key).map(|k| (k, None));
         self.delete_item::<T>(key)
     }
 
@@ -347,10 +347,10 @@ impl<'db> Transaction<'db> {
     /// without writing it.
     pub fn condition_check<T: Table>(
         &mut self,
-        key: impl Key,
+        key: impl IntoKey<T::Key>,
         condition: Condition<T>,
     ) -> &mut Self {
-        let operation = super::key::key_item(&T::META, key).and_then(|key| {
+        let operation = super::key::key_item::<T>(key).and_then(|key| {
             let table = self.db.registered::<T>()?.table_name.clone();
             let mut b = ExpressionBuilder::new();
             let expression = format!(
@@ -519,8 +519,8 @@ impl TransactGetRows {
 
 impl TransactGet<'_> {
     /// Reads the row of model `T` with this key.
-    pub fn get<T: Table>(&mut self, key: impl Key) -> &mut Self {
-        let read = super::key::key_item(&T::META, key).and_then(|key| {
+    pub fn get<T: Table>(&mut self, key: impl IntoKey<T::Key>) -> &mut Self {
+        let read = super::key::key_item::<T>(key).and_then(|key| {
             let table = self.db.registered::<T>()?.table_name.clone();
             let get = Get::builder()
                 .table_name(table)

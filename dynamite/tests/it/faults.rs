@@ -668,3 +668,53 @@ async fn exact_creates_under_faults_tell_the_creator_ok() {
     eprintln!("exact creates: {creators_told_ok} of 10 creators told Ok");
     assert!(creators_told_ok >= 8, "{creators_told_ok} of 10");
 }
+
+/// Hard deletes whose answer is lost after the backend applied them: the
+/// default mode cannot tell whose delete it was (`OutcomeUnknown`, never
+/// `NotFound`); exact mode replays the first answer (`Ok`).
+#[tokio::test]
+async fn a_hard_delete_whose_answer_is_lost_is_unknown_by_default_and_ok_in_exact_mode() {
+    let drop_first_delete: Schedule = Arc::new(|n, target| {
+        // Only the faulty handle's deletes go through the proxy: each of the
+        // first ten deletes loses its first answer, the retry gets through.
+        if matches!(target, "DeleteItem" | "TransactWriteItems") && n < 20 && n % 2 == 0 {
+            Fault::DropAfter
+        } else {
+            Fault::None
+        }
+    });
+    for exact in [false, true] {
+        let (backend, faulty, proxy) = if exact {
+            through_proxy_with(drop_first_delete.clone(), 5, |b| b.exact_writes(true)).await
+        } else {
+            through_proxy(drop_first_delete.clone(), 5).await
+        };
+        let mut told = Told::default();
+        for i in 0..10 {
+            let name = format!("gone-{i}");
+            Lock::create()
+                .name(name.as_str())
+                .exec(&backend)
+                .await
+                .unwrap();
+            match Lock::delete_key(&faulty, name.as_str()).await {
+                Ok(()) => told.ok += 1,
+                Err(e) if e.is_outcome_unknown() => told.unknown += 1,
+                Err(e) => panic!("told {e} for a delete that was applied"),
+            }
+            assert!(Lock::get(&backend, name.as_str()).await.unwrap().is_none());
+        }
+        assert_eq!(proxy.injected.of(Fault::DropAfter), 10, "exact: {exact}");
+        eprintln!("hard deletes, exact {exact}: {told:?}");
+        if exact {
+            assert_eq!(told.ok, 10, "{told:?}");
+        } else {
+            assert_eq!(told.unknown, 10, "{told:?}");
+        }
+        // A key that never existed is still NotFound, in both modes.
+        let err = Lock::delete_key(&faulty, "never-existed")
+            .await
+            .unwrap_err();
+        assert!(err.is_not_found(), "{err}");
+    }
+}

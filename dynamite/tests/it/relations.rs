@@ -275,6 +275,56 @@ async fn lazy_loading_binds_a_relation_to_one_row() {
 }
 
 #[tokio::test]
+async fn lazy_loading_by_key_reads_no_parent_when_the_join_is_the_key() {
+    let db = shop::db().await;
+    shop::seed(&db, 5).await;
+    db.metrics().reset();
+    // has_many on the parent's key: the key alone is enough, one Query.
+    let orders = User::orders().of_key(user_id(1)).all(&db).await.unwrap();
+    assert_eq!(orders.len(), 5);
+    assert_eq!(db.metrics().data_plane_requests(), 1);
+    let by_str = User::orders()
+        .of_key(user_id(1).as_str())
+        .all(&db)
+        .await
+        .unwrap();
+    let ids = |rows: &[Order]| rows.iter().map(|o| o.id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&by_str), ids(&orders));
+    // belongs_to: the foreign key is on the child, read first (GetItem).
+    db.metrics().reset();
+    let owner = Order::user()
+        .of_key(&orders[0].id)
+        .get(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(owner.id, user_id(1));
+    assert_eq!(db.metrics().data_plane_requests(), 2);
+    // No such parent: no related rows, no error.
+    assert!(
+        Order::user()
+            .of_key("no-such-order")
+            .get(&db)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        User::orders()
+            .of_key("no-such-user")
+            .all(&db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // An empty key is refused before sending.
+    db.metrics().reset();
+    let err = User::orders().of_key("").all(&db).await.unwrap_err();
+    assert!(err.is_missing_key(), "{err}");
+    assert_eq!(db.metrics().data_plane_requests(), 0);
+}
+
+#[tokio::test]
 async fn includes_over_150_parents_of_a_small_child_table_scan_it_once() {
     let db = shop::db().await;
     shop::seed(&db, 160).await;

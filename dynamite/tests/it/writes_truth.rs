@@ -341,3 +341,76 @@ async fn regression_numeric_keys_beyond_17_digits_never_collide() {
         .unwrap();
     assert_eq!(in_query.len(), 2);
 }
+
+// Item 4: typed keys. Wrong types and arities are compile errors
+// (`tests/ui/keys/wrong_key.rs`); these are the forms that compile.
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[dynamite(table = "truth_numbered")]
+struct Numbered {
+    #[dynamite(primary_key)]
+    id: u64,
+    #[dynamite(sort_key)]
+    part: String,
+    label: String,
+}
+
+#[tokio::test]
+async fn typed_keys_accept_literals_references_and_a_rows_own_key() {
+    let db = crate::common::builder()
+        .table::<Numbered>()
+        .table::<crate::models::Event>()
+        .build()
+        .await
+        .unwrap();
+    db.sync().await.unwrap();
+    let row = Numbered::create()
+        .id(7)
+        .part("a")
+        .label("seven")
+        .exec(&db)
+        .await
+        .unwrap();
+    let key: (u64, String) = row.key();
+    assert_eq!(key, (7, "a".to_owned()));
+    // An integer literal infers the key's `u64`; `&str` stands for `String`.
+    assert_eq!(
+        Numbered::get(&db, (7, "a")).await.unwrap().as_ref(),
+        Some(&row)
+    );
+    // The row's own key, by value and by reference; `&String` and `Cow<str>` parts.
+    assert!(Numbered::get(&db, &key).await.unwrap().is_some());
+    assert!(Numbered::get(&db, key.clone()).await.unwrap().is_some());
+    let part = "a".to_owned();
+    assert!(Numbered::get(&db, (7, &part)).await.unwrap().is_some());
+    assert!(
+        Numbered::get(&db, (7u64, std::borrow::Cow::Borrowed("a")))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // Every by-key read and write takes the same forms.
+    let got = Numbered::get_many(&db, [(7, "a"), (8, "b")]).await.unwrap();
+    assert_eq!(got, vec![row.clone()]);
+    let updated = Numbered::update_key((7, "a"))
+        .set(Numbered::LABEL, "sept")
+        .exec(&db)
+        .await
+        .unwrap();
+    assert_eq!(updated.label, "sept");
+    let mut read = db.transact_get();
+    read.get::<Numbered>(&key);
+    assert_eq!(
+        read.send().await.unwrap().get::<Numbered>(0).unwrap(),
+        Some(updated)
+    );
+    let mut tx = db.transaction();
+    tx.delete_key::<Numbered>(key.clone());
+    tx.commit().await.unwrap();
+    assert!(Numbered::get(&db, &key).await.unwrap().is_none());
+    // A key item is the model's key attributes, typed as the table's schema.
+    let item = Numbered::key_item(&(9, "z".to_owned())).unwrap();
+    assert_eq!(item.len(), 2);
+    assert_eq!(item["id"], AttributeValue::N("9".into()));
+    assert_eq!(item["part"], AttributeValue::S("z".into()));
+}
