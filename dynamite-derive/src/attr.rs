@@ -13,6 +13,11 @@ use syn::{Expr, Lit, LitStr, Token};
 
 use crate::case::RenameRule;
 use crate::ctxt::Ctxt;
+use crate::symbol::{
+    BELONGS_TO, CREATED_AT, DEFAULT, DELETED_AT, FOREIGN_KEY, HAS_MANY, HAS_ONE, HOOKS, INDEX,
+    LOCAL_KEY, NAME, NOT_EMPTY, PRIMARY_KEY, RENAME, RENAME_ALL, SKIP, SORT_KEY, TABLE,
+    TABLE_FIELD_KEYS, UNSUPPORTED_FIELD_KEYS, UPDATED_AT, VALIDATE, VERSION,
+};
 
 /// A parsed value and the span of the tokens it came from.
 #[derive(Debug, Clone)]
@@ -93,9 +98,9 @@ impl RelationKind {
     /// The attribute key: `has_many`, `has_one`, `belongs_to`.
     pub fn key(self) -> &'static str {
         match self {
-            RelationKind::HasMany => "has_many",
-            RelationKind::HasOne => "has_one",
-            RelationKind::BelongsTo => "belongs_to",
+            RelationKind::HasMany => HAS_MANY,
+            RelationKind::HasOne => HAS_ONE,
+            RelationKind::BelongsTo => BELONGS_TO,
         }
     }
 
@@ -136,26 +141,6 @@ pub enum DefaultValue {
     Now,
 }
 
-/// Keys reserved for later releases, rejected with "not supported yet".
-const UNSUPPORTED_FIELD_KEYS: &[&str] = &["ttl"];
-
-/// Keys only `#[derive(Table)]` fields accept.
-const TABLE_FIELD_KEYS: &[&str] = &[
-    "primary_key",
-    "sort_key",
-    "index",
-    "default",
-    "created_at",
-    "updated_at",
-    "version",
-    "deleted_at",
-    "validate",
-    "not_empty",
-    "has_many",
-    "has_one",
-    "belongs_to",
-];
-
 impl Container {
     /// Parses the container attributes of a `derive`.
     pub fn from_ast(cx: &Ctxt, attrs: &[syn::Attribute], derive: Derive) -> Self {
@@ -163,7 +148,7 @@ impl Container {
         for_each_meta(cx, attrs, |key, meta| {
             let span = meta.path.span();
             match (key, derive) {
-                ("table", Derive::Table) => {
+                (TABLE, Derive::Table) => {
                     if let Some(name) = string_value(cx, meta, key, "table = \"users\"")? {
                         if let Err(reason) = check_table_name(&name.value) {
                             cx.error(
@@ -174,7 +159,7 @@ impl Container {
                         set_once(cx, &mut out.table, key, span, name);
                     }
                 }
-                ("rename_all", _) => {
+                (RENAME_ALL, _) => {
                     if let Some(rule) = string_value(cx, meta, key, "rename_all = \"camelCase\"")? {
                         match RenameRule::from_str(&rule.value) {
                             Some(value) => {
@@ -196,8 +181,8 @@ impl Container {
                         }
                     }
                 }
-                ("hooks", Derive::Table) => flag(cx, meta, key, &mut out.hooks)?,
-                ("table" | "hooks", Derive::Attribute) => {
+                (HOOKS, Derive::Table) => flag(cx, meta, key, &mut out.hooks)?,
+                (TABLE | HOOKS, Derive::Attribute) => {
                     cx.error(
                         span,
                         format!("`{key}` is only allowed on `#[derive(Table)]` models"),
@@ -226,37 +211,37 @@ impl Field {
                 return skip_value(meta);
             }
             match key {
-                "primary_key" => flag(cx, meta, key, &mut out.primary_key)?,
-                "sort_key" => flag(cx, meta, key, &mut out.sort_key)?,
-                "created_at" => flag(cx, meta, key, &mut out.created_at)?,
-                "updated_at" => flag(cx, meta, key, &mut out.updated_at)?,
-                "skip" => flag(cx, meta, key, &mut out.skip)?,
-                "version" => flag(cx, meta, key, &mut out.version)?,
-                "deleted_at" => flag(cx, meta, key, &mut out.deleted_at)?,
-                "not_empty" => flag(cx, meta, key, &mut out.not_empty)?,
-                "validate" => {
+                PRIMARY_KEY => flag(cx, meta, key, &mut out.primary_key)?,
+                SORT_KEY => flag(cx, meta, key, &mut out.sort_key)?,
+                CREATED_AT => flag(cx, meta, key, &mut out.created_at)?,
+                UPDATED_AT => flag(cx, meta, key, &mut out.updated_at)?,
+                SKIP => flag(cx, meta, key, &mut out.skip)?,
+                VERSION => flag(cx, meta, key, &mut out.version)?,
+                DELETED_AT => flag(cx, meta, key, &mut out.deleted_at)?,
+                NOT_EMPTY => flag(cx, meta, key, &mut out.not_empty)?,
+                VALIDATE => {
                     if let Some(path) = parse_validate(cx, meta)? {
                         set_once(cx, &mut out.validate, key, span, path);
                     }
                 }
-                "rename" => {
+                RENAME => {
                     if let Some(name) = string_value(cx, meta, key, "rename = \"name\"")? {
                         set_once(cx, &mut out.rename, key, span, name);
                     }
                 }
-                "index" => {
+                INDEX => {
                     if let Some(index) = parse_index(cx, meta)? {
                         out.indexes.push(index);
                     }
                 }
-                "default" => {
+                DEFAULT => {
                     if let Some(value) = parse_default(cx, meta)? {
                         set_once(cx, &mut out.default, key, span, value);
                     }
                 }
-                "has_many" => relation(cx, meta, RelationKind::HasMany, &mut out.relation)?,
-                "has_one" => relation(cx, meta, RelationKind::HasOne, &mut out.relation)?,
-                "belongs_to" => relation(cx, meta, RelationKind::BelongsTo, &mut out.relation)?,
+                HAS_MANY => relation(cx, meta, RelationKind::HasMany, &mut out.relation)?,
+                HAS_ONE => relation(cx, meta, RelationKind::HasOne, &mut out.relation)?,
+                BELONGS_TO => relation(cx, meta, RelationKind::BelongsTo, &mut out.relation)?,
                 _ if UNSUPPORTED_FIELD_KEYS.contains(&key) && derive == Derive::Table => {
                     unsupported(cx, meta, key)?;
                 }
@@ -275,7 +260,7 @@ impl Variant {
         for_each_meta(cx, attrs, |key, meta| {
             let span = meta.path.span();
             match key {
-                "rename" => {
+                RENAME => {
                     if let Some(name) = string_value(cx, meta, key, "rename = \"name\"")? {
                         set_once(cx, &mut out.rename, key, span, name);
                     }
@@ -429,19 +414,19 @@ fn parse_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Index>> 
         };
         let key_span = inner.path.span();
         match key.as_str() {
-            "name" => {
-                if let Some(name) = string_value(cx, &inner, "name", "name = \"by_email\"")? {
+            NAME => {
+                if let Some(name) = string_value(cx, &inner, NAME, "name = \"by_email\"")? {
                     if let Err(reason) = check_table_name(&name.value) {
                         let message = format!("invalid index name `{}`: {reason}", name.value);
                         cx.error(name.span, message);
                     }
-                    set_once(cx, &mut index.name, "name", key_span, name);
+                    set_once(cx, &mut index.name, NAME, key_span, name);
                 }
             }
-            "sort_key" => {
+            SORT_KEY => {
                 let example = "sort_key = \"created_at\"";
-                if let Some(field) = string_value(cx, &inner, "sort_key", example)? {
-                    set_once(cx, &mut index.sort_key, "sort_key", key_span, field);
+                if let Some(field) = string_value(cx, &inner, SORT_KEY, example)? {
+                    set_once(cx, &mut index.sort_key, SORT_KEY, key_span, field);
                 }
             }
             _ => {
@@ -533,23 +518,17 @@ fn relation_key(
     };
     let key_span = inner.path.span();
     match inner_key.as_str() {
-        "foreign_key" => {
+        FOREIGN_KEY => {
             *foreign_key_written = true;
             let example = "foreign_key = \"user_id\"";
-            if let Some(field) = string_value(cx, inner, "foreign_key", example)? {
-                set_once(
-                    cx,
-                    &mut relation.foreign_key,
-                    "foreign_key",
-                    key_span,
-                    field,
-                );
+            if let Some(field) = string_value(cx, inner, FOREIGN_KEY, example)? {
+                set_once(cx, &mut relation.foreign_key, FOREIGN_KEY, key_span, field);
             }
         }
-        "local_key" => {
+        LOCAL_KEY => {
             let example = "local_key = \"id\"";
-            if let Some(field) = string_value(cx, inner, "local_key", example)? {
-                set_once(cx, &mut relation.local_key, "local_key", key_span, field);
+            if let Some(field) = string_value(cx, inner, LOCAL_KEY, example)? {
+                set_once(cx, &mut relation.local_key, LOCAL_KEY, key_span, field);
             }
         }
         _ => {

@@ -11,6 +11,10 @@ use crate::ast::{Field, Model, Shape, Value, field_span};
 use crate::attr::{RelationKind, WithSpan, check_table_name};
 use crate::case::default_table_name;
 use crate::ctxt::Ctxt;
+use crate::symbol::{
+    CREATED_AT, DEFAULT, DELETED_AT, INDEX, NOT_EMPTY, PRIMARY_KEY, RENAME, SKIP, SORT_KEY,
+    UPDATED_AT, VALIDATE, VERSION,
+};
 
 /// A model's keys, indexes and timestamps, checked.
 pub struct Schema<'m, 'a> {
@@ -183,18 +187,18 @@ fn check_conflicts(cx: &Ctxt, field: &Field) {
     let validate = a.validate.as_ref().map(|v| v.key_span);
     if let Some(relation) = &a.relation {
         let others = [
-            ("primary_key", a.primary_key),
-            ("sort_key", a.sort_key),
-            ("index", index),
-            ("default", default),
-            ("created_at", a.created_at),
-            ("updated_at", a.updated_at),
-            ("rename", rename),
-            ("skip", a.skip),
-            ("version", a.version),
-            ("deleted_at", a.deleted_at),
-            ("not_empty", a.not_empty),
-            ("validate", a.validate.as_ref().map(|v| v.key_span)),
+            (PRIMARY_KEY, a.primary_key),
+            (SORT_KEY, a.sort_key),
+            (INDEX, index),
+            (DEFAULT, default),
+            (CREATED_AT, a.created_at),
+            (UPDATED_AT, a.updated_at),
+            (RENAME, rename),
+            (SKIP, a.skip),
+            (VERSION, a.version),
+            (DELETED_AT, a.deleted_at),
+            (NOT_EMPTY, a.not_empty),
+            (VALIDATE, a.validate.as_ref().map(|v| v.key_span)),
         ];
         for (other, span) in others {
             if let Some(span) = span {
@@ -211,32 +215,32 @@ fn check_conflicts(cx: &Ctxt, field: &Field) {
         return;
     }
     let pairs = [
-        ("skip", a.skip, "primary_key", a.primary_key),
-        ("skip", a.skip, "sort_key", a.sort_key),
-        ("skip", a.skip, "index", index),
-        ("skip", a.skip, "default", default),
-        ("skip", a.skip, "created_at", a.created_at),
-        ("skip", a.skip, "updated_at", a.updated_at),
-        ("skip", a.skip, "rename", rename),
-        ("primary_key", a.primary_key, "sort_key", a.sort_key),
-        ("created_at", a.created_at, "updated_at", a.updated_at),
-        ("created_at", a.created_at, "default", default),
-        ("updated_at", a.updated_at, "default", default),
-        ("skip", a.skip, "version", a.version),
-        ("skip", a.skip, "deleted_at", a.deleted_at),
-        ("skip", a.skip, "not_empty", a.not_empty),
-        ("skip", a.skip, "validate", validate),
-        ("primary_key", a.primary_key, "version", a.version),
-        ("sort_key", a.sort_key, "version", a.version),
-        ("created_at", a.created_at, "version", a.version),
-        ("updated_at", a.updated_at, "version", a.version),
-        ("version", a.version, "default", default),
-        ("primary_key", a.primary_key, "deleted_at", a.deleted_at),
-        ("sort_key", a.sort_key, "deleted_at", a.deleted_at),
-        ("created_at", a.created_at, "deleted_at", a.deleted_at),
-        ("updated_at", a.updated_at, "deleted_at", a.deleted_at),
-        ("version", a.version, "deleted_at", a.deleted_at),
-        ("deleted_at", a.deleted_at, "default", default),
+        (SKIP, a.skip, PRIMARY_KEY, a.primary_key),
+        (SKIP, a.skip, SORT_KEY, a.sort_key),
+        (SKIP, a.skip, INDEX, index),
+        (SKIP, a.skip, DEFAULT, default),
+        (SKIP, a.skip, CREATED_AT, a.created_at),
+        (SKIP, a.skip, UPDATED_AT, a.updated_at),
+        (SKIP, a.skip, RENAME, rename),
+        (PRIMARY_KEY, a.primary_key, SORT_KEY, a.sort_key),
+        (CREATED_AT, a.created_at, UPDATED_AT, a.updated_at),
+        (CREATED_AT, a.created_at, DEFAULT, default),
+        (UPDATED_AT, a.updated_at, DEFAULT, default),
+        (SKIP, a.skip, VERSION, a.version),
+        (SKIP, a.skip, DELETED_AT, a.deleted_at),
+        (SKIP, a.skip, NOT_EMPTY, a.not_empty),
+        (SKIP, a.skip, VALIDATE, validate),
+        (PRIMARY_KEY, a.primary_key, VERSION, a.version),
+        (SORT_KEY, a.sort_key, VERSION, a.version),
+        (CREATED_AT, a.created_at, VERSION, a.version),
+        (UPDATED_AT, a.updated_at, VERSION, a.version),
+        (VERSION, a.version, DEFAULT, default),
+        (PRIMARY_KEY, a.primary_key, DELETED_AT, a.deleted_at),
+        (SORT_KEY, a.sort_key, DELETED_AT, a.deleted_at),
+        (CREATED_AT, a.created_at, DELETED_AT, a.deleted_at),
+        (UPDATED_AT, a.updated_at, DELETED_AT, a.deleted_at),
+        (VERSION, a.version, DELETED_AT, a.deleted_at),
+        (DELETED_AT, a.deleted_at, DEFAULT, default),
     ];
     for (first, first_span, second, second_span) in pairs {
         if let (Some(_), Some(span)) = (first_span, second_span) {

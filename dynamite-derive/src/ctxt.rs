@@ -53,3 +53,17 @@ impl Ctxt {
         Err(errors.iter().map(syn::Error::to_compile_error).collect())
     }
 }
+
+/// The error for a stage that gave up without recording why. A derive never
+/// expands to nothing: that would leave the type without its impl and the
+/// user with a confusing error far from the cause.
+pub fn gave_up(ident: &syn::Ident, derive: &str) -> TokenStream {
+    syn::Error::new_spanned(
+        ident,
+        format!(
+            "dynamite: `#[derive({derive})]` could not read this type and recorded no \
+             reason; please report this"
+        ),
+    )
+    .to_compile_error()
+}

@@ -16,7 +16,7 @@ use syn::{DeriveInput, Generics};
 
 use crate::ast::{Field, Shape, Style, Value, Variant};
 use crate::check::check_value;
-use crate::ctxt::Ctxt;
+use crate::ctxt::{Ctxt, gave_up};
 
 /// Entry point of `#[derive(Attribute)]`.
 pub fn derive(input: &DeriveInput) -> TokenStream {
@@ -28,8 +28,7 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
     match (cx.check(), value) {
         (Ok(()), Some(value)) => expand(&value),
         (Err(errors), _) => errors,
-        // Unreachable in practice: a missing value always records an error.
-        (Ok(()), None) => TokenStream::new(),
+        (Ok(()), None) => gave_up(&input.ident, "Attribute"),
     }
 }
 

@@ -3,9 +3,13 @@
 //! Use them through the runtime crate: `use dynamite::prelude::*;` then
 //! `#[derive(Table)]` on models and `#[derive(Attribute)]` on nested structs
 //! and enums. The stages follow serde_derive: `ast` (internal AST keeping
-//! syn nodes for spans), `attr` (parsing `#[dynamite(...)]`), `check`
-//! (cross-field checks), then the `expand_*` modules (code generation). Errors
-//! from every stage are collected and reported together.
+//! syn nodes for spans), `attr` (parsing `#[dynamite(...)]`, every key named
+//! once in `symbol`), `check` (cross-field checks), then code generation:
+//! `expand_attribute`, and `expand_table/` split by concern (metadata, keys,
+//! item conversion, columns, relations, create builder, validation, hooks).
+//! Generated code calls only `dynamite::__private` helpers and the public
+//! traits. Errors from every stage are collected (`ctxt`) and reported
+//! together; a derive never expands to nothing.
 
 mod ast;
 mod attr;
@@ -14,6 +18,7 @@ mod check;
 mod ctxt;
 mod expand_attribute;
 mod expand_table;
+mod symbol;
 
 use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};

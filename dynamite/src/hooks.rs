@@ -48,41 +48,10 @@
 
 use std::future::Future;
 
+pub use crate::changes::Changes;
 use crate::error::Result;
 use crate::model::Table;
 use crate::value::Item;
-
-/// What an update will change, handed to [`Hooks::before_update`]: the
-/// stored names of the attributes it sets, removes, and adds to
-/// (`increment`, `add`, `append`). Dynamite's own bookkeeping (`updated_at`,
-/// the version, the write id) is not listed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Changes {
-    pub(crate) set: Vec<String>,
-    pub(crate) removed: Vec<String>,
-    pub(crate) added: Vec<String>,
-}
-
-impl Changes {
-    /// Attributes given a new value.
-    pub fn set(&self) -> &[String] {
-        &self.set
-    }
-    /// Attributes removed.
-    pub fn removed(&self) -> &[String] {
-        &self.removed
-    }
-    /// Attributes added to (numbers incremented, sets unioned, lists appended).
-    pub fn added(&self) -> &[String] {
-        &self.added
-    }
-    /// Whether the update changes `attribute` in any way.
-    pub fn touches(&self, attribute: &str) -> bool {
-        [&self.set, &self.removed, &self.added]
-            .iter()
-            .any(|list| list.iter().any(|a| a == attribute))
-    }
-}
 
 /// Lifecycle hooks of a model (see the [module docs](self) for which writes
 /// run them). `key` is the row's key; `row` is the row when the write has

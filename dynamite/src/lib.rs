@@ -28,6 +28,7 @@
 //! # }
 //! ```
 
+mod changes;
 pub mod client;
 #[cfg(feature = "embedded")]
 mod embedded;
@@ -80,20 +81,6 @@ pub mod prelude {
     };
 }
 
-/// Items used by generated code. Not public API.
 #[doc(hidden)]
-pub mod __private {
-    pub use crate::model::{
-        AttributeMeta, IndexMeta, KeyMeta, RelationKind, RelationMeta, check_foreign_key,
-        check_local_key, check_not_empty, check_with, decode_error, decode_for_validation,
-        encode_error, read_attribute, scalar_of, validation_error, write_attribute,
-    };
-    pub use crate::value::{AttributeValue, Item, ScalarType, ValueError};
-    pub use crate::write::key::write_key_part;
-    pub use std::collections::HashMap;
-    pub use std::result::Result;
-
-    /// Marks a create-builder field as set.
-    #[derive(Debug, Clone, Copy, Default)]
-    pub struct Set;
-}
+#[path = "generated.rs"]
+pub mod __private;

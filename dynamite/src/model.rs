@@ -188,7 +188,7 @@ pub trait Table: Sized + Send + Sync + 'static {
     /// The primary key: the key field's type for a partition-key-only
     /// table (`String`, `u64`, ...), a tuple of the key fields' types,
     /// partition first, for a composite key (`(String, i64)`). Reads and
-    /// writes by key take any [`IntoKey`](crate::IntoKey) of it.
+    /// writes by key take anything that converts into it (`IntoKey`).
     type Key: Clone + Send + Sync + 'static;
 
     /// This row's key.
@@ -258,7 +258,7 @@ pub trait Table: Sized + Send + Sync + 'static {
     fn __before_update(
         key: &Item,
         row: Option<&Self>,
-        changes: &crate::hooks::Changes,
+        changes: &crate::changes::Changes,
     ) -> impl Future<Output = Result<()>> + Send {
         let _ = (key, row, changes);
         async { Ok(()) }
@@ -295,8 +295,7 @@ pub trait Table: Sized + Send + Sync + 'static {
 }
 
 /// Turns a value conversion error for one attribute into [`Error::Decode`].
-#[doc(hidden)]
-pub fn decode_error(meta: &TableMeta, attribute: &str, error: ValueError) -> Error {
+pub(crate) fn decode_error(meta: &TableMeta, attribute: &str, error: ValueError) -> Error {
     let (expected, found) = error.expected_found();
     Error::Decode {
         table: meta.table_name.to_owned(),
@@ -304,47 +303,6 @@ pub fn decode_error(meta: &TableMeta, attribute: &str, error: ValueError) -> Err
         expected,
         found,
         source: Box::new(error),
-    }
-}
-
-/// Turns a value conversion error on the way in into [`Error::InvalidValue`].
-#[doc(hidden)]
-pub fn encode_error(meta: &TableMeta, attribute: &str, error: ValueError) -> Error {
-    Error::InvalidValue {
-        attribute: format!("{}.{attribute}", meta.model),
-        reason: error.to_string(),
-    }
-}
-
-/// Reads one attribute out of an item (used by generated `from_item`).
-#[doc(hidden)]
-#[inline]
-pub fn read_attribute<T: Attribute>(meta: &TableMeta, item: &mut Item, name: &str) -> Result<T> {
-    T::from_stored_owned(item.remove(name)).map_err(|e| decode_error(meta, name, e))
-}
-
-/// Writes one attribute into an item (used by generated `to_item`).
-#[doc(hidden)]
-#[inline]
-pub fn write_attribute<T: Attribute>(
-    meta: &TableMeta,
-    item: &mut Item,
-    name: &str,
-    value: &T,
-) -> Result<()> {
-    if let Some(v) = value.to_stored().map_err(|e| encode_error(meta, name, e))? {
-        item.insert(name.to_owned(), v);
-    }
-    Ok(())
-}
-
-/// Turns a validator's message into [`Error::Validation`] (generated code).
-#[doc(hidden)]
-pub fn validation_error(meta: &TableMeta, field: &str, message: impl std::fmt::Display) -> Error {
-    Error::Validation {
-        model: meta.model.to_owned(),
-        field: field.to_owned(),
-        message: message.to_string(),
     }
 }
 
@@ -394,45 +352,6 @@ impl<T: NotEmpty> NotEmpty for Option<T> {
     fn is_empty_value(&self) -> bool {
         self.as_ref().is_none_or(NotEmpty::is_empty_value)
     }
-}
-
-/// Runs `not_empty` (generated code).
-#[doc(hidden)]
-pub fn check_not_empty<T: NotEmpty>(meta: &TableMeta, field: &str, value: &T) -> Result<()> {
-    if value.is_empty_value() {
-        Err(validation_error(meta, field, "must not be empty"))
-    } else {
-        Ok(())
-    }
-}
-
-/// Runs a `validate = path` function (generated code): `path(&value)`
-/// returns `Result<(), E>` with any displayable `E`. The function may take
-/// any borrowed form of the field (`&str` for a `String`, `&[T]` for a
-/// `Vec<T>`, or `&FieldType` itself).
-#[doc(hidden)]
-pub fn check_with<T, A, E>(
-    meta: &TableMeta,
-    field: &str,
-    value: &T,
-    validator: impl FnOnce(&A) -> std::result::Result<(), E>,
-) -> Result<()>
-where
-    T: std::borrow::Borrow<A>,
-    A: ?Sized,
-    E: std::fmt::Display,
-{
-    validator(value.borrow()).map_err(|e| validation_error(meta, field, e))
-}
-
-/// Decodes a value about to be written for validation (generated code).
-#[doc(hidden)]
-pub fn decode_for_validation<T: Attribute>(
-    meta: &TableMeta,
-    name: &str,
-    value: Option<&AttributeValue>,
-) -> Result<T> {
-    T::from_stored(value).map_err(|e| decode_error(meta, name, e))
 }
 
 /// A type usable for `created_at` / `updated_at` and `default = now`.
@@ -508,75 +427,6 @@ impl GeneratedId for uuid::Uuid {
     }
     fn ulid() -> Self {
         uuid::Uuid::from_bytes(ulid::Ulid::new().to_bytes())
-    }
-}
-
-const fn str_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
-
-const fn find_attribute(meta: &TableMeta, field: &str) -> Option<&'static AttributeMeta> {
-    let mut i = 0;
-    while i < meta.attributes.len() {
-        if str_eq(meta.attributes[i].field, field) {
-            return Some(&meta.attributes[i]);
-        }
-        i += 1;
-    }
-    None
-}
-
-/// Compile-time check of a foreign key: `field` must be a persisted field
-/// of `meta` with a key-able type (generated `const` assertions).
-#[doc(hidden)]
-pub const fn check_foreign_key(meta: &TableMeta, field: &str) {
-    match find_attribute(meta, field) {
-        Some(a) => {
-            if a.scalar.is_none() {
-                panic!("the foreign key must be a string, number or binary field");
-            }
-        }
-        None => panic!("the foreign key names no persisted field of the related model"),
-    }
-}
-
-/// Compile-time check of a `belongs_to` local key: the primary key of the
-/// related model, or an attribute it indexes.
-#[doc(hidden)]
-pub const fn check_local_key(meta: &TableMeta, field: &str) {
-    let Some(attribute) = find_attribute(meta, field) else {
-        panic!("the local key names no persisted field of the related model");
-    };
-    if str_eq(attribute.name, meta.partition_key.name) {
-        return;
-    }
-    let mut i = 0;
-    while i < meta.indexes.len() {
-        if str_eq(meta.indexes[i].partition_key.name, attribute.name) {
-            return;
-        }
-        i += 1;
-    }
-    panic!("a belongs_to local key must be the related model's primary key or an indexed field");
-}
-
-/// Checks that a value is usable as a key (for `const` assertions in generated code).
-#[doc(hidden)]
-pub const fn scalar_of(scalar: Option<ScalarType>) -> ScalarType {
-    match scalar {
-        Some(s) => s,
-        None => panic!("a key attribute must be a string, number or binary type"),
     }
 }
 

@@ -27,9 +27,8 @@
 
 use std::borrow::Cow;
 
-use crate::error::{Error, Result};
-use crate::model::TableMeta;
-use crate::value::{Attribute, Item, is_empty_key_value};
+use crate::error::Result;
+use crate::value::{Attribute, Item};
 
 /// A value that converts into the key type `K` of a model: the key itself,
 /// a reference to it, `&str` / `&String` / `Cow<str>` for `String` parts, and
@@ -96,44 +95,6 @@ tuple_keys! {
     (A KA 0, B KB 1, C KC 2, D KD 3)
     (A KA 0, B KB 1, C KC 2, D KD 3, E KE 4)
     (A KA 0, B KB 1, C KC 2, D KD 3, E KE 4, F KF 5)
-}
-
-/// Adds one key part to a key item (generated `Table::key_item`). An empty
-/// string or binary is [`Error::MissingKey`]; a value of another type than
-/// the key schema's is [`Error::InvalidValue`]. Nothing is sent either way.
-#[doc(hidden)]
-pub fn write_key_part<V: Attribute>(
-    meta: &TableMeta,
-    item: &mut Item,
-    name: &'static str,
-    value: &V,
-) -> Result<()> {
-    let schema = std::iter::once(meta.partition_key)
-        .chain(meta.sort_key)
-        .find(|k| k.name == name);
-    let invalid = |reason: String| Error::InvalidValue {
-        attribute: format!("{}.{name}", meta.model),
-        reason,
-    };
-    let value = value.to_value().map_err(|e| invalid(e.to_string()))?;
-    if is_empty_key_value(&value) {
-        return Err(Error::MissingKey {
-            table: meta.table_name.to_owned(),
-            attribute: name.to_owned(),
-        });
-    }
-    let found = crate::value::type_name(&value);
-    match schema {
-        Some(key) if found == key.scalar.as_str() => {
-            item.insert(name.to_owned(), value);
-            Ok(())
-        }
-        Some(key) => Err(invalid(format!(
-            "key type is {}, the key given is {found}",
-            key.scalar.as_str()
-        ))),
-        None => Err(invalid("not a key attribute of the table".to_owned())),
-    }
 }
 
 /// The key item of a caller's key: the model's key conversion, checked.

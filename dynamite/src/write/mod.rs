@@ -3,6 +3,7 @@
 mod bulk;
 mod create;
 mod evidence;
+mod exact;
 mod failure;
 pub(crate) mod key;
 mod set_based;

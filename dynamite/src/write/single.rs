@@ -4,10 +4,10 @@ use std::future::Future;
 
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{ReturnConsumedCapacity, ReturnValuesOnConditionCheckFailure};
 
 use super::evidence;
+use super::exact::Sent;
 use super::failure::classify_failure;
 use super::update::Update;
 use crate::client::Dynamite;
@@ -91,40 +91,12 @@ pub(crate) async fn create<T: Table>(db: &Dynamite, mut model: T) -> Result<T> {
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()
             .map_err(|e| Error::backend("TransactWriteItems", e))?;
-        let result = db
-            .client()
-            .transact_write_items()
-            .transact_items(
-                aws_sdk_dynamodb::types::TransactWriteItem::builder()
-                    .put(put)
-                    .build(),
-            )
-            .client_request_token(uuid::Uuid::new_v4().to_string())
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .customize()
-            .interceptor(attempts.interceptor())
-            .send()
-            .await;
-        match result {
-            Ok(_) => item,
-            Err(e) => match e.as_service_error() {
-                Some(TransactWriteItemsError::TransactionCanceledException(c))
-                    if c.cancellation_reasons().first().and_then(|r| r.code())
-                        == Some("ConditionalCheckFailed") =>
-                {
-                    let old = c.cancellation_reasons().first().and_then(|r| r.item());
-                    existing(old, "TransactWriteItems")?
-                }
-                _ => {
-                    return Err(evidence::write_error(
-                        "TransactWriteItems",
-                        &table,
-                        &key,
-                        e,
-                        &attempts,
-                    ));
-                }
-            },
+        let write = aws_sdk_dynamodb::types::TransactWriteItem::builder()
+            .put(put)
+            .build();
+        match super::exact::send_once(db, &table, &key, write).await? {
+            Sent::Applied => item,
+            Sent::ConditionFailed(old) => existing(old.as_ref(), "TransactWriteItems")?,
         }
     } else {
         let result = db
@@ -195,7 +167,6 @@ pub(crate) async fn remove<T: Table>(
     if let Some(c) = condition {
         expression = format!("{expression} AND {}", builder.render(c)?);
     }
-    let attempts = evidence::Attempts::default();
     if db.exact_writes() {
         return remove_exactly_once(
             db,
@@ -207,6 +178,7 @@ pub(crate) async fn remove<T: Table>(
         )
         .await;
     }
+    let attempts = evidence::Attempts::default();
     let result = db
         .client()
         .delete_item()
@@ -274,42 +246,17 @@ async fn remove_exactly_once(
         .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
         .build()
         .map_err(|e| Error::backend("TransactWriteItems", e))?;
-    let attempts = evidence::Attempts::default();
-    let result = db
-        .client()
-        .transact_write_items()
-        .transact_items(TransactWriteItem::builder().delete(delete).build())
-        .client_request_token(uuid::Uuid::new_v4().to_string())
-        .return_consumed_capacity(ReturnConsumedCapacity::Total)
-        .customize()
-        .interceptor(attempts.interceptor())
-        .send()
-        .await;
-    match result {
-        Ok(_) => Ok(()),
-        Err(e) => match e.as_service_error() {
-            Some(TransactWriteItemsError::TransactionCanceledException(c))
-                if c.cancellation_reasons().first().and_then(|r| r.code())
-                    == Some("ConditionalCheckFailed") =>
-            {
-                let old = c.cancellation_reasons().first().and_then(|r| r.item());
-                Err(classify_failure(
-                    meta,
-                    table,
-                    &key,
-                    old,
-                    expected_version,
-                    has_condition,
-                ))
-            }
-            _ => Err(evidence::write_error(
-                "TransactWriteItems",
-                table,
-                &key,
-                e,
-                &attempts,
-            )),
-        },
+    let write = TransactWriteItem::builder().delete(delete).build();
+    match super::exact::send_once(db, table, &key, write).await? {
+        Sent::Applied => Ok(()),
+        Sent::ConditionFailed(old) => Err(classify_failure(
+            meta,
+            table,
+            &key,
+            old.as_ref(),
+            expected_version,
+            has_condition,
+        )),
     }
 }
 

@@ -46,7 +46,7 @@ struct Operation {
 
 fn update_hooks<T: Table>(
     key: &Item,
-    changes: crate::hooks::Changes,
+    changes: crate::changes::Changes,
 ) -> (Option<BeforeFn>, Option<AfterFn>) {
     let (k1, k2) = (key.clone(), key.clone());
     (

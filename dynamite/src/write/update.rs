@@ -153,8 +153,8 @@ impl<T: Table> Update<T> {
 
     /// What this update changes, for `before_update` (the last action on
     /// each attribute).
-    pub(crate) fn changes(&self) -> crate::hooks::Changes {
-        let mut changes = crate::hooks::Changes::default();
+    pub(crate) fn changes(&self) -> crate::changes::Changes {
+        let mut changes = crate::changes::Changes::default();
         let mut seen: Vec<&str> = Vec::new();
         for action in self.actions.iter().rev() {
             let name = action.attribute();
@@ -629,7 +629,7 @@ fn merge_clauses(clauses: Vec<String>) -> String {
 /// `Ok(None)`: applied, the row is not in the answer (read it back if
 /// needed); `Ok(Some(row))`: applied by an earlier attempt, as stored.
 async fn send_exactly_once<T: Table>(db: &Dynamite, p: PreparedUpdate) -> Result<Option<T>> {
-    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+    use super::exact::{Sent, send_once};
     use aws_sdk_dynamodb::types::{TransactWriteItem, Update as SdkUpdate};
     let sdk = SdkUpdate::builder()
         .table_name(&p.table)
@@ -641,37 +641,13 @@ async fn send_exactly_once<T: Table>(db: &Dynamite, p: PreparedUpdate) -> Result
         .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
         .build()
         .map_err(|e| Error::backend("TransactWriteItems", e))?;
-    let attempts = super::evidence::Attempts::default();
-    let result = db
-        .client()
-        .transact_write_items()
-        .transact_items(TransactWriteItem::builder().update(sdk).build())
-        .client_request_token(uuid::Uuid::new_v4().to_string())
-        .return_consumed_capacity(ReturnConsumedCapacity::Total)
-        .customize()
-        .interceptor(attempts.interceptor())
-        .send()
-        .await;
-    match result {
-        Ok(_) => Ok(None),
-        Err(e) => match e.as_service_error() {
-            Some(TransactWriteItemsError::TransactionCanceledException(c)) => {
-                let reason = c.cancellation_reasons().first();
-                if reason.and_then(|r| r.code()) != Some("ConditionalCheckFailed") {
-                    return Err(crate::error::sdk_error("TransactWriteItems", &p.table, e));
-                }
-                // The token replays an applied attempt's answer, so a failed
-                // condition is never this call's own earlier write.
-                p.failed_condition("TransactWriteItems", reason.and_then(|r| r.item()), None)
-                    .map(Some)
-            }
-            _ => Err(super::evidence::write_error(
-                "TransactWriteItems",
-                &p.table,
-                &p.key,
-                e,
-                &attempts,
-            )),
-        },
+    let write = TransactWriteItem::builder().update(sdk).build();
+    match send_once(db, &p.table, &p.key, write).await? {
+        Sent::Applied => Ok(None),
+        // The token replays an applied attempt's answer, so a failed
+        // condition is never this call's own earlier write.
+        Sent::ConditionFailed(old) => p
+            .failed_condition("TransactWriteItems", old.as_ref(), None)
+            .map(Some),
     }
 }

@@ -1,0 +1,37 @@
+//! The model's inherent items: one `Column` constant per persisted field
+//! and one function per relation.
+
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
+use syn::Ident;
+
+use super::relations::relation_fn;
+use crate::ast::Field;
+use crate::case::screaming_snake_case;
+use crate::check::Relation;
+
+/// `impl User { pub const EMAIL: Column<User, String> = Column::new("email"); }`
+/// and the relation functions (`pub fn orders() -> Relation<User, Order>`).
+pub(super) fn columns(ident: &Ident, persisted: &[&Field], relations: &[Relation]) -> TokenStream {
+    let consts = persisted.iter().map(|f| {
+        let name = Ident::new(
+            &screaming_snake_case(&f.name),
+            f.ident().map_or_else(Span::call_site, Ident::span),
+        );
+        let ty = &f.ty;
+        let stored = &f.stored;
+        let doc = format!("The `{}` attribute (stored as `\"{stored}\"`).", f.name);
+        quote! {
+            #[doc = #doc]
+            pub const #name: ::dynamite::Column<#ident, #ty> = ::dynamite::Column::new(#stored);
+        }
+    });
+    let relations = relations.iter().map(|r| relation_fn(ident, r));
+    quote! {
+        #[automatically_derived]
+        impl #ident {
+            #(#consts)*
+            #(#relations)*
+        }
+    }
+}

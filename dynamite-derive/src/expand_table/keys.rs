@@ -1,0 +1,104 @@
+//! The model's key: `type Key`, `key()`, `key_item()`, and the `const`
+//! checks that every key field has a key type.
+
+use std::collections::HashSet;
+
+use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::Ident;
+
+use crate::ast::{Field, Model};
+use crate::check::Schema;
+
+/// `type Key`, `key()` and `key_item()`: the key field's type, or a tuple
+/// of the key fields' types (partition first).
+pub(super) fn key_fns(schema: &Schema) -> TokenStream {
+    let fields: Vec<&Field> = std::iter::once(schema.partition_key)
+        .chain(schema.sort_key)
+        .collect();
+    let types = fields.iter().map(|f| &f.ty);
+    let members = fields.iter().map(|f| &f.member);
+    let parts: Vec<Ident> = (0..fields.len())
+        .map(|i| format_ident!("__part{}", i))
+        .collect();
+    let stored = fields.iter().map(|f| &f.stored);
+    let (key_type, key_value, destructure) = if fields.len() == 1 {
+        (
+            quote!(#(#types)*),
+            quote!(#(::core::clone::Clone::clone(&self.#members))*),
+            quote!(let #(#parts)* = key;),
+        )
+    } else {
+        (
+            quote!((#(#types,)*)),
+            quote!((#(::core::clone::Clone::clone(&self.#members),)*)),
+            quote!(let (#(#parts,)*) = key;),
+        )
+    };
+    let capacity = fields.len();
+    quote! {
+        type Key = #key_type;
+
+        fn key(&self) -> Self::Key {
+            #key_value
+        }
+
+        fn key_item(key: &Self::Key) -> ::dynamite::Result<::dynamite::__private::Item> {
+            let mut item = ::dynamite::__private::Item::with_capacity(#capacity);
+            #destructure
+            #(
+                ::dynamite::__private::write_key_part(
+                    &<Self as ::dynamite::Table>::META, &mut item, #stored, #parts,
+                )?;
+            )*
+            ::core::result::Result::Ok(item)
+        }
+    }
+}
+
+/// The name of the constant checking that a key field's type is a key type.
+pub(super) fn key_const_ident(model: &Model, field: &Field) -> Ident {
+    let position = model
+        .fields
+        .iter()
+        .position(|f| std::ptr::eq(f, field))
+        .unwrap_or_default();
+    format_ident!("__DYNAMITE_KEY_{}", position)
+}
+
+/// One `const` per key field (table and index keys): `scalar_of` panics at
+/// compile time, with a clear message, when the type cannot be a key.
+pub(super) fn key_consts(model: &Model, schema: &Schema) -> TokenStream {
+    let keys = std::iter::once(schema.partition_key)
+        .chain(schema.sort_key)
+        .chain(
+            schema
+                .indexes
+                .iter()
+                .flat_map(|i| std::iter::once(i.partition_key).chain(i.sort_key)),
+        );
+    let mut seen = HashSet::new();
+    let mut out = TokenStream::new();
+    for field in keys {
+        let name = key_const_ident(model, field);
+        if !seen.insert(name.to_string()) {
+            continue;
+        }
+        // Span the call from the type's first token to its last, so the
+        // compile-time panic underlines the whole field type.
+        let ty = &field.ty;
+        let tokens: Vec<TokenTree> = field.original.ty.to_token_stream().into_iter().collect();
+        let first = tokens.first().map_or_else(Span::call_site, TokenTree::span);
+        let last = tokens.last().map_or(first, TokenTree::span);
+        let callee = quote_spanned!(first=> ::dynamite::__private::scalar_of);
+        let mut args = Group::new(
+            Delimiter::Parenthesis,
+            quote!(<#ty as ::dynamite::Attribute>::SCALAR),
+        );
+        args.set_span(last);
+        out.extend(quote! {
+            const #name: ::dynamite::__private::ScalarType = #callee #args;
+        });
+    }
+    out
+}

@@ -1,0 +1,111 @@
+//! `const META: TableMeta`: key schema, attributes, indexes, relations and
+//! the special fields, known at compile time.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::keys::key_const_ident;
+use crate::ast::{Field, Model};
+use crate::check::Schema;
+
+fn key_meta(model: &Model, field: &Field) -> TokenStream {
+    let name = &field.stored;
+    let scalar = key_const_ident(model, field);
+    quote!(::dynamite::__private::KeyMeta { name: #name, scalar: #scalar })
+}
+
+fn option_key_meta(model: &Model, field: Option<&Field>) -> TokenStream {
+    match field {
+        Some(f) => {
+            let key = key_meta(model, f);
+            quote!(::core::option::Option::Some(#key))
+        }
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+fn option_str(field: Option<&Field>) -> TokenStream {
+    match field {
+        Some(f) => {
+            let stored = &f.stored;
+            quote!(::core::option::Option::Some(#stored))
+        }
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+pub(super) fn meta(model: &Model, schema: &Schema, persisted: &[&Field]) -> TokenStream {
+    let model_name = model.ident.to_string();
+    let table_name = &schema.table_name;
+    let partition_key = key_meta(model, schema.partition_key);
+    let sort_key = option_key_meta(model, schema.sort_key);
+    let attributes = persisted.iter().map(|f| {
+        let field = &f.name;
+        let stored = &f.stored;
+        let ty = &f.ty;
+        let optional = f.is_option();
+        quote! {
+            ::dynamite::__private::AttributeMeta {
+                field: #field,
+                name: #stored,
+                scalar: <#ty as ::dynamite::Attribute>::SCALAR,
+                optional: #optional,
+            }
+        }
+    });
+    let indexes = schema.indexes.iter().map(|index| {
+        let name = &index.name;
+        let partition_key = key_meta(model, index.partition_key);
+        let sort_key = option_key_meta(model, index.sort_key);
+        quote! {
+            ::dynamite::__private::IndexMeta {
+                name: #name,
+                partition_key: #partition_key,
+                sort_key: #sort_key,
+            }
+        }
+    });
+    let relations = schema.relations.iter().map(|relation| {
+        let field = &relation.field.name;
+        let kind = format_ident!("{}", relation.kind.container());
+        let target = relation.target;
+        let foreign_key = &relation.foreign_key.value;
+        let local_key = match relation.local_key {
+            Some(key) => {
+                let key = &key.value;
+                quote!(::core::option::Option::Some(#key))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        // A function pointer, not the target's `META`: models referring to
+        // each other would otherwise be a cycle of constants.
+        quote! {
+            ::dynamite::__private::RelationMeta {
+                field: #field,
+                kind: ::dynamite::__private::RelationKind::#kind,
+                target: <#target as ::dynamite::Table>::meta,
+                foreign_key: #foreign_key,
+                local_key: #local_key,
+            }
+        }
+    });
+    let created_at = option_str(schema.created_at);
+    let updated_at = option_str(schema.updated_at);
+    let version = option_str(schema.version);
+    let deleted_at = option_str(schema.deleted_at);
+    quote! {
+        const META: ::dynamite::TableMeta = ::dynamite::TableMeta {
+            model: #model_name,
+            table_name: #table_name,
+            partition_key: #partition_key,
+            sort_key: #sort_key,
+            attributes: &[#(#attributes),*],
+            indexes: &[#(#indexes),*],
+            relations: &[#(#relations),*],
+            created_at: #created_at,
+            updated_at: #updated_at,
+            version: #version,
+            deleted_at: #deleted_at,
+        };
+    }
+}

@@ -1,0 +1,69 @@
+//! Every key `#[dynamite(...)]` accepts, named once (after serde_derive's
+//! `internals/symbol.rs`): the parser matches on these constants, the
+//! checks name them in messages, and the list of model-only keys is built
+//! from them, so a key cannot be spelled two ways.
+
+/// `primary_key`: The partition key field.
+pub const PRIMARY_KEY: &str = "primary_key";
+/// `sort_key`: The sort key field; also the sort key of an `index(...)`.
+pub const SORT_KEY: &str = "sort_key";
+/// `index`: A GSI on the field.
+pub const INDEX: &str = "index";
+/// `default`: The value a create builder uses when the field is not set.
+pub const DEFAULT: &str = "default";
+/// `created_at`: Stamped on create.
+pub const CREATED_AT: &str = "created_at";
+/// `updated_at`: Stamped on every write.
+pub const UPDATED_AT: &str = "updated_at";
+/// `version`: Optimistic locking.
+pub const VERSION: &str = "version";
+/// `deleted_at`: Soft delete.
+pub const DELETED_AT: &str = "deleted_at";
+/// `validate`: A validator function.
+pub const VALIDATE: &str = "validate";
+/// `not_empty`: The not-empty rule.
+pub const NOT_EMPTY: &str = "not_empty";
+/// `has_many`: A one-to-many relation.
+pub const HAS_MANY: &str = "has_many";
+/// `has_one`: A one-to-one relation (first child).
+pub const HAS_ONE: &str = "has_one";
+/// `belongs_to`: The parent relation.
+pub const BELONGS_TO: &str = "belongs_to";
+/// `rename`: The stored name of a field or variant.
+pub const RENAME: &str = "rename";
+/// `rename_all`: The naming rule of every field or variant.
+pub const RENAME_ALL: &str = "rename_all";
+/// `skip`: A field that is not persisted.
+pub const SKIP: &str = "skip";
+/// `table`: The table name of a model.
+pub const TABLE: &str = "table";
+/// `hooks`: Forward to the model's `impl Hooks`.
+pub const HOOKS: &str = "hooks";
+/// `ttl`: Reserved for a later release.
+pub const TTL: &str = "ttl";
+/// `name`: The name of an `index(...)`.
+pub const NAME: &str = "name";
+/// `foreign_key`: The foreign key field of a relation.
+pub const FOREIGN_KEY: &str = "foreign_key";
+/// `local_key`: The field a relation's foreign key refers to.
+pub const LOCAL_KEY: &str = "local_key";
+
+/// Keys only `#[derive(Table)]` fields accept (refused on `#[derive(Attribute)]`).
+pub const TABLE_FIELD_KEYS: &[&str] = &[
+    PRIMARY_KEY,
+    SORT_KEY,
+    INDEX,
+    DEFAULT,
+    CREATED_AT,
+    UPDATED_AT,
+    VERSION,
+    DELETED_AT,
+    VALIDATE,
+    NOT_EMPTY,
+    HAS_MANY,
+    HAS_ONE,
+    BELONGS_TO,
+];
+
+/// Keys reserved for later releases, refused with "not supported yet".
+pub const UNSUPPORTED_FIELD_KEYS: &[&str] = &[TTL];
