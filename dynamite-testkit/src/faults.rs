@@ -35,9 +35,33 @@ pub enum Fault {
 pub struct Injected {
     requests: AtomicU64,
     by_kind: std::sync::Mutex<HashMap<Fault, u64>>,
+    /// With a per-call bound: faults given so far to each request body (a
+    /// retry sends the same body, so this counts faults per call).
+    per_body: Option<(u32, std::sync::Mutex<HashMap<u64, u32>>)>,
 }
 
 impl Injected {
+    /// `fault`, or [`Fault::None`] once this body had its share of faults.
+    fn bounded(&self, fault: Fault, body: &[u8]) -> Fault {
+        let Some((limit, seen)) = &self.per_body else {
+            return fault;
+        };
+        if fault == Fault::None {
+            return fault;
+        }
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        body.hash(&mut hasher);
+        let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+        let count = seen.entry(hasher.finish()).or_default();
+        if *count >= *limit {
+            Fault::None
+        } else {
+            *count += 1;
+            fault
+        }
+    }
+
     fn count(&self, fault: Fault) {
         let mut map = self.by_kind.lock().unwrap_or_else(|e| e.into_inner());
         *map.entry(fault).or_default() += 1;
@@ -87,10 +111,29 @@ impl Proxy {
     /// Starts a proxy in front of `backend` (`http://host:port`) on a free
     /// port; it stops when dropped.
     pub async fn start(backend: &str, schedule: Schedule) -> Proxy {
+        Self::start_with(backend, schedule, Injected::default()).await
+    }
+
+    /// [`Proxy::start`], giving each call (each distinct request body; its
+    /// retries send the same body) at most `max_faults_per_call` faults, so
+    /// a client with more attempts than that always gets an answer.
+    pub async fn start_bounded(
+        backend: &str,
+        schedule: Schedule,
+        max_faults_per_call: u32,
+    ) -> Proxy {
+        let injected = Injected {
+            per_body: Some((max_faults_per_call, Default::default())),
+            ..Injected::default()
+        };
+        Self::start_with(backend, schedule, injected).await
+    }
+
+    async fn start_with(backend: &str, schedule: Schedule, injected: Injected) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let backend = backend.trim_start_matches("http://").to_owned();
-        let injected = Arc::new(Injected::default());
+        let injected = Arc::new(injected);
         let counters = injected.clone();
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
@@ -310,6 +353,7 @@ async fn serve(
         {
             fault = Fault::None;
         }
+        let fault = counters.bounded(fault, &request.body);
         counters.count(fault);
         match fault {
             Fault::ServerError => {
