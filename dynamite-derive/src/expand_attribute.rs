@@ -191,6 +191,7 @@ fn newtype_body(field: &Field) -> TokenStream {
     quote! {
         const SCALAR: ::core::option::Option<::dynamite::__private::ScalarType> =
             <#ty as ::dynamite::Attribute>::SCALAR;
+        const NULLABLE: bool = <#ty as ::dynamite::Attribute>::NULLABLE;
 
         fn to_value(
             &self,

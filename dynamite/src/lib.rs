@@ -38,6 +38,7 @@ pub mod hooks;
 pub mod include;
 pub mod metrics;
 pub mod model;
+mod number;
 pub mod query;
 mod read;
 pub mod registry;

@@ -373,6 +373,12 @@ impl<T: Timestamp> Timestamp for Option<T> {
     }
 }
 
+impl Timestamp for std::time::SystemTime {
+    fn now() -> Self {
+        std::time::SystemTime::now()
+    }
+}
+
 impl Timestamp for i64 {
     /// Milliseconds since the Unix epoch.
     fn now() -> Self {

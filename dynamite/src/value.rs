@@ -1,11 +1,14 @@
 //! Rust values <-> DynamoDB `AttributeValue`.
 //!
 //! [`Attribute`] is implemented for strings, every integer, floats, `bool`,
-//! [`Bytes`], `Option<T>` (stored as an absent attribute when `None`),
-//! `Vec<T>` (a list), sets (`SS` / `NS` / `BS`), maps with string keys,
-//! [`Sensitive<T>`], and behind features for `chrono`, `time`, `uuid`,
-//! `rust_decimal` and `serde_json` types. Nested structs and enums get it
-//! from `#[derive(Attribute)]`; users may implement it for their own types.
+//! [`Bytes`], `Option<T>` (an absent attribute when `None`, NULL when
+//! nested), `Vec<T>` (a list), sets (`SS` / `NS` / `BS`; an empty set is
+//! absent, or NULL when nested), maps with string keys (every entry kept),
+//! `SystemTime`, [`Sensitive<T>`], and behind features for `chrono`,
+//! `time`, `uuid`, `rust_decimal` and `serde_json` types. Timestamps are
+//! fixed-width RFC 3339 in UTC, so text order is time order. Nested structs
+//! and enums get it from `#[derive(Attribute)]`; users may implement it for
+//! their own types.
 //!
 //! ```
 //! use dynamite::{Attribute, AttributeValue};
@@ -127,6 +130,12 @@ pub trait Attribute: Sized {
     /// The key type of this Rust type, if it can be a key attribute.
     const SCALAR: Option<ScalarType> = None;
 
+    /// Whether some value of this type is NULL in its nested form
+    /// ([`to_value`](Attribute::to_value)): `Option`, sets (an empty set),
+    /// JSON values. An `Option` of such a type stores `Some(empty)` as NULL
+    /// and `None` as an absent attribute, so the two stay apart.
+    const NULLABLE: bool = false;
+
     /// Converts to a DynamoDB value. NaN, infinities and out-of-range numbers are errors.
     fn to_value(&self) -> Result<AttributeValue, ValueError>;
 
@@ -231,8 +240,6 @@ impl Attribute for bool {
 const MAX_MAGNITUDE: f64 = 1e126;
 /// Smallest non-zero magnitude DynamoDB stores.
 const MIN_MAGNITUDE: f64 = 1e-130;
-/// DynamoDB keeps at most 38 significant digits.
-const MAX_DIGITS: usize = 38;
 
 /// Formats a finite float as a DynamoDB number (shortest exact representation).
 pub(crate) fn format_float(value: f64, shortest: String) -> Result<String, ValueError> {
@@ -252,22 +259,6 @@ pub(crate) fn format_float(value: f64, shortest: String) -> Result<String, Value
     Ok(shortest)
 }
 
-fn check_digits(text: String) -> Result<String, ValueError> {
-    let digits = text
-        .trim_start_matches('-')
-        .trim_start_matches('0')
-        .chars()
-        .filter(char::is_ascii_digit)
-        .count();
-    if digits > MAX_DIGITS {
-        return Err(ValueError::Number {
-            value: text,
-            reason: "more than 38 significant digits",
-        });
-    }
-    Ok(text)
-}
-
 fn number_text(value: &AttributeValue) -> Result<&str, ValueError> {
     match value {
         AttributeValue::N(n) => Ok(n),
@@ -285,7 +276,7 @@ macro_rules! integer_attribute {
                     // At most 20 digits: always within DynamoDB's 38.
                     Ok(AttributeValue::N(self.to_string()))
                 } else {
-                    check_digits(self.to_string()).map(AttributeValue::N)
+                    crate::number::check(self.to_string()).map(AttributeValue::N)
                 }
             }
             #[inline]
@@ -303,46 +294,20 @@ fn parse_integer<T: std::str::FromStr>(text: &str) -> Result<T, ValueError> {
     }
     // DynamoDB may normalise an integer into exponent form ("1E+2") or with a
     // fractional ".0": accept those when the value is integral.
-    let normalised = normalise_integer(text).ok_or_else(|| ValueError::Number {
+    let error = |reason| ValueError::Number {
         value: text.to_owned(),
-        reason: "not an integer",
-    })?;
-    normalised.parse::<T>().map_err(|_| ValueError::Number {
-        value: text.to_owned(),
-        reason: "out of range for the Rust integer type",
-    })
-}
-
-fn normalise_integer(text: &str) -> Option<String> {
-    let (mantissa, exponent) = match text.find(['e', 'E']) {
-        Some(i) => (&text[..i], text[i + 1..].parse::<i32>().ok()?),
-        None => (text, 0),
+        reason,
     };
-    let (sign, mantissa) = match mantissa.strip_prefix('-') {
-        Some(m) => ("-", m),
-        None => ("", mantissa.strip_prefix('+').unwrap_or(mantissa)),
-    };
-    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let mut digits = format!("{int_part}{frac_part}");
-    let mut point = int_part.len() as i32 + exponent;
-    if point < 0 {
-        return None;
+    let number = crate::number::Decimal::parse(text).ok_or_else(|| error("not a number"))?;
+    if !number.is_integer() {
+        return Err(error("not an integer"));
     }
-    while (digits.len() as i32) < point {
-        digits.push('0');
-    }
-    let fraction = digits.split_off(point as usize);
-    if fraction.chars().any(|c| c != '0') {
-        return None;
-    }
-    point = digits.len() as i32;
-    let _ = point;
-    let digits = digits.trim_start_matches('0');
-    Some(if digits.is_empty() {
-        "0".into()
-    } else {
-        format!("{sign}{digits}")
-    })
+    // No Rust integer has more than 39 digits: a longer one is out of range
+    // without writing it out (`1E+2147483647` would be 2 GB of zeros).
+    number
+        .integer_text(40)
+        .and_then(|digits| digits.parse::<T>().ok())
+        .ok_or_else(|| error("out of range for the Rust integer type"))
 }
 
 integer_attribute!(
@@ -362,10 +327,13 @@ impl Attribute for f64 {
     }
     fn from_value(value: &AttributeValue) -> Result<Self, ValueError> {
         let text = number_text(value)?;
-        text.parse::<f64>().map_err(|_| ValueError::Number {
-            value: text.to_owned(),
-            reason: "not a number",
-        })
+        match text.parse::<f64>() {
+            Ok(v) if v.is_finite() => Ok(v),
+            _ => Err(ValueError::Number {
+                value: text.to_owned(),
+                reason: "not a finite f64",
+            }),
+        }
     }
 }
 
@@ -381,10 +349,13 @@ impl Attribute for f32 {
     }
     fn from_value(value: &AttributeValue) -> Result<Self, ValueError> {
         let text = number_text(value)?;
-        text.parse::<f32>().map_err(|_| ValueError::Number {
-            value: text.to_owned(),
-            reason: "not a number",
-        })
+        match text.parse::<f32>() {
+            Ok(v) if v.is_finite() => Ok(v),
+            _ => Err(ValueError::Number {
+                value: text.to_owned(),
+                reason: "not a finite f32",
+            }),
+        }
     }
 }
 
@@ -438,11 +409,25 @@ impl Attribute for Bytes {
 
 // ---------------------------------------------------------------- wrappers
 
+/// `None` is an absent attribute (NULL inside a list, a map or an enum
+/// variant). When `T` has a NULL value of its own (`Option<Option<U>>`,
+/// `Option<HashSet<U>>`), `Some` of it is stored as NULL, so an attribute
+/// keeps `Some(None)` / `Some(empty set)` apart from `None`; nested in a list
+/// or map, where NULL is the only "nothing", such a value is a
+/// [`ValueError`] before anything is sent rather than a silent `None`.
 impl<T: Attribute> Attribute for Option<T> {
     const SCALAR: Option<ScalarType> = T::SCALAR;
+    const NULLABLE: bool = true;
     fn to_value(&self) -> Result<AttributeValue, ValueError> {
         match self {
-            Some(v) => v.to_value(),
+            Some(v) => match v.to_value()? {
+                AttributeValue::Null(_) => Err(ValueError::Invalid(
+                    "`Some` of an empty value (`Some(None)`, `Some` of an empty set) inside \
+                     a list, a map or an enum variant would read back as `None`"
+                        .to_owned(),
+                )),
+                value => Ok(value),
+            },
             None => Ok(AttributeValue::Null(true)),
         }
     }
@@ -454,19 +439,23 @@ impl<T: Attribute> Attribute for Option<T> {
     }
     fn to_stored(&self) -> Result<Option<AttributeValue>, ValueError> {
         match self {
+            Some(v) if T::NULLABLE => v.to_value().map(Some),
             Some(v) => v.to_stored(),
             None => Ok(None),
         }
     }
     fn from_stored(value: Option<&AttributeValue>) -> Result<Self, ValueError> {
         match value {
-            None | Some(AttributeValue::Null(_)) => Ok(None),
+            None => Ok(None),
+            Some(null @ AttributeValue::Null(_)) if T::NULLABLE => T::from_value(null).map(Some),
+            Some(AttributeValue::Null(_)) => Ok(None),
             Some(v) => T::from_value(v).map(Some),
         }
     }
     #[inline]
     fn from_stored_owned(value: Option<AttributeValue>) -> Result<Self, ValueError> {
         match value {
+            Some(AttributeValue::Null(_)) if T::NULLABLE => Self::from_stored(value.as_ref()),
             None | Some(AttributeValue::Null(_)) => Ok(None),
             Some(v) => T::from_stored_owned(Some(v)).map(Some),
         }
@@ -478,6 +467,7 @@ impl<T: Attribute> Attribute for Option<T> {
 
 impl<T: Attribute> Attribute for Box<T> {
     const SCALAR: Option<ScalarType> = T::SCALAR;
+    const NULLABLE: bool = T::NULLABLE;
     fn to_value(&self) -> Result<AttributeValue, ValueError> {
         (**self).to_value()
     }
@@ -532,6 +522,7 @@ impl<T> fmt::Debug for Sensitive<T> {
 
 impl<T: Attribute> Attribute for Sensitive<T> {
     const SCALAR: Option<ScalarType> = T::SCALAR;
+    const NULLABLE: bool = T::NULLABLE;
     fn to_value(&self) -> Result<AttributeValue, ValueError> {
         self.0.to_value()
     }
@@ -582,11 +573,11 @@ impl<T: Attribute> Attribute for Vec<T> {
 fn map_to_value<'a, T: Attribute + 'a>(
     entries: impl Iterator<Item = (&'a String, &'a T)>,
 ) -> Result<AttributeValue, ValueError> {
+    // Every entry is kept: `None` and empty sets as NULL (leaving them out
+    // would drop the key).
     let mut map = HashMap::new();
     for (k, v) in entries {
-        if let Some(stored) = v.to_stored()? {
-            map.insert(k.clone(), stored);
-        }
+        map.insert(k.clone(), v.to_value()?);
     }
     Ok(AttributeValue::M(map))
 }
@@ -667,14 +658,24 @@ fn set_from_value<T: SetElement, C: FromIterator<T>>(
 
 macro_rules! set_attribute {
     ($set:ident) => {
+        /// DynamoDB has no empty set: an empty set is an absent attribute
+        /// (a model or struct field) or NULL (inside a list, a map or an
+        /// enum variant); both read back as an empty set.
         impl<T: SetElement> Attribute for $set<T> {
+            const NULLABLE: bool = true;
             fn to_value(&self) -> Result<AttributeValue, ValueError> {
-                set_to_value(self.iter())
+                if self.is_empty() {
+                    Ok(AttributeValue::Null(true))
+                } else {
+                    set_to_value(self.iter())
+                }
             }
             fn from_value(value: &AttributeValue) -> Result<Self, ValueError> {
-                set_from_value(value)
+                match value {
+                    AttributeValue::Null(_) => Ok(Self::new()),
+                    v => set_from_value(v),
+                }
             }
-            /// DynamoDB rejects empty sets: an empty set is stored as an absent attribute.
             fn to_stored(&self) -> Result<Option<AttributeValue>, ValueError> {
                 if self.is_empty() {
                     Ok(None)
@@ -698,12 +699,13 @@ set_attribute!(BTreeSet);
 
 #[cfg(feature = "json")]
 impl Attribute for serde_json::Value {
+    const NULLABLE: bool = true;
     fn to_value(&self) -> Result<AttributeValue, ValueError> {
         use serde_json::Value;
         Ok(match self {
             Value::Null => AttributeValue::Null(true),
             Value::Bool(b) => AttributeValue::Bool(*b),
-            Value::Number(n) => AttributeValue::N(check_digits(n.to_string())?),
+            Value::Number(n) => AttributeValue::N(crate::number::check(n.to_string())?),
             Value::String(s) => AttributeValue::S(s.clone()),
             Value::Array(a) => {
                 AttributeValue::L(a.iter().map(|v| v.to_value()).collect::<Result<_, _>>()?)
@@ -779,9 +781,16 @@ impl Attribute for rust_decimal::Decimal {
 #[cfg(feature = "chrono")]
 impl Attribute for chrono::DateTime<chrono::Utc> {
     const SCALAR: Option<ScalarType> = Some(ScalarType::S);
+    /// Fixed-width UTC with nine fraction digits (see [`SystemTime`]'s
+    /// impl); years 0000-9999.
     fn to_value(&self) -> Result<AttributeValue, ValueError> {
+        use chrono::Datelike;
+        if !(0..=9999).contains(&self.year()) {
+            return Err(timestamp_out_of_range());
+        }
+        // `%S` writes a leap second as `60`, which still sorts in place.
         Ok(AttributeValue::S(
-            self.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+            self.format("%Y-%m-%dT%H:%M:%S%.9fZ").to_string(),
         ))
     }
     fn from_value(value: &AttributeValue) -> Result<Self, ValueError> {
@@ -796,6 +805,10 @@ impl Attribute for chrono::DateTime<chrono::Utc> {
 impl Attribute for chrono::NaiveDate {
     const SCALAR: Option<ScalarType> = Some(ScalarType::S);
     fn to_value(&self) -> Result<AttributeValue, ValueError> {
+        use chrono::Datelike;
+        if !(0..=9999).contains(&self.year()) {
+            return Err(timestamp_out_of_range());
+        }
         Ok(AttributeValue::S(self.format("%Y-%m-%d").to_string()))
     }
     fn from_value(value: &AttributeValue) -> Result<Self, ValueError> {
@@ -808,16 +821,76 @@ impl Attribute for chrono::NaiveDate {
 #[cfg(feature = "time")]
 impl Attribute for time::OffsetDateTime {
     const SCALAR: Option<ScalarType> = Some(ScalarType::S);
+    /// Fixed-width UTC with nine fraction digits, whatever the offset
+    /// (see [`SystemTime`]'s impl); reads back in UTC, the same instant.
     fn to_value(&self) -> Result<AttributeValue, ValueError> {
-        self.to_offset(time::UtcOffset::UTC)
-            .format(&time::format_description::well_known::Rfc3339)
+        let utc = self.to_offset(time::UtcOffset::UTC);
+        crate::time::format_fixed_utc(utc.unix_timestamp(), utc.nanosecond())
             .map(AttributeValue::S)
-            .map_err(|e| ValueError::Invalid(format!("cannot format timestamp: {e}")))
+            .ok_or_else(timestamp_out_of_range)
     }
     fn from_value(value: &AttributeValue) -> Result<Self, ValueError> {
         let s = String::from_value(value)?;
         time::OffsetDateTime::parse(&s, &time::format_description::well_known::Rfc3339)
             .map_err(|e| ValueError::Invalid(format!("invalid RFC 3339 timestamp {s:?}: {e}")))
+    }
+}
+
+// ---------------------------------------------------------------- timestamps
+
+fn timestamp_out_of_range() -> ValueError {
+    ValueError::Invalid(
+        "timestamps are stored as fixed-width RFC 3339 (so that text order is time order): \
+         years 0000 to 9999 only"
+            .to_owned(),
+    )
+}
+
+/// Stored as RFC 3339 in UTC with nine fraction digits,
+/// `2024-02-29T12:34:56.789000000Z`: always 30 characters, so text order is
+/// time order (a sort key, `order`, `gt` work). Every timestamp type uses
+/// this form; any RFC 3339 text (another fraction width, an offset) reads.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use dynamite::{Attribute, AttributeValue};
+/// let t = UNIX_EPOCH + Duration::from_millis(1_500);
+/// let stored = t.to_value().unwrap();
+/// assert_eq!(stored, AttributeValue::S("1970-01-01T00:00:01.500000000Z".into()));
+/// assert_eq!(std::time::SystemTime::from_value(&stored).unwrap(), t);
+/// ```
+impl Attribute for std::time::SystemTime {
+    const SCALAR: Option<ScalarType> = Some(ScalarType::S);
+    fn to_value(&self) -> Result<AttributeValue, ValueError> {
+        use std::time::UNIX_EPOCH;
+        let (secs, nanos) = match self.duration_since(UNIX_EPOCH) {
+            Ok(after) => (i64::try_from(after.as_secs()).ok(), after.subsec_nanos()),
+            Err(before) => {
+                let before = before.duration();
+                let secs = i64::try_from(before.as_secs()).ok().map(|s| -s);
+                match before.subsec_nanos() {
+                    0 => (secs, 0),
+                    n => (secs.and_then(|s| s.checked_sub(1)), 1_000_000_000 - n),
+                }
+            }
+        };
+        secs.and_then(|secs| crate::time::format_fixed_utc(secs, nanos))
+            .map(AttributeValue::S)
+            .ok_or_else(timestamp_out_of_range)
+    }
+    fn from_value(value: &AttributeValue) -> Result<Self, ValueError> {
+        use std::time::{Duration, UNIX_EPOCH};
+        let s = String::from_value(value)?;
+        let invalid = || ValueError::Invalid(format!("invalid RFC 3339 timestamp {s:?}"));
+        let (secs, nanos) = crate::time::parse_rfc3339(&s).ok_or_else(invalid)?;
+        let time = if secs >= 0 {
+            UNIX_EPOCH.checked_add(Duration::new(secs.unsigned_abs(), nanos))
+        } else {
+            UNIX_EPOCH
+                .checked_sub(Duration::from_secs(secs.unsigned_abs()))
+                .and_then(|t| t.checked_add(Duration::from_nanos(u64::from(nanos))))
+        };
+        time.ok_or_else(invalid)
     }
 }
 
@@ -920,6 +993,27 @@ mod tests {
     fn huge_integers_over_38_digits_are_rejected() {
         assert!(u128::MAX.to_value().is_err());
         assert!(10_u128.pow(37).to_value().is_ok());
+        // Trailing zeros are not significant digits.
+        assert!(10_u128.pow(38).to_value().is_ok());
+        assert_eq!(
+            u128::from_value(&10_u128.pow(38).to_value().unwrap()).unwrap(),
+            10_u128.pow(38)
+        );
+    }
+
+    #[test]
+    fn huge_exponents_are_errors_not_panics_or_allocations() {
+        for text in [
+            "1E+2147483647",
+            "1E+9223372036854775807",
+            "-1e99999",
+            "1E-2147483648",
+        ] {
+            let n = AttributeValue::N(text.into());
+            assert!(i64::from_value(&n).is_err(), "{text}");
+            assert!(u128::from_value(&n).is_err(), "{text}");
+        }
+        assert!(f64::from_value(&AttributeValue::N("1E+999".into())).is_err());
     }
 }
 

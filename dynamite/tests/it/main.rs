@@ -23,4 +23,5 @@ mod soft_delete;
 mod transactions;
 mod validation;
 mod values;
+mod values_exact;
 mod writes_truth;
