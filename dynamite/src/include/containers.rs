@@ -9,6 +9,10 @@ use std::ops::Deref;
 /// The children of a one-to-many relation. Derefs to `[T]` (empty when
 /// not loaded).
 ///
+/// With the `serde` feature (on by default) it serializes as a sequence when
+/// loaded and as `null` when not, and reads back the same way (see
+/// [`is_not_loaded`](HasMany::is_not_loaded) to omit it instead).
+///
 /// ```
 /// use dynamite::HasMany;
 /// let none: HasMany<u32> = HasMany::default();
@@ -41,6 +45,34 @@ impl<T> HasMany<T> {
     /// Whether the relation was loaded (an include or a lazy load ran).
     pub fn is_loaded(&self) -> bool {
         self.loaded
+    }
+
+    /// Whether the relation was not loaded: `!is_loaded()`, named for
+    /// `#[serde(skip_serializing_if = "HasMany::is_not_loaded")]`, which
+    /// leaves an unloaded relation out of the output instead of writing
+    /// `null` (with `#[serde(default)]` its absence reads back as not loaded).
+    ///
+    /// ```
+    /// use dynamite::HasMany;
+    /// use serde::{Deserialize, Serialize};
+    ///
+    /// #[derive(Serialize, Deserialize)]
+    /// struct User {
+    ///     name: String,
+    ///     #[serde(default, skip_serializing_if = "HasMany::is_not_loaded")]
+    ///     orders: HasMany<u32>,
+    /// }
+    ///
+    /// let user = User { name: "Ada".into(), orders: HasMany::default() };
+    /// let json = serde_json::to_string(&user).unwrap();
+    /// assert_eq!(json, r#"{"name":"Ada"}"#);
+    /// assert!(serde_json::from_str::<User>(&json).unwrap().orders.is_not_loaded());
+    ///
+    /// let user = User { name: "Ada".into(), orders: HasMany::from(vec![7]) };
+    /// assert_eq!(serde_json::to_string(&user).unwrap(), r#"{"name":"Ada","orders":[7]}"#);
+    /// ```
+    pub fn is_not_loaded(&self) -> bool {
+        !self.loaded
     }
 }
 
@@ -96,6 +128,15 @@ macro_rules! single_relation {
                 self.loaded
             }
 
+            /// Whether the relation was not loaded: `!is_loaded()`, named for
+            #[doc = concat!("`#[serde(skip_serializing_if = \"", stringify!($name), "::is_not_loaded\")]`,")]
+            /// which leaves an unloaded relation out of the output instead of
+            /// writing `null` (with `#[serde(default)]` its absence reads back
+            /// as not loaded). See [`HasMany::is_not_loaded`].
+            pub fn is_not_loaded(&self) -> bool {
+                !self.loaded
+            }
+
             /// The related row, `None` when not loaded.
             pub fn loaded(&self) -> Option<Option<&T>> {
                 self.loaded.then(|| self.value.as_deref())
@@ -131,6 +172,11 @@ single_relation!(
     /// The parent of a many-to-one relation. Derefs to `Option<Box<T>>`, so
     /// `order.user.as_ref().map(|u| &u.name)` reads like the seed.
     ///
+    /// With the `serde` feature (on by default) it serializes as the row, or
+    /// `null` when there is none or it was not loaded; a row or `null` reads
+    /// back as loaded (see [`is_not_loaded`](BelongsTo::is_not_loaded) to
+    /// omit an unloaded one instead).
+    ///
     /// ```
     /// use dynamite::BelongsTo;
     /// let parent = BelongsTo::from(Some("Ada"));
@@ -143,6 +189,9 @@ single_relation!(
 single_relation!(
     /// The one child of a one-to-one relation (the first by the index's
     /// sort order when there are several). Derefs to `Option<Box<T>>`.
+    ///
+    /// With the `serde` feature it serializes and deserializes like
+    /// [`BelongsTo`].
     HasOne
 );
 

@@ -18,6 +18,8 @@ mod regressions;
 mod relations;
 mod safety_models;
 mod schema;
+#[cfg(feature = "serde")]
+mod serde_graph;
 mod shop;
 mod soft_delete;
 mod transactions;
