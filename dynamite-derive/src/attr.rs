@@ -14,9 +14,10 @@ use syn::{Expr, Lit, LitStr, Token};
 use crate::case::RenameRule;
 use crate::ctxt::Ctxt;
 use crate::symbol::{
-    BELONGS_TO, CREATED_AT, DEFAULT, DELETED_AT, FOREIGN_KEY, HAS_MANY, HAS_ONE, HOOKS, INDEX,
-    LOCAL_KEY, NAME, NOT_EMPTY, PRIMARY_KEY, RENAME, RENAME_ALL, SKIP, SORT_KEY, TABLE,
-    TABLE_FIELD_KEYS, UNSUPPORTED_FIELD_KEYS, UPDATED_AT, VALIDATE, VERSION,
+    BELONGS_TO, CREATED_AT, DEFAULT, DELETED_AT, ENTITY, ENTITY_ATTRIBUTE, FOREIGN_KEY, HAS_MANY,
+    HAS_ONE, HOOKS, INDEX, LOCAL_KEY, NAME, NOT_EMPTY, PK, PK_ATTRIBUTE, PRIMARY_KEY, RENAME,
+    RENAME_ALL, SK, SK_ATTRIBUTE, SKIP, SORT_KEY, TABLE, TABLE_FIELD_KEYS, UNSUPPORTED_FIELD_KEYS,
+    UPDATED_AT, VALIDATE, VERSION,
 };
 
 /// A parsed value and the span of the tokens it came from.
@@ -45,6 +46,18 @@ pub struct Container {
     pub rename_all: Option<WithSpan<RenameRule>>,
     /// `hooks`: the generated `Table` impl forwards to the user's `impl Hooks`.
     pub hooks: Option<Span>,
+    /// `pk = "USER#{id}"`: a shared-table model's partition key template.
+    pub pk: Option<WithSpan<String>>,
+    /// `sk = "ORDER#{id}"`: its sort key template.
+    pub sk: Option<WithSpan<String>>,
+    /// `entity = "Order"`: its entity type (the struct name by default).
+    pub entity: Option<WithSpan<String>>,
+    /// `entity_attribute = ".."` (`entity` by default).
+    pub entity_attribute: Option<WithSpan<String>>,
+    /// `pk_attribute = ".."` (`pk` by default).
+    pub pk_attribute: Option<WithSpan<String>>,
+    /// `sk_attribute = ".."` (`sk` by default).
+    pub sk_attribute: Option<WithSpan<String>>,
 }
 
 /// Options on one field.
@@ -182,7 +195,28 @@ impl Container {
                     }
                 }
                 (HOOKS, Derive::Table) => flag(cx, meta, key, &mut out.hooks)?,
-                (TABLE | HOOKS, Derive::Attribute) => {
+                (
+                    PK | SK | ENTITY | ENTITY_ATTRIBUTE | PK_ATTRIBUTE | SK_ATTRIBUTE,
+                    Derive::Table,
+                ) => {
+                    let example = format!("{key} = \"..\"");
+                    if let Some(value) = string_value(cx, meta, key, &example)? {
+                        let slot = match key {
+                            PK => &mut out.pk,
+                            SK => &mut out.sk,
+                            ENTITY => &mut out.entity,
+                            ENTITY_ATTRIBUTE => &mut out.entity_attribute,
+                            PK_ATTRIBUTE => &mut out.pk_attribute,
+                            _ => &mut out.sk_attribute,
+                        };
+                        set_once(cx, slot, key, span, value);
+                    }
+                }
+                (
+                    TABLE | HOOKS | PK | SK | ENTITY | ENTITY_ATTRIBUTE | PK_ATTRIBUTE
+                    | SK_ATTRIBUTE,
+                    Derive::Attribute,
+                ) => {
                     cx.error(
                         span,
                         format!("`{key}` is only allowed on `#[derive(Table)]` models"),

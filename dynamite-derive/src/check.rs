@@ -19,14 +19,52 @@ use crate::symbol::{
 /// A model's keys, indexes and timestamps, checked.
 pub struct Schema<'m, 'a> {
     pub table_name: String,
-    pub partition_key: &'m Field<'a>,
-    pub sort_key: Option<&'m Field<'a>>,
+    pub keys: Keys<'m, 'a>,
     pub indexes: Vec<Index<'m, 'a>>,
     pub created_at: Option<&'m Field<'a>>,
     pub updated_at: Option<&'m Field<'a>>,
     pub version: Option<&'m Field<'a>>,
     pub deleted_at: Option<&'m Field<'a>>,
     pub relations: Vec<Relation<'m, 'a>>,
+}
+
+/// Where a model's key comes from.
+pub enum Keys<'m, 'a> {
+    /// `#[dynamite(primary_key)]` / `#[dynamite(sort_key)]` fields.
+    Fields {
+        partition: &'m Field<'a>,
+        sort: Option<&'m Field<'a>>,
+    },
+    /// Key templates of a model in a shared table.
+    Templates(Templates<'m, 'a>),
+}
+
+impl<'m, 'a> Keys<'m, 'a> {
+    /// The fields of the model's `Key`, in order.
+    pub fn key_fields(&self) -> Vec<&'m Field<'a>> {
+        match self {
+            Keys::Fields { partition, sort } => std::iter::once(*partition).chain(*sort).collect(),
+            Keys::Templates(t) => t.key_fields.clone(),
+        }
+    }
+}
+
+/// `pk = "USER#{user_id}"`, `sk = "ORDER#{id}"`, resolved against the fields.
+pub struct Templates<'m, 'a> {
+    pub partition: Vec<TemplatePart<'m, 'a>>,
+    pub sort: Option<Vec<TemplatePart<'m, 'a>>>,
+    /// Each field the templates name, once, in order of first appearance.
+    pub key_fields: Vec<&'m Field<'a>>,
+    pub pk_attribute: String,
+    pub sk_attribute: String,
+    pub entity_attribute: String,
+    pub entity: String,
+}
+
+/// One part of a resolved template.
+pub enum TemplatePart<'m, 'a> {
+    Literal(String),
+    Field(&'m Field<'a>),
 }
 
 /// A relation field, resolved.
@@ -56,13 +94,34 @@ pub fn check_model<'m, 'a>(cx: &Ctxt, model: &'m Model<'a>) -> Option<Schema<'m,
     for field in &model.fields {
         check_conflicts(cx, field);
     }
+    let templates = model
+        .attrs
+        .pk
+        .as_ref()
+        .map(|pk| resolve_templates(cx, model, pk));
+    if templates.is_none()
+        && let Some(other) = [
+            &model.attrs.sk,
+            &model.attrs.entity,
+            &model.attrs.entity_attribute,
+        ]
+        .into_iter()
+        .chain([&model.attrs.pk_attribute, &model.attrs.sk_attribute])
+        .flatten()
+        .next()
+    {
+        cx.error(
+            other.key_span,
+            "key templates start with `pk = \"...\"` on the struct (a shared-table model)",
+        );
+    }
     let partition_key = single(
         cx,
         model,
         |f| f.attrs.primary_key,
         "a model needs exactly one `#[dynamite(primary_key)]` field",
     );
-    if partition_key.is_none() {
+    if partition_key.is_none() && templates.is_none() {
         cx.error(
             model.ident.span(),
             "a model needs exactly one `#[dynamite(primary_key)]` field",
@@ -147,10 +206,16 @@ pub fn check_model<'m, 'a>(cx: &Ctxt, model: &'m Model<'a>) -> Option<Schema<'m,
     if cx.has_errors() {
         return None;
     }
+    let keys = match templates {
+        Some(templates) => Keys::Templates(templates?),
+        None => Keys::Fields {
+            partition: partition_key?,
+            sort: sort_key,
+        },
+    };
     Some(Schema {
         table_name,
-        partition_key: partition_key?,
-        sort_key,
+        keys,
         indexes,
         created_at,
         updated_at,
@@ -477,6 +542,124 @@ fn no_field_options(cx: &Ctxt, field: &Field, what: &str) {
     if let Some(skip) = field.attrs.skip {
         cx.error(skip, format!("`skip` is not allowed on {what}"));
     }
+}
+
+/// Resolves `pk` / `sk` templates: every `{field}` a persisted, required
+/// field; no `primary_key` / `sort_key` fields beside them; the physical
+/// attribute names clash with no field.
+fn resolve_templates<'m, 'a>(
+    cx: &Ctxt,
+    model: &'m Model<'a>,
+    pk: &WithSpan<String>,
+) -> Option<Templates<'m, 'a>> {
+    use crate::template::{Part, parse};
+    for field in &model.fields {
+        if let Some(span) = field.attrs.primary_key.or(field.attrs.sort_key) {
+            cx.error(
+                span,
+                "a model with key templates (`pk = \"...\"`) has no `primary_key` / \
+                 `sort_key` fields: its key is rendered from the templates",
+            );
+        }
+    }
+    let mut key_fields: Vec<&'m Field<'a>> = Vec::new();
+    let mut resolve = |template: &WithSpan<String>| -> Option<Vec<TemplatePart<'m, 'a>>> {
+        let parts = match parse(&template.value) {
+            Ok(parts) => parts,
+            Err(message) => {
+                cx.error(template.span, message);
+                return None;
+            }
+        };
+        let mut resolved = Vec::new();
+        for part in parts {
+            match part {
+                Part::Literal(text) => resolved.push(TemplatePart::Literal(text)),
+                Part::Field(name) => {
+                    let Some(field) = model.fields.iter().find(|f| f.name == name) else {
+                        cx.error(
+                            template.span,
+                            format!("key template field `{name}` is not a field of the model"),
+                        );
+                        return None;
+                    };
+                    if !field.persisted() || field.attrs.relation.is_some() {
+                        cx.error(
+                            template.span,
+                            format!("key template field `{name}` is not a persisted field"),
+                        );
+                        return None;
+                    }
+                    if field.is_option() {
+                        cx.error(
+                            template.span,
+                            format!(
+                                "key template field `{name}` cannot be an `Option`: keys are always present"
+                            ),
+                        );
+                        return None;
+                    }
+                    if !key_fields.iter().any(|f| std::ptr::eq(*f, field)) {
+                        key_fields.push(field);
+                    }
+                    resolved.push(TemplatePart::Field(field));
+                }
+            }
+        }
+        Some(resolved)
+    };
+    let partition = resolve(pk);
+    let sort = model.attrs.sk.as_ref().map(&mut resolve);
+    let text = |w: &Option<WithSpan<String>>, default: &str| {
+        w.as_ref()
+            .map_or_else(|| default.to_owned(), |w| w.value.clone())
+    };
+    let pk_attribute = text(&model.attrs.pk_attribute, "pk");
+    let sk_attribute = text(&model.attrs.sk_attribute, "sk");
+    let entity_attribute = text(&model.attrs.entity_attribute, "entity");
+    let entity = text(&model.attrs.entity, &model.ident.to_string());
+    let mut physical = vec![&pk_attribute, &entity_attribute];
+    if sort.is_some() {
+        physical.push(&sk_attribute);
+    }
+    for name in physical {
+        if let Some(field) = model
+            .fields
+            .iter()
+            .find(|f| f.persisted() && f.stored == *name)
+        {
+            cx.error(
+                field_span(field),
+                format!(
+                    "field `{}` is stored as `{name}`, an attribute a shared-table model \
+                     writes itself; rename the field or set `pk_attribute` / `sk_attribute` / \
+                     `entity_attribute` on the struct",
+                    field.name
+                ),
+            );
+        }
+    }
+    if pk_attribute == sk_attribute
+        || pk_attribute == entity_attribute
+        || sk_attribute == entity_attribute
+    {
+        cx.error(
+            pk.key_span,
+            "`pk`, `sk` and the entity type need three different attribute names",
+        );
+    }
+    Some(Templates {
+        partition: partition?,
+        sort: match sort {
+            Some(sort) => Some(sort?),
+            None => None,
+        },
+        key_fields,
+        pk_attribute,
+        sk_attribute,
+        entity_attribute,
+        entity,
+    })
 }
 
 #[cfg(test)]

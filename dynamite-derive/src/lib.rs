@@ -19,6 +19,7 @@ mod ctxt;
 mod expand_attribute;
 mod expand_table;
 mod symbol;
+mod template;
 
 use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};

@@ -47,6 +47,18 @@ pub const NAME: &str = "name";
 pub const FOREIGN_KEY: &str = "foreign_key";
 /// `local_key`: The field a relation's foreign key refers to.
 pub const LOCAL_KEY: &str = "local_key";
+/// `pk = "USER#{id}"`: the partition key template of a shared-table model.
+pub const PK: &str = "pk";
+/// `sk = "ORDER#{id}"`: the sort key template of a shared-table model.
+pub const SK: &str = "sk";
+/// `entity = "Order"`: the entity type stored with a shared-table model.
+pub const ENTITY: &str = "entity";
+/// `entity_attribute = "type"`: the attribute holding the entity type.
+pub const ENTITY_ATTRIBUTE: &str = "entity_attribute";
+/// `pk_attribute = "PK"`: the stored name of the rendered partition key.
+pub const PK_ATTRIBUTE: &str = "pk_attribute";
+/// `sk_attribute = "SK"`: the stored name of the rendered sort key.
+pub const SK_ATTRIBUTE: &str = "sk_attribute";
 
 /// Keys only `#[derive(Table)]` fields accept (refused on `#[derive(Attribute)]`).
 pub const TABLE_FIELD_KEYS: &[&str] = &[

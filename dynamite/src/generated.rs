@@ -4,7 +4,10 @@
 //! declaration into a compile error. Not public API: mounted as the hidden
 //! `dynamite::__private`, and may change in any release.
 
-pub use crate::model::{AttributeMeta, IndexMeta, KeyMeta, RelationKind, RelationMeta, TableMeta};
+pub use crate::model::{
+    AttributeMeta, IndexMeta, IndexTemplate, KeyMeta, RelationKind, RelationMeta, SingleTable,
+    TableMeta,
+};
 pub use crate::value::{AttributeValue, Item, ScalarType, ValueError};
 pub use std::collections::HashMap;
 pub use std::result::Result;
@@ -199,4 +202,11 @@ pub fn write_key_part<V: Attribute>(
         ))),
         None => Err(invalid("not a key attribute of the table".to_owned())),
     }
+}
+
+/// The key item of a shared-table model from the values of its key fields
+/// (generated `key_item`): the rendered key attributes.
+pub fn template_key_item(meta: &TableMeta, mut fields: Item) -> DynamiteResult<Item> {
+    meta.render_keys(&mut fields)?;
+    meta.key_of(&fields)
 }

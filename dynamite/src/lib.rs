@@ -43,6 +43,7 @@ pub mod query;
 mod read;
 pub mod registry;
 pub mod schema;
+pub mod template;
 mod time;
 pub mod value;
 pub mod write;

@@ -7,6 +7,7 @@
 use std::future::Future;
 
 use crate::error::{Error, Result};
+use crate::template::{Segment, render};
 use crate::value::{Attribute, AttributeValue, Item, ScalarType, ValueError};
 
 /// A key attribute: its stored name and DynamoDB type.
@@ -79,17 +80,61 @@ impl RelationMeta {
             RelationKind::HasMany | RelationKind::HasOne => {
                 let local = match self.local_key {
                     Some(f) => owner.attribute_by_field(f)?.name,
-                    None => owner.partition_key.name,
+                    None => owner.default_local_key(),
                 };
                 Some((local, target.attribute_by_field(self.foreign_key)?.name))
             }
             RelationKind::BelongsTo => {
                 let local = match self.local_key {
                     Some(f) => target.attribute_by_field(f)?.name,
-                    None => target.partition_key.name,
+                    None => target.default_local_key(),
                 };
                 Some((owner.attribute_by_field(self.foreign_key)?.name, local))
             }
+        }
+    }
+}
+
+/// How a model in a shared table (single-table design) forms its key
+/// attributes: `#[dynamite(table = "shop", pk = "USER#{user_id}", sk =
+/// "ORDER#{id}")]`. The rendered keys and the entity type are written with
+/// every item; the model's own fields are stored as usual.
+#[derive(Debug)]
+pub struct SingleTable {
+    /// The attribute holding the entity type (`entity` unless configured).
+    pub entity_attribute: &'static str,
+    /// This model's entity type (the struct name unless `entity = ".."`).
+    pub entity: &'static str,
+    /// The partition key template, rendered into `partition_key`.
+    pub partition: &'static [Segment],
+    /// The sort key template, rendered into `sort_key`.
+    pub sort: Option<&'static [Segment]>,
+    /// The stored names of the fields of [`Table::Key`], in order of first
+    /// appearance in the templates.
+    pub key_fields: &'static [&'static str],
+    /// Templates of the overloaded GSIs the model declares (their key
+    /// attributes are in [`TableMeta::indexes`] under the same name).
+    pub indexes: &'static [IndexTemplate],
+}
+
+/// The key templates of one overloaded GSI.
+#[derive(Debug)]
+pub struct IndexTemplate {
+    /// The index name.
+    pub name: &'static str,
+    /// Its partition key template.
+    pub partition: &'static [Segment],
+    /// Its sort key template.
+    pub sort: Option<&'static [Segment]>,
+}
+
+impl SingleTable {
+    /// The entity-type condition every read and write of the model carries.
+    pub(crate) fn entity_condition(&self) -> crate::expr::Node {
+        crate::expr::Node::Compare {
+            path: self.entity_attribute,
+            op: crate::expr::CompareOp::Eq,
+            value: Ok(AttributeValue::S(self.entity.to_owned())),
         }
     }
 }
@@ -122,6 +167,8 @@ pub struct TableMeta {
     /// The stored name of the `deleted_at` attribute (soft delete): `delete`
     /// stamps it and reads skip rows where it is set.
     pub deleted_at: Option<&'static str>,
+    /// Key templates and entity type, for a model in a shared table.
+    pub single_table: Option<&'static SingleTable>,
 }
 
 impl TableMeta {
@@ -145,6 +192,102 @@ impl TableMeta {
         let pk = self.partition_key.name;
         let sk = self.sort_key.map(|k| k.name);
         std::iter::once(pk).chain(sk)
+    }
+
+    /// The attribute a relation joins on when it names no `local_key`: the
+    /// partition key, or for a shared-table model its first key field.
+    pub fn default_local_key(&self) -> &'static str {
+        match self.single_table {
+            Some(layout) => layout
+                .key_fields
+                .first()
+                .copied()
+                .unwrap_or(self.partition_key.name),
+            None => self.partition_key.name,
+        }
+    }
+
+    /// Whether `attribute` is a field a shared-table model's key is
+    /// rendered from (it names the item: it cannot be updated).
+    pub fn is_key_field(&self, attribute: &str) -> bool {
+        self.single_table
+            .is_some_and(|layout| layout.key_fields.contains(&attribute))
+    }
+
+    /// Whether a stored item belongs to this model: always for a model with
+    /// its own table; for a shared table, when its entity type is this
+    /// model's.
+    pub fn owns(&self, item: &Item) -> bool {
+        self.single_table.is_none_or(|layout| {
+            matches!(item.get(layout.entity_attribute), Some(AttributeValue::S(e)) if e == layout.entity)
+        })
+    }
+
+    /// Adds the rendered key attributes, the entity type and the overloaded
+    /// GSI attributes of a shared-table model to `item` (nothing for a
+    /// model with its own table). A GSI whose template names an absent field
+    /// is left out (a sparse index).
+    pub fn render_keys(&self, item: &mut Item) -> Result<()> {
+        let Some(layout) = self.single_table else {
+            return Ok(());
+        };
+        for field in layout.key_fields {
+            if item
+                .get(*field)
+                .is_none_or(crate::value::is_empty_key_value)
+            {
+                return Err(Error::MissingKey {
+                    table: self.table_name.to_owned(),
+                    attribute: (*field).to_owned(),
+                });
+            }
+        }
+        let invalid = |e: ValueError| Error::InvalidValue {
+            attribute: format!("{}.{}", self.model, self.partition_key.name),
+            reason: e.to_string(),
+        };
+        let pk = render(layout.partition, item).map_err(invalid)?;
+        let sk = match (layout.sort, self.sort_key) {
+            (Some(template), Some(_)) => Some(render(template, item).map_err(invalid)?),
+            _ => None,
+        };
+        let mut extra = vec![(self.partition_key.name, pk)];
+        extra.extend(self.sort_key.map(|k| k.name).zip(sk));
+        for template in layout.indexes {
+            let Some(index) = self.indexes.iter().find(|i| i.name == template.name) else {
+                continue;
+            };
+            let present = |t: &[Segment]| {
+                t.iter().all(|s| match s {
+                    Segment::Field { attribute, .. } => item.contains_key(*attribute),
+                    Segment::Literal(_) => true,
+                })
+            };
+            if !present(template.partition) || !template.sort.is_none_or(present) {
+                continue;
+            }
+            extra.push((
+                index.partition_key.name,
+                render(template.partition, item).map_err(invalid)?,
+            ));
+            if let (Some(t), Some(k)) = (template.sort, index.sort_key) {
+                extra.push((k.name, render(t, item).map_err(invalid)?));
+            }
+        }
+        for (name, value) in extra {
+            if value.is_empty() {
+                return Err(Error::MissingKey {
+                    table: self.table_name.to_owned(),
+                    attribute: name.to_owned(),
+                });
+            }
+            item.insert(name.to_owned(), AttributeValue::S(value));
+        }
+        item.insert(
+            layout.entity_attribute.to_owned(),
+            AttributeValue::S(layout.entity.to_owned()),
+        );
+        Ok(())
     }
 
     /// Whether a stored item is soft-deleted (its `deleted_at` is set).

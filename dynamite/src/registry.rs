@@ -113,15 +113,12 @@ impl Registry {
     /// Checks the table names and the relations, and computes every
     /// table's indexes (declared ones plus the foreign-key GSIs).
     pub fn resolve(mut self) -> Result<Registry> {
-        let mut seen_names: HashMap<String, &'static str> = HashMap::new();
+        let mut seen_names: HashMap<String, &'static TableMeta> = HashMap::new();
         for (id, meta) in std::mem::take(&mut self.pending) {
             let table_name = format!("{}{}", self.prefix, meta.table_name);
             validate_table_name(&table_name)?;
-            if let Some(other) = seen_names.insert(table_name.clone(), meta.model) {
-                return Err(Error::Config(format!(
-                    "models `{other}` and `{}` both map to table `{table_name}`",
-                    meta.model
-                )));
+            if let Some(other) = seen_names.insert(table_name.clone(), meta) {
+                check_shared(other, meta, &table_name)?;
             }
             self.tables.insert(
                 id,
@@ -256,6 +253,39 @@ fn resolve_indexes(tables: &mut HashMap<TypeId, Registered>, order: &[TypeId]) -
         }
     }
     Ok(())
+}
+
+/// Two models may share a table only as shared-table models (key
+/// templates) with the same key attributes and entity attribute, and
+/// different entity types.
+fn check_shared(first: &TableMeta, second: &TableMeta, table: &str) -> Result<()> {
+    let problem = match (first.single_table, second.single_table) {
+        (Some(a), Some(b)) => {
+            if first.partition_key != second.partition_key || first.sort_key != second.sort_key {
+                Some("their key attributes differ".to_owned())
+            } else if a.entity_attribute != b.entity_attribute {
+                Some("their entity attributes differ".to_owned())
+            } else if a.entity == b.entity {
+                Some(format!(
+                    "both store entity type `{}`: set `entity = \"..\"` on one",
+                    a.entity
+                ))
+            } else {
+                None
+            }
+        }
+        _ => Some(
+            "only models with key templates (`pk = \"...\"`, single-table design) share a table"
+                .to_owned(),
+        ),
+    };
+    match problem {
+        Some(problem) => Err(Error::Config(format!(
+            "models `{}` and `{}` both map to table `{table}`: {problem}",
+            first.model, second.model
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Two metadata references denote the same model.

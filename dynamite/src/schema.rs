@@ -85,16 +85,39 @@ impl SyncReport {
 }
 
 /// Every table the registry needs, with declared and foreign-key GSIs.
+/// A table shared by several models (single-table design) is one spec with
+/// the union of their GSIs; one GSI name declared with different keys is
+/// [`crate::Error::Schema`] before anything is created.
 pub(crate) fn desired(db: &Dynamite) -> Result<Vec<TableSpec>> {
-    Ok(db
-        .registered_all()
-        .map(|r| TableSpec {
-            name: r.table_name.clone(),
-            partition_key: r.meta.partition_key,
-            sort_key: r.meta.sort_key,
-            indexes: r.indexes.clone(),
-        })
-        .collect())
+    let mut specs: Vec<TableSpec> = Vec::new();
+    for r in db.registered_all() {
+        let Some(spec) = specs.iter_mut().find(|s| s.name == r.table_name) else {
+            specs.push(TableSpec {
+                name: r.table_name.clone(),
+                partition_key: r.meta.partition_key,
+                sort_key: r.meta.sort_key,
+                indexes: r.indexes.clone(),
+            });
+            continue;
+        };
+        for index in &r.indexes {
+            match spec.indexes.iter().find(|i| i.name == index.name) {
+                Some(existing) if existing == index => {}
+                Some(existing) => {
+                    return Err(crate::Error::Schema {
+                        table: spec.name.clone(),
+                        message: format!(
+                            "index `{}` is declared with different keys by the models of this \
+                             table: {existing:?} and {index:?}",
+                            index.name
+                        ),
+                    });
+                }
+                None => spec.indexes.push(index.clone()),
+            }
+        }
+    }
+    Ok(specs)
 }
 
 fn scalar_type(s: ScalarType) -> ScalarAttributeType {

@@ -39,6 +39,8 @@ pub(super) fn conversion_fns(model: &Model, persisted: &[&Field]) -> TokenStream
         fn to_item(&self) -> ::dynamite::Result<::dynamite::__private::Item> {
             let mut item = ::dynamite::__private::Item::with_capacity(#capacity);
             #(#writes)*
+            // A shared-table model: the rendered keys and the entity type.
+            <Self as ::dynamite::Table>::META.render_keys(&mut item)?;
             ::core::result::Result::Ok(item)
         }
 

@@ -8,14 +8,12 @@ use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::Ident;
 
 use crate::ast::{Field, Model};
-use crate::check::Schema;
+use crate::check::{Keys, Schema};
 
 /// `type Key`, `key()` and `key_item()`: the key field's type, or a tuple
 /// of the key fields' types (partition first).
 pub(super) fn key_fns(schema: &Schema) -> TokenStream {
-    let fields: Vec<&Field> = std::iter::once(schema.partition_key)
-        .chain(schema.sort_key)
-        .collect();
+    let fields: Vec<&Field> = schema.keys.key_fields();
     let types = fields.iter().map(|f| &f.ty);
     let members = fields.iter().map(|f| &f.member);
     let parts: Vec<Ident> = (0..fields.len())
@@ -36,14 +34,10 @@ pub(super) fn key_fns(schema: &Schema) -> TokenStream {
         )
     };
     let capacity = fields.len();
-    quote! {
-        type Key = #key_type;
-
-        fn key(&self) -> Self::Key {
-            #key_value
-        }
-
-        fn key_item(key: &Self::Key) -> ::dynamite::Result<::dynamite::__private::Item> {
+    // Key fields are the key attributes themselves, or (shared table) the
+    // values the key templates are rendered from.
+    let key_item = match &schema.keys {
+        Keys::Fields { .. } => quote! {
             let mut item = ::dynamite::__private::Item::with_capacity(#capacity);
             #destructure
             #(
@@ -52,6 +46,27 @@ pub(super) fn key_fns(schema: &Schema) -> TokenStream {
                 )?;
             )*
             ::core::result::Result::Ok(item)
+        },
+        Keys::Templates(_) => quote! {
+            let mut fields = ::dynamite::__private::Item::with_capacity(#capacity);
+            #destructure
+            #(
+                ::dynamite::__private::write_attribute(
+                    &<Self as ::dynamite::Table>::META, &mut fields, #stored, #parts,
+                )?;
+            )*
+            ::dynamite::__private::template_key_item(&<Self as ::dynamite::Table>::META, fields)
+        },
+    };
+    quote! {
+        type Key = #key_type;
+
+        fn key(&self) -> Self::Key {
+            #key_value
+        }
+
+        fn key_item(key: &Self::Key) -> ::dynamite::Result<::dynamite::__private::Item> {
+            #key_item
         }
     }
 }
@@ -69,14 +84,16 @@ pub(super) fn key_const_ident(model: &Model, field: &Field) -> Ident {
 /// One `const` per key field (table and index keys): `scalar_of` panics at
 /// compile time, with a clear message, when the type cannot be a key.
 pub(super) fn key_consts(model: &Model, schema: &Schema) -> TokenStream {
-    let keys = std::iter::once(schema.partition_key)
-        .chain(schema.sort_key)
-        .chain(
-            schema
-                .indexes
-                .iter()
-                .flat_map(|i| std::iter::once(i.partition_key).chain(i.sort_key)),
-        );
+    let own_keys = match &schema.keys {
+        Keys::Fields { partition, sort } => std::iter::once(*partition).chain(*sort).collect(),
+        Keys::Templates(_) => Vec::new(),
+    };
+    let keys = own_keys.into_iter().chain(
+        schema
+            .indexes
+            .iter()
+            .flat_map(|i| std::iter::once(i.partition_key).chain(i.sort_key)),
+    );
     let mut seen = HashSet::new();
     let mut out = TokenStream::new();
     for field in keys {
@@ -100,5 +117,28 @@ pub(super) fn key_consts(model: &Model, schema: &Schema) -> TokenStream {
             const #name: ::dynamite::__private::ScalarType = #callee #args;
         });
     }
+    if let Keys::Templates(templates) = &schema.keys {
+        for field in &templates.key_fields {
+            let name = template_const_ident(model, field);
+            let ty = &field.ty;
+            let tokens: Vec<TokenTree> = field.original.ty.to_token_stream().into_iter().collect();
+            let first = tokens.first().map_or_else(Span::call_site, TokenTree::span);
+            // Spanned on the field type: a float or binary field is reported there.
+            out.extend(quote_spanned! {first=>
+                const #name: ::dynamite::template::Encoding =
+                    <#ty as ::dynamite::template::TemplateField>::ENCODING;
+            });
+        }
+    }
     out
+}
+
+/// The name of the constant holding a template field's encoding.
+pub(super) fn template_const_ident(model: &Model, field: &Field) -> Ident {
+    let position = model
+        .fields
+        .iter()
+        .position(|f| std::ptr::eq(f, field))
+        .unwrap_or_default();
+    format_ident!("__DYNAMITE_TEMPLATE_{}", position)
 }

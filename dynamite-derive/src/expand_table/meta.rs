@@ -5,8 +5,9 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::keys::key_const_ident;
+use super::keys::template_const_ident;
 use crate::ast::{Field, Model};
-use crate::check::Schema;
+use crate::check::{Keys, Schema, TemplatePart, Templates};
 
 fn key_meta(model: &Model, field: &Field) -> TokenStream {
     let name = &field.stored;
@@ -37,8 +38,30 @@ fn option_str(field: Option<&Field>) -> TokenStream {
 pub(super) fn meta(model: &Model, schema: &Schema, persisted: &[&Field]) -> TokenStream {
     let model_name = model.ident.to_string();
     let table_name = &schema.table_name;
-    let partition_key = key_meta(model, schema.partition_key);
-    let sort_key = option_key_meta(model, schema.sort_key);
+    let (partition_key, sort_key, single_table) = match &schema.keys {
+        Keys::Fields { partition, sort } => (
+            key_meta(model, partition),
+            option_key_meta(model, *sort),
+            quote!(::core::option::Option::None),
+        ),
+        Keys::Templates(templates) => {
+            let string_key = |name: &str| {
+                quote!(::dynamite::__private::KeyMeta {
+                    name: #name,
+                    scalar: ::dynamite::__private::ScalarType::S,
+                })
+            };
+            let pk = string_key(&templates.pk_attribute);
+            let sk = match templates.sort {
+                Some(_) => {
+                    let sk = string_key(&templates.sk_attribute);
+                    quote!(::core::option::Option::Some(#sk))
+                }
+                None => quote!(::core::option::Option::None),
+            };
+            (pk, sk, single_table(model, templates))
+        }
+    };
     let attributes = persisted.iter().map(|f| {
         let field = &f.name;
         let stored = &f.stored;
@@ -106,6 +129,46 @@ pub(super) fn meta(model: &Model, schema: &Schema, persisted: &[&Field]) -> Toke
             updated_at: #updated_at,
             version: #version,
             deleted_at: #deleted_at,
+            single_table: #single_table,
         };
+    }
+}
+
+/// `Some(&SingleTable { .. })`: the templates, entity type and key fields.
+fn single_table(model: &Model, templates: &Templates) -> TokenStream {
+    let segments = |parts: &[TemplatePart]| {
+        let parts = parts.iter().map(|part| match part {
+            TemplatePart::Literal(text) => quote!(::dynamite::template::Segment::Literal(#text)),
+            TemplatePart::Field(field) => {
+                let stored = &field.stored;
+                let encoding = template_const_ident(model, field);
+                quote!(::dynamite::template::Segment::Field {
+                    attribute: #stored,
+                    encoding: #encoding,
+                })
+            }
+        });
+        quote!(&[#(#parts),*])
+    };
+    let partition = segments(&templates.partition);
+    let sort = match &templates.sort {
+        Some(sort) => {
+            let sort = segments(sort);
+            quote!(::core::option::Option::Some(#sort))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let key_fields = templates.key_fields.iter().map(|f| &f.stored);
+    let entity_attribute = &templates.entity_attribute;
+    let entity = &templates.entity;
+    quote! {
+        ::core::option::Option::Some(&::dynamite::__private::SingleTable {
+            entity_attribute: #entity_attribute,
+            entity: #entity,
+            partition: #partition,
+            sort: #sort,
+            key_fields: &[#(#key_fields),*],
+            indexes: &[],
+        })
     }
 }

@@ -107,9 +107,7 @@ impl NodeSpec {
                 })
         };
         let access = match relation.kind {
-            RelationKind::BelongsTo
-                if child_attr == target.partition_key.name && target.sort_key.is_none() =>
-            {
+            RelationKind::BelongsTo if joins_on_whole_key(target, child_attr) => {
                 NodeAccess::BatchGet
             }
             _ => by_index().ok_or_else(|| {
@@ -192,6 +190,29 @@ impl NodeSpec {
     fn is_batch(&self) -> bool {
         matches!(self.access, NodeAccess::BatchGet)
     }
+}
+
+/// Whether `attribute` alone is the whole key of `target`: its partition
+/// key (no sort key), or the one field a shared-table model's key is
+/// rendered from.
+fn joins_on_whole_key(target: &TableMeta, attribute: &str) -> bool {
+    match target.single_table {
+        Some(layout) => layout.key_fields == [attribute],
+        None => attribute == target.partition_key.name && target.sort_key.is_none(),
+    }
+}
+
+/// The key item of the `target` row whose `attribute` (its whole key, see
+/// [`joins_on_whole_key`]) is `value`; `None` when no key can hold it (a
+/// value a key template refuses matches no row).
+fn key_for(target: &TableMeta, attribute: &str, value: &AttributeValue) -> Option<Item> {
+    let mut fields = Item::with_capacity(1);
+    fields.insert(attribute.to_owned(), value.clone());
+    if target.single_table.is_none() {
+        return Some(fields);
+    }
+    target.render_keys(&mut fields).ok()?;
+    target.key_of(&fields).ok()
 }
 
 /// A join value as a map key (canonical: `1` and `1.0` join alike).
@@ -710,11 +731,9 @@ async fn run_batch(
     let mut tables: Vec<TableKeys> = Vec::new();
     for (node, values) in &batch {
         let key_names: Vec<&'static str> = node.target.key_names().collect();
-        let keys = values.iter().map(|v| {
-            let mut key = Item::with_capacity(1);
-            key.insert(node.child_attr.to_owned(), v.clone());
-            key
-        });
+        let keys = values
+            .iter()
+            .filter_map(|v| key_for(node.target, node.child_attr, v));
         match tables.iter_mut().find(|t| t.table == node.table) {
             Some(t) => {
                 t.keys.extend(keys);
@@ -745,8 +764,9 @@ async fn run_batch(
         let rows = found.get(&node.table);
         let mut groups = Groups::new();
         for v in values {
-            let mut key = Item::with_capacity(1);
-            key.insert(node.child_attr.to_owned(), v.clone());
+            let Some(key) = key_for(node.target, node.child_attr, &v) else {
+                continue;
+            };
             let fp = key_fingerprint(&key, node.target.key_names());
             let Some(item) = rows.and_then(|r| r.get(&fp)) else {
                 continue;

@@ -255,6 +255,7 @@ impl<T: Table> Query<T> {
             };
             request.filter = and_filter(request.filter.take(), extra);
         }
+        request.filter = and_filter(request.filter.take(), crate::read::own_entity(meta));
         plan::plan(
             meta,
             registered.table_name.clone(),
@@ -522,7 +523,7 @@ pub trait TableReads: Table {
             let (key, table) = prepared?;
             exec::get_item(db, &table, key, None, false)
                 .await?
-                .filter(|item| !Self::META.is_deleted(item))
+                .filter(|item| Self::META.owns(item) && !Self::META.is_deleted(item))
                 .map(Self::from_item)
                 .transpose()
         }
@@ -558,7 +559,7 @@ pub trait TableReads: Table {
             items
                 .into_iter()
                 .map(|(_, item)| item)
-                .filter(|item| !Self::META.is_deleted(item))
+                .filter(|item| Self::META.owns(item) && !Self::META.is_deleted(item))
                 .map(Self::from_item)
                 .collect()
         }

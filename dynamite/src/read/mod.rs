@@ -55,7 +55,14 @@ impl SortOrder {
 
 /// The condition keeping live rows of a soft-delete model (`None` without one).
 pub(crate) fn live_only(meta: &TableMeta) -> Option<Node> {
-    meta.deleted_at.map(Node::IsNone)
+    and_filter(meta.deleted_at.map(Node::IsNone), own_entity(meta))
+}
+
+/// For a model in a shared table: its items only (`entity = "Order"`),
+/// evaluated wherever the planner puts it. `None` for a model with its own
+/// table.
+pub(crate) fn own_entity(meta: &TableMeta) -> Option<Node> {
+    meta.single_table.map(|layout| layout.entity_condition())
 }
 
 /// Adds `extra` to a filter as one more conjunct.

@@ -234,6 +234,66 @@ fn key_of(pairs: &[(&'static str, &AttributeValue)]) -> Item {
 }
 
 /// Plans a read of `meta`'s table (full name `table`, GSIs `indexes`).
+/// For a model in a shared table: the key conditions its filter implies.
+/// `user_id = "u1"` pins the partition `pk = "USER#u1"`; the sort key gets
+/// `=` when every field of its template is pinned, else `begins_with` the
+/// rendered text up to the first unpinned field (at least the model's
+/// literal prefix). The field conditions themselves stay in the filter.
+fn template_conditions(meta: &TableMeta, conjuncts: &Conjuncts) -> Result<Vec<Node>> {
+    use crate::template::{Segment, render_value};
+    let Some(layout) = meta.single_table else {
+        return Ok(Vec::new());
+    };
+    let invalid = |attribute: &str, e: crate::value::ValueError| Error::InvalidValue {
+        attribute: format!("{}.{attribute}", meta.model),
+        reason: e.to_string(),
+    };
+    // The text of a template up to its first unpinned field, and whether
+    // every field was pinned.
+    let rendered = |template: &[Segment]| -> Result<(String, bool)> {
+        let mut text = String::new();
+        for segment in template {
+            match segment {
+                Segment::Literal(literal) => text.push_str(literal),
+                Segment::Field {
+                    attribute,
+                    encoding,
+                } => match conjuncts.eq(attribute) {
+                    Some((_, value)) => render_value(*encoding, &value, &mut text)
+                        .map_err(|e| invalid(attribute, e))?,
+                    None => return Ok((text, false)),
+                },
+            }
+        }
+        Ok((text, true))
+    };
+    let (partition, complete) = rendered(layout.partition)?;
+    if !complete {
+        return Ok(Vec::new());
+    }
+    let mut implied = vec![Node::Compare {
+        path: meta.partition_key.name,
+        op: CompareOp::Eq,
+        value: Ok(AttributeValue::S(partition)),
+    }];
+    if let (Some(template), Some(sk)) = (layout.sort, meta.sort_key) {
+        let (text, complete) = rendered(template)?;
+        if complete {
+            implied.push(Node::Compare {
+                path: sk.name,
+                op: CompareOp::Eq,
+                value: Ok(AttributeValue::S(text)),
+            });
+        } else if !text.is_empty() {
+            implied.push(Node::BeginsWith {
+                path: sk.name,
+                value: Ok(AttributeValue::S(text)),
+            });
+        }
+    }
+    Ok(implied)
+}
+
 pub(crate) fn plan(
     meta: &'static TableMeta,
     table: String,
@@ -253,6 +313,8 @@ pub(crate) fn plan(
             .map(Some)
             .collect(),
     );
+    let implied = template_conditions(meta, &conjuncts)?;
+    conjuncts.0.extend(implied.into_iter().map(Some));
     let pk = meta.partition_key;
     let sk = meta.sort_key;
     let table_keys: Vec<&'static str> = meta.key_names().collect();

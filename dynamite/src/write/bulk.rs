@@ -300,6 +300,15 @@ pub trait BulkWrites: Table {
         rows: impl IntoIterator<Item = Self>,
     ) -> impl Future<Output = Result<()>> + Send {
         let prepared = (|| {
+            if Self::META.single_table.is_some() {
+                return Err(Error::Unsupported {
+                    model: Self::META.model,
+                    message: "put_many overwrites blindly (BatchWriteItem carries no condition), \
+                              and in a shared table a key may render another model's item: use \
+                              create_many, or save each row"
+                        .to_owned(),
+                });
+            }
             let table = db.registered::<Self>()?.table_name.clone();
             let mut order: Vec<KeyId> = Vec::new();
             let mut by_key: HashMap<KeyId, (Item, Item)> = HashMap::new();
@@ -433,7 +442,9 @@ pub trait BulkWrites: Table {
         })();
         async move {
             let (table, requests) = prepared?;
-            if Self::META.deleted_at.is_some() {
+            // Soft delete, or a shared table (a key may render another
+            // model's item): each key by its own conditional write.
+            if Self::META.deleted_at.is_some() || Self::META.single_table.is_some() {
                 let keys = requests.into_iter().map(|(k, _)| (k, None)).collect();
                 return conditional_deletes::<Self>(db, &table, keys, "delete_many").await;
             }

@@ -16,7 +16,8 @@ pub(crate) fn classify_failure(
     expected_version: Option<&crate::value::AttributeValue>,
     has_condition: bool,
 ) -> Error {
-    let Some(old) = old.filter(|o| !o.is_empty()) else {
+    // No item, or another model's item in a shared table: not this row.
+    let Some(old) = old.filter(|o| !o.is_empty() && meta.owns(o)) else {
         return Error::not_found(table, key);
     };
     if let (Some(name), Some(expected)) = (meta.version, expected_version) {

@@ -167,6 +167,9 @@ pub(crate) async fn remove<T: Table>(
     if let Some(c) = condition {
         expression = format!("{expression} AND {}", builder.render(c)?);
     }
+    if let Some(own) = crate::read::own_entity(meta) {
+        expression = format!("{expression} AND {}", builder.render(&own)?);
+    }
     if db.exact_writes() {
         return remove_exactly_once(
             db,

@@ -318,6 +318,9 @@ impl<'db> Transaction<'db> {
                 };
                 condition = format!("{condition} AND {}", names.render(&node)?);
             }
+            if let Some(own) = crate::read::own_entity(&T::META) {
+                condition = format!("{condition} AND {}", names.render(&own)?);
+            }
             let (before, after) = delete_hooks::<T>(&key);
             let delete = built(
                 Delete::builder()
@@ -353,11 +356,14 @@ impl<'db> Transaction<'db> {
         let operation = super::key::key_item::<T>(key).and_then(|key| {
             let table = self.db.registered::<T>()?.table_name.clone();
             let mut b = ExpressionBuilder::new();
-            let expression = format!(
+            let mut expression = format!(
                 "attribute_exists({}) AND {}",
                 b.name(T::META.partition_key.name),
                 b.render(&condition.node)?
             );
+            if let Some(own) = crate::read::own_entity(&T::META) {
+                expression = format!("{expression} AND {}", b.render(&own)?);
+            }
             let check = built(
                 ConditionCheck::builder()
                     .table_name(&table)
@@ -497,7 +503,7 @@ impl TransactGetRows {
     /// soft-deleted).
     pub fn get<T: Table>(&self, index: usize) -> Result<Option<T>> {
         match self.items.get(index) {
-            Some(Some(item)) if T::META.is_deleted(item) => Ok(None),
+            Some(Some(item)) if T::META.is_deleted(item) || !T::META.owns(item) => Ok(None),
             Some(Some(item)) => T::from_item(item.clone()).map(Some),
             Some(None) => Ok(None),
             None => Err(Error::InvalidRequest(format!(

@@ -253,7 +253,11 @@ impl<T: Table> Update<T> {
         let mut update = Update::new(Ok(key.clone()));
         for attribute in T::META.attributes {
             // The version is conditioned on and bumped by `prepare`.
-            if key.contains_key(attribute.name) || T::META.version == Some(attribute.name) {
+            // Key fields of a shared-table model are the key's own values.
+            if key.contains_key(attribute.name)
+                || T::META.is_key_field(attribute.name)
+                || T::META.version == Some(attribute.name)
+            {
                 continue;
             }
             match item.get(attribute.name) {
@@ -352,7 +356,9 @@ impl<T: Table> Update<T> {
         let table = db.registered::<T>()?.table_name.clone();
         let mut actions = one_action_per_attribute(meta.model, self.actions)?;
         for action in &actions {
-            if meta.key_names().any(|k| k == action.attribute()) {
+            if meta.key_names().any(|k| k == action.attribute())
+                || meta.is_key_field(action.attribute())
+            {
                 return Err(Error::NotUpdatable {
                     model: meta.model,
                     attribute: action.attribute().to_owned(),
@@ -442,6 +448,10 @@ impl<T: Table> Update<T> {
         }
         if let (Some(deleted_at), true) = (meta.deleted_at, self.live_only) {
             condition = format!("{condition} AND {}", b.render(&Node::IsNone(deleted_at))?);
+        }
+        // In a shared table: never another model's item with the same key.
+        if let Some(own) = crate::read::own_entity(meta) {
+            condition = format!("{condition} AND {}", b.render(&own)?);
         }
         if let Some(c) = &self.condition {
             condition = format!("{condition} AND {}", b.render(c)?);

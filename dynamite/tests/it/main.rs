@@ -21,6 +21,7 @@ mod schema;
 #[cfg(feature = "serde")]
 mod serde_graph;
 mod shop;
+mod single_table;
 mod soft_delete;
 mod transactions;
 mod validation;

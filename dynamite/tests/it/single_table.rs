@@ -1,0 +1,386 @@
+//! Single-table design, first part (issue "Single-table design with
+//! relations"): key templates, typed keys made of the template fields,
+//! several models in one table, reads pinned to a partition by the fields a
+//! filter names, and entity isolation of every read and write.
+
+use dynamite::prelude::*;
+use dynamite::{Dynamite, Error};
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[dynamite(table = "st_shop", pk = "USER#{id}", sk = "PROFILE")]
+struct Member {
+    id: String,
+    name: String,
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[dynamite(table = "st_shop", pk = "USER#{user_id}", sk = "ORDER#{id}")]
+struct Purchase {
+    id: String,
+    user_id: String,
+    status: String,
+    total: u32,
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[dynamite(table = "st_shop", pk = "USER#{user_id}", sk = "ITEM#{order_id}#{seq}")]
+struct Line {
+    user_id: String,
+    order_id: String,
+    seq: u16,
+    sku: String,
+}
+
+/// Keys render exactly like `Purchase`'s: only the entity type tells them apart.
+#[derive(Table, Debug, Clone, PartialEq)]
+#[dynamite(
+    table = "st_shop",
+    pk = "USER#{user_id}",
+    sk = "ORDER#{id}",
+    entity = "Note"
+)]
+struct Note {
+    id: String,
+    user_id: String,
+    text: String,
+}
+
+async fn shop() -> Dynamite {
+    let db = crate::common::builder()
+        .table::<Member>()
+        .table::<Purchase>()
+        .table::<Line>()
+        .table::<Note>()
+        .build()
+        .await
+        .unwrap();
+    let report = db.sync().await.unwrap();
+    assert_eq!(report.changes.len(), 1, "one shared table: {report:?}");
+    for user in ["u1", "u2"] {
+        Member::create()
+            .id(user)
+            .name(user.to_uppercase())
+            .exec(&db)
+            .await
+            .unwrap();
+        for (i, status) in ["open", "paid", "paid"].iter().enumerate() {
+            let order = format!("o{i}");
+            Purchase::create()
+                .id(order.as_str())
+                .user_id(user)
+                .status(*status)
+                .total(10 * (i as u32 + 1))
+                .exec(&db)
+                .await
+                .unwrap();
+            for seq in [2_u16, 10, 1] {
+                Line::create()
+                    .user_id(user)
+                    .order_id(order.as_str())
+                    .seq(seq)
+                    .sku(format!("sku-{seq}"))
+                    .exec(&db)
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+    db.metrics().reset();
+    db
+}
+
+#[tokio::test]
+async fn items_carry_rendered_keys_and_the_entity_type() {
+    let order = Purchase {
+        id: "o1".into(),
+        user_id: "u1".into(),
+        status: "open".into(),
+        total: 5,
+    };
+    let item = order.to_item().unwrap();
+    assert_eq!(item["pk"], AttributeValue::S("USER#u1".into()));
+    assert_eq!(item["sk"], AttributeValue::S("ORDER#o1".into()));
+    assert_eq!(item["entity"], AttributeValue::S("Purchase".into()));
+    assert_eq!(
+        item["user_id"],
+        AttributeValue::S("u1".into()),
+        "fields stay"
+    );
+    assert_eq!(Purchase::from_item(item).unwrap(), order);
+    // The key lists each template field once, in order of first appearance.
+    let key: (String, String) = order.key();
+    assert_eq!(key, ("u1".to_owned(), "o1".to_owned()));
+    let line = Line {
+        user_id: "u1".into(),
+        order_id: "o1".into(),
+        seq: 7,
+        sku: "s".into(),
+    };
+    assert_eq!(
+        line.to_item().unwrap()["sk"],
+        AttributeValue::S("ITEM#o1#00007".into()),
+        "integers fixed width"
+    );
+    assert_eq!(
+        Note::key_item(&("u1".into(), "o1".into())).unwrap(),
+        Purchase::key_item(&key).unwrap()
+    );
+}
+
+#[tokio::test]
+async fn reads_by_key_and_by_partition_see_only_their_model() {
+    let db = shop().await;
+    let order = Purchase::get(&db, ("u1", "o1")).await.unwrap().unwrap();
+    assert_eq!(order.status, "paid");
+    assert_eq!(db.metrics().count("GetItem"), 1);
+    assert!(Member::get(&db, "u1").await.unwrap().is_some());
+
+    // A filter on the partition's fields reads the partition by key, and
+    // only this model's items come back.
+    db.metrics().reset();
+    let orders = Purchase::query()
+        .filter(Purchase::USER_ID.eq("u1"))
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(
+        orders.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(),
+        ["o0", "o1", "o2"]
+    );
+    assert_eq!(db.metrics().count("Query"), 1);
+    assert_eq!(db.metrics().data_plane_requests(), 1);
+    let plan = Purchase::query()
+        .filter(Purchase::USER_ID.eq("u1"))
+        .explain(&db)
+        .to_string();
+    assert!(plan.contains("pk = \"USER#u1\""), "{plan}");
+    assert!(plan.contains("begins_with(sk, \"ORDER#\")"), "{plan}");
+
+    // Pinned sort fields narrow the key condition; numbers sort numerically.
+    let lines = Line::query()
+        .filter(Line::USER_ID.eq("u2").and(Line::ORDER_ID.eq("o1")))
+        .order(Desc)
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(lines.iter().map(|l| l.seq).collect::<Vec<_>>(), [10, 2, 1]);
+    // Every field of the key pinned: one GetItem.
+    db.metrics().reset();
+    let one = Line::query()
+        .filter(
+            Line::USER_ID
+                .eq("u2")
+                .and(Line::ORDER_ID.eq("o1"))
+                .and(Line::SEQ.eq(10_u16)),
+        )
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(one.len(), 1);
+    assert_eq!(db.metrics().count("GetItem"), 1);
+
+    // A Scan of the shared table keeps this model's items only.
+    let members = Member::query().all(&db).await.unwrap();
+    assert_eq!(members.len(), 2);
+    let paid = Purchase::query()
+        .filter(Purchase::STATUS.eq("paid"))
+        .count(&db)
+        .await
+        .unwrap();
+    assert_eq!(paid, 4);
+    assert_eq!(Line::query().count(&db).await.unwrap(), 18);
+}
+
+#[tokio::test]
+async fn a_model_whose_key_renders_the_same_never_reads_updates_or_deletes_another() {
+    let db = shop().await;
+    // Note ("u1", "o1") renders the key of Purchase ("u1", "o1").
+    assert!(Note::get(&db, ("u1", "o1")).await.unwrap().is_none());
+    assert!(
+        Note::get_many(&db, [("u1", "o1")])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let err = Note::create()
+        .id("o1")
+        .user_id("u1")
+        .text("x")
+        .exec(&db)
+        .await
+        .unwrap_err();
+    assert!(err.is_already_exists(), "{err}");
+    let err = Note::update_key(("u1", "o1"))
+        .set(Note::TEXT, "overwritten")
+        .exec(&db)
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+    let err = Note::delete_key(&db, ("u1", "o1")).await.unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+    Note::delete_many(&db, [("u1", "o1"), ("u1", "o2")])
+        .await
+        .unwrap();
+    let err = Note::put_many(
+        &db,
+        [Note {
+            id: "o1".into(),
+            user_id: "u1".into(),
+            text: "blind".into(),
+        }],
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, Error::Unsupported { .. }), "{err}");
+    assert!(
+        Note::query()
+            .filter(Note::USER_ID.eq("u1"))
+            .all(&db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // The purchases are untouched.
+    let order = Purchase::get(&db, ("u1", "o1")).await.unwrap().unwrap();
+    assert_eq!(order.status, "paid");
+    assert!(Purchase::get(&db, ("u1", "o2")).await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn writes_render_keys_and_refuse_what_would_corrupt_them() {
+    let db = shop().await;
+    let mut order = Purchase::get(&db, ("u2", "o0")).await.unwrap().unwrap();
+    order.status = "shipped".into();
+    order.save(&db).await.unwrap();
+    let updated = order
+        .update()
+        .set(Purchase::TOTAL, 99_u32)
+        .exec(&db)
+        .await
+        .unwrap();
+    assert_eq!(updated.total, 99);
+    assert_eq!(updated.status, "shipped");
+    // A key field names the item: it cannot be set.
+    let err = order
+        .update()
+        .set(Purchase::ID, "elsewhere")
+        .exec(&db)
+        .await
+        .unwrap_err();
+    assert!(err.is_not_updatable(), "{err}");
+    // Values that would make keys ambiguous are refused before sending.
+    db.metrics().reset();
+    let err = Purchase::create()
+        .id("a#b")
+        .user_id("u1")
+        .status("open")
+        .total(1)
+        .exec(&db)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidValue { .. }), "{err}");
+    let err = Purchase::get(&db, ("u1", "")).await.unwrap_err();
+    assert!(err.is_missing_key(), "{err}");
+    assert_eq!(db.metrics().data_plane_requests(), 0);
+    // Deletes by key remove this model's item only.
+    order.delete(&db).await.unwrap();
+    assert!(Purchase::get(&db, ("u2", "o0")).await.unwrap().is_none());
+    assert_eq!(
+        Line::query()
+            .filter(Line::USER_ID.eq("u2"))
+            .count(&db)
+            .await
+            .unwrap(),
+        9
+    );
+}
+
+#[tokio::test]
+async fn models_with_their_own_table_cannot_share_one() {
+    #[derive(Table, Debug, Clone)]
+    #[dynamite(table = "st_shop")]
+    struct Loner {
+        #[dynamite(primary_key)]
+        id: String,
+    }
+    let err = crate::common::builder()
+        .table::<Member>()
+        .table::<Loner>()
+        .build()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err}");
+}
+
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "st_rel", pk = "USER#{id}", sk = "PROFILE")]
+struct Owner {
+    id: String,
+    name: String,
+    #[dynamite(has_many(foreign_key = "owner_id"))]
+    pets: HasMany<Pet>,
+}
+
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "st_rel", pk = "USER#{owner_id}", sk = "PET#{id}")]
+struct Pet {
+    id: String,
+    owner_id: String,
+    kind: String,
+    #[dynamite(belongs_to(foreign_key = "owner_id"))]
+    owner: BelongsTo<Owner>,
+}
+
+#[tokio::test]
+async fn relations_between_shared_table_models_load_their_rows_only() {
+    let db = crate::common::builder()
+        .table::<Owner>()
+        .table::<Pet>()
+        .build()
+        .await
+        .unwrap();
+    db.sync().await.unwrap();
+    for owner in ["a", "b"] {
+        Owner::create()
+            .id(owner)
+            .name(owner)
+            .exec(&db)
+            .await
+            .unwrap();
+        for pet in ["p1", "p2"] {
+            Pet::create()
+                .id(pet)
+                .owner_id(owner)
+                .kind("cat")
+                .exec(&db)
+                .await
+                .unwrap();
+        }
+    }
+    let owners = Owner::query()
+        .include(Owner::pets())
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(owners.len(), 2);
+    assert!(owners.iter().all(|o| o.pets.len() == 2), "{owners:?}");
+    assert!(
+        owners
+            .iter()
+            .all(|o| o.pets.iter().all(|p| p.owner_id == o.id))
+    );
+    let pets = Pet::query()
+        .filter(Pet::OWNER_ID.eq("a"))
+        .include(Pet::owner())
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(pets.len(), 2);
+    assert!(
+        pets.iter()
+            .all(|p| p.owner.as_ref().is_some_and(|o| o.id == "a")),
+        "{pets:?}"
+    );
+    let lazy = Owner::pets().of_key("b").all(&db).await.unwrap();
+    assert_eq!(lazy.len(), 2);
+}
