@@ -48,7 +48,7 @@ pub mod write;
 
 pub use client::{Dynamite, DynamiteBuilder, RetryBudget};
 pub use error::{CancellationReason, Error, Result};
-pub use expr::{Column, Condition};
+pub use expr::{Column, Condition, IntoValue};
 pub use hooks::{Changes, Hooks};
 pub use include::{BelongsTo, HasMany, HasOne, Lazy, Relation, RelationField};
 pub use metrics::Metrics;
