@@ -1,6 +1,7 @@
 //! Whole-type checks run after attribute parsing: key declarations, option
-//! conflicts, index references, name clashes. They turn a parsed [`Model`]
-//! into the resolved [`Schema`] that code generation relies on.
+//! conflicts, index references, name clashes, literal defaults that do not
+//! fit their field. They turn a parsed [`Model`] into the resolved
+//! [`Schema`] that code generation relies on.
 
 use std::collections::HashMap;
 
@@ -8,9 +9,10 @@ use proc_macro2::Span;
 use syn::Type;
 
 use crate::ast::{Field, Model, Shape, Value, field_span};
-use crate::attr::{RelationKind, WithSpan, check_table_name};
+use crate::attr::{DefaultValue, RelationKind, WithSpan, check_table_name};
 use crate::case::default_table_name;
 use crate::ctxt::Ctxt;
+use crate::literal::literal_default;
 use crate::symbol::{
     CREATED_AT, DEFAULT, DELETED_AT, INDEX, NOT_EMPTY, PRIMARY_KEY, RENAME, SKIP, SORT_KEY,
     UPDATED_AT, VALIDATE, VERSION,
@@ -124,6 +126,9 @@ pub fn check_model<'m, 'a>(cx: &Ctxt, model: &'m Model<'a>) -> Option<Schema<'m,
         );
     }
     check_stored_names(cx, model.fields.iter().filter(|f| f.persisted()));
+    for field in model.fields.iter().filter(|f| f.persisted()) {
+        check_default(cx, field);
+    }
     let indexes = resolve_indexes(cx, model);
     let relations = resolve_relations(cx, model);
 
@@ -270,6 +275,18 @@ fn check_stored_names<'f, 'a: 'f>(cx: &Ctxt, fields: impl Iterator<Item = &'f Fi
                 ),
             );
         }
+    }
+}
+
+/// A literal `default` must fit the field's type; reported on the literal.
+fn check_default(cx: &Ctxt, field: &Field) {
+    if let Some(WithSpan {
+        value: DefaultValue::Lit(literal),
+        ..
+    }) = &field.attrs.default
+        && let Err(error) = literal_default(field, literal)
+    {
+        cx.syn_error(error);
     }
 }
 

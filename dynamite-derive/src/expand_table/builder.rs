@@ -10,6 +10,7 @@ use syn::Ident;
 use crate::ast::{Field, Model};
 use crate::attr::DefaultValue;
 use crate::case::pascal_case;
+use crate::literal::literal_default;
 
 /// The typestate create builder.
 pub(super) struct Builder<'m, 'a> {
@@ -340,8 +341,12 @@ impl<'m, 'a> Builder<'m, 'a> {
                         }
                     };
                     match &default.value {
-                        DefaultValue::Str(lit) => some(quote!(::core::convert::Into::into(#lit))),
-                        DefaultValue::Lit(expr) => some(quote!(#expr)),
+                        // Checked by `check_default`; an error here is only
+                        // reported, never expanded into a confusing one.
+                        DefaultValue::Lit(literal) => match literal_default(field, literal) {
+                            Ok(value) => some(value),
+                            Err(error) => error.to_compile_error(),
+                        },
                         DefaultValue::Path(path) => quote!(#path()),
                         DefaultValue::Uuid => quote!(<#ty as ::dynamite::GeneratedId>::uuid()),
                         DefaultValue::Ulid => quote!(<#ty as ::dynamite::GeneratedId>::ulid()),
