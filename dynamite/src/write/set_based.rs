@@ -215,6 +215,8 @@ impl<T: Table> DeleteWhere<T> {
 }
 
 /// Set-based writes on every model.
+// An associated fn without `self` (or a const) added here is a name the
+// derive must reserve: add it to `dynamite-derive/src/reserved.rs`.
 pub trait SetWrites: Table {
     /// An update of every row matching `filter` (`None` is refused unless
     /// `.all_rows()` is called).
