@@ -315,6 +315,28 @@ pub fn is_option(ty: &Type) -> bool {
     }
 }
 
+/// `T` of a syntactic `Option<T>` (see [`is_option`]).
+pub fn option_inner(ty: &Type) -> Option<&Type> {
+    match ty {
+        Type::Group(group) => option_inner(&group.elem),
+        Type::Paren(paren) => option_inner(&paren.elem),
+        Type::Path(path) if path.qself.is_none() => {
+            let segment = path.path.segments.last()?;
+            if segment.ident != "Option" {
+                return None;
+            }
+            let syn::PathArguments::AngleBracketed(args) = &segment.arguments else {
+                return None;
+            };
+            match args.args.first() {
+                Some(syn::GenericArgument::Type(inner)) if args.args.len() == 1 => Some(inner),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
 /// Replaces `Self` in a field type with the type's name, so the type can be
 /// used outside the type's own `impl` (in the create builder).
 fn replace_self(ty: &mut Type, ident: &Ident) {

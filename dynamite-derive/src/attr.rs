@@ -9,7 +9,7 @@ use proc_macro2::Span;
 use syn::ext::IdentExt;
 use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned;
-use syn::{Expr, Lit, LitStr, Token};
+use syn::{Expr, Lit, Token};
 
 use crate::case::RenameRule;
 use crate::ctxt::Ctxt;
@@ -138,12 +138,21 @@ pub struct Relation {
     pub local_key: Option<WithSpan<String>>,
 }
 
+/// A literal `default`, as written.
+pub struct Literal {
+    /// The whole expression (`-1` for a negated literal).
+    pub expr: Expr,
+    /// The literal without its sign.
+    pub lit: Lit,
+    /// Whether it was negated (only numbers may be).
+    pub negative: bool,
+}
+
 /// The value of `default = ...`.
 pub enum DefaultValue {
-    /// `default = "text"`: converted with `Into`.
-    Str(LitStr),
-    /// `default = 42` / `1.5` / `true` / `-1`: used as written.
-    Lit(Expr),
+    /// `default = "text"` / `42` / `-1` / `1.5` / `true` / `'c'`: it must
+    /// fit the field's type (see `literal`).
+    Lit(Literal),
     /// `default = some::function`: called with no arguments.
     Path(syn::Path),
     /// `default = uuid`
@@ -615,8 +624,13 @@ fn parse_default(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<WithSp
     let span = expr.span();
     let value = match &expr {
         Expr::Lit(lit) => match &lit.lit {
-            Lit::Str(s) => DefaultValue::Str(s.clone()),
-            Lit::Int(_) | Lit::Float(_) | Lit::Bool(_) | Lit::Char(_) => DefaultValue::Lit(expr),
+            Lit::Str(_) | Lit::Int(_) | Lit::Float(_) | Lit::Bool(_) | Lit::Char(_) => {
+                DefaultValue::Lit(Literal {
+                    lit: lit.lit.clone(),
+                    expr: expr.clone(),
+                    negative: false,
+                })
+            }
             _ => {
                 cx.error(span, EXPECTED);
                 return Ok(None);
@@ -626,16 +640,20 @@ fn parse_default(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<WithSp
             op: syn::UnOp::Neg(_),
             expr: inner,
             ..
-        }) if matches!(
-            &**inner,
+        }) => match &**inner {
             Expr::Lit(syn::ExprLit {
-                lit: Lit::Int(_) | Lit::Float(_),
+                lit: lit @ (Lit::Int(_) | Lit::Float(_)),
                 ..
-            })
-        ) =>
-        {
-            DefaultValue::Lit(expr)
-        }
+            }) => DefaultValue::Lit(Literal {
+                lit: lit.clone(),
+                expr: expr.clone(),
+                negative: true,
+            }),
+            _ => {
+                cx.error_spanned_by(&expr, EXPECTED);
+                return Ok(None);
+            }
+        },
         Expr::Path(path) if path.qself.is_none() && path.attrs.is_empty() => {
             match path.path.get_ident().map(|i| i.to_string()).as_deref() {
                 Some("uuid") => DefaultValue::Uuid,

@@ -1,6 +1,8 @@
 //! Whole-type checks run after attribute parsing: key declarations, option
-//! conflicts, index references, name clashes. They turn a parsed [`Model`]
-//! into the resolved [`Schema`] that code generation relies on.
+//! conflicts, index references, name clashes (between fields, and with the
+//! model's trait items), literal defaults that do not fit their field. They
+//! turn a parsed [`Model`] into the resolved [`Schema`] that code generation
+//! relies on.
 
 use std::collections::HashMap;
 
@@ -8,9 +10,11 @@ use proc_macro2::Span;
 use syn::Type;
 
 use crate::ast::{Field, Model, Shape, Value, field_span};
-use crate::attr::{RelationKind, WithSpan, check_table_name};
-use crate::case::default_table_name;
+use crate::attr::{DefaultValue, RelationKind, WithSpan, check_table_name};
+use crate::case::{default_table_name, screaming_snake_case};
 use crate::ctxt::Ctxt;
+use crate::literal::literal_default;
+use crate::reserved;
 use crate::symbol::{
     CREATED_AT, DEFAULT, DELETED_AT, INDEX, NOT_EMPTY, PRIMARY_KEY, RENAME, SKIP, SORT_KEY,
     UPDATED_AT, VALIDATE, VERSION,
@@ -183,6 +187,10 @@ pub fn check_model<'m, 'a>(cx: &Ctxt, model: &'m Model<'a>) -> Option<Schema<'m,
         );
     }
     check_stored_names(cx, model.fields.iter().filter(|f| f.persisted()));
+    check_generated_names(cx, model);
+    for field in model.fields.iter().filter(|f| f.persisted()) {
+        check_default(cx, field);
+    }
     let indexes = resolve_indexes(cx, model);
     let relations = resolve_relations(cx, model);
 
@@ -335,6 +343,55 @@ fn check_stored_names<'f, 'a: 'f>(cx: &Ctxt, fields: impl Iterator<Item = &'f Fi
                 ),
             );
         }
+    }
+}
+
+/// The derive adds inherent items to the model: a column constant per
+/// persisted field (`User::META` for `meta`) and a function per relation
+/// field (`User::get()` for `get`). An inherent item wins over a trait item
+/// in a path, so one named like an item of the model's traits would shadow
+/// it silently (`User::get(&db, key)` would call the relation).
+fn check_generated_names(cx: &Ctxt, model: &Model) {
+    let ident = model.ident;
+    for field in &model.fields {
+        let name = &field.name;
+        if field.attrs.relation.is_some() {
+            if let Some(owner) = reserved::trait_fn(name) {
+                cx.error(
+                    field_span(field),
+                    format!(
+                        "the relation field `{name}` would generate `{ident}::{name}()`, \
+                         shadowing `{owner}::{name}` (`{ident}::{name}(..)` would call the \
+                         relation); rename the field (it is not stored, so nothing else changes)"
+                    ),
+                );
+            }
+        } else if field.persisted() {
+            let constant = screaming_snake_case(name);
+            if let Some(owner) = reserved::trait_const(&constant) {
+                cx.error(
+                    field_span(field),
+                    format!(
+                        "the field `{name}` would generate the column `{ident}::{constant}`, \
+                         shadowing `{owner}::{constant}`; rename the Rust field and keep the \
+                         stored name with `#[dynamite(rename = \"{}\")]`",
+                        field.stored
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// A literal `default` must fit the field's type; reported on the literal.
+fn check_default(cx: &Ctxt, field: &Field) {
+    if let Some(WithSpan {
+        value: DefaultValue::Lit(literal),
+        ..
+    }) = &field.attrs.default
+        && let Err(error) = literal_default(field, literal)
+    {
+        cx.syn_error(error);
     }
 }
 

@@ -4,7 +4,9 @@
 //! `#[derive(Table)]` on models and `#[derive(Attribute)]` on nested structs
 //! and enums. The stages follow serde_derive: `ast` (internal AST keeping
 //! syn nodes for spans), `attr` (parsing `#[dynamite(...)]`, every key named
-//! once in `symbol`), `check` (cross-field checks), then code generation:
+//! once in `symbol`), `check` (cross-field checks, literal defaults fitted
+//! to their field types in `literal`, names the model's traits reserve in
+//! `reserved`), then code generation:
 //! `expand_attribute`, and `expand_table/` split by concern (metadata, keys,
 //! item conversion, columns, relations, create builder, validation, hooks).
 //! Generated code calls only `dynamite::__private` helpers and the public
@@ -18,6 +20,8 @@ mod check;
 mod ctxt;
 mod expand_attribute;
 mod expand_table;
+mod literal;
+mod reserved;
 mod symbol;
 mod template;
 

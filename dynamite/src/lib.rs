@@ -50,7 +50,7 @@ pub mod write;
 
 pub use client::{Dynamite, DynamiteBuilder, RetryBudget};
 pub use error::{CancellationReason, Error, Result};
-pub use expr::{Column, Condition};
+pub use expr::{Column, Condition, IntoValue};
 pub use hooks::{Changes, Hooks};
 pub use include::{BelongsTo, HasMany, HasOne, Lazy, Relation, RelationField};
 pub use metrics::Metrics;

@@ -321,6 +321,8 @@ impl TableMeta {
 ///
 /// Reading and writing go through [`crate::Dynamite`]:
 /// `User::get(&db, "id")`, `User::query()...all(&db)`, `user.save(&db)`.
+// An associated fn without `self` (or a const) added here is a name the
+// derive must reserve: add it to `dynamite-derive/src/reserved.rs`.
 pub trait Table: Sized + Send + Sync + 'static {
     /// The model's metadata.
     const META: TableMeta;

@@ -73,7 +73,9 @@ struct Person {
     id: String,
 }
 
-/// Fields named like generated items and trait methods.
+/// Fields named like generated items and trait methods. A field named
+/// `meta` would shadow `Table::META` with its column: it is renamed in Rust
+/// and keeps its stored name.
 #[derive(Table, Debug, Clone, PartialEq)]
 struct Clash {
     #[dynamite(primary_key)]
@@ -81,7 +83,8 @@ struct Clash {
     query: String,
     exec: Option<String>,
     create: i32,
-    meta: bool,
+    #[dynamite(rename = "meta")]
+    meta_flag: bool,
     #[dynamite(rename = "build")]
     r#build: u16,
 }
@@ -287,9 +290,9 @@ fn columns_are_associated_constants() {
     assert_eq!(Clash::EXEC.name(), "exec");
     assert_eq!(Clash::CREATE.name(), "create");
     assert_eq!(Clash::BUILD.name(), "build");
-    // A field named `meta` gets a column `META`: the trait constant is still reachable.
-    assert_eq!(Clash::META.name(), "meta");
-    assert_eq!(<Clash as Table>::META.model, "Clash");
+    // The field stored as `meta` is `meta_flag` in Rust: `META` stays the trait's.
+    assert_eq!(Clash::META_FLAG.name(), "meta");
+    assert_eq!(Clash::META.model, "Clash");
     // Columns are typed: this compiles only because `email` is a `String`.
     let _: Column<User, String> = User::EMAIL;
     let _: Column<Event, Option<String>> = Event::OWNER;
@@ -389,7 +392,7 @@ fn clash_fields_round_trip() {
         query: "q".into(),
         exec: Some("e".into()),
         create: -7,
-        meta: true,
+        meta_flag: true,
         r#build: 3,
     };
     let item = clash.to_item().expect("to_item");
@@ -397,6 +400,7 @@ fn clash_fields_round_trip() {
     assert_eq!(item["query"], s("q"));
     assert_eq!(item["exec"], s("e"));
     assert_eq!(item["create"], n("-7"));
+    assert_eq!(item["meta"], AttributeValue::Bool(true));
     assert_eq!(item["build"], n("3"));
     assert_eq!(Clash::from_item(item).expect("from_item"), clash);
 }
@@ -570,7 +574,7 @@ fn builder_setters_named_like_trait_methods() {
             .query("q")
             .exec(Some("e".to_owned()))
             .create(1)
-            .meta(false)
+            .meta_flag(false)
             .r#build(2),
     );
     assert_eq!(clash.r#type, "t");

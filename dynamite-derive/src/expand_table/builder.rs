@@ -10,6 +10,7 @@ use syn::Ident;
 use crate::ast::{Field, Model};
 use crate::attr::DefaultValue;
 use crate::case::pascal_case;
+use crate::literal::literal_default;
 
 /// The typestate create builder.
 pub(super) struct Builder<'m, 'a> {
@@ -180,11 +181,24 @@ impl<'m, 'a> Builder<'m, 'a> {
         let ty = &field.ty;
         let doc = format!("Sets `{}`.", field.name);
         // Primitive numbers take the type itself, so an integer literal
-        // infers (`.depth(0)` on a `u32`); everything else takes `impl Into`.
-        let value_ty = if is_primitive(ty) {
-            quote!(#ty)
+        // infers (`.depth(0)` on a `u32`). An `Option` takes `IntoValue`:
+        // `Some(v)`, `None`, a bare `v` (`.age(30)`), and the string forms
+        // for an `Option<String>` (`.nick("n")`). Everything else takes
+        // `impl Into`.
+        let (generics, value_ty, convert) = if is_primitive(ty) {
+            (quote!(), quote!(#ty), quote!(::core::convert::Into::into))
+        } else if field.is_option() {
+            (
+                quote!(<__F>),
+                quote!(impl ::dynamite::IntoValue<#ty, __F>),
+                quote!(::dynamite::IntoValue::into_value),
+            )
         } else {
-            quote!(impl ::core::convert::Into<#ty>)
+            (
+                quote!(),
+                quote!(impl ::core::convert::Into<#ty>),
+                quote!(::core::convert::Into::into),
+            )
         };
         let position = self
             .required
@@ -194,8 +208,8 @@ impl<'m, 'a> Builder<'m, 'a> {
             return quote! {
                 #[doc = #doc]
                 #[must_use = "a create builder does nothing until `.exec(&db)` or `.build()` is called"]
-                pub fn #member(mut self, value: #value_ty) -> Self {
-                    self.#member = ::core::option::Option::Some(::core::convert::Into::into(value));
+                pub fn #member #generics(mut self, value: #value_ty) -> Self {
+                    self.#member = ::core::option::Option::Some(#convert(value));
                     self
                 }
             };
@@ -216,9 +230,9 @@ impl<'m, 'a> Builder<'m, 'a> {
         quote! {
             #[doc = #doc]
             #[must_use = "a create builder does nothing until `.exec(&db)` or `.build()` is called"]
-            pub fn #member(self, value: #value_ty) -> #ident<#(#states),*> {
+            pub fn #member #generics(self, value: #value_ty) -> #ident<#(#states),*> {
                 #ident {
-                    #member: ::core::convert::Into::into(value),
+                    #member: #convert(value),
                     #(#others: self.#others,)*
                     __dynamite_state: ::core::marker::PhantomData,
                 }
@@ -327,8 +341,12 @@ impl<'m, 'a> Builder<'m, 'a> {
                         }
                     };
                     match &default.value {
-                        DefaultValue::Str(lit) => some(quote!(::core::convert::Into::into(#lit))),
-                        DefaultValue::Lit(expr) => some(quote!(#expr)),
+                        // Checked by `check_default`; an error here is only
+                        // reported, never expanded into a confusing one.
+                        DefaultValue::Lit(literal) => match literal_default(field, literal) {
+                            Ok(value) => some(value),
+                            Err(error) => error.to_compile_error(),
+                        },
                         DefaultValue::Path(path) => quote!(#path()),
                         DefaultValue::Uuid => quote!(<#ty as ::dynamite::GeneratedId>::uuid()),
                         DefaultValue::Ulid => quote!(<#ty as ::dynamite::GeneratedId>::ulid()),

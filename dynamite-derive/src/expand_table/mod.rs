@@ -4,8 +4,10 @@
 //! its `Missing<Field>` markers cannot be named (or clash) outside. The only
 //! inherent items on the model are its column constants (`User::EMAIL`) and
 //! one function per relation field, named like the field (`User::orders()`);
-//! everything else is a trait item, so fields named `query`, `create`,
-//! `exec` or `r#type` never clash with generated code.
+//! everything else is a trait item, so stored fields named `query`,
+//! `create`, `exec` or `r#type` never clash with generated code. A relation
+//! function or a column constant that would shadow a trait item (a relation
+//! field `get`, a field `meta`) is refused by `check` (see `reserved`).
 
 mod builder;
 mod columns;

@@ -5,6 +5,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use super::condition::{CompareOp, Condition, Node, Operand};
+use super::into_value::IntoValue;
 use crate::value::{Attribute, SetElement};
 
 /// One attribute of model `M` holding values of type `T`.
@@ -28,8 +29,8 @@ impl<M, T> fmt::Debug for Column<M, T> {
     }
 }
 
-fn operand<T: Attribute>(value: impl Into<T>) -> Operand {
-    value.into().to_value()
+fn operand<T: Attribute, F>(value: impl IntoValue<T, F>) -> Operand {
+    value.into_value().to_value()
 }
 
 impl<M, T> Column<M, T> {
@@ -47,59 +48,65 @@ impl<M, T> Column<M, T> {
     }
 }
 
+/// The comparisons take [`IntoValue<T, _>`](IntoValue): anything `Into<T>`,
+/// and `&str` (or another string form) for an `Option<String>` column.
 impl<M, T: Attribute> Column<M, T> {
-    fn compare(self, op: CompareOp, value: impl Into<T>) -> Condition<M> {
+    fn compare<F>(self, op: CompareOp, value: impl IntoValue<T, F>) -> Condition<M> {
         Condition::new(Node::Compare {
             path: self.name,
             op,
-            value: operand::<T>(value),
+            value: operand::<T, _>(value),
         })
     }
 
     /// `attribute = value`.
-    pub fn eq(self, value: impl Into<T>) -> Condition<M> {
+    pub fn eq<F>(self, value: impl IntoValue<T, F>) -> Condition<M> {
         self.compare(CompareOp::Eq, value)
     }
     /// `attribute <> value`.
-    pub fn ne(self, value: impl Into<T>) -> Condition<M> {
+    pub fn ne<F>(self, value: impl IntoValue<T, F>) -> Condition<M> {
         self.compare(CompareOp::Ne, value)
     }
     /// `attribute < value`.
-    pub fn lt(self, value: impl Into<T>) -> Condition<M> {
+    pub fn lt<F>(self, value: impl IntoValue<T, F>) -> Condition<M> {
         self.compare(CompareOp::Lt, value)
     }
     /// `attribute <= value`.
-    pub fn le(self, value: impl Into<T>) -> Condition<M> {
+    pub fn le<F>(self, value: impl IntoValue<T, F>) -> Condition<M> {
         self.compare(CompareOp::Le, value)
     }
     /// `attribute > value`.
-    pub fn gt(self, value: impl Into<T>) -> Condition<M> {
+    pub fn gt<F>(self, value: impl IntoValue<T, F>) -> Condition<M> {
         self.compare(CompareOp::Gt, value)
     }
     /// `attribute >= value`.
-    pub fn ge(self, value: impl Into<T>) -> Condition<M> {
+    pub fn ge<F>(self, value: impl IntoValue<T, F>) -> Condition<M> {
         self.compare(CompareOp::Ge, value)
     }
     /// `attribute BETWEEN low AND high` (inclusive).
-    pub fn between(self, low: impl Into<T>, high: impl Into<T>) -> Condition<M> {
+    pub fn between<F, G>(
+        self,
+        low: impl IntoValue<T, F>,
+        high: impl IntoValue<T, G>,
+    ) -> Condition<M> {
         Condition::new(Node::Between {
             path: self.name,
-            low: operand::<T>(low),
-            high: operand::<T>(high),
+            low: operand::<T, _>(low),
+            high: operand::<T, _>(high),
         })
     }
     /// `begins_with(attribute, prefix)`, for string attributes.
-    pub fn begins_with(self, prefix: impl Into<T>) -> Condition<M> {
+    pub fn begins_with<F>(self, prefix: impl IntoValue<T, F>) -> Condition<M> {
         Condition::new(Node::BeginsWith {
             path: self.name,
-            value: operand::<T>(prefix),
+            value: operand::<T, _>(prefix),
         })
     }
     /// `attribute IN (v1, v2, ...)`. An empty list matches nothing.
-    pub fn is_in<V: Into<T>>(self, values: impl IntoIterator<Item = V>) -> Condition<M> {
+    pub fn is_in<V: IntoValue<T, F>, F>(self, values: impl IntoIterator<Item = V>) -> Condition<M> {
         Condition::new(Node::In {
             path: self.name,
-            values: values.into_iter().map(operand::<T>).collect(),
+            values: values.into_iter().map(operand::<T, F>).collect(),
         })
     }
     /// `attribute_exists(attribute)`.

@@ -505,6 +505,8 @@ impl<T: Table> ProjectedQuery<T> {
 }
 
 /// Reads on every model: `User::query()`, `User::get(&db, key)`, `User::get_many(&db, keys)`.
+// An associated fn without `self` (or a const) added here is a name the
+// derive must reserve: add it to `dynamite-derive/src/reserved.rs`.
 pub trait TableReads: Table {
     /// Starts a query.
     fn query() -> Query<Self> {

@@ -291,6 +291,8 @@ async fn create_chunk(
 }
 
 /// Bulk writes on every model: `User::put_many(&db, rows)`, ...
+// An associated fn without `self` (or a const) added here is a name the
+// derive must reserve: add it to `dynamite-derive/src/reserved.rs`.
 pub trait BulkWrites: Table {
     /// Upserts rows with BatchWriteItem, 25 a call, concurrently. Rows with
     /// the same key in the input are written once (the last one wins).

@@ -11,7 +11,7 @@ use futures::StreamExt;
 use super::update::{Addable, Numeric, Update};
 use crate::client::Dynamite;
 use crate::error::{Error, Result};
-use crate::expr::{Column, Condition, Node};
+use crate::expr::{Column, Condition, IntoValue, Node};
 use crate::model::Table;
 use crate::read::plan::{self, ReadRequest};
 use crate::value::{Attribute, Item};
@@ -95,7 +95,11 @@ impl<T: Table> UpdateWhere<T> {
     }
 
     /// See [`Update::set`].
-    pub fn set<V: Attribute>(mut self, column: Column<T, V>, value: impl Into<V>) -> Self {
+    pub fn set<V: Attribute, F>(
+        mut self,
+        column: Column<T, V>,
+        value: impl IntoValue<V, F>,
+    ) -> Self {
         self.template = self.template.set(column, value);
         self
     }
@@ -211,6 +215,8 @@ impl<T: Table> DeleteWhere<T> {
 }
 
 /// Set-based writes on every model.
+// An associated fn without `self` (or a const) added here is a name the
+// derive must reserve: add it to `dynamite-derive/src/reserved.rs`.
 pub trait SetWrites: Table {
     /// An update of every row matching `filter` (`None` is refused unless
     /// `.all_rows()` is called).

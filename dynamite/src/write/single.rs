@@ -285,6 +285,8 @@ fn row_target<T: Table>(db: &Dynamite, row: &T) -> Result<(Item, Option<Attribut
 /// `#[dynamite(deleted_at)]` (soft delete), `delete` stamps `deleted_at`
 /// instead of deleting, and a soft-deleted row is [`Error::NotFound`] to
 /// every write but `restore` and `force_delete`.
+// An associated fn without `self` (or a const) added here is a name the
+// derive must reserve: add it to `dynamite-derive/src/reserved.rs`.
 pub trait ModelExt: Table {
     /// Writes every attribute of this row back, refreshing `updated_at`.
     ///

@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::types::{
 
 use crate::client::Dynamite;
 use crate::error::{Error, Result};
-use crate::expr::{Column, Condition, ExpressionBuilder, Node, Operand};
+use crate::expr::{Column, Condition, ExpressionBuilder, IntoValue, Node, Operand};
 use crate::model::Table;
 use crate::value::{Attribute, AttributeValue, Item, ScalarType, SetElement, ValueError};
 
@@ -275,8 +275,14 @@ impl<T: Table> Update<T> {
     /// `SET attribute = value` (`None` on an `Option` column removes it).
     /// The column's validators (`validate`, `not_empty`) check the new
     /// value: a failure is [`Error::Validation`] at `exec` and nothing is sent.
-    pub fn set<V: Attribute>(mut self, column: Column<T, V>, value: impl Into<V>) -> Self {
-        let value = value.into();
+    /// The value is an [`IntoValue`]: `Into` the column's type, or `&str`
+    /// (another string form) for an `Option<String>` column.
+    pub fn set<V: Attribute, F>(
+        mut self,
+        column: Column<T, V>,
+        value: impl IntoValue<V, F>,
+    ) -> Self {
+        let value = value.into_value();
         let stored = value.to_stored();
         if let Ok(stored) = &stored
             && self.error.is_none()

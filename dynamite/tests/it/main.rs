@@ -6,6 +6,7 @@ mod bad_input;
 mod bulk;
 mod common;
 mod crud;
+mod declarations;
 mod differential;
 mod faults;
 mod hooks;
