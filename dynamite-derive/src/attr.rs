@@ -58,6 +58,18 @@ pub struct Container {
     pub pk_attribute: Option<WithSpan<String>>,
     /// `sk_attribute = ".."` (`sk` by default).
     pub sk_attribute: Option<WithSpan<String>>,
+    /// `index(name = "gsi1", pk = "ORDER#{id}", sk = "ORDER")`: overloaded
+    /// GSIs of a shared-table model.
+    pub indexes: Vec<TemplateIndex>,
+}
+
+/// A struct-level `index(name = "..", pk = "..", sk = "..")`.
+pub struct TemplateIndex {
+    /// Span of the `index` key.
+    pub span: Span,
+    pub name: Option<WithSpan<String>>,
+    pub pk: Option<WithSpan<String>>,
+    pub sk: Option<WithSpan<String>>,
 }
 
 /// Options on one field.
@@ -204,6 +216,11 @@ impl Container {
                     }
                 }
                 (HOOKS, Derive::Table) => flag(cx, meta, key, &mut out.hooks)?,
+                (INDEX, Derive::Table) => {
+                    if let Some(index) = parse_template_index(cx, meta)? {
+                        out.indexes.push(index);
+                    }
+                }
                 (
                     PK | SK | ENTITY | ENTITY_ATTRIBUTE | PK_ATTRIBUTE | SK_ATTRIBUTE,
                     Derive::Table,
@@ -430,6 +447,50 @@ fn string_value(
             Ok(None)
         }
     }
+}
+
+/// `index(name = "gsi1", pk = "ORDER#{id}", sk = "ORDER")` on the struct.
+fn parse_template_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<TemplateIndex>> {
+    let span = meta.path.span();
+    let mut index = TemplateIndex {
+        span,
+        name: None,
+        pk: None,
+        sk: None,
+    };
+    if !meta.input.peek(syn::token::Paren) {
+        cx.error(
+            span,
+            "a struct-level `index` takes its templates: `index(name = \"gsi1\", pk = \"ORDER#{id}\", sk = \"ORDER\")`",
+        );
+        skip_value(meta)?;
+        return Ok(None);
+    }
+    meta.parse_nested_meta(|inner| {
+        let key = match inner.path.get_ident() {
+            Some(ident) => ident.unraw().to_string(),
+            None => path_to_string(&inner.path),
+        };
+        let key_span = inner.path.span();
+        let slot = match key.as_str() {
+            NAME => &mut index.name,
+            PK => &mut index.pk,
+            SK => &mut index.sk,
+            _ => {
+                let message = format!(
+                    "unknown dynamite attribute `{key}` in a struct-level `index(...)`, expected `name`, `pk` or `sk`"
+                );
+                cx.error(key_span, message);
+                return skip_value(&inner);
+            }
+        };
+        let example = format!("{key} = \"..\"");
+        if let Some(value) = string_value(cx, &inner, &key, &example)? {
+            set_once(cx, slot, &key, key_span, value);
+        }
+        Ok(())
+    })?;
+    Ok(Some(index))
 }
 
 fn parse_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Index>> {

@@ -63,6 +63,41 @@ pub struct Templates<'m, 'a> {
     pub sk_attribute: String,
     pub entity_attribute: String,
     pub entity: String,
+    /// Overloaded GSIs, `index(name = "gsi1", pk = "..", sk = "..")`.
+    pub indexes: Vec<TemplateIndex<'m, 'a>>,
+}
+
+impl<'m, 'a> Templates<'m, 'a> {
+    /// Every field any template names (key and index), once.
+    pub fn fields(&self) -> Vec<&'m Field<'a>> {
+        let mut fields: Vec<&'m Field<'a>> = Vec::new();
+        let all = self
+            .indexes
+            .iter()
+            .flat_map(|i| i.partition.iter().chain(i.sort.iter().flatten()));
+        for part in self
+            .partition
+            .iter()
+            .chain(self.sort.iter().flatten())
+            .chain(all)
+        {
+            if let TemplatePart::Field(f) = part
+                && !fields.iter().any(|x| std::ptr::eq(*x, *f))
+            {
+                fields.push(f);
+            }
+        }
+        fields
+    }
+}
+
+/// An overloaded GSI of a shared-table model, resolved.
+pub struct TemplateIndex<'m, 'a> {
+    pub name: String,
+    pub pk_attribute: String,
+    pub sk_attribute: Option<String>,
+    pub partition: Vec<TemplatePart<'m, 'a>>,
+    pub sort: Option<Vec<TemplatePart<'m, 'a>>>,
 }
 
 /// One part of a resolved template.
@@ -103,6 +138,15 @@ pub fn check_model<'m, 'a>(cx: &Ctxt, model: &'m Model<'a>) -> Option<Schema<'m,
         .pk
         .as_ref()
         .map(|pk| resolve_templates(cx, model, pk));
+    if templates.is_none()
+        && let Some(index) = model.attrs.indexes.first()
+    {
+        cx.error(
+            index.span,
+            "a struct-level `index(name, pk, sk)` is an overloaded GSI of a shared-table model: \
+             declare `pk = \"...\"` on the struct, or put `#[dynamite(index)]` on a field",
+        );
+    }
     if templates.is_none()
         && let Some(other) = [
             &model.attrs.sk,
@@ -609,7 +653,6 @@ fn resolve_templates<'m, 'a>(
     model: &'m Model<'a>,
     pk: &WithSpan<String>,
 ) -> Option<Templates<'m, 'a>> {
-    use crate::template::{Part, parse};
     for field in &model.fields {
         if let Some(span) = field.attrs.primary_key.or(field.attrs.sort_key) {
             cx.error(
@@ -619,54 +662,50 @@ fn resolve_templates<'m, 'a>(
             );
         }
     }
+    let partition = resolve_parts(cx, model, pk, false);
+    let sort = model
+        .attrs
+        .sk
+        .as_ref()
+        .map(|sk| resolve_parts(cx, model, sk, false));
     let mut key_fields: Vec<&'m Field<'a>> = Vec::new();
-    let mut resolve = |template: &WithSpan<String>| -> Option<Vec<TemplatePart<'m, 'a>>> {
-        let parts = match parse(&template.value) {
-            Ok(parts) => parts,
-            Err(message) => {
-                cx.error(template.span, message);
-                return None;
-            }
-        };
-        let mut resolved = Vec::new();
-        for part in parts {
-            match part {
-                Part::Literal(text) => resolved.push(TemplatePart::Literal(text)),
-                Part::Field(name) => {
-                    let Some(field) = model.fields.iter().find(|f| f.name == name) else {
-                        cx.error(
-                            template.span,
-                            format!("key template field `{name}` is not a field of the model"),
-                        );
-                        return None;
-                    };
-                    if !field.persisted() || field.attrs.relation.is_some() {
-                        cx.error(
-                            template.span,
-                            format!("key template field `{name}` is not a persisted field"),
-                        );
-                        return None;
-                    }
-                    if field.is_option() {
-                        cx.error(
-                            template.span,
-                            format!(
-                                "key template field `{name}` cannot be an `Option`: keys are always present"
-                            ),
-                        );
-                        return None;
-                    }
-                    if !key_fields.iter().any(|f| std::ptr::eq(*f, field)) {
-                        key_fields.push(field);
-                    }
-                    resolved.push(TemplatePart::Field(field));
-                }
-            }
+    for part in partition.iter().chain(sort.iter().flatten()).flatten() {
+        if let TemplatePart::Field(f) = part
+            && !key_fields.iter().any(|x| std::ptr::eq(*x, *f))
+        {
+            key_fields.push(f);
         }
-        Some(resolved)
-    };
-    let partition = resolve(pk);
-    let sort = model.attrs.sk.as_ref().map(&mut resolve);
+    }
+    let mut indexes = Vec::new();
+    for index in &model.attrs.indexes {
+        let (Some(name), Some(ipk)) = (&index.name, &index.pk) else {
+            cx.error(
+                index.span,
+                "a struct-level `index` needs `name` and `pk`: `index(name = \"gsi1\", pk = \"ORDER#{id}\")`",
+            );
+            continue;
+        };
+        if let Err(reason) = check_table_name(&name.value) {
+            cx.error(
+                name.span,
+                format!("invalid index name `{}`: {reason}", name.value),
+            );
+        }
+        let partition = resolve_parts(cx, model, ipk, true);
+        let sort = index
+            .sk
+            .as_ref()
+            .map(|sk| resolve_parts(cx, model, sk, true));
+        if let (Some(partition), Some(sort)) = (partition, sort.unwrap_or(Some(Vec::new()))) {
+            indexes.push(TemplateIndex {
+                name: name.value.clone(),
+                pk_attribute: format!("{}pk", name.value),
+                sk_attribute: index.sk.as_ref().map(|_| format!("{}sk", name.value)),
+                partition,
+                sort: index.sk.as_ref().map(|_| sort),
+            });
+        }
+    }
     let text = |w: &Option<WithSpan<String>>, default: &str| {
         w.as_ref()
             .map_or_else(|| default.to_owned(), |w| w.value.clone())
@@ -678,6 +717,10 @@ fn resolve_templates<'m, 'a>(
     let mut physical = vec![&pk_attribute, &entity_attribute];
     if sort.is_some() {
         physical.push(&sk_attribute);
+    }
+    for index in &indexes {
+        physical.push(&index.pk_attribute);
+        physical.extend(&index.sk_attribute);
     }
     for name in physical {
         if let Some(field) = model
@@ -716,7 +759,59 @@ fn resolve_templates<'m, 'a>(
         sk_attribute,
         entity_attribute,
         entity,
+        indexes,
     })
+}
+
+/// The parts of one template, each `{field}` a persisted field that is not
+/// a relation (and not an `Option`, unless `optional`: a sparse GSI).
+fn resolve_parts<'m, 'a>(
+    cx: &Ctxt,
+    model: &'m Model<'a>,
+    template: &WithSpan<String>,
+    optional: bool,
+) -> Option<Vec<TemplatePart<'m, 'a>>> {
+    use crate::template::{Part, parse};
+    let parts = match parse(&template.value) {
+        Ok(parts) => parts,
+        Err(message) => {
+            cx.error(template.span, message);
+            return None;
+        }
+    };
+    let mut resolved = Vec::new();
+    for part in parts {
+        match part {
+            Part::Literal(text) => resolved.push(TemplatePart::Literal(text)),
+            Part::Field(name) => {
+                let Some(field) = model.fields.iter().find(|f| f.name == name) else {
+                    cx.error(
+                        template.span,
+                        format!("key template field `{name}` is not a field of the model"),
+                    );
+                    return None;
+                };
+                if !field.persisted() || field.attrs.relation.is_some() {
+                    cx.error(
+                        template.span,
+                        format!("key template field `{name}` is not a persisted field"),
+                    );
+                    return None;
+                }
+                if field.is_option() && !optional {
+                    cx.error(
+                        template.span,
+                        format!(
+                            "key template field `{name}` cannot be an `Option`: keys are always present"
+                        ),
+                    );
+                    return None;
+                }
+                resolved.push(TemplatePart::Field(field));
+            }
+        }
+    }
+    Some(resolved)
 }
 
 #[cfg(test)]

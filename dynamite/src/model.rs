@@ -207,6 +207,33 @@ impl TableMeta {
         }
     }
 
+    /// For a shared-table model: whether its partition key is rendered from
+    /// `attribute` alone (`pk = "USER#{user_id}"` and `user_id`): then the
+    /// rows with one value of it are one partition, read by one Query.
+    pub fn partition_rendered_from(&self, attribute: &str) -> bool {
+        self.single_table.is_some_and(|layout| {
+            let fields: Vec<&str> = layout
+                .partition
+                .iter()
+                .filter_map(|s| match s {
+                    Segment::Field { attribute, .. } => Some(*attribute),
+                    Segment::Literal(_) => None,
+                })
+                .collect();
+            !fields.is_empty() && fields.iter().all(|f| *f == attribute)
+        })
+    }
+
+    /// For a shared-table model: the literal text its sort key starts with
+    /// (`"ORDER#"` for `sk = "ORDER#{id}"`), which sets its rows apart in a
+    /// partition shared with other models.
+    pub fn sort_prefix(&self) -> Option<&'static str> {
+        match self.single_table?.sort?.first()? {
+            Segment::Literal(text) => Some(text),
+            Segment::Field { .. } => None,
+        }
+    }
+
     /// Whether `attribute` is a field a shared-table model's key is
     /// rendered from (it names the item: it cannot be updated).
     pub fn is_key_field(&self, attribute: &str) -> bool {

@@ -241,6 +241,11 @@ fn resolve_indexes(tables: &mut HashMap<TypeId, Registered>, order: &[TypeId]) -
                     owner.model, relation.field, relation.foreign_key, target.model
                 )));
             };
+            // A child whose partition the foreign key renders is read by
+            // partition (one Query per parent on the table): no GSI.
+            if target.partition_rendered_from(foreign_key) {
+                continue;
+            }
             let Some(index) = foreign_key_index(target, foreign_key) else {
                 return Err(Error::Config(format!(
                     "relation `{}.{}`: foreign key `{}` cannot be an index key",

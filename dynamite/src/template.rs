@@ -74,6 +74,12 @@ pub trait TemplateField {
     const ENCODING: Encoding;
 }
 
+/// An optional field may only be in a GSI template: the index is sparse,
+/// an item without the field is not in it.
+impl<T: TemplateField> TemplateField for Option<T> {
+    const ENCODING: Encoding = T::ENCODING;
+}
+
 impl TemplateField for String {
     const ENCODING: Encoding = Encoding::Text;
 }

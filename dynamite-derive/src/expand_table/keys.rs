@@ -118,7 +118,7 @@ pub(super) fn key_consts(model: &Model, schema: &Schema) -> TokenStream {
         });
     }
     if let Keys::Templates(templates) = &schema.keys {
-        for field in &templates.key_fields {
+        for field in &templates.fields() {
             let name = template_const_ident(model, field);
             let ty = &field.ty;
             let tokens: Vec<TokenTree> = field.original.ty.to_token_stream().into_iter().collect();

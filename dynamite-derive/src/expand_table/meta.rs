@@ -76,6 +76,37 @@ pub(super) fn meta(model: &Model, schema: &Schema, persisted: &[&Field]) -> Toke
             }
         }
     });
+    // Overloaded GSIs of a shared-table model: string keys `<name>pk` / `<name>sk`.
+    let template_indexes: Vec<TokenStream> = match &schema.keys {
+        Keys::Templates(templates) => templates
+            .indexes
+            .iter()
+            .map(|index| {
+                let name = &index.name;
+                let pk = &index.pk_attribute;
+                let sk = match &index.sk_attribute {
+                    Some(sk) => {
+                        quote!(::core::option::Option::Some(::dynamite::__private::KeyMeta {
+                            name: #sk,
+                            scalar: ::dynamite::__private::ScalarType::S,
+                        }))
+                    }
+                    None => quote!(::core::option::Option::None),
+                };
+                quote! {
+                    ::dynamite::__private::IndexMeta {
+                        name: #name,
+                        partition_key: ::dynamite::__private::KeyMeta {
+                            name: #pk,
+                            scalar: ::dynamite::__private::ScalarType::S,
+                        },
+                        sort_key: #sk,
+                    }
+                }
+            })
+            .collect(),
+        Keys::Fields { .. } => Vec::new(),
+    };
     let indexes = schema.indexes.iter().map(|index| {
         let name = &index.name;
         let partition_key = key_meta(model, index.partition_key);
@@ -123,7 +154,7 @@ pub(super) fn meta(model: &Model, schema: &Schema, persisted: &[&Field]) -> Toke
             partition_key: #partition_key,
             sort_key: #sort_key,
             attributes: &[#(#attributes),*],
-            indexes: &[#(#indexes),*],
+            indexes: &[#(#indexes,)* #(#template_indexes),*],
             relations: &[#(#relations),*],
             created_at: #created_at,
             updated_at: #updated_at,
@@ -159,6 +190,24 @@ fn single_table(model: &Model, templates: &Templates) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
     let key_fields = templates.key_fields.iter().map(|f| &f.stored);
+    let indexes = templates.indexes.iter().map(|index| {
+        let name = &index.name;
+        let partition = segments(&index.partition);
+        let sort = match &index.sort {
+            Some(sort) => {
+                let sort = segments(sort);
+                quote!(::core::option::Option::Some(#sort))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        quote! {
+            ::dynamite::__private::IndexTemplate {
+                name: #name,
+                partition: #partition,
+                sort: #sort,
+            }
+        }
+    });
     let entity_attribute = &templates.entity_attribute;
     let entity = &templates.entity;
     quote! {
@@ -168,7 +217,7 @@ fn single_table(model: &Model, templates: &Templates) -> TokenStream {
             partition: #partition,
             sort: #sort,
             key_fields: &[#(#key_fields),*],
-            indexes: &[],
+            indexes: &[#(#indexes),*],
         })
     }
 }

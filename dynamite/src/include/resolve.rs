@@ -48,6 +48,10 @@ pub(crate) enum NodeAccess {
         name: String,
         sort: Option<&'static str>,
     },
+    /// A shared-table child whose partition the join value renders: one
+    /// Query of the table per parent, `pk = <rendered> AND begins_with(sk,
+    /// <the child's sort prefix>)` (a collection).
+    Partition,
 }
 
 /// The untyped plan of one include.
@@ -109,6 +113,11 @@ impl NodeSpec {
         let access = match relation.kind {
             RelationKind::BelongsTo if joins_on_whole_key(target, child_attr) => {
                 NodeAccess::BatchGet
+            }
+            RelationKind::HasMany | RelationKind::HasOne
+                if target.partition_rendered_from(child_attr) =>
+            {
+                NodeAccess::Partition
             }
             _ => by_index().ok_or_else(|| {
                 Error::Config(format!(
@@ -190,6 +199,53 @@ impl NodeSpec {
     fn is_batch(&self) -> bool {
         matches!(self.access, NodeAccess::BatchGet)
     }
+}
+
+/// The Queries of a [`NodeAccess::Partition`] include: per join value, the
+/// child's partition, narrowed to the child's rows by its sort prefix. A
+/// value the template refuses (a `#` inside) matches no row: no Query.
+fn partition_jobs(node: &NodeSpec, values: Vec<AttributeValue>) -> Vec<ReadJob> {
+    let target = node.target;
+    let mut jobs = Vec::new();
+    for value in values {
+        let Some(partition) = target.single_table.and_then(|layout| {
+            let mut fields = Item::with_capacity(1);
+            fields.insert(node.child_attr.to_owned(), value.clone());
+            crate::template::render(layout.partition, &fields).ok()
+        }) else {
+            continue;
+        };
+        let mut parts = vec![Node::Compare {
+            path: target.partition_key.name,
+            op: CompareOp::Eq,
+            value: Ok(AttributeValue::S(partition)),
+        }];
+        if let (Some(prefix), Some(sk)) = (target.sort_prefix(), target.sort_key) {
+            parts.push(Node::BeginsWith {
+                path: sk.name,
+                value: Ok(AttributeValue::S(prefix.to_owned())),
+            });
+        }
+        jobs.push(ReadJob {
+            node: node.id,
+            value: value_key(&value),
+            wanted: None,
+            spec: ReadSpec {
+                table: node.table.clone(),
+                index: None,
+                key_condition: Node::all(parts),
+                filter: node.filter.clone(),
+                residual: None,
+                projection: node.projection.clone(),
+                forward: node.order != Some(SortOrder::Desc),
+                consistent: false,
+                count_only: false,
+                segment: None,
+            },
+            limit: node.limit,
+        });
+    }
+    jobs
 }
 
 /// Whether `attribute` alone is the whole key of `target`: its partition
@@ -567,6 +623,10 @@ async fn run_tasks(db: &Dynamite, tasks: Vec<Task<'_>>) -> Result<Vec<(usize, Gr
             Task::Values(node, values) if node.is_batch() => batch.push((node, values)),
             Task::Values(node, values) => {
                 nodes.insert(node.id, node);
+                if let NodeAccess::Partition = node.access {
+                    jobs.extend(partition_jobs(node, values));
+                    continue;
+                }
                 let NodeAccess::Index { name, sort } = &node.access else {
                     continue;
                 };
@@ -706,6 +766,10 @@ fn group_scanned(
     }
     let sort_attr = match &node.access {
         NodeAccess::Index { sort: Some(s), .. } => *s,
+        NodeAccess::Partition => node
+            .target
+            .sort_key
+            .map_or(node.target.partition_key.name, |k| k.name),
         _ => node.target.partition_key.name,
     };
     for rows in groups.values_mut() {
@@ -846,6 +910,18 @@ pub(crate) fn describe(
                         "`{}`: Query {} index {name} key {} = <each parent's {}>",
                         node.field, node.table, node.child_attr, node.parent_attr
                     ),
+                    NodeAccess::Partition => {
+                        let mut line = format!(
+                            "`{}`: Query {} partition of <each parent's {}>",
+                            node.field, node.table, node.parent_attr
+                        );
+                        if let (Some(prefix), Some(sk)) =
+                            (node.target.sort_prefix(), node.target.sort_key)
+                        {
+                            let _ = write!(line, " key begins_with({}, {prefix:?})", sk.name);
+                        }
+                        line
+                    }
                 }
             };
             let (server, memory) = match &node.access {

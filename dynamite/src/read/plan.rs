@@ -267,28 +267,48 @@ fn template_conditions(meta: &TableMeta, conjuncts: &Conjuncts) -> Result<Vec<No
         }
         Ok((text, true))
     };
-    let (partition, complete) = rendered(layout.partition)?;
-    if !complete {
-        return Ok(Vec::new());
+    // The table's key, then each overloaded GSI's.
+    let mut keys = vec![(
+        layout.partition,
+        layout.sort,
+        meta.partition_key.name,
+        meta.sort_key.map(|k| k.name),
+    )];
+    for template in layout.indexes {
+        if let Some(index) = meta.indexes.iter().find(|i| i.name == template.name) {
+            keys.push((
+                template.partition,
+                template.sort,
+                index.partition_key.name,
+                index.sort_key.map(|k| k.name),
+            ));
+        }
     }
-    let mut implied = vec![Node::Compare {
-        path: meta.partition_key.name,
-        op: CompareOp::Eq,
-        value: Ok(AttributeValue::S(partition)),
-    }];
-    if let (Some(template), Some(sk)) = (layout.sort, meta.sort_key) {
-        let (text, complete) = rendered(template)?;
-        if complete {
-            implied.push(Node::Compare {
-                path: sk.name,
-                op: CompareOp::Eq,
-                value: Ok(AttributeValue::S(text)),
-            });
-        } else if !text.is_empty() {
-            implied.push(Node::BeginsWith {
-                path: sk.name,
-                value: Ok(AttributeValue::S(text)),
-            });
+    let mut implied = Vec::new();
+    for (partition_template, sort_template, pk, sk) in keys {
+        let (partition, complete) = rendered(partition_template)?;
+        if !complete {
+            continue;
+        }
+        implied.push(Node::Compare {
+            path: pk,
+            op: CompareOp::Eq,
+            value: Ok(AttributeValue::S(partition)),
+        });
+        if let (Some(template), Some(sk)) = (sort_template, sk) {
+            let (text, complete) = rendered(template)?;
+            if complete {
+                implied.push(Node::Compare {
+                    path: sk,
+                    op: CompareOp::Eq,
+                    value: Ok(AttributeValue::S(text)),
+                });
+            } else if !text.is_empty() {
+                implied.push(Node::BeginsWith {
+                    path: sk,
+                    value: Ok(AttributeValue::S(text)),
+                });
+            }
         }
     }
     Ok(implied)

@@ -15,6 +15,7 @@ struct Member {
 
 #[derive(Table, Debug, Clone, PartialEq)]
 #[dynamite(table = "st_shop", pk = "USER#{user_id}", sk = "ORDER#{id}")]
+#[dynamite(index(name = "gsi1", pk = "ORDER#{id}", sk = "ORDER"))]
 struct Purchase {
     id: String,
     user_id: String,
@@ -39,10 +40,12 @@ struct Line {
     sk = "ORDER#{id}",
     entity = "Note"
 )]
+#[dynamite(index(name = "gsi2", pk = "TAG#{tag}", sk = "NOTE#{id}"))]
 struct Note {
     id: String,
     user_id: String,
     text: String,
+    tag: Option<String>,
 }
 
 async fn shop() -> Dynamite {
@@ -206,6 +209,7 @@ async fn a_model_whose_key_renders_the_same_never_reads_updates_or_deletes_anoth
         .id("o1")
         .user_id("u1")
         .text("x")
+        .tag(None)
         .exec(&db)
         .await
         .unwrap_err();
@@ -227,6 +231,7 @@ async fn a_model_whose_key_renders_the_same_never_reads_updates_or_deletes_anoth
             id: "o1".into(),
             user_id: "u1".into(),
             text: "blind".into(),
+            tag: None,
         }],
     )
     .await
@@ -339,7 +344,19 @@ async fn relations_between_shared_table_models_load_their_rows_only() {
         .build()
         .await
         .unwrap();
-    db.sync().await.unwrap();
+    let report = db.sync().await.unwrap();
+    assert_eq!(
+        report
+            .changes
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        [format!(
+            "create table {}",
+            db.registry().table_name::<Owner>().unwrap()
+        )],
+        "a child read by partition needs no foreign-key GSI"
+    );
     for owner in ["a", "b"] {
         Owner::create()
             .id(owner)
@@ -357,12 +374,39 @@ async fn relations_between_shared_table_models_load_their_rows_only() {
                 .unwrap();
         }
     }
+    db.metrics().reset();
     let owners = Owner::query()
         .include(Owner::pets())
         .all(&db)
         .await
         .unwrap();
     assert_eq!(owners.len(), 2);
+    // One Scan, then each owner's partition (a collection): no GSI.
+    assert_eq!(db.metrics().count("Scan"), 1);
+    assert_eq!(db.metrics().count("Query"), 2);
+    let plan = Owner::query()
+        .filter(Owner::ID.eq("a"))
+        .include(Owner::pets().order(Desc).limit(1))
+        .explain(&db)
+        .to_string();
+    assert!(
+        plan.contains("partition of <each parent's id> key begins_with(sk, \"PET#\")"),
+        "{plan}"
+    );
+    let first = Owner::query()
+        .filter(Owner::ID.eq("a"))
+        .include(Owner::pets().order(Desc).limit(1))
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(
+        first[0]
+            .pets
+            .iter()
+            .map(|p| p.id.as_str())
+            .collect::<Vec<_>>(),
+        ["p2"]
+    );
     assert!(owners.iter().all(|o| o.pets.len() == 2), "{owners:?}");
     assert!(
         owners
@@ -383,4 +427,48 @@ async fn relations_between_shared_table_models_load_their_rows_only() {
     );
     let lazy = Owner::pets().of_key("b").all(&db).await.unwrap();
     assert_eq!(lazy.len(), 2);
+}
+
+#[tokio::test]
+async fn overloaded_gsis_are_rendered_sparse_and_read_by_their_template_fields() {
+    let db = shop().await;
+    let plan = Purchase::query()
+        .filter(Purchase::ID.eq("o1"))
+        .explain(&db)
+        .to_string();
+    assert!(plan.contains("index gsi1"), "{plan}");
+    assert!(plan.contains("gsi1pk = \"ORDER#o1\""), "{plan}");
+    let orders = Purchase::query()
+        .filter(Purchase::ID.eq("o1"))
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(orders.len(), 2, "order o1 of each user");
+    assert_eq!(db.metrics().count("Query"), 1);
+    let item = orders[0].to_item().unwrap();
+    assert_eq!(item["gsi1pk"], AttributeValue::S("ORDER#o1".into()));
+    assert_eq!(item["gsi1sk"], AttributeValue::S("ORDER".into()));
+    // A note without a tag is not in gsi2; one with a tag is.
+    for (id, tag) in [("n1", Some("red")), ("n2", None), ("n3", Some("red"))] {
+        Note::create()
+            .id(id)
+            .user_id("u9")
+            .text("t")
+            .tag(tag.map(String::from))
+            .exec(&db)
+            .await
+            .unwrap();
+    }
+    let untagged = Note::get(&db, ("u9", "n2")).await.unwrap().unwrap();
+    assert!(!untagged.to_item().unwrap().contains_key("gsi2pk"));
+    let red = Note::query()
+        .filter(Note::TAG.eq("red"))
+        .order(Desc)
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(
+        red.iter().map(|n| n.id.as_str()).collect::<Vec<_>>(),
+        ["n3", "n1"]
+    );
 }
