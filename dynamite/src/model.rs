@@ -139,6 +139,23 @@ impl SingleTable {
     }
 }
 
+/// A partition of a shared-table model's table or GSI that one attribute
+/// renders (see [`TableMeta::template_reading`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TemplateRead {
+    /// The GSI, or `None` for the table.
+    pub index: Option<&'static str>,
+    /// Its partition key attribute.
+    pub partition_key: &'static str,
+    /// Its sort key attribute.
+    pub sort_key: Option<&'static str>,
+    /// The partition template.
+    pub partition: &'static [Segment],
+    /// The literal text the model's sort key starts with there, which sets
+    /// its rows apart from other models'.
+    pub sort_prefix: Option<&'static str>,
+}
+
 /// Everything Dynamite knows about a model's table.
 #[derive(Debug)]
 pub struct TableMeta {
@@ -195,43 +212,57 @@ impl TableMeta {
     }
 
     /// The attribute a relation joins on when it names no `local_key`: the
-    /// partition key, or for a shared-table model its first key field.
+    /// partition key, or for a shared-table model the last field of its
+    /// `Key` (its own id: `id` of `Order`, whose key is `(user_id, id)`).
     pub fn default_local_key(&self) -> &'static str {
         match self.single_table {
             Some(layout) => layout
                 .key_fields
-                .first()
+                .last()
                 .copied()
                 .unwrap_or(self.partition_key.name),
             None => self.partition_key.name,
         }
     }
 
-    /// For a shared-table model: whether its partition key is rendered from
-    /// `attribute` alone (`pk = "USER#{user_id}"` and `user_id`): then the
-    /// rows with one value of it are one partition, read by one Query.
-    pub fn partition_rendered_from(&self, attribute: &str) -> bool {
-        self.single_table.is_some_and(|layout| {
-            let fields: Vec<&str> = layout
-                .partition
-                .iter()
-                .filter_map(|s| match s {
-                    Segment::Field { attribute, .. } => Some(*attribute),
-                    Segment::Literal(_) => None,
-                })
-                .collect();
-            !fields.is_empty() && fields.iter().all(|f| *f == attribute)
-        })
-    }
-
-    /// For a shared-table model: the literal text its sort key starts with
-    /// (`"ORDER#"` for `sk = "ORDER#{id}"`), which sets its rows apart in a
-    /// partition shared with other models.
-    pub fn sort_prefix(&self) -> Option<&'static str> {
-        match self.single_table?.sort?.first()? {
-            Segment::Literal(text) => Some(text),
+    /// For a shared-table model: a partition, of the table or of an
+    /// overloaded GSI, rendered from `attribute` alone (`pk =
+    /// "USER#{user_id}"` and `user_id`, or gsi1 `"ORDER#{id}"` and `id`):
+    /// the rows with one value of it are read by one Query. The table's own
+    /// key first.
+    pub fn template_reading(&self, attribute: &str) -> Option<TemplateRead> {
+        let layout = self.single_table?;
+        let rendered_from = |template: &[Segment]| {
+            let mut fields = template.iter().filter_map(|s| match s {
+                Segment::Field { attribute, .. } => Some(*attribute),
+                Segment::Literal(_) => None,
+            });
+            let first = fields.next();
+            first == Some(attribute) && fields.all(|f| f == attribute)
+        };
+        let prefix = |sort: Option<&'static [Segment]>| match sort?.first()? {
+            Segment::Literal(text) => Some(*text),
             Segment::Field { .. } => None,
+        };
+        if rendered_from(layout.partition) {
+            return Some(TemplateRead {
+                index: None,
+                partition_key: self.partition_key.name,
+                sort_key: self.sort_key.map(|k| k.name),
+                partition: layout.partition,
+                sort_prefix: prefix(layout.sort),
+            });
         }
+        layout.indexes.iter().find_map(|template| {
+            let index = self.indexes.iter().find(|i| i.name == template.name)?;
+            rendered_from(template.partition).then(|| TemplateRead {
+                index: Some(index.name),
+                partition_key: index.partition_key.name,
+                sort_key: index.sort_key.map(|k| k.name),
+                partition: template.partition,
+                sort_prefix: prefix(template.sort),
+            })
+        })
     }
 
     /// Whether `attribute` is a field a shared-table model's key is

@@ -243,7 +243,7 @@ fn resolve_indexes(tables: &mut HashMap<TypeId, Registered>, order: &[TypeId]) -
             };
             // A child whose partition the foreign key renders is read by
             // partition (one Query per parent on the table): no GSI.
-            if target.partition_rendered_from(foreign_key) {
+            if target.template_reading(foreign_key).is_some() {
                 continue;
             }
             let Some(index) = foreign_key_index(target, foreign_key) else {

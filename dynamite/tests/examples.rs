@@ -19,6 +19,8 @@ mod nesting;
 mod polymorphic;
 #[path = "../examples/relationships.rs"]
 mod relationships;
+#[path = "../examples/single_table.rs"]
+mod single_table;
 
 use dynamite::{Dynamite, DynamiteBuilder};
 use dynamite_testkit::backend::{self, TEST_ENDPOINT_VAR};
@@ -129,6 +131,13 @@ async fn ecommerce_order_ids_are_the_created_ones() {
         .to_owned();
     assert!(out.contains(&format!("Order {first_id} by John Doe")));
     assert!(out.contains(&format!("  Order {first_id}: $1109.97 (pending)")));
+}
+
+#[tokio::test]
+async fn single_table_prints_the_same_output_as_ecommerce() {
+    let db = connect(single_table::register).await;
+    let out = single_table::run(db).await.unwrap();
+    assert_eq!(mask_ids(&out), ECOMMERCE_EXPECTED);
 }
 
 async fn output(

@@ -20,7 +20,7 @@ use futures::{StreamExt, future};
 use crate::client::{Dynamite, TableStats};
 use crate::error::{Error, Result};
 use crate::expr::{CompareOp, Node};
-use crate::model::{RelationKind, RelationMeta, TableMeta};
+use crate::model::{RelationKind, RelationMeta, TableMeta, TemplateRead};
 use crate::read::SortOrder;
 use crate::read::canonical::{KeyId, sort_order};
 use crate::read::eval;
@@ -48,10 +48,10 @@ pub(crate) enum NodeAccess {
         name: String,
         sort: Option<&'static str>,
     },
-    /// A shared-table child whose partition the join value renders: one
-    /// Query of the table per parent, `pk = <rendered> AND begins_with(sk,
-    /// <the child's sort prefix>)` (a collection).
-    Partition,
+    /// A shared-table target whose partition (of the table or of a GSI)
+    /// the join value renders: one Query per join value, `pk = <rendered>
+    /// AND begins_with(sk, <the target's sort prefix>)` (a collection).
+    Partition(TemplateRead),
 }
 
 /// The untyped plan of one include.
@@ -114,17 +114,15 @@ impl NodeSpec {
             RelationKind::BelongsTo if joins_on_whole_key(target, child_attr) => {
                 NodeAccess::BatchGet
             }
-            RelationKind::HasMany | RelationKind::HasOne
-                if target.partition_rendered_from(child_attr) =>
-            {
-                NodeAccess::Partition
-            }
-            _ => by_index().ok_or_else(|| {
-                Error::Config(format!(
-                    "relation `{}.{}`: `{}` has no index on `{child_attr}`",
-                    owner.model, relation.field, target.model
-                ))
-            })?,
+            _ => match target.template_reading(child_attr) {
+                Some(read) => NodeAccess::Partition(read),
+                None => by_index().ok_or_else(|| {
+                    Error::Config(format!(
+                        "relation `{}.{}`: `{}` has no index on `{child_attr}`",
+                        owner.model, relation.field, target.model
+                    ))
+                })?,
+            },
         };
         // Includes skip soft-deleted rows at every level.
         let filter =
@@ -141,6 +139,10 @@ impl NodeSpec {
             add(child_attr);
             if let NodeAccess::Index { sort: Some(s), .. } = &access {
                 add(s);
+            }
+            if let NodeAccess::Partition(read) = &access {
+                add(read.partition_key);
+                read.sort_key.iter().for_each(|s| add(s));
             }
             children.iter().for_each(|c| add(c.parent_attr));
             target
@@ -204,25 +206,27 @@ impl NodeSpec {
 /// The Queries of a [`NodeAccess::Partition`] include: per join value, the
 /// child's partition, narrowed to the child's rows by its sort prefix. A
 /// value the template refuses (a `#` inside) matches no row: no Query.
-fn partition_jobs(node: &NodeSpec, values: Vec<AttributeValue>) -> Vec<ReadJob> {
-    let target = node.target;
+fn partition_jobs(
+    node: &NodeSpec,
+    read: TemplateRead,
+    values: Vec<AttributeValue>,
+) -> Vec<ReadJob> {
+    let belongs_to = node.kind == RelationKind::BelongsTo;
     let mut jobs = Vec::new();
     for value in values {
-        let Some(partition) = target.single_table.and_then(|layout| {
-            let mut fields = Item::with_capacity(1);
-            fields.insert(node.child_attr.to_owned(), value.clone());
-            crate::template::render(layout.partition, &fields).ok()
-        }) else {
+        let mut fields = Item::with_capacity(1);
+        fields.insert(node.child_attr.to_owned(), value.clone());
+        let Ok(partition) = crate::template::render(read.partition, &fields) else {
             continue;
         };
         let mut parts = vec![Node::Compare {
-            path: target.partition_key.name,
+            path: read.partition_key,
             op: CompareOp::Eq,
             value: Ok(AttributeValue::S(partition)),
         }];
-        if let (Some(prefix), Some(sk)) = (target.sort_prefix(), target.sort_key) {
+        if let (Some(prefix), Some(sk)) = (read.sort_prefix, read.sort_key) {
             parts.push(Node::BeginsWith {
-                path: sk.name,
+                path: sk,
                 value: Ok(AttributeValue::S(prefix.to_owned())),
             });
         }
@@ -232,7 +236,7 @@ fn partition_jobs(node: &NodeSpec, values: Vec<AttributeValue>) -> Vec<ReadJob> 
             wanted: None,
             spec: ReadSpec {
                 table: node.table.clone(),
-                index: None,
+                index: read.index.map(str::to_owned),
                 key_condition: Node::all(parts),
                 filter: node.filter.clone(),
                 residual: None,
@@ -242,7 +246,7 @@ fn partition_jobs(node: &NodeSpec, values: Vec<AttributeValue>) -> Vec<ReadJob> 
                 count_only: false,
                 segment: None,
             },
-            limit: node.limit,
+            limit: if belongs_to { Some(1) } else { node.limit },
         });
     }
     jobs
@@ -623,8 +627,8 @@ async fn run_tasks(db: &Dynamite, tasks: Vec<Task<'_>>) -> Result<Vec<(usize, Gr
             Task::Values(node, values) if node.is_batch() => batch.push((node, values)),
             Task::Values(node, values) => {
                 nodes.insert(node.id, node);
-                if let NodeAccess::Partition = node.access {
-                    jobs.extend(partition_jobs(node, values));
+                if let NodeAccess::Partition(read) = node.access {
+                    jobs.extend(partition_jobs(node, read, values));
                     continue;
                 }
                 let NodeAccess::Index { name, sort } = &node.access else {
@@ -766,10 +770,7 @@ fn group_scanned(
     }
     let sort_attr = match &node.access {
         NodeAccess::Index { sort: Some(s), .. } => *s,
-        NodeAccess::Partition => node
-            .target
-            .sort_key
-            .map_or(node.target.partition_key.name, |k| k.name),
+        NodeAccess::Partition(read) => read.sort_key.unwrap_or(read.partition_key),
         _ => node.target.partition_key.name,
     };
     for rows in groups.values_mut() {
@@ -910,15 +911,14 @@ pub(crate) fn describe(
                         "`{}`: Query {} index {name} key {} = <each parent's {}>",
                         node.field, node.table, node.child_attr, node.parent_attr
                     ),
-                    NodeAccess::Partition => {
-                        let mut line = format!(
-                            "`{}`: Query {} partition of <each parent's {}>",
-                            node.field, node.table, node.parent_attr
-                        );
-                        if let (Some(prefix), Some(sk)) =
-                            (node.target.sort_prefix(), node.target.sort_key)
-                        {
-                            let _ = write!(line, " key begins_with({}, {prefix:?})", sk.name);
+                    NodeAccess::Partition(read) => {
+                        let mut line = format!("`{}`: Query {}", node.field, node.table);
+                        if let Some(index) = read.index {
+                            let _ = write!(line, " index {index}");
+                        }
+                        let _ = write!(line, " partition of <each parent's {}>", node.parent_attr);
+                        if let (Some(prefix), Some(sk)) = (read.sort_prefix, read.sort_key) {
+                            let _ = write!(line, " key begins_with({sk}, {prefix:?})");
                         }
                         line
                     }

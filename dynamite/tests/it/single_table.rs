@@ -472,3 +472,92 @@ async fn overloaded_gsis_are_rendered_sparse_and_read_by_their_template_fields()
         ["n3", "n1"]
     );
 }
+
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "st_orders", pk = "USER#{user_id}", sk = "ORDER#{id}")]
+#[dynamite(index(name = "gsi1", pk = "ORDER#{id}", sk = "ORDER"))]
+struct Basket {
+    id: String,
+    user_id: String,
+    #[dynamite(has_many(foreign_key = "basket_id"))]
+    entries: HasMany<Entry>,
+}
+
+/// Lives in its user's partition; its basket is found through gsi1.
+#[derive(Table, Debug, Clone)]
+#[dynamite(
+    table = "st_orders",
+    pk = "USER#{user_id}",
+    sk = "ENTRY#{basket_id}#{id}"
+)]
+struct Entry {
+    id: String,
+    user_id: String,
+    basket_id: String,
+    #[dynamite(belongs_to(foreign_key = "basket_id"))]
+    basket: BelongsTo<Basket>,
+}
+
+#[tokio::test]
+async fn a_single_foreign_key_joins_the_parents_own_id_through_its_gsi() {
+    let db = crate::common::builder()
+        .table::<Basket>()
+        .table::<Entry>()
+        .build()
+        .await
+        .unwrap();
+    db.sync().await.unwrap();
+    for (user, basket) in [("u1", "b1"), ("u1", "b2"), ("u2", "b3")] {
+        Basket::create()
+            .id(basket)
+            .user_id(user)
+            .exec(&db)
+            .await
+            .unwrap();
+        for entry in ["e1", "e2"] {
+            Entry::create()
+                .id(entry)
+                .user_id(user)
+                .basket_id(basket)
+                .exec(&db)
+                .await
+                .unwrap();
+        }
+    }
+    // belongs_to by the basket's own id: one Query of gsi1 per basket.
+    db.metrics().reset();
+    let entries = Entry::query()
+        .filter(Entry::USER_ID.eq("u1"))
+        .include(Entry::basket())
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(entries.len(), 4);
+    assert!(
+        entries
+            .iter()
+            .all(|e| e.basket.as_ref().is_some_and(|b| b.id == e.basket_id)),
+        "{entries:?}"
+    );
+    assert_eq!(
+        db.metrics().count("Query"),
+        3,
+        "the entries, then b1 and b2"
+    );
+    // has_many on a foreign key that is not the partition: a GSI on it.
+    let baskets = Basket::query()
+        .filter(Basket::USER_ID.eq("u1"))
+        .include(Basket::entries())
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(
+        baskets.iter().map(|b| b.entries.len()).collect::<Vec<_>>(),
+        [2, 2]
+    );
+    assert!(
+        baskets
+            .iter()
+            .all(|b| b.entries.iter().all(|e| e.basket_id == b.id))
+    );
+}
