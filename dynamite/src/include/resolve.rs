@@ -252,6 +252,127 @@ fn partition_jobs(
     jobs
 }
 
+/// A GetItem of a shared-table row fused with the collections of its own
+/// partition: one Query `pk = <the row's partition> AND sk BETWEEN lo AND
+/// hi` covering the row's sort key and every collection's prefix, split by
+/// entity type in memory ("user + orders" is one request).
+struct FusedPartition<'a> {
+    key_condition: Node,
+    key: Item,
+    nodes: Vec<&'a NodeSpec>,
+}
+
+/// Takes out of `tasks` the collections that can ride on the root's GetItem.
+fn fuse_partition<'a>(plan: &Plan, tasks: &mut Vec<Task<'a>>) -> Option<FusedPartition<'a>> {
+    let Access::Get { key } = &plan.access else {
+        return None;
+    };
+    let [pk, sk] = plan.table_keys.as_slice() else {
+        return None;
+    };
+    let (Some(AttributeValue::S(partition)), Some(AttributeValue::S(sort))) =
+        (key.get(*pk), key.get(*sk))
+    else {
+        return None;
+    };
+    if plan.projection.is_some() {
+        return None;
+    }
+    let fits = |task: &Task<'a>| -> Option<(&'a NodeSpec, &'static str)> {
+        let Task::Values(node, values) = task else {
+            return None;
+        };
+        let NodeAccess::Partition(read) = node.access else {
+            return None;
+        };
+        let [value] = values.as_slice() else {
+            return None;
+        };
+        let same_place = read.index.is_none()
+            && node.table == plan.table
+            && node.projection.is_none()
+            && read.partition_key == *pk
+            && read.sort_key == Some(*sk);
+        let mut fields = Item::with_capacity(1);
+        fields.insert(node.child_attr.to_owned(), value.clone());
+        let rendered = crate::template::render(read.partition, &fields).ok()?;
+        (same_place && rendered == *partition).then_some((*node, read.sort_prefix?))
+    };
+    let mut nodes = Vec::new();
+    let (mut lo, mut hi) = (sort.clone(), sort.clone());
+    let mut kept = Vec::new();
+    for task in tasks.drain(..) {
+        match fits(&task) {
+            Some((node, prefix)) => {
+                lo = lo.min(prefix.to_owned());
+                hi = hi.max(format!("{prefix}\u{10FFFF}"));
+                nodes.push(node);
+            }
+            None => kept.push(task),
+        }
+    }
+    *tasks = kept;
+    if nodes.is_empty() {
+        return None;
+    }
+    let key_condition = Node::And(vec![
+        Node::Compare {
+            path: pk,
+            op: CompareOp::Eq,
+            value: Ok(AttributeValue::S(partition.clone())),
+        },
+        Node::Between {
+            path: sk,
+            low: Ok(AttributeValue::S(lo)),
+            high: Ok(AttributeValue::S(hi)),
+        },
+    ]);
+    Some(FusedPartition {
+        key_condition,
+        key: key.clone(),
+        nodes,
+    })
+}
+
+impl FusedPartition<'_> {
+    /// The root rows and each collection's groups.
+    async fn read(&self, db: &Dynamite, plan: &Plan) -> Result<(Vec<Item>, Vec<(usize, Groups)>)> {
+        let spec = ReadSpec {
+            table: plan.table.clone(),
+            index: None,
+            key_condition: Some(self.key_condition.clone()),
+            filter: None,
+            residual: None,
+            projection: None,
+            forward: true,
+            consistent: plan.consistent,
+            count_only: false,
+            segment: None,
+        };
+        let items = spec.render()?.all(db, None).await?;
+        let is_root = |item: &Item| {
+            self.key.iter().all(|(k, v)| item.get(k) == Some(v))
+                && plan
+                    .residual
+                    .as_ref()
+                    .is_none_or(|r| eval::matches(r, item))
+        };
+        let roots: Vec<Item> = items.iter().filter(|i| is_root(i)).cloned().collect();
+        let mut results = Vec::new();
+        for node in &self.nodes {
+            let mine: Vec<Item> = items
+                .iter()
+                .filter(|i| node.filter.as_ref().is_none_or(|f| eval::matches(f, i)))
+                .cloned()
+                .collect();
+            let mut groups = Groups::new();
+            group_scanned(node, mine, &mut groups, None);
+            results.push((node.id, groups));
+        }
+        Ok((roots, results))
+    }
+}
+
 /// Whether `attribute` alone is the whole key of `target`: its partition
 /// key (no sort key), or the one field a shared-table model's key is
 /// rendered from.
@@ -534,16 +655,23 @@ async fn run(
         }
     };
 
-    // Round 0: the root read with the early include reads.
+    // Round 0: the root read with the early include reads; a shared-table
+    // row and collections of its own partition are one Query.
+    let fused = plan.and_then(|plan| fuse_partition(plan, &mut early_tasks));
     let roots = match plan {
         Some(plan) => {
-            let (root, early_results) = future::join(
-                crate::read::run::fetch(db, plan),
-                run_tasks(db, early_tasks),
-            )
-            .await;
-            let root = root?;
+            let root_read = async {
+                match &fused {
+                    Some(fused) => fused.read(db, plan).await,
+                    None => crate::read::run::fetch(db, plan)
+                        .await
+                        .map(|root| (root, Vec::new())),
+                }
+            };
+            let (root, early_results) = future::join(root_read, run_tasks(db, early_tasks)).await;
+            let (root, fused_results) = root?;
             let mut early_results = early_results?;
+            early_results.extend(fused_results);
             // The child Scan read every parent's children: keep the rows'.
             for (id, groups) in &mut early_results {
                 if let Some(spec) = by_id.get(id).filter(|s| scanned_early.contains(&s.id)) {
@@ -883,14 +1011,41 @@ pub(crate) fn describe(
     let mut all = Vec::new();
     specs.iter().for_each(|s| s.walk(&mut all));
     let last = rounds.values().copied().max().unwrap_or(0);
+    // The collections read with the root's own partition Query.
+    let mut pinned: Vec<Task<'_>> = specs
+        .iter()
+        .filter(|s| !scans.contains_key(&s.id))
+        .filter_map(|s| pinned_values(plan, s.parent_attr).map(|v| Task::Values(s, v)))
+        .collect();
+    let fused = fuse_partition(plan, &mut pinned);
     let mut lines = Vec::new();
     for round in 0..=last {
         let mut parts = Vec::new();
         if round == 0 {
-            parts.push(plan.describe());
+            match &fused {
+                Some(fused) => {
+                    let fields: Vec<String> = fused
+                        .nodes
+                        .iter()
+                        .map(|n| format!("`{}`", n.field))
+                        .collect();
+                    parts.push(format!(
+                        "Query {} key {} (the row and {} in one Query, split by entity type)",
+                        plan.table,
+                        describe_condition(&fused.key_condition),
+                        fields.join(", ")
+                    ));
+                }
+                None => parts.push(plan.describe()),
+            }
         }
         let mut batch_tables: Vec<String> = Vec::new();
-        for node in all.iter().filter(|n| rounds.get(&n.id) == Some(&round)) {
+        for node in all.iter().filter(|n| {
+            rounds.get(&n.id) == Some(&round)
+                && !fused
+                    .as_ref()
+                    .is_some_and(|f| f.nodes.iter().any(|x| x.id == n.id))
+        }) {
             let mut line = if let Some(why) = scans.get(&node.id) {
                 format!(
                     "Scan {} (all `{}` children, stitched on {}; {why})",

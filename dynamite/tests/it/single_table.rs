@@ -385,7 +385,7 @@ async fn relations_between_shared_table_models_load_their_rows_only() {
     assert_eq!(db.metrics().count("Scan"), 1);
     assert_eq!(db.metrics().count("Query"), 2);
     let plan = Owner::query()
-        .filter(Owner::ID.eq("a"))
+        .filter(Owner::NAME.eq("a"))
         .include(Owner::pets().order(Desc).limit(1))
         .explain(&db)
         .to_string();
@@ -393,20 +393,45 @@ async fn relations_between_shared_table_models_load_their_rows_only() {
         plan.contains("partition of <each parent's id> key begins_with(sk, \"PET#\")"),
         "{plan}"
     );
+    db.metrics().reset();
     let first = Owner::query()
         .filter(Owner::ID.eq("a"))
         .include(Owner::pets().order(Desc).limit(1))
         .all(&db)
         .await
         .unwrap();
-    assert_eq!(
-        first[0]
-            .pets
-            .iter()
-            .map(|p| p.id.as_str())
-            .collect::<Vec<_>>(),
-        ["p2"]
+    let ids = |o: &Owner| o.pets.iter().map(|p| p.id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&first[0]), ["p2"]);
+    // The owner's row and its pets share a partition: ONE Query reads both.
+    assert_eq!(db.metrics().data_plane_requests(), 1);
+    let fused = Owner::query()
+        .filter(Owner::ID.eq("a"))
+        .include(Owner::pets())
+        .explain(&db)
+        .to_string();
+    assert!(
+        fused.contains("BETWEEN \"PET#\" AND \"PROFILE\""),
+        "{fused}"
     );
+    assert!(fused.contains("the row and `pets` in one Query"), "{fused}");
+    db.metrics().reset();
+    let one = Owner::query()
+        .filter(Owner::ID.eq("b"))
+        .include(Owner::pets().filter(Pet::ID.eq("p1")))
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(one.len(), 1);
+    assert_eq!(one[0].id, "b");
+    assert_eq!(ids(&one[0]), ["p1"]);
+    assert_eq!(db.metrics().data_plane_requests(), 1);
+    let none = Owner::query()
+        .filter(Owner::ID.eq("zzz"))
+        .include(Owner::pets())
+        .all(&db)
+        .await
+        .unwrap();
+    assert!(none.is_empty());
     assert!(owners.iter().all(|o| o.pets.len() == 2), "{owners:?}");
     assert!(
         owners
