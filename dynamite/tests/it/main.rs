@@ -23,6 +23,7 @@ mod schema;
 mod serde_graph;
 mod shop;
 mod single_table;
+mod single_table_differential;
 mod soft_delete;
 mod transactions;
 mod validation;
