@@ -586,3 +586,150 @@ async fn a_single_foreign_key_joins_the_parents_own_id_through_its_gsi() {
             .all(|b| b.entries.iter().all(|e| e.basket_id == b.id))
     );
 }
+
+/// Versioned, soft-deletable, timestamped: every kind of write on a
+/// shared-table model.
+#[derive(Table, Debug, Clone, PartialEq)]
+#[dynamite(table = "st_writes", pk = "ACCOUNT#{account}", sk = "DOC#{id}")]
+struct Doc {
+    account: String,
+    id: u32,
+    title: String,
+    views: i64,
+    #[dynamite(version)]
+    version: u64,
+    #[dynamite(deleted_at)]
+    deleted_at: Option<String>,
+    #[dynamite(updated_at)]
+    updated_at: String,
+}
+
+/// Another model of the same table whose keys render like `Doc`'s.
+#[derive(Table, Debug, Clone, PartialEq)]
+#[dynamite(
+    table = "st_writes",
+    pk = "ACCOUNT#{account}",
+    sk = "DOC#{id}",
+    entity = "Draft"
+)]
+struct Draft {
+    account: String,
+    id: u32,
+    title: String,
+}
+
+#[tokio::test]
+async fn every_write_works_on_shared_table_models_and_touches_only_their_items() {
+    let db = crate::common::builder()
+        .table::<Doc>()
+        .table::<Draft>()
+        .build()
+        .await
+        .unwrap();
+    db.sync().await.unwrap();
+    // create_many, and a draft at a key no doc uses.
+    let docs: Vec<_> = (1..=4)
+        .map(|id| {
+            Doc::create()
+                .account("a")
+                .id(id)
+                .title(format!("doc {id}"))
+                .views(0)
+        })
+        .collect();
+    Doc::create_many(&db, docs).await.unwrap();
+    Draft::create()
+        .account("a")
+        .id(9)
+        .title("draft")
+        .exec(&db)
+        .await
+        .unwrap();
+    // A draft at a doc's key is refused: that item exists.
+    let err = Draft::create_many(&db, [Draft::create().account("a").id(1).title("x")])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, dynamite::Error::Batch { .. }), "{err}");
+
+    // save (versioned), update, increment.
+    let mut doc = Doc::get(&db, ("a", 1)).await.unwrap().unwrap();
+    let created = doc.version;
+    doc.title = "first".into();
+    doc.save(&db).await.unwrap();
+    assert_eq!(doc.version, created + 1);
+    let mut stale = doc.clone();
+    let doc = doc
+        .update()
+        .increment(Doc::VIEWS, 5)
+        .exec(&db)
+        .await
+        .unwrap();
+    assert_eq!((doc.views, doc.version), (5, created + 2));
+    stale.title = "stale".into();
+    assert!(stale.save(&db).await.unwrap_err().is_conflict());
+
+    // A transaction: update one, delete another, check a third.
+    let mut tx = db.transaction();
+    tx.update(Doc::update_key(("a", 2)).set(Doc::TITLE, "second"));
+    tx.delete_key::<Doc>(("a", 3));
+    tx.condition_check::<Doc>(("a", 4), Doc::VIEWS.eq(0));
+    tx.commit().await.unwrap();
+    assert_eq!(
+        Doc::get(&db, ("a", 2)).await.unwrap().unwrap().title,
+        "second"
+    );
+    // Soft-deleted: hidden, restorable.
+    assert!(Doc::get(&db, ("a", 3)).await.unwrap().is_none());
+    let deleted = Doc::query()
+        .filter(Doc::ACCOUNT.eq("a"))
+        .only_deleted()
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(deleted.len(), 1);
+    let restored = deleted[0].restore(&db).await.unwrap();
+    assert_eq!(restored.id, 3);
+    assert!(restored.deleted_at.is_none());
+
+    // A transaction touching the draft's key as a doc fails as a whole.
+    let mut tx = db.transaction();
+    tx.update(Doc::update_key(("a", 2)).set(Doc::TITLE, "never"));
+    tx.update(Doc::update_key(("a", 9)).set(Doc::TITLE, "not a doc"));
+    assert!(tx.commit().await.is_err());
+    assert_eq!(
+        Doc::get(&db, ("a", 2)).await.unwrap().unwrap().title,
+        "second"
+    );
+
+    // Set-based writes select and write docs only.
+    let updated = Doc::update_where(Doc::ACCOUNT.eq("a"))
+        .set(Doc::TITLE, "bulk")
+        .exec(&db)
+        .await
+        .unwrap();
+    assert_eq!(updated, 4);
+    let draft = Draft::get(&db, ("a", 9)).await.unwrap().unwrap();
+    assert_eq!(draft.title, "draft");
+    let removed = Doc::delete_where(Doc::ID.gt(2_u32))
+        .exec(&db)
+        .await
+        .unwrap();
+    assert_eq!(removed, 2);
+    assert_eq!(
+        Doc::query()
+            .filter(Doc::ACCOUNT.eq("a"))
+            .count(&db)
+            .await
+            .unwrap(),
+        2
+    );
+    assert!(Draft::get(&db, ("a", 9)).await.unwrap().is_some());
+    // Hard deletes and bulk deletes.
+    let doc = Doc::get(&db, ("a", 1)).await.unwrap().unwrap();
+    doc.force_delete(&db).await.unwrap();
+    Doc::delete_rows_many(&db, &Doc::query().all(&db).await.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(Doc::query().count(&db).await.unwrap(), 0);
+    assert_eq!(Draft::query().count(&db).await.unwrap(), 1);
+}
