@@ -146,6 +146,9 @@ pub struct Relation {
     /// Rust name of the foreign key field; `None` only after an error was
     /// recorded (it is required).
     pub foreign_key: Option<WithSpan<String>>,
+    /// The further fields of a composite foreign key (`foreign_key =
+    /// ["user_id", "order_id"]`), matched field by field to the parent's `Key`.
+    pub more_foreign_keys: Vec<WithSpan<String>>,
     /// Rust name of the field the foreign key refers to.
     pub local_key: Option<WithSpan<String>>,
 }
@@ -575,6 +578,7 @@ fn parse_relation(cx: &Ctxt, meta: &ParseNestedMeta, kind: RelationKind) -> syn:
     let mut relation = Relation {
         kind,
         foreign_key: None,
+        more_foreign_keys: Vec::new(),
         local_key: None,
     };
     // Set when `foreign_key` was written, even with a bad value (already reported).
@@ -624,6 +628,19 @@ fn relation_key(
     match inner_key.as_str() {
         FOREIGN_KEY => {
             *foreign_key_written = true;
+            if relation.foreign_key.is_some() {
+                cx.error(
+                    key_span,
+                    format!("duplicate dynamite attribute `{FOREIGN_KEY}`"),
+                );
+                return skip_value(inner);
+            }
+            if let Some(fields) = string_list(cx, inner)? {
+                let mut fields = fields.into_iter();
+                relation.foreign_key = fields.next();
+                relation.more_foreign_keys = fields.collect();
+                return Ok(());
+            }
             let example = "foreign_key = \"user_id\"";
             if let Some(field) = string_value(cx, inner, FOREIGN_KEY, example)? {
                 set_once(cx, &mut relation.foreign_key, FOREIGN_KEY, key_span, field);
@@ -646,6 +663,38 @@ fn relation_key(
         }
     }
     Ok(())
+}
+
+/// `key = ["a", "b"]`: a list of non-empty strings; `None` when the value
+/// is not a list (the caller parses it as a single string).
+fn string_list(cx: &Ctxt, inner: &ParseNestedMeta) -> syn::Result<Option<Vec<WithSpan<String>>>> {
+    if !inner.input.peek(Token![=]) || !inner.input.peek2(syn::token::Bracket) {
+        return Ok(None);
+    }
+    let expr: Expr = inner.value()?.parse()?;
+    let Expr::Array(array) = &expr else {
+        return Ok(None);
+    };
+    let mut fields = Vec::new();
+    for element in &array.elems {
+        match element {
+            Expr::Lit(syn::ExprLit {
+                lit: Lit::Str(s), ..
+            }) if !s.value().is_empty() => fields.push(WithSpan {
+                value: s.value(),
+                span: s.span(),
+                key_span: inner.path.span(),
+            }),
+            other => cx.error_spanned_by(
+                other,
+                "a composite foreign key lists field names: `[\"user_id\", \"order_id\"]`",
+            ),
+        }
+    }
+    if fields.len() < 2 {
+        cx.error_spanned_by(&expr, "a composite foreign key names at least two fields; write one as `foreign_key = \"user_id\"`");
+    }
+    Ok(Some(fields))
 }
 
 /// `validate = some::function`.

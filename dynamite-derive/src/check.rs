@@ -113,8 +113,10 @@ pub struct Relation<'m, 'a> {
     /// The related model: `T` in `HasMany<T>` (`Self` already replaced).
     pub target: &'m Type,
     /// Rust name of the foreign key field (of the target for `has_many` /
-    /// `has_one`, of this model for `belongs_to`).
+    /// `has_one`, of this model for `belongs_to`); the first of a composite one.
     pub foreign_key: &'m WithSpan<String>,
+    /// Every field of the foreign key (one, or a composite key's).
+    pub foreign_keys: Vec<&'m WithSpan<String>>,
     /// Rust name of the referenced field (of this model for `has_many` /
     /// `has_one`, of the target for `belongs_to`).
     pub local_key: Option<&'m WithSpan<String>>,
@@ -525,13 +527,25 @@ fn resolve_relations<'m, 'a>(cx: &Ctxt, model: &'m Model<'a>) -> Vec<Relation<'m
         }
         // The key of a `belongs_to` is on this model, as is the local key of
         // a `has_many` / `has_one`.
-        let own_key = match kind {
-            RelationKind::BelongsTo => relation.foreign_key.as_ref().map(|k| ("foreign", k)),
+        let own_keys: Vec<(&str, &WithSpan<String>)> = match kind {
+            RelationKind::BelongsTo => relation
+                .foreign_key
+                .iter()
+                .chain(&relation.more_foreign_keys)
+                .map(|k| ("foreign", k))
+                .collect(),
             RelationKind::HasMany | RelationKind::HasOne => {
-                relation.local_key.as_ref().map(|k| ("local", k))
+                relation.local_key.iter().map(|k| ("local", k)).collect()
             }
         };
-        if let Some((which, wanted)) = own_key {
+        if let (Some(local), false) = (&relation.local_key, relation.more_foreign_keys.is_empty()) {
+            cx.error(
+                local.span,
+                "a composite foreign key refers to the parent's whole `Key`, field by field: \
+                 it takes no `local_key`",
+            );
+        }
+        for (which, wanted) in own_keys {
             let found = model.fields.iter().find(|f| f.name == wanted.value);
             let problem = match found {
                 None => Some(format!("is not a field of `{}`", model.ident)),
@@ -552,6 +566,9 @@ fn resolve_relations<'m, 'a>(cx: &Ctxt, model: &'m Model<'a>) -> Vec<Relation<'m
                 kind,
                 target,
                 foreign_key,
+                foreign_keys: std::iter::once(foreign_key)
+                    .chain(&relation.more_foreign_keys)
+                    .collect(),
                 local_key: relation.local_key.as_ref(),
             });
         }

@@ -67,7 +67,8 @@ pub struct Order {
     pub updated_at: String,
     #[dynamite(belongs_to(foreign_key = "user_id"))]
     pub user: BelongsTo<User>,
-    #[dynamite(has_many(foreign_key = "order_id"))]
+    /// The items in the user's partition: `ITEM#<order id>#...`.
+    #[dynamite(has_many(foreign_key = ["user_id", "order_id"]))]
     pub items: HasMany<OrderItem>,
 }
 
@@ -82,7 +83,7 @@ pub struct OrderItem {
     pub product_id: String,
     pub quantity: i64,
     pub price: f64,
-    #[dynamite(belongs_to(foreign_key = "order_id"))]
+    #[dynamite(belongs_to(foreign_key = ["user_id", "order_id"]))]
     pub order: BelongsTo<Order>,
     #[dynamite(belongs_to(foreign_key = "product_id"))]
     pub product: BelongsTo<Product>,

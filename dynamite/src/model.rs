@@ -66,12 +66,45 @@ pub struct RelationMeta {
     /// The Rust field holding the foreign key: on the target for `has_many` /
     /// `has_one`, on this model for `belongs_to`.
     pub foreign_key: &'static str,
+    /// Every field of the foreign key: `[foreign_key]`, or the fields of a
+    /// composite one (`foreign_key = ["user_id", "order_id"]`), matched field
+    /// by field to the parent's `Key`.
+    pub foreign_keys: &'static [&'static str],
     /// The Rust field the foreign key refers to: on this model for `has_many`
     /// / `has_one`, on the target for `belongs_to`. `None` means the primary key.
     pub local_key: Option<&'static str>,
 }
 
 impl RelationMeta {
+    /// The stored attribute pairs joined by this relation, `(on the
+    /// declaring model, on the target)`: one pair, or for a composite
+    /// foreign key one per field, matched in order to the fields of the
+    /// referenced model's `Key` (`None` when the counts differ or a field
+    /// is not persisted).
+    pub fn joins(&self, owner: &TableMeta) -> Option<Vec<(&'static str, &'static str)>> {
+        if self.foreign_keys.len() <= 1 {
+            return self.join(owner).map(|pair| vec![pair]);
+        }
+        let target = (self.target)();
+        let (referenced, holder) = match self.kind {
+            RelationKind::HasMany | RelationKind::HasOne => (owner, target),
+            RelationKind::BelongsTo => (target, owner),
+        };
+        let key_fields = referenced.single_table?.key_fields;
+        if key_fields.len() != self.foreign_keys.len() {
+            return None;
+        }
+        let mut pairs = Vec::with_capacity(key_fields.len());
+        for (key, foreign) in key_fields.iter().zip(self.foreign_keys) {
+            let foreign = holder.attribute_by_field(foreign)?.name;
+            pairs.push(match self.kind {
+                RelationKind::HasMany | RelationKind::HasOne => (*key, foreign),
+                RelationKind::BelongsTo => (foreign, *key),
+            });
+        }
+        Some(pairs)
+    }
+
     /// The stored attribute names joined by this relation, as
     /// `(on the declaring model, on the target)`.
     pub fn join(&self, owner: &TableMeta) -> Option<(&'static str, &'static str)> {
@@ -151,6 +184,8 @@ pub struct TemplateRead {
     pub sort_key: Option<&'static str>,
     /// The partition template.
     pub partition: &'static [Segment],
+    /// The sort key template there.
+    pub sort: Option<&'static [Segment]>,
     /// The literal text the model's sort key starts with there, which sets
     /// its rows apart from other models'.
     pub sort_prefix: Option<&'static str>,
@@ -226,19 +261,21 @@ impl TableMeta {
     }
 
     /// For a shared-table model: a partition, of the table or of an
-    /// overloaded GSI, rendered from `attribute` alone (`pk =
+    /// overloaded GSI, rendered from `attributes` alone (`pk =
     /// "USER#{user_id}"` and `user_id`, or gsi1 `"ORDER#{id}"` and `id`):
     /// the rows with one value of it are read by one Query. The table's own
     /// key first.
-    pub fn template_reading(&self, attribute: &str) -> Option<TemplateRead> {
+    pub fn template_reading(&self, attributes: &[&str]) -> Option<TemplateRead> {
         let layout = self.single_table?;
         let rendered_from = |template: &[Segment]| {
-            let mut fields = template.iter().filter_map(|s| match s {
-                Segment::Field { attribute, .. } => Some(*attribute),
-                Segment::Literal(_) => None,
-            });
-            let first = fields.next();
-            first == Some(attribute) && fields.all(|f| f == attribute)
+            let mut fields = template
+                .iter()
+                .filter_map(|s| match s {
+                    Segment::Field { attribute, .. } => Some(*attribute),
+                    Segment::Literal(_) => None,
+                })
+                .peekable();
+            fields.peek().is_some() && fields.all(|f| attributes.contains(&f))
         };
         let prefix = |sort: Option<&'static [Segment]>| match sort?.first()? {
             Segment::Literal(text) => Some(*text),
@@ -250,6 +287,7 @@ impl TableMeta {
                 partition_key: self.partition_key.name,
                 sort_key: self.sort_key.map(|k| k.name),
                 partition: layout.partition,
+                sort: layout.sort,
                 sort_prefix: prefix(layout.sort),
             });
         }
@@ -260,6 +298,7 @@ impl TableMeta {
                 partition_key: index.partition_key.name,
                 sort_key: index.sort_key.map(|k| k.name),
                 partition: template.partition,
+                sort: template.sort,
                 sort_prefix: prefix(template.sort),
             })
         })

@@ -235,17 +235,30 @@ fn resolve_indexes(tables: &mut HashMap<TypeId, Registered>, order: &[TypeId]) -
             if relation.kind == RelationKind::BelongsTo {
                 continue;
             }
+            let Some(pairs) = relation.joins(owner) else {
+                return Err(Error::Config(format!(
+                    "relation `{}.{}`: foreign key {:?} does not match the key of `{}` field by \
+                     field",
+                    owner.model, relation.field, relation.foreign_keys, owner.model
+                )));
+            };
+            let children: Vec<&str> = pairs.iter().map(|(_, c)| *c).collect();
+            if target.template_reading(&children).is_some() {
+                continue;
+            }
+            if children.len() > 1 {
+                return Err(Error::Config(format!(
+                    "relation `{}.{}`: a composite foreign key must render the partition of \
+                     `{}` (its `pk` template, or a GSI's, made of those fields)",
+                    owner.model, relation.field, target.model
+                )));
+            }
             let Some((_, foreign_key)) = relation.join(owner) else {
                 return Err(Error::Config(format!(
                     "relation `{}.{}`: foreign key `{}` is not a persisted field of `{}`",
                     owner.model, relation.field, relation.foreign_key, target.model
                 )));
             };
-            // A child whose partition the foreign key renders is read by
-            // partition (one Query per parent on the table): no GSI.
-            if target.template_reading(foreign_key).is_some() {
-                continue;
-            }
             let Some(index) = foreign_key_index(target, foreign_key) else {
                 return Err(Error::Config(format!(
                     "relation `{}.{}`: foreign key `{}` cannot be an index key",

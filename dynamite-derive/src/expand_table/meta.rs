@@ -124,6 +124,7 @@ pub(super) fn meta(model: &Model, schema: &Schema, persisted: &[&Field]) -> Toke
         let kind = format_ident!("{}", relation.kind.container());
         let target = relation.target;
         let foreign_key = &relation.foreign_key.value;
+        let foreign_keys = relation.foreign_keys.iter().map(|k| &k.value);
         let local_key = match relation.local_key {
             Some(key) => {
                 let key = &key.value;
@@ -139,6 +140,7 @@ pub(super) fn meta(model: &Model, schema: &Schema, persisted: &[&Field]) -> Toke
                 kind: ::dynamite::__private::RelationKind::#kind,
                 target: <#target as ::dynamite::Table>::meta,
                 foreign_key: #foreign_key,
+                foreign_keys: &[#(#foreign_keys),*],
                 local_key: #local_key,
             }
         }

@@ -25,23 +25,31 @@ pub(super) fn relation_checks(model: &Model, schema: &Schema) -> TokenStream {
     for relation in &schema.relations {
         let target = relation.target;
         let this = quote!(#ident);
-        let foreign_key = relation.foreign_key;
         // (which key, checked model, check function, the key)
         let mut checks = Vec::new();
         match relation.kind {
             RelationKind::HasMany | RelationKind::HasOne => {
-                checks.push((
-                    "FOREIGN_KEY",
-                    quote!(#target),
-                    "check_foreign_key",
-                    foreign_key,
-                ));
+                for foreign_key in &relation.foreign_keys {
+                    checks.push((
+                        "FOREIGN_KEY",
+                        quote!(#target),
+                        "check_foreign_key",
+                        *foreign_key,
+                    ));
+                }
                 if let Some(local_key) = relation.local_key {
                     checks.push(("LOCAL_KEY", this, "check_foreign_key", local_key));
                 }
             }
             RelationKind::BelongsTo => {
-                checks.push(("FOREIGN_KEY", this, "check_foreign_key", foreign_key));
+                for foreign_key in &relation.foreign_keys {
+                    checks.push((
+                        "FOREIGN_KEY",
+                        this.clone(),
+                        "check_foreign_key",
+                        *foreign_key,
+                    ));
+                }
                 if let Some(local_key) = relation.local_key {
                     checks.push(("LOCAL_KEY", quote!(#target), "check_local_key", local_key));
                 }

@@ -148,10 +148,11 @@ impl<P: Table, C: Table> Relation<P, C> {
         parent: &P,
         child: impl Create<Model = C>,
     ) -> Result<C> {
-        let (parent_attr, child_attr) = self.owned_join()?;
-        let value = join_value::<P>(parent, parent_attr)?;
         let mut item = child.build().to_item()?;
-        item.insert(child_attr.to_owned(), value);
+        for (parent_attr, child_attr) in self.owned_joins()? {
+            let value = join_value::<P>(parent, parent_attr)?;
+            item.insert(child_attr.to_owned(), value);
+        }
         crate::write::single::create(db, C::from_item(item)?).await
     }
 
@@ -159,14 +160,16 @@ impl<P: Table, C: Table> Relation<P, C> {
     /// `parent` (checked in the DeleteItem's condition, so a row re-pointed
     /// meanwhile is not deleted: [`Error::ConditionFailed`]).
     pub async fn detach(&self, db: &Dynamite, parent: &P, child: &C) -> Result<()> {
-        let (parent_attr, child_attr) = self.owned_join()?;
-        let value = join_value::<P>(parent, parent_attr)?;
+        let mut pointing = Vec::new();
+        for (parent_attr, child_attr) in self.owned_joins()? {
+            pointing.push(Node::Compare {
+                path: child_attr,
+                op: crate::expr::CompareOp::Eq,
+                value: Ok(join_value::<P>(parent, parent_attr)?),
+            });
+        }
         let table = db.registered::<C>()?.table_name.clone();
-        let condition = Node::Compare {
-            path: child_attr,
-            op: crate::expr::CompareOp::Eq,
-            value: Ok(value),
-        };
+        let condition = Node::all(pointing).unwrap_or(Node::And(Vec::new()));
         crate::write::single::remove::<C>(
             db,
             &table,
@@ -178,7 +181,7 @@ impl<P: Table, C: Table> Relation<P, C> {
         .await
     }
 
-    fn owned_join(&self) -> Result<(&'static str, &'static str)> {
+    fn owned_joins(&self) -> Result<Vec<(&'static str, &'static str)>> {
         let relation = self.meta()?;
         if relation.kind == RelationKind::BelongsTo {
             return Err(Error::Unsupported {
@@ -189,7 +192,7 @@ impl<P: Table, C: Table> Relation<P, C> {
                 ),
             });
         }
-        relation.join(P::meta()).ok_or_else(|| {
+        relation.joins(P::meta()).ok_or_else(|| {
             Error::Config(format!(
                 "relation `{}.{}`: its keys are not persisted fields",
                 P::META.model,
@@ -275,14 +278,17 @@ impl<P: Table, C: Table> Lazy<'_, P, C> {
         };
         let field = relation.field;
         let relation = relation.meta()?;
-        let (parent_attr, _) = relation.join(P::meta()).ok_or_else(|| {
+        let joins = relation.joins(P::meta()).ok_or_else(|| {
             Error::Config(format!(
                 "relation `{}.{}`: its keys are not persisted fields",
                 P::META.model,
                 field
             ))
         })?;
-        if key.contains_key(parent_attr) {
+        if joins
+            .iter()
+            .all(|(parent_attr, _)| key.contains_key(*parent_attr))
+        {
             return Ok(Some(key));
         }
         let table = db.registered::<P>()?.table_name.clone();

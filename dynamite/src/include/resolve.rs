@@ -62,10 +62,16 @@ pub(crate) struct NodeSpec {
     pub(crate) field: &'static str,
     pub(crate) target: &'static TableMeta,
     pub(crate) table: String,
-    /// Join attribute on the parent rows.
+    /// Join attribute on the parent rows (the first of a composite join).
     pub(crate) parent_attr: &'static str,
-    /// Join attribute on the child rows.
+    /// Join attribute on the child rows (the first of a composite join).
     pub(crate) child_attr: &'static str,
+    /// Every join attribute on the parent rows (one, or a composite
+    /// foreign key's, in order); the join value of a row is
+    /// [`join_value`] of them.
+    pub(crate) parent_attrs: Vec<&'static str>,
+    /// The matching attributes on the child rows.
+    pub(crate) child_attrs: Vec<&'static str>,
     pub(crate) access: NodeAccess,
     pub(crate) filter: Option<Node>,
     pub(crate) limit: Option<usize>,
@@ -88,12 +94,16 @@ impl NodeSpec {
     ) -> Result<NodeSpec> {
         let target = (relation.target)();
         let registered = registry.by_meta(target)?;
-        let (parent_attr, child_attr) = relation.join(owner).ok_or_else(|| {
+        let pairs = relation.joins(owner).ok_or_else(|| {
             Error::Config(format!(
-                "relation `{}.{}`: its keys are not persisted fields",
+                "relation `{}.{}`: its keys are not persisted fields (or a composite foreign \
+                 key does not match the referenced key field by field)",
                 owner.model, relation.field
             ))
         })?;
+        let parent_attrs: Vec<&'static str> = pairs.iter().map(|(p, _)| *p).collect();
+        let child_attrs: Vec<&'static str> = pairs.iter().map(|(_, c)| *c).collect();
+        let (parent_attr, child_attr) = pairs[0];
         if let Some((path, e)) = options.filter.as_ref().and_then(Node::first_error) {
             return Err(Error::InvalidValue {
                 attribute: format!("{}.{path}", target.model),
@@ -111,11 +121,18 @@ impl NodeSpec {
                 })
         };
         let access = match relation.kind {
-            RelationKind::BelongsTo if joins_on_whole_key(target, child_attr) => {
+            RelationKind::BelongsTo if joins_on_whole_key(target, &child_attrs) => {
                 NodeAccess::BatchGet
             }
-            _ => match target.template_reading(child_attr) {
+            _ => match target.template_reading(&child_attrs) {
                 Some(read) => NodeAccess::Partition(read),
+                None if child_attrs.len() > 1 => {
+                    return Err(Error::Config(format!(
+                        "relation `{}.{}`: a composite foreign key must render the partition \
+                         of `{}` (its `pk` template, or a GSI's)",
+                        owner.model, relation.field, target.model
+                    )));
+                }
                 None => by_index().ok_or_else(|| {
                     Error::Config(format!(
                         "relation `{}.{}`: `{}` has no index on `{child_attr}`",
@@ -136,7 +153,7 @@ impl NodeSpec {
             };
             listed.iter().for_each(|n| add(n));
             target.key_names().for_each(&mut add);
-            add(child_attr);
+            child_attrs.iter().for_each(|a| add(a));
             if let NodeAccess::Index { sort: Some(s), .. } = &access {
                 add(s);
             }
@@ -144,7 +161,10 @@ impl NodeSpec {
                 add(read.partition_key);
                 read.sort_key.iter().for_each(|s| add(s));
             }
-            children.iter().for_each(|c| add(c.parent_attr));
+            children
+                .iter()
+                .flat_map(|c| &c.parent_attrs)
+                .for_each(|a| add(a));
             target
                 .attributes
                 .iter()
@@ -180,6 +200,8 @@ impl NodeSpec {
             table: registered.table_name.clone(),
             parent_attr,
             child_attr,
+            parent_attrs,
+            child_attrs,
             access,
             // Includes skip soft-deleted rows at every level.
             filter,
@@ -214,8 +236,7 @@ fn partition_jobs(
     let belongs_to = node.kind == RelationKind::BelongsTo;
     let mut jobs = Vec::new();
     for value in values {
-        let mut fields = Item::with_capacity(1);
-        fields.insert(node.child_attr.to_owned(), value.clone());
+        let fields = bound_fields(&node.child_attrs, &value);
         let Ok(partition) = crate::template::render(read.partition, &fields) else {
             continue;
         };
@@ -224,10 +245,10 @@ fn partition_jobs(
             op: CompareOp::Eq,
             value: Ok(AttributeValue::S(partition)),
         }];
-        if let (Some(prefix), Some(sk)) = (read.sort_prefix, read.sort_key) {
+        if let (Some(prefix), Some(sk)) = (sort_prefix(read, &fields), read.sort_key) {
             parts.push(Node::BeginsWith {
                 path: sk,
-                value: Ok(AttributeValue::S(prefix.to_owned())),
+                value: Ok(AttributeValue::S(prefix)),
             });
         }
         jobs.push(ReadJob {
@@ -278,7 +299,7 @@ fn fuse_partition<'a>(plan: &Plan, tasks: &mut Vec<Task<'a>>) -> Option<FusedPar
     if plan.projection.is_some() {
         return None;
     }
-    let fits = |task: &Task<'a>| -> Option<(&'a NodeSpec, &'static str)> {
+    let fits = |task: &Task<'a>| -> Option<(&'a NodeSpec, String)> {
         let Task::Values(node, values) = task else {
             return None;
         };
@@ -293,10 +314,9 @@ fn fuse_partition<'a>(plan: &Plan, tasks: &mut Vec<Task<'a>>) -> Option<FusedPar
             && node.projection.is_none()
             && read.partition_key == *pk
             && read.sort_key == Some(*sk);
-        let mut fields = Item::with_capacity(1);
-        fields.insert(node.child_attr.to_owned(), value.clone());
+        let fields = bound_fields(&node.child_attrs, value);
         let rendered = crate::template::render(read.partition, &fields).ok()?;
-        (same_place && rendered == *partition).then_some((*node, read.sort_prefix?))
+        (same_place && rendered == *partition).then_some((*node, sort_prefix(read, &fields)?))
     };
     let mut nodes = Vec::new();
     let (mut lo, mut hi) = (sort.clone(), sort.clone());
@@ -304,7 +324,7 @@ fn fuse_partition<'a>(plan: &Plan, tasks: &mut Vec<Task<'a>>) -> Option<FusedPar
     for task in tasks.drain(..) {
         match fits(&task) {
             Some((node, prefix)) => {
-                lo = lo.min(prefix.to_owned());
+                lo = lo.min(prefix.clone());
                 hi = hi.max(format!("{prefix}\u{10FFFF}"));
                 nodes.push(node);
             }
@@ -376,19 +396,19 @@ impl FusedPartition<'_> {
 /// Whether `attribute` alone is the whole key of `target`: its partition
 /// key (no sort key), or the one field a shared-table model's key is
 /// rendered from.
-fn joins_on_whole_key(target: &TableMeta, attribute: &str) -> bool {
-    match target.single_table {
-        Some(layout) => layout.key_fields == [attribute],
-        None => attribute == target.partition_key.name && target.sort_key.is_none(),
+fn joins_on_whole_key(target: &TableMeta, attributes: &[&str]) -> bool {
+    match (target.single_table, attributes) {
+        (Some(layout), _) => layout.key_fields == attributes,
+        (None, [one]) => *one == target.partition_key.name && target.sort_key.is_none(),
+        (None, _) => false,
     }
 }
 
 /// The key item of the `target` row whose `attribute` (its whole key, see
 /// [`joins_on_whole_key`]) is `value`; `None` when no key can hold it (a
 /// value a key template refuses matches no row).
-fn key_for(target: &TableMeta, attribute: &str, value: &AttributeValue) -> Option<Item> {
-    let mut fields = Item::with_capacity(1);
-    fields.insert(attribute.to_owned(), value.clone());
+fn key_for(target: &TableMeta, attributes: &[&str], value: &AttributeValue) -> Option<Item> {
+    let mut fields = bound_fields(attributes, value);
     if target.single_table.is_none() {
         return Some(fields);
     }
@@ -400,6 +420,10 @@ fn key_for(target: &TableMeta, attribute: &str, value: &AttributeValue) -> Optio
 pub(crate) fn value_key(value: &AttributeValue) -> Option<KeyId> {
     match value {
         AttributeValue::S(_) | AttributeValue::N(_) | AttributeValue::B(_) => {
+            Some(KeyId::value(value))
+        }
+        // A composite join value: every part must be a key value.
+        AttributeValue::L(parts) if parts.iter().all(|p| value_key(p).is_some()) => {
             Some(KeyId::value(value))
         }
         _ => None,
@@ -418,8 +442,8 @@ pub(crate) struct Loaded {
 impl Loaded {
     /// The children of `parent` for include `spec`.
     pub(crate) fn children_of<'a>(&'a self, spec: &NodeSpec, parent: &Item) -> &'a [Item] {
-        parent
-            .get(spec.parent_attr)
+        join_value(parent, &spec.parent_attrs)
+            .as_ref()
             .and_then(value_key)
             .and_then(|k| self.groups.get(&spec.id)?.get(&k))
             .map_or(&[], Vec::as_slice)
@@ -501,19 +525,72 @@ fn expected_roots(plan: &Plan, stats: Option<TableStats>) -> Option<f64> {
     Some(stats?.items as f64 * kept)
 }
 
-fn distinct_values(items: &[Item], attribute: &str) -> Vec<AttributeValue> {
+fn distinct_values(items: &[Item], attributes: &[&str]) -> Vec<AttributeValue> {
     let mut seen = HashSet::new();
     items
         .iter()
-        .filter_map(|i| i.get(attribute))
+        .filter_map(|i| join_value(i, attributes))
         .filter(|v| value_key(v).is_some_and(|k| seen.insert(k)))
-        .cloned()
         .collect()
+}
+
+/// A row's join value: the attribute's value, or for a composite join the
+/// list of its attributes' values (`None` when one is missing).
+pub(crate) fn join_value(item: &Item, attributes: &[&str]) -> Option<AttributeValue> {
+    match attributes {
+        [one] => item.get(*one).cloned(),
+        many => many
+            .iter()
+            .map(|a| item.get(*a).cloned())
+            .collect::<Option<Vec<_>>>()
+            .map(AttributeValue::L),
+    }
+}
+
+/// The text a target's sort key starts with in a partition read: the sort
+/// template rendered up to its first field the join does not bind (its
+/// literal prefix at least: `"ITEM#o1#"` for `"ITEM#{order_id}#{id}"` with
+/// `order_id` bound). `None` when that is empty.
+fn sort_prefix(read: TemplateRead, fields: &Item) -> Option<String> {
+    use crate::template::{Segment, render_value};
+    let mut text = String::new();
+    for segment in read.sort? {
+        match segment {
+            Segment::Literal(literal) => text.push_str(literal),
+            Segment::Field {
+                attribute,
+                encoding,
+            } => match fields.get(*attribute) {
+                Some(value) if render_value(*encoding, value, &mut text).is_ok() => {}
+                _ => break,
+            },
+        }
+    }
+    (!text.is_empty()).then_some(text)
+}
+
+/// The fields a join value binds on the child side.
+fn bound_fields(attributes: &[&str], value: &AttributeValue) -> Item {
+    match (attributes, value) {
+        ([one], v) => Item::from([((*one).to_owned(), v.clone())]),
+        (many, AttributeValue::L(values)) => many
+            .iter()
+            .zip(values)
+            .map(|(a, v)| ((*a).to_owned(), v.clone()))
+            .collect(),
+        _ => Item::new(),
+    }
 }
 
 /// Values of `attribute` pinned by the root read (key, key condition, or
 /// an `eq` / `is_in` conjunct of the filter).
-fn pinned_values(plan: &Plan, attribute: &str) -> Option<Vec<AttributeValue>> {
+fn pinned_values(plan: &Plan, spec: &NodeSpec) -> Option<Vec<AttributeValue>> {
+    // A composite join value is never pinned as a whole (a conservative
+    // choice: its children are read after the root, with every field known).
+    let [attribute] = spec.parent_attrs.as_slice() else {
+        return None;
+    };
+    let attribute = *attribute;
     let from_node = |node: &Node| -> Option<Vec<AttributeValue>> {
         node.clone().conjuncts().into_iter().find_map(|n| match n {
             Node::Compare {
@@ -629,7 +706,7 @@ async fn run(
                 early.insert(spec.id);
                 scanned_early.insert(spec.id);
                 early_tasks.push(Task::Scan(spec, None));
-            } else if let Some(values) = pinned_values(plan, spec.parent_attr)
+            } else if let Some(values) = pinned_values(plan, spec)
                 && plan.limit.is_none_or(|l| values.len() <= l)
             {
                 early.insert(spec.id);
@@ -675,7 +752,7 @@ async fn run(
             // The child Scan read every parent's children: keep the rows'.
             for (id, groups) in &mut early_results {
                 if let Some(spec) = by_id.get(id).filter(|s| scanned_early.contains(&s.id)) {
-                    let wanted: HashSet<KeyId> = distinct_values(&root, spec.parent_attr)
+                    let wanted: HashSet<KeyId> = distinct_values(&root, &spec.parent_attrs)
                         .iter()
                         .filter_map(value_key)
                         .collect();
@@ -710,7 +787,7 @@ async fn run(
                 Some(p) => loaded.items.get(&p).map_or(&[], Vec::as_slice),
                 None => &roots,
             };
-            let values = distinct_values(parents, node.parent_attr);
+            let values = distinct_values(parents, &node.parent_attrs);
             if values.is_empty() {
                 continue;
             }
@@ -890,7 +967,9 @@ fn group_scanned(
     wanted: Option<&HashSet<KeyId>>,
 ) {
     for item in items {
-        if let Some(k) = item.get(node.child_attr).and_then(value_key)
+        if let Some(k) = join_value(&item, &node.child_attrs)
+            .as_ref()
+            .and_then(value_key)
             && wanted.is_none_or(|w| w.contains(&k))
         {
             groups.entry(k).or_default().push(item);
@@ -926,7 +1005,7 @@ async fn run_batch(
         let key_names: Vec<&'static str> = node.target.key_names().collect();
         let keys = values
             .iter()
-            .filter_map(|v| key_for(node.target, node.child_attr, v));
+            .filter_map(|v| key_for(node.target, &node.child_attrs, v));
         match tables.iter_mut().find(|t| t.table == node.table) {
             Some(t) => {
                 t.keys.extend(keys);
@@ -957,7 +1036,7 @@ async fn run_batch(
         let rows = found.get(&node.table);
         let mut groups = Groups::new();
         for v in values {
-            let Some(key) = key_for(node.target, node.child_attr, &v) else {
+            let Some(key) = key_for(node.target, &node.child_attrs, &v) else {
                 continue;
             };
             let fp = key_fingerprint(&key, node.target.key_names());
@@ -1003,7 +1082,7 @@ pub(crate) fn describe(
                 child.map_or(0, |c| c.bytes)
             );
             scans.insert(spec.id, why);
-        } else if pinned_values(plan, spec.parent_attr).is_some() {
+        } else if pinned_values(plan, spec).is_some() {
             early.insert(spec.id);
         }
     }
@@ -1015,7 +1094,7 @@ pub(crate) fn describe(
     let mut pinned: Vec<Task<'_>> = specs
         .iter()
         .filter(|s| !scans.contains_key(&s.id))
-        .filter_map(|s| pinned_values(plan, s.parent_attr).map(|v| Task::Values(s, v)))
+        .filter_map(|s| pinned_values(plan, s).map(|v| Task::Values(s, v)))
         .collect();
     let fused = fuse_partition(plan, &mut pinned);
     let mut lines = Vec::new();

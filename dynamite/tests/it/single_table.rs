@@ -506,6 +506,10 @@ struct Basket {
     user_id: String,
     #[dynamite(has_many(foreign_key = "basket_id"))]
     entries: HasMany<Entry>,
+    /// The same rows through a composite foreign key: the basket's own
+    /// partition, narrowed to `ENTRY#<basket>#`.
+    #[dynamite(has_many(foreign_key = ["user_id", "basket_id"]))]
+    lines: HasMany<Entry>,
 }
 
 /// Lives in its user's partition; its basket is found through gsi1.
@@ -521,6 +525,8 @@ struct Entry {
     basket_id: String,
     #[dynamite(belongs_to(foreign_key = "basket_id"))]
     basket: BelongsTo<Basket>,
+    #[dynamite(belongs_to(foreign_key = ["user_id", "basket_id"]))]
+    basket_by_key: BelongsTo<Basket>,
 }
 
 #[tokio::test]
@@ -732,4 +738,90 @@ async fn every_write_works_on_shared_table_models_and_touches_only_their_items()
         .unwrap();
     assert_eq!(Doc::query().count(&db).await.unwrap(), 0);
     assert_eq!(Draft::query().count(&db).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn composite_foreign_keys_read_the_partition_and_the_key_field_by_field() {
+    let db = crate::common::builder()
+        .table::<Basket>()
+        .table::<Entry>()
+        .build()
+        .await
+        .unwrap();
+    db.sync().await.unwrap();
+    for (user, basket) in [("u1", "b1"), ("u1", "b2"), ("u2", "b1")] {
+        Basket::create()
+            .id(basket)
+            .user_id(user)
+            .exec(&db)
+            .await
+            .unwrap();
+        for entry in ["e1", "e2", "e3"] {
+            Entry::create()
+                .id(entry)
+                .user_id(user)
+                .basket_id(basket)
+                .exec(&db)
+                .await
+                .unwrap();
+        }
+    }
+    // Two users each have a basket "b1": the composite key tells them apart.
+    db.metrics().reset();
+    let baskets = Basket::query()
+        .filter(Basket::USER_ID.eq("u1"))
+        .include(Basket::lines().limit(2))
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(baskets.len(), 2);
+    for basket in &baskets {
+        assert_eq!(basket.lines.len(), 2);
+        assert!(
+            basket
+                .lines
+                .iter()
+                .all(|e| e.user_id == "u1" && e.basket_id == basket.id)
+        );
+    }
+    // One Query of the baskets, then one of each basket's own entries.
+    assert_eq!(db.metrics().count("Query"), 3);
+    let plan = Basket::query()
+        .filter(Basket::USER_ID.eq("u1"))
+        .include(Basket::lines())
+        .explain(&db)
+        .to_string();
+    assert!(
+        plan.contains("partition of <each parent's user_id>"),
+        "{plan}"
+    );
+    // belongs_to through the composite key: one BatchGetItem of rendered keys.
+    db.metrics().reset();
+    let entries = Entry::query()
+        .filter(Entry::USER_ID.eq("u2"))
+        .include(Entry::basket_by_key())
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(entries.len(), 3);
+    assert!(entries.iter().all(|e| {
+        e.basket_by_key
+            .as_ref()
+            .is_some_and(|b| b.user_id == "u2" && b.id == "b1")
+    }));
+    assert_eq!(db.metrics().count("BatchGetItem"), 1);
+    // attach sets every field of the key.
+    let parent = Basket::get(&db, ("u2", "b1")).await.unwrap().unwrap();
+    let attached = Basket::lines()
+        .attach(
+            &db,
+            &parent,
+            Entry::create().id("e9").user_id("x").basket_id("x"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (attached.user_id.as_str(), attached.basket_id.as_str()),
+        ("u2", "b1")
+    );
 }
