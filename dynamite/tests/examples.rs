@@ -140,6 +140,49 @@ async fn single_table_prints_the_same_output_as_ecommerce() {
     assert_eq!(mask_ids(&out), ECOMMERCE_EXPECTED);
 }
 
+/// The headline of single-table design, on the example's data: "user +
+/// orders" is one request; "user + orders.items.product +
+/// reviews.product" is one partition Query plus one BatchGetItem.
+#[tokio::test]
+async fn single_table_reads_a_users_graph_in_the_fewest_requests() {
+    use dynamite::prelude::*;
+    use single_table::{Order, OrderItem, Review, User};
+    let db = connect(single_table::register).await;
+    single_table::run(db.clone()).await.unwrap();
+    let john = User::query()
+        .filter(User::NAME.eq("John Doe"))
+        .first(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    db.metrics().reset();
+    let users = User::query()
+        .filter(User::ID.eq(john.id.as_str()))
+        .include(User::orders())
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(users[0].orders.len(), 1);
+    assert_eq!(db.metrics().data_plane_requests(), 1, "user + orders");
+    db.metrics().reset();
+    let users = User::query()
+        .filter(User::ID.eq(john.id.as_str()))
+        .include(User::orders().include(Order::items().include(OrderItem::product())))
+        .include(User::reviews().include(Review::product()))
+        .all(&db)
+        .await
+        .unwrap();
+    let user = &users[0];
+    assert_eq!(user.orders[0].items.len(), 3);
+    assert!(user.orders[0].items.iter().all(|i| i.product.is_some()));
+    assert_eq!(user.reviews.len(), 1);
+    assert!(user.reviews[0].product.is_some());
+    let snapshot = db.metrics().snapshot();
+    assert_eq!(db.metrics().data_plane_requests(), 2, "{snapshot:?}");
+    assert_eq!(db.metrics().count("Query"), 1);
+    assert_eq!(db.metrics().count("BatchGetItem"), 1);
+}
+
 async fn output(
     register: fn(DynamiteBuilder) -> DynamiteBuilder,
     run: impl AsyncFnOnce(Dynamite) -> dynamite::Result<String>,

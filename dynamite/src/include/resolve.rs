@@ -280,7 +280,14 @@ fn partition_jobs(
 struct FusedPartition<'a> {
     key_condition: Node,
     key: Item,
+    /// The partition read (`USER#u1`).
+    partition: String,
     nodes: Vec<&'a NodeSpec>,
+    /// Nested collections of the same table whose rows may live in this
+    /// partition (an order's items in its user's), with their parent node:
+    /// taken from the Query when every parent's join value renders this
+    /// partition, else read in their own round as usual.
+    nested: Vec<(&'a NodeSpec, usize)>,
 }
 
 /// Takes out of `tasks` the collections that can ride on the root's GetItem.
@@ -335,6 +342,27 @@ fn fuse_partition<'a>(plan: &Plan, tasks: &mut Vec<Task<'a>>) -> Option<FusedPar
     if nodes.is_empty() {
         return None;
     }
+    // Nested collections: their literal sort prefix joins the range.
+    let mut nested = Vec::new();
+    let mut stack: Vec<&NodeSpec> = nodes.clone();
+    while let Some(parent) = stack.pop() {
+        for child in &parent.children {
+            let NodeAccess::Partition(read) = child.access else {
+                continue;
+            };
+            let same_place = read.index.is_none()
+                && child.table == plan.table
+                && child.projection.is_none()
+                && read.partition_key == *pk
+                && read.sort_key == Some(*sk);
+            if let (true, Some(prefix)) = (same_place, read.sort_prefix) {
+                lo = lo.min(prefix.to_owned());
+                hi = hi.max(format!("{prefix}\u{10FFFF}"));
+                nested.push((child, parent.id));
+                stack.push(child);
+            }
+        }
+    }
     let key_condition = Node::And(vec![
         Node::Compare {
             path: pk,
@@ -350,12 +378,15 @@ fn fuse_partition<'a>(plan: &Plan, tasks: &mut Vec<Task<'a>>) -> Option<FusedPar
     Some(FusedPartition {
         key_condition,
         key: key.clone(),
+        partition: partition.clone(),
         nodes,
+        nested,
     })
 }
 
 impl FusedPartition<'_> {
-    /// The root rows and each collection's groups.
+    /// The root rows and each collection's groups (nested ones included
+    /// when all their rows were in the Query).
     async fn read(&self, db: &Dynamite, plan: &Plan) -> Result<(Vec<Item>, Vec<(usize, Groups)>)> {
         let spec = ReadSpec {
             table: plan.table.clone(),
@@ -387,6 +418,38 @@ impl FusedPartition<'_> {
                 .collect();
             let mut groups = Groups::new();
             group_scanned(node, mine, &mut groups, None);
+            results.push((node.id, groups));
+        }
+        for (node, parent) in &self.nested {
+            let Some(parents) = results
+                .iter()
+                .find(|(id, _)| id == parent)
+                .map(|(_, groups)| groups.values().flatten().cloned().collect::<Vec<_>>())
+            else {
+                continue;
+            };
+            let NodeAccess::Partition(read) = node.access else {
+                continue;
+            };
+            let values = distinct_values(&parents, &node.parent_attrs);
+            let here = values.iter().all(|v| {
+                let fields = bound_fields(&node.child_attrs, v);
+                crate::template::render(read.partition, &fields)
+                    .ok()
+                    .as_deref()
+                    == Some(self.partition.as_str())
+            });
+            if !here {
+                continue;
+            }
+            let wanted: HashSet<KeyId> = values.iter().filter_map(value_key).collect();
+            let mine: Vec<Item> = items
+                .iter()
+                .filter(|i| node.filter.as_ref().is_none_or(|f| eval::matches(f, i)))
+                .cloned()
+                .collect();
+            let mut groups = Groups::new();
+            group_scanned(node, mine, &mut groups, Some(&wanted));
             results.push((node.id, groups));
         }
         Ok((roots, results))
@@ -735,6 +798,8 @@ async fn run(
     // Round 0: the root read with the early include reads; a shared-table
     // row and collections of its own partition are one Query.
     let fused = plan.and_then(|plan| fuse_partition(plan, &mut early_tasks));
+    // Nested collections the fused Query loaded are not read again.
+    let mut fused_loaded: HashSet<usize> = HashSet::new();
     let roots = match plan {
         Some(plan) => {
             let root_read = async {
@@ -748,6 +813,7 @@ async fn run(
             let (root, early_results) = future::join(root_read, run_tasks(db, early_tasks)).await;
             let (root, fused_results) = root?;
             let mut early_results = early_results?;
+            fused_loaded.extend(fused_results.iter().map(|(id, _)| *id));
             early_results.extend(fused_results);
             // The child Scan read every parent's children: keep the rows'.
             for (id, groups) in &mut early_results {
@@ -779,10 +845,11 @@ async fn run(
     };
     for round in 1..=last_round {
         let mut tasks = Vec::new();
-        for node in all
-            .iter()
-            .filter(|n| rounds.get(&n.id) == Some(&round) && !early.contains(&n.id))
-        {
+        for node in all.iter().filter(|n| {
+            rounds.get(&n.id) == Some(&round)
+                && !early.contains(&n.id)
+                && !fused_loaded.contains(&n.id)
+        }) {
             let parents: &[Item] = match parent_of.get(&node.id).copied().flatten() {
                 Some(p) => loaded.items.get(&p).map_or(&[], Vec::as_slice),
                 None => &roots,
@@ -1107,6 +1174,12 @@ pub(crate) fn describe(
                         .nodes
                         .iter()
                         .map(|n| format!("`{}`", n.field))
+                        .chain(
+                            fused
+                                .nested
+                                .iter()
+                                .map(|(n, _)| format!("`{}` (when in this partition)", n.field)),
+                        )
                         .collect();
                     parts.push(format!(
                         "Query {} key {} (the row and {} in one Query, split by entity type)",
@@ -1121,9 +1194,10 @@ pub(crate) fn describe(
         let mut batch_tables: Vec<String> = Vec::new();
         for node in all.iter().filter(|n| {
             rounds.get(&n.id) == Some(&round)
-                && !fused
-                    .as_ref()
-                    .is_some_and(|f| f.nodes.iter().any(|x| x.id == n.id))
+                && !fused.as_ref().is_some_and(|f| {
+                    f.nodes.iter().any(|x| x.id == n.id)
+                        || f.nested.iter().any(|(x, _)| x.id == n.id)
+                })
         }) {
             let mut line = if let Some(why) = scans.get(&node.id) {
                 format!(

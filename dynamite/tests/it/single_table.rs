@@ -334,6 +334,17 @@ struct Pet {
     kind: String,
     #[dynamite(belongs_to(foreign_key = "owner_id"))]
     owner: BelongsTo<Owner>,
+    #[dynamite(has_many(foreign_key = ["owner_id", "pet_id"]))]
+    toys: HasMany<Toy>,
+}
+
+/// In its owner's partition, under its pet: `TOY#<pet>#<id>`.
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "st_rel", pk = "USER#{owner_id}", sk = "TOY#{pet_id}#{id}")]
+struct Toy {
+    id: String,
+    owner_id: String,
+    pet_id: String,
 }
 
 #[tokio::test]
@@ -341,6 +352,7 @@ async fn relations_between_shared_table_models_load_their_rows_only() {
     let db = crate::common::builder()
         .table::<Owner>()
         .table::<Pet>()
+        .table::<Toy>()
         .build()
         .await
         .unwrap();
@@ -372,6 +384,15 @@ async fn relations_between_shared_table_models_load_their_rows_only() {
                 .exec(&db)
                 .await
                 .unwrap();
+            for toy in ["ball", "mouse"] {
+                Toy::create()
+                    .id(toy)
+                    .owner_id(owner)
+                    .pet_id(pet)
+                    .exec(&db)
+                    .await
+                    .unwrap();
+            }
         }
     }
     db.metrics().reset();
@@ -449,6 +470,44 @@ async fn relations_between_shared_table_models_load_their_rows_only() {
         pets.iter()
             .all(|p| p.owner.as_ref().is_some_and(|o| o.id == "a")),
         "{pets:?}"
+    );
+    // Owner, pets and the pets' toys: all in the owner's partition, ONE Query.
+    db.metrics().reset();
+    let graph = Owner::query()
+        .filter(Owner::ID.eq("a"))
+        .include(Owner::pets().include(Pet::toys()))
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(db.metrics().data_plane_requests(), 1);
+    assert_eq!(graph[0].pets.len(), 2);
+    for pet in graph[0].pets.iter() {
+        let toys: Vec<(&str, &str)> = pet
+            .toys
+            .iter()
+            .map(|t| (t.pet_id.as_str(), t.id.as_str()))
+            .collect();
+        assert_eq!(
+            toys,
+            [(pet.id.as_str(), "ball"), (pet.id.as_str(), "mouse")]
+        );
+    }
+    let plan = Owner::query()
+        .filter(Owner::ID.eq("a"))
+        .include(Owner::pets().include(Pet::toys()))
+        .explain(&db)
+        .to_string();
+    assert!(plan.contains("`toys` (when in this partition)"), "{plan}");
+    // Without the owner's row pinned, toys come by their pets' partitions.
+    let pets = Pet::query()
+        .filter(Pet::OWNER_ID.eq("b"))
+        .include(Pet::toys())
+        .all(&db)
+        .await
+        .unwrap();
+    assert!(
+        pets.iter()
+            .all(|p| p.toys.len() == 2 && p.toys.iter().all(|t| t.pet_id == p.id))
     );
     let lazy = Owner::pets().of_key("b").all(&db).await.unwrap();
     assert_eq!(lazy.len(), 2);
