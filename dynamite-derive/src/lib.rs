@@ -19,6 +19,7 @@ mod case;
 mod check;
 mod ctxt;
 mod expand_attribute;
+mod expand_entities;
 mod expand_table;
 mod literal;
 mod reserved;
@@ -45,4 +46,14 @@ pub fn derive_table(input: TokenStream) -> TokenStream {
 pub fn derive_attribute(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     expand_attribute::derive(&input).into()
+}
+
+/// Derives `dynamite::Entities` for an enum with one variant per model of a
+/// shared table (`enum UserItem { User(User), Order(Order) }`): a whole
+/// partition read with `Partition::<UserItem>::of::<User>(key)` comes back
+/// typed, each item as the variant its entity type names.
+#[proc_macro_derive(Entities)]
+pub fn derive_entities(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    expand_entities::derive(&input).into()
 }

@@ -210,3 +210,13 @@ pub fn template_key_item(meta: &TableMeta, mut fields: Item) -> DynamiteResult<I
     meta.render_keys(&mut fields)?;
     meta.key_of(&fields)
 }
+
+/// Decodes `item` as `T` when it is one of `T`'s live items (generated
+/// `Entities::decode`).
+pub fn decode_as<T: crate::model::Table>(item: &Item) -> DynamiteResult<Option<T>> {
+    if T::META.single_table.is_some() && T::META.owns(item) && !T::META.is_deleted(item) {
+        T::from_item(item.clone()).map(Some)
+    } else {
+        Ok(None)
+    }
+}

@@ -55,7 +55,9 @@ pub use hooks::{Changes, Hooks};
 pub use include::{BelongsTo, HasMany, HasOne, Lazy, Relation, RelationField};
 pub use metrics::Metrics;
 pub use model::{GeneratedId, NotEmpty, Table, TableMeta, Timestamp};
-pub use query::{Cursor, Explain, Page, Projected, Query, SortOrder, TableReads};
+pub use query::{
+    Cursor, Entities, Explain, Page, Partition, Projected, Query, SortOrder, TableReads,
+};
 pub use registry::{Models, Registry};
 pub use schema::{Change, SyncReport};
 pub use value::{Attribute, AttributeValue, Bytes, Item, ScalarType, Sensitive, ValueError};
@@ -68,6 +70,8 @@ pub use dynamite_derive::Table;
 /// `#[derive(Attribute)]`: store a struct as a map or an enum as a string or map.
 #[cfg(feature = "derive")]
 pub use dynamite_derive::Attribute;
+#[cfg(feature = "derive")]
+pub use dynamite_derive::Entities;
 
 /// The SDK crate, for users who need raw access.
 pub use aws_sdk_dynamodb as sdk;

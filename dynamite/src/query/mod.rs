@@ -26,6 +26,7 @@
 //! # }
 //! ```
 
+mod partition;
 mod projection;
 
 use std::future::Future;
@@ -38,6 +39,7 @@ pub use crate::expr::Columns;
 pub use crate::read::SortOrder;
 pub use crate::read::cursor::Cursor;
 pub use crate::read::plan::Explain;
+pub use partition::{Entities, Partition};
 pub use projection::Projected;
 
 use crate::client::{Dynamite, TableStats};

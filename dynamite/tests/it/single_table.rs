@@ -884,3 +884,60 @@ async fn composite_foreign_keys_read_the_partition_and_the_key_field_by_field() 
         ("u2", "b1")
     );
 }
+
+#[derive(dynamite::Entities, Debug)]
+enum MemberItem {
+    Member(Member),
+    Purchase(Purchase),
+    Line(Line),
+}
+
+#[tokio::test]
+async fn a_whole_partition_reads_typed_in_one_query() {
+    use dynamite::Partition;
+    let db = shop().await;
+    Note::create()
+        .id("n1")
+        .user_id("u1")
+        .text("not listed")
+        .tag(None)
+        .exec(&db)
+        .await
+        .unwrap();
+    db.metrics().reset();
+    let items = Partition::<MemberItem>::of::<Member>("u1")
+        .consistent()
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(db.metrics().data_plane_requests(), 1);
+    let (mut members, mut purchases, mut lines) = (0, 0, 0);
+    for item in &items {
+        match item {
+            MemberItem::Member(m) => {
+                assert_eq!(m.id, "u1");
+                members += 1;
+            }
+            MemberItem::Purchase(p) => {
+                assert_eq!(p.user_id, "u1");
+                purchases += 1;
+            }
+            MemberItem::Line(l) => {
+                assert_eq!(l.user_id, "u1");
+                lines += 1;
+            }
+        }
+    }
+    // The note is in the partition but not in the enum: left out.
+    assert_eq!((members, purchases, lines), (1, 3, 9));
+    // Sort-key order: ITEM# < ORDER# < PROFILE.
+    assert!(matches!(items.first(), Some(MemberItem::Line(_))));
+    assert!(matches!(items.last(), Some(MemberItem::Member(_))));
+    assert!(
+        Partition::<MemberItem>::of::<Member>("nobody")
+            .all(&db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
