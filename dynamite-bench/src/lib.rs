@@ -13,6 +13,7 @@
 pub mod compare;
 pub mod micro;
 pub mod report;
+pub mod single;
 pub mod workload;
 
 /// The e-commerce models and dataset, shared with the integration tests.

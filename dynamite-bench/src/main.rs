@@ -45,7 +45,10 @@ options:
   --no-create-loop    ecommerce: skip the loop of single creates
   --query Q           run only Q6 ... Q11 (Q11: first() of 150 ids + orders)
   --runs R            measured runs per query after one warm-up (default 20)
-  --json PATH         also write every measurement as JSON";
+  --json PATH         also write every measurement as JSON
+  --layout single     ecommerce: also seed the single-table layout (users, orders,
+                      items, reviews in one table) and report both side by side,
+                      after checking every query returns the same object graph";
 
 #[derive(Debug)]
 struct Args {
@@ -59,6 +62,8 @@ struct Args {
     queries: Vec<QueryId>,
     runs: usize,
     json: Option<String>,
+    /// `--layout single`: both layouts, object graphs checked equal.
+    single_layout: bool,
 }
 
 fn parse_count(flag: &str, value: &str) -> BenchResult<usize> {
@@ -86,6 +91,7 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> BenchResult<Args> {
         queries: QueryId::ALL.to_vec(),
         runs: 20,
         json: None,
+        single_layout: false,
     };
     while let Some(flag) = argv.next() {
         let (flag, inline) = match flag.split_once('=') {
@@ -119,6 +125,13 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> BenchResult<Args> {
             "--query" => args.queries = vec![value()?.parse()?],
             "--runs" => args.runs = parse_count(&flag, &value()?)?,
             "--json" => args.json = Some(value()?),
+            "--layout" => {
+                args.single_layout = match value()?.as_str() {
+                    "single" => true,
+                    "multi" => false,
+                    other => return Err(format!("--layout: `single` or `multi`, not `{other}`")),
+                }
+            }
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown option `{other}`")),
         }
@@ -167,7 +180,51 @@ fn print_checks(checks: &[report::Check]) {
     );
 }
 
+/// `ecommerce --layout single`: both layouts side by side.
+async fn single_layout(args: &Args) -> BenchResult<()> {
+    let scale = Scale::new(args.scale.unwrap_or(100));
+    println!(
+        "ecommerce at scale {}, multi-table against single-table layout, on {}, {} runs per query",
+        scale.users,
+        args.backend.name(),
+        args.runs
+    );
+    let rows =
+        dynamite_bench::single::compare(&args.backend, scale, &args.queries, args.runs, args.seed)
+            .await?;
+    println!(
+        "
+every query returned the same object graph on both layouts"
+    );
+    println!("{}", dynamite_bench::single::table(&rows));
+    println!("plans of the single-table layout (explain)");
+    for row in &rows {
+        println!("{} {}:", row.query, row.query.shape());
+        for line in row.explain.lines() {
+            println!("    {line}");
+        }
+    }
+    if let Some(path) = &args.json {
+        let value = json!(rows
+            .iter()
+            .map(|r| json!({
+                "query": r.query.name(),
+                "returned": r.returned,
+                "multi": {"requests": r.multi.total, "rounds": r.multi.rounds, "items_read": r.multi.items_read,
+                          "median_ms": workload::ms(r.wall.0)},
+                "single": {"requests": r.single.total, "rounds": r.single.rounds, "items_read": r.single.items_read,
+                           "median_ms": workload::ms(r.wall.1)},
+            }))
+            .collect::<Vec<_>>());
+        write_json(path, &value)?;
+    }
+    Ok(())
+}
+
 async fn ecommerce(args: &Args) -> BenchResult<()> {
+    if args.single_layout {
+        return single_layout(args).await;
+    }
     let scale = Scale::new(args.scale.unwrap_or(100));
     let prefix = args
         .prefix

@@ -58,6 +58,11 @@ impl Backend {
 
     /// A builder for this backend with the five models and `prefix`.
     pub fn builder(&self, prefix: &str) -> DynamiteBuilder {
+        shop::register(self.base_builder(prefix))
+    }
+
+    /// A builder for this backend and `prefix`, no model registered.
+    pub fn base_builder(&self, prefix: &str) -> DynamiteBuilder {
         let builder = backend::builder(self.endpoint.as_deref());
         let builder = match (&self.endpoint, &self.path) {
             (None, Some(p)) => builder.path(p),
@@ -71,7 +76,7 @@ impl Backend {
             Some(n) => builder.scan_segments(n),
             None => builder,
         };
-        shop::register(builder.table_prefix(prefix))
+        builder.table_prefix(prefix)
     }
 
     /// Builds the handle and creates any missing table and index.
@@ -262,39 +267,39 @@ impl QueryId {
         }
     }
 
-    fn q6() -> Query<User> {
+    pub(crate) fn q6() -> Query<User> {
         User::query()
             .filter(User::ID.eq(user_id(0)))
             .include(User::orders())
     }
 
-    fn q7() -> Query<Order> {
+    pub(crate) fn q7() -> Query<Order> {
         Order::query()
             .filter(Order::ID.eq(order_id(0)))
             .include(Order::user())
             .include(Order::items().include(OrderItem::product()))
     }
 
-    fn q8() -> Query<Product> {
+    pub(crate) fn q8() -> Query<Product> {
         Product::query()
             .filter(Product::ID.eq(product_id(0)))
             .include(Product::reviews().include(Review::user()))
     }
 
-    fn q9() -> Query<User> {
+    pub(crate) fn q9() -> Query<User> {
         User::query()
             .filter(User::ID.eq(user_id(0)))
             .include(User::orders().include(Order::items().include(OrderItem::product())))
             .include(User::reviews().include(Review::product()))
     }
 
-    fn q11() -> Query<User> {
+    pub(crate) fn q11() -> Query<User> {
         User::query()
             .filter(User::ID.is_in((0..150).map(user_id)))
             .include(User::orders())
     }
 
-    fn q10() -> Query<User> {
+    pub(crate) fn q10() -> Query<User> {
         User::query().include(User::orders().filter(Order::STATUS.eq("completed")))
     }
 

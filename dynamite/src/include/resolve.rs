@@ -689,7 +689,7 @@ fn pinned_values(plan: &Plan, spec: &NodeSpec) -> Option<Vec<AttributeValue>> {
 
 /// Round of each node: level-1 nodes sent early go in round 0, every other
 /// node one round after its parent; `belongs_to` leaves wait for the last
-/// round that batch-reads the same table.
+/// round that batch-reads (any table: one BatchGetItem serves several).
 fn assign_rounds(specs: &[NodeSpec], early: &HashSet<usize>) -> HashMap<usize, usize> {
     fn visit(
         spec: &NodeSpec,
@@ -709,18 +709,19 @@ fn assign_rounds(specs: &[NodeSpec], early: &HashSet<usize>) -> HashMap<usize, u
     }
     let mut all = Vec::new();
     specs.iter().for_each(|s| s.walk(&mut all));
-    let mut last_batch: HashMap<&str, usize> = HashMap::new();
-    for n in all.iter().filter(|n| n.is_batch()) {
-        let r = rounds[&n.id];
-        let e = last_batch.entry(n.table.as_str()).or_insert(r);
-        *e = (*e).max(r);
-    }
+    // One BatchGetItem serves several tables: a lookup nothing waits for
+    // joins the last round that has lookups anyway (no round is added).
+    let last_batch = all
+        .iter()
+        .filter(|n| n.is_batch())
+        .map(|n| rounds[&n.id])
+        .max();
     for n in all
         .iter()
         .filter(|n| n.is_batch() && n.children.is_empty() && !early.contains(&n.id))
     {
-        if let Some(r) = last_batch.get(n.table.as_str()) {
-            rounds.insert(n.id, *r);
+        if let Some(r) = last_batch {
+            rounds.insert(n.id, r);
         }
     }
     rounds
