@@ -941,3 +941,125 @@ async fn a_whole_partition_reads_typed_in_one_query() {
             .is_empty()
     );
 }
+
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "st_sync", pk = "A#{id}", sk = "A")]
+#[dynamite(index(name = "gsi1", pk = "X#{id}"))]
+struct SyncA {
+    id: String,
+}
+
+/// Declares gsi1 with a sort key: not the same index as `SyncA`'s.
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "st_sync", pk = "B#{id}", sk = "B")]
+#[dynamite(index(name = "gsi1", pk = "Y#{id}", sk = "Y"))]
+struct SyncB {
+    id: String,
+}
+
+/// Adds a GSI of its own to the shared table.
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "st_sync", pk = "C#{id}", sk = "C")]
+#[dynamite(index(name = "gsi9", pk = "Z#{id}"))]
+struct SyncC {
+    id: String,
+}
+
+#[tokio::test]
+async fn sync_refuses_conflicting_gsis_before_creating_and_adds_a_new_one() {
+    let db = crate::common::builder()
+        .table::<SyncA>()
+        .table::<SyncB>()
+        .build()
+        .await
+        .unwrap();
+    let err = db.sync_plan().await.unwrap_err();
+    assert!(err.is_schema(), "{err}");
+    let err = db.sync().await.unwrap_err();
+    assert!(err.is_schema(), "{err}");
+    let table = db.registry().table_name::<SyncA>().unwrap();
+    assert!(
+        !db.client()
+            .list_tables()
+            .send()
+            .await
+            .unwrap()
+            .table_names()
+            .contains(&table),
+        "nothing was created"
+    );
+    // A: the table with gsi1; then C needs gsi9 on the same table.
+    let a = crate::common::builder()
+        .table::<SyncA>()
+        .build()
+        .await
+        .unwrap();
+    a.sync().await.unwrap();
+    let both = crate::common::builder()
+        .table::<SyncA>()
+        .table::<SyncC>()
+        .same_backend_as(&a)
+        .table_prefix(a.table_prefix())
+        .build()
+        .await
+        .unwrap();
+    let plan = both.sync_plan().await.unwrap();
+    let changes: Vec<String> = plan.changes.iter().map(ToString::to_string).collect();
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert!(changes[0].starts_with("create index gsi9"), "{changes:?}");
+    both.sync().await.unwrap();
+    SyncC::create().id("c1").exec(&both).await.unwrap();
+    let found = SyncC::query()
+        .filter(SyncC::ID.eq("c1"))
+        .all(&both)
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+}
+
+#[tokio::test]
+async fn adversarial_key_values_stay_in_their_own_item() {
+    let db = shop().await;
+    // Another model's literal prefix, its entity name, unicode: stored and
+    // read back as themselves, never as the other model's item.
+    for id in ["PROFILE", "ORDER", "Member", "Purchase", "ü-ß-東京", " "] {
+        Purchase::create()
+            .id(id)
+            .user_id("u1")
+            .status("open")
+            .total(1)
+            .exec(&db)
+            .await
+            .unwrap();
+        let back = Purchase::get(&db, ("u1", id)).await.unwrap().unwrap();
+        assert_eq!(back.id, id);
+    }
+    // The member row of u1 is untouched and still one.
+    let members = Member::query()
+        .filter(Member::ID.eq("u1"))
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(members.len(), 1);
+    assert_eq!(members[0].name, "U1");
+    let orders = Purchase::query()
+        .filter(Purchase::USER_ID.eq("u1"))
+        .count(&db)
+        .await
+        .unwrap();
+    assert_eq!(orders, 3 + 6);
+    // A user id that is another user's id plus a separator is refused.
+    let err = Member::create()
+        .id("u1#x")
+        .name("x")
+        .exec(&db)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, dynamite::Error::InvalidValue { .. }), "{err}");
+    let err = Purchase::query()
+        .filter(Purchase::USER_ID.eq("u1#ORDER"))
+        .all(&db)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, dynamite::Error::InvalidValue { .. }), "{err}");
+}
