@@ -228,3 +228,219 @@ fn shared_table_reads_match_the_reference_on_random_filters() {
         panic!("{e}");
     }
 }
+
+// ------------------------------------------------------------- includes
+
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "st_diff_inc", pk = "U#{id}", sk = "P")]
+struct DUser {
+    id: String,
+    #[dynamite(has_many(foreign_key = "user_id"))]
+    orders: HasMany<DOrder>,
+}
+
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "st_diff_inc", pk = "U#{user_id}", sk = "O#{id}")]
+struct DOrder {
+    id: u16,
+    user_id: String,
+    status: String,
+    #[dynamite(has_many(foreign_key = ["user_id", "order_id"]))]
+    items: HasMany<DItem>,
+}
+
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "st_diff_inc", pk = "U#{user_id}", sk = "I#{order_id}#{id}")]
+struct DItem {
+    id: u16,
+    user_id: String,
+    order_id: u16,
+    qty: i32,
+}
+
+#[derive(Debug, Clone)]
+struct IncludeCase {
+    /// `Some(u)`: the root pins user `u` (one GetItem, fused); else a Scan.
+    user: Option<usize>,
+    status: Option<&'static str>,
+    order_limit: Option<usize>,
+    order_desc: bool,
+    item_limit: Option<usize>,
+    min_qty: Option<i32>,
+}
+
+fn include_case() -> impl Strategy<Value = IncludeCase> {
+    (
+        proptest::option::of(0usize..4),
+        proptest::option::of(proptest::sample::select(STATUSES.to_vec())),
+        proptest::option::of(1usize..4),
+        any::<bool>(),
+        proptest::option::of(1usize..4),
+        proptest::option::of(0i32..4),
+    )
+        .prop_map(
+            |(user, status, order_limit, order_desc, item_limit, min_qty)| IncludeCase {
+                user,
+                status,
+                order_limit,
+                order_desc,
+                item_limit,
+                min_qty,
+            },
+        )
+}
+
+/// The graph as lines, from the database or from the reference.
+fn graph_lines(users: &[DUser]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for u in users {
+        lines.push(format!("user {}", u.id));
+        for o in u.orders.iter() {
+            lines.push(format!("  order {} {}", o.id, o.status));
+            for i in o.items.iter() {
+                lines.push(format!("    item {} {}", i.id, i.qty));
+            }
+        }
+    }
+    lines
+}
+
+#[test]
+fn shared_table_includes_match_the_reference_on_random_shapes() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    // 4 users, 0-5 orders each, 0-4 items per order (ids out of order).
+    let mut orders: Vec<(usize, u16, &'static str)> = Vec::new();
+    let mut items: Vec<(usize, u16, u16, i32)> = Vec::new();
+    for u in 0..4usize {
+        for o in 0..(u as u16 + 2) % 6 {
+            let id = (o * 7 + u as u16) % 11;
+            orders.push((u, id, STATUSES[(id as usize + u) % 3]));
+            for j in 0..(id % 5) {
+                let item = (j * 5 + id) % 9 + 1;
+                items.push((u, id, item, ((item + j) % 4) as i32));
+            }
+        }
+    }
+    let db: Dynamite = rt.block_on(async {
+        let db = crate::common::builder()
+            .table::<DUser>()
+            .table::<DOrder>()
+            .table::<DItem>()
+            .build()
+            .await
+            .unwrap();
+        db.sync().await.unwrap();
+        for u in 0..4 {
+            DUser::create().id(format!("u{u}")).exec(&db).await.unwrap();
+        }
+        for (u, id, status) in &orders {
+            DOrder::create()
+                .id(*id)
+                .user_id(format!("u{u}"))
+                .status(*status)
+                .exec(&db)
+                .await
+                .unwrap();
+        }
+        for (u, order, id, qty) in &items {
+            DItem::create()
+                .id(*id)
+                .user_id(format!("u{u}"))
+                .order_id(*order)
+                .qty(*qty)
+                .exec(&db)
+                .await
+                .unwrap();
+        }
+        db
+    });
+    let reference = |case: &IncludeCase| -> Vec<String> {
+        let mut lines = Vec::new();
+        let users: Vec<usize> = match case.user {
+            Some(u) => vec![u],
+            None => (0..4).collect(),
+        };
+        for u in users {
+            lines.push(format!("user u{u}"));
+            let mut mine: Vec<&(usize, u16, &str)> = orders
+                .iter()
+                .filter(|(ou, _, s)| *ou == u && case.status.is_none_or(|st| st == *s))
+                .collect();
+            mine.sort_by_key(|(_, id, _)| *id);
+            if case.order_desc {
+                mine.reverse();
+            }
+            if let Some(l) = case.order_limit {
+                mine.truncate(l);
+            }
+            for (_, oid, status) in mine {
+                lines.push(format!("  order {oid} {status}"));
+                let mut its: Vec<&(usize, u16, u16, i32)> = items
+                    .iter()
+                    .filter(|(iu, io, _, q)| {
+                        *iu == u && io == oid && case.min_qty.is_none_or(|m| *q >= m)
+                    })
+                    .collect();
+                its.sort_by_key(|(_, _, id, _)| *id);
+                if let Some(l) = case.item_limit {
+                    its.truncate(l);
+                }
+                for (_, _, id, qty) in its {
+                    lines.push(format!("    item {id} {qty}"));
+                }
+            }
+        }
+        lines
+    };
+    let mut runner = TestRunner::new_with_rng(
+        Config {
+            cases: 120,
+            failure_persistence: None,
+            ..Config::default()
+        },
+        TestRng::deterministic_rng(RngAlgorithm::ChaCha),
+    );
+    let result = runner.run(&include_case(), |case| {
+        let got = rt.block_on(async {
+            let mut orders = DOrder::query_relation(&case);
+            if let Some(l) = case.order_limit {
+                orders = orders.limit(l);
+            }
+            let mut items = DOrder::items();
+            if let Some(m) = case.min_qty {
+                items = items.filter(DItem::QTY.ge(m));
+            }
+            if let Some(l) = case.item_limit {
+                items = items.limit(l);
+            }
+            let query = DUser::query().include(orders.include(items));
+            let query = match case.user {
+                Some(u) => query.filter(DUser::ID.eq(format!("u{u}"))),
+                None => query,
+            };
+            query.all(&db).await
+        });
+        let mut users = got.map_err(|e| TestCaseError::fail(format!("{case:?}: {e}")))?;
+        users.sort_by(|a, b| a.id.cmp(&b.id));
+        prop_assert_eq!(graph_lines(&users), reference(&case), "{:?}", case);
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+impl DOrder {
+    fn query_relation(case: &IncludeCase) -> dynamite::Relation<DUser, DOrder> {
+        let orders = DUser::orders();
+        let orders = match case.status {
+            Some(s) => orders.filter(DOrder::STATUS.eq(s)),
+            None => orders,
+        };
+        if case.order_desc {
+            orders.order(Desc)
+        } else {
+            orders
+        }
+    }
+}
