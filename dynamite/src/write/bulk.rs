@@ -297,20 +297,14 @@ pub trait BulkWrites: Table {
     /// Upserts rows with BatchWriteItem, 25 a call, concurrently. Rows with
     /// the same key in the input are written once (the last one wins).
     /// Every row is validated (keys, size, values) before anything is sent.
+    /// On a model in a shared table each row is a PutItem conditioned on
+    /// its key being free or this model's: a key holding another model's
+    /// item is left untouched and reported in [`Error::Batch::existing`].
     fn put_many(
         db: &Dynamite,
         rows: impl IntoIterator<Item = Self>,
     ) -> impl Future<Output = Result<()>> + Send {
         let prepared = (|| {
-            if Self::META.single_table.is_some() {
-                return Err(Error::Unsupported {
-                    model: Self::META.model,
-                    message: "put_many overwrites blindly (BatchWriteItem carries no condition), \
-                              and in a shared table a key may render another model's item: use \
-                              create_many, or save each row"
-                        .to_owned(),
-                });
-            }
             let table = db.registered::<Self>()?.table_name.clone();
             let mut order: Vec<KeyId> = Vec::new();
             let mut by_key: HashMap<KeyId, (Item, Item)> = HashMap::new();
@@ -336,6 +330,9 @@ pub trait BulkWrites: Table {
         })();
         async move {
             let (table, requests) = prepared?;
+            if Self::META.single_table.is_some() {
+                return conditional_puts::<Self>(db, &table, requests).await;
+            }
             batch_write(db, &Self::META, &table, requests).await
         }
     }
@@ -521,6 +518,84 @@ async fn conditional_deletes<T: Table>(
             operation,
             failed,
             existing: Vec::new(),
+            causes,
+        })
+    }
+}
+
+/// `put_many` in a shared table: BatchWriteItem carries no condition, and a
+/// key may render another model's item, so each row is its own PutItem
+/// conditioned on the key being free or this model's (`attribute_not_exists
+/// (pk) OR entity = :e`), concurrently. Keys holding another model's item
+/// are left untouched and reported in [`Error::Batch::existing`].
+async fn conditional_puts<T: Table>(
+    db: &Dynamite,
+    table: &str,
+    rows: Vec<(Item, WriteRequest)>,
+) -> Result<()> {
+    use aws_sdk_dynamodb::operation::put_item::PutItemError;
+    let Some(layout) = T::META.single_table else {
+        return Ok(());
+    };
+    let results: Vec<(Item, Result<bool>)> = futures::stream::iter(rows)
+        .map(|(key, request)| async move {
+            let Some(item) = request.put_request.map(|p| p.item) else {
+                return (key, Ok(true));
+            };
+            let mut names = ExpressionBuilder::new();
+            let condition = format!(
+                "attribute_not_exists({}) OR {} = {}",
+                names.name(T::META.partition_key.name),
+                names.name(layout.entity_attribute),
+                names.value(aws_sdk_dynamodb::types::AttributeValue::S(
+                    layout.entity.to_owned()
+                )),
+            );
+            let result = db
+                .client()
+                .put_item()
+                .table_name(table)
+                .set_item(Some(item))
+                .condition_expression(condition)
+                .set_expression_attribute_names(names.names())
+                .set_expression_attribute_values(names.values())
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await;
+            let outcome = match result {
+                Ok(_) => Ok(true),
+                Err(e) => match e.as_service_error() {
+                    // Another model's item holds the key (a retry of an
+                    // applied put meets its own item: the condition holds).
+                    Some(PutItemError::ConditionalCheckFailedException(_)) => Ok(false),
+                    _ => Err(sdk_error("PutItem", table, e)),
+                },
+            };
+            (key, outcome)
+        })
+        .buffer_unordered(db.concurrency())
+        .collect()
+        .await;
+    let mut existing = Vec::new();
+    let mut failed = Vec::new();
+    let mut causes = Vec::new();
+    for (key, result) in results {
+        match result {
+            Ok(true) => {}
+            Ok(false) => existing.push(key),
+            Err(e) => {
+                failed.push(key);
+                causes.push(e);
+            }
+        }
+    }
+    if existing.is_empty() && failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Batch {
+            operation: "put_many",
+            failed,
+            existing,
             causes,
         })
     }
