@@ -796,6 +796,22 @@ fn resolve_parts<'m, 'a>(
             return None;
         }
     };
+    // Values never contain `#`: a field followed by `#` (or last) ends where
+    // its value ends, so two different values never render the same key.
+    for pair in parts.windows(2) {
+        if let [Part::Field(name), next] = pair
+            && !matches!(next, Part::Literal(text) if text.starts_with('#'))
+        {
+            cx.error(
+                template.span,
+                format!(
+                    "key template field `{{{name}}}` must be last or followed by `#`: \
+                     otherwise two different values could render the same key"
+                ),
+            );
+            return None;
+        }
+    }
     let mut resolved = Vec::new();
     for part in parts {
         match part {

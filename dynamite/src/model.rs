@@ -281,7 +281,28 @@ impl TableMeta {
             Segment::Literal(text) => Some(*text),
             Segment::Field { .. } => None,
         };
-        if rendered_from(layout.partition) {
+        // Every attribute must narrow the read: in the partition, or in the
+        // sort template's leading fields (the prefix a read renders), so the
+        // Query returns exactly the rows of one join value.
+        let exact = |partition: &[Segment], sort: Option<&[Segment]>| {
+            let mut bound: Vec<&str> = partition
+                .iter()
+                .filter_map(|s| match s {
+                    Segment::Field { attribute, .. } => Some(*attribute),
+                    Segment::Literal(_) => None,
+                })
+                .collect();
+            for segment in sort.unwrap_or_default() {
+                if let Segment::Field { attribute, .. } = segment {
+                    if !attributes.contains(attribute) {
+                        break;
+                    }
+                    bound.push(attribute);
+                }
+            }
+            attributes.iter().all(|a| bound.contains(a))
+        };
+        if rendered_from(layout.partition) && exact(layout.partition, layout.sort) {
             return Some(TemplateRead {
                 index: None,
                 partition_key: self.partition_key.name,
@@ -293,14 +314,16 @@ impl TableMeta {
         }
         layout.indexes.iter().find_map(|template| {
             let index = self.indexes.iter().find(|i| i.name == template.name)?;
-            rendered_from(template.partition).then(|| TemplateRead {
-                index: Some(index.name),
-                partition_key: index.partition_key.name,
-                sort_key: index.sort_key.map(|k| k.name),
-                partition: template.partition,
-                sort: template.sort,
-                sort_prefix: prefix(template.sort),
-            })
+            (rendered_from(template.partition) && exact(template.partition, template.sort)).then(
+                || TemplateRead {
+                    index: Some(index.name),
+                    partition_key: index.partition_key.name,
+                    sort_key: index.sort_key.map(|k| k.name),
+                    partition: template.partition,
+                    sort: template.sort,
+                    sort_prefix: prefix(template.sort),
+                },
+            )
         })
     }
 

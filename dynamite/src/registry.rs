@@ -113,13 +113,15 @@ impl Registry {
     /// Checks the table names and the relations, and computes every
     /// table's indexes (declared ones plus the foreign-key GSIs).
     pub fn resolve(mut self) -> Result<Registry> {
-        let mut seen_names: HashMap<String, &'static TableMeta> = HashMap::new();
+        let mut seen_names: HashMap<String, Vec<&'static TableMeta>> = HashMap::new();
         for (id, meta) in std::mem::take(&mut self.pending) {
             let table_name = format!("{}{}", self.prefix, meta.table_name);
             validate_table_name(&table_name)?;
-            if let Some(other) = seen_names.insert(table_name.clone(), meta) {
+            let sharing = seen_names.entry(table_name.clone()).or_default();
+            for other in sharing.iter() {
                 check_shared(other, meta, &table_name)?;
             }
+            sharing.push(meta);
             self.tables.insert(
                 id,
                 Registered {

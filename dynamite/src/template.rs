@@ -5,9 +5,13 @@
 //! the stored values of those fields, so one renderer serves writes (the
 //! item's own attributes), reads by key (the key's fields) and the planner
 //! (the values a filter pins). The encodings keep text order equal to value
-//! order and never let two different values render the same text:
+//! order and never let two different values render the same text (the
+//! derive requires every field to be last or followed by `#`):
 //!
-//! - strings as they are, refused when they contain the separator `#`;
+//! - strings as they are, refused when they contain the separator `#`
+//!   (text order is byte order; a string field followed by more of the
+//!   template keeps field order except for values with a byte below `#`,
+//!   that is a space, `!` or `"`: `"a!"` then sorts before `"a"`);
 //! - unsigned integers zero-padded to the width of their type's maximum;
 //! - signed integers shifted by half their range (`i64::MIN` renders as
 //!   all zeros), then padded the same way;

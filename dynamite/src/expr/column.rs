@@ -137,13 +137,25 @@ impl<M, T: Contains> Column<M, T> {
 }
 
 impl<M, T: Attribute> Column<M, Option<T>> {
-    /// The attribute is absent or NULL (the seed's `where({ parent_id: null })`).
+    /// The value is `None`: the attribute is absent or NULL (the seed's
+    /// `where({ parent_id: null })`). When `T` has a NULL value of its own
+    /// (`Option<Option<U>>`, `Option<HashSet<U>>`), NULL is `Some(empty)`:
+    /// then only an absent attribute is `None`.
     pub fn is_none(self) -> Condition<M> {
-        Condition::new(Node::IsNone(self.name))
+        if T::NULLABLE {
+            Condition::new(Node::NotExists(self.name))
+        } else {
+            Condition::new(Node::IsNone(self.name))
+        }
     }
-    /// The attribute is present and not NULL.
+    /// The value is `Some`: the attribute is present and not NULL (present,
+    /// NULL included, when `T` has a NULL value of its own).
     pub fn is_some(self) -> Condition<M> {
-        Condition::new(Node::IsSome(self.name))
+        if T::NULLABLE {
+            Condition::new(Node::Exists(self.name))
+        } else {
+            Condition::new(Node::IsSome(self.name))
+        }
     }
 }
 

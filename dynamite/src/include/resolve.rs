@@ -303,7 +303,8 @@ fn fuse_partition<'a>(plan: &Plan, tasks: &mut Vec<Task<'a>>) -> Option<FusedPar
     else {
         return None;
     };
-    if plan.projection.is_some() {
+    // The fused read returns the row as is: no projection, offset or empty limit.
+    if plan.projection.is_some() || plan.offset > 0 || plan.limit == Some(0) {
         return None;
     }
     let fits = |task: &Task<'a>| -> Option<(&'a NodeSpec, String)> {

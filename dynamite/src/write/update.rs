@@ -269,6 +269,21 @@ impl<T: Table> Update<T> {
                     .push(Action::Remove(attribute.name.to_owned())),
             }
         }
+        // Overloaded GSI keys as the row renders them (absent: not in the
+        // sparse index).
+        let index_keys = T::META
+            .single_table
+            .map(|layout| layout.indexes)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|t| T::META.indexes.iter().find(|i| i.name == t.name))
+            .flat_map(|i| std::iter::once(i.partition_key.name).chain(i.sort_key.map(|k| k.name)));
+        for name in index_keys {
+            update.actions.push(match item.get(name) {
+                Some(v) => Action::Set(name.to_owned(), Ok(v.clone())),
+                None => Action::Remove(name.to_owned()),
+            });
+        }
         update
     }
 
@@ -379,6 +394,8 @@ impl<T: Table> Update<T> {
                 });
             }
         }
+        let reindexed = reindex(meta, self.origin.as_ref(), &actions)?;
+        actions.extend(reindexed);
         if let Some(updated_at) = meta.updated_at
             && !actions.iter().any(|a| a.attribute() == updated_at)
         {
@@ -497,7 +514,19 @@ impl<T: Table> Update<T> {
     /// `before_update` / `after_update` hooks.
     pub async fn exec(mut self, db: &Dynamite) -> Result<T> {
         let key = self.key.as_ref().ok().cloned();
-        let origin = self.origin.take().map(T::from_item).transpose()?;
+        // Overloaded GSI keys are re-rendered from the row (see `reindex`):
+        // keep it for `prepare` only then, the hook gets the decoded row.
+        let reindexes = T::META
+            .single_table
+            .is_some_and(|layout| !layout.indexes.is_empty());
+        let origin = match self.origin.take() {
+            Some(item) if reindexes => {
+                self.origin = Some(item.clone());
+                Some(T::from_item(item)?)
+            }
+            Some(item) => Some(T::from_item(item)?),
+            None => None,
+        };
         if let Some(key) = &key {
             T::__before_update(key, origin.as_ref(), &self.changes()).await?;
         }
@@ -620,6 +649,104 @@ impl PreparedUpdate {
             self.has_condition,
         ))
     }
+}
+
+/// The overloaded GSI keys of a shared-table model follow the fields they
+/// are rendered from: an update of such a field re-renders the index keys
+/// (or removes them when a field becomes absent: the index is sparse). The
+/// values come from the update and the row it started from
+/// (`row.update()`); a field neither gives is [`Error::NotUpdatable`].
+fn reindex(
+    meta: &crate::model::TableMeta,
+    origin: Option<&Item>,
+    actions: &[Action],
+) -> Result<Vec<Action>> {
+    use crate::template::{Segment, render};
+    let Some(layout) = meta.single_table else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for template in layout.indexes {
+        let Some(index) = meta.indexes.iter().find(|i| i.name == template.name) else {
+            continue;
+        };
+        let fields: Vec<&str> = template
+            .partition
+            .iter()
+            .chain(template.sort.unwrap_or_default())
+            .filter_map(|s| match s {
+                Segment::Field { attribute, .. } => Some(attribute),
+                Segment::Literal(_) => None,
+            })
+            .copied()
+            .collect();
+        let touched = actions.iter().any(|a| fields.contains(&a.attribute()));
+        let assigned = actions
+            .iter()
+            .any(|a| a.attribute() == index.partition_key.name);
+        if !touched || assigned {
+            continue;
+        }
+        let mut values = origin.cloned().unwrap_or_default();
+        let mut removed = Vec::new();
+        for action in actions {
+            match action {
+                Action::Set(name, Ok(v)) => {
+                    values.insert(name.clone(), v.clone());
+                }
+                Action::Set(_, Err(_)) => {}
+                Action::Unset(name) | Action::Remove(name) => {
+                    values.remove(name);
+                    removed.push(name.as_str());
+                }
+                Action::Add(name, _) | Action::Append(name, _)
+                    if fields.contains(&name.as_str()) =>
+                {
+                    return Err(Error::NotUpdatable {
+                        model: meta.model,
+                        attribute: name.clone(),
+                        reason: "a field of an overloaded GSI key is set, not added to",
+                    });
+                }
+                Action::Add(..) | Action::Append(..) => {}
+            }
+        }
+        if origin.is_none()
+            && let Some(unknown) = fields
+                .iter()
+                .find(|f| !values.contains_key(**f) && !removed.contains(f))
+        {
+            return Err(Error::NotUpdatable {
+                model: meta.model,
+                attribute: (*unknown).to_owned(),
+                reason: "an update of a field of an overloaded GSI key needs every field of \
+                         that index's templates: update the row (`row.update()`) instead",
+            });
+        }
+        let invalid = |e: crate::value::ValueError| Error::InvalidValue {
+            attribute: format!("{}.{}", meta.model, index.partition_key.name),
+            reason: e.to_string(),
+        };
+        let present = fields.iter().all(|f| values.contains_key(*f));
+        let sort = template.sort.zip(index.sort_key);
+        if present {
+            let pk = render(template.partition, &values).map_err(invalid)?;
+            out.push(Action::Set(
+                index.partition_key.name.to_owned(),
+                Ok(AttributeValue::S(pk)),
+            ));
+            if let Some((t, k)) = sort {
+                let sk = render(t, &values).map_err(invalid)?;
+                out.push(Action::Set(k.name.to_owned(), Ok(AttributeValue::S(sk))));
+            }
+        } else {
+            out.push(Action::Remove(index.partition_key.name.to_owned()));
+            if let Some((_, k)) = sort {
+                out.push(Action::Remove(k.name.to_owned()));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Joins `SET a, SET b, REMOVE c` clauses into one clause per keyword.

@@ -11,6 +11,8 @@ use dynamite::{Dynamite, Error};
 struct Member {
     id: String,
     name: String,
+    #[dynamite(has_many(foreign_key = "user_id"))]
+    purchases: HasMany<Purchase>,
 }
 
 #[derive(Table, Debug, Clone, PartialEq)]
@@ -1076,4 +1078,140 @@ async fn adversarial_key_values_stay_in_their_own_item() {
         .await
         .unwrap_err();
     assert!(matches!(err, dynamite::Error::InvalidValue { .. }), "{err}");
+}
+
+#[tokio::test]
+async fn updating_a_gsi_template_field_re_renders_the_index_keys() {
+    let db = shop().await;
+    Note::create()
+        .id("g1")
+        .user_id("u5")
+        .text("t")
+        .tag(Some("red".to_owned()))
+        .exec(&db)
+        .await
+        .unwrap();
+    let by_tag = |tag: &'static str| {
+        let db = db.clone();
+        async move {
+            Note::query()
+                .filter(Note::TAG.eq(tag))
+                .all(&db)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|n| n.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(by_tag("red").await, ["g1"]);
+    // row.update(): the index follows the field.
+    let note = Note::get(&db, ("u5", "g1")).await.unwrap().unwrap();
+    let note = note
+        .update()
+        .set(Note::TAG, "blue")
+        .exec(&db)
+        .await
+        .unwrap();
+    assert!(by_tag("red").await.is_empty());
+    assert_eq!(by_tag("blue").await, ["g1"]);
+    // save(): the same.
+    let mut note = note;
+    note.tag = Some("green".into());
+    note.save(&db).await.unwrap();
+    assert!(by_tag("blue").await.is_empty());
+    assert_eq!(by_tag("green").await, ["g1"]);
+    // None: out of the sparse index.
+    let note = note.update().set(Note::TAG, None).exec(&db).await.unwrap();
+    assert!(by_tag("green").await.is_empty());
+    let item = note.to_item().unwrap();
+    assert!(!item.contains_key("gsi2pk"));
+    // By key alone the other fields of the template are unknown: refused.
+    let err = Note::update_key(("u5", "g1"))
+        .set(Note::TAG, "x")
+        .exec(&db)
+        .await
+        .unwrap_err();
+    assert!(err.is_not_updatable(), "{err}");
+}
+
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "st_dupes", pk = "K#{id}", sk = "K", entity = "X")]
+struct DupeA {
+    id: String,
+}
+
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "st_dupes", pk = "L#{id}", sk = "L", entity = "Y")]
+struct DupeB {
+    id: String,
+}
+
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "st_dupes", pk = "M#{id}", sk = "M", entity = "X")]
+struct DupeC {
+    id: String,
+}
+
+#[tokio::test]
+async fn an_entity_type_used_twice_in_a_table_is_refused_whatever_the_order() {
+    let err = crate::common::builder()
+        .table::<DupeA>()
+        .table::<DupeB>()
+        .table::<DupeC>()
+        .build()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err}");
+}
+
+#[tokio::test]
+async fn a_fused_root_read_keeps_offset_and_empty_limit() {
+    let db = shop().await;
+    let none = Member::query()
+        .filter(Member::ID.eq("u1"))
+        .offset(1)
+        .include(Member::purchases())
+        .all(&db)
+        .await
+        .unwrap();
+    assert!(none.is_empty());
+    let one = Member::query()
+        .filter(Member::ID.eq("u1"))
+        .include(Member::purchases())
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(one.len(), 1);
+    assert_eq!(one[0].purchases.len(), 3);
+}
+
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "st_loose", pk = "USER#{user_id}", sk = "ORDER#{id}")]
+struct LooseOrder {
+    id: String,
+    user_id: String,
+    #[dynamite(has_many(foreign_key = ["user_id", "order_id"]))]
+    lines: HasMany<LooseLine>,
+}
+
+/// Its sort key does not lead with `order_id`: a Query of its user's
+/// partition cannot tell one order's lines from another's.
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "st_loose", pk = "USER#{user_id}", sk = "LINE#{id}")]
+struct LooseLine {
+    id: String,
+    user_id: String,
+    order_id: String,
+}
+
+#[tokio::test]
+async fn a_composite_key_that_cannot_narrow_the_read_is_refused() {
+    let err = crate::common::builder()
+        .table::<LooseOrder>()
+        .table::<LooseLine>()
+        .build()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err}");
 }

@@ -632,3 +632,33 @@ fn the_stored_form_of_every_timestamp_type_is_pinned() {
     let sys = UNIX_EPOCH + Duration::new(1_709_210_096, 789_000_000);
     assert_eq!(stored_text(&sys), stored_text(&t));
 }
+
+#[tokio::test]
+async fn is_none_and_is_some_keep_some_empty_apart_from_none() {
+    let db = shapes_db().await;
+    let empty = shapes("empty");
+    let absent = Shapes {
+        id: "absent".into(),
+        maybe_set: None,
+        maybe_maybe: None,
+        ..shapes("absent")
+    };
+    Shapes::put_many(&db, [empty, absent]).await.unwrap();
+    let ids = |rows: Vec<Shapes>| {
+        let mut ids: Vec<String> = rows.into_iter().map(|r| r.id).collect();
+        ids.sort();
+        ids
+    };
+    let none = Shapes::query()
+        .filter(Shapes::MAYBE_SET.is_none())
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(ids(none), ["absent"]);
+    let some = Shapes::query()
+        .filter(Shapes::MAYBE_MAYBE.is_some())
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(ids(some), ["empty"], "Some(None) is Some");
+}

@@ -41,6 +41,17 @@ struct Related {
     orders: HasMany<Related>,
 }
 
+// Two fields with no `#` between them: ("eu-west", "1") and ("eu", "west-1")
+// would render the same key.
+#[derive(Table)]
+#[dynamite(table = "shop", pk = "R#{region}-{id}", sk = "{a}{b}")]
+struct Ambiguous {
+    region: String,
+    id: String,
+    a: String,
+    b: String,
+}
+
 // `sk` without `pk`.
 #[derive(Table)]
 #[dynamite(table = "shop", sk = "PROFILE")]
