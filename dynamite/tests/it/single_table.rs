@@ -1215,3 +1215,96 @@ async fn a_composite_key_that_cannot_narrow_the_read_is_refused() {
         .unwrap_err();
     assert!(matches!(err, Error::Config(_)), "{err}");
 }
+
+/// `pk` and `sk` may name the same field: the key lists it once.
+#[derive(Table, Debug, Clone, PartialEq)]
+#[dynamite(table = "st_same", pk = "TAG#{name}", sk = "TAG#{name}")]
+struct Tag {
+    name: String,
+    uses: u32,
+}
+
+#[tokio::test]
+async fn a_field_in_both_templates_is_one_key_part() {
+    let db = crate::common::builder()
+        .table::<Tag>()
+        .build()
+        .await
+        .unwrap();
+    db.sync().await.unwrap();
+    let tag = Tag::create().name("rust").uses(3).exec(&db).await.unwrap();
+    let key: String = tag.key();
+    assert_eq!(key, "rust");
+    let item = tag.to_item().unwrap();
+    assert_eq!(item["pk"], AttributeValue::S("TAG#rust".into()));
+    assert_eq!(item["sk"], AttributeValue::S("TAG#rust".into()));
+    assert_eq!(Tag::get(&db, "rust").await.unwrap(), Some(tag));
+    db.metrics().reset();
+    let found = Tag::query()
+        .filter(Tag::NAME.eq("rust"))
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(db.metrics().count("GetItem"), 1, "every key field pinned");
+}
+
+#[tokio::test]
+async fn pages_streams_and_counts_of_a_shared_table_see_one_model() {
+    use futures::TryStreamExt;
+    let db = shop().await;
+    // 9 lines in u1's partition, between its orders and its profile.
+    let mut cursor = None;
+    let mut seen = Vec::new();
+    loop {
+        let page = Line::query()
+            .filter(Line::USER_ID.eq("u1"))
+            .limit(4)
+            .page(&db, cursor.as_ref())
+            .await
+            .unwrap();
+        seen.extend(page.items.iter().map(|l| (l.order_id.clone(), l.seq)));
+        match page.cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 9, "{seen:?}");
+    let mut sorted = seen.clone();
+    sorted.sort();
+    assert_eq!(seen, sorted, "key order, no repeats");
+    sorted.dedup();
+    assert_eq!(sorted.len(), 9);
+    let streamed: Vec<Line> = Line::query()
+        .filter(Line::USER_ID.eq("u2"))
+        .stream(&db)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(streamed.len(), 9);
+    assert_eq!(Member::query().count(&db).await.unwrap(), 2);
+    assert_eq!(
+        Purchase::query()
+            .filter(Purchase::USER_ID.eq("u2"))
+            .count(&db)
+            .await
+            .unwrap(),
+        3
+    );
+}
+
+#[tokio::test]
+async fn a_key_of_three_fields_reads_and_writes_by_key() {
+    let db = shop().await;
+    let key: (String, String, u16) = ("u2".into(), "o1".into(), 10);
+    let line = Line::get(&db, ("u2", "o1", 10)).await.unwrap().unwrap();
+    assert_eq!(line.key(), key);
+    let updated = Line::update_key(&key)
+        .set(Line::SKU, "renamed")
+        .exec(&db)
+        .await
+        .unwrap();
+    assert_eq!(updated.sku, "renamed");
+    Line::delete_key(&db, ("u2", "o1", 10)).await.unwrap();
+    assert!(Line::get(&db, key).await.unwrap().is_none());
+}
