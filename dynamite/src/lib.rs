@@ -61,7 +61,9 @@ pub use query::{
 pub use registry::{Models, Registry};
 pub use schema::{Change, SyncReport};
 pub use value::{Attribute, AttributeValue, Bytes, Item, ScalarType, Sensitive, ValueError};
-pub use write::{BulkWrites, Create, IntoKey, IntoRow, ModelExt, SetWrites, Transaction, Update};
+pub use write::{
+    BulkWrites, Committed, Create, IntoKey, IntoRow, ModelExt, SetWrites, Transaction, Update,
+};
 
 /// `#[derive(Table)]`: see the crate documentation and the README.
 #[cfg(feature = "derive")]

@@ -16,5 +16,7 @@ pub use create::{Create, IntoRow};
 pub use key::IntoKey;
 pub use set_based::{DeleteWhere, SetWrites, UpdateWhere};
 pub use single::ModelExt;
-pub use transaction::{MAX_TRANSACTION_ITEMS, TransactGet, TransactGetRows, Transaction};
+pub use transaction::{
+    Committed, MAX_TRANSACTION_ITEMS, TransactGet, TransactGetRows, Transaction,
+};
 pub use update::Update;

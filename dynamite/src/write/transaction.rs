@@ -18,7 +18,7 @@ use super::update::Update;
 use crate::client::Dynamite;
 use crate::error::{CancellationReason, Error, Result, sdk_error};
 use crate::expr::{Condition, ExpressionBuilder};
-use crate::model::Table;
+use crate::model::{Table, TableMeta};
 use crate::read::exec::key_fingerprint;
 use crate::value::Item;
 
@@ -26,6 +26,52 @@ use crate::value::Item;
 pub const MAX_TRANSACTION_ITEMS: usize = 100;
 
 /// A hook to run around the commit.
+/// What a committed transaction wrote: the rows it created, as stored.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> dynamite::Result<()> {
+/// use dynamite::prelude::*;
+/// #[derive(Table, Debug, Clone)]
+/// struct Note {
+///     #[dynamite(primary_key, default = uuid)]
+///     id: String,
+///     text: String,
+/// }
+/// let db = Dynamite::embedded().table::<Note>().build().await?;
+/// db.sync().await?;
+/// let mut tx = db.transaction();
+/// tx.create(Note::create().text("hello"));
+/// let committed = tx.commit().await?;
+/// let notes: Vec<Note> = committed.created()?;
+/// assert_eq!(notes.len(), 1);
+/// assert!(!notes[0].id.is_empty()); // the generated id, no re-read needed
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Default)]
+pub struct Committed {
+    created: Vec<(&'static TableMeta, Item)>,
+}
+
+impl Committed {
+    /// The rows of model `T` the transaction created, in the order they
+    /// were added, as stored: generated ids, defaults, timestamps and what
+    /// `before_create` changed.
+    pub fn created<T: Table>(&self) -> Result<Vec<T>> {
+        self.created
+            .iter()
+            .filter(|(meta, _)| crate::registry::same_model(meta, T::meta()))
+            .map(|(_, item)| T::from_item(item.clone()))
+            .collect()
+    }
+
+    /// How many rows the transaction created.
+    pub fn created_count(&self) -> usize {
+        self.created.len()
+    }
+}
+
 /// A before-hook, run at `commit`: it may replace the operation's item
 /// (a `before_create` that changed the row).
 type BeforeFn = Box<dyn FnOnce() -> BoxFuture<'static, Result<Option<TransactWriteItem>>> + Send>;
@@ -42,6 +88,8 @@ struct Operation {
     before: Option<BeforeFn>,
     /// Its after-hook, run once the commit succeeded.
     after: Option<AfterFn>,
+    /// For a `create`: the model, to hand the stored row back after commit.
+    created: Option<&'static TableMeta>,
 }
 
 fn update_hooks<T: Table>(
@@ -217,6 +265,7 @@ impl<'db> Transaction<'db> {
                 item,
                 before: Some(before),
                 after: Some(after),
+                created: Some(T::meta()),
             })
         })();
         self.push(operation)
@@ -249,6 +298,7 @@ impl<'db> Transaction<'db> {
                 item: TransactWriteItem::builder().update(sdk).build(),
                 before,
                 after,
+                created: None,
             })
         });
         self.push(operation)
@@ -302,6 +352,7 @@ impl<'db> Transaction<'db> {
                     item: TransactWriteItem::builder().update(sdk).build(),
                     before,
                     after,
+                    created: None,
                 });
             }
             let table = self.db.registered::<T>()?.table_name.clone();
@@ -341,6 +392,7 @@ impl<'db> Transaction<'db> {
                 item: TransactWriteItem::builder().delete(delete).build(),
                 before,
                 after,
+                created: None,
             })
         });
         self.push(operation)
@@ -383,6 +435,7 @@ impl<'db> Transaction<'db> {
                 item: TransactWriteItem::builder().condition_check(check).build(),
                 before: None,
                 after: None,
+                created: None,
             })
         });
         self.push(operation)
@@ -401,13 +454,13 @@ impl<'db> Transaction<'db> {
     /// Validates every operation, then sends ONE TransactWriteItems: all of
     /// it is applied, or none. A cancellation is
     /// [`Error::TransactionCanceled`] with the reason of each operation.
-    pub async fn commit(self) -> Result<()> {
+    pub async fn commit(self) -> Result<Committed> {
         let mut operations = Vec::with_capacity(self.operations.len());
         for operation in self.operations {
             operations.push(operation?);
         }
         if operations.is_empty() {
-            return Ok(());
+            return Ok(Committed::default());
         }
         if operations.len() > MAX_TRANSACTION_ITEMS {
             return Err(Error::TooManyOperations {
@@ -437,6 +490,7 @@ impl<'db> Transaction<'db> {
         // Before-hooks: any error vetoes the whole transaction, unsent.
         let mut items = Vec::with_capacity(operations.len());
         let mut afters = Vec::new();
+        let mut created = Vec::new();
         for op in operations {
             let mut item = op.item;
             if let Some(before) = op.before
@@ -445,6 +499,9 @@ impl<'db> Transaction<'db> {
                 item = replacement;
             }
             afters.extend(op.after);
+            if let (Some(meta), Some(put)) = (op.created, item.put()) {
+                created.push((meta, put.item().clone()));
+            }
             items.push(item);
         }
         let result = self
@@ -462,7 +519,7 @@ impl<'db> Transaction<'db> {
                 for after in afters {
                     after().await?;
                 }
-                Ok(())
+                Ok(Committed { created })
             }
             Err(e) => match e.as_service_error() {
                 Some(TransactWriteItemsError::TransactionCanceledException(c)) => {

@@ -234,3 +234,43 @@ async fn delete_where_deletes_only_matching_rows() {
     assert_eq!(db.metrics().count("GetItem"), 1);
     assert_eq!(db.metrics().count("DeleteItem"), 1);
 }
+
+/// Issue "The rest of the data model", item 7: a commit hands back the rows
+/// it created as stored (generated ids, defaults), so callers need not
+/// re-read them.
+#[tokio::test]
+async fn a_commit_returns_the_rows_it_created_as_stored() {
+    use crate::models::Product;
+    let db = db().await;
+    users(&db, 1).await;
+    let mut tx = db.transaction();
+    tx.create(
+        Product::create()
+            .name("Lamp")
+            .price(20.0)
+            .tags(Vec::<String>::new())
+            .labels(std::collections::BTreeSet::new())
+            .attributes(std::collections::HashMap::new())
+            .category("home"),
+    );
+    tx.update(User::update_key("u0").set(User::NAME, "renamed"));
+    tx.create(User::create().id("u9").name("new").email("9@x.io"));
+    let committed = tx.commit().await.unwrap();
+    assert_eq!(committed.created_count(), 2);
+    let products: Vec<Product> = committed.created().unwrap();
+    assert_eq!(products.len(), 1);
+    assert!(!products[0].id.is_empty(), "the generated id");
+    assert_eq!(products[0].stock, 0, "the default");
+    let stored = Product::get(&db, products[0].id.as_str())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored, products[0]);
+    let users: Vec<User> = committed.created().unwrap();
+    assert_eq!(
+        users.iter().map(|u| u.id.as_str()).collect::<Vec<_>>(),
+        ["u9"]
+    );
+    let events: Vec<crate::models::Event> = committed.created().unwrap();
+    assert!(events.is_empty());
+}
