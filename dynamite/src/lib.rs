@@ -33,6 +33,7 @@ pub mod client;
 #[cfg(feature = "embedded")]
 mod embedded;
 pub mod error;
+pub mod export;
 pub mod expr;
 pub mod hooks;
 pub mod include;

@@ -4,8 +4,6 @@
 
 use std::cmp::Ordering;
 
-use crate::value::ValueError;
-
 /// A decimal number `0.d1d2d3... x 10^exponent`, normalised: no leading or
 /// trailing zeros in `digits`, and zero is `digits == ""` (never negative).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -146,33 +144,20 @@ impl Decimal {
     }
 }
 
-/// Checks that `text` is a number DynamoDB stores exactly: valid syntax, at
-/// most 38 significant digits, and zero or a magnitude from 1E-130 to under
-/// 1E+126. Returns the text unchanged; never allocates by exponent.
-///
-/// ```ignore
-/// assert!(check("1E+125").is_ok() && check("1E+126").is_err());
-/// ```
-pub(crate) fn check(text: String) -> Result<String, ValueError> {
-    let Some(number) = Decimal::parse(&text) else {
-        return Err(ValueError::Number {
-            value: text,
-            reason: "not a number",
-        });
+/// Why DynamoDB would refuse a number: `None` when `text` is a number it
+/// stores exactly (valid syntax, at most 38 significant digits, zero or a
+/// magnitude from 1E-130 to under 1E+126). Never allocates by exponent.
+pub(crate) fn refusal(text: &str) -> Option<&'static str> {
+    let Some(number) = Decimal::parse(text) else {
+        return Some("not a number");
     };
     if number.significant_digits() > MAX_DIGITS {
-        return Err(ValueError::Number {
-            value: text,
-            reason: "more than 38 significant digits",
-        });
+        return Some("more than 38 significant digits");
     }
     if !number.is_zero() && !(-130..=125).contains(&number.leading_exponent()) {
-        return Err(ValueError::Number {
-            value: text,
-            reason: "out of DynamoDB's range (1E-130 to 9.99E+125)",
-        });
+        return Some("out of DynamoDB's range (1E-130 to 9.99E+125)");
     }
-    Ok(text)
+    None
 }
 
 #[cfg(test)]
@@ -182,12 +167,12 @@ mod tests {
     #[test]
     fn trailing_and_leading_zeros_are_not_significant() {
         let ten_pow_38 = format!("1{}", "0".repeat(38));
-        assert!(check(ten_pow_38).is_ok());
-        assert!(check(format!("0.{}1", "0".repeat(60))).is_ok());
-        assert!(check("1.5000000000000000000000000000000000000000000".into()).is_ok());
-        assert!(check("1".repeat(38)).is_ok());
-        assert!(check("1".repeat(39)).is_err());
-        assert!(check(format!("-{}", "9".repeat(39))).is_err());
+        assert!(refusal(&ten_pow_38).is_none());
+        assert!(refusal(&format!("0.{}1", "0".repeat(60))).is_none());
+        assert!(refusal("1.5000000000000000000000000000000000000000000").is_none());
+        assert!(refusal(&"1".repeat(38)).is_none());
+        assert!(refusal(&"1".repeat(39)).is_some());
+        assert!(refusal(&format!("-{}", "9".repeat(39))).is_some());
     }
 
     #[test]
@@ -203,14 +188,14 @@ mod tests {
 
     #[test]
     fn the_range_is_dynamodbs() {
-        assert!(check("9.99E+125".into()).is_ok());
-        assert!(check("1E+126".into()).is_err());
-        assert!(check("1E-130".into()).is_ok());
-        assert!(check("1E-131".into()).is_err());
-        assert!(check("0E+999".into()).is_ok());
-        assert!(check("1E+2147483647".into()).is_err());
-        assert!(check("1E+99999999999999999999".into()).is_err());
-        assert!(check("abc".into()).is_err());
-        assert!(check("".into()).is_err());
+        assert!(refusal("9.99E+125").is_none());
+        assert!(refusal("1E+126").is_some());
+        assert!(refusal("1E-130").is_none());
+        assert!(refusal("1E-131").is_some());
+        assert!(refusal("0E+999").is_none());
+        assert!(refusal("1E+2147483647").is_some());
+        assert!(refusal("1E+99999999999999999999").is_some());
+        assert!(refusal("abc").is_some());
+        assert!(refusal("").is_some());
     }
 }

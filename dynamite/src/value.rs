@@ -259,6 +259,17 @@ pub(crate) fn format_float(value: f64, shortest: String) -> Result<String, Value
     Ok(shortest)
 }
 
+/// The number text, or why DynamoDB would refuse it (see `number`).
+fn check_number(text: String) -> Result<String, ValueError> {
+    match crate::number::refusal(&text) {
+        None => Ok(text),
+        Some(reason) => Err(ValueError::Number {
+            value: text,
+            reason,
+        }),
+    }
+}
+
 fn number_text(value: &AttributeValue) -> Result<&str, ValueError> {
     match value {
         AttributeValue::N(n) => Ok(n),
@@ -276,7 +287,7 @@ macro_rules! integer_attribute {
                     // At most 20 digits: always within DynamoDB's 38.
                     Ok(AttributeValue::N(self.to_string()))
                 } else {
-                    crate::number::check(self.to_string()).map(AttributeValue::N)
+                    check_number(self.to_string()).map(AttributeValue::N)
                 }
             }
             #[inline]
@@ -705,7 +716,7 @@ impl Attribute for serde_json::Value {
         Ok(match self {
             Value::Null => AttributeValue::Null(true),
             Value::Bool(b) => AttributeValue::Bool(*b),
-            Value::Number(n) => AttributeValue::N(crate::number::check(n.to_string())?),
+            Value::Number(n) => AttributeValue::N(check_number(n.to_string())?),
             Value::String(s) => AttributeValue::S(s.clone()),
             Value::Array(a) => {
                 AttributeValue::L(a.iter().map(|v| v.to_value()).collect::<Result<_, _>>()?)
