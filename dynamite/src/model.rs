@@ -7,7 +7,7 @@
 use std::future::Future;
 
 use crate::error::{Error, Result};
-use crate::template::{Segment, render};
+use crate::template::{Segment, fields, render};
 use crate::value::{Attribute, AttributeValue, Item, ScalarType, ValueError};
 
 /// A key attribute: its stored name and DynamoDB type.
@@ -268,13 +268,7 @@ impl TableMeta {
     pub fn template_reading(&self, attributes: &[&str]) -> Option<TemplateRead> {
         let layout = self.single_table?;
         let rendered_from = |template: &[Segment]| {
-            let mut fields = template
-                .iter()
-                .filter_map(|s| match s {
-                    Segment::Field { attribute, .. } => Some(*attribute),
-                    Segment::Literal(_) => None,
-                })
-                .peekable();
+            let mut fields = fields(template).peekable();
             fields.peek().is_some() && fields.all(|f| attributes.contains(&f))
         };
         let prefix = |sort: Option<&'static [Segment]>| match sort?.first()? {
@@ -285,13 +279,7 @@ impl TableMeta {
         // sort template's leading fields (the prefix a read renders), so the
         // Query returns exactly the rows of one join value.
         let exact = |partition: &[Segment], sort: Option<&[Segment]>| {
-            let mut bound: Vec<&str> = partition
-                .iter()
-                .filter_map(|s| match s {
-                    Segment::Field { attribute, .. } => Some(*attribute),
-                    Segment::Literal(_) => None,
-                })
-                .collect();
+            let mut bound: Vec<&str> = fields(partition).collect();
             for segment in sort.unwrap_or_default() {
                 if let Segment::Field { attribute, .. } = segment {
                     if !attributes.contains(attribute) {
@@ -377,12 +365,7 @@ impl TableMeta {
             let Some(index) = self.indexes.iter().find(|i| i.name == template.name) else {
                 continue;
             };
-            let present = |t: &[Segment]| {
-                t.iter().all(|s| match s {
-                    Segment::Field { attribute, .. } => item.contains_key(*attribute),
-                    Segment::Literal(_) => true,
-                })
-            };
+            let present = |t: &[Segment]| fields(t).all(|f| item.contains_key(f));
             if !present(template.partition) || !template.sort.is_none_or(present) {
                 continue;
             }

@@ -148,6 +148,39 @@ pub fn render(template: &[Segment], item: &Item) -> Result<String, ValueError> {
     Ok(out)
 }
 
+/// The attributes a template names, in order.
+pub fn fields(template: &[Segment]) -> impl Iterator<Item = &'static str> + '_ {
+    template.iter().filter_map(|s| match s {
+        Segment::Field { attribute, .. } => Some(*attribute),
+        Segment::Literal(_) => None,
+    })
+}
+
+/// Renders `template` up to its first field `value_of` does not know:
+/// the text, and whether every field was known. A known value the
+/// encoding refuses is the error, naming the attribute.
+pub(crate) fn render_prefix<'v>(
+    template: &[Segment],
+    mut value_of: impl FnMut(&str) -> Option<std::borrow::Cow<'v, AttributeValue>>,
+) -> Result<(String, bool), (&'static str, ValueError)> {
+    let mut text = String::new();
+    for segment in template {
+        match segment {
+            Segment::Literal(literal) => text.push_str(literal),
+            Segment::Field {
+                attribute,
+                encoding,
+            } => match value_of(attribute) {
+                Some(value) => {
+                    render_value(*encoding, &value, &mut text).map_err(|e| (*attribute, e))?
+                }
+                None => return Ok((text, false)),
+            },
+        }
+    }
+    Ok((text, true))
+}
+
 /// Writes one field value with its encoding.
 pub(crate) fn render_value(
     encoding: Encoding,

@@ -290,6 +290,16 @@ struct FusedPartition<'a> {
     nested: Vec<(&'a NodeSpec, usize)>,
 }
 
+/// Whether a partition read of `node` reads the root's table by its own
+/// key attributes, whole items: it can share the root's Query.
+fn reads_root_keys(node: &NodeSpec, read: TemplateRead, plan: &Plan) -> bool {
+    read.index.is_none()
+        && node.table == plan.table
+        && node.projection.is_none()
+        && plan.table_keys.first() == Some(&read.partition_key)
+        && plan.table_keys.get(1).copied() == read.sort_key
+}
+
 /// Takes out of `tasks` the collections that can ride on the root's GetItem.
 fn fuse_partition<'a>(plan: &Plan, tasks: &mut Vec<Task<'a>>) -> Option<FusedPartition<'a>> {
     let Access::Get { key } = &plan.access else {
@@ -317,11 +327,7 @@ fn fuse_partition<'a>(plan: &Plan, tasks: &mut Vec<Task<'a>>) -> Option<FusedPar
         let [value] = values.as_slice() else {
             return None;
         };
-        let same_place = read.index.is_none()
-            && node.table == plan.table
-            && node.projection.is_none()
-            && read.partition_key == *pk
-            && read.sort_key == Some(*sk);
+        let same_place = reads_root_keys(node, read, plan);
         let fields = bound_fields(&node.child_attrs, value);
         let rendered = crate::template::render(read.partition, &fields).ok()?;
         (same_place && rendered == *partition).then_some((*node, sort_prefix(read, &fields)?))
@@ -351,12 +357,7 @@ fn fuse_partition<'a>(plan: &Plan, tasks: &mut Vec<Task<'a>>) -> Option<FusedPar
             let NodeAccess::Partition(read) = child.access else {
                 continue;
             };
-            let same_place = read.index.is_none()
-                && child.table == plan.table
-                && child.projection.is_none()
-                && read.partition_key == *pk
-                && read.sort_key == Some(*sk);
-            if let (true, Some(prefix)) = (same_place, read.sort_prefix) {
+            if let (true, Some(prefix)) = (reads_root_keys(child, read, plan), read.sort_prefix) {
                 lo = lo.min(prefix.to_owned());
                 hi = hi.max(format!("{prefix}\u{10FFFF}"));
                 nested.push((child, parent.id));
@@ -616,20 +617,10 @@ pub(crate) fn join_value(item: &Item, attributes: &[&str]) -> Option<AttributeVa
 /// literal prefix at least: `"ITEM#o1#"` for `"ITEM#{order_id}#{id}"` with
 /// `order_id` bound). `None` when that is empty.
 fn sort_prefix(read: TemplateRead, fields: &Item) -> Option<String> {
-    use crate::template::{Segment, render_value};
-    let mut text = String::new();
-    for segment in read.sort? {
-        match segment {
-            Segment::Literal(literal) => text.push_str(literal),
-            Segment::Field {
-                attribute,
-                encoding,
-            } => match fields.get(*attribute) {
-                Some(value) if render_value(*encoding, value, &mut text).is_ok() => {}
-                _ => break,
-            },
-        }
-    }
+    let (text, _) = crate::template::render_prefix(read.sort?, |attribute| {
+        fields.get(attribute).map(std::borrow::Cow::Borrowed)
+    })
+    .ok()?;
     (!text.is_empty()).then_some(text)
 }
 

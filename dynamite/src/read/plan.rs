@@ -240,7 +240,8 @@ fn key_of(pairs: &[(&'static str, &AttributeValue)]) -> Item {
 /// rendered text up to the first unpinned field (at least the model's
 /// literal prefix). The field conditions themselves stay in the filter.
 fn template_conditions(meta: &TableMeta, conjuncts: &Conjuncts) -> Result<Vec<Node>> {
-    use crate::template::{Segment, render_value};
+    use crate::template::{Segment, render_prefix};
+    use std::borrow::Cow;
     let Some(layout) = meta.single_table else {
         return Ok(Vec::new());
     };
@@ -251,21 +252,10 @@ fn template_conditions(meta: &TableMeta, conjuncts: &Conjuncts) -> Result<Vec<No
     // The text of a template up to its first unpinned field, and whether
     // every field was pinned.
     let rendered = |template: &[Segment]| -> Result<(String, bool)> {
-        let mut text = String::new();
-        for segment in template {
-            match segment {
-                Segment::Literal(literal) => text.push_str(literal),
-                Segment::Field {
-                    attribute,
-                    encoding,
-                } => match conjuncts.eq(attribute) {
-                    Some((_, value)) => render_value(*encoding, &value, &mut text)
-                        .map_err(|e| invalid(attribute, e))?,
-                    None => return Ok((text, false)),
-                },
-            }
-        }
-        Ok((text, true))
+        render_prefix(template, |attribute| {
+            conjuncts.eq(attribute).map(|(_, v)| Cow::Owned(v))
+        })
+        .map_err(|(attribute, e)| invalid(attribute, e))
     };
     // The table's key, then each overloaded GSI's.
     let mut keys = vec![(

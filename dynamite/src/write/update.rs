@@ -661,7 +661,7 @@ fn reindex(
     origin: Option<&Item>,
     actions: &[Action],
 ) -> Result<Vec<Action>> {
-    use crate::template::{Segment, render};
+    use crate::template::{fields as template_fields, render};
     let Some(layout) = meta.single_table else {
         return Ok(Vec::new());
     };
@@ -670,15 +670,8 @@ fn reindex(
         let Some(index) = meta.indexes.iter().find(|i| i.name == template.name) else {
             continue;
         };
-        let fields: Vec<&str> = template
-            .partition
-            .iter()
-            .chain(template.sort.unwrap_or_default())
-            .filter_map(|s| match s {
-                Segment::Field { attribute, .. } => Some(attribute),
-                Segment::Literal(_) => None,
-            })
-            .copied()
+        let fields: Vec<&str> = template_fields(template.partition)
+            .chain(template_fields(template.sort.unwrap_or_default()))
             .collect();
         let touched = actions.iter().any(|a| fields.contains(&a.attribute()));
         let assigned = actions
