@@ -16,8 +16,8 @@ use crate::ctxt::Ctxt;
 use crate::symbol::{
     BELONGS_TO, CREATED_AT, DEFAULT, DELETED_AT, ENTITY, ENTITY_ATTRIBUTE, FOREIGN_KEY, HAS_MANY,
     HAS_ONE, HOOKS, INDEX, LOCAL_KEY, NAME, NOT_EMPTY, PK, PK_ATTRIBUTE, PRIMARY_KEY, RENAME,
-    RENAME_ALL, SK, SK_ATTRIBUTE, SKIP, SORT_KEY, TABLE, TABLE_FIELD_KEYS, UNSUPPORTED_FIELD_KEYS,
-    UPDATED_AT, VALIDATE, VERSION,
+    RENAME_ALL, SK, SK_ATTRIBUTE, SKIP, SORT_KEY, TABLE, TABLE_FIELD_KEYS, TTL, UPDATED_AT,
+    VALIDATE, VERSION,
 };
 
 /// A parsed value and the span of the tokens it came from.
@@ -87,6 +87,8 @@ pub struct Field {
     pub version: Option<Span>,
     /// `deleted_at` (soft delete).
     pub deleted_at: Option<Span>,
+    /// `ttl` (time to live, epoch seconds).
+    pub ttl: Option<Span>,
     /// `validate = path`.
     pub validate: Option<WithSpan<syn::Path>>,
     /// `not_empty`.
@@ -281,6 +283,7 @@ impl Field {
                 SKIP => flag(cx, meta, key, &mut out.skip)?,
                 VERSION => flag(cx, meta, key, &mut out.version)?,
                 DELETED_AT => flag(cx, meta, key, &mut out.deleted_at)?,
+                TTL => flag(cx, meta, key, &mut out.ttl)?,
                 NOT_EMPTY => flag(cx, meta, key, &mut out.not_empty)?,
                 VALIDATE => {
                     if let Some(path) = parse_validate(cx, meta)? {
@@ -305,9 +308,6 @@ impl Field {
                 HAS_MANY => relation(cx, meta, RelationKind::HasMany, &mut out.relation)?,
                 HAS_ONE => relation(cx, meta, RelationKind::HasOne, &mut out.relation)?,
                 BELONGS_TO => relation(cx, meta, RelationKind::BelongsTo, &mut out.relation)?,
-                _ if UNSUPPORTED_FIELD_KEYS.contains(&key) && derive == Derive::Table => {
-                    unsupported(cx, meta, key)?;
-                }
                 _ => unknown(cx, meta, key)?,
             }
             Ok(())
@@ -392,11 +392,6 @@ fn unknown(cx: &Ctxt, meta: &ParseNestedMeta, key: &str) -> syn::Result<()> {
         meta.path.span(),
         format!("unknown dynamite attribute `{key}`"),
     );
-    skip_value(meta)
-}
-
-fn unsupported(cx: &Ctxt, meta: &ParseNestedMeta, key: &str) -> syn::Result<()> {
-    cx.error(meta.path.span(), format!("`{key}` is not supported yet"));
     skip_value(meta)
 }
 

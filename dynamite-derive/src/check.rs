@@ -16,7 +16,7 @@ use crate::ctxt::Ctxt;
 use crate::literal::literal_default;
 use crate::reserved;
 use crate::symbol::{
-    CREATED_AT, DEFAULT, DELETED_AT, INDEX, NOT_EMPTY, PRIMARY_KEY, RENAME, SKIP, SORT_KEY,
+    CREATED_AT, DEFAULT, DELETED_AT, INDEX, NOT_EMPTY, PRIMARY_KEY, RENAME, SKIP, SORT_KEY, TTL,
     UPDATED_AT, VALIDATE, VERSION,
 };
 
@@ -29,6 +29,8 @@ pub struct Schema<'m, 'a> {
     pub updated_at: Option<&'m Field<'a>>,
     pub version: Option<&'m Field<'a>>,
     pub deleted_at: Option<&'m Field<'a>>,
+    /// The `ttl` field (epoch seconds).
+    pub ttl: Option<&'m Field<'a>>,
     pub relations: Vec<Relation<'m, 'a>>,
 }
 
@@ -232,6 +234,21 @@ pub fn check_model<'m, 'a>(cx: &Ctxt, model: &'m Model<'a>) -> Option<Schema<'m,
              (`Option<String>`, `Option<i64>`, ...): `None` means not deleted",
         );
     }
+    let ttl = single(
+        cx,
+        model,
+        |f| f.attrs.ttl,
+        "a model has at most one `#[dynamite(ttl)]` field (DynamoDB allows one TTL attribute per table)",
+    );
+    if let (Some(ttl), Some(Some(templates))) = (ttl, templates.as_ref().map(|t| t.as_ref()))
+        && let Some(span) = ttl.attrs.ttl
+        && templates.key_fields.iter().any(|f| std::ptr::eq(*f, ttl))
+    {
+        cx.error(
+            span,
+            "a `ttl` field cannot be part of a key template: a key never changes, an expiry does",
+        );
+    }
     check_stored_names(cx, model.fields.iter().filter(|f| f.persisted()));
     check_generated_names(cx, model);
     for field in model.fields.iter().filter(|f| f.persisted()) {
@@ -275,6 +292,7 @@ pub fn check_model<'m, 'a>(cx: &Ctxt, model: &'m Model<'a>) -> Option<Schema<'m,
         updated_at,
         version,
         deleted_at,
+        ttl,
         relations,
     })
 }
@@ -316,6 +334,7 @@ fn check_conflicts(cx: &Ctxt, field: &Field) {
             (SKIP, a.skip),
             (VERSION, a.version),
             (DELETED_AT, a.deleted_at),
+            (TTL, a.ttl),
             (NOT_EMPTY, a.not_empty),
             (VALIDATE, a.validate.as_ref().map(|v| v.key_span)),
         ];
@@ -360,6 +379,14 @@ fn check_conflicts(cx: &Ctxt, field: &Field) {
         (UPDATED_AT, a.updated_at, DELETED_AT, a.deleted_at),
         (VERSION, a.version, DELETED_AT, a.deleted_at),
         (DELETED_AT, a.deleted_at, DEFAULT, default),
+        (SKIP, a.skip, TTL, a.ttl),
+        (PRIMARY_KEY, a.primary_key, TTL, a.ttl),
+        (SORT_KEY, a.sort_key, TTL, a.ttl),
+        (INDEX, index, TTL, a.ttl),
+        (CREATED_AT, a.created_at, TTL, a.ttl),
+        (UPDATED_AT, a.updated_at, TTL, a.ttl),
+        (VERSION, a.version, TTL, a.ttl),
+        (DELETED_AT, a.deleted_at, TTL, a.ttl),
     ];
     for (first, first_span, second, second_span) in pairs {
         if let (Some(_), Some(span)) = (first_span, second_span) {

@@ -39,7 +39,7 @@ pub const SKIP: &str = "skip";
 pub const TABLE: &str = "table";
 /// `hooks`: Forward to the model's `impl Hooks`.
 pub const HOOKS: &str = "hooks";
-/// `ttl`: Reserved for a later release.
+/// `ttl`: The time-to-live field, stored as epoch seconds.
 pub const TTL: &str = "ttl";
 /// `name`: The name of an `index(...)`.
 pub const NAME: &str = "name";
@@ -70,12 +70,10 @@ pub const TABLE_FIELD_KEYS: &[&str] = &[
     UPDATED_AT,
     VERSION,
     DELETED_AT,
+    TTL,
     VALIDATE,
     NOT_EMPTY,
     HAS_MANY,
     HAS_ONE,
     BELONGS_TO,
 ];
-
-/// Keys reserved for later releases, refused with "not supported yet".
-pub const UNSUPPORTED_FIELD_KEYS: &[&str] = &[TTL];

@@ -16,6 +16,7 @@ use crate::error::Result;
 use crate::metrics::{Metrics, MetricsInterceptor};
 use crate::model::{Table, TableMeta};
 use crate::registry::{Registered, Registry};
+use crate::table_options::TableOptions;
 
 /// How many retries the SDK may spend. The SDK draws every retry from a
 /// token bucket (a retry costs 5 tokens, a retry after a timeout 10, a
@@ -102,8 +103,53 @@ struct Inner {
     >,
     concurrency: usize,
     sync_timeout: Duration,
+    /// The options of each table `sync()` manages (full table name).
+    table_options: TableOptionsByTable,
     #[cfg(feature = "embedded")]
     embedded: Option<Arc<crate::embedded::EmbeddedServer>>,
+}
+
+/// Per-table options over the defaults, resolved at `build`.
+#[derive(Debug, Clone, Default)]
+struct TableOptionsByTable {
+    defaults: TableOptions,
+    tables: std::collections::HashMap<String, TableOptions>,
+}
+
+impl TableOptionsByTable {
+    /// The builder's settings by full table name; two different settings
+    /// for one table (two models of a shared table) are [`Error::Config`].
+    fn resolve(
+        prefix: &str,
+        defaults: TableOptions,
+        set: &[(&'static TableMeta, TableOptions)],
+    ) -> Result<Self> {
+        let mut tables: std::collections::HashMap<String, TableOptions> =
+            std::collections::HashMap::new();
+        for (meta, options) in set {
+            let name = format!("{prefix}{}", meta.table_name);
+            match tables.get(&name) {
+                Some(existing) if existing != options => {
+                    return Err(crate::Error::Config(format!(
+                        "table `{name}` is given two different table_options (model `{}`); \
+                         a table has one set of options",
+                        meta.model
+                    )));
+                }
+                _ => {
+                    tables.insert(name, options.clone());
+                }
+            }
+        }
+        Ok(TableOptionsByTable { defaults, tables })
+    }
+
+    fn get(&self, table: &str) -> TableOptions {
+        match self.tables.get(table) {
+            Some(options) => options.over(&self.defaults),
+            None => self.defaults.clone(),
+        }
+    }
 }
 
 /// The handle to DynamoDB and the registered models.
@@ -170,6 +216,8 @@ pub struct DynamiteBuilder {
     exact_writes: bool,
     retry_budget: RetryBudget,
     shared: Option<Dynamite>,
+    default_table_options: TableOptions,
+    table_options: Vec<(&'static TableMeta, TableOptions)>,
 }
 
 impl Dynamite {
@@ -225,6 +273,49 @@ impl Dynamite {
 
     pub(crate) fn sync_timeout(&self) -> Duration {
         self.inner.sync_timeout
+    }
+
+    /// The options `sync()` gives table `table` (full name).
+    pub(crate) fn table_options(&self, table: &str) -> TableOptions {
+        self.inner.table_options.get(table)
+    }
+
+    /// On the embedded engine: deletes now every item whose TTL has passed
+    /// (in tables where `sync()` enabled TTL), as DynamoDB does some time
+    /// after expiry, and returns how many it deleted. Lets tests see what
+    /// happens once DynamoDB has swept. [`crate::Error::Config`] on any
+    /// other endpoint: DynamoDB sweeps on its own schedule.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> dynamite::Result<()> {
+    /// use dynamite::prelude::*;
+    /// #[derive(Table, Debug, Clone)]
+    /// struct Token {
+    ///     #[dynamite(primary_key)]
+    ///     id: String,
+    ///     #[dynamite(ttl)]
+    ///     expires: i64,
+    /// }
+    /// let db = Dynamite::embedded().table::<Token>().build().await?;
+    /// db.sync().await?;
+    /// Token::create().id("t").expires(1).exec(&db).await?; // 1970: long expired
+    /// assert_eq!(Token::query().with_expired().count(&db).await?, 1);
+    /// assert_eq!(db.sweep_expired().await?, 1);
+    /// assert_eq!(Token::query().with_expired().count(&db).await?, 0);
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[cfg(feature = "embedded")]
+    pub async fn sweep_expired(&self) -> Result<usize> {
+        match &self.inner.embedded {
+            Some(server) => server.sweep_ttl().await,
+            None => Err(crate::Error::Config(
+                "sweep_expired runs the embedded engine's TTL sweep; this handle talks to \
+                 another endpoint, which deletes expired items on its own schedule"
+                    .to_owned(),
+            )),
+        }
     }
 
     /// The full table name of a registered model.
@@ -311,6 +402,8 @@ impl DynamiteBuilder {
             exact_writes: false,
             retry_budget: RetryBudget::default(),
             shared: None,
+            default_table_options: TableOptions::default(),
+            table_options: Vec::new(),
         }
     }
 
@@ -356,6 +449,46 @@ impl DynamiteBuilder {
         if let Source::Embedded { path: p } = &mut self.source {
             *p = Some(path.into());
         }
+        self
+    }
+
+    /// Options `sync()` gives `T`'s table: billing, deletion protection,
+    /// stream, tags, point-in-time recovery (see [`TableOptions`]). They
+    /// override [`default_table_options`](Self::default_table_options)
+    /// option by option.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> dynamite::Result<()> {
+    /// use dynamite::prelude::*;
+    /// use dynamite::table_options::{StreamView, TableOptions};
+    /// #[derive(Table, Debug, Clone)]
+    /// struct Order {
+    ///     #[dynamite(primary_key)]
+    ///     id: String,
+    /// }
+    /// let db = Dynamite::embedded()
+    ///     .table::<Order>()
+    ///     .table_options::<Order>(TableOptions::new().stream(StreamView::NewImage).tag("team", "shop"))
+    ///     .build()
+    ///     .await?;
+    /// let report = db.sync().await?;
+    /// assert_eq!(
+    ///     report.to_string(),
+    ///     "create table orders\nenable stream NEW_IMAGE on orders\ntag orders team=shop"
+    /// );
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn table_options<T: Table>(mut self, options: TableOptions) -> Self {
+        self.table_options.push((T::meta(), options));
+        self
+    }
+
+    /// Options `sync()` gives every table without its own
+    /// [`table_options`](Self::table_options) for that option.
+    pub fn default_table_options(mut self, options: TableOptions) -> Self {
+        self.default_table_options = options;
         self
     }
 
@@ -448,6 +581,11 @@ impl DynamiteBuilder {
     /// Validates the configuration, starts the embedded engine if asked, and
     /// builds the handle. Sends no request.
     pub async fn build(self) -> Result<Dynamite> {
+        let table_options = TableOptionsByTable::resolve(
+            &self.prefix,
+            self.default_table_options.clone(),
+            &self.table_options,
+        )?;
         let registry = Registry::with_metas(self.prefix, &self.tables).resolve()?;
 
         let retry = RetryConfig::standard()
@@ -468,6 +606,7 @@ impl DynamiteBuilder {
                     stats: std::sync::Mutex::default(),
                     concurrency: self.concurrency,
                     sync_timeout: self.sync_timeout,
+                    table_options,
                     #[cfg(feature = "embedded")]
                     embedded: base.inner.embedded.clone(),
                 }),
@@ -539,6 +678,7 @@ impl DynamiteBuilder {
                 stats: std::sync::Mutex::default(),
                 concurrency: self.concurrency,
                 sync_timeout: self.sync_timeout,
+                table_options,
                 #[cfg(feature = "embedded")]
                 embedded,
             }),

@@ -12,9 +12,11 @@ use tokio::sync::oneshot;
 use crate::error::{Error, Result};
 
 /// A running embedded engine.
-#[derive(Debug)]
 pub(crate) struct EmbeddedServer {
     endpoint: String,
+    /// The engine itself (a handle: clones share it), for what HTTP cannot
+    /// ask, such as running the TTL sweep now.
+    database: dynoxide::Database,
     shutdown: Option<oneshot::Sender<()>>,
 }
 
@@ -31,6 +33,7 @@ impl EmbeddedServer {
             None => dynoxide::Database::memory(),
         }
         .map_err(|e| Error::backend("embedded engine", e))?;
+        let handle = database.clone();
 
         let listener = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.set_nonblocking(true).map(|()| l))
@@ -83,13 +86,32 @@ impl EmbeddedServer {
             .map_err(|e| Error::backend("embedded engine: start", e))??;
         Ok(EmbeddedServer {
             endpoint: format!("http://{address}"),
+            database: handle,
             shutdown: Some(shutdown),
         })
+    }
+
+    /// Deletes every item whose TTL has passed in the tables with TTL
+    /// enabled, as DynamoDB does lazily; returns how many it deleted.
+    pub(crate) async fn sweep_ttl(&self) -> Result<usize> {
+        let database = self.database.clone();
+        tokio::task::spawn_blocking(move || database.sweep_ttl())
+            .await
+            .map_err(|e| Error::backend("embedded engine: TTL sweep", e))?
+            .map_err(|e| Error::backend("embedded engine: TTL sweep", e))
     }
 
     /// The HTTP endpoint the SDK talks to.
     pub(crate) fn endpoint(&self) -> &str {
         &self.endpoint
+    }
+}
+
+impl std::fmt::Debug for EmbeddedServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbeddedServer")
+            .field("endpoint", &self.endpoint)
+            .finish_non_exhaustive()
     }
 }
 

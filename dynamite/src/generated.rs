@@ -52,6 +52,30 @@ pub fn write_attribute<T: Attribute>(
     Ok(())
 }
 
+/// Reads the `ttl` attribute (epoch seconds) out of an item.
+#[inline]
+pub fn read_expiry<T: crate::ttl::Expiry>(
+    meta: &TableMeta,
+    item: &mut Item,
+    name: &str,
+) -> DynamiteResult<T> {
+    crate::ttl::from_stored(item.remove(name).as_ref()).map_err(|e| decode_error(meta, name, e))
+}
+
+/// Writes the `ttl` attribute as epoch seconds (left out when `None`).
+#[inline]
+pub fn write_expiry<T: crate::ttl::Expiry>(
+    meta: &TableMeta,
+    item: &mut Item,
+    name: &str,
+    value: &T,
+) -> DynamiteResult<()> {
+    if let Some(v) = crate::ttl::to_stored(value).map_err(|e| encode_error(meta, name, e))? {
+        item.insert(name.to_owned(), v);
+    }
+    Ok(())
+}
+
 /// Turns a validator's message into [`Error::Validation`] (generated code).
 pub fn validation_error(meta: &TableMeta, field: &str, message: impl std::fmt::Display) -> Error {
     Error::Validation {
@@ -99,6 +123,15 @@ pub fn decode_for_validation<T: Attribute>(
     value: Option<&AttributeValue>,
 ) -> DynamiteResult<T> {
     T::from_stored(value).map_err(|e| decode_error(meta, name, e))
+}
+
+/// [`decode_for_validation`] for the `ttl` field (epoch seconds).
+pub fn decode_expiry_for_validation<T: crate::ttl::Expiry>(
+    meta: &TableMeta,
+    name: &str,
+    value: Option<&AttributeValue>,
+) -> DynamiteResult<T> {
+    crate::ttl::from_stored(value).map_err(|e| decode_error(meta, name, e))
 }
 
 const fn str_eq(a: &str, b: &str) -> bool {
@@ -211,10 +244,10 @@ pub fn template_key_item(meta: &TableMeta, mut fields: Item) -> DynamiteResult<I
     meta.key_of(&fields)
 }
 
-/// Decodes `item` as `T` when it is one of `T`'s live items (generated
+/// Decodes `item` as `T` when it is one of `T`'s live, unexpired items (generated
 /// `Entities::decode`).
 pub fn decode_as<T: crate::model::Table>(item: &Item) -> DynamiteResult<Option<T>> {
-    if T::META.single_table.is_some() && T::META.owns(item) && !T::META.is_deleted(item) {
+    if T::META.single_table.is_some() && T::META.is_visible(item) {
         T::from_item(item.clone()).map(Some)
     } else {
         Ok(None)

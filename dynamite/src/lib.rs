@@ -44,8 +44,11 @@ pub mod query;
 mod read;
 pub mod registry;
 pub mod schema;
+mod sync_options;
+pub mod table_options;
 pub mod template;
 mod time;
+pub mod ttl;
 pub mod value;
 pub mod write;
 
@@ -60,7 +63,8 @@ pub use query::{
     Cursor, Entities, Explain, Page, Partition, Projected, Query, SortOrder, TableReads,
 };
 pub use registry::{Models, Registry};
-pub use schema::{Change, SyncReport};
+pub use schema::{Change, SyncReport, Withheld, WithheldReason};
+pub use ttl::Expiry;
 pub use value::{Attribute, AttributeValue, Bytes, Item, ScalarType, Sensitive, ValueError};
 pub use write::{
     BulkWrites, Committed, Create, IntoKey, IntoRow, ModelExt, SetWrites, Transaction, Update,

@@ -219,6 +219,9 @@ pub struct TableMeta {
     /// The stored name of the `deleted_at` attribute (soft delete): `delete`
     /// stamps it and reads skip rows where it is set.
     pub deleted_at: Option<&'static str>,
+    /// The stored name of the `ttl` attribute (epoch seconds): reads skip
+    /// rows whose time has passed, `sync()` enables TTL on it.
+    pub ttl: Option<&'static str>,
     /// Key templates and entity type, for a model in a shared table.
     pub single_table: Option<&'static SingleTable>,
 }
@@ -398,6 +401,20 @@ impl TableMeta {
         self.deleted_at
             .and_then(|name| item.get(name))
             .is_some_and(|v| !matches!(v, AttributeValue::Null(_)))
+    }
+
+    /// Whether a stored item's `ttl` time has passed at `now` (epoch seconds).
+    pub(crate) fn is_expired(&self, item: &Item, now: i64) -> bool {
+        self.ttl
+            .is_some_and(|name| crate::ttl::is_expired(name, item, now))
+    }
+
+    /// Whether a read shows a stored item: this model's (in a shared
+    /// table), not soft-deleted, not expired.
+    pub(crate) fn is_visible(&self, item: &Item) -> bool {
+        self.owns(item)
+            && !self.is_deleted(item)
+            && !self.is_expired(item, crate::ttl::now_seconds())
     }
 
     /// Extracts the key attributes of an item; errors when one is missing or empty.

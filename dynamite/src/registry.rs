@@ -285,6 +285,14 @@ fn check_shared(first: &TableMeta, second: &TableMeta, table: &str) -> Result<()
                 Some("their key attributes differ".to_owned())
             } else if a.entity_attribute != b.entity_attribute {
                 Some("their entity attributes differ".to_owned())
+            } else if first.ttl != second.ttl {
+                Some(format!(
+                    "their TTL attributes differ ({} and {}): a table has one TTL attribute, \
+                     so every model stored in it declares the same `#[dynamite(ttl)]` field name \
+                     or none does",
+                    first.ttl.unwrap_or("none"),
+                    second.ttl.unwrap_or("none")
+                ))
             } else if a.entity == b.entity {
                 Some(format!(
                     "both store entity type `{}`: set `entity = \"..\"` on one",

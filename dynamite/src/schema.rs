@@ -1,7 +1,9 @@
-//! `sync()`: create missing tables and GSIs, wait until ACTIVE, report changes.
+//! `sync()`: create missing tables and GSIs, enable TTL, set the table
+//! options, wait until ACTIVE, report changes.
 //!
 //! It never deletes or recreates a table: a table whose key schema differs
-//! from the model is an [`Error::Schema`], left as it is.
+//! from the model is an [`Error::Schema`], left as it is. A change that
+//! would lose data or protection is reported as [`Withheld`], not made.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -18,6 +20,8 @@ use crate::client::Dynamite;
 use crate::error::{Error, Result, sdk_error};
 use crate::model::KeyMeta;
 pub use crate::registry::IndexSpec;
+use crate::sync_options::{self, Mode};
+use crate::table_options::{Billing, StreamView, TableOptions};
 use crate::value::ScalarType;
 
 /// A table the models need.
@@ -31,6 +35,10 @@ pub struct TableSpec {
     pub sort_key: Option<KeyMeta>,
     /// Every GSI, declared and foreign-key ones.
     pub indexes: Vec<IndexSpec>,
+    /// The TTL attribute (`#[dynamite(ttl)]`), if the models have one.
+    pub ttl: Option<&'static str>,
+    /// Billing, deletion protection, stream, tags, point-in-time recovery.
+    pub options: TableOptions,
 }
 
 /// One change `sync()` made (or, from `sync_plan()`, would make).
@@ -50,6 +58,81 @@ pub enum Change {
         /// Index name.
         index: String,
     },
+    /// TTL enabled on an attribute.
+    EnableTtl {
+        /// Table name.
+        table: String,
+        /// The TTL attribute.
+        attribute: String,
+    },
+    /// The billing mode (or its capacity) set.
+    SetBilling {
+        /// Table name.
+        table: String,
+        /// The billing now.
+        billing: Billing,
+    },
+    /// Deletion protection turned on.
+    EnableDeletionProtection {
+        /// Table name.
+        table: String,
+    },
+    /// Deletion protection turned off (only ever withheld).
+    DisableDeletionProtection {
+        /// Table name.
+        table: String,
+    },
+    /// A stream enabled.
+    EnableStream {
+        /// Table name.
+        table: String,
+        /// What its records carry.
+        view: StreamView,
+    },
+    /// The stream disabled (only ever withheld: its records would be lost).
+    DisableStream {
+        /// Table name.
+        table: String,
+    },
+    /// A tag set (added, or its value changed).
+    Tag {
+        /// Table name.
+        table: String,
+        /// Tag key.
+        key: String,
+        /// Tag value.
+        value: String,
+    },
+    /// Point-in-time recovery turned on.
+    EnablePointInTimeRecovery {
+        /// Table name.
+        table: String,
+    },
+    /// Point-in-time recovery turned off (only ever withheld: its backups
+    /// would be deleted).
+    DisablePointInTimeRecovery {
+        /// Table name.
+        table: String,
+    },
+}
+
+impl Change {
+    /// The table the change is about.
+    pub fn table(&self) -> &str {
+        match self {
+            Change::CreateTable { table, .. }
+            | Change::CreateIndex { table, .. }
+            | Change::EnableTtl { table, .. }
+            | Change::SetBilling { table, .. }
+            | Change::EnableDeletionProtection { table }
+            | Change::DisableDeletionProtection { table }
+            | Change::EnableStream { table, .. }
+            | Change::DisableStream { table }
+            | Change::Tag { table, .. }
+            | Change::EnablePointInTimeRecovery { table }
+            | Change::DisablePointInTimeRecovery { table } => table,
+        }
+    }
 }
 
 impl fmt::Display for Change {
@@ -66,21 +149,120 @@ impl fmt::Display for Change {
                 )
             }
             Change::CreateIndex { table, index } => write!(f, "create index {index} on {table}"),
+            Change::EnableTtl { table, attribute } => {
+                write!(f, "enable TTL on {table}.{attribute}")
+            }
+            Change::SetBilling { table, billing } => write!(f, "bill {table} {billing}"),
+            Change::EnableDeletionProtection { table } => {
+                write!(f, "enable deletion protection on {table}")
+            }
+            Change::DisableDeletionProtection { table } => {
+                write!(f, "disable deletion protection on {table}")
+            }
+            Change::EnableStream { table, view } => {
+                write!(f, "enable stream {} on {table}", view.as_str())
+            }
+            Change::DisableStream { table } => write!(f, "disable the stream of {table}"),
+            Change::Tag { table, key, value } => write!(f, "tag {table} {key}={value}"),
+            Change::EnablePointInTimeRecovery { table } => {
+                write!(f, "enable point-in-time recovery on {table}")
+            }
+            Change::DisablePointInTimeRecovery { table } => {
+                write!(f, "disable point-in-time recovery on {table}")
+            }
         }
     }
 }
 
-/// What `sync()` changed: empty when the schema was already in place.
+/// A change the models or options ask for that `sync()` did not make.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Withheld {
+    /// What was asked for.
+    pub change: Change,
+    /// Why it was not made.
+    pub reason: WithheldReason,
+}
+
+/// Why `sync()` withheld a change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WithheldReason {
+    /// It would lose data (stream records, backups): make it yourself.
+    LosesData(String),
+    /// It would remove a protection: make it yourself.
+    LosesProtection(String),
+    /// The table's TTL is on another attribute. DynamoDB has one TTL
+    /// attribute per table, and after TTL is disabled AWS blocks enabling
+    /// it again for about an hour: change it yourself.
+    TtlAttributeInUse {
+        /// The attribute TTL is on now.
+        current: String,
+    },
+    /// DynamoDB cannot make it now.
+    NotNow(String),
+    /// The endpoint does not implement it (DynamoDB Local and the embedded
+    /// engine lack point-in-time recovery); AWS does.
+    Unsupported {
+        /// The operation the endpoint refused.
+        operation: &'static str,
+        /// What it answered.
+        message: String,
+    },
+}
+
+impl fmt::Display for Withheld {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: not made, ", self.change)?;
+        match &self.reason {
+            WithheldReason::LosesData(why)
+            | WithheldReason::LosesProtection(why)
+            | WithheldReason::NotNow(why) => f.write_str(why),
+            WithheldReason::TtlAttributeInUse { current } => write!(
+                f,
+                "TTL is on `{current}`; DynamoDB has one TTL attribute per table and blocks \
+                 re-enabling TTL for about an hour after it is disabled: change it yourself"
+            ),
+            WithheldReason::Unsupported { operation, message } => {
+                write!(f, "the endpoint does not implement {operation} ({message})")
+            }
+        }
+    }
+}
+
+/// What `sync()` changed (or `sync_plan()` would change): empty when the
+/// schema and options were already in place.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SyncReport {
     /// The changes, in the order they were made.
     pub changes: Vec<Change>,
+    /// Changes asked for but not made (destructive, blocked by DynamoDB
+    /// for now, or not implemented by the endpoint), with the reason.
+    pub withheld: Vec<Withheld>,
 }
 
 impl SyncReport {
-    /// True when nothing had to change.
+    /// True when nothing had to change and nothing was withheld.
     pub fn is_empty(&self) -> bool {
-        self.changes.is_empty()
+        self.changes.is_empty() && self.withheld.is_empty()
+    }
+}
+
+/// One line per change, then one per withheld change.
+impl fmt::Display for SyncReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut first = true;
+        for line in self
+            .changes
+            .iter()
+            .map(ToString::to_string)
+            .chain(self.withheld.iter().map(ToString::to_string))
+        {
+            if !first {
+                f.write_str("\n")?;
+            }
+            first = false;
+            f.write_str(&line)?;
+        }
+        Ok(())
     }
 }
 
@@ -97,6 +279,8 @@ pub(crate) fn desired(db: &Dynamite) -> Result<Vec<TableSpec>> {
                 partition_key: r.meta.partition_key,
                 sort_key: r.meta.sort_key,
                 indexes: r.indexes.clone(),
+                ttl: r.meta.ttl,
+                options: db.table_options(&r.table_name),
             });
             continue;
         };
@@ -175,7 +359,7 @@ fn all_projection() -> Projection {
         .build()
 }
 
-async fn describe(db: &Dynamite, table: &str) -> Result<Option<TableDescription>> {
+pub(crate) async fn describe(db: &Dynamite, table: &str) -> Result<Option<TableDescription>> {
     match db.client().describe_table().table_name(table).send().await {
         Ok(out) => Ok(out.table),
         Err(e) => match e.as_service_error() {
@@ -305,7 +489,7 @@ fn is_active(table: &TableDescription) -> bool {
             .all(|g| g.index_status() == Some(&IndexStatus::Active))
 }
 
-async fn wait_active(db: &Dynamite, table: &str, deadline: Instant) -> Result<()> {
+pub(crate) async fn wait_active(db: &Dynamite, table: &str, deadline: Instant) -> Result<()> {
     let mut delay = Duration::from_millis(50);
     loop {
         if let Some(d) = describe(db, table).await?
@@ -330,6 +514,8 @@ async fn create_table(db: &Dynamite, spec: &TableSpec) -> Result<()> {
         keys.push(&index.partition_key);
         keys.extend(index.sort_key.as_ref());
     }
+    // Provisioned billing: every GSI gets the table's capacity.
+    let throughput = sync_options::provisioned_throughput(spec.options.billing_mode())?;
     let gsis = spec
         .indexes
         .iter()
@@ -338,30 +524,61 @@ async fn create_table(db: &Dynamite, spec: &TableSpec) -> Result<()> {
                 .index_name(&i.name)
                 .set_key_schema(Some(key_schema(i.partition_key, i.sort_key)?))
                 .projection(all_projection())
+                .set_provisioned_throughput(throughput.clone())
                 .build()
                 .map_err(|e| Error::backend("CreateTable", e))
         })
         .collect::<Result<Vec<_>>>()?;
-    db.client()
+    let request = db
+        .client()
         .create_table()
         .table_name(&spec.name)
         .set_key_schema(Some(key_schema(spec.partition_key, spec.sort_key)?))
         .set_attribute_definitions(Some(attribute_definitions(keys.into_iter())?))
-        .set_global_secondary_indexes((!gsis.is_empty()).then_some(gsis))
-        .billing_mode(BillingMode::PayPerRequest)
+        .set_global_secondary_indexes((!gsis.is_empty()).then_some(gsis));
+    sync_options::create_settings(request, &spec.options)?
         .send()
         .await
         .map_err(|e| sdk_error("CreateTable", &spec.name, e))?;
     Ok(())
 }
 
-async fn create_index(db: &Dynamite, spec: &TableSpec, index: &IndexSpec) -> Result<()> {
+/// A GSI added to a provisioned table needs capacity: the table's own.
+fn provisioned_for_new_index(
+    existing: &TableDescription,
+) -> Result<Option<aws_sdk_dynamodb::types::ProvisionedThroughput>> {
+    let provisioned = existing
+        .billing_mode_summary()
+        .and_then(|b| b.billing_mode())
+        .is_none_or(|m| *m == BillingMode::Provisioned);
+    let throughput = existing.provisioned_throughput();
+    let read = throughput
+        .and_then(|t| t.read_capacity_units())
+        .unwrap_or(0);
+    let write = throughput
+        .and_then(|t| t.write_capacity_units())
+        .unwrap_or(0);
+    if !provisioned || (read == 0 && write == 0) {
+        return Ok(None);
+    }
+    sync_options::provisioned_throughput(Some(crate::table_options::Billing::provisioned(
+        read, write,
+    )))
+}
+
+async fn create_index(
+    db: &Dynamite,
+    spec: &TableSpec,
+    existing: &TableDescription,
+    index: &IndexSpec,
+) -> Result<()> {
     let mut keys = vec![&index.partition_key];
     keys.extend(index.sort_key.as_ref());
     let action = CreateGlobalSecondaryIndexAction::builder()
         .index_name(&index.name)
         .set_key_schema(Some(key_schema(index.partition_key, index.sort_key)?))
         .projection(all_projection())
+        .set_provisioned_throughput(provisioned_for_new_index(existing)?)
         .build()
         .map_err(|e| Error::backend("UpdateTable", e))?;
     db.client()
@@ -383,10 +600,15 @@ impl Dynamite {
         let mut report = SyncReport::default();
         for spec in desired(self)? {
             match describe(self, &spec.name).await? {
-                None => report.changes.push(Change::CreateTable {
-                    table: spec.name.clone(),
-                    indexes: spec.indexes.iter().map(|i| i.name.clone()).collect(),
-                }),
+                None => {
+                    report.changes.push(Change::CreateTable {
+                        table: spec.name.clone(),
+                        indexes: spec.indexes.iter().map(|i| i.name.clone()).collect(),
+                    });
+                    report
+                        .changes
+                        .extend(sync_options::new_table_changes(&spec));
+                }
                 Some(existing) => {
                     check_keys(&spec, &existing)?;
                     for index in missing_indexes(&spec, &existing) {
@@ -395,6 +617,8 @@ impl Dynamite {
                             index: index.name.clone(),
                         });
                     }
+                    sync_options::reconcile(self, &spec, &existing, Mode::Plan, &mut report)
+                        .await?;
                 }
             }
         }
@@ -402,8 +626,12 @@ impl Dynamite {
     }
 
     /// Creates missing tables and GSIs of every registered model (billing
-    /// PAY_PER_REQUEST, projection ALL), one UpdateTable at a time, and waits
-    /// until all are ACTIVE. Idempotent; never deletes or recreates a table.
+    /// PAY_PER_REQUEST unless [`TableOptions`] say otherwise, projection
+    /// ALL), enables TTL on the models' `ttl` attribute, sets the table
+    /// options, one UpdateTable at a time, and waits until all are ACTIVE.
+    /// Idempotent; never deletes or recreates a table, and never makes a
+    /// change that would lose data or protection: those are in
+    /// [`SyncReport::withheld`], as are options the endpoint lacks.
     pub async fn sync(&self) -> Result<SyncReport> {
         let deadline = Instant::now() + self.sync_timeout();
         let mut report = SyncReport::default();
@@ -415,7 +643,20 @@ impl Dynamite {
                         table: spec.name.clone(),
                         indexes: spec.indexes.iter().map(|i| i.name.clone()).collect(),
                     });
+                    // What CreateTable set; TTL and point-in-time recovery follow.
+                    report.changes.extend(
+                        sync_options::new_table_changes(&spec)
+                            .into_iter()
+                            .filter(|c| {
+                                !matches!(
+                                    c,
+                                    Change::EnableTtl { .. }
+                                        | Change::EnablePointInTimeRecovery { .. }
+                                )
+                            }),
+                    );
                     wait_active(self, &spec.name, deadline).await?;
+                    sync_options::after_create(self, &spec, &mut report).await?;
                 }
                 Some(existing) => {
                     check_keys(&spec, &existing)?;
@@ -423,13 +664,15 @@ impl Dynamite {
                         wait_active(self, &spec.name, deadline).await?;
                     }
                     for index in missing_indexes(&spec, &existing) {
-                        create_index(self, &spec, index).await?;
+                        create_index(self, &spec, &existing, index).await?;
                         report.changes.push(Change::CreateIndex {
                             table: spec.name.clone(),
                             index: index.name.clone(),
                         });
                         wait_active(self, &spec.name, deadline).await?;
                     }
+                    let mode = Mode::Apply { deadline };
+                    sync_options::reconcile(self, &spec, &existing, mode, &mut report).await?;
                 }
             }
         }

@@ -20,6 +20,16 @@ pub(super) fn columns(ident: &Ident, persisted: &[&Field], relations: &[Relation
         );
         let ty = &f.ty;
         let stored = &f.stored;
+        if f.attrs.ttl.is_some() {
+            let doc = format!(
+                "The `{}` attribute (stored as `\"{stored}\"`, epoch seconds: the TTL).",
+                f.name
+            );
+            return quote! {
+                #[doc = #doc]
+                pub const #name: ::dynamite::Column<#ident, #ty> = ::dynamite::Column::expiry(#stored);
+            };
+        }
         let doc = format!("The `{}` attribute (stored as `\"{stored}\"`).", f.name);
         quote! {
             #[doc = #doc]

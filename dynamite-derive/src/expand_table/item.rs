@@ -8,13 +8,20 @@ use quote::quote;
 use crate::ast::{Field, Model};
 use crate::check::Schema;
 
-/// `to_item` and `from_item`: persisted fields through `Attribute`, the
-/// others `Default`.
+/// `to_item` and `from_item`: persisted fields through `Attribute` (the
+/// `ttl` field through `Expiry`, as epoch seconds), the others `Default`.
 pub(super) fn conversion_fns(model: &Model, persisted: &[&Field]) -> TokenStream {
     let capacity = persisted.len();
     let writes = persisted.iter().map(|f| {
         let stored = &f.stored;
         let member = &f.member;
+        if f.attrs.ttl.is_some() {
+            return quote! {
+                ::dynamite::__private::write_expiry(
+                    &<Self as ::dynamite::Table>::META, &mut item, #stored, &self.#member,
+                )?;
+            };
+        }
         quote! {
             ::dynamite::__private::write_attribute(
                 &<Self as ::dynamite::Table>::META, &mut item, #stored, &self.#member,
@@ -25,7 +32,13 @@ pub(super) fn conversion_fns(model: &Model, persisted: &[&Field]) -> TokenStream
         let member = &f.member;
         let ty = &f.ty;
         let stored = &f.stored;
-        if f.persisted() {
+        if f.attrs.ttl.is_some() {
+            quote! {
+                #member: ::dynamite::__private::read_expiry::<#ty>(
+                    &<Self as ::dynamite::Table>::META, &mut item, #stored,
+                )?
+            }
+        } else if f.persisted() {
             quote! {
                 #member: ::dynamite::__private::read_attribute::<#ty>(
                     &<Self as ::dynamite::Table>::META, &mut item, #stored,

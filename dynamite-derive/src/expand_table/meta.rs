@@ -149,6 +149,7 @@ pub(super) fn meta(model: &Model, schema: &Schema, persisted: &[&Field]) -> Toke
     let updated_at = option_str(schema.updated_at);
     let version = option_str(schema.version);
     let deleted_at = option_str(schema.deleted_at);
+    let ttl = option_str(schema.ttl);
     quote! {
         const META: ::dynamite::TableMeta = ::dynamite::TableMeta {
             model: #model_name,
@@ -162,6 +163,7 @@ pub(super) fn meta(model: &Model, schema: &Schema, persisted: &[&Field]) -> Toke
             updated_at: #updated_at,
             version: #version,
             deleted_at: #deleted_at,
+            ttl: #ttl,
             single_table: #single_table,
         };
     }

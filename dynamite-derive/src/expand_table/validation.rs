@@ -43,9 +43,14 @@ pub(super) fn validate_fns(persisted: &[&Field]) -> Option<TokenStream> {
         let stored = &f.stored;
         let ty = &f.ty;
         let body = checks(f, quote!(&value));
+        let decode = if f.attrs.ttl.is_some() {
+            quote!(decode_expiry_for_validation)
+        } else {
+            quote!(decode_for_validation)
+        };
         quote! {
             #stored => {
-                let value: #ty = ::dynamite::__private::decode_for_validation::<#ty>(
+                let value: #ty = ::dynamite::__private::#decode::<#ty>(
                     &<Self as ::dynamite::Table>::META, name, value,
                 )?;
                 #body

@@ -67,6 +67,12 @@ pub(crate) enum Node {
     },
     IsNone(&'static str),
     IsSome(&'static str),
+    /// A `ttl` attribute that has not passed: absent, NULL, or at least the
+    /// current epoch second (taken when the request is rendered, so plans
+    /// and cursors do not change with the clock).
+    Unexpired(&'static str),
+    /// A `ttl` attribute that has passed: below the current epoch second.
+    Expired(&'static str),
     And(Vec<Node>),
     Or(Vec<Node>),
     Not(Box<Node>),
@@ -110,7 +116,9 @@ impl Node {
             | Node::NotExists(_)
             | Node::Size { .. }
             | Node::IsNone(_)
-            | Node::IsSome(_) => None,
+            | Node::IsSome(_)
+            | Node::Unexpired(_)
+            | Node::Expired(_) => None,
         }
     }
 }

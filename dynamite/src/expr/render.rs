@@ -15,7 +15,14 @@ pub(crate) struct ExpressionBuilder {
     names: HashMap<String, String>,
     by_attribute: HashMap<String, String>,
     values: HashMap<String, AttributeValue>,
+    /// The epoch second `Unexpired` / `Expired` compare with, taken once
+    /// per builder (one request).
+    now: Option<i64>,
 }
+
+/// The value placeholder of the current epoch second; `explain()` shows it
+/// as `:now`.
+const NOW: &str = ":now";
 
 impl ExpressionBuilder {
     pub(crate) fn new() -> Self {
@@ -111,6 +118,19 @@ impl ExpressionBuilder {
                 let null = self.value(AttributeValue::S("NULL".into()));
                 format!("(attribute_exists({n}) AND NOT attribute_type({n}, {null}))")
             }
+            Node::Unexpired(p) => {
+                let n = self.name(p);
+                let null = self.value(AttributeValue::S("NULL".into()));
+                let now = self.now();
+                format!(
+                    "(attribute_not_exists({n}) OR attribute_type({n}, {null}) OR {n} >= {now})"
+                )
+            }
+            Node::Expired(p) => {
+                let n = self.name(p);
+                let now = self.now();
+                format!("{n} < {now}")
+            }
             Node::Size { path, op, value } => {
                 let n = self.name(path);
                 let v = self.value(AttributeValue::N(value.to_string()));
@@ -120,6 +140,14 @@ impl ExpressionBuilder {
             Node::Or(parts) => self.join(parts, " OR ")?,
             Node::Not(inner) => format!("(NOT {})", self.render(inner)?),
         })
+    }
+
+    /// The placeholder of the current epoch second.
+    fn now(&mut self) -> &'static str {
+        let now = *self.now.get_or_insert_with(crate::ttl::now_seconds);
+        self.values
+            .insert(NOW.to_owned(), AttributeValue::N(now.to_string()));
+        NOW
     }
 
     fn join(&mut self, parts: &[Node], separator: &str) -> Result<String> {
@@ -150,6 +178,9 @@ impl ExpressionBuilder {
         let mut values: Vec<_> = self.values.iter().collect();
         values.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
         for (placeholder, value) in values {
+            if placeholder == NOW {
+                continue;
+            }
             out = out.replace(placeholder.as_str(), &crate::value::describe_value(value));
         }
         let mut names: Vec<_> = self.names.iter().collect();

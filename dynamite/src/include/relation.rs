@@ -293,7 +293,7 @@ impl<P: Table, C: Table> Lazy<'_, P, C> {
         }
         let table = db.registered::<P>()?.table_name.clone();
         let item = crate::read::exec::get_item(db, &table, key, None, false).await?;
-        Ok(item.filter(|item| P::META.owns(item) && !P::META.is_deleted(item)))
+        Ok(item.filter(|item| P::META.is_visible(item)))
     }
 
     /// Every related row (with the relation's filter, limit, order and

@@ -71,6 +71,8 @@ pub struct Query<T> {
     request: ReadRequest,
     includes: Vec<Arc<dyn Assemble<T>>>,
     deleted: Deleted,
+    /// With a `ttl` field: whether expired rows are shown too.
+    with_expired: bool,
     _model: PhantomData<fn() -> T>,
 }
 
@@ -91,6 +93,7 @@ impl<T> Clone for Query<T> {
             request: self.request.clone(),
             includes: self.includes.clone(),
             deleted: self.deleted,
+            with_expired: self.with_expired,
             _model: PhantomData,
         }
     }
@@ -111,6 +114,7 @@ impl<T: Table> Default for Query<T> {
             request: ReadRequest::default(),
             includes: Vec::new(),
             deleted: Deleted::Hide,
+            with_expired: false,
             _model: PhantomData,
         }
     }
@@ -242,6 +246,14 @@ impl<T: Table> Query<T> {
         self
     }
 
+    /// With a `#[dynamite(ttl)]` field: rows whose time has passed but
+    /// which DynamoDB has not deleted yet (it does so lazily, typically
+    /// within days) are returned too. By default every terminal hides them.
+    pub fn with_expired(mut self) -> Self {
+        self.with_expired = true;
+        self
+    }
+
     fn plan(&self, registry: &Registry) -> Result<Plan> {
         let registered = registry.get::<T>()?;
         let meta = T::meta();
@@ -258,6 +270,10 @@ impl<T: Table> Query<T> {
             request.filter = and_filter(request.filter.take(), extra);
         }
         request.filter = and_filter(request.filter.take(), crate::read::own_entity(meta));
+        if !self.with_expired {
+            // TTL: one more conjunct, like soft delete.
+            request.filter = and_filter(request.filter.take(), crate::read::unexpired(meta));
+        }
         plan::plan(
             meta,
             registered.table_name.clone(),
@@ -527,7 +543,7 @@ pub trait TableReads: Table {
             let (key, table) = prepared?;
             exec::get_item(db, &table, key, None, false)
                 .await?
-                .filter(|item| Self::META.owns(item) && !Self::META.is_deleted(item))
+                .filter(|item| Self::META.is_visible(item))
                 .map(Self::from_item)
                 .transpose()
         }
@@ -563,7 +579,7 @@ pub trait TableReads: Table {
             items
                 .into_iter()
                 .map(|(_, item)| item)
-                .filter(|item| Self::META.owns(item) && !Self::META.is_deleted(item))
+                .filter(|item| Self::META.is_visible(item))
                 .map(Self::from_item)
                 .collect()
         }

@@ -81,7 +81,9 @@ impl<T: Table> Projected<T> {
                 attribute: name.to_owned(),
             });
         }
-        V::from_stored(self.item.get(name)).map_err(|e| decode_error(&T::META, name, e))
+        column
+            .read(self.item.get(name))
+            .map_err(|e| decode_error(&T::META, name, e))
     }
 
     /// The row's key.

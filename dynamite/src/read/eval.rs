@@ -66,6 +66,8 @@ pub(crate) fn matches(node: &Node, item: &Item) -> bool {
         Node::NotExists(path) => !item.contains_key(*path),
         Node::IsNone(path) => item.get(*path).is_none_or(|v| matches!(v, V::Null(_))),
         Node::IsSome(path) => item.get(*path).is_some_and(|v| !matches!(v, V::Null(_))),
+        Node::Unexpired(path) => !crate::ttl::is_expired(path, item, crate::ttl::now_seconds()),
+        Node::Expired(path) => crate::ttl::is_expired(path, item, crate::ttl::now_seconds()),
         // Where `size` is undefined (absent, number, boolean, NULL) the
         // comparison behaves as on an absent attribute: only `<>` holds.
         Node::Size { path, op, value } => match item.get(*path).and_then(size_of) {
@@ -122,7 +124,12 @@ pub(crate) fn attributes(node: &Node, out: &mut Vec<&'static str>) {
         | Node::Contains { path, .. }
         | Node::In { path, .. }
         | Node::Size { path, .. } => add(path),
-        Node::Exists(p) | Node::NotExists(p) | Node::IsNone(p) | Node::IsSome(p) => add(p),
+        Node::Exists(p)
+        | Node::NotExists(p)
+        | Node::IsNone(p)
+        | Node::IsSome(p)
+        | Node::Unexpired(p)
+        | Node::Expired(p) => add(p),
         Node::And(parts) | Node::Or(parts) => parts.iter().for_each(|p| attributes(p, out)),
         Node::Not(inner) => attributes(inner, out),
     }

@@ -53,9 +53,24 @@ impl SortOrder {
     }
 }
 
-/// The condition keeping live rows of a soft-delete model (`None` without one).
+/// The condition keeping the rows a read shows by default: not
+/// soft-deleted, this model's (in a shared table), not expired. `None`
+/// when the model has none of these.
 pub(crate) fn live_only(meta: &TableMeta) -> Option<Node> {
-    and_filter(meta.deleted_at.map(Node::IsNone), own_entity(meta))
+    let live = and_filter(meta.deleted_at.map(Node::IsNone), own_entity(meta));
+    and_filter(live, unexpired(meta))
+}
+
+/// For a model with a `ttl` field: rows whose time has not passed.
+pub(crate) fn unexpired(meta: &TableMeta) -> Option<Node> {
+    meta.ttl.map(Node::Unexpired)
+}
+
+/// What a write of an existing row adds to `attribute_exists(key)`: the
+/// item is this model's (in a shared table) and has not expired, so an
+/// expired row is [`crate::Error::NotFound`] like a missing one.
+pub(crate) fn writable_row(meta: &TableMeta) -> Option<Node> {
+    and_filter(own_entity(meta), unexpired(meta))
 }
 
 /// For a model in a shared table: its items only (`entity = "Order"`),

@@ -160,10 +160,10 @@ fn implies_present(node: &Node, name: &str) -> bool {
         | Node::BeginsWith { path, .. }
         | Node::Contains { path, .. } => *path == name,
         Node::In { path, values } => *path == name && !values.is_empty(),
-        Node::Exists(p) | Node::IsSome(p) => *p == name,
+        Node::Exists(p) | Node::IsSome(p) | Node::Expired(p) => *p == name,
         Node::And(parts) => parts.iter().any(|p| implies_present(p, name)),
         Node::Or(parts) => !parts.is_empty() && parts.iter().all(|p| implies_present(p, name)),
-        Node::NotExists(_) | Node::IsNone(_) | Node::Not(_) => false,
+        Node::NotExists(_) | Node::IsNone(_) | Node::Unexpired(_) | Node::Not(_) => false,
     }
 }
 
@@ -614,6 +614,9 @@ pub(crate) fn selectivity(node: &Node, deleted_at: Option<&str>) -> f64 {
         },
         Node::Between { .. } | Node::BeginsWith { .. } | Node::Contains { .. } => 0.25,
         Node::Size { .. } => 1.0 / 3.0,
+        // Expired rows are few: DynamoDB deletes them within days.
+        Node::Unexpired(_) => 0.95,
+        Node::Expired(_) => 0.05,
         Node::In { values, .. } => (0.1 * values.len() as f64).min(1.0),
         Node::Exists(_) | Node::IsSome(_) => 0.9,
         Node::NotExists(_) | Node::IsNone(_) => 0.5,

@@ -199,10 +199,7 @@ async fn create_chunk(
     let mut attempt = 0;
     while !pending.is_empty() {
         let mut names = ExpressionBuilder::new();
-        let condition = format!(
-            "attribute_not_exists({})",
-            names.name(meta.partition_key.name)
-        );
+        let condition = super::single::new_row_condition(meta, &mut names)?;
         let items = pending
             .iter()
             .map(|(item, _)| {
@@ -211,6 +208,7 @@ async fn create_chunk(
                     .set_item(Some(item.clone()))
                     .condition_expression(condition.clone())
                     .set_expression_attribute_names(names.names())
+                    .set_expression_attribute_values(names.values())
                     .return_values_on_condition_check_failure(
                         ReturnValuesOnConditionCheckFailure::AllOld,
                     )
@@ -525,8 +523,8 @@ async fn conditional_deletes<T: Table>(
 
 /// `put_many` in a shared table: BatchWriteItem carries no condition, and a
 /// key may render another model's item, so each row is its own PutItem
-/// conditioned on the key being free or this model's (`attribute_not_exists
-/// (pk) OR entity = :e`), concurrently. Keys holding another model's item
+/// conditioned on the key being free (or expired) or this model's
+/// (`attribute_not_exists(pk) OR entity = :e`), concurrently. Keys holding another model's item
 /// are left untouched and reported in [`Error::Batch::existing`].
 async fn conditional_puts<T: Table>(
     db: &Dynamite,
@@ -543,9 +541,12 @@ async fn conditional_puts<T: Table>(
                 return (key, Ok(true));
             };
             let mut names = ExpressionBuilder::new();
+            let free = match super::single::new_row_condition(&T::META, &mut names) {
+                Ok(free) => free,
+                Err(e) => return (key, Err(e)),
+            };
             let condition = format!(
-                "attribute_not_exists({}) OR {} = {}",
-                names.name(T::META.partition_key.name),
+                "{free} OR {} = {}",
                 names.name(layout.entity_attribute),
                 names.value(aws_sdk_dynamodb::types::AttributeValue::S(
                     layout.entity.to_owned()

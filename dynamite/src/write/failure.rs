@@ -5,7 +5,7 @@ use crate::model::TableMeta;
 use crate::value::{Item, describe_key};
 
 /// Why a conditional write of an existing-or-not row failed, from the item
-/// DynamoDB returned with ALL_OLD: no item (or a soft-deleted one) is
+/// DynamoDB returned with ALL_OLD: no item (or a soft-deleted or expired one) is
 /// [`Error::NotFound`]; another version than the expected one is
 /// [`Error::Conflict`]; otherwise the user's condition failed.
 pub(crate) fn classify_failure(
@@ -17,7 +17,10 @@ pub(crate) fn classify_failure(
     has_condition: bool,
 ) -> Error {
     // No item, or another model's item in a shared table: not this row.
-    let Some(old) = old.filter(|o| !o.is_empty() && meta.owns(o)) else {
+    // An expired row is gone to readers: not found either.
+    let now = crate::ttl::now_seconds();
+    let Some(old) = old.filter(|o| !o.is_empty() && meta.owns(o) && !meta.is_expired(o, now))
+    else {
         return Error::not_found(table, key);
     };
     if let (Some(name), Some(expected)) = (meta.version, expected_version) {

@@ -24,8 +24,8 @@ fn empty_filter(model: &'static str, operation: &'static str) -> Error {
 async fn matching_keys<T: Table>(db: &Dynamite, filter: Option<Node>) -> Result<Vec<Item>> {
     let registered = db.registered::<T>()?;
     let request = ReadRequest {
-        // A shared table: this model's items only.
-        filter: crate::read::and_filter(filter, crate::read::own_entity(&T::META)),
+        // A shared table: this model's items only; never expired rows.
+        filter: crate::read::and_filter(filter, crate::read::writable_row(&T::META)),
         projection: Some(T::META.key_names().collect()),
         ..ReadRequest::default()
     };

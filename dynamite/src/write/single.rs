@@ -43,6 +43,22 @@ pub(crate) fn prepare<T: Table>(model: &T) -> Result<(Item, Item)> {
     Ok((item, key))
 }
 
+/// The condition of a write creating a row: no item holds its key, or the
+/// one holding it has expired (its `ttl` passed: to readers it is gone).
+pub(crate) fn new_row_condition(meta: &TableMeta, names: &mut ExpressionBuilder) -> Result<String> {
+    let absent = format!(
+        "attribute_not_exists({})",
+        names.name(meta.partition_key.name)
+    );
+    Ok(match meta.ttl {
+        Some(ttl) => format!(
+            "({absent} OR {})",
+            names.render(&crate::expr::Node::Expired(ttl))?
+        ),
+        None => absent,
+    })
+}
+
 /// Stores a new row; an existing row with the same key is never
 /// overwritten. Returns the row as a read returns it (decoded from the item
 /// stored).
@@ -62,10 +78,7 @@ pub(crate) async fn create<T: Table>(db: &Dynamite, mut model: T) -> Result<T> {
         (name, id)
     });
     let mut names = ExpressionBuilder::new();
-    let condition = format!(
-        "attribute_not_exists({})",
-        names.name(T::META.partition_key.name)
-    );
+    let condition = new_row_condition(&T::META, &mut names)?;
     let attempts = evidence::Attempts::default();
     // The key exists: this call's own write (by its id), unknowable, or
     // somebody else's row.
@@ -88,6 +101,7 @@ pub(crate) async fn create<T: Table>(db: &Dynamite, mut model: T) -> Result<T> {
             .set_item(Some(item.clone()))
             .condition_expression(condition)
             .set_expression_attribute_names(names.names())
+            .set_expression_attribute_values(names.values())
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()
             .map_err(|e| Error::backend("TransactWriteItems", e))?;
@@ -106,6 +120,7 @@ pub(crate) async fn create<T: Table>(db: &Dynamite, mut model: T) -> Result<T> {
             .set_item(Some(item.clone()))
             .condition_expression(condition)
             .set_expression_attribute_names(names.names())
+            .set_expression_attribute_values(names.values())
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .customize()
@@ -167,7 +182,7 @@ pub(crate) async fn remove<T: Table>(
     if let Some(c) = condition {
         expression = format!("{expression} AND {}", builder.render(c)?);
     }
-    if let Some(own) = crate::read::own_entity(meta) {
+    if let Some(own) = crate::read::writable_row(meta) {
         expression = format!("{expression} AND {}", builder.render(&own)?);
     }
     if db.exact_writes() {

@@ -128,16 +128,14 @@ fn delete_hooks<T: Table>(key: &Item) -> (Option<BeforeFn>, Option<AfterFn>) {
 /// The conditional Put of a created row.
 fn create_item<T: Table>(table: &str, item: Item) -> Result<TransactWriteItem> {
     let mut names = ExpressionBuilder::new();
-    let condition = format!(
-        "attribute_not_exists({})",
-        names.name(T::META.partition_key.name)
-    );
+    let condition = super::single::new_row_condition(&T::META, &mut names)?;
     let put = built(
         Put::builder()
             .table_name(table)
             .set_item(Some(item))
             .condition_expression(condition)
             .set_expression_attribute_names(names.names())
+            .set_expression_attribute_values(names.values())
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build(),
     )?;
@@ -369,7 +367,7 @@ impl<'db> Transaction<'db> {
                 };
                 condition = format!("{condition} AND {}", names.render(&node)?);
             }
-            if let Some(own) = crate::read::own_entity(&T::META) {
+            if let Some(own) = crate::read::writable_row(&T::META) {
                 condition = format!("{condition} AND {}", names.render(&own)?);
             }
             let (before, after) = delete_hooks::<T>(&key);
@@ -413,7 +411,7 @@ impl<'db> Transaction<'db> {
                 b.name(T::META.partition_key.name),
                 b.render(&condition.node)?
             );
-            if let Some(own) = crate::read::own_entity(&T::META) {
+            if let Some(own) = crate::read::writable_row(&T::META) {
                 expression = format!("{expression} AND {}", b.render(&own)?);
             }
             let check = built(
@@ -556,11 +554,11 @@ pub struct TransactGetRows {
 }
 
 impl TransactGetRows {
-    /// Row `index` as model `T` (`None` when it does not exist or is
-    /// soft-deleted).
+    /// Row `index` as model `T` (`None` when it does not exist, is
+    /// soft-deleted or has expired).
     pub fn get<T: Table>(&self, index: usize) -> Result<Option<T>> {
         match self.items.get(index) {
-            Some(Some(item)) if T::META.is_deleted(item) || !T::META.owns(item) => Ok(None),
+            Some(Some(item)) if !T::META.is_visible(item) => Ok(None),
             Some(Some(item)) => T::from_item(item.clone()).map(Some),
             Some(None) => Ok(None),
             None => Err(Error::InvalidRequest(format!(

@@ -298,7 +298,7 @@ impl<T: Table> Update<T> {
         value: impl IntoValue<V, F>,
     ) -> Self {
         let value = value.into_value();
-        let stored = value.to_stored();
+        let stored = column.stored(&value);
         if let Ok(stored) = &stored
             && self.error.is_none()
             && let Err(e) = T::validate_stored(column.name(), stored.as_ref())
@@ -472,8 +472,9 @@ impl<T: Table> Update<T> {
         if let (Some(deleted_at), true) = (meta.deleted_at, self.live_only) {
             condition = format!("{condition} AND {}", b.render(&Node::IsNone(deleted_at))?);
         }
-        // In a shared table: never another model's item with the same key.
-        if let Some(own) = crate::read::own_entity(meta) {
+        // In a shared table never another model's item with the same key;
+        // never an expired row.
+        if let Some(own) = crate::read::writable_row(meta) {
             condition = format!("{condition} AND {}", b.render(&own)?);
         }
         if let Some(c) = &self.condition {

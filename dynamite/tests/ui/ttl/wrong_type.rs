@@ -1,11 +1,11 @@
 use dynamite::prelude::*;
 
 #[derive(Table)]
-struct User {
+struct Session {
     #[dynamite(primary_key)]
     id: String,
     #[dynamite(ttl)]
-    expires: i64,
+    expires: String,
 }
 
 fn main() {}

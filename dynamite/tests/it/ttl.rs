@@ -1,0 +1,500 @@
+//! Time to live: `#[dynamite(ttl)]` stored as epoch seconds, expired rows
+//! hidden from every read and treated as absent by every write, TTL
+//! enabled by `sync()`, and the embedded engine's sweep.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use dynamite::prelude::*;
+use dynamite::{Change, Error, WithheldReason};
+use futures::TryStreamExt;
+
+use crate::common::builder;
+
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "ttl_accounts")]
+pub struct Account {
+    #[dynamite(primary_key)]
+    pub id: String,
+    #[dynamite(has_many(foreign_key = "account_id"))]
+    pub sessions: HasMany<Session>,
+}
+
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "ttl_sessions")]
+pub struct Session {
+    #[dynamite(primary_key)]
+    pub id: String,
+    #[dynamite(index)]
+    pub account_id: String,
+    pub note: String,
+    #[dynamite(ttl)]
+    pub expires_at: SystemTime,
+    #[dynamite(belongs_to(foreign_key = "account_id"))]
+    pub account: BelongsTo<Account>,
+}
+
+/// Every supported Rust type of a TTL field, in one model.
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "ttl_seconds")]
+pub struct Grant {
+    #[dynamite(primary_key)]
+    pub id: String,
+    /// `None`: never expires.
+    #[dynamite(ttl)]
+    pub until: Option<i64>,
+}
+
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "ttl_chrono")]
+pub struct ChronoLease {
+    #[dynamite(primary_key)]
+    pub id: String,
+    #[dynamite(ttl)]
+    pub ends: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "ttl_time")]
+pub struct TimeLease {
+    #[dynamite(primary_key)]
+    pub id: String,
+    #[dynamite(ttl)]
+    pub ends: time::OffsetDateTime,
+}
+
+const HOUR: Duration = Duration::from_secs(3600);
+
+async fn db() -> Dynamite {
+    let db = builder()
+        .table::<Account>()
+        .table::<Session>()
+        .table::<Grant>()
+        .table::<ChronoLease>()
+        .table::<TimeLease>()
+        .build()
+        .await
+        .unwrap();
+    db.sync().await.unwrap();
+    db.metrics().reset();
+    db
+}
+
+fn epoch(t: SystemTime) -> i64 {
+    t.duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+/// Accounts a1 (live s1, s2; expired x1) and a2 (expired x2 only).
+async fn seed(db: &Dynamite) {
+    let now = SystemTime::now();
+    for a in ["a1", "a2"] {
+        Account::create().id(a).exec(db).await.unwrap();
+    }
+    for (id, account, expires) in [
+        ("s1", "a1", now + HOUR),
+        ("s2", "a1", now + 2 * HOUR),
+        ("x1", "a1", now - HOUR),
+        ("x2", "a2", now - 2 * HOUR),
+    ] {
+        Session::create()
+            .id(id)
+            .account_id(account)
+            .note(id)
+            .expires_at(expires)
+            .exec(db)
+            .await
+            .unwrap();
+    }
+}
+
+fn ids(sessions: &[Session]) -> Vec<&str> {
+    let mut ids: Vec<&str> = sessions.iter().map(|s| s.id.as_str()).collect();
+    ids.sort_unstable();
+    ids
+}
+
+#[tokio::test]
+async fn the_ttl_attribute_is_stored_as_epoch_seconds() {
+    let db = db().await;
+    let at = UNIX_EPOCH + Duration::from_millis(4_102_444_800_900); // 2100-01-01T00:00:00.9Z
+    Session::create()
+        .id("s")
+        .account_id("a")
+        .note("n")
+        .expires_at(at)
+        .exec(&db)
+        .await
+        .unwrap();
+    let raw = db
+        .client()
+        .get_item()
+        .table_name(db.table_name::<Session>().unwrap())
+        .key("id", AttributeValue::S("s".into()))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    assert_eq!(raw["expires_at"], AttributeValue::N("4102444800".into()));
+    let back = Session::get(&db, "s").await.unwrap().unwrap();
+    assert_eq!(
+        back.expires_at,
+        UNIX_EPOCH + Duration::from_secs(4_102_444_800)
+    );
+
+    Grant::create()
+        .id("g")
+        .until(4_102_444_800)
+        .exec(&db)
+        .await
+        .unwrap();
+    Grant::create().id("forever").exec(&db).await.unwrap();
+    let ends = chrono::DateTime::from_timestamp(4_102_444_800, 0).unwrap();
+    ChronoLease::create()
+        .id("c")
+        .ends(ends)
+        .exec(&db)
+        .await
+        .unwrap();
+    let ends = time::OffsetDateTime::from_unix_timestamp(4_102_444_800)
+        .unwrap()
+        .to_offset(time::UtcOffset::from_hms(2, 0, 0).unwrap());
+    TimeLease::create()
+        .id("t")
+        .ends(ends)
+        .exec(&db)
+        .await
+        .unwrap();
+    for (table, key, attribute) in [
+        (db.table_name::<Grant>().unwrap(), "g", "until"),
+        (db.table_name::<ChronoLease>().unwrap(), "c", "ends"),
+        (db.table_name::<TimeLease>().unwrap(), "t", "ends"),
+    ] {
+        let raw = db
+            .client()
+            .get_item()
+            .table_name(table)
+            .key("id", AttributeValue::S(key.into()))
+            .send()
+            .await
+            .unwrap()
+            .item
+            .unwrap();
+        assert_eq!(
+            raw[attribute],
+            AttributeValue::N("4102444800".into()),
+            "{key}"
+        );
+    }
+    assert_eq!(
+        Grant::get(&db, "forever").await.unwrap().unwrap().until,
+        None
+    );
+    assert_eq!(
+        TimeLease::get(&db, "t").await.unwrap().unwrap().ends,
+        time::OffsetDateTime::from_unix_timestamp(4_102_444_800).unwrap()
+    );
+}
+
+#[tokio::test]
+async fn filter_values_on_the_ttl_column_are_encoded_as_epoch_seconds() {
+    let db = db().await;
+    seed(&db).await;
+    let now = SystemTime::now();
+    let soon = Session::query()
+        .filter(Session::EXPIRES_AT.lt(now + 90 * 60 * Duration::from_secs(1)))
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(ids(&soon), ["s1"]);
+    let between = Session::query()
+        .with_expired()
+        .filter(Session::EXPIRES_AT.between(now - 3 * HOUR, now - HOUR / 2))
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(ids(&between), ["x1", "x2"]);
+    let updated = Session::update_key("s1")
+        .set(Session::EXPIRES_AT, now + 5 * HOUR)
+        .exec(&db)
+        .await;
+    assert!(updated.is_ok(), "{updated:?}");
+    let s1 = Session::get(&db, "s1").await.unwrap().unwrap();
+    assert_eq!(epoch(s1.expires_at), epoch(now + 5 * HOUR));
+    let seconds = Grant::query()
+        .filter(Grant::UNTIL.gt(0))
+        .count(&db)
+        .await
+        .unwrap();
+    assert_eq!(seconds, 0);
+}
+
+#[tokio::test]
+async fn every_read_hides_expired_rows_unless_asked() {
+    let db = db().await;
+    seed(&db).await;
+
+    assert!(Session::get(&db, "x1").await.unwrap().is_none());
+    assert!(Session::get(&db, "s1").await.unwrap().is_some());
+    let many = Session::get_many(&db, ["s1", "x1", "s2", "x2"])
+        .await
+        .unwrap();
+    assert_eq!(ids(&many), ["s1", "s2"]);
+    // Scan, GSI Query, count, stream, page.
+    assert_eq!(ids(&Session::query().all(&db).await.unwrap()), ["s1", "s2"]);
+    let by_account = Session::query()
+        .filter(Session::ACCOUNT_ID.eq("a1"))
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(ids(&by_account), ["s1", "s2"]);
+    assert_eq!(Session::query().count(&db).await.unwrap(), 2);
+    let streamed: Vec<Session> = Session::query().stream(&db).try_collect().await.unwrap();
+    assert_eq!(ids(&streamed), ["s1", "s2"]);
+    let page = Session::query().limit(1).page(&db, None).await.unwrap();
+    let next = page.cursor.clone().expect("a second page");
+    let rest = Session::query()
+        .limit(5)
+        .page(&db, Some(&next))
+        .await
+        .unwrap();
+    assert_eq!(
+        page.items.len() + rest.items.len(),
+        2,
+        "cursors survive the clock"
+    );
+    // The condition is in the same request: one Scan, nothing filtered after.
+    db.metrics().reset();
+    Session::query().all(&db).await.unwrap();
+    assert_eq!(db.metrics().count("Scan"), 1);
+    let explained = Session::query().explain(&db).to_string();
+    assert!(explained.contains("expires_at >= :now"), "{explained}");
+
+    // Includes: children and parents.
+    let accounts = Account::query()
+        .include(Account::sessions())
+        .all(&db)
+        .await
+        .unwrap();
+    for account in &accounts {
+        let expected: &[&str] = if account.id == "a1" {
+            &["s1", "s2"]
+        } else {
+            &[]
+        };
+        assert_eq!(ids(&account.sessions), expected, "{}", account.id);
+    }
+    let lazy = Account::sessions().of_key("a1").all(&db).await.unwrap();
+    assert_eq!(ids(&lazy), ["s1", "s2"]);
+
+    // Transactions read the same way.
+    let mut read = db.transact_get();
+    read.get::<Session>("x1").get::<Session>("s1");
+    let rows = read.send().await.unwrap();
+    assert!(rows.get::<Session>(0).unwrap().is_none());
+    assert!(rows.get::<Session>(1).unwrap().is_some());
+
+    // with_expired sees what DynamoDB still stores.
+    let all = Session::query().with_expired().all(&db).await.unwrap();
+    assert_eq!(ids(&all), ["s1", "s2", "x1", "x2"]);
+    assert_eq!(Session::query().with_expired().count(&db).await.unwrap(), 4);
+}
+
+#[tokio::test]
+async fn writes_treat_an_expired_row_as_absent() {
+    let db = db().await;
+    seed(&db).await;
+    let now = SystemTime::now();
+    let expired = Session::query()
+        .with_expired()
+        .filter(Session::ID.eq("x1"))
+        .first(&db)
+        .await
+        .unwrap()
+        .unwrap();
+
+    // save / update / delete: not found, and nothing changes.
+    let mut stale = expired.clone();
+    stale.note = "changed".into();
+    assert!(stale.save(&db).await.unwrap_err().is_not_found());
+    let updated = Session::update_key("x1")
+        .set(Session::NOTE, "changed")
+        .exec(&db)
+        .await;
+    assert!(updated.unwrap_err().is_not_found());
+    assert!(
+        expired
+            .clone()
+            .delete(&db)
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
+    assert!(
+        Session::delete_key(&db, "x1")
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
+    let changed = Session::update_where(Session::ACCOUNT_ID.eq("a1"))
+        .set(Session::NOTE, "bulk")
+        .exec(&db)
+        .await
+        .unwrap();
+    assert_eq!(changed, 2, "update_where leaves expired rows alone");
+    let still = Session::query()
+        .with_expired()
+        .filter(Session::ID.eq("x1"))
+        .first(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(still.note, "x1");
+
+    // create: an expired row may be overwritten; a live one never.
+    let fresh = Session::create()
+        .id("x1")
+        .account_id("a2")
+        .note("new")
+        .expires_at(now + HOUR)
+        .exec(&db)
+        .await
+        .unwrap();
+    assert_eq!(fresh.note, "new");
+    assert_eq!(Session::get(&db, "x1").await.unwrap().unwrap().note, "new");
+    let taken = Session::create()
+        .id("s1")
+        .account_id("a2")
+        .note("dup")
+        .expires_at(now + HOUR)
+        .exec(&db)
+        .await;
+    assert!(
+        matches!(taken, Err(Error::AlreadyExists { .. })),
+        "{taken:?}"
+    );
+
+    // In a transaction too.
+    let mut tx = db.transaction();
+    tx.create(
+        Session::create()
+            .id("x2")
+            .account_id("a2")
+            .note("tx")
+            .expires_at(now + HOUR),
+    );
+    tx.commit().await.unwrap();
+    assert_eq!(Session::get(&db, "x2").await.unwrap().unwrap().note, "tx");
+}
+
+#[tokio::test]
+async fn sync_enables_ttl_once_and_reports_a_different_attribute() {
+    let db = builder().table::<Grant>().build().await.unwrap();
+    let plan = db.sync_plan().await.unwrap();
+    let table = db.table_name::<Grant>().unwrap();
+    let enable = Change::EnableTtl {
+        table: table.clone(),
+        attribute: "until".into(),
+    };
+    assert!(plan.changes.contains(&enable), "{plan}");
+    let report = db.sync().await.unwrap();
+    assert_eq!(report, plan, "sync does what sync_plan said");
+    let described = db
+        .client()
+        .describe_time_to_live()
+        .table_name(&table)
+        .send()
+        .await
+        .unwrap();
+    let ttl = described.time_to_live_description().unwrap();
+    assert_eq!(ttl.attribute_name(), Some("until"));
+    assert!(matches!(
+        ttl.time_to_live_status().map(|s| s.as_str()),
+        Some("ENABLED" | "ENABLING")
+    ));
+    assert!(db.sync().await.unwrap().is_empty(), "idempotent");
+
+    // A model of the same table whose TTL attribute is another: reported,
+    // never made (AWS blocks re-enabling for about an hour).
+    #[derive(Table, Debug, Clone)]
+    #[dynamite(table = "ttl_seconds")]
+    struct GrantV2 {
+        #[dynamite(primary_key)]
+        id: String,
+        #[dynamite(ttl)]
+        valid_until: i64,
+    }
+    let v2 = dynamite::Dynamite::builder()
+        .same_backend_as(&db)
+        .table_prefix(db.table_prefix())
+        .table::<GrantV2>()
+        .build()
+        .await
+        .unwrap();
+    for report in [v2.sync_plan().await.unwrap(), v2.sync().await.unwrap()] {
+        assert!(report.changes.is_empty(), "{report}");
+        assert_eq!(report.withheld.len(), 1, "{report}");
+        assert_eq!(
+            report.withheld[0].reason,
+            WithheldReason::TtlAttributeInUse {
+                current: "until".into()
+            }
+        );
+        assert!(report.to_string().contains("not made"), "{report}");
+    }
+}
+
+#[tokio::test]
+async fn models_sharing_a_table_must_agree_on_the_ttl_attribute() {
+    #[derive(Table, Debug, Clone)]
+    #[dynamite(table = "ttl_shared", pk = "U#{id}", sk = "U")]
+    struct Visitor {
+        id: String,
+        #[dynamite(ttl)]
+        gone_at: i64,
+    }
+    #[derive(Table, Debug, Clone)]
+    #[dynamite(table = "ttl_shared", pk = "U#{id}", sk = "V")]
+    struct Visit {
+        id: String,
+        #[dynamite(ttl)]
+        expires: i64,
+    }
+    #[derive(Table, Debug, Clone)]
+    #[dynamite(table = "ttl_shared", pk = "U#{id}", sk = "W")]
+    struct Wave {
+        id: String,
+        #[dynamite(ttl)]
+        gone_at: Option<i64>,
+    }
+    let clash = builder()
+        .table::<Visitor>()
+        .table::<Visit>()
+        .build()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&clash, Error::Config(m) if m.contains("TTL attributes differ")),
+        "{clash}"
+    );
+    let agreed = builder().table::<Visitor>().table::<Wave>().build().await;
+    assert!(agreed.is_ok());
+}
+
+#[tokio::test]
+async fn the_embedded_engine_sweeps_expired_rows_on_request() {
+    let db = db().await;
+    seed(&db).await;
+    if crate::common::endpoint().is_some() {
+        // Another endpoint sweeps on its own schedule.
+        assert!(matches!(db.sweep_expired().await, Err(Error::Config(_))));
+        return;
+    }
+    assert_eq!(Session::query().with_expired().count(&db).await.unwrap(), 4);
+    assert_eq!(db.sweep_expired().await.unwrap(), 2);
+    assert_eq!(
+        ids(&Session::query().with_expired().all(&db).await.unwrap()),
+        ["s1", "s2"]
+    );
+    // What the reads hid is exactly what DynamoDB deleted.
+    assert_eq!(ids(&Session::query().all(&db).await.unwrap()), ["s1", "s2"]);
+}
