@@ -1,8 +1,9 @@
 //! The registered schema as infrastructure code: an AWS CloudFormation
 //! template or Terraform JSON, describing the tables `sync()` creates (keys,
-//! every GSI, on-demand billing). The output is byte-stable: tables,
-//! attributes and indexes are sorted, so unchanged models export the same
-//! text.
+//! every GSI, TTL, and the [`TableOptions`](crate::table_options::TableOptions):
+//! billing, deletion protection, stream, tags, point-in-time recovery). The
+//! output is byte-stable: tables, attributes, indexes and tags are sorted,
+//! so unchanged models export the same text.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -32,6 +33,7 @@ use crate::client::Dynamite;
 use crate::error::{Error, Result};
 use crate::model::KeyMeta;
 use crate::schema::{IndexSpec, TableSpec, desired};
+use crate::table_options::Billing;
 
 /// The infrastructure-as-code format of [`Dynamite::export`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,8 +46,9 @@ pub enum Format {
 }
 
 impl Dynamite {
-    /// The registered tables (with the client's table prefix), their keys
-    /// and every GSI, as `format`. Byte-stable for unchanged models.
+    /// The registered tables (with the client's table prefix), their keys,
+    /// every GSI, TTL and table options, as `format`. Byte-stable for
+    /// unchanged models and options.
     pub fn export(&self, format: Format) -> Result<String> {
         let mut tables = desired(self)?;
         tables.sort_by(|a, b| a.name.cmp(&b.name));
@@ -112,12 +115,45 @@ fn logical_id(table: &str) -> String {
     id
 }
 
+/// The billing of a table: on-demand unless its options say otherwise.
+fn billing(table: &TableSpec) -> Billing {
+    table.options.billing_mode().unwrap_or_default()
+}
+
 fn cloudformation(tables: &[TableSpec]) -> Value {
     let mut resources = serde_json::Map::new();
     for table in tables {
         let mut properties = serde_json::Map::new();
         properties.insert("TableName".into(), json!(table.name));
-        properties.insert("BillingMode".into(), json!("PAY_PER_REQUEST"));
+        let billing = billing(table);
+        properties.insert("BillingMode".into(), json!(billing.mode()));
+        let throughput = match billing {
+            Billing::Provisioned {
+                read_capacity_units,
+                write_capacity_units,
+            } => Some(json!({
+                "ReadCapacityUnits": read_capacity_units,
+                "WriteCapacityUnits": write_capacity_units,
+            })),
+            Billing::OnDemand { .. } => None,
+        };
+        if let Some(throughput) = &throughput {
+            properties.insert("ProvisionedThroughput".into(), throughput.clone());
+        }
+        if let Billing::OnDemand {
+            max_read_request_units,
+            max_write_request_units,
+        } = billing
+            && (max_read_request_units.is_some() || max_write_request_units.is_some())
+        {
+            properties.insert(
+                "OnDemandThroughput".into(),
+                json!({
+                    "MaxReadRequestUnits": max_read_request_units.unwrap_or(-1),
+                    "MaxWriteRequestUnits": max_write_request_units.unwrap_or(-1),
+                }),
+            );
+        }
         properties.insert(
             "AttributeDefinitions".into(),
             attributes(table)
@@ -132,15 +168,51 @@ fn cloudformation(tables: &[TableSpec]) -> Value {
         let indexes: Vec<Value> = sorted_indexes(table)
             .iter()
             .map(|i| {
-                json!({
+                let mut index = json!({
                     "IndexName": i.name,
                     "KeySchema": key_schema(i.partition_key, i.sort_key),
                     "Projection": {"ProjectionType": "ALL"},
-                })
+                });
+                if let (Some(throughput), Some(index)) = (&throughput, index.as_object_mut()) {
+                    index.insert("ProvisionedThroughput".into(), throughput.clone());
+                }
+                index
             })
             .collect();
         if !indexes.is_empty() {
             properties.insert("GlobalSecondaryIndexes".into(), Value::Array(indexes));
+        }
+        if let Some(attribute) = table.ttl {
+            properties.insert(
+                "TimeToLiveSpecification".into(),
+                json!({"AttributeName": attribute, "Enabled": true}),
+            );
+        }
+        let options = &table.options;
+        if let Some(enabled) = options.deletion_protection_enabled() {
+            properties.insert("DeletionProtectionEnabled".into(), json!(enabled));
+        }
+        if let Some(Some(view)) = options.stream_view() {
+            properties.insert(
+                "StreamSpecification".into(),
+                json!({"StreamViewType": view.as_str()}),
+            );
+        }
+        if let Some(enabled) = options.point_in_time_recovery_enabled() {
+            properties.insert(
+                "PointInTimeRecoverySpecification".into(),
+                json!({"PointInTimeRecoveryEnabled": enabled}),
+            );
+        }
+        if !options.tags().is_empty() {
+            properties.insert(
+                "Tags".into(),
+                options
+                    .tags()
+                    .iter()
+                    .map(|(k, v)| json!({"Key": k, "Value": v}))
+                    .collect(),
+            );
         }
         resources.insert(
             logical_id(&table.name),
@@ -159,7 +231,33 @@ fn terraform(tables: &[TableSpec]) -> Value {
     for table in tables {
         let mut resource = serde_json::Map::new();
         resource.insert("name".into(), json!(table.name));
-        resource.insert("billing_mode".into(), json!("PAY_PER_REQUEST"));
+        let billing = billing(table);
+        resource.insert("billing_mode".into(), json!(billing.mode()));
+        let capacity = match billing {
+            Billing::Provisioned {
+                read_capacity_units,
+                write_capacity_units,
+            } => Some((read_capacity_units, write_capacity_units)),
+            Billing::OnDemand { .. } => None,
+        };
+        if let Some((read, write)) = capacity {
+            resource.insert("read_capacity".into(), json!(read));
+            resource.insert("write_capacity".into(), json!(write));
+        }
+        if let Billing::OnDemand {
+            max_read_request_units,
+            max_write_request_units,
+        } = billing
+            && (max_read_request_units.is_some() || max_write_request_units.is_some())
+        {
+            resource.insert(
+                "on_demand_throughput".into(),
+                json!({
+                    "max_read_request_units": max_read_request_units.unwrap_or(-1),
+                    "max_write_request_units": max_write_request_units.unwrap_or(-1),
+                }),
+            );
+        }
         resource.insert("hash_key".into(), json!(table.partition_key.name));
         if let Some(sort) = table.sort_key {
             resource.insert("range_key".into(), json!(sort.name));
@@ -181,11 +279,41 @@ fn terraform(tables: &[TableSpec]) -> Value {
                     index.insert("range_key".into(), json!(sort.name));
                 }
                 index.insert("projection_type".into(), json!("ALL"));
+                if let Some((read, write)) = capacity {
+                    index.insert("read_capacity".into(), json!(read));
+                    index.insert("write_capacity".into(), json!(write));
+                }
                 Value::Object(index)
             })
             .collect();
         if !indexes.is_empty() {
             resource.insert("global_secondary_index".into(), Value::Array(indexes));
+        }
+        if let Some(attribute) = table.ttl {
+            resource.insert(
+                "ttl".into(),
+                json!({"attribute_name": attribute, "enabled": true}),
+            );
+        }
+        let options = &table.options;
+        if let Some(enabled) = options.deletion_protection_enabled() {
+            resource.insert("deletion_protection_enabled".into(), json!(enabled));
+        }
+        match options.stream_view() {
+            Some(Some(view)) => {
+                resource.insert("stream_enabled".into(), json!(true));
+                resource.insert("stream_view_type".into(), json!(view.as_str()));
+            }
+            Some(None) => {
+                resource.insert("stream_enabled".into(), json!(false));
+            }
+            None => {}
+        }
+        if let Some(enabled) = options.point_in_time_recovery_enabled() {
+            resource.insert("point_in_time_recovery".into(), json!({"enabled": enabled}));
+        }
+        if !options.tags().is_empty() {
+            resource.insert("tags".into(), json!(options.tags()));
         }
         // Terraform names: letters, digits, `_` and `-`.
         let name: String = table

@@ -29,6 +29,7 @@
 //! ```
 
 mod changes;
+pub mod cli;
 pub mod client;
 #[cfg(feature = "embedded")]
 mod embedded;

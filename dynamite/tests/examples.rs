@@ -258,3 +258,85 @@ async fn polymorphic_example() {
         "Nice post -> post \"Hello\"\nNice video -> video https://example.com/v.mp4\nComments on video-1: 1\n"
     );
 }
+
+#[path = "../examples/schema.rs"]
+mod schema;
+
+#[tokio::test]
+async fn the_schema_command_line_plans_syncs_and_exports() {
+    use dynamite::cli::{Outcome, run};
+    let db = schema::register(backend::isolated(TEST_ENDPOINT_VAR, "ex"))
+        .build()
+        .await
+        .expect("build");
+    let sessions = db.table_name::<schema::Session>().unwrap();
+    let orders = db.table_name::<schema::Order>().unwrap();
+    let mut out = Vec::new();
+    let pending = run(&db, ["plan", "--check"], &mut out).await.unwrap();
+    assert_eq!(pending, Outcome::Pending);
+    let plan = String::from_utf8(out).unwrap();
+    assert!(plan.contains(&format!(
+        "create table {sessions} with index(es) user_id_index"
+    )));
+    assert!(plan.contains(&format!("enable TTL on {sessions}.expires_at")));
+    assert!(plan.contains(&format!("enable stream NEW_AND_OLD_IMAGES on {orders}")));
+
+    let mut out = Vec::new();
+    assert_eq!(run(&db, ["sync"], &mut out).await.unwrap(), Outcome::Done);
+    let synced = String::from_utf8(out).unwrap();
+    assert!(
+        synced.contains(&format!("enable TTL on {sessions}.expires_at")),
+        "{synced}"
+    );
+    // Neither emulator implements point-in-time recovery: reported, not failed.
+    assert!(
+        synced.contains("point-in-time recovery on") && synced.contains("not made"),
+        "{synced}"
+    );
+
+    let mut out = Vec::new();
+    run(&db, ["export", "--format=cloudformation"], &mut out)
+        .await
+        .unwrap();
+    let template: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let resources = template["Resources"].as_object().unwrap();
+    assert_eq!(resources.len(), 2);
+    let dir = std::env::temp_dir().join(format!("dynamite-schema-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("tables.tf.json");
+    let path = file.to_str().unwrap();
+    let mut out = Vec::new();
+    run(
+        &db,
+        ["export", "--format", "terraform", "--output", path],
+        &mut out,
+    )
+    .await
+    .unwrap();
+    assert!(out.is_empty());
+    let terraform: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(
+        terraform["resource"]["aws_dynamodb_table"]
+            .as_object()
+            .unwrap()
+            .len(),
+        2
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    for (args, message) in [
+        (vec!["drop"], "unknown command `drop`"),
+        (vec![], "no command given"),
+        (vec!["export"], "needs `--format"),
+        (vec!["export", "--format", "yaml"], "unknown format `yaml`"),
+        (vec!["sync", "--force"], "`sync` does not take `--force`"),
+    ] {
+        let error = run(&db, args.clone(), &mut Vec::new()).await.unwrap_err();
+        assert!(
+            matches!(&error, dynamite::cli::CliError::Usage(m) if m.contains(message)),
+            "{args:?}: {error}"
+        );
+        assert!(error.to_string().contains("usage:"));
+    }
+}

@@ -296,3 +296,95 @@ async fn two_option_sets_for_one_table_are_a_config_error() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn the_export_carries_ttl_and_every_option() {
+    use crate::ttl::Grant;
+    use dynamite::export::Format;
+    let build = |options: TableOptions| async move {
+        builder()
+            .table_prefix("app_")
+            .table::<Order>()
+            .table::<Grant>()
+            .table_options::<Order>(options)
+            .default_table_options(TableOptions::new().tag("owner", "platform"))
+            .build()
+            .await
+            .unwrap()
+    };
+    let db = build(production()).await;
+    // The same options given in another order: the same bytes.
+    let reordered = build(
+        TableOptions::new()
+            .tag("env", "test")
+            .point_in_time_recovery(true)
+            .tag("team", "shop")
+            .stream(StreamView::NewAndOldImages)
+            .deletion_protection(true)
+            .billing(Billing::provisioned(5, 4)),
+    )
+    .await;
+    for format in [Format::CloudFormation, Format::Terraform] {
+        assert_eq!(
+            db.export(format).unwrap(),
+            reordered.export(format).unwrap()
+        );
+    }
+
+    let cf: serde_json::Value =
+        serde_json::from_str(&db.export(Format::CloudFormation).unwrap()).unwrap();
+    let orders = &cf["Resources"]["AppOptOrdersTable"]["Properties"];
+    assert_eq!(orders["BillingMode"], "PROVISIONED");
+    let capacity = serde_json::json!({"ReadCapacityUnits": 5, "WriteCapacityUnits": 4});
+    assert_eq!(orders["ProvisionedThroughput"], capacity);
+    assert_eq!(
+        orders["GlobalSecondaryIndexes"][0]["ProvisionedThroughput"],
+        capacity
+    );
+    assert_eq!(orders["DeletionProtectionEnabled"], true);
+    assert_eq!(
+        orders["StreamSpecification"]["StreamViewType"],
+        "NEW_AND_OLD_IMAGES"
+    );
+    assert_eq!(
+        orders["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"],
+        true
+    );
+    assert_eq!(
+        orders["Tags"],
+        serde_json::json!([
+            {"Key": "env", "Value": "test"},
+            {"Key": "owner", "Value": "platform"},
+            {"Key": "team", "Value": "shop"},
+        ])
+    );
+    assert!(orders.get("TimeToLiveSpecification").is_none());
+    let grants = &cf["Resources"]["AppTtlSecondsTable"]["Properties"];
+    assert_eq!(grants["BillingMode"], "PAY_PER_REQUEST");
+    assert_eq!(
+        grants["TimeToLiveSpecification"],
+        serde_json::json!({"AttributeName": "until", "Enabled": true})
+    );
+    assert_eq!(
+        grants["Tags"],
+        serde_json::json!([{"Key": "owner", "Value": "platform"}])
+    );
+
+    let tf: serde_json::Value =
+        serde_json::from_str(&db.export(Format::Terraform).unwrap()).unwrap();
+    let orders = &tf["resource"]["aws_dynamodb_table"]["app_opt_orders"];
+    assert_eq!(orders["billing_mode"], "PROVISIONED");
+    assert_eq!(orders["read_capacity"], 5);
+    assert_eq!(orders["write_capacity"], 4);
+    assert_eq!(orders["global_secondary_index"][0]["read_capacity"], 5);
+    assert_eq!(orders["deletion_protection_enabled"], true);
+    assert_eq!(orders["stream_enabled"], true);
+    assert_eq!(orders["stream_view_type"], "NEW_AND_OLD_IMAGES");
+    assert_eq!(orders["point_in_time_recovery"]["enabled"], true);
+    assert_eq!(orders["tags"]["team"], "shop");
+    let grants = &tf["resource"]["aws_dynamodb_table"]["app_ttl_seconds"];
+    assert_eq!(
+        grants["ttl"],
+        serde_json::json!({"attribute_name": "until", "enabled": true})
+    );
+}
