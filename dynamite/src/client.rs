@@ -5,7 +5,6 @@
 
 use std::any::TypeId;
 use std::fmt;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -193,7 +192,7 @@ enum Source {
     Environment,
     /// The in-process engine.
     #[cfg(feature = "embedded")]
-    Embedded { path: Option<PathBuf> },
+    Embedded { path: Option<std::path::PathBuf> },
 }
 
 /// Configures a [`Dynamite`] handle: `Dynamite::builder()`, `Dynamite::embedded()`
@@ -445,7 +444,7 @@ impl DynamiteBuilder {
 
     /// Persist the embedded engine's data in this SQLite file.
     #[cfg(feature = "embedded")]
-    pub fn path(mut self, path: impl Into<PathBuf>) -> Self {
+    pub fn path(mut self, path: impl Into<std::path::PathBuf>) -> Self {
         if let Source::Embedded { path: p } = &mut self.source {
             *p = Some(path.into());
         }
@@ -493,7 +492,7 @@ impl DynamiteBuilder {
     }
 
     /// Registers a model. Operations on unregistered models fail with
-    /// [`Error::NotRegistered`].
+    /// [`Error::NotRegistered`](crate::Error::NotRegistered).
     pub fn table<T: Table>(mut self) -> Self {
         let id = TypeId::of::<T>();
         if !self.tables.iter().any(|(t, _)| *t == id) {

@@ -1,6 +1,6 @@
 //! Request counts and consumed capacity, recorded by an SDK interceptor.
 //!
-//! Every SDK operation goes through [`MetricsInterceptor`], so the counts are
+//! Every SDK operation goes through an interceptor, so the counts are
 //! what went over the wire: operations by name, HTTP attempts beyond the
 //! first (retries) apart, control-plane calls under their own names.
 //!

@@ -792,7 +792,7 @@ impl Attribute for rust_decimal::Decimal {
 #[cfg(feature = "chrono")]
 impl Attribute for chrono::DateTime<chrono::Utc> {
     const SCALAR: Option<ScalarType> = Some(ScalarType::S);
-    /// Fixed-width UTC with nine fraction digits (see [`SystemTime`]'s
+    /// Fixed-width UTC with nine fraction digits (see `SystemTime`'s
     /// impl); years 0000-9999.
     fn to_value(&self) -> Result<AttributeValue, ValueError> {
         use chrono::Datelike;
@@ -833,7 +833,7 @@ impl Attribute for chrono::NaiveDate {
 impl Attribute for time::OffsetDateTime {
     const SCALAR: Option<ScalarType> = Some(ScalarType::S);
     /// Fixed-width UTC with nine fraction digits, whatever the offset
-    /// (see [`SystemTime`]'s impl); reads back in UTC, the same instant.
+    /// (see `SystemTime`'s impl); reads back in UTC, the same instant.
     fn to_value(&self) -> Result<AttributeValue, ValueError> {
         let utc = self.to_offset(time::UtcOffset::UTC);
         crate::time::format_fixed_utc(utc.unix_timestamp(), utc.nanosecond())
