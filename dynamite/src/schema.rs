@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::operation::describe_table::DescribeTableError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, CreateGlobalSecondaryIndexAction, GlobalSecondaryIndex,
+    AttributeDefinition, CreateGlobalSecondaryIndexAction, GlobalSecondaryIndex,
     GlobalSecondaryIndexUpdate, IndexStatus, KeySchemaElement, KeyType, Projection, ProjectionType,
     ScalarAttributeType, TableDescription, TableStatus,
 };
@@ -543,29 +543,6 @@ async fn create_table(db: &Dynamite, spec: &TableSpec) -> Result<()> {
     Ok(())
 }
 
-/// A GSI added to a provisioned table needs capacity: the table's own.
-fn provisioned_for_new_index(
-    existing: &TableDescription,
-) -> Result<Option<aws_sdk_dynamodb::types::ProvisionedThroughput>> {
-    let provisioned = existing
-        .billing_mode_summary()
-        .and_then(|b| b.billing_mode())
-        .is_none_or(|m| *m == BillingMode::Provisioned);
-    let throughput = existing.provisioned_throughput();
-    let read = throughput
-        .and_then(|t| t.read_capacity_units())
-        .unwrap_or(0);
-    let write = throughput
-        .and_then(|t| t.write_capacity_units())
-        .unwrap_or(0);
-    if !provisioned || (read == 0 && write == 0) {
-        return Ok(None);
-    }
-    sync_options::provisioned_throughput(Some(crate::table_options::Billing::provisioned(
-        read, write,
-    )))
-}
-
 async fn create_index(
     db: &Dynamite,
     spec: &TableSpec,
@@ -578,7 +555,7 @@ async fn create_index(
         .index_name(&index.name)
         .set_key_schema(Some(key_schema(index.partition_key, index.sort_key)?))
         .projection(all_projection())
-        .set_provisioned_throughput(provisioned_for_new_index(existing)?)
+        .set_provisioned_throughput(sync_options::index_throughput(existing)?)
         .build()
         .map_err(|e| Error::backend("UpdateTable", e))?;
     db.client()

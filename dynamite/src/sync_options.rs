@@ -12,6 +12,7 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::create_table::builders::CreateTableFluentBuilder;
 use aws_sdk_dynamodb::types::{
@@ -223,6 +224,35 @@ fn unsupported<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> Option<Str
     })
 }
 
+/// Files the answer to a request making `change`: made, withheld when the
+/// endpoint does not implement it, or the error. `true` when made.
+fn record<T, E>(
+    report: &mut SyncReport,
+    change: Change,
+    operation: &'static str,
+    result: std::result::Result<T, SdkError<E, HttpResponse>>,
+) -> Result<bool>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match result {
+        Ok(_) => {
+            report.changes.push(change);
+            Ok(true)
+        }
+        Err(e) => match unsupported(&e) {
+            Some(message) => {
+                report.withheld.push(Withheld {
+                    change,
+                    reason: WithheldReason::Unsupported { operation, message },
+                });
+                Ok(false)
+            }
+            None => Err(sdk_error(operation, change.table(), e)),
+        },
+    }
+}
+
 /// The TTL attribute and status of a table (`None`: the endpoint does not
 /// implement DescribeTimeToLive).
 async fn current_ttl(
@@ -274,20 +304,7 @@ async fn enable_ttl(
         .time_to_live_specification(specification)
         .send()
         .await;
-    match result {
-        Ok(_) => report.changes.push(change),
-        Err(e) => match unsupported(&e) {
-            Some(message) => report.withheld.push(Withheld {
-                change,
-                reason: WithheldReason::Unsupported {
-                    operation: "UpdateTimeToLive",
-                    message,
-                },
-            }),
-            None => return Err(sdk_error("UpdateTimeToLive", &spec.name, e)),
-        },
-    }
-    Ok(())
+    record(report, change, "UpdateTimeToLive", result).map(drop)
 }
 
 /// Whether point-in-time recovery is on (`None`: the endpoint cannot say).
@@ -329,24 +346,11 @@ async fn enable_point_in_time_recovery(
         .point_in_time_recovery_specification(specification)
         .send()
         .await;
-    match result {
-        Ok(_) => report.changes.push(change),
-        Err(e) => match unsupported(&e) {
-            Some(message) => report.withheld.push(Withheld {
-                change,
-                reason: WithheldReason::Unsupported {
-                    operation: "UpdateContinuousBackups",
-                    message,
-                },
-            }),
-            None => return Err(sdk_error("UpdateContinuousBackups", &spec.name, e)),
-        },
-    }
-    Ok(())
+    record(report, change, "UpdateContinuousBackups", result).map(drop)
 }
 
 /// The billing of an existing table, from its description.
-fn current_billing(table: &TableDescription) -> Billing {
+pub(crate) fn current_billing(table: &TableDescription) -> Billing {
     let mode = table
         .billing_mode_summary()
         .and_then(|b| b.billing_mode())
@@ -373,6 +377,17 @@ fn current_billing(table: &TableDescription) -> Billing {
     Billing::OnDemand {
         max_read_request_units: cap(on_demand.and_then(|o| o.max_read_request_units())),
         max_write_request_units: cap(on_demand.and_then(|o| o.max_write_request_units())),
+    }
+}
+
+/// The capacity a GSI added to an existing table needs: the table's own
+/// when it is provisioned, none on demand.
+pub(crate) fn index_throughput(
+    existing: &TableDescription,
+) -> Result<Option<ProvisionedThroughput>> {
+    match current_billing(existing) {
+        provisioned @ Billing::Provisioned { .. } => provisioned_throughput(Some(provisioned)),
+        Billing::OnDemand { .. } => Ok(None),
     }
 }
 
@@ -607,112 +622,84 @@ async fn make(
     report: &mut SyncReport,
 ) -> Result<bool> {
     let table = spec.name.as_str();
-    macro_rules! send {
-        ($operation:literal, $request:expr) => {
-            match $request.send().await {
-                Ok(_) => Ok(()),
-                Err(e) => match unsupported(&e) {
-                    Some(message) => Err(($operation, message)),
-                    None => return Err(sdk_error($operation, table, e)),
-                },
-            }
-        };
-    }
-    let (sent, is_update_table): (std::result::Result<(), (&'static str, String)>, bool) =
-        match &change {
-            Change::SetBilling { billing, .. } => {
-                let mut request = db
-                    .client()
-                    .update_table()
-                    .table_name(table)
-                    .billing_mode(billing_mode(Some(*billing)))
-                    .set_provisioned_throughput(provisioned_throughput(Some(*billing))?)
-                    .set_on_demand_throughput(on_demand_throughput(Some(*billing)));
-                // Provisioned: each GSI gets the same capacity.
-                if let Some(throughput) = provisioned_throughput(Some(*billing))? {
-                    for index in existing.global_secondary_indexes() {
-                        let Some(name) = index.index_name() else {
-                            continue;
-                        };
-                        let action = UpdateGlobalSecondaryIndexAction::builder()
-                            .index_name(name)
-                            .provisioned_throughput(throughput.clone())
-                            .build()
-                            .map_err(build_error("UpdateTable"))?;
-                        request = request.global_secondary_index_updates(
-                            GlobalSecondaryIndexUpdate::builder().update(action).build(),
-                        );
-                    }
+    match &change {
+        Change::SetBilling { billing, .. } => {
+            let mut request = db
+                .client()
+                .update_table()
+                .table_name(table)
+                .billing_mode(billing_mode(Some(*billing)))
+                .set_provisioned_throughput(provisioned_throughput(Some(*billing))?)
+                .set_on_demand_throughput(on_demand_throughput(Some(*billing)));
+            // Provisioned: each GSI gets the same capacity.
+            if let Some(throughput) = provisioned_throughput(Some(*billing))? {
+                for index in existing.global_secondary_indexes() {
+                    let Some(name) = index.index_name() else {
+                        continue;
+                    };
+                    let action = UpdateGlobalSecondaryIndexAction::builder()
+                        .index_name(name)
+                        .provisioned_throughput(throughput.clone())
+                        .build()
+                        .map_err(build_error("UpdateTable"))?;
+                    request = request.global_secondary_index_updates(
+                        GlobalSecondaryIndexUpdate::builder().update(action).build(),
+                    );
                 }
-                (send!("UpdateTable", request), true)
             }
-            Change::EnableDeletionProtection { .. } => (
-                send!(
-                    "UpdateTable",
-                    db.client()
-                        .update_table()
-                        .table_name(table)
-                        .deletion_protection_enabled(true)
-                ),
-                true,
-            ),
-            Change::EnableStream { view, .. } => (
-                send!(
-                    "UpdateTable",
-                    db.client()
-                        .update_table()
-                        .table_name(table)
-                        .stream_specification(stream_specification(Some(*view))?)
-                ),
-                true,
-            ),
-            Change::Tag { key, value, .. } => {
-                let Some(arn) = existing.table_arn() else {
-                    report.withheld.push(Withheld {
-                        change,
-                        reason: WithheldReason::Unsupported {
-                            operation: "TagResource",
-                            message: "the endpoint reports no table ARN to tag".to_owned(),
-                        },
-                    });
-                    return Ok(false);
-                };
-                let mut one = BTreeMap::new();
-                one.insert(key.clone(), value.clone());
-                (
-                    send!(
-                        "TagResource",
-                        db.client()
-                            .tag_resource()
-                            .resource_arn(arn)
-                            .set_tags(Some(tags(&one)?))
-                    ),
-                    false,
-                )
-            }
-            Change::EnableTtl { .. } => {
-                if let Some(attribute) = spec.ttl {
-                    enable_ttl(db, spec, attribute, report).await?;
-                }
-                return Ok(false);
-            }
-            Change::EnablePointInTimeRecovery { .. } => {
-                enable_point_in_time_recovery(db, spec, report).await?;
-                return Ok(false);
-            }
-            _ => return Ok(false),
-        };
-    match sent {
-        Ok(()) => {
-            report.changes.push(change);
-            Ok(is_update_table)
+            record(report, change, "UpdateTable", request.send().await)
         }
-        Err((operation, message)) => {
-            report.withheld.push(Withheld {
-                change,
-                reason: WithheldReason::Unsupported { operation, message },
-            });
+        Change::EnableDeletionProtection { .. } => {
+            let request = db
+                .client()
+                .update_table()
+                .table_name(table)
+                .deletion_protection_enabled(true);
+            record(report, change, "UpdateTable", request.send().await)
+        }
+        Change::EnableStream { view, .. } => {
+            let request = db
+                .client()
+                .update_table()
+                .table_name(table)
+                .stream_specification(stream_specification(Some(*view))?);
+            record(report, change, "UpdateTable", request.send().await)
+        }
+        Change::Tag { key, value, .. } => {
+            let Some(arn) = existing.table_arn() else {
+                report.withheld.push(Withheld {
+                    change,
+                    reason: WithheldReason::Unsupported {
+                        operation: "TagResource",
+                        message: "the endpoint reports no table ARN to tag".to_owned(),
+                    },
+                });
+                return Ok(false);
+            };
+            let tag = BTreeMap::from([(key.clone(), value.clone())]);
+            let request = db
+                .client()
+                .tag_resource()
+                .resource_arn(arn)
+                .set_tags(Some(tags(&tag)?));
+            // Tagging leaves the table ACTIVE: nothing to wait for.
+            record(report, change, "TagResource", request.send().await).map(|_| false)
+        }
+        Change::EnableTtl { .. } => {
+            if let Some(attribute) = spec.ttl {
+                enable_ttl(db, spec, attribute, report).await?;
+            }
             Ok(false)
         }
+        Change::EnablePointInTimeRecovery { .. } => {
+            enable_point_in_time_recovery(db, spec, report).await?;
+            Ok(false)
+        }
+        // Never made: only ever withheld.
+        Change::CreateTable { .. }
+        | Change::CreateIndex { .. }
+        | Change::DisableDeletionProtection { .. }
+        | Change::DisableStream { .. }
+        | Change::DisablePointInTimeRecovery { .. } => Ok(false),
     }
 }
