@@ -14,10 +14,10 @@ use syn::{Expr, Lit, Token};
 use crate::case::RenameRule;
 use crate::ctxt::Ctxt;
 use crate::symbol::{
-    BELONGS_TO, CREATED_AT, DEFAULT, DELETED_AT, ENTITY, ENTITY_ATTRIBUTE, FOREIGN_KEY, HAS_MANY,
-    HAS_ONE, HOOKS, INDEX, LOCAL_KEY, NAME, NOT_EMPTY, PK, PK_ATTRIBUTE, PRIMARY_KEY, RENAME,
-    RENAME_ALL, SK, SK_ATTRIBUTE, SKIP, SORT_KEY, TABLE, TABLE_FIELD_KEYS, UNSUPPORTED_FIELD_KEYS,
-    UPDATED_AT, VALIDATE, VERSION,
+    BELONGS_TO, CREATED_AT, DEFAULT, DELETED_AT, ENTITY, ENTITY_ATTRIBUTE, FAR_KEY, FOREIGN_KEY,
+    HAS_MANY, HAS_ONE, HOOKS, INDEX, LOCAL_KEY, NAME, NOT_EMPTY, PK, PK_ATTRIBUTE, PRIMARY_KEY,
+    RENAME, RENAME_ALL, SK, SK_ATTRIBUTE, SKIP, SORT_KEY, TABLE, TABLE_FIELD_KEYS, TARGETS,
+    THROUGH, TYPE_KEY, UNSUPPORTED_FIELD_KEYS, UPDATED_AT, VALIDATE, VERSION,
 };
 
 /// A parsed value and the span of the tokens it came from.
@@ -151,6 +151,14 @@ pub struct Relation {
     pub more_foreign_keys: Vec<WithSpan<String>>,
     /// Rust name of the field the foreign key refers to.
     pub local_key: Option<WithSpan<String>>,
+    /// `through = Enrollment`: the junction model (`has_many` only).
+    pub through: Option<WithSpan<syn::Type>>,
+    /// `far_key = "course_id"`: the junction's field referring to the far side.
+    pub far_key: Option<WithSpan<String>>,
+    /// `type_key = "commentable_type"`: the field naming the target (`belongs_to` only).
+    pub type_key: Option<WithSpan<String>>,
+    /// `targets(Post = "post", ..)`: each model and its stored type value.
+    pub targets: Option<WithSpan<Vec<(syn::Type, WithSpan<String>)>>>,
 }
 
 /// A literal `default`, as written.
@@ -580,6 +588,10 @@ fn parse_relation(cx: &Ctxt, meta: &ParseNestedMeta, kind: RelationKind) -> syn:
         foreign_key: None,
         more_foreign_keys: Vec::new(),
         local_key: None,
+        through: None,
+        far_key: None,
+        type_key: None,
+        targets: None,
     };
     // Set when `foreign_key` was written, even with a bad value (already reported).
     let mut foreign_key_written = false;
@@ -609,7 +621,68 @@ fn parse_relation(cx: &Ctxt, meta: &ParseNestedMeta, kind: RelationKind) -> syn:
             format!("`{key}` requires a foreign key: `{key}(foreign_key = \"user_id\")`"),
         );
     }
+    check_relation_shape(cx, &relation);
     Ok(relation)
+}
+
+/// The keys that only make sense together: `through` with `far_key` (on a
+/// `has_many`), `type_key` with `targets` (on a `belongs_to`).
+fn check_relation_shape(cx: &Ctxt, relation: &Relation) {
+    let key = relation.kind.key();
+    if let Some(through) = &relation.through {
+        if relation.kind != RelationKind::HasMany {
+            cx.error(
+                through.key_span,
+                format!("`{THROUGH}` goes on a `has_many` (a many-to-many), not on `{key}`"),
+            );
+        } else if relation.far_key.is_none() {
+            cx.error(
+                through.key_span,
+                format!(
+                    "`{THROUGH}` needs `{FAR_KEY}`, the junction's field holding the far key: \
+                     `has_many(through = Enrollment, foreign_key = \"student_id\", far_key = \"course_id\")`"
+                ),
+            );
+        }
+        if !relation.more_foreign_keys.is_empty() {
+            cx.error(
+                through.key_span,
+                format!("`{THROUGH}` takes one foreign key field, not a composite one"),
+            );
+        }
+    } else if let Some(far) = &relation.far_key {
+        cx.error(
+            far.key_span,
+            format!("`{FAR_KEY}` needs `{THROUGH} = JunctionModel`"),
+        );
+    }
+    match (&relation.type_key, &relation.targets) {
+        (Some(_), Some(_)) | (None, None) => {}
+        (Some(type_key), None) => cx.error(
+            type_key.key_span,
+            format!("`{TYPE_KEY}` needs `{TARGETS}(Post = \"post\", ..)`, the models it names"),
+        ),
+        (None, Some(targets)) => cx.error(
+            targets.key_span,
+            format!("`{TARGETS}` needs `{TYPE_KEY} = \"..\"`, the field naming the target"),
+        ),
+    }
+    let polymorphic = (relation.type_key.as_ref().map(|k| k.key_span))
+        .or_else(|| relation.targets.as_ref().map(|t| t.key_span));
+    if let Some(polymorphic) = polymorphic {
+        if relation.kind != RelationKind::BelongsTo {
+            cx.error(
+                polymorphic,
+                format!("a polymorphic relation is a `belongs_to`, not a `{key}`"),
+            );
+        } else if !relation.more_foreign_keys.is_empty() || relation.local_key.is_some() {
+            cx.error(
+                polymorphic,
+                "a polymorphic `belongs_to` refers to each target's primary key: \
+                 one `foreign_key`, no `local_key`",
+            );
+        }
+    }
 }
 
 /// One key inside `has_many(...)`: `foreign_key = ".."` or `local_key = ".."`.
@@ -652,10 +725,48 @@ fn relation_key(
                 set_once(cx, &mut relation.local_key, LOCAL_KEY, key_span, field);
             }
         }
+        THROUGH => {
+            if !inner.input.peek(Token![=]) {
+                cx.error(
+                    key_span,
+                    "`through` expects a model: `through = Enrollment`",
+                );
+                return skip_value(inner);
+            }
+            let ty: syn::Type = inner.value()?.parse()?;
+            let span = ty.span();
+            set_once(
+                cx,
+                &mut relation.through,
+                THROUGH,
+                key_span,
+                WithSpan {
+                    value: ty,
+                    span,
+                    key_span,
+                },
+            );
+        }
+        FAR_KEY => {
+            let example = "far_key = \"course_id\"";
+            if let Some(field) = string_value(cx, inner, FAR_KEY, example)? {
+                set_once(cx, &mut relation.far_key, FAR_KEY, key_span, field);
+            }
+        }
+        TYPE_KEY => {
+            let example = "type_key = \"commentable_type\"";
+            if let Some(field) = string_value(cx, inner, TYPE_KEY, example)? {
+                set_once(cx, &mut relation.type_key, TYPE_KEY, key_span, field);
+            }
+        }
+        TARGETS => {
+            let targets = parse_targets(cx, inner)?;
+            set_once(cx, &mut relation.targets, TARGETS, key_span, targets);
+        }
         _ => {
             let message = format!(
                 "unknown dynamite attribute `{inner_key}` in `{}(...)`, \
-                 expected `foreign_key` or `local_key`",
+                 expected `foreign_key`, `local_key`, `through`, `far_key`, `type_key` or `targets`",
                 kind.key()
             );
             cx.error(key_span, message);
@@ -663,6 +774,53 @@ fn relation_key(
         }
     }
     Ok(())
+}
+
+/// `targets(Post = "post", Video = "video")`: each model and the value
+/// its type field stores; values must be distinct and non-empty.
+fn parse_targets(
+    cx: &Ctxt,
+    inner: &ParseNestedMeta,
+) -> syn::Result<WithSpan<Vec<(syn::Type, WithSpan<String>)>>> {
+    let key_span = inner.path.span();
+    let mut targets: Vec<(syn::Type, WithSpan<String>)> = Vec::new();
+    if !inner.input.peek(syn::token::Paren) {
+        cx.error(
+            key_span,
+            "`targets` lists models and their type values: `targets(Post = \"post\")`",
+        );
+        skip_value(inner)?;
+    } else {
+        inner.parse_nested_meta(|target| {
+            let ty = syn::Type::Path(syn::TypePath {
+                qself: None,
+                path: target.path.clone(),
+            });
+            let example = "Post = \"post\"";
+            if let Some(value) = string_value(cx, &target, "a target", example)? {
+                if targets.iter().any(|(_, v)| v.value == value.value) {
+                    cx.error(
+                        value.span,
+                        format!("duplicate type value {:?}", value.value),
+                    );
+                } else {
+                    targets.push((ty, value));
+                }
+            }
+            Ok(())
+        })?;
+        if targets.is_empty() {
+            cx.error(
+                key_span,
+                "`targets` names at least one model: `targets(Post = \"post\")`",
+            );
+        }
+    }
+    Ok(WithSpan {
+        value: targets,
+        span: key_span,
+        key_span,
+    })
 }
 
 /// `key = ["a", "b"]`: a list of non-empty strings; `None` when the value

@@ -3,7 +3,7 @@
 //! Callers never match on SDK error types: every failure is classified into a
 //! variant of [`Error`], with `is_*` helpers for the common checks.
 
-use crate::value::{Item, describe_key};
+use crate::value::{AttributeValue, Item, describe_key};
 
 /// Result alias used across the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -247,6 +247,26 @@ pub enum Error {
         causes: Vec<Error>,
     },
 
+    /// A set write of a many-to-many relation (`replace` / `add` /
+    /// `remove`) too large for one transaction applied some of its chunks
+    /// (each atomic, in order) and then failed: `added` / `removed` are the
+    /// far keys (as stored) of the chunks that applied; nothing else changed.
+    /// Calling it again finishes the change.
+    #[error("{relation}: {chunks_applied} chunk(s) applied ({} added, {} removed), then: {source}", .added.len(), .removed.len())]
+    SetPartiallyChanged {
+        /// `Model.field` of the relation.
+        relation: String,
+        /// How many chunks (TransactWriteItems) applied.
+        chunks_applied: usize,
+        /// Far keys linked by the chunks that applied.
+        added: Vec<AttributeValue>,
+        /// Far keys unlinked by the chunks that applied.
+        removed: Vec<AttributeValue>,
+        /// Why the next chunk failed.
+        #[source]
+        source: Box<Error>,
+    },
+
     /// Waiting for a table or index timed out.
     #[error("timed out waiting for {0}")]
     Timeout(String),
@@ -377,6 +397,11 @@ impl Error {
     /// True for [`Error::TransactionCanceled`].
     pub fn is_transaction_canceled(&self) -> bool {
         matches!(self, Error::TransactionCanceled { .. })
+    }
+
+    /// True for [`Error::SetPartiallyChanged`].
+    pub fn is_set_partially_changed(&self) -> bool {
+        matches!(self, Error::SetPartiallyChanged { .. })
     }
 
     /// True for [`Error::Batch`] (some keys of a bulk call failed).

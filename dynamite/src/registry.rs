@@ -225,8 +225,11 @@ fn resolve_indexes(tables: &mut HashMap<TypeId, Registered>, order: &[TypeId]) -
         .filter_map(|id| tables.get(id))
         .map(|r| r.meta)
         .collect();
-    for owner in metas {
-        for relation in owner.relations {
+    let hops = metas
+        .iter()
+        .flat_map(|owner| owner.relations.iter().flat_map(|r| r.hops(owner)));
+    for (owner, relation) in hops {
+        {
             let target = (relation.target)();
             let Some(child) = tables.values_mut().find(|r| same_model(r.meta, target)) else {
                 return Err(Error::Config(format!(

@@ -103,11 +103,15 @@
 //! ```
 
 mod containers;
+mod links;
+mod polymorphic;
 mod relation;
 pub(crate) mod resolve;
 #[cfg(feature = "serde")]
 mod serde;
 
 pub use containers::{BelongsTo, HasMany, HasOne, RelationField};
+pub use links::{Chunk, SetChange};
 pub(crate) use relation::Assemble;
+pub use relation::Include;
 pub use relation::{Lazy, Relation};

@@ -5,6 +5,9 @@
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+use std::collections::HashSet;
+
+use super::links::{self, Change, Junction, SetChange};
 use super::resolve::{self, IncludeOptions, Loaded, NodeSpec};
 use crate::client::Dynamite;
 use crate::error::{Error, Result};
@@ -12,15 +15,26 @@ use crate::expr::Columns;
 use crate::expr::{Condition, Node};
 use crate::model::{RelationKind, Table};
 use crate::read::SortOrder;
+use crate::read::canonical::sort_order;
+use crate::read::exec::key_fingerprint;
 use crate::registry::Registry;
-use crate::value::{AttributeValue, Item, is_empty_key_value};
+use crate::value::{Attribute, AttributeValue, Item, is_empty_key_value};
 use crate::write::{Create, IntoKey};
 
-/// A typed include node: builds its untyped spec and attaches loaded rows.
-pub(crate) trait Assemble<P>: Send + Sync {
+/// What `.include(..)` takes: a [`Relation`] of `P`, or a
+/// [`PolymorphicRelation`](crate::PolymorphicRelation) of `P`.
+pub trait Include<P>: Assemble<P> + 'static {}
+
+impl<P, T: Assemble<P> + 'static> Include<P> for T {}
+
+/// A typed include node: builds its untyped spec and attaches loaded rows
+/// (sealed: its module is private).
+pub trait Assemble<P>: Send + Sync {
     /// The untyped plan of this include (and its nested ones).
+    #[doc(hidden)]
     fn spec(&self, registry: &Registry, next_id: &mut usize) -> Result<NodeSpec>;
     /// Builds the children of `parent` from `loaded` and stores them in its field.
+    #[doc(hidden)]
     fn attach(
         &self,
         parent: &mut P,
@@ -37,6 +51,8 @@ pub(crate) trait Assemble<P>: Send + Sync {
 pub struct Relation<P, C> {
     field: &'static str,
     attach: fn(&mut P, Vec<C>),
+    /// For `has_many(through = J, ..)`: how junction rows are written.
+    junction: Option<Junction>,
     options: IncludeOptions,
     children: Vec<Arc<dyn Assemble<C>>>,
     _marker: PhantomData<fn() -> (P, C)>,
@@ -47,6 +63,7 @@ impl<P, C> Clone for Relation<P, C> {
         Relation {
             field: self.field,
             attach: self.attach,
+            junction: self.junction,
             options: self.options.clone(),
             children: self.children.clone(),
             _marker: PhantomData,
@@ -74,10 +91,22 @@ impl<P: Table, C: Table> Relation<P, C> {
         Relation {
             field,
             attach,
+            junction: None,
             options: IncludeOptions::default(),
             children: Vec::new(),
             _marker: PhantomData,
         }
+    }
+
+    /// Used by generated code: a many-to-many relation through junction
+    /// model `J` (its rows are written by `replace` / `add` / `remove`).
+    #[doc(hidden)]
+    pub fn through<J: Table>(mut self) -> Self {
+        self.junction = Some(Junction {
+            create: links::junction_create::<J>,
+            delete: links::junction_delete::<J>,
+        });
+        self
     }
 
     /// Only children matching the condition (a FilterExpression on the
@@ -110,8 +139,9 @@ impl<P: Table, C: Table> Relation<P, C> {
         self
     }
 
-    /// Loads a relation of the children too.
-    pub fn include<G: Table>(mut self, relation: Relation<C, G>) -> Self {
+    /// Loads a relation of the children too (a [`Relation`] or a
+    /// [`PolymorphicRelation`](crate::PolymorphicRelation)).
+    pub fn include(mut self, relation: impl Include<C>) -> Self {
         self.children.push(Arc::new(relation));
         self
     }
@@ -181,8 +211,180 @@ impl<P: Table, C: Table> Relation<P, C> {
         .await
     }
 
+    /// Many-to-many (`has_many(through = J, ..)`): makes the parent with
+    /// key `parent` linked to exactly the far rows with keys `far`. Reads
+    /// the parent (consistent GetItem: it must exist, else
+    /// [`Error::NotFound`]) and its junction rows (every page), then writes
+    /// the difference with conditional writes — a junction row created
+    /// only if absent, deleted only if present — in ONE TransactWriteItems
+    /// when it fits in 100 operations, otherwise in chunks (each atomic,
+    /// reported in [`SetChange::chunks`]). A concurrent set write, or an
+    /// index read that was not up to date, cancels the transaction: the
+    /// call re-reads and tries again (5 attempts). The junction must be
+    /// keyed by its two join fields, so that a pair is one item.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> dynamite::Result<()> {
+    /// use dynamite::prelude::*;
+    ///
+    /// #[derive(Table, Debug, Clone)]
+    /// struct Student {
+    ///     #[dynamite(primary_key)]
+    ///     id: String,
+    ///     #[dynamite(has_many(through = Enrollment, foreign_key = "student_id", far_key = "course_id"))]
+    ///     courses: HasMany<Course>,
+    /// }
+    /// #[derive(Table, Debug, Clone)]
+    /// struct Course {
+    ///     #[dynamite(primary_key)]
+    ///     id: String,
+    ///     name: String,
+    /// }
+    /// #[derive(Table, Debug, Clone)]
+    /// struct Enrollment {
+    ///     #[dynamite(primary_key)]
+    ///     student_id: String,
+    ///     #[dynamite(sort_key)]
+    ///     course_id: String,
+    ///     grade: Option<String>,
+    /// }
+    ///
+    /// let db = Dynamite::embedded()
+    ///     .table::<Student>().table::<Course>().table::<Enrollment>()
+    ///     .build().await?;
+    /// db.sync().await?;
+    /// Student::create().id("s1").exec(&db).await?;
+    /// for (id, name) in [("c1", "Maths"), ("c2", "Physics"), ("c3", "Poetry")] {
+    ///     Course::create().id(id).name(name).exec(&db).await?;
+    /// }
+    /// Student::courses().replace(&db, "s1", ["c1", "c2"]).await?;
+    /// let change = Student::courses().replace(&db, "s1", ["c2", "c3"]).await?;
+    /// assert_eq!((change.added, change.removed, change.unchanged),
+    ///            (vec!["c3".to_string()], vec!["c1".to_string()], vec!["c2".to_string()]));
+    ///
+    /// let s = Student::query()
+    ///     .filter(Student::ID.eq("s1"))
+    ///     .include(Student::courses().order(Desc))
+    ///     .first(&db).await?.unwrap();
+    /// let names: Vec<&str> = s.courses.iter().map(|c| c.name.as_str()).collect();
+    /// assert_eq!(names, ["Poetry", "Physics"]);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn replace<K>(
+        self,
+        db: &Dynamite,
+        parent: impl IntoKey<P::Key>,
+        far: impl IntoIterator<Item = K>,
+    ) -> Result<SetChange<C::Key>>
+    where
+        K: IntoKey<C::Key>,
+        C::Key: Attribute,
+    {
+        self.change_links(db, parent, far, Change::Replace).await
+    }
+
+    /// Many-to-many: links the parent to the far rows with keys `far` too
+    /// (those already linked are `unchanged`), like [`replace`](Self::replace).
+    pub async fn add<K>(
+        self,
+        db: &Dynamite,
+        parent: impl IntoKey<P::Key>,
+        far: impl IntoIterator<Item = K>,
+    ) -> Result<SetChange<C::Key>>
+    where
+        K: IntoKey<C::Key>,
+        C::Key: Attribute,
+    {
+        self.change_links(db, parent, far, Change::Add).await
+    }
+
+    /// Many-to-many: unlinks the parent from the far rows with keys `far`
+    /// (those not linked are `unchanged`), like [`replace`](Self::replace).
+    pub async fn remove<K>(
+        self,
+        db: &Dynamite,
+        parent: impl IntoKey<P::Key>,
+        far: impl IntoIterator<Item = K>,
+    ) -> Result<SetChange<C::Key>>
+    where
+        K: IntoKey<C::Key>,
+        C::Key: Attribute,
+    {
+        self.change_links(db, parent, far, Change::Remove).await
+    }
+
+    async fn change_links<K>(
+        &self,
+        db: &Dynamite,
+        parent: impl IntoKey<P::Key>,
+        far: impl IntoIterator<Item = K>,
+        change: Change,
+    ) -> Result<SetChange<C::Key>>
+    where
+        K: IntoKey<C::Key>,
+        C::Key: Attribute,
+    {
+        let relation = self.meta()?;
+        let (Some(through), Some(junction)) = (relation.through, self.junction) else {
+            return Err(Error::Unsupported {
+                model: P::META.model,
+                message: format!(
+                    "`{}` is not a many-to-many relation: `replace`, `add` and `remove` need \
+                     `has_many(through = ..)`",
+                    self.field
+                ),
+            });
+        };
+        let parent_key = crate::write::key::key_item::<P>(parent)?;
+        let (_, far_attr) = through.far.join((through.near.target)()).ok_or_else(|| {
+            Error::Config(format!(
+                "relation `{}.{}`: its far key is not a persisted field",
+                P::META.model,
+                self.field
+            ))
+        })?;
+        let mut values = Vec::new();
+        for key in far {
+            let mut item = crate::write::key::key_item::<C>(key)?;
+            let value = item.remove(far_attr).ok_or_else(|| {
+                Error::Config(format!(
+                    "relation `{}.{}`: its far key refers to `{}.{far_attr}`, which is not the \
+                     key of `{}`",
+                    P::META.model,
+                    self.field,
+                    C::META.model,
+                    C::META.model
+                ))
+            })?;
+            values.push(value);
+        }
+        links::change(
+            db,
+            P::meta(),
+            relation,
+            junction,
+            parent_key,
+            values,
+            change,
+        )
+        .await?
+        .typed(C::meta())
+    }
+
     fn owned_joins(&self) -> Result<Vec<(&'static str, &'static str)>> {
         let relation = self.meta()?;
+        if relation.through.is_some() {
+            return Err(Error::Unsupported {
+                model: P::META.model,
+                message: format!(
+                    "`{}` is a many-to-many relation: link rows with `add`, `remove` or `replace` \
+                     (or attach junction rows through the junction's own `has_many`)",
+                    self.field
+                ),
+            });
+        }
         if relation.kind == RelationKind::BelongsTo {
             return Err(Error::Unsupported {
                 model: P::META.model,
@@ -216,11 +418,51 @@ impl<P: Table, C: Table> Assemble<P> for Relation<P, C> {
         let relation = self.meta()?;
         let id = *next_id;
         *next_id += 1;
+        // Through a junction: the junction rows (keys only), then the far
+        // rows in one BatchGetItem round, filtered there; limit and order
+        // are applied per parent when attaching.
+        let far_id = match relation.through {
+            Some(_) => {
+                *next_id += 1;
+                Some(id + 1)
+            }
+            None => None,
+        };
         let mut children = Vec::with_capacity(self.children.len());
         for child in &self.children {
             children.push(child.spec(registry, next_id)?);
         }
-        NodeSpec::new(registry, id, P::meta(), relation, &self.options, children)
+        match (relation.through, far_id) {
+            (Some(through), Some(far_id)) => {
+                let far_options = IncludeOptions {
+                    limit: None,
+                    order: None,
+                    ..self.options.clone()
+                };
+                let junction = (through.near.target)();
+                let far = NodeSpec::new(
+                    registry,
+                    far_id,
+                    junction,
+                    &through.far,
+                    &far_options,
+                    children,
+                )?;
+                let near_options = IncludeOptions {
+                    projection: Some(Vec::new()),
+                    ..IncludeOptions::default()
+                };
+                NodeSpec::new(
+                    registry,
+                    id,
+                    P::meta(),
+                    &through.near,
+                    &near_options,
+                    vec![far],
+                )
+            }
+            _ => NodeSpec::new(registry, id, P::meta(), relation, &self.options, children),
+        }
     }
 
     fn attach(
@@ -239,8 +481,23 @@ impl<P: Table, C: Table> Assemble<P> for Relation<P, C> {
 impl<P: Table, C: Table> Relation<P, C> {
     /// The loaded children of one parent, with their own includes attached.
     fn children_of(&self, parent_item: &Item, spec: &NodeSpec, loaded: &Loaded) -> Result<Vec<C>> {
-        let mut rows = Vec::new();
-        for item in loaded.children_of(spec, parent_item) {
+        if self.meta()?.through.is_some()
+            && let Some(far) = spec.children.first()
+        {
+            let items = self.far_rows(parent_item, spec, far, loaded);
+            return self.build(items, far, loaded);
+        }
+        self.build(
+            loaded.children_of(spec, parent_item).iter().collect(),
+            spec,
+            loaded,
+        )
+    }
+
+    /// `C` rows from loaded items, with their own includes attached.
+    fn build(&self, items: Vec<&Item>, spec: &NodeSpec, loaded: &Loaded) -> Result<Vec<C>> {
+        let mut rows = Vec::with_capacity(items.len());
+        for item in items {
             let mut child = C::from_item(item.clone())?;
             for (assembler, child_spec) in self.children.iter().zip(&spec.children) {
                 assembler.attach(&mut child, item, child_spec, loaded)?;
@@ -248,6 +505,41 @@ impl<P: Table, C: Table> Relation<P, C> {
             rows.push(child);
         }
         Ok(rows)
+    }
+
+    /// The far rows of one parent through its junction rows: distinct, in
+    /// the far model's key order (reversed by `order(Desc)`), at most
+    /// `limit` (the far filter was applied when they were read).
+    fn far_rows<'l>(
+        &self,
+        parent_item: &Item,
+        near: &NodeSpec,
+        far: &NodeSpec,
+        loaded: &'l Loaded,
+    ) -> Vec<&'l Item> {
+        let mut seen = HashSet::new();
+        let mut items: Vec<&Item> = Vec::new();
+        for junction in loaded.children_of(near, parent_item) {
+            for item in loaded.children_of(far, junction) {
+                if seen.insert(key_fingerprint(item, C::META.key_names())) {
+                    items.push(item);
+                }
+            }
+        }
+        items.sort_by(|a, b| {
+            C::META
+                .key_names()
+                .map(|k| sort_order(a.get(k), b.get(k)))
+                .find(|o| o.is_ne())
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+        if self.options.order == Some(SortOrder::Desc) {
+            items.reverse();
+        }
+        if let Some(limit) = self.options.limit {
+            items.truncate(limit);
+        }
+        items
     }
 }
 

@@ -56,7 +56,8 @@ pub(crate) enum NodeAccess {
 
 /// The untyped plan of one include.
 #[derive(Debug, Clone)]
-pub(crate) struct NodeSpec {
+#[doc(hidden)]
+pub struct NodeSpec {
     pub(crate) id: usize,
     pub(crate) kind: RelationKind,
     pub(crate) field: &'static str,
@@ -497,7 +498,8 @@ pub(crate) fn value_key(value: &AttributeValue) -> Option<KeyId> {
 
 /// Rows loaded for every include node, grouped by join value.
 #[derive(Debug, Default)]
-pub(crate) struct Loaded {
+#[doc(hidden)]
+pub struct Loaded {
     groups: HashMap<usize, HashMap<KeyId, Vec<Item>>>,
     items: HashMap<usize, Vec<Item>>,
     /// Rounds of requests the load took.

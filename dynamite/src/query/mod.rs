@@ -46,7 +46,7 @@ use crate::client::{Dynamite, TableStats};
 use crate::error::{Error, Result};
 use crate::expr::{Column, Condition, Node};
 use crate::include::resolve::{self, NodeSpec};
-use crate::include::{Assemble, Relation};
+use crate::include::{Assemble, Include};
 use crate::model::Table;
 use crate::read::and_filter;
 use crate::read::exec::{self, TableKeys};
@@ -162,7 +162,8 @@ impl<T: Table> Query<T> {
     /// Loads a relation of every row (with its own filter, limit, order,
     /// projection and nested includes), breadth-first: one round of
     /// concurrent requests per level at most.
-    pub fn include<C: Table>(mut self, relation: Relation<T, C>) -> Self {
+    /// Takes a [`Relation`] or a [`PolymorphicRelation`](crate::PolymorphicRelation).
+    pub fn include(mut self, relation: impl Include<T>) -> Self {
         self.includes.push(Arc::new(relation));
         self
     }

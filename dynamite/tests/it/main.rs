@@ -11,6 +11,7 @@ mod differential;
 mod faults;
 mod hooks;
 mod locking;
+mod many_to_many;
 mod models;
 mod placeholders;
 mod query;
