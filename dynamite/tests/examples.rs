@@ -241,12 +241,14 @@ async fn categories_example_loads_the_tree() {
 }
 
 #[tokio::test]
-async fn enrollments_example_attaches_and_detaches() {
+async fn enrollments_example_links_and_replaces() {
     let out = output(enrollments::register, enrollments::run).await;
     assert_eq!(
         out,
         "Ada's courses:\n  Mathematics - Grade: A\n  Physics - Grade: B+\n  Poetry - Grade: A-\n\
-         After detaching Poetry: 2 courses\nMathematics students: Ada, Alan\n"
+         replace: added [\"c-chem\"], removed [\"c-poetry\"], unchanged [\"c-math\", \"c-phys\"], 1 transaction(s)\n\
+         Ada's courses but Physics, by id descending: Mathematics, Chemistry\n\
+         Mathematics students: Ada, Alan\n"
     );
 }
 
