@@ -267,6 +267,22 @@ pub enum Error {
         source: Box<Error>,
     },
 
+    /// A polymorphic `belongs_to` read a type value its `targets` do not
+    /// list: the row names a model the relation cannot load.
+    #[error(
+        "{model}.{relation}: type value {value:?} names no target (expected one of {expected:?})"
+    )]
+    UnknownTarget {
+        /// The model declaring the relation.
+        model: &'static str,
+        /// The relation field.
+        relation: &'static str,
+        /// The stored type value.
+        value: String,
+        /// The type values the relation lists.
+        expected: Vec<&'static str>,
+    },
+
     /// Waiting for a table or index timed out.
     #[error("timed out waiting for {0}")]
     Timeout(String),
@@ -397,6 +413,11 @@ impl Error {
     /// True for [`Error::TransactionCanceled`].
     pub fn is_transaction_canceled(&self) -> bool {
         matches!(self, Error::TransactionCanceled { .. })
+    }
+
+    /// True for [`Error::UnknownTarget`].
+    pub fn is_unknown_target(&self) -> bool {
+        matches!(self, Error::UnknownTarget { .. })
     }
 
     /// True for [`Error::SetPartiallyChanged`].

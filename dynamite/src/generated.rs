@@ -227,3 +227,8 @@ pub trait Variant<T> {
     /// `T` as this variant.
     fn wrap(row: T) -> Self;
 }
+
+/// Decodes a polymorphic target's item as the enum variant holding it.
+pub fn decode_variant<E: Variant<T>, T: crate::model::Table>(item: Item) -> DynamiteResult<E> {
+    Ok(E::wrap(T::from_item(item)?))
+}

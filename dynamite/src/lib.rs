@@ -54,7 +54,8 @@ pub use error::{CancellationReason, Error, Result};
 pub use expr::{Column, Condition, IntoValue};
 pub use hooks::{Changes, Hooks};
 pub use include::{
-    BelongsTo, Chunk, HasMany, HasOne, Include, Lazy, Relation, RelationField, SetChange,
+    BelongsTo, Chunk, HasMany, HasOne, Include, Lazy, PolymorphicLazy, PolymorphicRelation,
+    Relation, RelationField, SetChange,
 };
 pub use metrics::Metrics;
 pub use model::{GeneratedId, NotEmpty, Table, TableMeta, Timestamp};

@@ -131,11 +131,11 @@ pub(super) fn relation_fn(model: &Ident, relation: &Relation) -> TokenStream {
         let decoders = targets.iter().map(|(model, value)| {
             let value = &value.value;
             quote_spanned! {model.span()=>
-                (#value, |item: ::dynamite::__private::Item| {
-                    ::core::result::Result::Ok(<#target as ::dynamite::__private::Variant<#model>>::wrap(
-                        <#model as ::dynamite::Table>::from_item(item)?,
-                    ))
-                })
+                (
+                    #value,
+                    ::dynamite::__private::decode_variant::<#target, #model>
+                        as fn(::dynamite::__private::Item) -> ::dynamite::Result<#target>,
+                )
             }
         });
         return quote! {

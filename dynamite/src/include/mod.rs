@@ -112,6 +112,7 @@ mod serde;
 
 pub use containers::{BelongsTo, HasMany, HasOne, RelationField};
 pub use links::{Chunk, SetChange};
-pub(crate) use relation::Assemble;
+pub use polymorphic::{PolymorphicLazy, PolymorphicRelation};
 pub use relation::Include;
+pub(crate) use relation::{Assemble, attach_includes};
 pub use relation::{Lazy, Relation};

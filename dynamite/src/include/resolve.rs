@@ -82,6 +82,9 @@ pub struct NodeSpec {
     /// Attributes left on the children (`None`: all).
     pub(crate) keep: Option<Vec<String>>,
     pub(crate) children: Vec<NodeSpec>,
+    /// One target of a polymorphic `belongs_to`: only the parents whose
+    /// type attribute holds this value are joined.
+    pub(crate) parent_type: Option<(&'static str, AttributeValue)>,
 }
 
 impl NodeSpec {
@@ -211,7 +214,31 @@ impl NodeSpec {
             projection,
             keep,
             children,
+            parent_type: None,
         })
+    }
+
+    /// Whether `parent` is joined by this node (its type attribute, for a
+    /// polymorphic target).
+    pub(crate) fn joins_parent(&self, parent: &Item) -> bool {
+        self.parent_type
+            .as_ref()
+            .is_none_or(|(attribute, value)| parent.get(*attribute) == Some(value))
+    }
+
+    /// The distinct join values of the parents this node joins.
+    fn values_of(&self, parents: &[Item]) -> Vec<AttributeValue> {
+        match self.parent_type {
+            None => distinct_values(parents, &self.parent_attrs),
+            Some(_) => {
+                let mine: Vec<Item> = parents
+                    .iter()
+                    .filter(|p| self.joins_parent(p))
+                    .cloned()
+                    .collect();
+                distinct_values(&mine, &self.parent_attrs)
+            }
+        }
     }
 
     fn walk<'a>(&'a self, out: &mut Vec<&'a NodeSpec>) {
@@ -509,6 +536,9 @@ pub struct Loaded {
 impl Loaded {
     /// The children of `parent` for include `spec`.
     pub(crate) fn children_of<'a>(&'a self, spec: &NodeSpec, parent: &Item) -> &'a [Item] {
+        if !spec.joins_parent(parent) {
+            return &[];
+        }
         join_value(parent, &spec.parent_attrs)
             .as_ref()
             .and_then(value_key)
@@ -647,6 +677,11 @@ fn pinned_values(plan: &Plan, spec: &NodeSpec) -> Option<Vec<AttributeValue>> {
     let [attribute] = spec.parent_attrs.as_slice() else {
         return None;
     };
+    // A polymorphic target's values depend on each parent's type: read
+    // after the parents.
+    if spec.parent_type.is_some() {
+        return None;
+    }
     let attribute = *attribute;
     let from_node = |node: &Node| -> Option<Vec<AttributeValue>> {
         node.clone().conjuncts().into_iter().find_map(|n| match n {
@@ -849,7 +884,7 @@ async fn run(
                 Some(p) => loaded.items.get(&p).map_or(&[], Vec::as_slice),
                 None => &roots,
             };
-            let values = distinct_values(parents, &node.parent_attrs);
+            let values = node.values_of(parents);
             if values.is_empty() {
                 continue;
             }
@@ -1116,6 +1151,13 @@ async fn run_batch(
     Ok(out)
 }
 
+fn describe_value(value: &AttributeValue) -> String {
+    match value {
+        AttributeValue::S(s) => format!("{s:?}"),
+        other => format!("{other:?}"),
+    }
+}
+
 /// Describes the include plan round by round, for `explain()`.
 ///
 /// Whether a child table is read with one Scan or one Query per parent is
@@ -1205,10 +1247,18 @@ pub(crate) fn describe(
                         if !batch_tables.contains(&node.table) {
                             batch_tables.push(node.table.clone());
                         }
-                        format!(
+                        let mut line = format!(
                             "`{}`: BatchGetItem {} by {}",
                             node.field, node.table, node.child_attr
-                        )
+                        );
+                        if let Some((attribute, value)) = &node.parent_type {
+                            let _ = write!(
+                                line,
+                                " (parents whose {attribute} = {})",
+                                describe_value(value)
+                            );
+                        }
+                        line
                     }
                     NodeAccess::Index { name, .. } => format!(
                         "`{}`: Query {} index {name} key {} = <each parent's {}>",

@@ -46,7 +46,7 @@ use crate::client::{Dynamite, TableStats};
 use crate::error::{Error, Result};
 use crate::expr::{Column, Condition, Node};
 use crate::include::resolve::{self, NodeSpec};
-use crate::include::{Assemble, Include};
+use crate::include::{Assemble, Include, attach_includes};
 use crate::model::Table;
 use crate::read::and_filter;
 use crate::read::exec::{self, TableKeys};
@@ -205,10 +205,10 @@ impl<T: Table> Query<T> {
 
     fn include_specs(&self, registry: &Registry) -> Result<Vec<NodeSpec>> {
         let mut next_id = 0;
-        self.includes
-            .iter()
-            .map(|i| i.spec(registry, &mut next_id))
-            .collect()
+        self.includes.iter().try_fold(Vec::new(), |mut specs, i| {
+            i.spec(registry, &mut next_id, &mut specs)?;
+            Ok(specs)
+        })
     }
 
     /// Builds the rows of `items` with their includes attached.
@@ -222,9 +222,7 @@ impl<T: Table> Query<T> {
             .into_iter()
             .map(|item| {
                 let mut row = T::from_item(item.clone())?;
-                for (include, spec) in self.includes.iter().zip(specs) {
-                    include.attach(&mut row, &item, spec, loaded)?;
-                }
+                attach_includes(&self.includes, &mut row, &item, specs, loaded)?;
                 Ok(row)
             })
             .collect()
