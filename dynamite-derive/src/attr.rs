@@ -733,8 +733,16 @@ fn relation_key(
                 );
                 return skip_value(inner);
             }
-            let ty: syn::Type = inner.value()?.parse()?;
-            let span = ty.span();
+            let expr: Expr = inner.value()?.parse()?;
+            let Expr::Path(path) = &expr else {
+                cx.error_spanned_by(&expr, "`through` expects a model: `through = Enrollment`");
+                return Ok(());
+            };
+            let ty = syn::Type::Path(syn::TypePath {
+                qself: path.qself.clone(),
+                path: path.path.clone(),
+            });
+            let span = expr.span();
             set_once(
                 cx,
                 &mut relation.through,
@@ -790,14 +798,28 @@ fn parse_targets(
             "`targets` lists models and their type values: `targets(Post = \"post\")`",
         );
         skip_value(inner)?;
+    } else if matches!(
+        inner.input.fork().parse::<proc_macro2::TokenTree>(),
+        Ok(proc_macro2::TokenTree::Group(group)) if group.stream().is_empty()
+    ) {
+        // `targets()`: syn's nested-meta parser rejects empty parentheses.
+        inner.input.parse::<proc_macro2::TokenTree>()?;
+        cx.error(
+            key_span,
+            "`targets` names at least one model: `targets(Post = \"post\")`",
+        );
     } else {
+        let mut bad = false;
         inner.parse_nested_meta(|target| {
             let ty = syn::Type::Path(syn::TypePath {
                 qself: None,
                 path: target.path.clone(),
             });
-            let example = "Post = \"post\"";
-            if let Some(value) = string_value(cx, &target, "a target", example)? {
+            let name = path_to_string(&target.path);
+            let example = format!("{name} = \"{}\"", name.to_lowercase());
+            let value = string_value(cx, &target, &name, &example)?;
+            bad |= value.is_none();
+            if let Some(value) = value {
                 if targets.iter().any(|(_, v)| v.value == value.value) {
                     cx.error(
                         value.span,
@@ -809,7 +831,7 @@ fn parse_targets(
             }
             Ok(())
         })?;
-        if targets.is_empty() {
+        if targets.is_empty() && !bad {
             cx.error(
                 key_span,
                 "`targets` names at least one model: `targets(Post = \"post\")`",

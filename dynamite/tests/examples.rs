@@ -257,6 +257,8 @@ async fn polymorphic_example() {
     let out = output(polymorphic::register, polymorphic::run).await;
     assert_eq!(
         out,
-        "Nice post -> post \"Hello\"\nNice video -> video https://example.com/v.mp4\nComments on video-1: 1\n"
+        "Nice post -> post \"Hello\"\nNice video -> video https://example.com/v.mp4\n\
+         2 requests: a Scan of comments, one BatchGetItem of posts and videos\n\
+         c1 is about post-1\nComments on video-1: 1\n"
     );
 }

@@ -14,6 +14,7 @@ mod locking;
 mod many_to_many;
 mod models;
 mod placeholders;
+mod polymorphic;
 mod query;
 mod read_engine;
 mod regressions;
