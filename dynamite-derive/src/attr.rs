@@ -140,6 +140,9 @@ impl RelationKind {
     }
 }
 
+/// A polymorphic target as written: the model and its type value.
+pub type Target = (syn::Type, WithSpan<String>);
+
 /// `has_many(foreign_key = "..", local_key = "..")` (or `has_one` / `belongs_to`).
 pub struct Relation {
     pub kind: RelationKind,
@@ -158,7 +161,7 @@ pub struct Relation {
     /// `type_key = "commentable_type"`: the field naming the target (`belongs_to` only).
     pub type_key: Option<WithSpan<String>>,
     /// `targets(Post = "post", ..)`: each model and its stored type value.
-    pub targets: Option<WithSpan<Vec<(syn::Type, WithSpan<String>)>>>,
+    pub targets: Option<WithSpan<Vec<Target>>>,
 }
 
 /// A literal `default`, as written.
@@ -786,12 +789,9 @@ fn relation_key(
 
 /// `targets(Post = "post", Video = "video")`: each model and the value
 /// its type field stores; values must be distinct and non-empty.
-fn parse_targets(
-    cx: &Ctxt,
-    inner: &ParseNestedMeta,
-) -> syn::Result<WithSpan<Vec<(syn::Type, WithSpan<String>)>>> {
+fn parse_targets(cx: &Ctxt, inner: &ParseNestedMeta) -> syn::Result<WithSpan<Vec<Target>>> {
     let key_span = inner.path.span();
-    let mut targets: Vec<(syn::Type, WithSpan<String>)> = Vec::new();
+    let mut targets: Vec<Target> = Vec::new();
     if !inner.input.peek(syn::token::Paren) {
         cx.error(
             key_span,

@@ -10,7 +10,7 @@ use proc_macro2::Span;
 use syn::Type;
 
 use crate::ast::{Field, Model, Shape, Value, field_span};
-use crate::attr::{DefaultValue, RelationKind, WithSpan, check_table_name};
+use crate::attr::{DefaultValue, RelationKind, Target, WithSpan, check_table_name};
 use crate::case::{default_table_name, screaming_snake_case};
 use crate::ctxt::Ctxt;
 use crate::literal::literal_default;
@@ -125,7 +125,7 @@ pub struct Relation<'m, 'a> {
     pub through: Option<(&'m Type, &'m WithSpan<String>)>,
     /// A polymorphic `belongs_to`: the field naming the target, and each
     /// target model with its type value.
-    pub polymorphic: Option<(&'m WithSpan<String>, &'m [(Type, WithSpan<String>)])>,
+    pub polymorphic: Option<(&'m WithSpan<String>, &'m [Target])>,
 }
 
 /// A global secondary index, resolved.

@@ -248,7 +248,12 @@ async fn read_links(
         ..IncludeOptions::default()
     };
     let spec = NodeSpec::new(db.registry(), 0, owner, layout.near, &options, Vec::new())?;
-    let loaded = resolve::load_for(db, std::slice::from_ref(parent), &[spec.clone()]).await?;
+    let loaded = resolve::load_for(
+        db,
+        std::slice::from_ref(parent),
+        std::slice::from_ref(&spec),
+    )
+    .await?;
     let mut seen = HashSet::new();
     let mut links = Vec::new();
     for row in loaded.children_of(&spec, parent) {
