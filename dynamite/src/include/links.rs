@@ -193,6 +193,13 @@ fn layout(owner: &'static TableMeta, relation: &'static RelationMeta) -> Result<
     key.sort_unstable();
     let mut pair = vec![foreign_attr, far_attr];
     pair.sort_unstable();
+    if junction.deleted_at.is_some() {
+        return Err(config(&format!(
+            "set writes delete junction rows, and `{}` has `deleted_at` (a soft-deleted link \
+             would still hold its key)",
+            junction.model
+        )));
+    }
     if key != pair {
         return Err(config(&format!(
             "set writes need the junction `{}` keyed by its two join fields (`{foreign_attr}` and \
@@ -373,54 +380,18 @@ pub(crate) async fn change(
             })?;
         let current: HashSet<KeyId> = links.iter().filter_map(|(v, _)| value_key(v)).collect();
         let given: HashSet<KeyId> = wanted.iter().filter_map(value_key).collect();
-        let (adds, removes, unchanged): (
-            Vec<AttributeValue>,
-            Vec<(AttributeValue, Item)>,
-            Vec<AttributeValue>,
-        ) = match change {
-            Change::Replace => (
-                wanted
-                    .iter()
-                    .filter(|v| value_key(v).is_some_and(|k| !current.contains(&k)))
-                    .cloned()
-                    .collect(),
-                links
-                    .iter()
-                    .filter(|(v, _)| value_key(v).is_some_and(|k| !given.contains(&k)))
-                    .cloned()
-                    .collect(),
-                wanted
-                    .iter()
-                    .filter(|v| value_key(v).is_some_and(|k| current.contains(&k)))
-                    .cloned()
-                    .collect(),
-            ),
-            Change::Add => (
-                wanted
-                    .iter()
-                    .filter(|v| value_key(v).is_some_and(|k| !current.contains(&k)))
-                    .cloned()
-                    .collect(),
-                Vec::new(),
-                wanted
-                    .iter()
-                    .filter(|v| value_key(v).is_some_and(|k| current.contains(&k)))
-                    .cloned()
-                    .collect(),
-            ),
-            Change::Remove => (
-                Vec::new(),
-                links
-                    .iter()
-                    .filter(|(v, _)| value_key(v).is_some_and(|k| given.contains(&k)))
-                    .cloned()
-                    .collect(),
-                wanted
-                    .iter()
-                    .filter(|v| value_key(v).is_some_and(|k| !current.contains(&k)))
-                    .cloned()
-                    .collect(),
-            ),
+        let linked = |v: &AttributeValue| value_key(v).is_some_and(|k| current.contains(&k));
+        // The given keys already linked / not yet; the links given / not.
+        let (present, absent): (Vec<AttributeValue>, Vec<AttributeValue>) =
+            wanted.iter().cloned().partition(|v| linked(v));
+        let (named, others): (Vec<(AttributeValue, Item)>, Vec<(AttributeValue, Item)>) = links
+            .iter()
+            .cloned()
+            .partition(|(v, _)| value_key(v).is_some_and(|k| given.contains(&k)));
+        let (adds, removes, unchanged) = match change {
+            Change::Replace => (absent, others, present),
+            Change::Add => (absent, Vec::new(), present),
+            Change::Remove => (Vec::new(), named, absent),
         };
         applied.unchanged = unchanged
             .into_iter()

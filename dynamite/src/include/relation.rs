@@ -6,6 +6,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use std::collections::HashSet;
+use std::fmt::Write as _;
 
 use super::links::{self, Change, Junction, SetChange};
 use super::resolve::{self, IncludeOptions, Loaded, NodeSpec};
@@ -496,7 +497,7 @@ impl<P: Table, C: Table> Relation<P, C> {
                     ..self.options.clone()
                 };
                 let junction = (through.near.target)();
-                let far = NodeSpec::new(
+                let mut far = NodeSpec::new(
                     registry,
                     far_id,
                     junction,
@@ -504,6 +505,18 @@ impl<P: Table, C: Table> Relation<P, C> {
                     &far_options,
                     children,
                 )?;
+                let mut note = format!(
+                    "the rows of every parent in this round; then per parent: distinct, by key{}",
+                    if self.options.order == Some(SortOrder::Desc) {
+                        " desc"
+                    } else {
+                        ""
+                    }
+                );
+                if let Some(limit) = self.options.limit {
+                    let _ = write!(note, ", at most {limit}");
+                }
+                far.note = Some(note);
                 let near_options = IncludeOptions {
                     projection: Some(Vec::new()),
                     ..IncludeOptions::default()

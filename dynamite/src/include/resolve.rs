@@ -85,6 +85,9 @@ pub struct NodeSpec {
     /// One target of a polymorphic `belongs_to`: only the parents whose
     /// type attribute holds this value are joined.
     pub(crate) parent_type: Option<(&'static str, AttributeValue)>,
+    /// What `explain()` adds about work done when attaching (the per-parent
+    /// order and limit of a many-to-many's far rows).
+    pub(crate) note: Option<String>,
 }
 
 impl NodeSpec {
@@ -215,6 +218,7 @@ impl NodeSpec {
             keep,
             children,
             parent_type: None,
+            note: None,
         })
     }
 
@@ -1300,6 +1304,9 @@ pub(crate) fn describe(
             }
             if let Some(p) = &node.projection {
                 let _ = write!(line, " project [{}]", p.join(", "));
+            }
+            if let Some(note) = &node.note {
+                let _ = write!(line, " ({note})");
             }
             if !scans.contains_key(&node.id)
                 && !node.is_batch()

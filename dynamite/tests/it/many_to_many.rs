@@ -405,6 +405,34 @@ async fn through_include_of_one_student_is_three_requests_in_two_rounds() {
     assert_eq!(db.metrics().data_plane_requests(), 3);
     assert_eq!(db.metrics().rounds(), 2);
 
+    let explain = MStudent::query()
+        .filter(MStudent::ID.eq("s1"))
+        .include(
+            MStudent::courses()
+                .filter(MCourse::LEVEL.ge(2))
+                .order(Desc)
+                .limit(1),
+        )
+        .explain(&db)
+        .to_string();
+    // (table names carry the test's prefix on DynamoDB Local)
+    assert!(explain.contains("round 1: GetItem "), "{explain}");
+    assert!(
+        explain.contains("m_enrollments index student_id_index key student_id"),
+        "{explain}"
+    );
+    assert!(
+        explain.contains("round 2: `courses`: BatchGetItem "),
+        "{explain}"
+    );
+    assert!(
+        explain.contains(
+            "m_courses by id filter in memory level >= 2 (the rows of every parent in this \
+             round; then per parent: distinct, by key desc, at most 1)"
+        ),
+        "{explain}"
+    );
+
     // Lazy, from the row.
     db.metrics().reset();
     let lazy = MStudent::courses().of(&s).all(&db).await.unwrap();
