@@ -5,19 +5,14 @@
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use std::collections::HashSet;
-use std::fmt::Write as _;
-
 use super::links::{self, Change, Junction, SetChange};
-use super::resolve::{self, IncludeOptions, Loaded, NodeSpec};
+use super::resolve::{self, IncludeOptions, Loaded, NodeSpec, PerParent};
 use crate::client::Dynamite;
 use crate::error::{Error, Result};
 use crate::expr::Columns;
 use crate::expr::{Condition, Node};
 use crate::model::{RelationKind, Table};
 use crate::read::SortOrder;
-use crate::read::canonical::sort_order;
-use crate::read::exec::key_fingerprint;
 use crate::registry::Registry;
 use crate::value::{Attribute, AttributeValue, Item, is_empty_key_value};
 use crate::write::{Create, IntoKey};
@@ -505,18 +500,10 @@ impl<P: Table, C: Table> Relation<P, C> {
                     &far_options,
                     children,
                 )?;
-                let mut note = format!(
-                    "the rows of every parent in this round; then per parent: distinct, by key{}",
-                    if self.options.order == Some(SortOrder::Desc) {
-                        " desc"
-                    } else {
-                        ""
-                    }
-                );
-                if let Some(limit) = self.options.limit {
-                    let _ = write!(note, ", at most {limit}");
-                }
-                far.note = Some(note);
+                far.per_parent = Some(PerParent {
+                    order: self.options.order,
+                    limit: self.options.limit,
+                });
                 let near_options = IncludeOptions {
                     projection: Some(Vec::new()),
                     ..IncludeOptions::default()
@@ -541,7 +528,7 @@ impl<P: Table, C: Table> Relation<P, C> {
         if self.meta()?.through.is_some()
             && let Some(far) = spec.children.first()
         {
-            let items = self.far_rows(parent_item, spec, far, loaded);
+            let items = loaded.far_rows(spec, far, parent_item);
             return self.build(items, far, loaded);
         }
         self.build(
@@ -560,41 +547,6 @@ impl<P: Table, C: Table> Relation<P, C> {
             rows.push(child);
         }
         Ok(rows)
-    }
-
-    /// The far rows of one parent through its junction rows: distinct, in
-    /// the far model's key order (reversed by `order(Desc)`), at most
-    /// `limit` (the far filter was applied when they were read).
-    fn far_rows<'l>(
-        &self,
-        parent_item: &Item,
-        near: &NodeSpec,
-        far: &NodeSpec,
-        loaded: &'l Loaded,
-    ) -> Vec<&'l Item> {
-        let mut seen = HashSet::new();
-        let mut items: Vec<&Item> = Vec::new();
-        for junction in loaded.children_of(near, parent_item) {
-            for item in loaded.children_of(far, junction) {
-                if seen.insert(key_fingerprint(item, C::META.key_names())) {
-                    items.push(item);
-                }
-            }
-        }
-        items.sort_by(|a, b| {
-            C::META
-                .key_names()
-                .map(|k| sort_order(a.get(k), b.get(k)))
-                .find(|o| o.is_ne())
-                .unwrap_or(std::cmp::Ordering::Equal)
-        });
-        if self.options.order == Some(SortOrder::Desc) {
-            items.reverse();
-        }
-        if let Some(limit) = self.options.limit {
-            items.truncate(limit);
-        }
-        items
     }
 }
 

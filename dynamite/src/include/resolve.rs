@@ -85,9 +85,17 @@ pub struct NodeSpec {
     /// One target of a polymorphic `belongs_to`: only the parents whose
     /// type attribute holds this value are joined.
     pub(crate) parent_type: Option<(&'static str, AttributeValue)>,
-    /// What `explain()` adds about work done when attaching (the per-parent
-    /// order and limit of a many-to-many's far rows).
-    pub(crate) note: Option<String>,
+    /// The far node of a many-to-many (`has_many(through = ..)`): read for
+    /// every parent of the round at once, then per parent (of the junction
+    /// node above it) made distinct, ordered by key and limited here.
+    pub(crate) per_parent: Option<PerParent>,
+}
+
+/// The order and limit a many-to-many applies to each parent's far rows.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PerParent {
+    pub(crate) order: Option<SortOrder>,
+    pub(crate) limit: Option<usize>,
 }
 
 impl NodeSpec {
@@ -218,7 +226,7 @@ impl NodeSpec {
             keep,
             children,
             parent_type: None,
-            note: None,
+            per_parent: None,
         })
     }
 
@@ -548,6 +556,41 @@ impl Loaded {
             .and_then(value_key)
             .and_then(|k| self.groups.get(&spec.id)?.get(&k))
             .map_or(&[], Vec::as_slice)
+    }
+
+    /// The far rows of `parent` through a many-to-many: its junction rows
+    /// (`near`), then their far rows (`far`): distinct, in the far model's
+    /// key order (reversed by `order(Desc)`), at most `limit`.
+    pub(crate) fn far_rows<'a>(
+        &'a self,
+        near: &NodeSpec,
+        far: &NodeSpec,
+        parent: &Item,
+    ) -> Vec<&'a Item> {
+        let mut seen = HashSet::new();
+        let mut items: Vec<&Item> = Vec::new();
+        for junction in self.children_of(near, parent) {
+            for item in self.children_of(far, junction) {
+                if seen.insert(key_fingerprint(item, far.target.key_names())) {
+                    items.push(item);
+                }
+            }
+        }
+        items.sort_by(|a, b| {
+            far.target
+                .key_names()
+                .map(|k| sort_order(a.get(k), b.get(k)))
+                .find(|o| o.is_ne())
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+        let per = far.per_parent;
+        if per.is_some_and(|p| p.order == Some(SortOrder::Desc)) {
+            items.reverse();
+        }
+        if let Some(limit) = per.and_then(|p| p.limit) {
+            items.truncate(limit);
+        }
+        items
     }
 
     fn store(&mut self, spec: &NodeSpec, mut groups: HashMap<KeyId, Vec<Item>>) {
@@ -884,9 +927,34 @@ async fn run(
                 && !early.contains(&n.id)
                 && !fused_loaded.contains(&n.id)
         }) {
-            let parents: &[Item] = match parent_of.get(&node.id).copied().flatten() {
+            let parent = parent_of.get(&node.id).copied().flatten();
+            let parents: &[Item] = match parent {
                 Some(p) => loaded.items.get(&p).map_or(&[], Vec::as_slice),
                 None => &roots,
+            };
+            // Under a many-to-many with a limit, only the far rows kept.
+            let kept: Vec<Item>;
+            let parents = match parent.and_then(|p| by_id.get(&p)) {
+                Some(far) if far.per_parent.is_some_and(|p| p.limit.is_some()) => {
+                    let near = parent_of.get(&far.id).copied().flatten();
+                    let grandparents: &[Item] =
+                        match near.and_then(|n| parent_of.get(&n).copied().flatten()) {
+                            Some(g) => loaded.items.get(&g).map_or(&[], Vec::as_slice),
+                            None => &roots,
+                        };
+                    let mut seen = HashSet::new();
+                    kept = match near.and_then(|n| by_id.get(&n)) {
+                        Some(near) => grandparents
+                            .iter()
+                            .flat_map(|g| loaded.far_rows(near, far, g))
+                            .filter(|i| seen.insert(key_fingerprint(i, far.target.key_names())))
+                            .cloned()
+                            .collect(),
+                        None => parents.to_vec(),
+                    };
+                    kept.as_slice()
+                }
+                _ => parents,
             };
             let values = node.values_of(parents);
             if values.is_empty() {
@@ -1305,8 +1373,20 @@ pub(crate) fn describe(
             if let Some(p) = &node.projection {
                 let _ = write!(line, " project [{}]", p.join(", "));
             }
-            if let Some(note) = &node.note {
-                let _ = write!(line, " ({note})");
+            if let Some(per) = &node.per_parent {
+                let _ = write!(
+                    line,
+                    " (the rows of every parent in this round; then per parent: distinct, by key{}",
+                    if per.order == Some(SortOrder::Desc) {
+                        " desc"
+                    } else {
+                        ""
+                    }
+                );
+                if let Some(limit) = per.limit {
+                    let _ = write!(line, ", at most {limit}");
+                }
+                line.push(')');
             }
             if !scans.contains_key(&node.id)
                 && !node.is_batch()

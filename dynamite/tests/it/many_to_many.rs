@@ -445,6 +445,50 @@ async fn through_include_of_one_student_is_three_requests_in_two_rounds() {
 }
 
 #[tokio::test]
+async fn nested_includes_read_only_for_the_far_rows_kept() {
+    let db = db().await;
+    courses(&db, 5).await;
+    for c in 0..5 {
+        MLesson::create()
+            .id(format!("l{c}"))
+            .course_id(course_id(c))
+            .minutes(30)
+            .exec(&db)
+            .await
+            .unwrap();
+    }
+    MStudent::create()
+        .id("s1")
+        .name("Ada")
+        .exec(&db)
+        .await
+        .unwrap();
+    MStudent::courses()
+        .replace(&db, "s1", (0..5).map(course_id))
+        .await
+        .unwrap();
+    db.metrics().reset();
+    let s = MStudent::query()
+        .filter(MStudent::ID.eq("s1"))
+        .include(
+            MStudent::courses()
+                .order(Desc)
+                .limit(1)
+                .include(MCourse::lessons()),
+        )
+        .first(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(s.courses.len(), 1);
+    assert_eq!(s.courses[0].id, course_id(4));
+    assert_eq!(s.courses[0].lessons.len(), 1);
+    // The junction Query, then the lessons of the one course kept.
+    assert_eq!(db.metrics().count("Query"), 2);
+    assert_eq!(db.metrics().rounds(), 3);
+}
+
+#[tokio::test]
 async fn through_include_of_150_far_rows_is_one_batch_round() {
     let db = db().await;
     courses(&db, 150).await;
