@@ -113,12 +113,24 @@ pub(super) fn relation_fn(model: &Ident, relation: &Relation) -> TokenStream {
     let name = &field.name;
     let target = relation.target;
     let container = format_ident!("{}", relation.kind.container());
+    let how = match (relation.through, relation.polymorphic) {
+        (Some((junction, far_key)), _) => format!(
+            "through `{}` by `{}` and `{}`",
+            type_name(junction),
+            relation.foreign_key.value,
+            far_key.value
+        ),
+        (None, Some((type_key, _))) => format!(
+            "named by `{}` and `{}`",
+            type_key.value, relation.foreign_key.value
+        ),
+        (None, None) => format!("by `{}`", relation.foreign_key.value),
+    };
     let doc = format!(
-        "The `{name}` relation ({} {} by `{}`): use it in `.include(..)`, \
+        "The `{name}` relation ({} {} {how}): use it in `.include(..)`, \
          or `.of(&row)` for lazy loading.",
         relation.kind.key(),
         type_name(target),
-        relation.foreign_key.value,
     );
     // Models have named fields only; the fallback is never used.
     let fn_name = field

@@ -34,6 +34,9 @@ pub struct MCourse {
     pub level: i32,
     #[dynamite(has_many(foreign_key = "course_id"))]
     pub lessons: HasMany<MLesson>,
+    /// The reverse side: its foreign key is the junction's sort key.
+    #[dynamite(has_many(through = MEnrollment, foreign_key = "course_id", far_key = "student_id"))]
+    pub students: HasMany<MStudent>,
 }
 
 /// The junction, keyed by the pair: one link is one item.
@@ -81,14 +84,14 @@ fn register(builder: DynamiteBuilder) -> DynamiteBuilder {
         .table::<LooseStudent>()
 }
 
-async fn db() -> Dynamite {
+pub(crate) async fn db() -> Dynamite {
     let db = register(common::builder()).build().await.unwrap();
     db.sync().await.unwrap();
     db.metrics().reset();
     db
 }
 
-fn course_id(i: usize) -> String {
+pub(crate) fn course_id(i: usize) -> String {
     format!("c{i:04}")
 }
 
@@ -520,6 +523,49 @@ async fn through_include_of_150_far_rows_is_one_batch_round() {
     assert_eq!(db.metrics().count("Scan"), 2);
     assert_eq!(db.metrics().count("BatchGetItem"), 2);
     assert_eq!(db.metrics().rounds(), 4);
+}
+
+#[tokio::test]
+async fn regression_the_reverse_side_reads_a_junction_keyed_by_the_pair() {
+    // Its foreign-key GSI once had the junction's sort key as both of its
+    // keys, and CreateTable refused it.
+    let db = db().await;
+    courses(&db, 3).await;
+    for s in ["s1", "s2", "s3"] {
+        MStudent::create()
+            .id(s)
+            .name(s.to_uppercase())
+            .exec(&db)
+            .await
+            .unwrap();
+    }
+    MStudent::courses()
+        .add(&db, "s2", [course_id(1)])
+        .await
+        .unwrap();
+    MStudent::courses()
+        .add(&db, "s1", [course_id(1), course_id(2)])
+        .await
+        .unwrap();
+    let change = MCourse::students()
+        .replace(&db, course_id(2), ["s3", "s2"])
+        .await
+        .unwrap();
+    assert_eq!(
+        (change.added.len(), change.removed),
+        (2, vec!["s1".to_owned()])
+    );
+    let mut courses = MCourse::query()
+        .include(MCourse::students())
+        .all(&db)
+        .await
+        .unwrap();
+    courses.sort_by(|a, b| a.id.cmp(&b.id));
+    let got: Vec<Vec<&str>> = courses
+        .iter()
+        .map(|c| c.students.iter().map(|s| s.id.as_str()).collect())
+        .collect();
+    assert_eq!(got, [vec![], vec!["s1", "s2"], vec!["s2", "s3"]]);
 }
 
 #[tokio::test]
