@@ -913,6 +913,74 @@ async fn a_cancelled_replace_re_reads_and_retries() {
     drop(proxy);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chunk_that_fails_reports_the_chunks_that_applied() {
+    let backend = register(common::builder()).build().await.unwrap();
+    backend.sync().await.unwrap();
+    courses(&backend, 150).await;
+    MStudent::create()
+        .id("s1")
+        .name("Ada")
+        .exec(&backend)
+        .await
+        .unwrap();
+    let endpoint = common::endpoint()
+        .or_else(|| backend.embedded_endpoint().map(str::to_owned))
+        .unwrap();
+    // The second TransactWriteItems gets a 500, and the SDK may not retry.
+    let seen = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let schedule: Schedule = {
+        let seen = seen.clone();
+        Arc::new(move |_n, target: &str| {
+            if target.ends_with("TransactWriteItems") && seen.fetch_add(1, Ordering::SeqCst) == 1 {
+                Fault::ServerError
+            } else {
+                Fault::None
+            }
+        })
+    };
+    let proxy = Proxy::start(&endpoint, schedule).await;
+    let faulty = register(
+        dynamite_testkit::backend::remote(&proxy.url)
+            .table_prefix(backend.table_prefix())
+            .max_attempts(1),
+    )
+    .build()
+    .await
+    .unwrap();
+    let err = MStudent::courses()
+        .replace(&faulty, "s1", (0..150).map(course_id))
+        .await
+        .unwrap_err();
+    let dynamite::Error::SetPartiallyChanged {
+        chunks_applied,
+        added,
+        removed,
+        ..
+    } = &err
+    else {
+        panic!("{err}");
+    };
+    assert_eq!(
+        (*chunks_applied, added.len(), removed.len()),
+        (1, 99, 0),
+        "{err}"
+    );
+    assert_eq!(
+        linked(&backend, "s1").await.len(),
+        99,
+        "the first chunk, and only it"
+    );
+    // Calling again finishes.
+    let change = MStudent::courses()
+        .replace(&backend, "s1", (0..150).map(course_id))
+        .await
+        .unwrap();
+    assert_eq!((change.added.len(), change.unchanged.len()), (51, 99));
+    assert_eq!(linked(&backend, "s1").await.len(), 150);
+    drop(proxy);
+}
+
 #[tokio::test]
 async fn include_reference_counts_match_after_writes() {
     // The include and the junction agree after a sequence of set writes.
