@@ -243,13 +243,16 @@ async fn read_parent(
         })
 }
 
+/// A link: the far join value and the key of its junction row.
+type Link = (AttributeValue, Item);
+
 /// The parent's links: far value -> the junction row's key.
 async fn read_links(
     db: &Dynamite,
     owner: &'static TableMeta,
     layout: &Layout,
     parent: &Item,
-) -> Result<Vec<(AttributeValue, Item)>> {
+) -> Result<Vec<Link>> {
     let options = IncludeOptions {
         projection: Some(Vec::new()),
         ..IncludeOptions::default()
@@ -384,7 +387,7 @@ pub(crate) async fn change(
         // The given keys already linked / not yet; the links given / not.
         let (present, absent): (Vec<AttributeValue>, Vec<AttributeValue>) =
             wanted.iter().cloned().partition(|v| linked(v));
-        let (named, others): (Vec<(AttributeValue, Item)>, Vec<(AttributeValue, Item)>) = links
+        let (named, others): (Vec<Link>, Vec<Link>) = links
             .iter()
             .cloned()
             .partition(|(v, _)| value_key(v).is_some_and(|k| given.contains(&k)));
