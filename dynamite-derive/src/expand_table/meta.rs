@@ -162,14 +162,14 @@ pub(super) fn meta(model: &Model, schema: &Schema, persisted: &[&Field]) -> Toke
             None => none.clone(),
         };
         let (target_meta, polymorphic) = match relation.polymorphic {
-            Some((type_key, targets)) => {
+            // `targets` is never empty here (parsing reports that).
+            Some((type_key, targets @ [(first, _), ..])) => {
                 let type_key = &type_key.value;
                 let hops = targets.iter().map(|(model, value)| {
                     let value = &value.value;
                     let relation = hop("BelongsTo", model, foreign_key, &none);
                     quote!(::dynamite::__private::PolymorphicTarget { value: #value, relation: #relation })
                 });
-                let first = &targets[0].0;
                 (
                     quote!(<#first as ::dynamite::Table>::meta),
                     quote!(::core::option::Option::Some(&::dynamite::__private::Polymorphic {
@@ -178,7 +178,7 @@ pub(super) fn meta(model: &Model, schema: &Schema, persisted: &[&Field]) -> Toke
                     })),
                 )
             }
-            None => (quote!(<#target as ::dynamite::Table>::meta), none.clone()),
+            _ => (quote!(<#target as ::dynamite::Table>::meta), none.clone()),
         };
         // A function pointer, not the target's `META`: models referring to
         // each other would otherwise be a cycle of constants.
