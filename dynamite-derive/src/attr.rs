@@ -14,10 +14,10 @@ use syn::{Expr, Lit, Token};
 use crate::case::RenameRule;
 use crate::ctxt::Ctxt;
 use crate::symbol::{
-    BELONGS_TO, CREATED_AT, DEFAULT, DELETED_AT, ENTITY, ENTITY_ATTRIBUTE, FOREIGN_KEY, HAS_MANY,
-    HAS_ONE, HOOKS, INDEX, LOCAL_KEY, NAME, NOT_EMPTY, PK, PK_ATTRIBUTE, PRIMARY_KEY, RENAME,
-    RENAME_ALL, SK, SK_ATTRIBUTE, SKIP, SORT_KEY, TABLE, TABLE_FIELD_KEYS, TTL, UPDATED_AT,
-    VALIDATE, VERSION,
+    BELONGS_TO, CREATED_AT, DEFAULT, DELETED_AT, ENTITY, ENTITY_ATTRIBUTE, FAR_KEY, FOREIGN_KEY,
+    HAS_MANY, HAS_ONE, HOOKS, INDEX, LOCAL_KEY, NAME, NOT_EMPTY, PK, PK_ATTRIBUTE, PRIMARY_KEY,
+    RENAME, RENAME_ALL, SK, SK_ATTRIBUTE, SKIP, SORT_KEY, TABLE, TABLE_FIELD_KEYS, TARGETS,
+    THROUGH, TTL, TYPE_KEY, UPDATED_AT, VALIDATE, VERSION,
 };
 
 /// A parsed value and the span of the tokens it came from.
@@ -142,6 +142,9 @@ impl RelationKind {
     }
 }
 
+/// A polymorphic target as written: the model and its type value.
+pub type Target = (syn::Type, WithSpan<String>);
+
 /// `has_many(foreign_key = "..", local_key = "..")` (or `has_one` / `belongs_to`).
 pub struct Relation {
     pub kind: RelationKind,
@@ -153,6 +156,14 @@ pub struct Relation {
     pub more_foreign_keys: Vec<WithSpan<String>>,
     /// Rust name of the field the foreign key refers to.
     pub local_key: Option<WithSpan<String>>,
+    /// `through = Enrollment`: the junction model (`has_many` only).
+    pub through: Option<WithSpan<syn::Type>>,
+    /// `far_key = "course_id"`: the junction's field referring to the far side.
+    pub far_key: Option<WithSpan<String>>,
+    /// `type_key = "commentable_type"`: the field naming the target (`belongs_to` only).
+    pub type_key: Option<WithSpan<String>>,
+    /// `targets(Post = "post", ..)`: each model and its stored type value.
+    pub targets: Option<WithSpan<Vec<Target>>>,
 }
 
 /// A literal `default`, as written.
@@ -575,6 +586,10 @@ fn parse_relation(cx: &Ctxt, meta: &ParseNestedMeta, kind: RelationKind) -> syn:
         foreign_key: None,
         more_foreign_keys: Vec::new(),
         local_key: None,
+        through: None,
+        far_key: None,
+        type_key: None,
+        targets: None,
     };
     // Set when `foreign_key` was written, even with a bad value (already reported).
     let mut foreign_key_written = false;
@@ -604,7 +619,68 @@ fn parse_relation(cx: &Ctxt, meta: &ParseNestedMeta, kind: RelationKind) -> syn:
             format!("`{key}` requires a foreign key: `{key}(foreign_key = \"user_id\")`"),
         );
     }
+    check_relation_shape(cx, &relation);
     Ok(relation)
+}
+
+/// The keys that only make sense together: `through` with `far_key` (on a
+/// `has_many`), `type_key` with `targets` (on a `belongs_to`).
+fn check_relation_shape(cx: &Ctxt, relation: &Relation) {
+    let key = relation.kind.key();
+    if let Some(through) = &relation.through {
+        if relation.kind != RelationKind::HasMany {
+            cx.error(
+                through.key_span,
+                format!("`{THROUGH}` goes on a `has_many` (a many-to-many), not on `{key}`"),
+            );
+        } else if relation.far_key.is_none() {
+            cx.error(
+                through.key_span,
+                format!(
+                    "`{THROUGH}` needs `{FAR_KEY}`, the junction's field holding the far key: \
+                     `has_many(through = Enrollment, foreign_key = \"student_id\", far_key = \"course_id\")`"
+                ),
+            );
+        }
+        if !relation.more_foreign_keys.is_empty() {
+            cx.error(
+                through.key_span,
+                format!("`{THROUGH}` takes one foreign key field, not a composite one"),
+            );
+        }
+    } else if let Some(far) = &relation.far_key {
+        cx.error(
+            far.key_span,
+            format!("`{FAR_KEY}` needs `{THROUGH} = JunctionModel`"),
+        );
+    }
+    match (&relation.type_key, &relation.targets) {
+        (Some(_), Some(_)) | (None, None) => {}
+        (Some(type_key), None) => cx.error(
+            type_key.key_span,
+            format!("`{TYPE_KEY}` needs `{TARGETS}(Post = \"post\", ..)`, the models it names"),
+        ),
+        (None, Some(targets)) => cx.error(
+            targets.key_span,
+            format!("`{TARGETS}` needs `{TYPE_KEY} = \"..\"`, the field naming the target"),
+        ),
+    }
+    let polymorphic = (relation.type_key.as_ref().map(|k| k.key_span))
+        .or_else(|| relation.targets.as_ref().map(|t| t.key_span));
+    if let Some(polymorphic) = polymorphic {
+        if relation.kind != RelationKind::BelongsTo {
+            cx.error(
+                polymorphic,
+                format!("a polymorphic relation is a `belongs_to`, not a `{key}`"),
+            );
+        } else if !relation.more_foreign_keys.is_empty() || relation.local_key.is_some() {
+            cx.error(
+                polymorphic,
+                "a polymorphic `belongs_to` refers to each target's primary key: \
+                 one `foreign_key`, no `local_key`",
+            );
+        }
+    }
 }
 
 /// One key inside `has_many(...)`: `foreign_key = ".."` or `local_key = ".."`.
@@ -647,10 +723,56 @@ fn relation_key(
                 set_once(cx, &mut relation.local_key, LOCAL_KEY, key_span, field);
             }
         }
+        THROUGH => {
+            if !inner.input.peek(Token![=]) {
+                cx.error(
+                    key_span,
+                    "`through` expects a model: `through = Enrollment`",
+                );
+                return skip_value(inner);
+            }
+            let expr: Expr = inner.value()?.parse()?;
+            let Expr::Path(path) = &expr else {
+                cx.error_spanned_by(&expr, "`through` expects a model: `through = Enrollment`");
+                return Ok(());
+            };
+            let ty = syn::Type::Path(syn::TypePath {
+                qself: path.qself.clone(),
+                path: path.path.clone(),
+            });
+            let span = expr.span();
+            set_once(
+                cx,
+                &mut relation.through,
+                THROUGH,
+                key_span,
+                WithSpan {
+                    value: ty,
+                    span,
+                    key_span,
+                },
+            );
+        }
+        FAR_KEY => {
+            let example = "far_key = \"course_id\"";
+            if let Some(field) = string_value(cx, inner, FAR_KEY, example)? {
+                set_once(cx, &mut relation.far_key, FAR_KEY, key_span, field);
+            }
+        }
+        TYPE_KEY => {
+            let example = "type_key = \"commentable_type\"";
+            if let Some(field) = string_value(cx, inner, TYPE_KEY, example)? {
+                set_once(cx, &mut relation.type_key, TYPE_KEY, key_span, field);
+            }
+        }
+        TARGETS => {
+            let targets = parse_targets(cx, inner)?;
+            set_once(cx, &mut relation.targets, TARGETS, key_span, targets);
+        }
         _ => {
             let message = format!(
                 "unknown dynamite attribute `{inner_key}` in `{}(...)`, \
-                 expected `foreign_key` or `local_key`",
+                 expected `foreign_key`, `local_key`, `through`, `far_key`, `type_key` or `targets`",
                 kind.key()
             );
             cx.error(key_span, message);
@@ -658,6 +780,64 @@ fn relation_key(
         }
     }
     Ok(())
+}
+
+/// `targets(Post = "post", Video = "video")`: each model and the value
+/// its type field stores; values must be distinct and non-empty.
+fn parse_targets(cx: &Ctxt, inner: &ParseNestedMeta) -> syn::Result<WithSpan<Vec<Target>>> {
+    let key_span = inner.path.span();
+    let mut targets: Vec<Target> = Vec::new();
+    if !inner.input.peek(syn::token::Paren) {
+        cx.error(
+            key_span,
+            "`targets` lists models and their type values: `targets(Post = \"post\")`",
+        );
+        skip_value(inner)?;
+    } else if matches!(
+        inner.input.fork().parse::<proc_macro2::TokenTree>(),
+        Ok(proc_macro2::TokenTree::Group(group)) if group.stream().is_empty()
+    ) {
+        // `targets()`: syn's nested-meta parser rejects empty parentheses.
+        inner.input.parse::<proc_macro2::TokenTree>()?;
+        cx.error(
+            key_span,
+            "`targets` names at least one model: `targets(Post = \"post\")`",
+        );
+    } else {
+        let mut bad = false;
+        inner.parse_nested_meta(|target| {
+            let ty = syn::Type::Path(syn::TypePath {
+                qself: None,
+                path: target.path.clone(),
+            });
+            let name = path_to_string(&target.path);
+            let example = format!("{name} = \"{}\"", name.to_lowercase());
+            let value = string_value(cx, &target, &name, &example)?;
+            bad |= value.is_none();
+            if let Some(value) = value {
+                if targets.iter().any(|(_, v)| v.value == value.value) {
+                    cx.error(
+                        value.span,
+                        format!("duplicate type value {:?}", value.value),
+                    );
+                } else {
+                    targets.push((ty, value));
+                }
+            }
+            Ok(())
+        })?;
+        if targets.is_empty() && !bad {
+            cx.error(
+                key_span,
+                "`targets` names at least one model: `targets(Post = \"post\")`",
+            );
+        }
+    }
+    Ok(WithSpan {
+        value: targets,
+        span: key_span,
+        key_span,
+    })
 }
 
 /// `key = ["a", "b"]`: a list of non-empty strings; `None` when the value

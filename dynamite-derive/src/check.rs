@@ -10,7 +10,7 @@ use proc_macro2::Span;
 use syn::Type;
 
 use crate::ast::{Field, Model, Shape, Value, field_span};
-use crate::attr::{DefaultValue, RelationKind, WithSpan, check_table_name};
+use crate::attr::{DefaultValue, RelationKind, Target, WithSpan, check_table_name};
 use crate::case::{default_table_name, screaming_snake_case};
 use crate::ctxt::Ctxt;
 use crate::literal::literal_default;
@@ -122,6 +122,12 @@ pub struct Relation<'m, 'a> {
     /// Rust name of the referenced field (of this model for `has_many` /
     /// `has_one`, of the target for `belongs_to`).
     pub local_key: Option<&'m WithSpan<String>>,
+    /// `has_many(through = J, far_key = "..")`: the junction model and its
+    /// field holding the far side's key (`foreign_key` is then on `J`).
+    pub through: Option<(&'m Type, &'m WithSpan<String>)>,
+    /// A polymorphic `belongs_to`: the field naming the target, and each
+    /// target model with its type value.
+    pub polymorphic: Option<(&'m WithSpan<String>, &'m [Target])>,
 }
 
 /// A global secondary index, resolved.
@@ -560,6 +566,7 @@ fn resolve_relations<'m, 'a>(cx: &Ctxt, model: &'m Model<'a>) -> Vec<Relation<'m
                 .iter()
                 .chain(&relation.more_foreign_keys)
                 .map(|k| ("foreign", k))
+                .chain(relation.type_key.iter().map(|k| ("type", k)))
                 .collect(),
             RelationKind::HasMany | RelationKind::HasOne => {
                 relation.local_key.iter().map(|k| ("local", k)).collect()
@@ -597,6 +604,16 @@ fn resolve_relations<'m, 'a>(cx: &Ctxt, model: &'m Model<'a>) -> Vec<Relation<'m
                     .chain(&relation.more_foreign_keys)
                     .collect(),
                 local_key: relation.local_key.as_ref(),
+                through: relation
+                    .through
+                    .as_ref()
+                    .zip(relation.far_key.as_ref())
+                    .map(|(j, far)| (&j.value, far)),
+                polymorphic: relation
+                    .type_key
+                    .as_ref()
+                    .zip(relation.targets.as_ref())
+                    .map(|(k, t)| (k, t.value.as_slice())),
             });
         }
     }

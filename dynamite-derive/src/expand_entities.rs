@@ -55,7 +55,19 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
             }
         }
     });
+    let wraps = variants.iter().map(|(variant, ty)| {
+        quote! {
+            #[automatically_derived]
+            impl ::dynamite::__private::Variant<#ty> for #ident {
+                fn wrap(row: #ty) -> Self {
+                    Self::#variant(row)
+                }
+            }
+        }
+    });
     quote! {
+        #(#wraps)*
+
         #[automatically_derived]
         impl ::dynamite::Entities for #ident {
             fn models() -> ::std::vec::Vec<&'static ::dynamite::TableMeta> {

@@ -47,6 +47,14 @@ pub const NAME: &str = "name";
 pub const FOREIGN_KEY: &str = "foreign_key";
 /// `local_key`: The field a relation's foreign key refers to.
 pub const LOCAL_KEY: &str = "local_key";
+/// `through = Enrollment`: the junction model of a many-to-many `has_many`.
+pub const THROUGH: &str = "through";
+/// `far_key = "course_id"`: the junction's field holding the far side's key.
+pub const FAR_KEY: &str = "far_key";
+/// `type_key = "commentable_type"`: the field naming a polymorphic target.
+pub const TYPE_KEY: &str = "type_key";
+/// `targets(Post = "post", ..)`: a polymorphic `belongs_to`'s models and type values.
+pub const TARGETS: &str = "targets";
 /// `pk = "USER#{id}"`: the partition key template of a shared-table model.
 pub const PK: &str = "pk";
 /// `sk = "ORDER#{id}"`: the sort key template of a shared-table model.

@@ -1,6 +1,9 @@
 //! Seed section "Many-to-Many Relationships (via Junction Table)": students
-//! and courses through enrollments, with `attach` / `detach` writing and
-//! removing junction rows.
+//! and courses through enrollments. `has_many(through = Enrollment, ..)`
+//! reads a student's courses (the junction rows, then every course in one
+//! BatchGetItem round); `replace` / `add` / `remove` change the set with
+//! conditional writes in one transaction; the junction's own `has_many`
+//! still reaches the rows with their extra fields (a grade).
 
 #[path = "common/mod.rs"]
 mod common;
@@ -13,6 +16,8 @@ pub struct Student {
     #[dynamite(primary_key)]
     pub id: String,
     pub name: String,
+    #[dynamite(has_many(through = Enrollment, foreign_key = "student_id", far_key = "course_id"))]
+    pub courses: HasMany<Course>,
     #[dynamite(has_many(foreign_key = "student_id"))]
     pub enrollments: HasMany<Enrollment>,
 }
@@ -22,20 +27,19 @@ pub struct Course {
     #[dynamite(primary_key)]
     pub id: String,
     pub name: String,
-    #[dynamite(has_many(foreign_key = "course_id"))]
-    pub enrollments: HasMany<Enrollment>,
+    #[dynamite(has_many(through = Enrollment, foreign_key = "course_id", far_key = "student_id"))]
+    pub students: HasMany<Student>,
 }
 
-/// The junction model.
+/// The junction model, keyed by the pair: one enrollment per student and
+/// course, so a conditional write can refuse a duplicate.
 #[derive(Table, Debug, Clone)]
 pub struct Enrollment {
-    #[dynamite(primary_key, default = uuid)]
-    pub id: String,
+    #[dynamite(primary_key)]
     pub student_id: String,
+    #[dynamite(sort_key)]
     pub course_id: String,
-    pub grade: String,
-    #[dynamite(belongs_to(foreign_key = "student_id"))]
-    pub student: BelongsTo<Student>,
+    pub grade: Option<String>,
     #[dynamite(belongs_to(foreign_key = "course_id"))]
     pub course: BelongsTo<Course>,
 }
@@ -55,84 +59,89 @@ pub async fn run(db: Dynamite) -> dynamite::Result<String> {
         .name("Ada")
         .exec(db)
         .await?;
-    let other = Student::create()
+    Student::create()
         .id("student-456")
         .name("Alan")
         .exec(db)
         .await?;
-    let courses = [
-        ("c-math", "Mathematics", "A"),
-        ("c-phys", "Physics", "B+"),
-        ("c-poetry", "Poetry", "A-"),
-    ];
-    for (id, name, _) in courses {
+    for (id, name) in [
+        ("c-chem", "Chemistry"),
+        ("c-math", "Mathematics"),
+        ("c-phys", "Physics"),
+        ("c-poetry", "Poetry"),
+    ] {
         Course::create().id(id).name(name).exec(db).await?;
     }
-    // attach: the junction row, its foreign key to the student set by the relation.
-    for (id, _, grade) in courses {
+    // Junction rows with extra fields: through the junction's own has_many.
+    for (course, grade) in [("c-math", "A"), ("c-phys", "B+"), ("c-poetry", "A-")] {
         Student::enrollments()
             .attach(
                 db,
                 &student,
                 Enrollment::create()
                     .student_id(&student.id)
-                    .course_id(id)
-                    .grade(grade),
+                    .course_id(course)
+                    .grade(Some(grade.to_owned())),
             )
             .await?;
     }
-    Student::enrollments()
-        .attach(
-            db,
-            &other,
-            Enrollment::create()
-                .student_id(&other.id)
-                .course_id("c-math")
-                .grade("B"),
-        )
+    // Links alone: `add` (one transaction, nothing written twice).
+    Student::courses()
+        .add(db, "student-456", ["c-math"])
         .await?;
 
-    let load = |id: &'static str| {
-        Student::query()
-            .filter(Student::ID.eq(id))
-            .include(Student::enrollments().include(Enrollment::course()))
-            .first(db)
-    };
-    if let Some(student) = load("student-123").await? {
-        out.push_str(&format!("{}'s courses:\n", student.name));
-        for enrollment in &student.enrollments {
+    let ada = Student::query()
+        .filter(Student::ID.eq("student-123"))
+        .include(Student::enrollments().include(Enrollment::course()))
+        .first(db)
+        .await?;
+    if let Some(ada) = ada {
+        out.push_str(&format!("{}'s courses:\n", ada.name));
+        for enrollment in &ada.enrollments {
             let course = enrollment.course.as_ref().map_or("?", |c| c.name.as_str());
-            out.push_str(&format!("  {course} - Grade: {}\n", enrollment.grade));
-        }
-        // detach: drop Poetry.
-        if let Some(poetry) = student
-            .enrollments
-            .iter()
-            .find(|e| e.course_id == "c-poetry")
-        {
-            Student::enrollments().detach(db, &student, poetry).await?;
+            let grade = enrollment.grade.as_deref().unwrap_or("-");
+            out.push_str(&format!("  {course} - Grade: {grade}\n"));
         }
     }
-    if let Some(student) = load("student-123").await? {
+
+    // Replace the whole set: Poetry out, Chemistry in.
+    let change = Student::courses()
+        .replace(db, "student-123", ["c-math", "c-phys", "c-chem"])
+        .await?;
+    out.push_str(&format!(
+        "replace: added {:?}, removed {:?}, unchanged {:?}, {} transaction(s)\n",
+        change.added,
+        change.removed,
+        change.unchanged,
+        change.chunks.len()
+    ));
+
+    // Courses through enrollments, filtered and ordered on the far side.
+    let ada = Student::query()
+        .filter(Student::ID.eq("student-123"))
+        .include(
+            Student::courses()
+                .filter(Course::NAME.ne("Physics"))
+                .order(Desc),
+        )
+        .first(db)
+        .await?;
+    if let Some(ada) = ada {
+        let names: Vec<&str> = ada.courses.iter().map(|c| c.name.as_str()).collect();
         out.push_str(&format!(
-            "After detaching Poetry: {} courses\n",
-            student.enrollments.len()
+            "Ada's courses but Physics, by id descending: {}\n",
+            names.join(", ")
         ));
     }
 
     // The other side: a course with its students.
     let math = Course::query()
         .filter(Course::ID.eq("c-math"))
-        .include(Course::enrollments().include(Enrollment::student()))
+        .include(Course::students())
         .first(db)
         .await?;
     if let Some(course) = math {
-        let mut names: Vec<&str> = course
-            .enrollments
-            .iter()
-            .filter_map(|e| e.student.as_ref().map(|s| s.name.as_str()))
-            .collect();
-        names.sort();
+        let names: Vec<&str> = course.students.iter().map(|s| s.name.as_str()).collect();
         out.push_str(&format!("{} students: {}\n", course.name, names.join(", ")));
     }
     Ok(out)

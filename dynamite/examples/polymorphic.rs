@@ -1,12 +1,13 @@
 //! Seed section "Polymorphic Relationships": a comment points at a post or
-//! a video through `commentable_type` + `commentable_id`. Like the seed,
-//! the lookup is a manual pattern — an enum over the possible targets and
-//! one GetItem — since DynamoDB has no polymorphic join.
+//! a video through `commentable_type` + `commentable_id`. A polymorphic
+//! `belongs_to` loads the target as an enum: the include groups the ids by
+//! type and reads the posts and the videos in one BatchGetItem.
 
 #[path = "common/mod.rs"]
 mod common;
 
 use dynamite::DynamiteBuilder;
+use dynamite::Entities;
 use dynamite::prelude::*;
 
 #[derive(Table, Debug, Clone)]
@@ -30,6 +31,13 @@ pub enum CommentableType {
     Video,
 }
 
+/// The target of a comment: one variant per model (`#[derive(Entities)]`).
+#[derive(Entities, Debug, Clone)]
+pub enum Commentable {
+    Post(Post),
+    Video(Video),
+}
+
 #[derive(Table, Debug, Clone)]
 pub struct Comment {
     #[dynamite(primary_key)]
@@ -38,27 +46,13 @@ pub struct Comment {
     #[dynamite(index)]
     pub commentable_id: String,
     pub content: String,
-}
-
-/// The target of a comment.
-#[derive(Debug)]
-pub enum Commentable {
-    Post(Post),
-    Video(Video),
-}
-
-impl Comment {
-    /// Loads the post or video this comment is about (one GetItem).
-    pub async fn commentable(&self, db: &Dynamite) -> dynamite::Result<Option<Commentable>> {
-        Ok(match self.commentable_type {
-            CommentableType::Post => Post::get(db, self.commentable_id.as_str())
-                .await?
-                .map(Commentable::Post),
-            CommentableType::Video => Video::get(db, self.commentable_id.as_str())
-                .await?
-                .map(Commentable::Video),
-        })
-    }
+    /// The type field names the model, the id field its key.
+    #[dynamite(belongs_to(
+        foreign_key = "commentable_id",
+        type_key = "commentable_type",
+        targets(Post = "Post", Video = "Video")
+    ))]
+    pub commentable: BelongsTo<Commentable>,
 }
 
 pub fn register(builder: DynamiteBuilder) -> DynamiteBuilder {
@@ -89,15 +83,29 @@ pub async fn run(db: Dynamite) -> dynamite::Result<String> {
         .exec(db)
         .await?;
 
-    let mut comments = Comment::query().all(db).await?;
+    db.metrics().reset();
+    let mut comments = Comment::query()
+        .include(Comment::commentable())
+        .all(db)
+        .await?;
+    let requests = db.metrics().data_plane_requests();
     comments.sort_by(|a, b| a.id.cmp(&b.id));
     for comment in &comments {
-        let target = match comment.commentable(db).await? {
+        let target = match comment.commentable.as_deref() {
             Some(Commentable::Post(p)) => format!("post \"{}\"", p.title),
             Some(Commentable::Video(v)) => format!("video {}", v.url),
             None => "nothing".to_owned(),
         };
         out.push_str(&format!("{} -> {target}\n", comment.content));
+    }
+    out.push_str(&format!(
+        "{requests} requests: a Scan of comments, one BatchGetItem of posts and videos\n"
+    ));
+    // Lazily, from one comment.
+    if let Some(first) = comments.first()
+        && let Some(Commentable::Post(p)) = Comment::commentable().of(first).get(db).await?
+    {
+        out.push_str(&format!("{} is about {}\n", first.id, p.id));
     }
     // All comments of one target: a Query on the commentable_id index.
     let on_video = Comment::query()

@@ -3,7 +3,7 @@
 //! Callers never match on SDK error types: every failure is classified into a
 //! variant of [`Error`], with `is_*` helpers for the common checks.
 
-use crate::value::{Item, describe_key};
+use crate::value::{AttributeValue, Item, describe_key};
 
 /// Result alias used across the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -247,6 +247,42 @@ pub enum Error {
         causes: Vec<Error>,
     },
 
+    /// A set write of a many-to-many relation (`replace` / `add` /
+    /// `remove`) too large for one transaction applied some of its chunks
+    /// (each atomic, in order) and then failed: `added` / `removed` are the
+    /// far keys (as stored) of the chunks that applied; nothing else changed.
+    /// Calling it again finishes the change.
+    #[error("{relation}: {chunks_applied} chunk(s) applied ({} added, {} removed), then: {source}", .added.len(), .removed.len())]
+    SetPartiallyChanged {
+        /// `Model.field` of the relation.
+        relation: String,
+        /// How many chunks (TransactWriteItems) applied.
+        chunks_applied: usize,
+        /// Far keys linked by the chunks that applied.
+        added: Vec<AttributeValue>,
+        /// Far keys unlinked by the chunks that applied.
+        removed: Vec<AttributeValue>,
+        /// Why the next chunk failed.
+        #[source]
+        source: Box<Error>,
+    },
+
+    /// A polymorphic `belongs_to` read a type value its `targets` do not
+    /// list: the row names a model the relation cannot load.
+    #[error(
+        "{model}.{relation}: type value {value:?} names no target (expected one of {expected:?})"
+    )]
+    UnknownTarget {
+        /// The model declaring the relation.
+        model: &'static str,
+        /// The relation field.
+        relation: &'static str,
+        /// The stored type value.
+        value: String,
+        /// The type values the relation lists.
+        expected: Vec<&'static str>,
+    },
+
     /// Waiting for a table or index timed out.
     #[error("timed out waiting for {0}")]
     Timeout(String),
@@ -377,6 +413,16 @@ impl Error {
     /// True for [`Error::TransactionCanceled`].
     pub fn is_transaction_canceled(&self) -> bool {
         matches!(self, Error::TransactionCanceled { .. })
+    }
+
+    /// True for [`Error::UnknownTarget`].
+    pub fn is_unknown_target(&self) -> bool {
+        matches!(self, Error::UnknownTarget { .. })
+    }
+
+    /// True for [`Error::SetPartiallyChanged`].
+    pub fn is_set_partially_changed(&self) -> bool {
+        matches!(self, Error::SetPartiallyChanged { .. })
     }
 
     /// True for [`Error::Batch`] (some keys of a bulk call failed).

@@ -5,8 +5,8 @@
 //! `dynamite::__private`, and may change in any release.
 
 pub use crate::model::{
-    AttributeMeta, IndexMeta, IndexTemplate, KeyMeta, RelationKind, RelationMeta, SingleTable,
-    TableMeta,
+    AttributeMeta, IndexMeta, IndexTemplate, KeyMeta, Polymorphic, PolymorphicTarget, RelationKind,
+    RelationMeta, SingleTable, TableMeta, Through,
 };
 pub use crate::value::{AttributeValue, Item, ScalarType, ValueError};
 pub use std::collections::HashMap;
@@ -252,4 +252,16 @@ pub fn decode_as<T: crate::model::Table>(item: &Item) -> DynamiteResult<Option<T
     } else {
         Ok(None)
     }
+}
+
+/// The variant of an `#[derive(Entities)]` enum holding a `T` (used by a
+/// polymorphic `belongs_to` to wrap the row it read).
+pub trait Variant<T> {
+    /// `T` as this variant.
+    fn wrap(row: T) -> Self;
+}
+
+/// Decodes a polymorphic target's item as the enum variant holding it.
+pub fn decode_variant<E: Variant<T>, T: crate::model::Table>(item: Item) -> DynamiteResult<E> {
+    Ok(E::wrap(T::from_item(item)?))
 }

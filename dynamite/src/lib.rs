@@ -57,7 +57,10 @@ pub use client::{Dynamite, DynamiteBuilder, RetryBudget};
 pub use error::{CancellationReason, Error, Result};
 pub use expr::{Column, Condition, IntoValue};
 pub use hooks::{Changes, Hooks};
-pub use include::{BelongsTo, HasMany, HasOne, Lazy, Relation, RelationField};
+pub use include::{
+    BelongsTo, Chunk, HasMany, HasOne, Include, Lazy, PolymorphicLazy, PolymorphicRelation,
+    Relation, RelationField, SetChange,
+};
 pub use metrics::Metrics;
 pub use model::{GeneratedId, NotEmpty, Table, TableMeta, Timestamp};
 pub use query::{

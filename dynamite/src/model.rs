@@ -73,6 +73,42 @@ pub struct RelationMeta {
     /// The Rust field the foreign key refers to: on this model for `has_many`
     /// / `has_one`, on the target for `belongs_to`. `None` means the primary key.
     pub local_key: Option<&'static str>,
+    /// A many-to-many `has_many(through = J, ..)`: its two hops. `target` is
+    /// the far model; `foreign_key` and `local_key` are those of the first hop.
+    pub through: Option<&'static Through>,
+    /// A polymorphic `belongs_to`: its targets by type value (`target` is
+    /// the first of them).
+    pub polymorphic: Option<&'static Polymorphic>,
+}
+
+/// The two hops of a many-to-many relation through a junction model:
+/// `near` (a `has_many` of the junction rows, by `foreign_key`) and `far`
+/// (a `belongs_to` of each junction row, by `far_key`).
+#[derive(Debug, Clone, Copy)]
+pub struct Through {
+    /// Parent -> junction rows.
+    pub near: RelationMeta,
+    /// Junction row -> far row.
+    pub far: RelationMeta,
+}
+
+/// A polymorphic `belongs_to`: the field naming the target model, and each
+/// target with the value that names it.
+#[derive(Debug, Clone, Copy)]
+pub struct Polymorphic {
+    /// The Rust field holding the type value.
+    pub type_key: &'static str,
+    /// The targets, in declaration order.
+    pub targets: &'static [PolymorphicTarget],
+}
+
+/// One target of a [`Polymorphic`] relation.
+#[derive(Debug, Clone, Copy)]
+pub struct PolymorphicTarget {
+    /// The type value naming it (`"post"`).
+    pub value: &'static str,
+    /// The `belongs_to` read when the type field holds `value`.
+    pub relation: RelationMeta,
 }
 
 impl RelationMeta {
@@ -82,6 +118,9 @@ impl RelationMeta {
     /// referenced model's `Key` (`None` when the counts differ or a field
     /// is not persisted).
     pub fn joins(&self, owner: &TableMeta) -> Option<Vec<(&'static str, &'static str)>> {
+        if let Some(through) = self.through {
+            return through.near.joins(owner);
+        }
         if self.foreign_keys.len() <= 1 {
             return self.join(owner).map(|pair| vec![pair]);
         }
@@ -105,9 +144,28 @@ impl RelationMeta {
         Some(pairs)
     }
 
+    /// Every hop this relation reads, each with the model declaring it:
+    /// itself, or a `through`'s two hops, or each polymorphic target.
+    pub fn hops(
+        &'static self,
+        owner: &'static TableMeta,
+    ) -> Vec<(&'static TableMeta, &'static RelationMeta)> {
+        match (self.through, self.polymorphic) {
+            (Some(through), _) => vec![
+                (owner, &through.near),
+                ((through.near.target)(), &through.far),
+            ],
+            (None, Some(poly)) => poly.targets.iter().map(|t| (owner, &t.relation)).collect(),
+            (None, None) => vec![(owner, self)],
+        }
+    }
+
     /// The stored attribute names joined by this relation, as
     /// `(on the declaring model, on the target)`.
     pub fn join(&self, owner: &TableMeta) -> Option<(&'static str, &'static str)> {
+        if let Some(through) = self.through {
+            return through.near.join(owner);
+        }
         let target = (self.target)();
         match self.kind {
             RelationKind::HasMany | RelationKind::HasOne => {

@@ -179,7 +179,8 @@ fn index_name(attribute: &str, sort: Option<&str>) -> String {
 }
 
 /// The foreign-key GSI a `has_many` / `has_one` reads: partition key the
-/// foreign key, sort key the child's sort key (else its primary key).
+/// foreign key, sort key the child's sort key (else, or when that is the
+/// foreign key itself, its primary key).
 pub(crate) fn foreign_key_index(child: &TableMeta, foreign_key: &str) -> Option<IndexSpec> {
     if let Some(declared) = child
         .indexes
@@ -200,7 +201,14 @@ pub(crate) fn foreign_key_index(child: &TableMeta, foreign_key: &str) -> Option<
             name: attribute.name,
             scalar,
         },
-        sort_key: Some(child.sort_key.unwrap_or(child.partition_key)),
+        // The child's sort key, else its primary key; a foreign key that
+        // is the child's sort key (a junction keyed by the pair, read from
+        // its far side) is sorted by the child's primary key.
+        sort_key: match child.sort_key {
+            Some(sort) if sort.name != attribute.name => Some(sort),
+            _ if child.partition_key.name != attribute.name => Some(child.partition_key),
+            _ => None,
+        },
     })
 }
 
@@ -225,8 +233,11 @@ fn resolve_indexes(tables: &mut HashMap<TypeId, Registered>, order: &[TypeId]) -
         .filter_map(|id| tables.get(id))
         .map(|r| r.meta)
         .collect();
-    for owner in metas {
-        for relation in owner.relations {
+    let hops = metas
+        .iter()
+        .flat_map(|owner| owner.relations.iter().flat_map(|r| r.hops(owner)));
+    for (owner, relation) in hops {
+        {
             let target = (relation.target)();
             let Some(child) = tables.values_mut().find(|r| same_model(r.meta, target)) else {
                 return Err(Error::Config(format!(

@@ -241,12 +241,14 @@ async fn categories_example_loads_the_tree() {
 }
 
 #[tokio::test]
-async fn enrollments_example_attaches_and_detaches() {
+async fn enrollments_example_links_and_replaces() {
     let out = output(enrollments::register, enrollments::run).await;
     assert_eq!(
         out,
         "Ada's courses:\n  Mathematics - Grade: A\n  Physics - Grade: B+\n  Poetry - Grade: A-\n\
-         After detaching Poetry: 2 courses\nMathematics students: Ada, Alan\n"
+         replace: added [\"c-chem\"], removed [\"c-poetry\"], unchanged [\"c-math\", \"c-phys\"], 1 transaction(s)\n\
+         Ada's courses but Physics, by id descending: Mathematics, Chemistry\n\
+         Mathematics students: Ada, Alan\n"
     );
 }
 
@@ -255,7 +257,9 @@ async fn polymorphic_example() {
     let out = output(polymorphic::register, polymorphic::run).await;
     assert_eq!(
         out,
-        "Nice post -> post \"Hello\"\nNice video -> video https://example.com/v.mp4\nComments on video-1: 1\n"
+        "Nice post -> post \"Hello\"\nNice video -> video https://example.com/v.mp4\n\
+         2 requests: a Scan of comments, one BatchGetItem of posts and videos\n\
+         c1 is about post-1\nComments on video-1: 1\n"
     );
 }
 

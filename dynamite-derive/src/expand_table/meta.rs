@@ -2,7 +2,7 @@
 //! the special fields, known at compile time.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::{ToTokens, format_ident, quote};
 
 use super::keys::key_const_ident;
 use super::keys::template_const_ident;
@@ -124,7 +124,7 @@ pub(super) fn meta(model: &Model, schema: &Schema, persisted: &[&Field]) -> Toke
         let kind = format_ident!("{}", relation.kind.container());
         let target = relation.target;
         let foreign_key = &relation.foreign_key.value;
-        let foreign_keys = relation.foreign_keys.iter().map(|k| &k.value);
+        let foreign_keys: Vec<&String> = relation.foreign_keys.iter().map(|k| &k.value).collect();
         let local_key = match relation.local_key {
             Some(key) => {
                 let key = &key.value;
@@ -132,16 +132,66 @@ pub(super) fn meta(model: &Model, schema: &Schema, persisted: &[&Field]) -> Toke
             }
             None => quote!(::core::option::Option::None),
         };
+        let none = quote!(::core::option::Option::None);
+        // One hop of a relation (the junction and far hops of a `through`,
+        // each target of a polymorphic `belongs_to`).
+        let hop = |kind: &str, target: &dyn ToTokens, foreign_key: &String, local_key: &TokenStream| {
+            let kind = format_ident!("{}", kind);
+            quote! {
+                ::dynamite::__private::RelationMeta {
+                    field: #field,
+                    kind: ::dynamite::__private::RelationKind::#kind,
+                    target: <#target as ::dynamite::Table>::meta,
+                    foreign_key: #foreign_key,
+                    foreign_keys: &[#foreign_key],
+                    local_key: #local_key,
+                    through: ::core::option::Option::None,
+                    polymorphic: ::core::option::Option::None,
+                }
+            }
+        };
+        let through = match relation.through {
+            Some((junction, far_key)) => {
+                let near = hop("HasMany", junction, foreign_key, &local_key);
+                let far = hop("BelongsTo", target, &far_key.value, &none);
+                quote!(::core::option::Option::Some(&::dynamite::__private::Through {
+                    near: #near,
+                    far: #far,
+                }))
+            }
+            None => none.clone(),
+        };
+        let (target_meta, polymorphic) = match relation.polymorphic {
+            // `targets` is never empty here (parsing reports that).
+            Some((type_key, targets @ [(first, _), ..])) => {
+                let type_key = &type_key.value;
+                let hops = targets.iter().map(|(model, value)| {
+                    let value = &value.value;
+                    let relation = hop("BelongsTo", model, foreign_key, &none);
+                    quote!(::dynamite::__private::PolymorphicTarget { value: #value, relation: #relation })
+                });
+                (
+                    quote!(<#first as ::dynamite::Table>::meta),
+                    quote!(::core::option::Option::Some(&::dynamite::__private::Polymorphic {
+                        type_key: #type_key,
+                        targets: &[#(#hops),*],
+                    })),
+                )
+            }
+            _ => (quote!(<#target as ::dynamite::Table>::meta), none.clone()),
+        };
         // A function pointer, not the target's `META`: models referring to
         // each other would otherwise be a cycle of constants.
         quote! {
             ::dynamite::__private::RelationMeta {
                 field: #field,
                 kind: ::dynamite::__private::RelationKind::#kind,
-                target: <#target as ::dynamite::Table>::meta,
+                target: #target_meta,
                 foreign_key: #foreign_key,
                 foreign_keys: &[#(#foreign_keys),*],
                 local_key: #local_key,
+                through: #through,
+                polymorphic: #polymorphic,
             }
         }
     });

@@ -29,10 +29,18 @@ pub(super) fn relation_checks(model: &Model, schema: &Schema) -> TokenStream {
         let mut checks = Vec::new();
         match relation.kind {
             RelationKind::HasMany | RelationKind::HasOne => {
+                // Through a junction, both keys are the junction's fields.
+                let holder = match relation.through {
+                    Some((junction, far_key)) => {
+                        checks.push(("FAR_KEY", quote!(#junction), "check_foreign_key", far_key));
+                        quote!(#junction)
+                    }
+                    None => quote!(#target),
+                };
                 for foreign_key in &relation.foreign_keys {
                     checks.push((
                         "FOREIGN_KEY",
-                        quote!(#target),
+                        holder.clone(),
                         "check_foreign_key",
                         *foreign_key,
                     ));
@@ -41,6 +49,9 @@ pub(super) fn relation_checks(model: &Model, schema: &Schema) -> TokenStream {
                     checks.push(("LOCAL_KEY", this, "check_foreign_key", local_key));
                 }
             }
+            // A polymorphic `belongs_to`'s keys are this model's (checked
+            // by `check`); its targets are checked by the relation function.
+            RelationKind::BelongsTo if relation.polymorphic.is_some() => {}
             RelationKind::BelongsTo => {
                 for foreign_key in &relation.foreign_keys {
                     checks.push((
@@ -102,18 +113,58 @@ pub(super) fn relation_fn(model: &Ident, relation: &Relation) -> TokenStream {
     let name = &field.name;
     let target = relation.target;
     let container = format_ident!("{}", relation.kind.container());
+    let how = match (relation.through, relation.polymorphic) {
+        (Some((junction, far_key)), _) => format!(
+            "through `{}` by `{}` and `{}`",
+            type_name(junction),
+            relation.foreign_key.value,
+            far_key.value
+        ),
+        (None, Some((type_key, _))) => format!(
+            "named by `{}` and `{}`",
+            type_key.value, relation.foreign_key.value
+        ),
+        (None, None) => format!("by `{}`", relation.foreign_key.value),
+    };
     let doc = format!(
-        "The `{name}` relation ({} {} by `{}`): use it in `.include(..)`, \
+        "The `{name}` relation ({} {} {how}): use it in `.include(..)`, \
          or `.of(&row)` for lazy loading.",
         relation.kind.key(),
         type_name(target),
-        relation.foreign_key.value,
     );
     // Models have named fields only; the fallback is never used.
     let fn_name = field
         .ident()
         .cloned()
         .unwrap_or_else(|| Ident::new(name, Span::call_site()));
+    if let Some((_, targets)) = relation.polymorphic {
+        // Each target must be a variant of the enum (`Variant<T>`, from
+        // `#[derive(Entities)]`): a missing one is reported on its name.
+        let decoders = targets.iter().map(|(model, value)| {
+            let value = &value.value;
+            quote_spanned! {model.span()=>
+                (
+                    #value,
+                    ::dynamite::__private::decode_variant::<#target, #model>
+                        as fn(::dynamite::__private::Item) -> ::dynamite::Result<#target>,
+                )
+            }
+        });
+        return quote! {
+            #[doc = #doc]
+            pub fn #fn_name() -> ::dynamite::PolymorphicRelation<#model, #target> {
+                ::dynamite::PolymorphicRelation::new(
+                    #name,
+                    |parent: &mut #model, row: ::core::option::Option<#target>| {
+                        parent.#member = <::dynamite::BelongsTo<#target> as ::dynamite::RelationField<#target>>::load(
+                            row.into_iter().collect(),
+                        );
+                    },
+                    ::std::vec![#(#decoders),*],
+                )
+            }
+        };
+    }
     // Spanned on the target type: a target that is not a model is reported there.
     let body = quote_spanned! {target.span()=>
         ::dynamite::Relation::new(
@@ -124,10 +175,13 @@ pub(super) fn relation_fn(model: &Ident, relation: &Relation) -> TokenStream {
             },
         )
     };
+    let through = relation
+        .through
+        .map(|(junction, _)| quote_spanned!(junction.span()=> .through::<#junction>()));
     quote! {
         #[doc = #doc]
         pub fn #fn_name() -> ::dynamite::Relation<#model, #target> {
-            #body
+            #body #through
         }
     }
 }

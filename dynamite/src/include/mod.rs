@@ -103,11 +103,16 @@
 //! ```
 
 mod containers;
+mod links;
+mod polymorphic;
 mod relation;
 pub(crate) mod resolve;
 #[cfg(feature = "serde")]
 mod serde;
 
 pub use containers::{BelongsTo, HasMany, HasOne, RelationField};
-pub(crate) use relation::Assemble;
+pub use links::{Chunk, SetChange};
+pub use polymorphic::{PolymorphicLazy, PolymorphicRelation};
+pub use relation::Include;
+pub(crate) use relation::{Assemble, attach_includes};
 pub use relation::{Lazy, Relation};

@@ -56,7 +56,8 @@ pub(crate) enum NodeAccess {
 
 /// The untyped plan of one include.
 #[derive(Debug, Clone)]
-pub(crate) struct NodeSpec {
+#[doc(hidden)]
+pub struct NodeSpec {
     pub(crate) id: usize,
     pub(crate) kind: RelationKind,
     pub(crate) field: &'static str,
@@ -81,6 +82,20 @@ pub(crate) struct NodeSpec {
     /// Attributes left on the children (`None`: all).
     pub(crate) keep: Option<Vec<String>>,
     pub(crate) children: Vec<NodeSpec>,
+    /// One target of a polymorphic `belongs_to`: only the parents whose
+    /// type attribute holds this value are joined.
+    pub(crate) parent_type: Option<(&'static str, AttributeValue)>,
+    /// The far node of a many-to-many (`has_many(through = ..)`): read for
+    /// every parent of the round at once, then per parent (of the junction
+    /// node above it) made distinct, ordered by key and limited here.
+    pub(crate) per_parent: Option<PerParent>,
+}
+
+/// The order and limit a many-to-many applies to each parent's far rows.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PerParent {
+    pub(crate) order: Option<SortOrder>,
+    pub(crate) limit: Option<usize>,
 }
 
 impl NodeSpec {
@@ -210,7 +225,32 @@ impl NodeSpec {
             projection,
             keep,
             children,
+            parent_type: None,
+            per_parent: None,
         })
+    }
+
+    /// Whether `parent` is joined by this node (its type attribute, for a
+    /// polymorphic target).
+    pub(crate) fn joins_parent(&self, parent: &Item) -> bool {
+        self.parent_type
+            .as_ref()
+            .is_none_or(|(attribute, value)| parent.get(*attribute) == Some(value))
+    }
+
+    /// The distinct join values of the parents this node joins.
+    fn values_of(&self, parents: &[Item]) -> Vec<AttributeValue> {
+        match self.parent_type {
+            None => distinct_values(parents, &self.parent_attrs),
+            Some(_) => {
+                let mine: Vec<Item> = parents
+                    .iter()
+                    .filter(|p| self.joins_parent(p))
+                    .cloned()
+                    .collect();
+                distinct_values(&mine, &self.parent_attrs)
+            }
+        }
     }
 
     fn walk<'a>(&'a self, out: &mut Vec<&'a NodeSpec>) {
@@ -497,7 +537,8 @@ pub(crate) fn value_key(value: &AttributeValue) -> Option<KeyId> {
 
 /// Rows loaded for every include node, grouped by join value.
 #[derive(Debug, Default)]
-pub(crate) struct Loaded {
+#[doc(hidden)]
+pub struct Loaded {
     groups: HashMap<usize, HashMap<KeyId, Vec<Item>>>,
     items: HashMap<usize, Vec<Item>>,
     /// Rounds of requests the load took.
@@ -507,11 +548,49 @@ pub(crate) struct Loaded {
 impl Loaded {
     /// The children of `parent` for include `spec`.
     pub(crate) fn children_of<'a>(&'a self, spec: &NodeSpec, parent: &Item) -> &'a [Item] {
+        if !spec.joins_parent(parent) {
+            return &[];
+        }
         join_value(parent, &spec.parent_attrs)
             .as_ref()
             .and_then(value_key)
             .and_then(|k| self.groups.get(&spec.id)?.get(&k))
             .map_or(&[], Vec::as_slice)
+    }
+
+    /// The far rows of `parent` through a many-to-many: its junction rows
+    /// (`near`), then their far rows (`far`): distinct, in the far model's
+    /// key order (reversed by `order(Desc)`), at most `limit`.
+    pub(crate) fn far_rows<'a>(
+        &'a self,
+        near: &NodeSpec,
+        far: &NodeSpec,
+        parent: &Item,
+    ) -> Vec<&'a Item> {
+        let mut seen = HashSet::new();
+        let mut items: Vec<&Item> = Vec::new();
+        for junction in self.children_of(near, parent) {
+            for item in self.children_of(far, junction) {
+                if seen.insert(key_fingerprint(item, far.target.key_names())) {
+                    items.push(item);
+                }
+            }
+        }
+        items.sort_by(|a, b| {
+            far.target
+                .key_names()
+                .map(|k| sort_order(a.get(k), b.get(k)))
+                .find(|o| o.is_ne())
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+        let per = far.per_parent;
+        if per.is_some_and(|p| p.order == Some(SortOrder::Desc)) {
+            items.reverse();
+        }
+        if let Some(limit) = per.and_then(|p| p.limit) {
+            items.truncate(limit);
+        }
+        items
     }
 
     fn store(&mut self, spec: &NodeSpec, mut groups: HashMap<KeyId, Vec<Item>>) {
@@ -645,6 +724,11 @@ fn pinned_values(plan: &Plan, spec: &NodeSpec) -> Option<Vec<AttributeValue>> {
     let [attribute] = spec.parent_attrs.as_slice() else {
         return None;
     };
+    // A polymorphic target's values depend on each parent's type: read
+    // after the parents.
+    if spec.parent_type.is_some() {
+        return None;
+    }
     let attribute = *attribute;
     let from_node = |node: &Node| -> Option<Vec<AttributeValue>> {
         node.clone().conjuncts().into_iter().find_map(|n| match n {
@@ -843,11 +927,36 @@ async fn run(
                 && !early.contains(&n.id)
                 && !fused_loaded.contains(&n.id)
         }) {
-            let parents: &[Item] = match parent_of.get(&node.id).copied().flatten() {
+            let parent = parent_of.get(&node.id).copied().flatten();
+            let parents: &[Item] = match parent {
                 Some(p) => loaded.items.get(&p).map_or(&[], Vec::as_slice),
                 None => &roots,
             };
-            let values = distinct_values(parents, &node.parent_attrs);
+            // Under a many-to-many with a limit, only the far rows kept.
+            let kept: Vec<Item>;
+            let parents = match parent.and_then(|p| by_id.get(&p)) {
+                Some(far) if far.per_parent.is_some_and(|p| p.limit.is_some()) => {
+                    let near = parent_of.get(&far.id).copied().flatten();
+                    let grandparents: &[Item] =
+                        match near.and_then(|n| parent_of.get(&n).copied().flatten()) {
+                            Some(g) => loaded.items.get(&g).map_or(&[], Vec::as_slice),
+                            None => &roots,
+                        };
+                    let mut seen = HashSet::new();
+                    kept = match near.and_then(|n| by_id.get(&n)) {
+                        Some(near) => grandparents
+                            .iter()
+                            .flat_map(|g| loaded.far_rows(near, far, g))
+                            .filter(|i| seen.insert(key_fingerprint(i, far.target.key_names())))
+                            .cloned()
+                            .collect(),
+                        None => parents.to_vec(),
+                    };
+                    kept.as_slice()
+                }
+                _ => parents,
+            };
+            let values = node.values_of(parents);
             if values.is_empty() {
                 continue;
             }
@@ -1114,6 +1223,13 @@ async fn run_batch(
     Ok(out)
 }
 
+fn describe_value(value: &AttributeValue) -> String {
+    match value {
+        AttributeValue::S(s) => format!("{s:?}"),
+        other => format!("{other:?}"),
+    }
+}
+
 /// Describes the include plan round by round, for `explain()`.
 ///
 /// Whether a child table is read with one Scan or one Query per parent is
@@ -1203,10 +1319,18 @@ pub(crate) fn describe(
                         if !batch_tables.contains(&node.table) {
                             batch_tables.push(node.table.clone());
                         }
-                        format!(
+                        let mut line = format!(
                             "`{}`: BatchGetItem {} by {}",
                             node.field, node.table, node.child_attr
-                        )
+                        );
+                        if let Some((attribute, value)) = &node.parent_type {
+                            let _ = write!(
+                                line,
+                                " (parents whose {attribute} = {})",
+                                describe_value(value)
+                            );
+                        }
+                        line
                     }
                     NodeAccess::Index { name, .. } => format!(
                         "`{}`: Query {} index {name} key {} = <each parent's {}>",
@@ -1248,6 +1372,21 @@ pub(crate) fn describe(
             }
             if let Some(p) = &node.projection {
                 let _ = write!(line, " project [{}]", p.join(", "));
+            }
+            if let Some(per) = &node.per_parent {
+                let _ = write!(
+                    line,
+                    " (the rows of every parent in this round; then per parent: distinct, by key{}",
+                    if per.order == Some(SortOrder::Desc) {
+                        " desc"
+                    } else {
+                        ""
+                    }
+                );
+                if let Some(limit) = per.limit {
+                    let _ = write!(line, ", at most {limit}");
+                }
+                line.push(')');
             }
             if !scans.contains_key(&node.id)
                 && !node.is_batch()

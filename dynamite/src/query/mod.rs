@@ -46,7 +46,7 @@ use crate::client::{Dynamite, TableStats};
 use crate::error::{Error, Result};
 use crate::expr::{Column, Condition, Node};
 use crate::include::resolve::{self, NodeSpec};
-use crate::include::{Assemble, Relation};
+use crate::include::{Assemble, Include, attach_includes};
 use crate::model::Table;
 use crate::read::and_filter;
 use crate::read::exec::{self, TableKeys};
@@ -166,7 +166,8 @@ impl<T: Table> Query<T> {
     /// Loads a relation of every row (with its own filter, limit, order,
     /// projection and nested includes), breadth-first: one round of
     /// concurrent requests per level at most.
-    pub fn include<C: Table>(mut self, relation: Relation<T, C>) -> Self {
+    /// Takes a [`Relation`] or a [`PolymorphicRelation`](crate::PolymorphicRelation).
+    pub fn include(mut self, relation: impl Include<T>) -> Self {
         self.includes.push(Arc::new(relation));
         self
     }
@@ -208,10 +209,10 @@ impl<T: Table> Query<T> {
 
     fn include_specs(&self, registry: &Registry) -> Result<Vec<NodeSpec>> {
         let mut next_id = 0;
-        self.includes
-            .iter()
-            .map(|i| i.spec(registry, &mut next_id))
-            .collect()
+        self.includes.iter().try_fold(Vec::new(), |mut specs, i| {
+            i.spec(registry, &mut next_id, &mut specs)?;
+            Ok(specs)
+        })
     }
 
     /// Builds the rows of `items` with their includes attached.
@@ -225,9 +226,7 @@ impl<T: Table> Query<T> {
             .into_iter()
             .map(|item| {
                 let mut row = T::from_item(item.clone())?;
-                for (include, spec) in self.includes.iter().zip(specs) {
-                    include.attach(&mut row, &item, spec, loaded)?;
-                }
+                attach_includes(&self.includes, &mut row, &item, specs, loaded)?;
                 Ok(row)
             })
             .collect()

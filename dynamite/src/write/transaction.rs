@@ -439,6 +439,30 @@ impl<'db> Transaction<'db> {
         self.push(operation)
     }
 
+    /// An operation built by the crate (the guard of a many-to-many set).
+    pub(crate) fn push_raw(
+        &mut self,
+        table: String,
+        key: Item,
+        key_names: Vec<&'static str>,
+        item: TransactWriteItem,
+    ) -> &mut Self {
+        self.push(Ok(Operation {
+            table,
+            key,
+            key_names,
+            item,
+            before: None,
+            after: None,
+            created: None,
+        }))
+    }
+
+    /// Deletes the row with this key item (it must exist), like `delete_key`.
+    pub(crate) fn delete_key_item<T: Table>(&mut self, key: Item) -> &mut Self {
+        self.delete_item::<T>(Ok((key, None)))
+    }
+
     /// How many operations are collected.
     pub fn len(&self) -> usize {
         self.operations.len()

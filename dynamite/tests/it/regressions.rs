@@ -197,6 +197,50 @@ async fn ts_defect_6b_many_to_many_junction_reads_paginate_past_1_mb() {
 }
 
 #[tokio::test]
+async fn ts_defect_13_many_to_many_replace_pages_the_junction_and_is_transactional() {
+    use crate::many_to_many::{MEnrollment, MStudent, course_id};
+    let db = crate::many_to_many::db().await;
+    MStudent::create()
+        .id("s1")
+        .name("Ada")
+        .exec(&db)
+        .await
+        .unwrap();
+    // 110 links of ~10 KB each: more than one 1 MB page of the junction.
+    let grade = "x".repeat(10_000);
+    let links = (0..110).map(|c| {
+        MEnrollment::create()
+            .student_id("s1")
+            .course_id(course_id(c))
+            .grade(Some(grade.clone()))
+            .build()
+    });
+    MEnrollment::put_many(&db, links).await.unwrap();
+    db.metrics().reset();
+    let change = MStudent::courses()
+        .replace(&db, "s1", [course_id(0)])
+        .await
+        .unwrap();
+    assert_eq!(
+        change.removed.len(),
+        109,
+        "nothing missed past the first page"
+    );
+    assert_eq!(change.unchanged, [course_id(0)]);
+    assert!(db.metrics().count("Query") >= 2, "the junction read paged");
+    // Not one request per link: 109 deletes in two transactions.
+    assert_eq!(db.metrics().count("TransactWriteItems"), 2);
+    assert_eq!(db.metrics().count("DeleteItem"), 0);
+    let left = MEnrollment::query()
+        .filter(MEnrollment::STUDENT_ID.eq("s1"))
+        .consistent()
+        .count(&db)
+        .await
+        .unwrap();
+    assert_eq!(left, 1);
+}
+
+#[tokio::test]
 async fn ts_defect_7_a_projection_without_the_foreign_key_still_stitches() {
     let db = shop::db().await;
     shop::seed(&db, 2).await;
