@@ -185,7 +185,7 @@ fn cloudformation(tables: &[TableSpec]) -> Value {
         if let Some(attribute) = table.ttl {
             properties.insert(
                 "TimeToLiveSpecification".into(),
-                json!({"AttributeName": attribute, "Enabled": true}),
+                json!({"AttributeName": attribute, "Enabled": table.enabled_ttl().is_some()}),
             );
         }
         let options = &table.options;
@@ -292,7 +292,7 @@ fn terraform(tables: &[TableSpec]) -> Value {
         if let Some(attribute) = table.ttl {
             resource.insert(
                 "ttl".into(),
-                json!({"attribute_name": attribute, "enabled": true}),
+                json!({"attribute_name": attribute, "enabled": table.enabled_ttl().is_some()}),
             );
         }
         let options = &table.options;

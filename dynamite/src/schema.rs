@@ -41,6 +41,15 @@ pub struct TableSpec {
     pub options: TableOptions,
 }
 
+impl TableSpec {
+    /// The TTL attribute `sync()` enables: the models' one, unless the
+    /// options say `time_to_live(false)`.
+    pub fn enabled_ttl(&self) -> Option<&'static str> {
+        self.ttl
+            .filter(|_| self.options.time_to_live_enabled() != Some(false))
+    }
+}
+
 /// One change `sync()` made (or, from `sync_plan()`, would make).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
@@ -64,6 +73,12 @@ pub enum Change {
         table: String,
         /// The TTL attribute.
         attribute: String,
+    },
+    /// TTL turned off (only ever withheld: AWS then blocks enabling it
+    /// again for about an hour).
+    DisableTtl {
+        /// Table name.
+        table: String,
     },
     /// The billing mode (or its capacity) set.
     SetBilling {
@@ -123,6 +138,7 @@ impl Change {
             Change::CreateTable { table, .. }
             | Change::CreateIndex { table, .. }
             | Change::EnableTtl { table, .. }
+            | Change::DisableTtl { table }
             | Change::SetBilling { table, .. }
             | Change::EnableDeletionProtection { table }
             | Change::DisableDeletionProtection { table }
@@ -152,6 +168,7 @@ impl fmt::Display for Change {
             Change::EnableTtl { table, attribute } => {
                 write!(f, "enable TTL on {table}.{attribute}")
             }
+            Change::DisableTtl { table } => write!(f, "disable TTL on {table}"),
             Change::SetBilling { table, billing } => write!(f, "bill {table} {billing}"),
             Change::EnableDeletionProtection { table } => {
                 write!(f, "enable deletion protection on {table}")

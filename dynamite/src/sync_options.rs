@@ -147,7 +147,7 @@ pub(crate) fn new_table_changes(spec: &TableSpec) -> Vec<Change> {
             value: value.clone(),
         });
     }
-    if let Some(attribute) = spec.ttl {
+    if let Some(attribute) = spec.enabled_ttl() {
         changes.push(Change::EnableTtl {
             table: table.clone(),
             attribute: attribute.to_owned(),
@@ -192,7 +192,7 @@ pub(crate) async fn after_create(
                 }
             }));
     }
-    if let Some(attribute) = spec.ttl {
+    if let Some(attribute) = spec.enabled_ttl() {
         enable_ttl(db, spec, attribute, report).await?;
     }
     if spec.options.point_in_time_recovery_enabled() == Some(true) {
@@ -546,7 +546,23 @@ pub(crate) async fn reconcile(
             }
         }
     }
-    if let Some(attribute) = spec.ttl {
+    if spec.ttl.is_some()
+        && spec.options.time_to_live_enabled() == Some(false)
+        && let Some((_, TimeToLiveStatus::Enabled | TimeToLiveStatus::Enabling)) =
+            current_ttl(db, table).await?
+    {
+        steps.push(Step::Withhold(Withheld {
+            change: Change::DisableTtl {
+                table: table.clone(),
+            },
+            reason: WithheldReason::NotNow(
+                "turning TTL off is left to you: AWS then blocks enabling it again for \
+                 about an hour"
+                    .to_owned(),
+            ),
+        }));
+    }
+    if let Some(attribute) = spec.enabled_ttl() {
         match current_ttl(db, table).await? {
             Some((_, TimeToLiveStatus::Disabled)) | None => {
                 steps.push(Step::Make(Change::EnableTtl {
@@ -686,7 +702,7 @@ async fn make(
             record(report, change, "TagResource", request.send().await).map(|_| false)
         }
         Change::EnableTtl { .. } => {
-            if let Some(attribute) = spec.ttl {
+            if let Some(attribute) = spec.enabled_ttl() {
                 enable_ttl(db, spec, attribute, report).await?;
             }
             Ok(false)
@@ -698,6 +714,7 @@ async fn make(
         // Never made: only ever withheld.
         Change::CreateTable { .. }
         | Change::CreateIndex { .. }
+        | Change::DisableTtl { .. }
         | Change::DisableDeletionProtection { .. }
         | Change::DisableStream { .. }
         | Change::DisablePointInTimeRecovery { .. } => Ok(false),

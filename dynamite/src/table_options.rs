@@ -164,6 +164,7 @@ pub struct TableOptions {
     /// `Some(None)`: no stream.
     stream: Option<Option<StreamView>>,
     point_in_time_recovery: Option<bool>,
+    time_to_live: Option<bool>,
     tags: BTreeMap<String, String>,
 }
 
@@ -204,6 +205,17 @@ impl TableOptions {
         self
     }
 
+    /// Whether `sync()` enables TTL on the models' `#[dynamite(ttl)]`
+    /// attribute (the default: yes). `false` leaves TTL off, for tables
+    /// whose TTL is managed elsewhere or endpoints where it costs (DynamoDB
+    /// Local 3.3.1 stops building new indexes once 8 of its tables have
+    /// TTL on). Reads hide expired rows either way. A table whose TTL is
+    /// already on is never turned off: `SyncReport::withheld` says so.
+    pub fn time_to_live(mut self, enabled: bool) -> Self {
+        self.time_to_live = Some(enabled);
+        self
+    }
+
     /// A tag on the table (tags already on the table and not named here
     /// are kept).
     pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
@@ -231,6 +243,12 @@ impl TableOptions {
         self.point_in_time_recovery
     }
 
+    /// Whether TTL is enabled, if managed (`None`: enabled where a model
+    /// declares a `ttl` field).
+    pub fn time_to_live_enabled(&self) -> Option<bool> {
+        self.time_to_live
+    }
+
     /// The tags, sorted by key.
     pub fn tags(&self) -> &BTreeMap<String, String> {
         &self.tags
@@ -248,6 +266,7 @@ impl TableOptions {
             point_in_time_recovery: self
                 .point_in_time_recovery
                 .or(defaults.point_in_time_recovery),
+            time_to_live: self.time_to_live.or(defaults.time_to_live),
             tags,
         }
     }
