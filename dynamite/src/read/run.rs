@@ -411,52 +411,110 @@ pub(crate) async fn count(db: &Dynamite, plan: &Plan) -> Result<usize> {
     Ok(fetch(db, &lean).await?.len())
 }
 
-/// One page of a plan and the cursor after it.
+/// One page of a plan and the cursors of the pages after and before it.
+#[derive(Debug, Default)]
+pub(crate) struct PageOut {
+    pub(crate) items: Vec<Item>,
+    pub(crate) next: Option<Cursor>,
+    /// `None` on the first page, for Scans and multi-partition reads, and
+    /// with an offset (whose skipped rows cannot be counted backward).
+    pub(crate) previous: Option<Cursor>,
+}
+
+/// One page of a plan, forward from `cursor` (or the start), or backward
+/// from a previous-page cursor: then the `limit` matching rows just before
+/// that cursor's position, in the read's (forward) order.
 pub(crate) async fn fetch_page(
     db: &Dynamite,
     plan: &Plan,
     cursor: Option<&Cursor>,
-) -> Result<(Vec<Item>, Option<Cursor>)> {
+) -> Result<PageOut> {
     let signature = plan.signature();
-    let position = cursor.map(|c| c.decode(&signature)).transpose()?;
+    let position = match cursor.map(|c| c.decode(&signature)).transpose()? {
+        Some(Position::Start) => None,
+        p => p,
+    };
     let wrong = || Error::InvalidCursor {
         reason: "its position does not fit this query".to_owned(),
     };
+    let backward = matches!(
+        position,
+        Some(
+            Position::Before(_)
+                | Position::BeforeOffset(_)
+                | Position::SortedBefore(_)
+                | Position::End
+        )
+    );
+    if backward && plan.offset > 0 {
+        return Err(wrong());
+    }
+    // Previous-page cursors only where rows before a position can be
+    // counted: not past an offset's skipped rows.
+    let reversible = plan.offset == 0;
     // The first page skips `offset` rows: read them, then drop them.
     let skip = if position.is_none() { plan.offset } else { 0 };
     let want = plan.limit.map(|l| l.saturating_add(skip));
     let encode = |p: &Position| Cursor::encode(&signature, p);
+    let some = |p: Position| encode(&p).map(Some);
     let signature = signature.as_str();
 
     if sorted_in_memory(plan) {
         let items = sort_rows(plan, collect(db, plan).await?);
-        let begin = match &position {
-            None => 0,
-            Some(Position::Sorted(after)) => items
+        let len = items.len();
+        let sort_key = |row: &Item| {
+            let mut names = plan.table_keys.clone();
+            names.extend(plan.memory_sort.map(|(a, _)| a));
+            key_from_item(row, &names)
+        };
+        // The first row at or after `row`.
+        let at = |row: &Item, strict: bool| {
+            items
                 .iter()
-                .position(|i| row_order(plan, i, after) == Ordering::Greater)
-                .unwrap_or(items.len()),
+                .position(|i| match row_order(plan, i, row) {
+                    Ordering::Greater => true,
+                    Ordering::Equal => !strict,
+                    Ordering::Less => false,
+                })
+                .unwrap_or(len)
+        };
+        let (begin, end) = match &position {
+            None => (0, want.unwrap_or(len).min(len)),
+            Some(Position::Sorted(after)) => {
+                let begin = at(after, true);
+                (
+                    begin,
+                    want.map_or(len, |w| begin.saturating_add(w).min(len)),
+                )
+            }
+            Some(Position::SortedBefore(before)) => {
+                let end = at(before, false);
+                (want.map_or(0, |w| end.saturating_sub(w)), end)
+            }
+            Some(Position::End) => (want.map_or(0, |w| len.saturating_sub(w)), len),
             Some(_) => return Err(wrong()),
         };
-        let rest = items.len().saturating_sub(begin);
-        let take = want.unwrap_or(rest).min(rest);
-        let page: Vec<Item> = items[begin..begin + take].to_vec();
-        let next = if begin + take < items.len() {
-            let last = page.last().map(|row| {
-                let mut names = plan.table_keys.clone();
-                names.extend(plan.memory_sort.map(|(a, _)| a));
-                key_from_item(row, &names)
-            });
-            last.map(|row| encode(&Position::Sorted(row))).transpose()?
-        } else {
-            None
+        let page: Vec<Item> = items[begin..end].to_vec();
+        let next = match (end < len, page.last()) {
+            (false, _) => None,
+            (true, Some(last)) => some(Position::Sorted(sort_key(last)))?,
+            (true, None) => some(Position::Start)?,
+        };
+        let previous = match page.first().or(items.get(begin)) {
+            _ if begin == 0 || !reversible => None,
+            Some(first) => some(Position::SortedBefore(sort_key(first)))?,
+            None => some(Position::End)?,
         };
         let page = page.into_iter().skip(skip).collect();
-        return Ok((strip(plan, page), next));
+        return Ok(PageOut {
+            items: strip(plan, page),
+            next,
+            previous,
+        });
     }
 
-    let (items, next) = match &plan.access {
-        Access::Nothing => (Vec::new(), None),
+    let out = match &plan.access {
+        Access::Nothing => PageOut::default(),
         Access::Get { .. } => {
             if position.is_some() {
                 return Err(wrong());
@@ -464,32 +522,91 @@ pub(crate) async fn fetch_page(
             let mut unlimited = plan.clone();
             unlimited.limit = None;
             unlimited.offset = 0;
-            (collect(db, &unlimited).await?, None)
+            PageOut {
+                items: collect(db, &unlimited).await?,
+                ..PageOut::default()
+            }
         }
         Access::BatchGet { keys } => {
-            let start = match position {
-                None => 0,
-                Some(Position::Offset(n)) if n <= keys.len() => n,
+            let (rows, next_key, previous_key) = match position {
+                Some(Position::BeforeOffset(end)) if end <= keys.len() => {
+                    // The keys before `end`, nearest first: one row more
+                    // than the page tells whether a page precedes it.
+                    let before: Vec<Item> = keys[..end].iter().rev().cloned().collect();
+                    let mut rows = read_keys(db, plan, &before, 0, want.map(|w| w + 1)).await?;
+                    let more = want.is_some_and(|w| rows.len() > w);
+                    rows.truncate(want.unwrap_or(usize::MAX));
+                    rows.reverse();
+                    let rows: Vec<(usize, Item)> = rows
+                        .into_iter()
+                        .map(|(i, item)| (end - 1 - i, item))
+                        .collect();
+                    let next_key = rows.last().map_or(end, |(i, _)| i + 1);
+                    let previous_key = rows.first().filter(|_| more).map(|(i, _)| *i);
+                    (rows, next_key, previous_key)
+                }
+                None | Some(Position::Offset(_)) => {
+                    let start = match position {
+                        Some(Position::Offset(n)) if n <= keys.len() => n,
+                        Some(_) => return Err(wrong()),
+                        None => 0,
+                    };
+                    let rows = read_keys(db, plan, keys, start, want).await?;
+                    let next_key = match (want, rows.last()) {
+                        (Some(w), Some((i, _))) if rows.len() >= w => i.saturating_add(1),
+                        _ => keys.len(),
+                    };
+                    let previous_key =
+                        (start > 0 && reversible).then(|| rows.first().map_or(start, |(i, _)| *i));
+                    (rows, next_key, previous_key)
+                }
                 Some(_) => return Err(wrong()),
             };
-            let rows = read_keys(db, plan, keys, start, want).await?;
-            let next_key = match (want, rows.last()) {
-                (Some(w), Some((i, _))) if rows.len() >= w => i.saturating_add(1),
-                _ => keys.len(),
-            };
-            let next = (next_key < keys.len())
-                .then(|| encode(&Position::Offset(next_key)))
-                .transpose()?;
-            (rows.into_iter().map(|(_, i)| i).collect(), next)
+            PageOut {
+                items: rows.into_iter().map(|(_, i)| i).collect(),
+                next: (next_key < keys.len())
+                    .then(|| encode(&Position::Offset(next_key)))
+                    .transpose()?,
+                previous: previous_key
+                    .map(|i| encode(&Position::BeforeOffset(i)))
+                    .transpose()?,
+            }
         }
         Access::Query { .. } | Access::Scan => {
-            let start = match position {
-                None => None,
-                Some(Position::After(k)) => Some(k),
+            let query = matches!(plan.access, Access::Query { .. });
+            match position {
+                Some(Position::Before(key)) if query => {
+                    backward_page(db, plan, Some(key), want, signature).await?
+                }
+                Some(Position::End) if query => {
+                    backward_page(db, plan, None, want, signature).await?
+                }
+                None | Some(Position::After(_)) => {
+                    let start = match position {
+                        Some(Position::After(k)) => Some(k),
+                        _ => None,
+                    };
+                    let read = read_spec(plan, None).render()?;
+                    let (items, next) =
+                        page_of_one(db, plan, &read, start.clone(), want, signature).await?;
+                    // Backward from the first row; an empty page (nothing
+                    // matches after where it started) follows the last page.
+                    let previous = match (items.first(), start) {
+                        (_, None) => None,
+                        _ if !query || !reversible => None,
+                        (Some(first), _) => {
+                            some(Position::Before(key_from_item(first, &plan.cursor_keys)))?
+                        }
+                        (None, Some(_)) => some(Position::End)?,
+                    };
+                    PageOut {
+                        items,
+                        next,
+                        previous,
+                    }
+                }
                 Some(_) => return Err(wrong()),
-            };
-            let read = read_spec(plan, None).render()?;
-            page_of_one(db, plan, &read, start, want, signature).await?
+            }
         }
         Access::MultiQuery { values, .. } => {
             let states = match position {
@@ -508,11 +625,74 @@ pub(crate) async fn fetch_page(
                 .any(|s| *s != PartitionPosition::Done)
                 .then(|| encode(&Position::Partitions(states)))
                 .transpose()?;
-            (items, next)
+            PageOut {
+                items,
+                next,
+                previous: None,
+            }
         }
     };
-    let items = items.into_iter().skip(skip).collect();
-    Ok((strip(plan, items), next))
+    let items = out.items.into_iter().skip(skip).collect();
+    Ok(PageOut {
+        items: strip(plan, items),
+        ..out
+    })
+}
+
+/// The page just before `key` of a Query (`None`: the last page): read
+/// with the direction flipped from `key`, then put back in the read's order. With a limit,
+/// one row more than the page is read: it tells whether another page
+/// precedes this one. Without, one DynamoDB page (with at least one row
+/// unless the start is reached).
+async fn backward_page(
+    db: &Dynamite,
+    plan: &Plan,
+    key: Option<Item>,
+    want: Option<usize>,
+    signature: &str,
+) -> Result<PageOut> {
+    let encode = |p: &Position| Cursor::encode(signature, p);
+    let mut spec = read_spec(plan, None);
+    spec.forward = !spec.forward;
+    let read = spec.render()?;
+    // Rows nearest `key` first, and where a previous page would end.
+    let (mut rows, previous_at) = match want {
+        Some(w) => {
+            let (mut rows, _) = read_from(db, &read, key, Some(w.saturating_add(1))).await?;
+            let previous_at = (rows.len() > w)
+                .then(|| rows.get(w.saturating_sub(1)))
+                .flatten()
+                .map(|row| key_from_item(row, &plan.cursor_keys));
+            rows.truncate(w);
+            (rows, previous_at)
+        }
+        None => {
+            let mut rows = Vec::new();
+            let mut start = key;
+            loop {
+                let page = read.page(db, start, None).await?;
+                rows.extend(page.items);
+                match page.last_key {
+                    None => break (rows, None),
+                    Some(last) if !rows.is_empty() => break (rows, Some(last)),
+                    Some(last) => start = Some(last),
+                }
+            }
+        }
+    };
+    rows.reverse();
+    // Nothing matched before `key`: the page after this one is the first.
+    let next = match rows.last() {
+        Some(last) => Position::After(key_from_item(last, &plan.cursor_keys)),
+        None => Position::Start,
+    };
+    Ok(PageOut {
+        next: Some(encode(&next)?),
+        previous: previous_at
+            .map(|k| encode(&Position::Before(k)))
+            .transpose()?,
+        items: rows,
+    })
 }
 
 /// A page of one Query or Scan: DynamoDB's own page without a limit.
