@@ -49,7 +49,13 @@ pub(crate) fn read_spec(plan: &Plan, partition_value: Option<&AttributeValue>) -
                     value: Ok(v.clone()),
                 });
             }
-            parts.extend(sort_condition.clone());
+            // Several sort attributes of a multi-attribute key: flat `AND`s.
+            parts.extend(
+                sort_condition
+                    .clone()
+                    .map(Node::conjuncts)
+                    .unwrap_or_default(),
+            );
             (index.clone(), Node::all(parts))
         }
         _ => (None, None),

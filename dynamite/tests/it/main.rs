@@ -12,6 +12,7 @@ mod faults;
 mod hooks;
 mod locking;
 mod models;
+mod multi_key;
 mod paging_backward;
 mod placeholders;
 mod query;
