@@ -455,6 +455,10 @@ pub(crate) async fn fetch_page(
     if backward && plan.offset > 0 {
         return Err(wrong());
     }
+    // A page of no rows has no neighbours (else walking would never end).
+    if plan.limit == Some(0) {
+        return Ok(PageOut::default());
+    }
     // Previous-page cursors only where rows before a position can be
     // counted: not past an offset's skipped rows.
     let reversible = plan.offset == 0;
@@ -473,7 +477,7 @@ pub(crate) async fn fetch_page(
             names.extend(plan.memory_sort.map(|(a, _)| a));
             key_from_item(row, &names)
         };
-        // The first row at or after `row`.
+        // The first row after `row` (`strict`), or at or after it.
         let at = |row: &Item, strict: bool| {
             items
                 .iter()
@@ -500,7 +504,7 @@ pub(crate) async fn fetch_page(
             Some(Position::End) => (want.map_or(0, |w| len.saturating_sub(w)), len),
             Some(_) => return Err(wrong()),
         };
-        let page: Vec<Item> = items[begin..end].to_vec();
+        let page: Vec<Item> = items.get(begin..end).unwrap_or_default().to_vec();
         let next = match (end < len, page.last()) {
             (false, _) => None,
             (true, Some(last)) => some(Position::Sorted(sort_key(last)))?,
@@ -539,15 +543,16 @@ pub(crate) async fn fetch_page(
                     // The keys before `end`, nearest first: one row more
                     // than the page tells whether a page precedes it.
                     let before: Vec<Item> = keys[..end].iter().rev().cloned().collect();
-                    let mut rows = read_keys(db, plan, &before, 0, want.map(|w| w + 1)).await?;
+                    let mut rows =
+                        read_keys(db, plan, &before, 0, want.map(|w| w.saturating_add(1))).await?;
                     let more = want.is_some_and(|w| rows.len() > w);
                     rows.truncate(want.unwrap_or(usize::MAX));
                     rows.reverse();
                     let rows: Vec<(usize, Item)> = rows
                         .into_iter()
-                        .map(|(i, item)| (end - 1 - i, item))
+                        .map(|(i, item)| (end.saturating_sub(i + 1), item))
                         .collect();
-                    let next_key = rows.last().map_or(end, |(i, _)| i + 1);
+                    let next_key = rows.last().map_or(end, |(i, _)| i.saturating_add(1));
                     let previous_key = rows.first().filter(|_| more).map(|(i, _)| *i);
                     (rows, next_key, previous_key)
                 }

@@ -474,3 +474,38 @@ fn a_previous_cursor_is_refused_by_another_query() {
         assert!(offset.previous.is_none());
     });
 }
+
+#[test]
+fn a_page_of_no_rows_has_no_neighbours() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let rows = rows();
+    rt.block_on(async {
+        let db = seeded_db(&rows).await;
+        let plans = [
+            Pin::Partition("p0"),
+            Pin::Sorted("p0"),
+            Pin::Keys("p0", vec![1, 2, 3, 4]),
+            Pin::Group("g1"),
+        ];
+        for pin in plans {
+            let case = Case {
+                pin,
+                filters: Vec::new(),
+                desc: false,
+                sizes: vec![2],
+            };
+            let first = case.query().limit(2).page(&db, None).await.unwrap();
+            let second = case
+                .query()
+                .limit(2)
+                .page(&db, first.next.as_ref())
+                .await
+                .unwrap();
+            for cursor in [None, second.next.as_ref(), second.previous.as_ref()] {
+                let empty = case.query().limit(0).page(&db, cursor).await.unwrap();
+                assert!(empty.items.is_empty(), "{case:?}");
+                assert!(empty.next.is_none() && empty.previous.is_none(), "{case:?}");
+            }
+        }
+    });
+}
