@@ -67,9 +67,9 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// Where the next page starts; `None` when there is none.
     pub next: Option<Cursor>,
-    /// Where the previous page starts: `None` on the first page, for reads
-    /// without a native order (Scans, `is_in` over several partitions) and
-    /// with [`Query::offset`].
+    /// Where the previous page starts: `None` on the first page, for Scans
+    /// (no order to reverse), for `is_in` over several partitions merged by
+    /// an order (or without a limit), and with [`Query::offset`].
     pub previous: Option<Cursor>,
 }
 
@@ -330,7 +330,8 @@ impl<T: Table> Query<T> {
     /// walking back from the last page meets the same pages as walking
     /// forward. Queries read it with `ScanIndexForward` flipped (one row
     /// more than the page, to know whether another page precedes it); key
-    /// lists and reads sorted in memory have one too; Scans do not.
+    /// lists, partitions read one after the other and reads sorted in
+    /// memory have one too; Scans do not.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]

@@ -59,6 +59,9 @@ pub(crate) enum Position {
     BeforeOffset(usize),
     /// The page ending just before this row of a read sorted in memory.
     SortedBefore(Item),
+    /// The page ending just before this key of partition `n` of a
+    /// multi-partition read (`None`: after the partition's last row).
+    PartitionsBefore(usize, Option<Item>),
     /// The first page (after reading backward found nothing before).
     Start,
     /// The last page of a Query or a read sorted in memory (before the
@@ -191,6 +194,10 @@ impl Cursor {
             Position::Before(key) => json!({ "bk": encode_item(key)? }),
             Position::BeforeOffset(n) => json!({ "bo": n }),
             Position::SortedBefore(row) => json!({ "br": encode_item(row)? }),
+            Position::PartitionsBefore(n, key) => json!({
+                "bp": n,
+                "bpk": key.as_ref().map(encode_item).transpose()?,
+            }),
             Position::Start => json!({ "s": true }),
             Position::End => json!({ "e": true }),
             Position::Partitions(parts) => json!({
@@ -229,6 +236,13 @@ impl Cursor {
         }
         if let Some(n) = position.get("bo") {
             return Ok(Position::BeforeOffset(offset(n)?));
+        }
+        if let Some(n) = position.get("bp") {
+            let key = match position.get("bpk") {
+                None | Some(Value::Null) => None,
+                Some(k) => Some(decode_item(k)?),
+            };
+            return Ok(Position::PartitionsBefore(offset(n)?, key));
         }
         if let Some(k) = position.get("k") {
             return Ok(Position::After(decode_item(k)?));
@@ -315,7 +329,9 @@ mod tests {
         for p in [
             Position::Before(key.clone()),
             Position::BeforeOffset(3),
-            Position::SortedBefore(key),
+            Position::SortedBefore(key.clone()),
+            Position::PartitionsBefore(2, Some(key)),
+            Position::PartitionsBefore(0, None),
             Position::Start,
             Position::End,
         ] {

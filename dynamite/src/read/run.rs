@@ -422,8 +422,9 @@ pub(crate) async fn count(db: &Dynamite, plan: &Plan) -> Result<usize> {
 pub(crate) struct PageOut {
     pub(crate) items: Vec<Item>,
     pub(crate) next: Option<Cursor>,
-    /// `None` on the first page, for Scans and multi-partition reads, and
-    /// with an offset (whose skipped rows cannot be counted backward).
+    /// `None` on the first page, for Scans, for partitions merged by an
+    /// order, and with an offset (whose skipped rows cannot be counted
+    /// backward).
     pub(crate) previous: Option<Cursor>,
 }
 
@@ -620,16 +621,44 @@ pub(crate) async fn fetch_page(
             }
         }
         Access::MultiQuery { values, .. } => {
+            let reads = partition_reads(plan)?;
+            // Partitions one after the other (no order asked) page back
+            // with a limit; merged ones have no previous page.
+            let sequential = !merged(plan);
+            let started = position.is_some();
             let states = match position {
+                Some(Position::PartitionsBefore(p, key)) if sequential && p < values.len() => {
+                    // Without a limit (a cursor of a limited query): every row before.
+                    let want = want.unwrap_or(usize::MAX);
+                    return backward_partitions_page(db, plan, &reads, (p, key), want, signature)
+                        .await
+                        .map(|out| PageOut {
+                            items: strip(plan, out.items),
+                            ..out
+                        });
+                }
                 None => vec![PartitionPosition::Start; values.len()],
                 Some(Position::Partitions(p)) if p.len() == values.len() => p,
                 Some(_) => return Err(wrong()),
             };
-            let reads = partition_reads(plan)?;
-            let (items, states) = if merged(plan) {
-                merged_page(db, plan, &reads, states, want).await?
-            } else {
+            let (items, states) = if sequential {
                 sequential_page(db, plan, &reads, states, want).await?
+            } else {
+                merged_page(db, plan, &reads, states, want)
+                    .await
+                    .map(|(items, states)| (items.into_iter().map(|i| (0, i)).collect(), states))?
+            };
+            let previous = match items.first() {
+                _ if !(sequential && started && reversible && want.is_some()) => None,
+                Some((p, first)) => some(Position::PartitionsBefore(
+                    *p,
+                    Some(key_from_item(first, &plan.cursor_keys)),
+                ))?,
+                // Nothing after where the page started: the last page precedes it.
+                None => some(Position::PartitionsBefore(
+                    values.len().saturating_sub(1),
+                    None,
+                ))?,
             };
             let next = states
                 .iter()
@@ -637,9 +666,9 @@ pub(crate) async fn fetch_page(
                 .then(|| encode(&Position::Partitions(states)))
                 .transpose()?;
             PageOut {
-                items,
+                items: items.into_iter().map(|(_, i)| i).collect(),
                 next,
-                previous: None,
+                previous,
             }
         }
     };
@@ -663,9 +692,7 @@ async fn backward_page(
     signature: &str,
 ) -> Result<PageOut> {
     let encode = |p: &Position| Cursor::encode(signature, p);
-    let mut spec = read_spec(plan, None);
-    spec.forward = !spec.forward;
-    let read = spec.render()?;
+    let read = read_spec(plan, None).render()?.reversed();
     // Rows nearest `key` first, and where a previous page would end.
     let (mut rows, previous_at) = match want {
         Some(w) => {
@@ -747,14 +774,15 @@ fn resume(state: &PartitionPosition) -> Option<Item> {
 }
 
 /// Partitions one after the other: the page comes from the first
-/// unfinished partitions, each resumed where the last page stopped.
+/// unfinished partitions, each resumed where the last page stopped; each
+/// row with its partition.
 async fn sequential_page(
     db: &Dynamite,
     plan: &Plan,
     reads: &[RenderedRead],
     mut states: Vec<PartitionPosition>,
     want: Option<usize>,
-) -> Result<(Vec<Item>, Vec<PartitionPosition>)> {
+) -> Result<(Vec<(usize, Item)>, Vec<PartitionPosition>)> {
     let mut items = Vec::new();
     for (i, read) in reads.iter().enumerate() {
         if states[i] == PartitionPosition::Done {
@@ -771,7 +799,7 @@ async fn sequential_page(
                 Some(k) => PartitionPosition::After(k),
                 None => PartitionPosition::Done,
             };
-            items.extend(page.items);
+            items.extend(page.items.into_iter().map(|item| (i, item)));
             break;
         }
         let (rows, exhausted) = read_from(db, read, resume(&states[i]), needed).await?;
@@ -780,9 +808,65 @@ async fn sequential_page(
             (false, Some(last)) => PartitionPosition::After(key_from_item(last, &plan.cursor_keys)),
             (false, None) => states[i].clone(),
         };
-        items.extend(rows);
+        items.extend(rows.into_iter().map(|item| (i, item)));
     }
     Ok((items, states))
+}
+
+/// The page of partitions read one after the other that ends just before
+/// `key` of partition `at` (`None`: after its last row): partitions read
+/// backward from there, nearest first, until one row more than the page
+/// (which tells whether a page precedes it), then put back in order.
+async fn backward_partitions_page(
+    db: &Dynamite,
+    plan: &Plan,
+    reads: &[RenderedRead],
+    (at, key): (usize, Option<Item>),
+    want: usize,
+    signature: &str,
+) -> Result<PageOut> {
+    let encode = |p: &Position| Cursor::encode(signature, p);
+    let mut rows: Vec<(usize, Item)> = Vec::new();
+    let mut start = key;
+    for p in (0..=at).rev() {
+        let needed = want.saturating_add(1).saturating_sub(rows.len());
+        let Some(read) = reads.get(p).filter(|_| needed > 0) else {
+            break;
+        };
+        let (found, _) = read_from(db, &read.reversed(), start.take(), Some(needed)).await?;
+        rows.extend(found.into_iter().map(|item| (p, item)));
+    }
+    let more = rows.len() > want;
+    rows.truncate(want);
+    rows.reverse();
+    let previous = match rows.first() {
+        Some((p, first)) if more => Some(encode(&Position::PartitionsBefore(
+            *p,
+            Some(key_from_item(first, &plan.cursor_keys)),
+        ))?),
+        _ => None,
+    };
+    // Resume after the last row: earlier partitions are done, later ones
+    // not started.
+    let next = match rows.last() {
+        Some((q, last)) => Position::Partitions(
+            (0..reads.len())
+                .map(|i| match i.cmp(q) {
+                    Ordering::Less => PartitionPosition::Done,
+                    Ordering::Equal => {
+                        PartitionPosition::After(key_from_item(last, &plan.cursor_keys))
+                    }
+                    Ordering::Greater => PartitionPosition::Start,
+                })
+                .collect(),
+        ),
+        None => Position::Start,
+    };
+    Ok(PageOut {
+        items: rows.into_iter().map(|(_, i)| i).collect(),
+        next: Some(encode(&next)?),
+        previous,
+    })
 }
 
 /// Partitions merged in the index's sort order: every unfinished partition

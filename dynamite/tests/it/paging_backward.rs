@@ -58,6 +58,10 @@ enum Pin {
     Group(&'static str),
     /// `pk = .. AND sk IN (..)`: a key list (BatchGetItem), in list order.
     Keys(&'static str, Vec<i64>),
+    /// `pk IN (..)`: one Query per partition, partitions in list order.
+    Partitions(Vec<&'static str>),
+    /// `group IN (..)`: one Query of `by_group` per group, in list order.
+    Groups(Vec<&'static str>),
     /// `pk = ..` ordered by `rank`: sorted in memory.
     Sorted(&'static str),
     /// Nothing pinned: a Scan (no previous page).
@@ -129,6 +133,8 @@ impl Case {
             Pin::Partition(p) | Pin::Sorted(p) => q.filter(Row::PK.eq(*p)),
             Pin::Group(g) => q.filter(Row::GROUP.eq(*g)),
             Pin::Keys(p, sks) => q.filter(Row::PK.eq(*p).and(Row::SK.is_in(sks.clone()))),
+            Pin::Partitions(ps) => q.filter(Row::PK.is_in(ps.clone())),
+            Pin::Groups(gs) => q.filter(Row::GROUP.is_in(gs.clone())),
             Pin::Scan => q,
         };
         for f in &self.filters {
@@ -137,7 +143,8 @@ impl Case {
         let direction = if self.desc { Desc } else { Asc };
         match self.pin {
             Pin::Sorted(_) => q.order_by(Row::RANK, direction),
-            Pin::Keys(..) | Pin::Scan => q,
+            // Without an order, partitions come one after the other.
+            Pin::Keys(..) | Pin::Partitions(_) | Pin::Groups(_) | Pin::Scan => q,
             _ => q.order(direction),
         }
     }
@@ -148,6 +155,8 @@ impl Case {
             Pin::Partition(p) | Pin::Sorted(p) => r.pk == *p,
             Pin::Group(g) => r.group == *g,
             Pin::Keys(p, sks) => r.pk == *p && sks.contains(&r.sk),
+            Pin::Partitions(ps) => ps.contains(&r.pk.as_str()),
+            Pin::Groups(gs) => gs.contains(&r.group.as_str()),
             Pin::Scan => true,
         };
         let mut out: Vec<Row> = rows
@@ -159,19 +168,21 @@ impl Case {
         match &self.pin {
             Pin::Partition(_) => out.sort_by_key(|r| r.sk),
             Pin::Group(_) | Pin::Sorted(_) => out.sort_by_key(|r| r.rank),
-            Pin::Keys(_, sks) => {
-                // Input order, duplicates read once.
-                let mut order: Vec<i64> = Vec::new();
-                for s in sks {
-                    if !order.contains(s) {
-                        order.push(*s);
-                    }
-                }
-                out.sort_by_key(|r| order.iter().position(|s| *s == r.sk));
+            Pin::Keys(_, sks) => out.sort_by_key(|r| sks.iter().position(|s| *s == r.sk)),
+            // Partitions in list order (the first occurrence of each value).
+            Pin::Partitions(ps) => {
+                out.sort_by_key(|r| (ps.iter().position(|p| *p == r.pk), r.sk));
+            }
+            Pin::Groups(gs) => {
+                out.sort_by_key(|r| (gs.iter().position(|g| *g == r.group), r.rank));
             }
             Pin::Scan => out.sort_by(|a, b| (&a.pk, a.sk).cmp(&(&b.pk, b.sk))),
         }
-        if self.desc && !matches!(self.pin, Pin::Keys(..) | Pin::Scan) {
+        let unordered = matches!(
+            self.pin,
+            Pin::Keys(..) | Pin::Partitions(_) | Pin::Groups(_) | Pin::Scan
+        );
+        if self.desc && !unordered {
             out.reverse();
         }
         out
@@ -207,6 +218,9 @@ fn case() -> impl Strategy<Value = Case> {
         3 => proptest::sample::select(GROUPS.to_vec()).prop_map(Pin::Group),
         2 => (partition.clone(), proptest::collection::vec(0i64..26, 0..12))
             .prop_map(|(p, sks)| Pin::Keys(p, sks)),
+        1 => proptest::collection::vec(partition.clone(), 1..4).prop_map(Pin::Partitions),
+        2 => proptest::collection::vec(proptest::sample::select(GROUPS.to_vec()), 1..4)
+            .prop_map(Pin::Groups),
         1 => partition.prop_map(Pin::Sorted),
         1 => Just(Pin::Scan),
     ];
