@@ -15,9 +15,9 @@ use crate::case::RenameRule;
 use crate::ctxt::Ctxt;
 use crate::symbol::{
     BELONGS_TO, CREATED_AT, DEFAULT, DELETED_AT, ENTITY, ENTITY_ATTRIBUTE, FAR_KEY, FOREIGN_KEY,
-    HAS_MANY, HAS_ONE, HOOKS, INDEX, LOCAL_KEY, NAME, NOT_EMPTY, PK, PK_ATTRIBUTE, PRIMARY_KEY,
-    RENAME, RENAME_ALL, SK, SK_ATTRIBUTE, SKIP, SORT_KEY, TABLE, TABLE_FIELD_KEYS, TARGETS,
-    THROUGH, TTL, TYPE_KEY, UPDATED_AT, VALIDATE, VERSION,
+    HAS_MANY, HAS_ONE, HOOKS, INDEX, LOCAL_KEY, NAME, NOT_EMPTY, PARTITION, PK, PK_ATTRIBUTE,
+    PRIMARY_KEY, RENAME, RENAME_ALL, SK, SK_ATTRIBUTE, SKIP, SORT, SORT_KEY, TABLE,
+    TABLE_FIELD_KEYS, TARGETS, THROUGH, TTL, TYPE_KEY, UPDATED_AT, VALIDATE, VERSION,
 };
 
 /// A parsed value and the span of the tokens it came from.
@@ -63,13 +63,26 @@ pub struct Container {
     pub indexes: Vec<TemplateIndex>,
 }
 
-/// A struct-level `index(name = "..", pk = "..", sk = "..")`.
+/// A struct-level `index(name = "..", pk = "..", sk = "..")` (an overloaded
+/// GSI of a shared-table model) or `index(name = "..", partition = [..],
+/// sort = [..])` (a multi-attribute GSI key over natural fields).
 pub struct TemplateIndex {
     /// Span of the `index` key.
     pub span: Span,
     pub name: Option<WithSpan<String>>,
     pub pk: Option<WithSpan<String>>,
     pub sk: Option<WithSpan<String>>,
+    /// `partition = ["region", "status"]` (or one `"region"`).
+    pub partition: Option<FieldList>,
+    /// `sort = ["created_at", "id"]` (or one `"created_at"`).
+    pub sort: Option<FieldList>,
+}
+
+/// `key = ["a", "b"]` or `key = "a"`: Rust field names.
+pub struct FieldList {
+    /// Span of the key (`partition`, `sort`).
+    pub key_span: Span,
+    pub fields: Vec<WithSpan<String>>,
 }
 
 /// Options on one field.
@@ -466,6 +479,8 @@ fn parse_template_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option
         name: None,
         pk: None,
         sk: None,
+        partition: None,
+        sort: None,
     };
     if !meta.input.peek(syn::token::Paren) {
         cx.error(
@@ -481,13 +496,27 @@ fn parse_template_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option
             None => path_to_string(&inner.path),
         };
         let key_span = inner.path.span();
+        if key == PARTITION || key == SORT {
+            let slot = if key == PARTITION {
+                &mut index.partition
+            } else {
+                &mut index.sort
+            };
+            if slot.is_some() {
+                cx.error(key_span, format!("duplicate dynamite attribute `{key}`"));
+                return skip_value(&inner);
+            }
+            *slot = field_list(cx, &inner, &key)?;
+            return Ok(());
+        }
         let slot = match key.as_str() {
             NAME => &mut index.name,
             PK => &mut index.pk,
             SK => &mut index.sk,
             _ => {
                 let message = format!(
-                    "unknown dynamite attribute `{key}` in a struct-level `index(...)`, expected `name`, `pk` or `sk`"
+                    "unknown dynamite attribute `{key}` in a struct-level `index(...)`, expected \
+                     `name`, `pk` / `sk` (key templates) or `partition` / `sort` (fields)"
                 );
                 cx.error(key_span, message);
                 return skip_value(&inner);
@@ -840,6 +869,53 @@ fn parse_targets(cx: &Ctxt, inner: &ParseNestedMeta) -> syn::Result<WithSpan<Vec
     })
 }
 
+/// `partition = ["region", "status"]` or `partition = "region"`: field
+/// names (each a non-empty string).
+fn field_list(cx: &Ctxt, inner: &ParseNestedMeta, key: &str) -> syn::Result<Option<FieldList>> {
+    let key_span = inner.path.span();
+    let example = format!("`{key} = [\"region\", \"status\"]` or `{key} = \"region\"`");
+    if !inner.input.peek(Token![=]) {
+        cx.error(key_span, format!("`{key}` lists field names: {example}"));
+        skip_value(inner)?;
+        return Ok(None);
+    }
+    let expr: Expr = inner.value()?.parse()?;
+    let elements: Vec<&Expr> = match &expr {
+        Expr::Array(array) => array.elems.iter().collect(),
+        single => vec![single],
+    };
+    // Reported problems leave the list short, never absent: the index is
+    // still one over fields.
+    let mut fields = Vec::new();
+    for element in elements {
+        match field_name(element, key_span) {
+            Some(field) => fields.push(field),
+            None => cx.error_spanned_by(element, format!("`{key}` lists field names: {example}")),
+        }
+    }
+    if matches!(&expr, Expr::Array(array) if array.elems.is_empty()) {
+        cx.error_spanned_by(
+            &expr,
+            format!("`{key}` names at least one field: {example}"),
+        );
+    }
+    Ok(Some(FieldList { key_span, fields }))
+}
+
+/// A non-empty string literal naming a field.
+fn field_name(expr: &Expr, key_span: Span) -> Option<WithSpan<String>> {
+    match expr {
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Str(s), ..
+        }) if !s.value().is_empty() => Some(WithSpan {
+            value: s.value(),
+            span: s.span(),
+            key_span,
+        }),
+        _ => None,
+    }
+}
+
 /// `key = ["a", "b"]`: a list of non-empty strings; `None` when the value
 /// is not a list (the caller parses it as a single string).
 fn string_list(cx: &Ctxt, inner: &ParseNestedMeta) -> syn::Result<Option<Vec<WithSpan<String>>>> {
@@ -852,16 +928,10 @@ fn string_list(cx: &Ctxt, inner: &ParseNestedMeta) -> syn::Result<Option<Vec<Wit
     };
     let mut fields = Vec::new();
     for element in &array.elems {
-        match element {
-            Expr::Lit(syn::ExprLit {
-                lit: Lit::Str(s), ..
-            }) if !s.value().is_empty() => fields.push(WithSpan {
-                value: s.value(),
-                span: s.span(),
-                key_span: inner.path.span(),
-            }),
-            other => cx.error_spanned_by(
-                other,
+        match field_name(element, inner.path.span()) {
+            Some(field) => fields.push(field),
+            None => cx.error_spanned_by(
+                element,
                 "a composite foreign key lists field names: `[\"user_id\", \"order_id\"]`",
             ),
         }

@@ -135,7 +135,25 @@ pub struct Index<'m, 'a> {
     pub name: String,
     pub partition_key: &'m Field<'a>,
     pub sort_key: Option<&'m Field<'a>>,
+    /// A multi-attribute key's further partition attributes.
+    pub more_partition_keys: Vec<&'m Field<'a>>,
+    /// A multi-attribute key's further sort attributes.
+    pub more_sort_keys: Vec<&'m Field<'a>>,
 }
+
+impl<'m, 'a> Index<'m, 'a> {
+    /// Every key field: partition attributes, then sort attributes.
+    pub fn fields(&self) -> impl Iterator<Item = &'m Field<'a>> + '_ {
+        std::iter::once(self.partition_key)
+            .chain(self.more_partition_keys.iter().copied())
+            .chain(self.sort_key)
+            .chain(self.more_sort_keys.iter().copied())
+    }
+}
+
+/// DynamoDB's limit on the partition (and on the sort) attributes of a
+/// multi-attribute GSI key.
+const MAX_KEY_ATTRIBUTES: usize = 4;
 
 /// Checks a model. Every problem is recorded in `cx`; the schema is only
 /// returned when the model is sound.
@@ -149,12 +167,17 @@ pub fn check_model<'m, 'a>(cx: &Ctxt, model: &'m Model<'a>) -> Option<Schema<'m,
         .as_ref()
         .map(|pk| resolve_templates(cx, model, pk));
     if templates.is_none()
-        && let Some(index) = model.attrs.indexes.first()
+        && let Some(index) = model
+            .attrs
+            .indexes
+            .iter()
+            .find(|i| i.partition.is_none() && i.sort.is_none())
     {
         cx.error(
             index.span,
             "a struct-level `index(name, pk, sk)` is an overloaded GSI of a shared-table model: \
-             declare `pk = \"...\"` on the struct, or put `#[dynamite(index)]` on a field",
+             declare `pk = \"...\"` on the struct, put `#[dynamite(index)]` on a field, or \
+             list fields: `index(partition = [\"region\", \"status\"], sort = [\"created_at\"])`",
         );
     }
     if templates.is_none()
@@ -481,36 +504,16 @@ fn resolve_indexes<'m, 'a>(cx: &Ctxt, model: &'m Model<'a>) -> Vec<Index<'m, 'a>
         for index in &field.attrs.indexes {
             let sort_key = match &index.sort_key {
                 None => None,
-                Some(wanted) => {
-                    let found = model.fields.iter().find(|f| f.name == wanted.value);
-                    match found {
-                        Some(f) if !f.persisted() => {
-                            let message = format!(
-                                "index sort key `{}` is {}, which is not stored",
-                                wanted.value,
-                                f.not_stored_reason().unwrap_or("a field")
-                            );
-                            cx.error(wanted.span, message);
-                            None
-                        }
-                        Some(f) if std::ptr::eq(f, field) => {
-                            cx.error(
-                                wanted.span,
-                                "an index cannot use one attribute as both partition and sort key",
-                            );
-                            None
-                        }
-                        Some(f) => Some(f),
-                        None => {
-                            let message = format!(
-                                "index sort key `{}` is not a field of `{}`",
-                                wanted.value, model.ident
-                            );
-                            cx.error(wanted.span, message);
-                            None
-                        }
+                Some(wanted) => match stored_field(cx, model, wanted, "index sort key") {
+                    Some(f) if std::ptr::eq(f, field) => {
+                        cx.error(
+                            wanted.span,
+                            "an index cannot use one attribute as both partition and sort key",
+                        );
+                        None
                     }
-                }
+                    found => found,
+                },
             };
             let (name, span) = match (&index.name, sort_key) {
                 (Some(name), _) => (name.value.clone(), name.span),
@@ -530,10 +533,162 @@ fn resolve_indexes<'m, 'a>(cx: &Ctxt, model: &'m Model<'a>) -> Vec<Index<'m, 'a>
                 name,
                 partition_key: field,
                 sort_key,
+                more_partition_keys: Vec::new(),
+                more_sort_keys: Vec::new(),
             });
         }
     }
+    for index in &model.attrs.indexes {
+        if let Some(index) = resolve_multi_index(cx, model, index) {
+            let span = index_span(index.name.as_str(), model, &model.attrs.indexes);
+            if names.insert(index.name.clone(), span).is_some() {
+                cx.error(
+                    span,
+                    format!(
+                        "duplicate index name `{}`; give one a `name = \"...\"`",
+                        index.name
+                    ),
+                );
+            }
+            indexes.push(index);
+        }
+    }
     indexes
+}
+
+/// The stored field `wanted` names (`what`: how the message calls it);
+/// an unknown or unstored one is reported at its name.
+fn stored_field<'m, 'a>(
+    cx: &Ctxt,
+    model: &'m Model<'a>,
+    wanted: &WithSpan<String>,
+    what: &str,
+) -> Option<&'m Field<'a>> {
+    match model.fields.iter().find(|f| f.name == wanted.value) {
+        Some(f) if !f.persisted() => {
+            let message = format!(
+                "{what} `{}` is {}, which is not stored",
+                wanted.value,
+                f.not_stored_reason().unwrap_or("a field")
+            );
+            cx.error(wanted.span, message);
+            None
+        }
+        Some(f) => Some(f),
+        None => {
+            let message = format!(
+                "{what} `{}` is not a field of `{}`",
+                wanted.value, model.ident
+            );
+            cx.error(wanted.span, message);
+            None
+        }
+    }
+}
+
+/// Where to report a problem with the struct-level index named `name`.
+fn index_span(name: &str, model: &Model, indexes: &[crate::attr::TemplateIndex]) -> Span {
+    indexes
+        .iter()
+        .find(|i| i.name.as_ref().is_some_and(|n| n.value == name))
+        .and_then(|i| i.name.as_ref().map(|n| n.span))
+        .or_else(|| indexes.first().map(|i| i.span))
+        .unwrap_or_else(|| model.ident.span())
+}
+
+/// A struct-level `index(partition = [..], sort = [..])`: a multi-attribute
+/// GSI key over natural fields (up to 4 partition and 4 sort attributes,
+/// each a stored field, none twice). `None` for an overloaded GSI
+/// (`pk` / `sk` templates) or when the declaration is wrong (reported).
+fn resolve_multi_index<'m, 'a>(
+    cx: &Ctxt,
+    model: &'m Model<'a>,
+    index: &crate::attr::TemplateIndex,
+) -> Option<Index<'m, 'a>> {
+    let Some(partition) = &index.partition else {
+        if let Some(sort) = &index.sort {
+            cx.error(
+                sort.key_span,
+                "`sort` needs `partition` too: `index(partition = [\"region\"], sort = [\"created_at\"])`",
+            );
+        }
+        return None;
+    };
+    for template in [&index.pk, &index.sk].into_iter().flatten() {
+        cx.error(
+            template.key_span,
+            "an index either renders key templates (`pk` / `sk`) or lists fields \
+             (`partition` / `sort`), not both",
+        );
+    }
+    let sort: &[WithSpan<String>] = index.sort.as_ref().map_or(&[], |s| &s.fields);
+    let mut seen: Vec<String> = Vec::new();
+    let mut resolve = |wanted: &WithSpan<String>| -> Option<&'m Field<'a>> {
+        if seen.contains(&wanted.value) {
+            cx.error(
+                wanted.span,
+                format!(
+                    "`{}` is already a key attribute of this index",
+                    wanted.value
+                ),
+            );
+            return None;
+        }
+        seen.push(wanted.value.clone());
+        stored_field(cx, model, wanted, "index key")
+    };
+    let mut ok = true;
+    let mut fields = |list: &[WithSpan<String>], what: &str| -> Vec<&'m Field<'a>> {
+        if let Some(extra) = list.get(MAX_KEY_ATTRIBUTES) {
+            cx.error(
+                extra.span,
+                format!(
+                    "a GSI key has at most {MAX_KEY_ATTRIBUTES} {what} attributes \
+                     (DynamoDB's multi-attribute keys)"
+                ),
+            );
+            ok = false;
+        }
+        let resolved: Vec<&'m Field<'a>> = list.iter().filter_map(&mut resolve).collect();
+        ok &= resolved.len() == list.len();
+        resolved
+    };
+    let partition_fields = fields(&partition.fields, "partition");
+    let sort_fields = fields(sort, "sort");
+    let name = match &index.name {
+        Some(name) => {
+            if let Err(reason) = check_table_name(&name.value) {
+                cx.error(
+                    name.span,
+                    format!("invalid index name `{}`: {reason}", name.value),
+                );
+            }
+            name.value.clone()
+        }
+        None => {
+            let parts: Vec<&str> = partition_fields
+                .iter()
+                .chain(&sort_fields)
+                .map(|f| f.stored.as_str())
+                .collect();
+            format!("{}_index", parts.join("_"))
+        }
+    };
+    if !ok {
+        return None;
+    }
+    let (first, more_partition) = partition_fields.split_first()?;
+    let (sort_key, more_sort) = match sort_fields.split_first() {
+        Some((first, rest)) => (Some(*first), rest.to_vec()),
+        None => (None, Vec::new()),
+    };
+    Some(Index {
+        name,
+        partition_key: first,
+        sort_key,
+        more_partition_keys: more_partition.to_vec(),
+        more_sort_keys: more_sort,
+    })
 }
 
 /// Resolves the relation fields: checks their container type and, for keys
@@ -738,7 +893,13 @@ fn resolve_templates<'m, 'a>(
         }
     }
     let mut indexes = Vec::new();
-    for index in &model.attrs.indexes {
+    // Multi-attribute keys over fields are resolved with the field indexes.
+    let templated = model
+        .attrs
+        .indexes
+        .iter()
+        .filter(|i| i.partition.is_none() && i.sort.is_none());
+    for index in templated {
         let (Some(name), Some(ipk)) = (&index.name, &index.pk) else {
             cx.error(
                 index.span,

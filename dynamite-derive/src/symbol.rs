@@ -67,6 +67,11 @@ pub const ENTITY_ATTRIBUTE: &str = "entity_attribute";
 pub const PK_ATTRIBUTE: &str = "pk_attribute";
 /// `sk_attribute = "SK"`: the stored name of the rendered sort key.
 pub const SK_ATTRIBUTE: &str = "sk_attribute";
+/// `partition = ["region", "status"]`: the partition attributes of a
+/// multi-attribute GSI key (struct-level `index`).
+pub const PARTITION: &str = "partition";
+/// `sort = ["created_at", "id"]`: its sort attributes.
+pub const SORT: &str = "sort";
 
 /// Keys only `#[derive(Table)]` fields accept (refused on `#[derive(Attribute)]`).
 pub const TABLE_FIELD_KEYS: &[&str] = &[

@@ -69,12 +69,7 @@ impl Dynamite {
 fn attributes(table: &TableSpec) -> Vec<KeyMeta> {
     let mut keys: Vec<KeyMeta> = std::iter::once(table.partition_key)
         .chain(table.sort_key)
-        .chain(
-            table
-                .indexes
-                .iter()
-                .flat_map(|i| std::iter::once(i.partition_key).chain(i.sort_key)),
-        )
+        .chain(table.indexes.iter().flat_map(IndexSpec::key_attributes))
         .collect();
     keys.sort_by(|a, b| a.name.cmp(b.name));
     keys.dedup_by(|a, b| a.name == b.name);
@@ -85,6 +80,16 @@ fn sorted_indexes(table: &TableSpec) -> Vec<&IndexSpec> {
     let mut indexes: Vec<&IndexSpec> = table.indexes.iter().collect();
     indexes.sort_by(|a, b| a.name.cmp(&b.name));
     indexes
+}
+
+/// A GSI's key schema: every partition attribute (HASH), then every sort
+/// attribute (RANGE), as in the API (several of each for a multi-attribute key).
+fn index_key_schema(index: &IndexSpec, name: &str, kind: &str) -> Value {
+    let hash = index.partition_keys().map(|k| (k, "HASH"));
+    let range = index.sort_keys().map(|k| (k, "RANGE"));
+    hash.chain(range)
+        .map(|(k, key_type)| json!({ name: k.name, kind: key_type }))
+        .collect()
 }
 
 fn key_schema(partition: KeyMeta, sort: Option<KeyMeta>) -> Value {
@@ -170,7 +175,7 @@ fn cloudformation(tables: &[TableSpec]) -> Value {
             .map(|i| {
                 let mut index = json!({
                     "IndexName": i.name,
-                    "KeySchema": key_schema(i.partition_key, i.sort_key),
+                    "KeySchema": index_key_schema(i, "AttributeName", "KeyType"),
                     "Projection": {"ProjectionType": "ALL"},
                 });
                 if let (Some(throughput), Some(index)) = (&throughput, index.as_object_mut()) {
@@ -274,9 +279,15 @@ fn terraform(tables: &[TableSpec]) -> Value {
             .map(|i| {
                 let mut index = serde_json::Map::new();
                 index.insert("name".into(), json!(i.name));
-                index.insert("hash_key".into(), json!(i.partition_key.name));
-                if let Some(sort) = i.sort_key {
-                    index.insert("range_key".into(), json!(sort.name));
+                if i.is_multi_attribute() {
+                    // Several attributes of a kind: `key_schema` blocks.
+                    let keys = index_key_schema(i, "attribute_name", "key_type");
+                    index.insert("key_schema".into(), keys);
+                } else {
+                    index.insert("hash_key".into(), json!(i.partition_key.name));
+                    if let Some(sort) = i.sort_key {
+                        index.insert("range_key".into(), json!(sort.name));
+                    }
                 }
                 index.insert("projection_type".into(), json!("ALL"));
                 if let Some((read, write)) = capacity {

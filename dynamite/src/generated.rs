@@ -184,7 +184,9 @@ pub const fn check_local_key(meta: &TableMeta, field: &str) {
     }
     let mut i = 0;
     while i < meta.indexes.len() {
-        if str_eq(meta.indexes[i].partition_key.name, attribute.name) {
+        let index = &meta.indexes[i];
+        if str_eq(index.partition_key.name, attribute.name) && index.more_partition_keys.is_empty()
+        {
             return;
         }
         i += 1;

@@ -32,15 +32,20 @@ pub struct AttributeMeta {
     pub optional: bool,
 }
 
-/// A global secondary index declared with `#[dynamite(index)]`.
+/// A global secondary index declared with `#[dynamite(index)]`, or over
+/// several attributes with a struct-level `index(partition = [..], sort = [..])`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IndexMeta {
     /// Index name (`<attribute>_index` unless given).
     pub name: &'static str,
-    /// Partition key of the index.
+    /// Partition key of the index (the first one of a multi-attribute key).
     pub partition_key: KeyMeta,
-    /// Sort key of the index, if any.
+    /// Sort key of the index, if any (the first one of a multi-attribute key).
     pub sort_key: Option<KeyMeta>,
+    /// A multi-attribute key's further partition key attributes (at most 3).
+    pub more_partition_keys: &'static [KeyMeta],
+    /// A multi-attribute key's further sort key attributes (at most 3).
+    pub more_sort_keys: &'static [KeyMeta],
 }
 
 /// The kind of a relation field.

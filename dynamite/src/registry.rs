@@ -6,17 +6,88 @@ use std::any::TypeId;
 use std::collections::HashMap;
 
 use crate::error::{Error, Result};
-use crate::model::{KeyMeta, RelationKind, Table, TableMeta};
+use crate::model::{IndexMeta, KeyMeta, RelationKind, Table, TableMeta};
 
 /// A GSI the models need.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexSpec {
     /// Index name.
     pub name: String,
-    /// Partition key.
+    /// Partition key (the first one of a multi-attribute key).
     pub partition_key: KeyMeta,
-    /// Sort key.
+    /// Sort key (the first one of a multi-attribute key).
     pub sort_key: Option<KeyMeta>,
+    /// A multi-attribute key's further partition key attributes.
+    pub more_partition_keys: &'static [KeyMeta],
+    /// A multi-attribute key's further sort key attributes.
+    pub more_sort_keys: &'static [KeyMeta],
+}
+
+impl IndexSpec {
+    /// Whether the key has several partition or sort key attributes
+    /// (DynamoDB's multi-attribute keys: up to 4 of each, each a natural
+    /// attribute of the item), declared on the struct:
+    ///
+    /// ```
+    /// use dynamite::prelude::*;
+    /// use dynamite::Registry;
+    ///
+    /// #[derive(Table, Debug, Clone)]
+    /// #[dynamite(index(name = "by_region_status", partition = ["region", "status"], sort = "created_at"))]
+    /// struct Ticket {
+    ///     #[dynamite(primary_key)]
+    ///     id: String,
+    ///     region: String,
+    ///     status: String,
+    ///     created_at: i64,
+    /// }
+    ///
+    /// let registry = Registry::new("").table::<Ticket>().resolve()?;
+    /// let q = Ticket::query()
+    ///     .filter(Ticket::REGION.eq("eu"))
+    ///     .filter(Ticket::STATUS.eq("open"))
+    ///     .filter(Ticket::CREATED_AT.gt(10));
+    /// assert_eq!(
+    ///     q.explain(&registry).to_string(),
+    ///     "Query tickets index by_region_status key (region = \"eu\" AND status = \"open\" AND created_at > 10)"
+    /// );
+    /// // One partition attribute of two: the index cannot be read.
+    /// let q = Ticket::query().filter(Ticket::REGION.eq("eu"));
+    /// assert_eq!(q.explain(&registry).to_string(), "Scan tickets filter region = \"eu\"");
+    /// # Ok::<(), dynamite::Error>(())
+    /// ```
+    pub fn is_multi_attribute(&self) -> bool {
+        !self.more_partition_keys.is_empty() || !self.more_sort_keys.is_empty()
+    }
+
+    /// Every partition key attribute, in key-schema order.
+    pub fn partition_keys(&self) -> impl Iterator<Item = KeyMeta> + '_ {
+        std::iter::once(self.partition_key).chain(self.more_partition_keys.iter().copied())
+    }
+
+    /// Every sort key attribute, in key-schema order.
+    pub fn sort_keys(&self) -> impl Iterator<Item = KeyMeta> + '_ {
+        self.sort_key
+            .into_iter()
+            .chain(self.more_sort_keys.iter().copied())
+    }
+
+    /// The partition key attributes, then the sort key attributes.
+    pub fn key_attributes(&self) -> impl Iterator<Item = KeyMeta> + '_ {
+        self.partition_keys().chain(self.sort_keys())
+    }
+}
+
+impl From<&IndexMeta> for IndexSpec {
+    fn from(index: &IndexMeta) -> IndexSpec {
+        IndexSpec {
+            name: index.name.to_owned(),
+            partition_key: index.partition_key,
+            sort_key: index.sort_key,
+            more_partition_keys: index.more_partition_keys,
+            more_sort_keys: index.more_sort_keys,
+        }
+    }
 }
 
 /// A registered model: its metadata and the full (prefixed) table name.
@@ -180,18 +251,15 @@ fn index_name(attribute: &str, sort: Option<&str>) -> String {
 
 /// The foreign-key GSI a `has_many` / `has_one` reads: partition key the
 /// foreign key, sort key the child's sort key (else, or when that is the
-/// foreign key itself, its primary key).
+/// foreign key itself, its primary key). A multi-attribute index is never
+/// one (its partition needs every attribute).
 pub(crate) fn foreign_key_index(child: &TableMeta, foreign_key: &str) -> Option<IndexSpec> {
     if let Some(declared) = child
         .indexes
         .iter()
-        .find(|i| i.partition_key.name == foreign_key)
+        .find(|i| i.partition_key.name == foreign_key && i.more_partition_keys.is_empty())
     {
-        return Some(IndexSpec {
-            name: declared.name.to_owned(),
-            partition_key: declared.partition_key,
-            sort_key: declared.sort_key,
-        });
+        return Some(IndexSpec::from(declared));
     }
     let attribute = child.attribute(foreign_key)?;
     let scalar = attribute.scalar?;
@@ -209,6 +277,8 @@ pub(crate) fn foreign_key_index(child: &TableMeta, foreign_key: &str) -> Option<
             _ if child.partition_key.name != attribute.name => Some(child.partition_key),
             _ => None,
         },
+        more_partition_keys: &[],
+        more_sort_keys: &[],
     })
 }
 
@@ -221,11 +291,7 @@ fn resolve_indexes(tables: &mut HashMap<TypeId, Registered>, order: &[TypeId]) -
             .meta
             .indexes
             .iter()
-            .map(|i| IndexSpec {
-                name: i.name.to_owned(),
-                partition_key: i.partition_key,
-                sort_key: i.sort_key,
-            })
+            .map(IndexSpec::from)
             .collect();
     }
     let metas: Vec<&'static TableMeta> = order

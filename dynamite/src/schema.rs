@@ -349,6 +349,23 @@ fn key_schema(pk: KeyMeta, sk: Option<KeyMeta>) -> Result<Vec<KeySchemaElement>>
     Ok(out)
 }
 
+/// A GSI's key schema: every partition attribute (HASH), then every sort
+/// attribute (RANGE), in declaration order: one of each for a classic key,
+/// up to 4 of each for a multi-attribute key.
+fn index_key_schema(index: &IndexSpec) -> Result<Vec<KeySchemaElement>> {
+    let hash = index.partition_keys().map(|k| (k, KeyType::Hash));
+    let range = index.sort_keys().map(|k| (k, KeyType::Range));
+    hash.chain(range)
+        .map(|(key, kind)| {
+            KeySchemaElement::builder()
+                .attribute_name(key.name)
+                .key_type(kind)
+                .build()
+                .map_err(|e| Error::backend("CreateTable", e))
+        })
+        .collect()
+}
+
 fn attribute_definitions<'a>(
     keys: impl Iterator<Item = &'a KeyMeta>,
 ) -> Result<Vec<AttributeDefinition>> {
@@ -386,25 +403,34 @@ pub(crate) async fn describe(db: &Dynamite, table: &str) -> Result<Option<TableD
     }
 }
 
-/// A key as `name (S|N|B)`, from a key schema and the attribute definitions.
+/// A key as `name (S|N|B)` (a multi-attribute one as `a (S) + b (N)`),
+/// from a key schema and the attribute definitions.
 fn describe_existing_key(
     schema: &[KeySchemaElement],
     definitions: &[AttributeDefinition],
     kind: KeyType,
 ) -> Option<String> {
-    let name = schema
+    let parts: Vec<String> = schema
         .iter()
-        .find(|k| *k.key_type() == kind)?
-        .attribute_name();
-    let scalar = definitions
-        .iter()
-        .find(|d| d.attribute_name() == name)
-        .map_or("?", |d| d.attribute_type().as_str());
-    Some(format!("{name} ({scalar})"))
+        .filter(|k| *k.key_type() == kind)
+        .map(|k| {
+            let name = k.attribute_name();
+            let scalar = definitions
+                .iter()
+                .find(|d| d.attribute_name() == name)
+                .map_or("?", |d| d.attribute_type().as_str());
+            format!("{name} ({scalar})")
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" + "))
 }
 
-fn describe_model_key(key: Option<KeyMeta>) -> Option<String> {
-    key.map(|k| format!("{} ({})", k.name, scalar_type(k.scalar).as_str()))
+fn describe_model_key(keys: impl IntoIterator<Item = KeyMeta>) -> Option<String> {
+    let parts: Vec<String> = keys
+        .into_iter()
+        .map(|k| format!("{} ({})", k.name, scalar_type(k.scalar).as_str()))
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" + "))
 }
 
 fn show(key: &Option<String>) -> &str {
@@ -451,8 +477,8 @@ fn check_keys(spec: &TableSpec, existing: &TableDescription) -> Result<()> {
             describe_existing_key(gsi.key_schema(), definitions, KeyType::Range),
         );
         let wanted = (
-            describe_model_key(Some(index.partition_key)),
-            describe_model_key(index.sort_key),
+            describe_model_key(index.partition_keys()),
+            describe_model_key(index.sort_keys()),
         );
         if found != wanted {
             return Err(Error::Schema {
@@ -525,11 +551,10 @@ pub(crate) async fn wait_active(db: &Dynamite, table: &str, deadline: Instant) -
 }
 
 async fn create_table(db: &Dynamite, spec: &TableSpec) -> Result<()> {
-    let mut keys: Vec<&KeyMeta> = vec![&spec.partition_key];
-    keys.extend(spec.sort_key.as_ref());
+    let mut keys: Vec<KeyMeta> = vec![spec.partition_key];
+    keys.extend(spec.sort_key);
     for index in &spec.indexes {
-        keys.push(&index.partition_key);
-        keys.extend(index.sort_key.as_ref());
+        keys.extend(index.key_attributes());
     }
     // Provisioned billing: every GSI gets the table's capacity.
     let throughput = sync_options::provisioned_throughput(spec.options.billing_mode())?;
@@ -539,7 +564,7 @@ async fn create_table(db: &Dynamite, spec: &TableSpec) -> Result<()> {
         .map(|i| {
             GlobalSecondaryIndex::builder()
                 .index_name(&i.name)
-                .set_key_schema(Some(key_schema(i.partition_key, i.sort_key)?))
+                .set_key_schema(Some(index_key_schema(i)?))
                 .projection(all_projection())
                 .set_provisioned_throughput(throughput.clone())
                 .build()
@@ -551,7 +576,7 @@ async fn create_table(db: &Dynamite, spec: &TableSpec) -> Result<()> {
         .create_table()
         .table_name(&spec.name)
         .set_key_schema(Some(key_schema(spec.partition_key, spec.sort_key)?))
-        .set_attribute_definitions(Some(attribute_definitions(keys.into_iter())?))
+        .set_attribute_definitions(Some(attribute_definitions(keys.iter())?))
         .set_global_secondary_indexes((!gsis.is_empty()).then_some(gsis));
     sync_options::create_settings(request, &spec.options)?
         .send()
@@ -566,11 +591,10 @@ async fn create_index(
     existing: &TableDescription,
     index: &IndexSpec,
 ) -> Result<()> {
-    let mut keys = vec![&index.partition_key];
-    keys.extend(index.sort_key.as_ref());
+    let keys: Vec<KeyMeta> = index.key_attributes().collect();
     let action = CreateGlobalSecondaryIndexAction::builder()
         .index_name(&index.name)
-        .set_key_schema(Some(key_schema(index.partition_key, index.sort_key)?))
+        .set_key_schema(Some(index_key_schema(index)?))
         .projection(all_projection())
         .set_provisioned_throughput(sync_options::index_throughput(existing)?)
         .build()
@@ -578,7 +602,7 @@ async fn create_index(
     db.client()
         .update_table()
         .table_name(&spec.name)
-        .set_attribute_definitions(Some(attribute_definitions(keys.into_iter())?))
+        .set_attribute_definitions(Some(attribute_definitions(keys.iter())?))
         .global_secondary_index_updates(
             GlobalSecondaryIndexUpdate::builder().create(action).build(),
         )

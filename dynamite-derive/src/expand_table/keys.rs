@@ -88,12 +88,9 @@ pub(super) fn key_consts(model: &Model, schema: &Schema) -> TokenStream {
         Keys::Fields { partition, sort } => std::iter::once(*partition).chain(*sort).collect(),
         Keys::Templates(_) => Vec::new(),
     };
-    let keys = own_keys.into_iter().chain(
-        schema
-            .indexes
-            .iter()
-            .flat_map(|i| std::iter::once(i.partition_key).chain(i.sort_key)),
-    );
+    let keys = own_keys
+        .into_iter()
+        .chain(schema.indexes.iter().flat_map(|i| i.fields()));
     let mut seen = HashSet::new();
     let mut out = TokenStream::new();
     for field in keys {

@@ -101,6 +101,8 @@ pub(super) fn meta(model: &Model, schema: &Schema, persisted: &[&Field]) -> Toke
                             scalar: ::dynamite::__private::ScalarType::S,
                         },
                         sort_key: #sk,
+                        more_partition_keys: &[],
+                        more_sort_keys: &[],
                     }
                 }
             })
@@ -111,11 +113,15 @@ pub(super) fn meta(model: &Model, schema: &Schema, persisted: &[&Field]) -> Toke
         let name = &index.name;
         let partition_key = key_meta(model, index.partition_key);
         let sort_key = option_key_meta(model, index.sort_key);
+        let more_partition_keys = index.more_partition_keys.iter().map(|f| key_meta(model, f));
+        let more_sort_keys = index.more_sort_keys.iter().map(|f| key_meta(model, f));
         quote! {
             ::dynamite::__private::IndexMeta {
                 name: #name,
                 partition_key: #partition_key,
                 sort_key: #sort_key,
+                more_partition_keys: &[#(#more_partition_keys),*],
+                more_sort_keys: &[#(#more_sort_keys),*],
             }
         }
     });

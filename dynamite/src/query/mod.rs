@@ -56,13 +56,21 @@ use crate::registry::{Models, Registry};
 use crate::value::Item;
 use crate::write::IntoKey;
 
-/// One page of results and the cursor of the next one (`None` at the end).
+/// One page of results and the cursors of its neighbours.
+///
+/// Both cursors go back to the same [`Query::page`] call: a cursor knows
+/// its direction, so a previous-page cursor cannot be misused as a
+/// next-page one (nor either by another query: [`Error::InvalidCursor`]).
 #[derive(Debug, Clone)]
 pub struct Page<T> {
-    /// The rows of this page.
+    /// The rows of this page, in the query's order.
     pub items: Vec<T>,
     /// Where the next page starts; `None` when there is none.
-    pub cursor: Option<Cursor>,
+    pub next: Option<Cursor>,
+    /// Where the previous page starts: `None` on the first page, for Scans
+    /// (no order to reverse), for `is_in` over several partitions merged by
+    /// an order (or without a limit), and with [`Query::offset`].
+    pub previous: Option<Cursor>,
 }
 
 /// A read of model `T`, built with [`TableReads::query`].
@@ -328,22 +336,65 @@ impl<T: Table> Query<T> {
     }
 
     /// A page of at most `limit` rows (one DynamoDB page without a limit),
-    /// starting at `cursor`. The next page starts exactly after the last row
-    /// returned: rows are never skipped or repeated, filters included.
+    /// starting at `cursor` (`None`: the first page). The next page starts
+    /// exactly after the last row returned: rows are never skipped or
+    /// repeated, filters included.
+    ///
+    /// [`Page::previous`] walks back: it gives the `limit` matching rows
+    /// just before this page's first row, still in the query's order, so
+    /// walking back from the last page meets the same pages as walking
+    /// forward. Queries read it with `ScanIndexForward` flipped (one row
+    /// more than the page, to know whether another page precedes it); key
+    /// lists, partitions read one after the other and reads sorted in
+    /// memory have one too; Scans do not.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> dynamite::Result<()> {
+    /// use dynamite::prelude::*;
+    ///
+    /// #[derive(Table, Debug, Clone)]
+    /// struct Post {
+    ///     #[dynamite(primary_key)]
+    ///     blog: String,
+    ///     #[dynamite(sort_key)]
+    ///     n: u32,
+    /// }
+    ///
+    /// let db = Dynamite::embedded().table::<Post>().build().await?;
+    /// db.sync().await?;
+    /// for n in 0..5 {
+    ///     Post::create().blog("b").n(n).exec(&db).await?;
+    /// }
+    /// let q = || Post::query().filter(Post::BLOG.eq("b")).limit(2);
+    /// let first = q().page(&db, None).await?;
+    /// assert!(first.previous.is_none());
+    /// let second = q().page(&db, first.next.as_ref()).await?;
+    /// let ns = |p: &dynamite::Page<Post>| p.items.iter().map(|p| p.n).collect::<Vec<_>>();
+    /// assert_eq!(ns(&second), [2, 3]);
+    /// let back = q().page(&db, second.previous.as_ref()).await?;
+    /// assert_eq!(ns(&back), [0, 1]);
+    /// assert!(back.previous.is_none());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn page(self, db: &Dynamite, cursor: Option<&Cursor>) -> Result<Page<T>> {
         let plan = self.plan(db.registry())?;
-        let (items, cursor) = fetch_page(db, &plan, cursor).await?;
-        if self.includes.is_empty() {
-            return Ok(Page {
-                items: items.into_iter().map(T::from_item).collect::<Result<_>>()?,
-                cursor,
-            });
-        }
-        let specs = self.include_specs(db.registry())?;
-        let loaded = resolve::load_for(db, &items, &specs).await?;
+        let out = fetch_page(db, &plan, cursor).await?;
+        let items = if self.includes.is_empty() {
+            out.items
+                .into_iter()
+                .map(T::from_item)
+                .collect::<Result<_>>()?
+        } else {
+            let specs = self.include_specs(db.registry())?;
+            let loaded = resolve::load_for(db, &out.items, &specs).await?;
+            self.assemble(out.items, &specs, &loaded)?
+        };
         Ok(Page {
-            items: self.assemble(items, &specs, &loaded)?,
-            cursor,
+            items,
+            next: out.next,
+            previous: out.previous,
         })
     }
 
@@ -377,10 +428,11 @@ impl<T: Table> Query<T> {
                     return Ok(None);
                 }
                 plan.limit = remaining;
-                let (items, next) = fetch_page(db, &plan, cursor.as_ref()).await?;
+                let out = fetch_page(db, &plan, cursor.as_ref()).await?;
+                let next = out.next;
                 let specs = query.include_specs(db.registry())?;
-                let loaded = resolve::load_for(db, &items, &specs).await?;
-                let rows = query.assemble(items, &specs, &loaded)?;
+                let loaded = resolve::load_for(db, &out.items, &specs).await?;
+                let rows = query.assemble(out.items, &specs, &loaded)?;
                 let remaining = remaining.map(|r| r.saturating_sub(rows.len()));
                 let finished = next.is_none();
                 Ok::<_, Error>(Some((rows, (next, remaining, finished))))
@@ -513,10 +565,11 @@ impl<T: Table> ProjectedQuery<T> {
     /// A page of rows; see [`Query::page`].
     pub async fn page(self, db: &Dynamite, cursor: Option<&Cursor>) -> Result<Page<Projected<T>>> {
         let plan = self.query.plan(db.registry())?;
-        let (items, cursor) = fetch_page(db, &plan, cursor).await?;
+        let out = fetch_page(db, &plan, cursor).await?;
         Ok(Page {
-            items: self.wrap(items),
-            cursor,
+            items: self.wrap(out.items),
+            next: out.next,
+            previous: out.previous,
         })
     }
 }

@@ -15,7 +15,8 @@ use serde_json::{Map, Value, json};
 use crate::error::{Error, Result};
 use crate::value::{AttributeValue, Item};
 
-/// Where the next page starts. Opaque: store it as a string with
+/// Where the next (or previous) page starts: the direction is part of the
+/// cursor, so either one goes back to the same `page()` call. Opaque: store it as a string with
 /// [`Cursor::as_str`] and read it back with [`Cursor::parse`].
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Cursor(String);
@@ -52,6 +53,20 @@ pub(crate) enum Position {
     /// Resume after this row of a read sorted in memory (the sort
     /// attribute and the key; an absent sort attribute is left out).
     Sorted(Item),
+    /// The page ending just before this key of a Query (read backward).
+    Before(Item),
+    /// The page ending just before this offset of a key list.
+    BeforeOffset(usize),
+    /// The page ending just before this row of a read sorted in memory.
+    SortedBefore(Item),
+    /// The page ending just before this key of partition `n` of a
+    /// multi-partition read (`None`: after the partition's last row).
+    PartitionsBefore(usize, Option<Item>),
+    /// The first page (after reading backward found nothing before).
+    Start,
+    /// The last page of a Query or a read sorted in memory (before the
+    /// empty page that follows it).
+    End,
 }
 
 /// FNV-1a, 64 bits: a stable fingerprint (the same in every build).
@@ -176,6 +191,15 @@ impl Cursor {
             Position::Offset(n) => json!({ "o": n }),
             Position::After(key) => json!({ "k": encode_item(key)? }),
             Position::Sorted(row) => json!({ "r": encode_item(row)? }),
+            Position::Before(key) => json!({ "bk": encode_item(key)? }),
+            Position::BeforeOffset(n) => json!({ "bo": n }),
+            Position::SortedBefore(row) => json!({ "br": encode_item(row)? }),
+            Position::PartitionsBefore(n, key) => json!({
+                "bp": n,
+                "bpk": key.as_ref().map(encode_item).transpose()?,
+            }),
+            Position::Start => json!({ "s": true }),
+            Position::End => json!({ "e": true }),
             Position::Partitions(parts) => json!({
                 "p": parts
                     .iter()
@@ -202,18 +226,41 @@ impl Cursor {
             ));
         }
         let position = body.get("p").ok_or_else(|| invalid("no position"))?;
-        if let Some(n) = position.get("o") {
-            let n = n
-                .as_u64()
+        let offset = |n: &Value| {
+            n.as_u64()
                 .and_then(|n| usize::try_from(n).ok())
-                .ok_or_else(|| invalid("bad offset"))?;
-            return Ok(Position::Offset(n));
+                .ok_or_else(|| invalid("bad offset"))
+        };
+        if let Some(n) = position.get("o") {
+            return Ok(Position::Offset(offset(n)?));
+        }
+        if let Some(n) = position.get("bo") {
+            return Ok(Position::BeforeOffset(offset(n)?));
+        }
+        if let Some(n) = position.get("bp") {
+            let key = match position.get("bpk") {
+                None | Some(Value::Null) => None,
+                Some(k) => Some(decode_item(k)?),
+            };
+            return Ok(Position::PartitionsBefore(offset(n)?, key));
         }
         if let Some(k) = position.get("k") {
             return Ok(Position::After(decode_item(k)?));
         }
+        if let Some(k) = position.get("bk") {
+            return Ok(Position::Before(decode_item(k)?));
+        }
         if let Some(r) = position.get("r") {
             return Ok(Position::Sorted(decode_item(r)?));
+        }
+        if let Some(r) = position.get("br") {
+            return Ok(Position::SortedBefore(decode_item(r)?));
+        }
+        if position.get("s").and_then(Value::as_bool) == Some(true) {
+            return Ok(Position::Start);
+        }
+        if position.get("e").and_then(Value::as_bool) == Some(true) {
+            return Ok(Position::End);
         }
         if let Some(parts) = position.get("p").and_then(Value::as_array) {
             return parts
@@ -273,6 +320,25 @@ mod tests {
             Cursor::parse(huge).decode("q"),
             Ok(Position::Offset(_)) | Err(_)
         ));
+    }
+
+    #[test]
+    fn backward_positions_round_trip() {
+        let mut key = Item::new();
+        key.insert("pk".into(), AttributeValue::S("a".into()));
+        for p in [
+            Position::Before(key.clone()),
+            Position::BeforeOffset(3),
+            Position::SortedBefore(key.clone()),
+            Position::PartitionsBefore(2, Some(key)),
+            Position::PartitionsBefore(0, None),
+            Position::Start,
+            Position::End,
+        ] {
+            let c = Cursor::encode("q", &p).unwrap();
+            assert_eq!(c.decode("q").unwrap(), p);
+            assert!(c.decode("other").unwrap_err().is_invalid_cursor());
+        }
     }
 
     #[test]

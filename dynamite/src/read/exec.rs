@@ -153,6 +153,14 @@ impl RenderedRead {
         read
     }
 
+    /// The same Query read in the other direction (`ScanIndexForward`
+    /// flipped), for pages read backward.
+    pub(crate) fn reversed(&self) -> RenderedRead {
+        let mut read = self.clone();
+        read.spec.forward = !read.spec.forward;
+        read
+    }
+
     pub(crate) fn is_query(&self) -> bool {
         self.spec.key_condition.is_some()
     }

@@ -219,11 +219,57 @@ fn check_operands(meta: &TableMeta, node: &Node) -> Result<()> {
 /// filter implies each of its key attributes exists (a sparse index has
 /// no entry for an item without them).
 fn index_eligible(meta: &TableMeta, index: &IndexSpec, conjuncts: &Conjuncts) -> bool {
-    index.sort_key.is_none_or(|sk| {
-        let optional = meta.attribute(sk.name).is_none_or(|a| a.optional);
-        let table_key = meta.key_names().any(|k| k == sk.name);
-        table_key || !optional || conjuncts.implies_present(sk.name)
-    })
+    // Partition attributes are pinned by `=` / `is_in` (which imply them);
+    // of a multi-attribute key, every one must be.
+    let more_partitions = index.more_partition_keys.iter().map(|k| k.name);
+    index
+        .sort_keys()
+        .map(|k| k.name)
+        .chain(more_partitions)
+        .all(|name| {
+            let optional = meta.attribute(name).is_none_or(|a| a.optional);
+            let table_key = meta.key_names().any(|k| k == name);
+            table_key || !optional || conjuncts.implies_present(name)
+        })
+}
+
+/// An index whose every partition attribute the filter pins with `=`:
+/// the conjuncts to take, and the key condition's partition part.
+fn pinned_partition(index: &IndexSpec, conjuncts: &Conjuncts) -> Option<Vec<(usize, Node)>> {
+    index
+        .partition_keys()
+        .map(|k| {
+            conjuncts.eq(k.name).map(|(i, v)| {
+                let node = Node::Compare {
+                    path: k.name,
+                    op: CompareOp::Eq,
+                    value: Ok(v),
+                };
+                (i, node)
+            })
+        })
+        .collect()
+}
+
+/// The sort part of a key condition on `index`: `=` on a left-to-right
+/// prefix of its sort attributes, then at most one range condition on the
+/// next one (DynamoDB's rule for multi-attribute sort keys; for a single
+/// sort key, one condition of any kind).
+fn sort_conditions(index: &IndexSpec, conjuncts: &Conjuncts) -> Vec<usize> {
+    let mut taken = Vec::new();
+    for key in index.sort_keys() {
+        if let Some((i, _)) = conjuncts.eq(key.name) {
+            taken.push(i);
+            continue;
+        }
+        taken.extend(conjuncts.sort_condition(key));
+        break;
+    }
+    if !index.is_multi_attribute() {
+        // One condition on a single sort key (an `=` if there is one).
+        taken.truncate(1);
+    }
+    taken
 }
 
 fn key_of(pairs: &[(&'static str, &AttributeValue)]) -> Item {
@@ -370,13 +416,17 @@ pub(crate) fn plan(
     let natural_sort: Option<&'static str> = if partitions.is_some() {
         Some(sk.map_or(pk.name, |s| s.name))
     } else {
+        // The index pinning the most partition attributes, as chosen below.
         indexes
             .iter()
-            .find(|i| conjuncts.eq(i.partition_key.name).is_some())
+            .filter_map(|i| pinned_partition(i, &conjuncts).map(|p| (i, p.len())))
+            .min_by_key(|(_, pinned)| std::cmp::Reverse(*pinned))
+            .map(|(i, _)| i)
             .or_else(|| {
-                indexes
-                    .iter()
-                    .find(|i| conjuncts.is_in(i.partition_key.name).is_some())
+                indexes.iter().find(|i| {
+                    i.more_partition_keys.is_empty()
+                        && conjuncts.is_in(i.partition_key.name).is_some()
+                })
             })
             .map_or(Some(sk.map_or(pk.name, |s| s.name)), |i| {
                 i.sort_key.map(|k| k.name)
@@ -439,61 +489,65 @@ pub(crate) fn plan(
             .iter()
             .filter(|i| index_eligible(meta, i, &conjuncts))
             .collect();
-        let by_eq = eligible.iter().find_map(|i| {
-            conjuncts
-                .eq(i.partition_key.name)
-                .map(|(pi, v)| (*i, pi, vec![v]))
-        });
-        let chosen = by_eq.map(|c| (c, true)).or_else(|| {
-            eligible
-                .iter()
-                .find_map(|i| {
+        // Every partition attribute pinned with `=`: one Query (of the
+        // index pinning the most attributes, the first of equals); `is_in`
+        // on a single partition attribute: one Query per value.
+        let chosen = eligible
+            .iter()
+            .filter_map(|i| pinned_partition(i, &conjuncts).map(|p| (*i, p)))
+            .min_by_key(|(_, p)| std::cmp::Reverse(p.len()))
+            .map(|(i, p)| (i, Ok(p)))
+            .or_else(|| {
+                eligible.iter().find_map(|i| {
+                    if !i.more_partition_keys.is_empty() {
+                        return None;
+                    }
                     conjuncts
                         .is_in(i.partition_key.name)
-                        .map(|(pi, v)| (*i, pi, v))
+                        .map(|(pi, v)| (*i, Err((pi, v))))
                 })
-                .map(|c| (c, false))
-        });
+            });
         match chosen {
-            Some(((index, pi, values), single)) => {
+            Some((index, partition)) => {
                 if request.consistent {
                     return Err(Error::ConsistentIndexRead {
                         model: meta.model,
                         index: index.name.clone(),
                     });
                 }
-                let ipk = index.partition_key;
-                query_keys.push(ipk.name);
-                query_keys.extend(index.sort_key.map(|k| k.name));
-                cursor_keys.push(ipk.name);
-                cursor_keys.extend(index.sort_key.map(|k| k.name));
-                let sort_condition = index
-                    .sort_key
-                    .and_then(|s| conjuncts.sort_condition(s))
-                    .and_then(|si| conjuncts.take(si));
-                conjuncts.take(pi);
-                if single {
-                    let mut parts = vec![Node::Compare {
-                        path: ipk.name,
-                        op: CompareOp::Eq,
-                        value: Ok(values
-                            .into_iter()
-                            .next()
-                            .unwrap_or(AttributeValue::Null(true))),
-                    }];
-                    parts.extend(sort_condition);
-                    Access::Query {
-                        index: Some(index.name.clone()),
-                        key_condition: Node::all(parts).unwrap_or(Node::And(Vec::new())),
-                        sort_key: index.sort_key.map(|k| k.name),
+                for key in index.key_attributes() {
+                    query_keys.push(key.name);
+                    cursor_keys.push(key.name);
+                }
+                let sorts = sort_conditions(index, &conjuncts);
+                let mut sort_parts: Vec<Node> = sorts
+                    .into_iter()
+                    .filter_map(|i| conjuncts.take(i))
+                    .collect();
+                let sort_key = index.sort_key.map(|k| k.name);
+                match partition {
+                    Ok(pinned) => {
+                        let mut parts = Vec::new();
+                        for (i, node) in pinned {
+                            conjuncts.take(i);
+                            parts.push(node);
+                        }
+                        parts.append(&mut sort_parts);
+                        Access::Query {
+                            index: Some(index.name.clone()),
+                            key_condition: Node::all(parts).unwrap_or(Node::And(Vec::new())),
+                            sort_key,
+                        }
                     }
-                } else {
-                    Access::MultiQuery {
-                        index: Some(index.name.clone()),
-                        partition: ipk.name,
-                        values,
-                        sort_condition,
-                        sort_key: index.sort_key.map(|k| k.name),
+                    Err((pi, values)) => {
+                        conjuncts.take(pi);
+                        Access::MultiQuery {
+                            index: Some(index.name.clone()),
+                            partition: index.partition_key.name,
+                            values,
+                            sort_condition: Node::all(sort_parts),
+                            sort_key,
+                        }
                     }
                 }
             }

@@ -49,7 +49,13 @@ pub(crate) fn read_spec(plan: &Plan, partition_value: Option<&AttributeValue>) -
                     value: Ok(v.clone()),
                 });
             }
-            parts.extend(sort_condition.clone());
+            // Several sort attributes of a multi-attribute key: flat `AND`s.
+            parts.extend(
+                sort_condition
+                    .clone()
+                    .map(Node::conjuncts)
+                    .unwrap_or_default(),
+            );
             (index.clone(), Node::all(parts))
         }
         _ => (None, None),
@@ -411,52 +417,115 @@ pub(crate) async fn count(db: &Dynamite, plan: &Plan) -> Result<usize> {
     Ok(fetch(db, &lean).await?.len())
 }
 
-/// One page of a plan and the cursor after it.
+/// One page of a plan and the cursors of the pages after and before it.
+#[derive(Debug, Default)]
+pub(crate) struct PageOut {
+    pub(crate) items: Vec<Item>,
+    pub(crate) next: Option<Cursor>,
+    /// `None` on the first page, for Scans, for partitions merged by an
+    /// order, and with an offset (whose skipped rows cannot be counted
+    /// backward).
+    pub(crate) previous: Option<Cursor>,
+}
+
+/// One page of a plan, forward from `cursor` (or the start), or backward
+/// from a previous-page cursor: then the `limit` matching rows just before
+/// that cursor's position, in the read's (forward) order.
 pub(crate) async fn fetch_page(
     db: &Dynamite,
     plan: &Plan,
     cursor: Option<&Cursor>,
-) -> Result<(Vec<Item>, Option<Cursor>)> {
+) -> Result<PageOut> {
     let signature = plan.signature();
-    let position = cursor.map(|c| c.decode(&signature)).transpose()?;
+    let position = match cursor.map(|c| c.decode(&signature)).transpose()? {
+        Some(Position::Start) => None,
+        p => p,
+    };
     let wrong = || Error::InvalidCursor {
         reason: "its position does not fit this query".to_owned(),
     };
+    let backward = matches!(
+        position,
+        Some(
+            Position::Before(_)
+                | Position::BeforeOffset(_)
+                | Position::SortedBefore(_)
+                | Position::End
+        )
+    );
+    if backward && plan.offset > 0 {
+        return Err(wrong());
+    }
+    // A page of no rows has no neighbours (else walking would never end).
+    if plan.limit == Some(0) {
+        return Ok(PageOut::default());
+    }
+    // Previous-page cursors only where rows before a position can be
+    // counted: not past an offset's skipped rows.
+    let reversible = plan.offset == 0;
     // The first page skips `offset` rows: read them, then drop them.
     let skip = if position.is_none() { plan.offset } else { 0 };
     let want = plan.limit.map(|l| l.saturating_add(skip));
     let encode = |p: &Position| Cursor::encode(&signature, p);
+    let some = |p: Position| encode(&p).map(Some);
     let signature = signature.as_str();
 
     if sorted_in_memory(plan) {
         let items = sort_rows(plan, collect(db, plan).await?);
-        let begin = match &position {
-            None => 0,
-            Some(Position::Sorted(after)) => items
+        let len = items.len();
+        let sort_key = |row: &Item| {
+            let mut names = plan.table_keys.clone();
+            names.extend(plan.memory_sort.map(|(a, _)| a));
+            key_from_item(row, &names)
+        };
+        // The first row after `row` (`strict`), or at or after it.
+        let at = |row: &Item, strict: bool| {
+            items
                 .iter()
-                .position(|i| row_order(plan, i, after) == Ordering::Greater)
-                .unwrap_or(items.len()),
+                .position(|i| match row_order(plan, i, row) {
+                    Ordering::Greater => true,
+                    Ordering::Equal => !strict,
+                    Ordering::Less => false,
+                })
+                .unwrap_or(len)
+        };
+        let (begin, end) = match &position {
+            None => (0, want.unwrap_or(len).min(len)),
+            Some(Position::Sorted(after)) => {
+                let begin = at(after, true);
+                (
+                    begin,
+                    want.map_or(len, |w| begin.saturating_add(w).min(len)),
+                )
+            }
+            Some(Position::SortedBefore(before)) => {
+                let end = at(before, false);
+                (want.map_or(0, |w| end.saturating_sub(w)), end)
+            }
+            Some(Position::End) => (want.map_or(0, |w| len.saturating_sub(w)), len),
             Some(_) => return Err(wrong()),
         };
-        let rest = items.len().saturating_sub(begin);
-        let take = want.unwrap_or(rest).min(rest);
-        let page: Vec<Item> = items[begin..begin + take].to_vec();
-        let next = if begin + take < items.len() {
-            let last = page.last().map(|row| {
-                let mut names = plan.table_keys.clone();
-                names.extend(plan.memory_sort.map(|(a, _)| a));
-                key_from_item(row, &names)
-            });
-            last.map(|row| encode(&Position::Sorted(row))).transpose()?
-        } else {
-            None
+        let page: Vec<Item> = items.get(begin..end).unwrap_or_default().to_vec();
+        let next = match (end < len, page.last()) {
+            (false, _) => None,
+            (true, Some(last)) => some(Position::Sorted(sort_key(last)))?,
+            (true, None) => some(Position::Start)?,
+        };
+        let previous = match page.first().or(items.get(begin)) {
+            _ if begin == 0 || !reversible => None,
+            Some(first) => some(Position::SortedBefore(sort_key(first)))?,
+            None => some(Position::End)?,
         };
         let page = page.into_iter().skip(skip).collect();
-        return Ok((strip(plan, page), next));
+        return Ok(PageOut {
+            items: strip(plan, page),
+            next,
+            previous,
+        });
     }
 
-    let (items, next) = match &plan.access {
-        Access::Nothing => (Vec::new(), None),
+    let out = match &plan.access {
+        Access::Nothing => PageOut::default(),
         Access::Get { .. } => {
             if position.is_some() {
                 return Err(wrong());
@@ -464,55 +533,204 @@ pub(crate) async fn fetch_page(
             let mut unlimited = plan.clone();
             unlimited.limit = None;
             unlimited.offset = 0;
-            (collect(db, &unlimited).await?, None)
+            PageOut {
+                items: collect(db, &unlimited).await?,
+                ..PageOut::default()
+            }
         }
         Access::BatchGet { keys } => {
-            let start = match position {
-                None => 0,
-                Some(Position::Offset(n)) if n <= keys.len() => n,
+            let (rows, next_key, previous_key) = match position {
+                Some(Position::BeforeOffset(end)) if end <= keys.len() => {
+                    // The keys before `end`, nearest first: one row more
+                    // than the page tells whether a page precedes it.
+                    let before: Vec<Item> = keys[..end].iter().rev().cloned().collect();
+                    let mut rows =
+                        read_keys(db, plan, &before, 0, want.map(|w| w.saturating_add(1))).await?;
+                    let more = want.is_some_and(|w| rows.len() > w);
+                    rows.truncate(want.unwrap_or(usize::MAX));
+                    rows.reverse();
+                    let rows: Vec<(usize, Item)> = rows
+                        .into_iter()
+                        .map(|(i, item)| (end.saturating_sub(i + 1), item))
+                        .collect();
+                    let next_key = rows.last().map_or(end, |(i, _)| i.saturating_add(1));
+                    let previous_key = rows.first().filter(|_| more).map(|(i, _)| *i);
+                    (rows, next_key, previous_key)
+                }
+                None | Some(Position::Offset(_)) => {
+                    let start = match position {
+                        Some(Position::Offset(n)) if n <= keys.len() => n,
+                        Some(_) => return Err(wrong()),
+                        None => 0,
+                    };
+                    let rows = read_keys(db, plan, keys, start, want).await?;
+                    let next_key = match (want, rows.last()) {
+                        (Some(w), Some((i, _))) if rows.len() >= w => i.saturating_add(1),
+                        _ => keys.len(),
+                    };
+                    let previous_key =
+                        (start > 0 && reversible).then(|| rows.first().map_or(start, |(i, _)| *i));
+                    (rows, next_key, previous_key)
+                }
                 Some(_) => return Err(wrong()),
             };
-            let rows = read_keys(db, plan, keys, start, want).await?;
-            let next_key = match (want, rows.last()) {
-                (Some(w), Some((i, _))) if rows.len() >= w => i.saturating_add(1),
-                _ => keys.len(),
-            };
-            let next = (next_key < keys.len())
-                .then(|| encode(&Position::Offset(next_key)))
-                .transpose()?;
-            (rows.into_iter().map(|(_, i)| i).collect(), next)
+            PageOut {
+                items: rows.into_iter().map(|(_, i)| i).collect(),
+                next: (next_key < keys.len())
+                    .then(|| encode(&Position::Offset(next_key)))
+                    .transpose()?,
+                previous: previous_key
+                    .map(|i| encode(&Position::BeforeOffset(i)))
+                    .transpose()?,
+            }
         }
         Access::Query { .. } | Access::Scan => {
-            let start = match position {
-                None => None,
-                Some(Position::After(k)) => Some(k),
+            let query = matches!(plan.access, Access::Query { .. });
+            match position {
+                Some(Position::Before(key)) if query => {
+                    backward_page(db, plan, Some(key), want, signature).await?
+                }
+                Some(Position::End) if query => {
+                    backward_page(db, plan, None, want, signature).await?
+                }
+                None | Some(Position::After(_)) => {
+                    let start = match position {
+                        Some(Position::After(k)) => Some(k),
+                        _ => None,
+                    };
+                    let read = read_spec(plan, None).render()?;
+                    let (items, next) =
+                        page_of_one(db, plan, &read, start.clone(), want, signature).await?;
+                    // Backward from the first row; an empty page (nothing
+                    // matches after where it started) follows the last page.
+                    let previous = match (items.first(), start) {
+                        (_, None) => None,
+                        _ if !query || !reversible => None,
+                        (Some(first), _) => {
+                            some(Position::Before(key_from_item(first, &plan.cursor_keys)))?
+                        }
+                        (None, Some(_)) => some(Position::End)?,
+                    };
+                    PageOut {
+                        items,
+                        next,
+                        previous,
+                    }
+                }
                 Some(_) => return Err(wrong()),
-            };
-            let read = read_spec(plan, None).render()?;
-            page_of_one(db, plan, &read, start, want, signature).await?
+            }
         }
         Access::MultiQuery { values, .. } => {
+            let reads = partition_reads(plan)?;
+            // Partitions one after the other (no order asked) page back
+            // with a limit; merged ones have no previous page.
+            let sequential = !merged(plan);
+            let started = position.is_some();
             let states = match position {
+                Some(Position::PartitionsBefore(p, key)) if sequential && p < values.len() => {
+                    // Without a limit (a cursor of a limited query): every row before.
+                    let want = want.unwrap_or(usize::MAX);
+                    return backward_partitions_page(db, plan, &reads, (p, key), want, signature)
+                        .await
+                        .map(|out| PageOut {
+                            items: strip(plan, out.items),
+                            ..out
+                        });
+                }
                 None => vec![PartitionPosition::Start; values.len()],
                 Some(Position::Partitions(p)) if p.len() == values.len() => p,
                 Some(_) => return Err(wrong()),
             };
-            let reads = partition_reads(plan)?;
-            let (items, states) = if merged(plan) {
-                merged_page(db, plan, &reads, states, want).await?
-            } else {
+            let (items, states) = if sequential {
                 sequential_page(db, plan, &reads, states, want).await?
+            } else {
+                merged_page(db, plan, &reads, states, want)
+                    .await
+                    .map(|(items, states)| (items.into_iter().map(|i| (0, i)).collect(), states))?
+            };
+            let previous = match items.first() {
+                _ if !(sequential && started && reversible && want.is_some()) => None,
+                Some((p, first)) => some(Position::PartitionsBefore(
+                    *p,
+                    Some(key_from_item(first, &plan.cursor_keys)),
+                ))?,
+                // Nothing after where the page started: the last page precedes it.
+                None => some(Position::PartitionsBefore(
+                    values.len().saturating_sub(1),
+                    None,
+                ))?,
             };
             let next = states
                 .iter()
                 .any(|s| *s != PartitionPosition::Done)
                 .then(|| encode(&Position::Partitions(states)))
                 .transpose()?;
-            (items, next)
+            PageOut {
+                items: items.into_iter().map(|(_, i)| i).collect(),
+                next,
+                previous,
+            }
         }
     };
-    let items = items.into_iter().skip(skip).collect();
-    Ok((strip(plan, items), next))
+    let items = out.items.into_iter().skip(skip).collect();
+    Ok(PageOut {
+        items: strip(plan, items),
+        ..out
+    })
+}
+
+/// The page just before `key` of a Query (`None`: the last page): read
+/// with the direction flipped from `key`, then put back in the read's order. With a limit,
+/// one row more than the page is read: it tells whether another page
+/// precedes this one. Without, one DynamoDB page (with at least one row
+/// unless the start is reached).
+async fn backward_page(
+    db: &Dynamite,
+    plan: &Plan,
+    key: Option<Item>,
+    want: Option<usize>,
+    signature: &str,
+) -> Result<PageOut> {
+    let encode = |p: &Position| Cursor::encode(signature, p);
+    let read = read_spec(plan, None).render()?.reversed();
+    // Rows nearest `key` first, and where a previous page would end.
+    let (mut rows, previous_at) = match want {
+        Some(w) => {
+            let (mut rows, _) = read_from(db, &read, key, Some(w.saturating_add(1))).await?;
+            let previous_at = (rows.len() > w)
+                .then(|| rows.get(w.saturating_sub(1)))
+                .flatten()
+                .map(|row| key_from_item(row, &plan.cursor_keys));
+            rows.truncate(w);
+            (rows, previous_at)
+        }
+        None => {
+            let mut rows = Vec::new();
+            let mut start = key;
+            loop {
+                let page = read.page(db, start, None).await?;
+                rows.extend(page.items);
+                match page.last_key {
+                    None => break (rows, None),
+                    Some(last) if !rows.is_empty() => break (rows, Some(last)),
+                    Some(last) => start = Some(last),
+                }
+            }
+        }
+    };
+    rows.reverse();
+    // Nothing matched before `key`: the page after this one is the first.
+    let next = match rows.last() {
+        Some(last) => Position::After(key_from_item(last, &plan.cursor_keys)),
+        None => Position::Start,
+    };
+    Ok(PageOut {
+        next: Some(encode(&next)?),
+        previous: previous_at
+            .map(|k| encode(&Position::Before(k)))
+            .transpose()?,
+        items: rows,
+    })
 }
 
 /// A page of one Query or Scan: DynamoDB's own page without a limit.
@@ -556,14 +774,15 @@ fn resume(state: &PartitionPosition) -> Option<Item> {
 }
 
 /// Partitions one after the other: the page comes from the first
-/// unfinished partitions, each resumed where the last page stopped.
+/// unfinished partitions, each resumed where the last page stopped; each
+/// row with its partition.
 async fn sequential_page(
     db: &Dynamite,
     plan: &Plan,
     reads: &[RenderedRead],
     mut states: Vec<PartitionPosition>,
     want: Option<usize>,
-) -> Result<(Vec<Item>, Vec<PartitionPosition>)> {
+) -> Result<(Vec<(usize, Item)>, Vec<PartitionPosition>)> {
     let mut items = Vec::new();
     for (i, read) in reads.iter().enumerate() {
         if states[i] == PartitionPosition::Done {
@@ -580,7 +799,7 @@ async fn sequential_page(
                 Some(k) => PartitionPosition::After(k),
                 None => PartitionPosition::Done,
             };
-            items.extend(page.items);
+            items.extend(page.items.into_iter().map(|item| (i, item)));
             break;
         }
         let (rows, exhausted) = read_from(db, read, resume(&states[i]), needed).await?;
@@ -589,9 +808,65 @@ async fn sequential_page(
             (false, Some(last)) => PartitionPosition::After(key_from_item(last, &plan.cursor_keys)),
             (false, None) => states[i].clone(),
         };
-        items.extend(rows);
+        items.extend(rows.into_iter().map(|item| (i, item)));
     }
     Ok((items, states))
+}
+
+/// The page of partitions read one after the other that ends just before
+/// `key` of partition `at` (`None`: after its last row): partitions read
+/// backward from there, nearest first, until one row more than the page
+/// (which tells whether a page precedes it), then put back in order.
+async fn backward_partitions_page(
+    db: &Dynamite,
+    plan: &Plan,
+    reads: &[RenderedRead],
+    (at, key): (usize, Option<Item>),
+    want: usize,
+    signature: &str,
+) -> Result<PageOut> {
+    let encode = |p: &Position| Cursor::encode(signature, p);
+    let mut rows: Vec<(usize, Item)> = Vec::new();
+    let mut start = key;
+    for p in (0..=at).rev() {
+        let needed = want.saturating_add(1).saturating_sub(rows.len());
+        let Some(read) = reads.get(p).filter(|_| needed > 0) else {
+            break;
+        };
+        let (found, _) = read_from(db, &read.reversed(), start.take(), Some(needed)).await?;
+        rows.extend(found.into_iter().map(|item| (p, item)));
+    }
+    let more = rows.len() > want;
+    rows.truncate(want);
+    rows.reverse();
+    let previous = match rows.first() {
+        Some((p, first)) if more => Some(encode(&Position::PartitionsBefore(
+            *p,
+            Some(key_from_item(first, &plan.cursor_keys)),
+        ))?),
+        _ => None,
+    };
+    // Resume after the last row: earlier partitions are done, later ones
+    // not started.
+    let next = match rows.last() {
+        Some((q, last)) => Position::Partitions(
+            (0..reads.len())
+                .map(|i| match i.cmp(q) {
+                    Ordering::Less => PartitionPosition::Done,
+                    Ordering::Equal => {
+                        PartitionPosition::After(key_from_item(last, &plan.cursor_keys))
+                    }
+                    Ordering::Greater => PartitionPosition::Start,
+                })
+                .collect(),
+        ),
+        None => Position::Start,
+    };
+    Ok(PageOut {
+        items: rows.into_iter().map(|(_, i)| i).collect(),
+        next: Some(encode(&next)?),
+        previous,
+    })
 }
 
 /// Partitions merged in the index's sort order: every unfinished partition

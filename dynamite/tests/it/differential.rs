@@ -1937,14 +1937,14 @@ async fn check_query<M: Table>(db: &Dynamite, snap: &Snapshot<'_>, q: &Q) -> Res
                                 .iter()
                                 .map(|r| r.to_item().expect("to_item"))
                                 .collect::<Vec<_>>(),
-                            p.cursor,
+                            p.next,
                         )
                     }),
                     Some(a) => query
                         .attributes(Names(a.clone()))
                         .page(db, cursor.as_ref())
                         .await
-                        .map(|p| (p.items.iter().map(|r| r.item().clone()).collect(), p.cursor)),
+                        .map(|p| (p.items.iter().map(|r| r.item().clone()).collect(), p.next)),
                 };
                 let (items, next) = match page {
                     Ok(p) => p,
@@ -2904,7 +2904,7 @@ async fn run_root<M: Table>(
                     .page(db, cursor.as_ref())
                     .await?;
                 rows.extend(page.items);
-                match page.cursor {
+                match page.next {
                     Some(c) => cursor = Some(c),
                     None => break,
                 }
@@ -3380,7 +3380,7 @@ async fn regression_page_refuses_is_in_on_an_index() {
             .await
             .unwrap();
         seen.extend(page.items.into_iter().map(|s| s.id));
-        match page.cursor {
+        match page.next {
             Some(c) => cursor = Some(c),
             None => break,
         }

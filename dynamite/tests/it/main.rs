@@ -13,6 +13,8 @@ mod hooks;
 mod locking;
 mod many_to_many;
 mod models;
+mod multi_key;
+mod paging_backward;
 mod placeholders;
 mod polymorphic;
 mod query;

@@ -399,7 +399,7 @@ async fn pages_with_a_filter_never_skip_or_repeat_rows() {
         pages += 1;
         assert!(page.items.len() <= 4);
         seen.extend(page.items.into_iter().map(|u| u.id));
-        match page.cursor {
+        match page.next {
             Some(c) => cursor = Some(Cursor::parse(c.as_str().to_owned())),
             None => break,
         }
@@ -425,7 +425,7 @@ async fn query_pages_resume_after_the_last_row() {
             .await
             .unwrap();
         seqs.extend(page.items.iter().map(|e| e.seq));
-        match page.cursor {
+        match page.next {
             Some(c) => cursor = Some(c),
             None => break,
         }
@@ -439,7 +439,7 @@ async fn a_cursor_from_another_query_is_rejected() {
     seed_events(&db, "s1", 5).await;
     seed_users(&db, 5).await;
     let page = User::query().limit(2).page(&db, None).await.unwrap();
-    let cursor = page.cursor.unwrap();
+    let cursor = page.next.unwrap();
     let err = Event::query()
         .filter(Event::STREAM.eq("s1"))
         .page(&db, Some(&cursor))

@@ -329,7 +329,7 @@ async fn regression_is_in_on_the_partition_key_of_a_composite_table_is_one_query
             .await
             .unwrap();
         paged.extend(page.items);
-        match page.cursor {
+        match page.next {
             Some(c) => cursor = Some(c),
             None => break,
         }
@@ -370,7 +370,7 @@ async fn regression_a_cursor_of_another_query_is_refused() {
     events(&db, &["s1"], 10).await;
     let a = Event::query().filter(Event::STREAM.eq("s1")).limit(3);
     let page = a.clone().page(&db, None).await.unwrap();
-    let cursor = page.cursor.unwrap();
+    let cursor = page.next.unwrap();
     let other = Event::query()
         .filter(Event::STREAM.eq("s1").and(Event::KIND.eq("odd")))
         .limit(3);
@@ -411,7 +411,7 @@ async fn regression_page_over_a_key_list_keeps_order_by() {
     loop {
         let page = q.clone().page(&db, cursor.as_ref()).await.unwrap();
         names.extend(page.items.into_iter().map(|u| u.name));
-        match page.cursor {
+        match page.next {
             Some(c) => cursor = Some(c),
             None => break,
         }
@@ -500,7 +500,7 @@ async fn regression_in_memory_order_pages_exactly_and_offset_skips() {
     loop {
         let page = q.clone().limit(4).page(&db, cursor.as_ref()).await.unwrap();
         paged.extend(page.items);
-        match page.cursor {
+        match page.next {
             Some(c) => cursor = Some(c),
             None => break,
         }

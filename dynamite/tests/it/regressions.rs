@@ -268,7 +268,7 @@ async fn ts_defect_8_filtered_cursors_do_not_skip_leftover_rows() {
             .await
             .unwrap();
         seen.extend(page.items.into_iter().map(|u| u.id));
-        match page.cursor {
+        match page.next {
             Some(c) => cursor = Some(c),
             None => break,
         }

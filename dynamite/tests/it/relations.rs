@@ -382,7 +382,7 @@ async fn includes_work_on_pages_and_streams() {
     let rest = User::query()
         .limit(4)
         .include(User::orders())
-        .page(&db, page.cursor.as_ref())
+        .page(&db, page.next.as_ref())
         .await
         .unwrap();
     assert_eq!(rest.items.len(), 2);

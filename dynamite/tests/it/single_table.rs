@@ -1264,7 +1264,7 @@ async fn pages_streams_and_counts_of_a_shared_table_see_one_model() {
             .await
             .unwrap();
         seen.extend(page.items.iter().map(|l| (l.order_id.clone(), l.seq)));
-        match page.cursor {
+        match page.next {
             Some(next) => cursor = Some(next),
             None => break,
         }

@@ -261,7 +261,7 @@ async fn every_read_hides_expired_rows_unless_asked() {
     let streamed: Vec<Session> = Session::query().stream(&db).try_collect().await.unwrap();
     assert_eq!(ids(&streamed), ["s1", "s2"]);
     let page = Session::query().limit(1).page(&db, None).await.unwrap();
-    let next = page.cursor.clone().expect("a second page");
+    let next = page.next.clone().expect("a second page");
     let rest = Session::query()
         .limit(5)
         .page(&db, Some(&next))
