@@ -14,9 +14,9 @@ use syn::{Expr, Lit, Token};
 use crate::case::RenameRule;
 use crate::ctxt::Ctxt;
 use crate::symbol::{
-    BELONGS_TO, CREATED_AT, DEFAULT, DELETED_AT, ENTITY, ENTITY_ATTRIBUTE, FAR_KEY, FOREIGN_KEY,
-    HAS_MANY, HAS_ONE, HOOKS, INDEX, LOCAL_KEY, NAME, NOT_EMPTY, PARTITION, PK, PK_ATTRIBUTE,
-    PRIMARY_KEY, RENAME, RENAME_ALL, SK, SK_ATTRIBUTE, SKIP, SORT, SORT_KEY, TABLE,
+    BELONGS_TO, CRATE, CREATED_AT, DEFAULT, DELETED_AT, ENTITY, ENTITY_ATTRIBUTE, FAR_KEY,
+    FOREIGN_KEY, HAS_MANY, HAS_ONE, HOOKS, INDEX, LOCAL_KEY, NAME, NOT_EMPTY, PARTITION, PK,
+    PK_ATTRIBUTE, PRIMARY_KEY, RENAME, RENAME_ALL, SK, SK_ATTRIBUTE, SKIP, SORT, SORT_KEY, TABLE,
     TABLE_FIELD_KEYS, TARGETS, THROUGH, TTL, TYPE_KEY, UPDATED_AT, VALIDATE, VERSION,
 };
 
@@ -61,6 +61,8 @@ pub struct Container {
     /// `index(name = "gsi1", pk = "ORDER#{id}", sk = "ORDER")`: overloaded
     /// GSIs of a shared-table model.
     pub indexes: Vec<TemplateIndex>,
+    /// `crate = "path"`: the runtime crate under another name.
+    pub krate: Option<syn::Path>,
 }
 
 /// A struct-level `index(name = "..", pk = "..", sk = "..")` (an overloaded
@@ -245,6 +247,11 @@ impl Container {
                     }
                 }
                 (HOOKS, Derive::Table) => flag(cx, meta, key, &mut out.hooks)?,
+                (CRATE, _) => {
+                    if let Some(path) = crate_path(cx, meta)? {
+                        set_once(cx, &mut out.krate, key, span, path);
+                    }
+                }
                 (INDEX, Derive::Table) => {
                     if let Some(index) = parse_template_index(cx, meta)? {
                         out.indexes.push(index);
@@ -380,6 +387,40 @@ fn for_each_meta(
             cx.syn_error(error);
         }
     }
+}
+
+/// `crate = "path"`: a path, as a string (serde's form).
+fn crate_path(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<syn::Path>> {
+    let Some(text) = string_value(cx, meta, CRATE, "crate = \"my_dynamite\"")? else {
+        return Ok(None);
+    };
+    match syn::parse_str::<syn::Path>(&text.value) {
+        Ok(path) => Ok(Some(path)),
+        Err(_) => {
+            cx.error(
+                text.span,
+                format!("`{}` is not a path: `crate = \"my_dynamite\"`", text.value),
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// The `crate = ".."` of a derive that takes no other container option
+/// (`#[derive(Entities)]`); any other key is an error.
+pub fn crate_only(cx: &Ctxt, attrs: &[syn::Attribute]) -> Option<syn::Path> {
+    let mut krate = None;
+    for_each_meta(cx, attrs, |key, meta| {
+        if key == CRATE {
+            if let Some(path) = crate_path(cx, meta)? {
+                set_once(cx, &mut krate, key, meta.path.span(), path);
+            }
+            Ok(())
+        } else {
+            unknown(cx, meta, key)
+        }
+    });
+    krate
 }
 
 fn path_to_string(path: &syn::Path) -> String {

@@ -26,7 +26,10 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
         check_value(&cx, value);
     }
     match (cx.check(), value) {
-        (Ok(()), Some(value)) => expand(&value),
+        (Ok(()), Some(value)) => match &value.attrs.krate {
+            Some(path) => crate::crate_path::rewrite(expand(&value), path),
+            None => expand(&value),
+        },
         (Err(errors), _) => errors,
         (Ok(()), None) => gave_up(&input.ident, "Attribute"),
     }

@@ -7,6 +7,19 @@ use syn::{Data, DeriveInput, Fields};
 
 /// Entry point of `#[derive(Entities)]`.
 pub fn derive(input: &DeriveInput) -> TokenStream {
+    let cx = crate::ctxt::Ctxt::new();
+    let krate = crate::attr::crate_only(&cx, &input.attrs);
+    if let Err(errors) = cx.check() {
+        return errors;
+    }
+    let expanded = expand(input);
+    match krate {
+        Some(path) => crate::crate_path::rewrite(expanded, &path),
+        None => expanded,
+    }
+}
+
+fn expand(input: &DeriveInput) -> TokenStream {
     let ident = &input.ident;
     let Data::Enum(data) = &input.data else {
         return syn::Error::new_spanned(

@@ -1,4 +1,4 @@
-//! Derive macros for [Dynamite](https://docs.rs/dynamite), an async DynamoDB ORM.
+//! Derive macros for [Dynamite](https://docs.rs/dynamite-orm), an async DynamoDB ORM.
 //!
 //! Use them through the runtime crate: `use dynamite::prelude::*;` then
 //! `#[derive(Table)]` on models and `#[derive(Attribute)]` on nested structs
@@ -17,6 +17,7 @@ mod ast;
 mod attr;
 mod case;
 mod check;
+mod crate_path;
 mod ctxt;
 mod expand_attribute;
 mod expand_entities;
@@ -32,7 +33,9 @@ use syn::{DeriveInput, parse_macro_input};
 /// Derives `dynamite::Table` for a struct with named fields.
 ///
 /// See the `dynamite` crate documentation for the options of
-/// `#[dynamite(...)]`.
+/// `#[dynamite(...)]`. On every derive, `#[dynamite(crate = "path")]`
+/// names the runtime crate when the dependency is renamed
+/// (`db = { package = "dynamite-orm", .. }` then `crate = "db"`).
 #[proc_macro_derive(Table, attributes(dynamite))]
 pub fn derive_table(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
@@ -52,7 +55,7 @@ pub fn derive_attribute(input: TokenStream) -> TokenStream {
 /// shared table (`enum UserItem { User(User), Order(Order) }`): a whole
 /// partition read with `Partition::<UserItem>::of::<User>(key)` comes back
 /// typed, each item as the variant its entity type names.
-#[proc_macro_derive(Entities)]
+#[proc_macro_derive(Entities, attributes(dynamite))]
 pub fn derive_entities(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     expand_entities::derive(&input).into()

@@ -35,6 +35,8 @@ pub const RENAME: &str = "rename";
 pub const RENAME_ALL: &str = "rename_all";
 /// `skip`: A field that is not persisted.
 pub const SKIP: &str = "skip";
+/// `crate = "path"`: The path of the runtime crate, when renamed.
+pub const CRATE: &str = "crate";
 /// `table`: The table name of a model.
 pub const TABLE: &str = "table";
 /// `hooks`: Forward to the model's `impl Hooks`.

@@ -39,7 +39,10 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
     let model = Model::from_ast(&cx, input);
     let schema = model.as_ref().and_then(|m| check_model(&cx, m));
     match (cx.check(), &model, schema) {
-        (Ok(()), Some(model), Some(schema)) => expand(model, &schema),
+        (Ok(()), Some(model), Some(schema)) => match &model.attrs.krate {
+            Some(path) => crate::crate_path::rewrite(expand(model, &schema), path),
+            None => expand(model, &schema),
+        },
         (Err(errors), _, _) => errors,
         (Ok(()), _, _) => gave_up(&input.ident, "Table"),
     }

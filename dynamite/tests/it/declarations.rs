@@ -198,3 +198,55 @@ async fn literal_defaults_fit_their_field_types() {
         .build();
     assert_eq!((set.score, set.ratio, set.level), (2.5, None, 1));
 }
+
+/// `#[dynamite(crate = "..")]`: the generated code reaches the runtime by
+/// the given path (a renamed dependency), for every derive.
+mod renamed_runtime {
+    use dynamite as db;
+
+    #[derive(db::Attribute, Debug, Clone, PartialEq)]
+    #[dynamite(crate = "db")]
+    pub struct Colour {
+        pub name: String,
+    }
+
+    #[derive(db::Table, Debug, Clone)]
+    #[dynamite(crate = "db", table = "renamed_notes", pk = "NOTE#{id}", sk = "NOTE")]
+    pub struct Note {
+        pub id: String,
+        pub colour: Colour,
+    }
+
+    #[derive(db::Entities, Debug)]
+    #[dynamite(crate = "db")]
+    pub enum Item {
+        Note(Note),
+    }
+
+    #[tokio::test]
+    async fn every_derive_takes_the_runtime_by_another_path() {
+        use db::prelude::*;
+        let db = crate::common::builder()
+            .table::<Note>()
+            .build()
+            .await
+            .unwrap();
+        db.sync().await.unwrap();
+        let colour = Colour {
+            name: "teal".into(),
+        };
+        Note::create()
+            .id("n1")
+            .colour(colour.clone())
+            .exec(&db)
+            .await
+            .unwrap();
+        let note = Note::get(&db, "n1").await.unwrap().unwrap();
+        assert_eq!(note.colour, colour);
+        let items = db::Partition::<Item>::of::<Note>("n1")
+            .all(&db)
+            .await
+            .unwrap();
+        assert!(matches!(items.as_slice(), [Item::Note(n)] if n.id == "n1"));
+    }
+}
