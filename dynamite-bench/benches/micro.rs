@@ -5,6 +5,9 @@
 //!
 //! `cargo bench -p dynamite-bench --bench micro` (about a minute).
 
+// A benchmark: a failed unwrap is a failed run.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::hint::black_box;
 use std::time::Duration;
 

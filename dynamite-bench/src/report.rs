@@ -170,6 +170,7 @@ pub fn checks(scale: Scale, seed: Option<&SeedReport>, queries: &[QueryReport]) 
 }
 
 /// A plain text table with right-aligned numbers.
+#[derive(Debug)]
 pub struct TextTable {
     header: Vec<String>,
     rows: Vec<Vec<String>>,

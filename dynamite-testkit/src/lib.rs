@@ -6,6 +6,9 @@
 //! - [`shop`]: the seed's e-commerce models and their dataset;
 //! - [`faults`]: a loopback HTTP proxy that injects faults in front of a backend.
 
+// Test support, used only by tests and the benchmark: a proxy that cannot
+// bind its port is a failed test, so it may unwrap.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 #![warn(missing_docs)]
 
 pub mod backend;

@@ -25,29 +25,50 @@ pub struct CancellationReason {
 pub enum Error {
     /// The item does not exist (a `save`, `update` or `delete` of a missing row).
     #[error("{table}: no item with key {key}")]
-    NotFound { table: String, key: String },
+    NotFound {
+        /// The table (prefix included).
+        table: String,
+        /// The item's key, as text.
+        key: String,
+    },
 
     /// A `create` found an item with the same key; the stored item is untouched.
     #[error("{table}: an item with key {key} already exists")]
-    AlreadyExists { table: String, key: String },
+    AlreadyExists {
+        /// The table (prefix included).
+        table: String,
+        /// The item's key, as text.
+        key: String,
+    },
 
     /// A user-supplied condition did not hold; nothing was written.
     #[error("{table}: the condition failed for key {key}")]
-    ConditionFailed { table: String, key: String },
+    ConditionFailed {
+        /// The table (prefix included).
+        table: String,
+        /// The item's key, as text.
+        key: String,
+    },
 
     /// A concurrent writer changed the item first (optimistic locking).
     #[error("{table}: item {key} was changed concurrently: {message}")]
     Conflict {
+        /// The table (prefix included).
         table: String,
+        /// The item's key, as text.
         key: String,
+        /// What happened, and what to do.
         message: String,
     },
 
     /// A value failed validation before anything was sent.
     #[error("{model}.{field}: {message}")]
     Validation {
+        /// The model.
         model: String,
+        /// The field.
         field: String,
+        /// What happened, and what to do.
         message: String,
     },
 
@@ -69,31 +90,57 @@ pub enum Error {
 
     /// A Rust value cannot be stored (NaN, infinity, a number out of DynamoDB's range, ...).
     #[error("{attribute}: {reason}")]
-    InvalidValue { attribute: String, reason: String },
+    InvalidValue {
+        /// The attribute (or `Model.field`).
+        attribute: String,
+        /// Why.
+        reason: String,
+    },
 
     /// A key attribute was missing or empty: the request was not sent.
     #[error("{table}: key attribute `{attribute}` is missing or empty")]
-    MissingKey { table: String, attribute: String },
+    MissingKey {
+        /// The table (prefix included).
+        table: String,
+        /// The attribute (or `Model.field`).
+        attribute: String,
+    },
 
     /// The item is larger than DynamoDB's 400 KB limit: the request was not sent.
     #[error("{table}: item {key} is {size} bytes, over DynamoDB's 400 KB limit")]
     ItemTooLarge {
+        /// The table (prefix included).
         table: String,
+        /// The item's key, as text.
         key: String,
+        /// The item's size in bytes.
         size: usize,
     },
 
     /// The model was not registered with `table::<T>()` on the builder.
     #[error("model `{model}` is not registered: add `.table::<{model}>()` to the builder")]
-    NotRegistered { model: &'static str },
+    NotRegistered {
+        /// The model.
+        model: &'static str,
+    },
 
     /// A table name DynamoDB would reject.
     #[error("invalid table name `{name}`: {reason}")]
-    InvalidTableName { name: String, reason: String },
+    InvalidTableName {
+        /// The name given.
+        name: String,
+        /// Why.
+        reason: String,
+    },
 
     /// The schema could not be brought in line (sync), or a table is missing.
     #[error("schema of {table}: {message}")]
-    Schema { table: String, message: String },
+    Schema {
+        /// The table (prefix included).
+        table: String,
+        /// What happened, and what to do.
+        message: String,
+    },
 
     /// Wrong client configuration.
     #[error("configuration: {0}")]
@@ -211,7 +258,10 @@ pub enum Error {
     /// A cursor that this query did not make (another filter, order, key
     /// list or table), or bytes that are not a cursor. Nothing was read.
     #[error("invalid cursor: {reason}")]
-    InvalidCursor { reason: String },
+    InvalidCursor {
+        /// Why.
+        reason: String,
+    },
 
     /// `.consistent()` on a read that can only be answered by a global
     /// secondary index, which DynamoDB serves eventually consistent only.
@@ -219,15 +269,28 @@ pub enum Error {
     #[error(
         "{model}: a consistent read cannot use index `{index}` (indexes are eventually consistent); filter on the table's key, or drop `.consistent()`"
     )]
-    ConsistentIndexRead { model: &'static str, index: String },
+    ConsistentIndexRead {
+        /// The model.
+        model: &'static str,
+        /// The index the read would need.
+        index: String,
+    },
 
     /// A transaction was cancelled; one reason per operation.
     #[error("transaction cancelled: {}", format_reasons(.reasons))]
-    TransactionCanceled { reasons: Vec<CancellationReason> },
+    TransactionCanceled {
+        /// One reason per operation of the transaction, in order.
+        reasons: Vec<CancellationReason>,
+    },
 
     /// DynamoDB throttled the request and the retries were spent.
     #[error("{operation} throttled after retries: {message}")]
-    Throttled { operation: String, message: String },
+    Throttled {
+        /// The DynamoDB operation.
+        operation: String,
+        /// What happened, and what to do.
+        message: String,
+    },
 
     /// Some items of a bulk operation could not be processed after retries.
     /// Nothing is dropped silently: the keys are listed.

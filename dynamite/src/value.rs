@@ -58,11 +58,18 @@ pub enum ValueError {
     Missing,
     /// The stored value has another DynamoDB type.
     WrongType {
+        /// The DynamoDB type wanted.
         expected: &'static str,
+        /// The DynamoDB type stored.
         found: &'static str,
     },
     /// A number that DynamoDB or the Rust type cannot represent.
-    Number { value: String, reason: &'static str },
+    Number {
+        /// The number, as text.
+        value: String,
+        /// Why it does not fit.
+        reason: &'static str,
+    },
     /// Any other invalid value.
     Invalid(String),
 }
@@ -1039,6 +1046,7 @@ mod tests {
 mod feature_tests {
     use super::*;
 
+    #[allow(clippy::unwrap_used)]
     fn round_trip<T: Attribute + PartialEq + std::fmt::Debug>(value: T) {
         let stored = value.to_value().unwrap();
         assert_eq!(T::from_value(&stored).unwrap(), value, "{stored:?}");

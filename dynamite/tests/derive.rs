@@ -1,6 +1,9 @@
 //! `#[derive(Table)]` and `#[derive(Attribute)]`: metadata, item round trips
 //! and the create builder. Pure functions only: no database needed.
 
+// Tests: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::HashMap;
 
 use dynamite::prelude::*;

@@ -1,6 +1,8 @@
 //! Every example runs, on the embedded engine or against
 //! `DYNAMITE_TEST_ENDPOINT`, and prints what its seed section expects.
 
+// Tests: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 #![allow(dead_code, clippy::duplicate_mod)]
 
 #[path = "../examples/categories.rs"]

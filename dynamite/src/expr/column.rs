@@ -251,6 +251,12 @@ pub struct SizeOf<M> {
     _marker: PhantomData<fn() -> M>,
 }
 
+impl<M> fmt::Debug for SizeOf<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SizeOf").field("path", &self.path).finish()
+    }
+}
+
 impl<M> SizeOf<M> {
     fn compare(self, op: CompareOp, value: usize) -> Condition<M> {
         Condition::new(Node::Size {

@@ -62,8 +62,10 @@ pub trait IntoValue<T, Form>: sealed::Sealed<T, Form> {
 /// The impl kinds of [`IntoValue`], told apart so that they cannot overlap.
 mod form {
     /// Converted with `Into<T>`.
+    #[derive(Debug)]
     pub enum Converted {}
     /// A string form, converted into a `String` and wrapped in `Some`.
+    #[derive(Debug)]
     pub enum SomeString {}
 }
 

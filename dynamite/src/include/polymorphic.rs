@@ -231,6 +231,12 @@ pub struct PolymorphicLazy<'a, P, E> {
     row: &'a P,
 }
 
+impl<P, E> std::fmt::Debug for PolymorphicLazy<'_, P, E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PolymorphicLazy").finish_non_exhaustive()
+    }
+}
+
 impl<P: Table, E: Send + 'static> PolymorphicLazy<'_, P, E> {
     /// The target the row's type and id name (`None` when there is none).
     pub async fn get(self, db: &Dynamite) -> Result<Option<E>> {

@@ -557,6 +557,12 @@ pub struct Lazy<'a, P, C> {
     parent: Parent<'a, P>,
 }
 
+impl<P, C> std::fmt::Debug for Lazy<'_, P, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lazy").finish_non_exhaustive()
+    }
+}
+
 /// The parent a lazy relation is bound to.
 enum Parent<'a, P> {
     Row(&'a P),

@@ -450,6 +450,14 @@ pub struct ProjectedQuery<T> {
     query: Query<T>,
 }
 
+impl<T: Table> std::fmt::Debug for ProjectedQuery<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProjectedQuery")
+            .field("query", &self.query)
+            .finish()
+    }
+}
+
 impl<T: Table> ProjectedQuery<T> {
     fn fetched(&self) -> Arc<[String]> {
         let mut names: Vec<String> = self

@@ -60,6 +60,14 @@ pub struct Partition<E> {
     _entities: PhantomData<fn() -> E>,
 }
 
+impl<E> std::fmt::Debug for Partition<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Partition")
+            .field("consistent", &self.consistent)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<E: Entities> Partition<E> {
     /// The partition that the key of a `T` row renders (`User`'s `"u1"`:
     /// `USER#u1`).

@@ -80,6 +80,15 @@ pub struct UpdateWhere<T> {
     template: Update<T>,
 }
 
+impl<T> std::fmt::Debug for UpdateWhere<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateWhere")
+            .field("filter", &self.filter)
+            .field("all_rows", &self.all_rows)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<T: Table> UpdateWhere<T> {
     pub(crate) fn new(filter: Option<Condition<T>>) -> Self {
         UpdateWhere {
@@ -166,6 +175,15 @@ pub struct DeleteWhere<T> {
     filter: Option<Node>,
     all_rows: bool,
     _model: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T> std::fmt::Debug for DeleteWhere<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeleteWhere")
+            .field("filter", &self.filter)
+            .field("all_rows", &self.all_rows)
+            .finish()
+    }
 }
 
 impl<T: Table> DeleteWhere<T> {

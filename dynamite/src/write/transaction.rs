@@ -179,6 +179,14 @@ pub struct Transaction<'db> {
     operations: Vec<Result<Operation>>,
 }
 
+impl std::fmt::Debug for Transaction<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transaction")
+            .field("operations", &self.operations.len())
+            .finish_non_exhaustive()
+    }
+}
+
 impl Dynamite {
     /// Starts a write transaction.
     pub fn transaction(&self) -> Transaction<'_> {
@@ -569,6 +577,14 @@ impl<'db> Transaction<'db> {
 pub struct TransactGet<'db> {
     db: &'db Dynamite,
     reads: Vec<Result<TransactGetItem>>,
+}
+
+impl std::fmt::Debug for TransactGet<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TransactGet")
+            .field("reads", &self.reads.len())
+            .finish_non_exhaustive()
+    }
 }
 
 /// The items of a [`TransactGet`], in the order they were asked for.

@@ -137,6 +137,15 @@ pub struct Update<T> {
     _model: PhantomData<fn() -> T>,
 }
 
+impl<T> std::fmt::Debug for Update<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Update")
+            .field("key", &self.key)
+            .field("condition", &self.condition)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<T: Table> Update<T> {
     pub(crate) fn new(key: Result<Item>) -> Self {
         Update {

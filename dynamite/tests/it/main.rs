@@ -2,6 +2,9 @@
 //! (or any endpoint) when `DYNAMITE_TEST_ENDPOINT` is set. Every test gets
 //! its own engine or its own table prefix.
 
+// Tests: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod bad_input;
 mod bulk;
 mod common;
