@@ -406,11 +406,10 @@ pub(crate) fn record_output(span: &Span, output: &Output, capacity: f64) {
             o.responses()
                 .map_or(0, |r| r.values().map(|v| v.len() as u64).sum()),
         )
-    } else if let Some(o) = output.downcast_ref::<op::transact_get_items::TransactGetItemsOutput>()
-    {
-        Some(o.responses().iter().filter(|r| r.item().is_some()).count() as u64)
     } else {
-        None
+        output
+            .downcast_ref::<op::transact_get_items::TransactGetItemsOutput>()
+            .map(|o| o.responses().iter().filter(|r| r.item().is_some()).count() as u64)
     };
     if let Some(n) = returned {
         span.record("db.response.returned_rows", n);
