@@ -314,3 +314,36 @@ async fn trace_values_shows_values_but_never_sensitive_ones() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_failed_request_records_its_error_type_under_the_operation() {
+    let db = seeded(false).await;
+    let capture = Capture::default();
+    let guard = tracing::subscriber::set_default(capture.clone());
+    let duplicate = TraceAccount::create()
+        .id("a0")
+        .role("r")
+        .secret(Sensitive::new("s".to_owned()))
+        .exec(&db)
+        .await;
+    drop(guard);
+    assert!(duplicate.unwrap_err().is_already_exists());
+    let spans = capture.spans();
+    let (create_id, _) = spans
+        .iter()
+        .find(|(_, c)| c.name == "dynamite.create")
+        .expect("an operation span");
+    let failed: Vec<&Captured> = spans
+        .iter()
+        .filter(|(_, c)| field(c, "error.type").is_some())
+        .map(|(_, c)| c)
+        .collect();
+    assert_eq!(failed.len(), 1, "{spans:?}");
+    assert_eq!(
+        field(failed[0], "error.type"),
+        Some("ConditionalCheckFailedException")
+    );
+    assert_eq!(field(failed[0], "otel.status_code"), Some("ERROR"));
+    assert_eq!(field(failed[0], "db.operation.name"), Some("PutItem"));
+    assert_eq!(failed[0].parent, Some(*create_id));
+}
