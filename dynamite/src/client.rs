@@ -92,6 +92,7 @@ struct Inner {
     client: aws_sdk_dynamodb::Client,
     registry: Registry,
     metrics: Metrics,
+    trace: Arc<crate::trace::TraceSettings>,
     scan_segments: Option<u32>,
     write_id: Option<String>,
     exact_writes: bool,
@@ -217,6 +218,7 @@ pub struct DynamiteBuilder {
     shared: Option<Dynamite>,
     default_table_options: TableOptions,
     table_options: Vec<(&'static TableMeta, TableOptions)>,
+    trace_values: bool,
 }
 
 impl Dynamite {
@@ -403,6 +405,7 @@ impl DynamiteBuilder {
             shared: None,
             default_table_options: TableOptions::default(),
             table_options: Vec::new(),
+            trace_values: false,
         }
     }
 
@@ -571,6 +574,34 @@ impl DynamiteBuilder {
         self
     }
 
+    /// Records values in request spans: `db.query.text` then shows the
+    /// expressions with attribute names and values in place of their
+    /// placeholders. Off by default (spans carry names, counts, capacity,
+    /// table and index names, and expressions with placeholders). Keys and
+    /// items are never recorded, and a request naming an attribute of type
+    /// [`Sensitive`](crate::Sensitive) shows every value as `***`. A handle
+    /// built with [`same_backend_as`](Self::same_backend_as) follows the
+    /// setting of the handle it shares.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> dynamite::Result<()> {
+    /// use dynamite::prelude::*;
+    /// #[derive(Table, Debug, Clone)]
+    /// struct Note {
+    ///     #[dynamite(primary_key)]
+    ///     id: String,
+    /// }
+    /// let db = Dynamite::embedded().trace_values(true).table::<Note>().build().await?;
+    /// # let _ = db;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn trace_values(mut self, record: bool) -> Self {
+        self.trace_values = record;
+        self
+    }
+
     /// How long `sync()` waits for tables and indexes to become ACTIVE (default 120 s).
     pub fn sync_timeout(mut self, timeout: Duration) -> Self {
         self.sync_timeout = timeout;
@@ -592,13 +623,21 @@ impl DynamiteBuilder {
             .with_max_attempts(self.max_attempts)
             .with_initial_backoff(Duration::from_millis(50));
         let metrics = Metrics::default();
+        let sensitive = self.tables.iter().flat_map(|(_, meta)| {
+            meta.attributes
+                .iter()
+                .filter(|a| a.sensitive)
+                .map(|a| a.name)
+        });
 
         if let Some(base) = &self.shared {
+            base.inner.trace.add_sensitive(sensitive);
             return Ok(Dynamite {
                 inner: Arc::new(Inner {
                     client: base.inner.client.clone(),
                     registry,
                     metrics: base.inner.metrics.clone(),
+                    trace: base.inner.trace.clone(),
                     scan_segments: self.scan_segments,
                     write_id: self.write_id.clone(),
                     exact_writes: self.exact_writes,
@@ -612,6 +651,8 @@ impl DynamiteBuilder {
             });
         }
 
+        let trace = crate::trace::TraceSettings::new(self.trace_values);
+        trace.add_sensitive(sensitive);
         #[cfg(feature = "embedded")]
         let mut embedded = None;
         let config = match &self.source {
@@ -630,7 +671,7 @@ impl DynamiteBuilder {
                         "dynamite-embedded",
                     ))
                     .retry_config(retry)
-                    .interceptor(MetricsInterceptor::new(metrics.clone()));
+                    .interceptor(MetricsInterceptor::new(metrics.clone(), trace.clone()));
                 let config = with_budget(config, self.retry_budget).build();
                 embedded = Some(Arc::new(server));
                 config
@@ -661,7 +702,7 @@ impl DynamiteBuilder {
                 let shared = loader.load().await;
                 let config = aws_sdk_dynamodb::config::Builder::from(&shared)
                     .retry_config(retry)
-                    .interceptor(MetricsInterceptor::new(metrics.clone()));
+                    .interceptor(MetricsInterceptor::new(metrics.clone(), trace.clone()));
                 with_budget(config, self.retry_budget).build()
             }
         };
@@ -671,6 +712,7 @@ impl DynamiteBuilder {
                 client: aws_sdk_dynamodb::Client::from_conf(config),
                 registry,
                 metrics,
+                trace,
                 scan_segments: self.scan_segments,
                 write_id: self.write_id,
                 exact_writes: self.exact_writes,

@@ -49,6 +49,7 @@ mod sync_options;
 pub mod table_options;
 pub mod template;
 mod time;
+mod trace;
 pub mod ttl;
 pub mod value;
 pub mod write;

@@ -151,12 +151,66 @@ impl Metrics {
 #[derive(Debug, Clone)]
 pub(crate) struct MetricsInterceptor {
     metrics: Metrics,
+    trace: Arc<crate::trace::TraceSettings>,
 }
 
 impl MetricsInterceptor {
-    pub(crate) fn new(metrics: Metrics) -> Self {
-        MetricsInterceptor { metrics }
+    pub(crate) fn new(metrics: Metrics, trace: Arc<crate::trace::TraceSettings>) -> Self {
+        MetricsInterceptor { metrics, trace }
     }
+}
+
+/// DynamoDB's error code (`ConditionalCheckFailedException`, ...), else the
+/// kind of failure, for `error.type`.
+fn error_type(
+    error: &aws_smithy_runtime_api::client::orchestrator::OrchestratorError<
+        aws_smithy_runtime_api::client::interceptors::context::Error,
+    >,
+) -> String {
+    use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+    use aws_sdk_dynamodb::operation as op;
+    macro_rules! code_of {
+        ($e:expr, $($t:ty),*) => {{
+            let mut code = None;
+            $(if code.is_none() {
+                if let Some(e) = $e.downcast_ref::<$t>() {
+                    code = Some(e.code().unwrap_or("_OTHER").to_owned());
+                }
+            })*
+            code
+        }};
+    }
+    if let Some(e) = error.as_operation_error() {
+        return code_of!(
+            e,
+            op::get_item::GetItemError,
+            op::put_item::PutItemError,
+            op::update_item::UpdateItemError,
+            op::delete_item::DeleteItemError,
+            op::query::QueryError,
+            op::scan::ScanError,
+            op::batch_get_item::BatchGetItemError,
+            op::batch_write_item::BatchWriteItemError,
+            op::transact_write_items::TransactWriteItemsError,
+            op::transact_get_items::TransactGetItemsError,
+            op::describe_table::DescribeTableError,
+            op::create_table::CreateTableError,
+            op::update_table::UpdateTableError
+        )
+        .unwrap_or_else(|| "_OTHER".to_owned());
+    }
+    let kind = if error.is_timeout_error() {
+        "timeout"
+    } else if error.is_connector_error() {
+        "dispatch"
+    } else if error.is_response_error() {
+        "response"
+    } else if error.is_interceptor_error() {
+        "interceptor"
+    } else {
+        "_OTHER"
+    };
+    kind.to_owned()
 }
 
 fn operation_name(cfg: &ConfigBag) -> String {
@@ -233,12 +287,17 @@ impl Intercept for MetricsInterceptor {
 
     fn read_before_serialization(
         &self,
-        _context: &BeforeSerializationInterceptorContextRef<'_>,
+        context: &BeforeSerializationInterceptorContextRef<'_>,
         _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let name = operation_name(cfg);
         self.metrics.record(&name, |o| o.requests += 1);
+        let span = crate::trace::request_span(&name, context.input(), &self.trace);
+        if !span.is_disabled() {
+            cfg.interceptor_state()
+                .store_put(crate::trace::RequestSpan(span));
+        }
         Ok(())
     }
 
@@ -253,6 +312,9 @@ impl Intercept for MetricsInterceptor {
         if attempts > 1 {
             let name = operation_name(cfg);
             self.metrics.record(&name, |o| o.retries += 1);
+            if let Some(span) = cfg.load::<crate::trace::RequestSpan>() {
+                crate::trace::record_retries(&span.0, attempts - 1);
+            }
         }
         Ok(())
     }
@@ -264,17 +326,14 @@ impl Intercept for MetricsInterceptor {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let name = operation_name(cfg);
+        let span = cfg.load::<crate::trace::RequestSpan>().map(|s| &s.0);
         match context.output_or_error() {
             Some(Ok(output)) => {
                 let units = capacity_of(output);
                 let items = items_read_of(output);
-                tracing::debug!(
-                    target: "dynamite::request",
-                    operation = %name,
-                    capacity_units = units,
-                    items_read = items,
-                    "DynamoDB request completed"
-                );
+                if let Some(span) = span {
+                    crate::trace::record_output(span, output, units);
+                }
                 if units > 0.0 || items > 0 {
                     self.metrics.record(&name, |o| {
                         o.capacity_units += units;
@@ -282,8 +341,10 @@ impl Intercept for MetricsInterceptor {
                     });
                 }
             }
-            Some(Err(_)) => {
-                tracing::debug!(target: "dynamite::request", operation = %name, "DynamoDB request failed");
+            Some(Err(error)) => {
+                if let Some(span) = span {
+                    crate::trace::record_error(span, &error_type(error));
+                }
                 self.metrics.record(&name, |o| o.errors += 1);
             }
             None => {}

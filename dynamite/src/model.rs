@@ -30,6 +30,8 @@ pub struct AttributeMeta {
     pub scalar: Option<ScalarType>,
     /// Whether the field is an `Option` (may be absent).
     pub optional: bool,
+    /// Whether the field's values are kept out of traces ([`crate::Sensitive`]).
+    pub sensitive: bool,
 }
 
 /// A global secondary index declared with `#[dynamite(index)]`, or over

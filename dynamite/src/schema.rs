@@ -15,6 +15,7 @@ use aws_sdk_dynamodb::types::{
     GlobalSecondaryIndexUpdate, IndexStatus, KeySchemaElement, KeyType, Projection, ProjectionType,
     ScalarAttributeType, TableDescription, TableStatus,
 };
+use tracing::Instrument;
 
 use crate::client::Dynamite;
 use crate::error::{Error, Result, sdk_error};
@@ -615,32 +616,37 @@ async fn create_index(
 impl Dynamite {
     /// What [`sync`](Dynamite::sync) would change, without changing anything.
     pub async fn sync_plan(&self) -> Result<SyncReport> {
-        let mut report = SyncReport::default();
-        for spec in desired(self)? {
-            match describe(self, &spec.name).await? {
-                None => {
-                    report.changes.push(Change::CreateTable {
-                        table: spec.name.clone(),
-                        indexes: spec.indexes.iter().map(|i| i.name.clone()).collect(),
-                    });
-                    report
-                        .changes
-                        .extend(sync_options::new_table_changes(&spec));
-                }
-                Some(existing) => {
-                    check_keys(&spec, &existing)?;
-                    for index in missing_indexes(&spec, &existing) {
-                        report.changes.push(Change::CreateIndex {
+        let span = crate::trace::operation_span!("dynamite.sync_plan", None);
+        async move {
+            let mut report = SyncReport::default();
+            for spec in desired(self)? {
+                match describe(self, &spec.name).await? {
+                    None => {
+                        report.changes.push(Change::CreateTable {
                             table: spec.name.clone(),
-                            index: index.name.clone(),
+                            indexes: spec.indexes.iter().map(|i| i.name.clone()).collect(),
                         });
+                        report
+                            .changes
+                            .extend(sync_options::new_table_changes(&spec));
                     }
-                    sync_options::reconcile(self, &spec, &existing, Mode::Plan, &mut report)
-                        .await?;
+                    Some(existing) => {
+                        check_keys(&spec, &existing)?;
+                        for index in missing_indexes(&spec, &existing) {
+                            report.changes.push(Change::CreateIndex {
+                                table: spec.name.clone(),
+                                index: index.name.clone(),
+                            });
+                        }
+                        sync_options::reconcile(self, &spec, &existing, Mode::Plan, &mut report)
+                            .await?;
+                    }
                 }
             }
+            Ok(report)
         }
-        Ok(report)
+        .instrument(span)
+        .await
     }
 
     /// Creates missing tables and GSIs of every registered model (billing
@@ -651,49 +657,54 @@ impl Dynamite {
     /// change that would lose data or protection: those are in
     /// [`SyncReport::withheld`], as are options the endpoint lacks.
     pub async fn sync(&self) -> Result<SyncReport> {
-        let deadline = Instant::now() + self.sync_timeout();
-        let mut report = SyncReport::default();
-        for spec in desired(self)? {
-            match describe(self, &spec.name).await? {
-                None => {
-                    create_table(self, &spec).await?;
-                    report.changes.push(Change::CreateTable {
-                        table: spec.name.clone(),
-                        indexes: spec.indexes.iter().map(|i| i.name.clone()).collect(),
-                    });
-                    // What CreateTable set; TTL and point-in-time recovery follow.
-                    report.changes.extend(
-                        sync_options::new_table_changes(&spec)
-                            .into_iter()
-                            .filter(|c| {
-                                !matches!(
-                                    c,
-                                    Change::EnableTtl { .. }
-                                        | Change::EnablePointInTimeRecovery { .. }
-                                )
-                            }),
-                    );
-                    wait_active(self, &spec.name, deadline).await?;
-                    sync_options::after_create(self, &spec, &mut report).await?;
-                }
-                Some(existing) => {
-                    check_keys(&spec, &existing)?;
-                    if !is_active(&existing) {
-                        wait_active(self, &spec.name, deadline).await?;
-                    }
-                    for index in missing_indexes(&spec, &existing) {
-                        create_index(self, &spec, &existing, index).await?;
-                        report.changes.push(Change::CreateIndex {
+        let span = crate::trace::operation_span!("dynamite.sync", None);
+        async move {
+            let deadline = Instant::now() + self.sync_timeout();
+            let mut report = SyncReport::default();
+            for spec in desired(self)? {
+                match describe(self, &spec.name).await? {
+                    None => {
+                        create_table(self, &spec).await?;
+                        report.changes.push(Change::CreateTable {
                             table: spec.name.clone(),
-                            index: index.name.clone(),
+                            indexes: spec.indexes.iter().map(|i| i.name.clone()).collect(),
                         });
+                        // What CreateTable set; TTL and point-in-time recovery follow.
+                        report.changes.extend(
+                            sync_options::new_table_changes(&spec)
+                                .into_iter()
+                                .filter(|c| {
+                                    !matches!(
+                                        c,
+                                        Change::EnableTtl { .. }
+                                            | Change::EnablePointInTimeRecovery { .. }
+                                    )
+                                }),
+                        );
                         wait_active(self, &spec.name, deadline).await?;
+                        sync_options::after_create(self, &spec, &mut report).await?;
                     }
-                    let mode = Mode::Apply { deadline };
-                    sync_options::reconcile(self, &spec, &existing, mode, &mut report).await?;
+                    Some(existing) => {
+                        check_keys(&spec, &existing)?;
+                        if !is_active(&existing) {
+                            wait_active(self, &spec.name, deadline).await?;
+                        }
+                        for index in missing_indexes(&spec, &existing) {
+                            create_index(self, &spec, &existing, index).await?;
+                            report.changes.push(Change::CreateIndex {
+                                table: spec.name.clone(),
+                                index: index.name.clone(),
+                            });
+                            wait_active(self, &spec.name, deadline).await?;
+                        }
+                        let mode = Mode::Apply { deadline };
+                        sync_options::reconcile(self, &spec, &existing, mode, &mut report).await?;
+                    }
                 }
             }
+            Ok(report)
         }
-        Ok(report)
+        .instrument(span)
+        .await
     }
 }

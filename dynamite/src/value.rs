@@ -143,6 +143,9 @@ pub trait Attribute: Sized {
     /// and `None` as an absent attribute, so the two stay apart.
     const NULLABLE: bool = false;
 
+    /// Whether values of this type are kept out of traces ([`Sensitive`]).
+    const SENSITIVE: bool = false;
+
     /// Converts to a DynamoDB value. NaN, infinities and out-of-range numbers are errors.
     fn to_value(&self) -> Result<AttributeValue, ValueError>;
 
@@ -436,6 +439,7 @@ impl Attribute for Bytes {
 impl<T: Attribute> Attribute for Option<T> {
     const SCALAR: Option<ScalarType> = T::SCALAR;
     const NULLABLE: bool = true;
+    const SENSITIVE: bool = T::SENSITIVE;
     fn to_value(&self) -> Result<AttributeValue, ValueError> {
         match self {
             Some(v) => match v.to_value()? {
@@ -486,6 +490,7 @@ impl<T: Attribute> Attribute for Option<T> {
 impl<T: Attribute> Attribute for Box<T> {
     const SCALAR: Option<ScalarType> = T::SCALAR;
     const NULLABLE: bool = T::NULLABLE;
+    const SENSITIVE: bool = T::SENSITIVE;
     fn to_value(&self) -> Result<AttributeValue, ValueError> {
         (**self).to_value()
     }
@@ -541,6 +546,7 @@ impl<T> fmt::Debug for Sensitive<T> {
 impl<T: Attribute> Attribute for Sensitive<T> {
     const SCALAR: Option<ScalarType> = T::SCALAR;
     const NULLABLE: bool = T::NULLABLE;
+    const SENSITIVE: bool = true;
     fn to_value(&self) -> Result<AttributeValue, ValueError> {
         self.0.to_value()
     }
@@ -561,6 +567,7 @@ impl<T: Attribute> Attribute for Sensitive<T> {
 // ---------------------------------------------------------------- collections
 
 impl<T: Attribute> Attribute for Vec<T> {
+    const SENSITIVE: bool = T::SENSITIVE;
     fn to_value(&self) -> Result<AttributeValue, ValueError> {
         self.iter()
             .map(Attribute::to_value)

@@ -73,6 +73,7 @@ pub(super) fn meta(model: &Model, schema: &Schema, persisted: &[&Field]) -> Toke
                 name: #stored,
                 scalar: <#ty as ::dynamite::Attribute>::SCALAR,
                 optional: #optional,
+                sensitive: <#ty as ::dynamite::Attribute>::SENSITIVE,
             }
         }
     });

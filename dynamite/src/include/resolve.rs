@@ -887,7 +887,15 @@ async fn run(
                         .map(|root| (root, Vec::new())),
                 }
             };
-            let (root, early_results) = future::join(root_read, run_tasks(db, early_tasks)).await;
+            let relations = round_relations(true, &early_tasks);
+            let reads = 1 + early_tasks.len();
+            let (root, early_results) = crate::trace::round(
+                1,
+                reads,
+                &relations,
+                future::join(root_read, run_tasks(db, early_tasks)),
+            )
+            .await;
             let (root, fused_results) = root?;
             let mut early_results = early_results?;
             fused_loaded.extend(fused_results.iter().map(|(id, _)| *id));
@@ -969,7 +977,10 @@ async fn run(
         if tasks.is_empty() {
             continue;
         }
-        let results = run_tasks(db, tasks).await?;
+        let relations = round_relations(false, &tasks);
+        let reads = tasks.len();
+        let results =
+            crate::trace::round(loaded.rounds + 1, reads, &relations, run_tasks(db, tasks)).await?;
         store(&mut loaded, results);
         loaded.rounds += 1;
     }
@@ -978,6 +989,23 @@ async fn run(
 }
 
 type Groups = HashMap<KeyId, Vec<Item>>;
+
+/// The relations a round reads, `field (Model)`, for its span; empty when
+/// no subscriber wants round spans (nothing is formatted then).
+fn round_relations(root: bool, tasks: &[Task<'_>]) -> String {
+    if !crate::trace::rounds_enabled() {
+        return String::new();
+    }
+    let mut names: Vec<String> = Vec::new();
+    if root {
+        names.push("root".to_owned());
+    }
+    for task in tasks {
+        let (Task::Values(spec, _) | Task::Scan(spec, _)) = task;
+        names.push(format!("{} ({})", spec.field, spec.target.model));
+    }
+    names.join(", ")
+}
 
 /// One Query or Scan of a round, owning everything it needs.
 struct ReadJob {

@@ -34,6 +34,9 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use tracing::Instrument;
+
+use crate::trace::operation_span;
 
 pub use crate::expr::Columns;
 pub use crate::read::SortOrder;
@@ -174,7 +177,7 @@ impl<T: Table> Query<T> {
     /// Loads a relation of every row (with its own filter, limit, order,
     /// projection and nested includes), breadth-first: one round of
     /// concurrent requests per level at most.
-    /// Takes a [`Relation`] or a [`PolymorphicRelation`](crate::PolymorphicRelation).
+    /// Takes a [`Relation`](crate::Relation) or a [`PolymorphicRelation`](crate::PolymorphicRelation).
     pub fn include(mut self, relation: impl Include<T>) -> Self {
         self.includes.push(Arc::new(relation));
         self
@@ -291,6 +294,11 @@ impl<T: Table> Query<T> {
 
     /// Every matching row.
     pub async fn all(self, db: &Dynamite) -> Result<Vec<T>> {
+        let span = operation_span!("dynamite.query.all", T::META.model);
+        self.all_rows(db).instrument(span).await
+    }
+
+    async fn all_rows(self, db: &Dynamite) -> Result<Vec<T>> {
         let plan = self.plan(db.registry())?;
         if self.includes.is_empty() {
             return fetch(db, &plan)
@@ -306,12 +314,22 @@ impl<T: Table> Query<T> {
 
     /// The first matching row (reads stop after it).
     pub async fn first(self, db: &Dynamite) -> Result<Option<T>> {
-        Ok(self.limit(1).all(db).await?.into_iter().next())
+        let span = operation_span!("dynamite.query.first", T::META.model);
+        self.first_row(db).instrument(span).await
+    }
+
+    async fn first_row(self, db: &Dynamite) -> Result<Option<T>> {
+        Ok(self.limit(1).all_rows(db).await?.into_iter().next())
     }
 
     /// The last matching row: the first in reverse order where the read has
     /// an order, else the last one read.
-    pub async fn last(mut self, db: &Dynamite) -> Result<Option<T>> {
+    pub async fn last(self, db: &Dynamite) -> Result<Option<T>> {
+        let span = operation_span!("dynamite.query.last", T::META.model);
+        self.last_row(db).instrument(span).await
+    }
+
+    async fn last_row(mut self, db: &Dynamite) -> Result<Option<T>> {
         let plan = self.plan(db.registry())?;
         let reversible = matches!(plan.access, Access::Query { .. }) || plan.memory_sort.is_some();
         if reversible {
@@ -321,18 +339,23 @@ impl<T: Table> Query<T> {
                 let direction = self.request.order.unwrap_or(SortOrder::Asc);
                 self.request.order = Some(direction.reversed());
             }
-            return self.first(db).await;
+            return self.first_row(db).await;
         }
         self.request.limit = None;
-        Ok(self.all(db).await?.pop())
+        Ok(self.all_rows(db).await?.pop())
     }
 
     /// The number of matching rows: `Select = COUNT` (no items are
     /// transferred) where DynamoDB evaluates the whole filter, else the
     /// keys are read and counted.
     pub async fn count(self, db: &Dynamite) -> Result<usize> {
-        let plan = self.plan(db.registry())?;
-        run::count(db, &plan).await
+        let span = operation_span!("dynamite.query.count", T::META.model);
+        async move {
+            let plan = self.plan(db.registry())?;
+            run::count(db, &plan).await
+        }
+        .instrument(span)
+        .await
     }
 
     /// A page of at most `limit` rows (one DynamoDB page without a limit),
@@ -379,6 +402,11 @@ impl<T: Table> Query<T> {
     /// # }
     /// ```
     pub async fn page(self, db: &Dynamite, cursor: Option<&Cursor>) -> Result<Page<T>> {
+        let span = operation_span!("dynamite.query.page", T::META.model);
+        self.page_rows(db, cursor).instrument(span).await
+    }
+
+    async fn page_rows(self, db: &Dynamite, cursor: Option<&Cursor>) -> Result<Page<T>> {
         let plan = self.plan(db.registry())?;
         let out = fetch_page(db, &plan, cursor).await?;
         let items = if self.includes.is_empty() {
@@ -400,6 +428,11 @@ impl<T: Table> Query<T> {
 
     /// Every matching row as an async stream, reading page by page.
     pub fn stream(self, db: &Dynamite) -> BoxStream<'_, Result<T>> {
+        let span = operation_span!("dynamite.query.stream", T::META.model);
+        crate::trace::instrument_stream(span, self.stream_rows(db))
+    }
+
+    fn stream_rows(self, db: &Dynamite) -> BoxStream<'_, Result<T>> {
         let plan = match self.plan(db.registry()) {
             Ok(p) => p,
             Err(e) => return stream::once(async move { Err(e) }).boxed(),
@@ -412,7 +445,7 @@ impl<T: Table> Query<T> {
         let pageable = matches!(plan.access, Access::Query { .. } | Access::Scan)
             && plan.memory_sort.is_none();
         if !pageable {
-            return stream::once(async move { self.all(db).await })
+            return stream::once(async move { self.all_rows(db).await })
                 .map_ok(|rows| stream::iter(rows.into_iter().map(Ok)))
                 .try_flatten()
                 .boxed();
@@ -543,14 +576,16 @@ impl<T: Table> ProjectedQuery<T> {
 
     /// Every matching row as an async stream, page by page.
     pub fn stream(self, db: &Dynamite) -> BoxStream<'_, Result<Projected<T>>> {
+        let span = operation_span!("dynamite.query.stream", T::META.model);
         let plan = match self.query.plan(db.registry()) {
             Ok(p) => p,
             Err(e) => return stream::once(async move { Err(e) }).boxed(),
         };
         let fetched = self.fetched();
-        item_stream(db, plan)
+        let rows = item_stream(db, plan)
             .map_ok(move |i| Projected::new(i, fetched.clone()))
-            .boxed()
+            .boxed();
+        crate::trace::instrument_stream(span, rows)
     }
 
     /// The requests this query will send.
@@ -560,6 +595,11 @@ impl<T: Table> ProjectedQuery<T> {
 
     /// Every matching row.
     pub async fn all(self, db: &Dynamite) -> Result<Vec<Projected<T>>> {
+        let span = operation_span!("dynamite.query.all", T::META.model);
+        self.all_rows(db).instrument(span).await
+    }
+
+    async fn all_rows(self, db: &Dynamite) -> Result<Vec<Projected<T>>> {
         let plan = self.query.plan(db.registry())?;
         let items = fetch(db, &plan).await?;
         Ok(self.wrap(items))
@@ -567,18 +607,26 @@ impl<T: Table> ProjectedQuery<T> {
 
     /// The first matching row.
     pub async fn first(self, db: &Dynamite) -> Result<Option<Projected<T>>> {
-        Ok(self.limit(1).all(db).await?.into_iter().next())
+        let span = operation_span!("dynamite.query.first", T::META.model);
+        async move { Ok(self.limit(1).all_rows(db).await?.into_iter().next()) }
+            .instrument(span)
+            .await
     }
 
     /// A page of rows; see [`Query::page`].
     pub async fn page(self, db: &Dynamite, cursor: Option<&Cursor>) -> Result<Page<Projected<T>>> {
-        let plan = self.query.plan(db.registry())?;
-        let out = fetch_page(db, &plan, cursor).await?;
-        Ok(Page {
-            items: self.wrap(out.items),
-            next: out.next,
-            previous: out.previous,
-        })
+        let span = operation_span!("dynamite.query.page", T::META.model);
+        async move {
+            let plan = self.query.plan(db.registry())?;
+            let out = fetch_page(db, &plan, cursor).await?;
+            Ok(Page {
+                items: self.wrap(out.items),
+                next: out.next,
+                previous: out.previous,
+            })
+        }
+        .instrument(span)
+        .await
     }
 }
 
@@ -599,6 +647,7 @@ pub trait TableReads: Table {
     ) -> impl Future<Output = Result<Option<Self>>> + Send {
         let prepared = crate::write::key::key_item::<Self>(key)
             .and_then(|k| db.registered::<Self>().map(|r| (k, r.table_name.clone())));
+        let span = operation_span!("dynamite.get", Self::META.model);
         async move {
             let (key, table) = prepared?;
             exec::get_item(db, &table, key, None, false)
@@ -607,6 +656,7 @@ pub trait TableReads: Table {
                 .map(Self::from_item)
                 .transpose()
         }
+        .instrument(span)
     }
 
     /// The rows with these keys, in the order of the keys (missing ones
@@ -623,6 +673,7 @@ pub trait TableReads: Table {
                 db.registered::<Self>()
                     .map(|r| (keys, r.table_name.clone()))
             });
+        let span = operation_span!("dynamite.get_many", Self::META.model);
         async move {
             let (keys, table) = prepared?;
             let items = exec::batch_get_ordered(
@@ -643,6 +694,7 @@ pub trait TableReads: Table {
                 .map(Self::from_item)
                 .collect()
         }
+        .instrument(span)
     }
 }
 

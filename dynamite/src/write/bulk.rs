@@ -14,6 +14,7 @@ use aws_sdk_dynamodb::types::{
     TransactWriteItem, WriteRequest,
 };
 use futures::StreamExt;
+use tracing::Instrument;
 
 use super::single::prepare;
 use crate::client::Dynamite;
@@ -326,6 +327,7 @@ pub trait BulkWrites: Table {
                 .collect::<Result<Vec<_>>>()?;
             Ok((table, requests))
         })();
+        let span = crate::trace::operation_span!("dynamite.put_many", Self::META.model);
         async move {
             let (table, requests) = prepared?;
             if Self::META.single_table.is_some() {
@@ -333,6 +335,7 @@ pub trait BulkWrites: Table {
             }
             batch_write(db, &Self::META, &table, requests).await
         }
+        .instrument(span)
     }
 
     /// Creates rows without ever overwriting: conditional TransactWriteItems
@@ -372,6 +375,7 @@ pub trait BulkWrites: Table {
             }
             Ok((table, pending, models))
         })();
+        let span = crate::trace::operation_span!("dynamite.create_many", Self::META.model);
         async move {
             let (table, pending, models) = prepared?;
             let chunks = transaction_chunks(pending);
@@ -397,6 +401,7 @@ pub trait BulkWrites: Table {
             }
             outcome.finish("create_many").map(|()| models)
         }
+        .instrument(span)
     }
 
     /// Deletes rows by key with BatchWriteItem, 25 a call, concurrently.
@@ -437,6 +442,7 @@ pub trait BulkWrites: Table {
             }
             Ok((table, requests))
         })();
+        let span = crate::trace::operation_span!("dynamite.delete_many", Self::META.model);
         async move {
             let (table, requests) = prepared?;
             // Soft delete, or a shared table (a key may render another
@@ -447,6 +453,7 @@ pub trait BulkWrites: Table {
             }
             batch_write(db, &Self::META, &table, requests).await
         }
+        .instrument(span)
     }
 
     /// Deletes rows given as rows, each with its own conditional write
@@ -472,10 +479,12 @@ pub trait BulkWrites: Table {
             }
             Ok((table, keys))
         })();
+        let span = crate::trace::operation_span!("dynamite.delete_many", Self::META.model);
         async move {
             let (table, keys) = prepared?;
             conditional_deletes::<Self>(db, &table, keys, "delete_rows_many").await
         }
+        .instrument(span)
     }
 }
 

@@ -2,6 +2,8 @@
 
 use std::future::Future;
 
+use tracing::Instrument;
+
 use crate::client::Dynamite;
 use crate::error::Result;
 use crate::model::Table;
@@ -27,7 +29,9 @@ pub trait Create: Sized + Send {
     /// Stores the new row and returns it.
     fn exec(self, db: &Dynamite) -> impl Future<Output = Result<Self::Model>> + Send {
         let model = self.build();
-        async move { super::single::create(db, model).await }
+        let span =
+            crate::trace::operation_span!("dynamite.create", <Self::Model as Table>::META.model);
+        async move { super::single::create(db, model).await }.instrument(span)
     }
 }
 

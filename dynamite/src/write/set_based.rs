@@ -7,6 +7,7 @@
 //! key can never turn into one.
 
 use futures::StreamExt;
+use tracing::Instrument;
 
 use super::update::{Addable, Numeric, Update};
 use crate::client::Dynamite;
@@ -141,31 +142,36 @@ impl<T: Table> UpdateWhere<T> {
     /// Updates every matching row (concurrently, each conditional on still
     /// matching) and returns how many were updated.
     pub async fn exec(self, db: &Dynamite) -> Result<usize> {
-        if self.filter.is_none() && !self.all_rows {
-            return Err(empty_filter(T::META.model, "update_where"));
+        let span = crate::trace::operation_span!("dynamite.update_where.exec", T::META.model);
+        async move {
+            if self.filter.is_none() && !self.all_rows {
+                return Err(empty_filter(T::META.model, "update_where"));
+            }
+            // Validation failures are reported before anything is read.
+            self.template.check()?;
+            let keys = matching_keys::<T>(db, self.filter.clone()).await?;
+            let template = &self.template;
+            let filter = &self.filter;
+            let writes: Vec<_> = keys
+                .into_iter()
+                .map(|key| async move {
+                    let mut update = template.for_key(key.clone());
+                    if let Some(f) = filter {
+                        update = update.condition(Condition::new(f.clone()));
+                    }
+                    // Set-based writes run no hooks (see `dynamite::hooks`).
+                    let result = update.send(db).await.map(|_| ());
+                    (key, result)
+                })
+                .collect();
+            let results = futures::stream::iter(writes)
+                .buffer_unordered(db.concurrency())
+                .collect()
+                .await;
+            tally("update_where", results)
         }
-        // Validation failures are reported before anything is read.
-        self.template.check()?;
-        let keys = matching_keys::<T>(db, self.filter.clone()).await?;
-        let template = &self.template;
-        let filter = &self.filter;
-        let writes: Vec<_> = keys
-            .into_iter()
-            .map(|key| async move {
-                let mut update = template.for_key(key.clone());
-                if let Some(f) = filter {
-                    update = update.condition(Condition::new(f.clone()));
-                }
-                // Set-based writes run no hooks (see `dynamite::hooks`).
-                let result = update.send(db).await.map(|_| ());
-                (key, result)
-            })
-            .collect();
-        let results = futures::stream::iter(writes)
-            .buffer_unordered(db.concurrency())
-            .collect()
-            .await;
-        tally("update_where", results)
+        .instrument(span)
+        .await
     }
 }
 
@@ -204,32 +210,37 @@ impl<T: Table> DeleteWhere<T> {
     /// Deletes every matching row (concurrent DeleteItems, each conditional
     /// on still matching) and returns how many were deleted.
     pub async fn exec(self, db: &Dynamite) -> Result<usize> {
-        if self.filter.is_none() && !self.all_rows {
-            return Err(empty_filter(T::META.model, "delete_where"));
-        }
-        let table = db.registered::<T>()?.table_name.clone();
-        let keys = matching_keys::<T>(db, self.filter.clone()).await?;
-        let (table, filter) = (&table, &self.filter);
-        let deletes: Vec<_> = keys
-            .into_iter()
-            .map(|key| async move {
-                let result = super::single::remove::<T>(
-                    db,
-                    table,
-                    key.clone(),
-                    None,
-                    filter.as_ref(),
-                    false,
-                )
+        let span = crate::trace::operation_span!("dynamite.delete_where.exec", T::META.model);
+        async move {
+            if self.filter.is_none() && !self.all_rows {
+                return Err(empty_filter(T::META.model, "delete_where"));
+            }
+            let table = db.registered::<T>()?.table_name.clone();
+            let keys = matching_keys::<T>(db, self.filter.clone()).await?;
+            let (table, filter) = (&table, &self.filter);
+            let deletes: Vec<_> = keys
+                .into_iter()
+                .map(|key| async move {
+                    let result = super::single::remove::<T>(
+                        db,
+                        table,
+                        key.clone(),
+                        None,
+                        filter.as_ref(),
+                        false,
+                    )
+                    .await;
+                    (key, result)
+                })
+                .collect();
+            let results = futures::stream::iter(deletes)
+                .buffer_unordered(db.concurrency())
+                .collect()
                 .await;
-                (key, result)
-            })
-            .collect();
-        let results = futures::stream::iter(deletes)
-            .buffer_unordered(db.concurrency())
-            .collect()
-            .await;
-        tally("delete_where", results)
+            tally("delete_where", results)
+        }
+        .instrument(span)
+        .await
     }
 }
 

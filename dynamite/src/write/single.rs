@@ -5,6 +5,7 @@ use std::future::Future;
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{ReturnConsumedCapacity, ReturnValuesOnConditionCheckFailure};
+use tracing::Instrument;
 
 use super::evidence;
 use super::exact::Sent;
@@ -315,6 +316,7 @@ pub trait ModelExt: Table {
     fn save(&mut self, db: &Dynamite) -> impl Future<Output = Result<()>> + Send {
         self.touch();
         let prepared = prepare(self);
+        let span = crate::trace::operation_span!("dynamite.save", Self::META.model);
         async move {
             let (item, key) = prepared?;
             let version = version_of(&Self::META, &item);
@@ -324,6 +326,7 @@ pub trait ModelExt: Table {
             self.bump_version();
             Self::__after_update(&key, Some(self)).await
         }
+        .instrument(span)
     }
 
     /// An update of this row: `user.update().set(User::NAME, "Ada").exec(&db)`.
@@ -353,12 +356,14 @@ pub trait ModelExt: Table {
     /// With `version`, the stored version must be this row's.
     fn delete(&self, db: &Dynamite) -> impl Future<Output = Result<()>> + Send {
         let prepared = row_target(db, self);
+        let span = crate::trace::operation_span!("dynamite.delete", Self::META.model);
         async move {
             let (key, version, table) = prepared?;
             Self::__before_delete(&key, Some(self)).await?;
             remove::<Self>(db, &table, key.clone(), version, None, false).await?;
             Self::__after_delete(&key, Some(self)).await
         }
+        .instrument(span)
     }
 
     /// Deletes the row with `key` ([`Error::NotFound`] if there is none):
@@ -370,24 +375,28 @@ pub trait ModelExt: Table {
     ) -> impl Future<Output = Result<()>> + Send {
         let prepared = super::key::key_item::<Self>(key)
             .and_then(|k| Ok((k, db.registered::<Self>()?.table_name.clone())));
+        let span = crate::trace::operation_span!("dynamite.delete", Self::META.model);
         async move {
             let (key, table) = prepared?;
             Self::__before_delete(&key, None).await?;
             remove::<Self>(db, &table, key.clone(), None, None, false).await?;
             Self::__after_delete(&key, None).await
         }
+        .instrument(span)
     }
 
     /// Removes this row's item, soft-deleted or not (a DeleteItem). With
     /// `version`, the stored version must be this row's.
     fn force_delete(&self, db: &Dynamite) -> impl Future<Output = Result<()>> + Send {
         let prepared = row_target(db, self);
+        let span = crate::trace::operation_span!("dynamite.force_delete", Self::META.model);
         async move {
             let (key, version, table) = prepared?;
             Self::__before_delete(&key, Some(self)).await?;
             remove::<Self>(db, &table, key.clone(), version, None, true).await?;
             Self::__after_delete(&key, Some(self)).await
         }
+        .instrument(span)
     }
 
     /// Removes the item with `key`, soft-deleted or not (a DeleteItem).
@@ -397,12 +406,14 @@ pub trait ModelExt: Table {
     ) -> impl Future<Output = Result<()>> + Send {
         let prepared = super::key::key_item::<Self>(key)
             .and_then(|k| Ok((k, db.registered::<Self>()?.table_name.clone())));
+        let span = crate::trace::operation_span!("dynamite.force_delete", Self::META.model);
         async move {
             let (key, table) = prepared?;
             Self::__before_delete(&key, None).await?;
             remove::<Self>(db, &table, key.clone(), None, None, true).await?;
             Self::__after_delete(&key, None).await
         }
+        .instrument(span)
     }
 
     /// Undoes a soft delete: REMOVE `deleted_at`, refresh `updated_at`
@@ -413,6 +424,7 @@ pub trait ModelExt: Table {
     /// `deleted_at` on the model it is [`Error::Unsupported`].
     fn restore(&self, db: &Dynamite) -> impl Future<Output = Result<Self>> + Send {
         let key = self.key_attributes();
+        let span = crate::trace::operation_span!("dynamite.restore", Self::META.model);
         async move {
             if Self::META.deleted_at.is_none() {
                 return Err(Error::Unsupported {
@@ -427,6 +439,7 @@ pub trait ModelExt: Table {
             Self::__after_update(&key, Some(&row)).await?;
             Ok(row)
         }
+        .instrument(span)
     }
 }
 

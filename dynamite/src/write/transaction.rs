@@ -11,6 +11,7 @@ use aws_sdk_dynamodb::types::{
     ConditionCheck, Delete, Get, Put, ReturnConsumedCapacity, ReturnValuesOnConditionCheckFailure,
     TransactGetItem, TransactWriteItem, Update as SdkUpdate,
 };
+use tracing::Instrument;
 
 use super::IntoKey;
 use super::single::prepare;
@@ -485,90 +486,95 @@ impl<'db> Transaction<'db> {
     /// it is applied, or none. A cancellation is
     /// [`Error::TransactionCanceled`] with the reason of each operation.
     pub async fn commit(self) -> Result<Committed> {
-        let mut operations = Vec::with_capacity(self.operations.len());
-        for operation in self.operations {
-            operations.push(operation?);
-        }
-        if operations.is_empty() {
-            return Ok(Committed::default());
-        }
-        if operations.len() > MAX_TRANSACTION_ITEMS {
-            return Err(Error::TooManyOperations {
-                what: "a transaction",
-                limit: MAX_TRANSACTION_ITEMS,
-                given: operations.len(),
-            });
-        }
-        let mut seen = HashSet::new();
-        for op in &operations {
-            let fingerprint = (
-                op.table.clone(),
-                key_fingerprint(&op.key, op.key_names.iter().copied()),
-            );
-            if !seen.insert(fingerprint) {
-                return Err(Error::DuplicateItem {
-                    table: op.table.clone(),
-                    key: crate::value::describe_key(&op.key),
+        let span = crate::trace::operation_span!("dynamite.transaction.commit", None);
+        async move {
+            let mut operations = Vec::with_capacity(self.operations.len());
+            for operation in self.operations {
+                operations.push(operation?);
+            }
+            if operations.is_empty() {
+                return Ok(Committed::default());
+            }
+            if operations.len() > MAX_TRANSACTION_ITEMS {
+                return Err(Error::TooManyOperations {
                     what: "a transaction",
+                    limit: MAX_TRANSACTION_ITEMS,
+                    given: operations.len(),
                 });
             }
-        }
-        let first_table = operations
-            .first()
-            .map(|o| o.table.clone())
-            .unwrap_or_default();
-        // Before-hooks: any error vetoes the whole transaction, unsent.
-        let mut items = Vec::with_capacity(operations.len());
-        let mut afters = Vec::new();
-        let mut created = Vec::new();
-        for op in operations {
-            let mut item = op.item;
-            if let Some(before) = op.before
-                && let Some(replacement) = before().await?
-            {
-                item = replacement;
-            }
-            afters.extend(op.after);
-            if let (Some(meta), Some(put)) = (op.created, item.put()) {
-                created.push((meta, put.item().clone()));
-            }
-            items.push(item);
-        }
-        let result = self
-            .db
-            .client()
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .client_request_token(uuid::Uuid::new_v4().to_string())
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await;
-        match result {
-            Ok(_) => {
-                // After-hooks only once the commit succeeded.
-                for after in afters {
-                    after().await?;
+            let mut seen = HashSet::new();
+            for op in &operations {
+                let fingerprint = (
+                    op.table.clone(),
+                    key_fingerprint(&op.key, op.key_names.iter().copied()),
+                );
+                if !seen.insert(fingerprint) {
+                    return Err(Error::DuplicateItem {
+                        table: op.table.clone(),
+                        key: crate::value::describe_key(&op.key),
+                        what: "a transaction",
+                    });
                 }
-                Ok(Committed { created })
             }
-            Err(e) => match e.as_service_error() {
-                Some(TransactWriteItemsError::TransactionCanceledException(c)) => {
-                    Err(Error::TransactionCanceled {
-                        reasons: c
-                            .cancellation_reasons()
-                            .iter()
-                            .enumerate()
-                            .map(|(index, r)| CancellationReason {
-                                index,
-                                code: r.code().unwrap_or("None").to_owned(),
-                                message: r.message().map(str::to_owned),
-                            })
-                            .collect(),
-                    })
+            let first_table = operations
+                .first()
+                .map(|o| o.table.clone())
+                .unwrap_or_default();
+            // Before-hooks: any error vetoes the whole transaction, unsent.
+            let mut items = Vec::with_capacity(operations.len());
+            let mut afters = Vec::new();
+            let mut created = Vec::new();
+            for op in operations {
+                let mut item = op.item;
+                if let Some(before) = op.before
+                    && let Some(replacement) = before().await?
+                {
+                    item = replacement;
                 }
-                _ => Err(sdk_error("TransactWriteItems", &first_table, e)),
-            },
+                afters.extend(op.after);
+                if let (Some(meta), Some(put)) = (op.created, item.put()) {
+                    created.push((meta, put.item().clone()));
+                }
+                items.push(item);
+            }
+            let result = self
+                .db
+                .client()
+                .transact_write_items()
+                .set_transact_items(Some(items))
+                .client_request_token(uuid::Uuid::new_v4().to_string())
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await;
+            match result {
+                Ok(_) => {
+                    // After-hooks only once the commit succeeded.
+                    for after in afters {
+                        after().await?;
+                    }
+                    Ok(Committed { created })
+                }
+                Err(e) => match e.as_service_error() {
+                    Some(TransactWriteItemsError::TransactionCanceledException(c)) => {
+                        Err(Error::TransactionCanceled {
+                            reasons: c
+                                .cancellation_reasons()
+                                .iter()
+                                .enumerate()
+                                .map(|(index, r)| CancellationReason {
+                                    index,
+                                    code: r.code().unwrap_or("None").to_owned(),
+                                    message: r.message().map(str::to_owned),
+                                })
+                                .collect(),
+                        })
+                    }
+                    _ => Err(sdk_error("TransactWriteItems", &first_table, e)),
+                },
+            }
         }
+        .instrument(span)
+        .await
     }
 }
 
@@ -636,33 +642,38 @@ impl TransactGet<'_> {
 
     /// Sends the TransactGetItems.
     pub async fn send(self) -> Result<TransactGetRows> {
-        let reads = self.reads.into_iter().collect::<Result<Vec<_>>>()?;
-        if reads.is_empty() {
-            return Ok(TransactGetRows { items: Vec::new() });
+        let span = crate::trace::operation_span!("dynamite.transact_get.send", None);
+        async move {
+            let reads = self.reads.into_iter().collect::<Result<Vec<_>>>()?;
+            if reads.is_empty() {
+                return Ok(TransactGetRows { items: Vec::new() });
+            }
+            if reads.len() > MAX_TRANSACTION_ITEMS {
+                return Err(Error::TooManyOperations {
+                    what: "a transactional read",
+                    limit: MAX_TRANSACTION_ITEMS,
+                    given: reads.len(),
+                });
+            }
+            let out = self
+                .db
+                .client()
+                .transact_get_items()
+                .set_transact_items(Some(reads))
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await
+                .map_err(|e| sdk_error("TransactGetItems", "", e))?;
+            Ok(TransactGetRows {
+                items: out
+                    .responses
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|r| r.item)
+                    .collect(),
+            })
         }
-        if reads.len() > MAX_TRANSACTION_ITEMS {
-            return Err(Error::TooManyOperations {
-                what: "a transactional read",
-                limit: MAX_TRANSACTION_ITEMS,
-                given: reads.len(),
-            });
-        }
-        let out = self
-            .db
-            .client()
-            .transact_get_items()
-            .set_transact_items(Some(reads))
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await
-            .map_err(|e| sdk_error("TransactGetItems", "", e))?;
-        Ok(TransactGetRows {
-            items: out
-                .responses
-                .unwrap_or_default()
-                .into_iter()
-                .map(|r| r.item)
-                .collect(),
-        })
+        .instrument(span)
+        .await
     }
 }

@@ -7,6 +7,7 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     ReturnConsumedCapacity, ReturnValue, ReturnValuesOnConditionCheckFailure,
 };
+use tracing::Instrument;
 
 use crate::client::Dynamite;
 use crate::error::{Error, Result};
@@ -523,28 +524,33 @@ impl<T: Table> Update<T> {
     /// `deleted_at`, a soft-deleted row is [`Error::NotFound`]. Runs the
     /// `before_update` / `after_update` hooks.
     pub async fn exec(mut self, db: &Dynamite) -> Result<T> {
-        let key = self.key.as_ref().ok().cloned();
-        // Overloaded GSI keys are re-rendered from the row (see `reindex`):
-        // keep it for `prepare` only then, the hook gets the decoded row.
-        let reindexes = T::META
-            .single_table
-            .is_some_and(|layout| !layout.indexes.is_empty());
-        let origin = match self.origin.take() {
-            Some(item) if reindexes => {
-                self.origin = Some(item.clone());
-                Some(T::from_item(item)?)
+        let span = crate::trace::operation_span!("dynamite.update.exec", T::META.model);
+        async move {
+            let key = self.key.as_ref().ok().cloned();
+            // Overloaded GSI keys are re-rendered from the row (see `reindex`):
+            // keep it for `prepare` only then, the hook gets the decoded row.
+            let reindexes = T::META
+                .single_table
+                .is_some_and(|layout| !layout.indexes.is_empty());
+            let origin = match self.origin.take() {
+                Some(item) if reindexes => {
+                    self.origin = Some(item.clone());
+                    Some(T::from_item(item)?)
+                }
+                Some(item) => Some(T::from_item(item)?),
+                None => None,
+            };
+            if let Some(key) = &key {
+                T::__before_update(key, origin.as_ref(), &self.changes()).await?;
             }
-            Some(item) => Some(T::from_item(item)?),
-            None => None,
-        };
-        if let Some(key) = &key {
-            T::__before_update(key, origin.as_ref(), &self.changes()).await?;
+            let row = self.send(db).await?;
+            if let Some(key) = &key {
+                T::__after_update(key, Some(&row)).await?;
+            }
+            Ok(row)
         }
-        let row = self.send(db).await?;
-        if let Some(key) = &key {
-            T::__after_update(key, Some(&row)).await?;
-        }
-        Ok(row)
+        .instrument(span)
+        .await
     }
 
     /// Sends the update without running hooks, for writes that do not

@@ -1,0 +1,349 @@
+//! Tracing spans: one per public operation, per include round, per request,
+//! captured by a small in-test subscriber (span names, fields, parents).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use dynamite::prelude::*;
+use dynamite::{Dynamite, Sensitive};
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Metadata, Subscriber};
+
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "trace_accounts")]
+pub struct TraceAccount {
+    #[dynamite(primary_key)]
+    pub id: String,
+    pub role: String,
+    pub secret: Sensitive<String>,
+    #[dynamite(has_many(foreign_key = "account_id"))]
+    pub posts: HasMany<TracePost>,
+}
+
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "trace_posts")]
+pub struct TracePost {
+    #[dynamite(primary_key)]
+    pub id: String,
+    pub account_id: String,
+    pub status: String,
+    #[dynamite(belongs_to(foreign_key = "account_id"))]
+    pub account: BelongsTo<TraceAccount>,
+}
+
+#[derive(Debug, Clone)]
+struct Captured {
+    name: &'static str,
+    parent: Option<u64>,
+    fields: BTreeMap<String, String>,
+}
+
+#[derive(Default)]
+struct State {
+    next: u64,
+    spans: HashMap<u64, (Captured, &'static Metadata<'static>)>,
+    stack: Vec<u64>,
+}
+
+/// Records every `dynamite` span with its fields and parent.
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<State>>);
+
+struct Fields<'a>(&'a mut BTreeMap<String, String>);
+
+impl Visit for Fields<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0.insert(field.name().to_owned(), value.to_owned());
+    }
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.0.insert(field.name().to_owned(), format!("{value:?}"));
+    }
+}
+
+impl Subscriber for Capture {
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        metadata.target().starts_with("dynamite")
+    }
+    fn new_span(&self, attrs: &Attributes<'_>) -> Id {
+        let mut state = self.0.lock().unwrap();
+        state.next += 1;
+        let id = state.next;
+        let parent = if attrs.is_root() {
+            None
+        } else if let Some(p) = attrs.parent() {
+            Some(p.into_u64())
+        } else {
+            state.stack.last().copied()
+        };
+        let mut fields = BTreeMap::new();
+        attrs.record(&mut Fields(&mut fields));
+        let captured = Captured {
+            name: attrs.metadata().name(),
+            parent,
+            fields,
+        };
+        state.spans.insert(id, (captured, attrs.metadata()));
+        Id::from_u64(id)
+    }
+    fn record(&self, span: &Id, values: &Record<'_>) {
+        let mut state = self.0.lock().unwrap();
+        if let Some((c, _)) = state.spans.get_mut(&span.into_u64()) {
+            values.record(&mut Fields(&mut c.fields));
+        }
+    }
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+    fn event(&self, _: &Event<'_>) {}
+    fn enter(&self, span: &Id) {
+        self.0.lock().unwrap().stack.push(span.into_u64());
+    }
+    fn exit(&self, span: &Id) {
+        let mut state = self.0.lock().unwrap();
+        if let Some(at) = state.stack.iter().rposition(|s| *s == span.into_u64()) {
+            state.stack.remove(at);
+        }
+    }
+    fn current_span(&self) -> tracing_core::span::Current {
+        let state = self.0.lock().unwrap();
+        match state.stack.last() {
+            Some(id) => tracing_core::span::Current::new(Id::from_u64(*id), state.spans[id].1),
+            None => tracing_core::span::Current::none(),
+        }
+    }
+}
+
+impl Capture {
+    fn spans(&self) -> Vec<(u64, Captured)> {
+        let state = self.0.lock().unwrap();
+        let mut out: Vec<_> = state
+            .spans
+            .iter()
+            .map(|(id, (c, _))| (*id, c.clone()))
+            .collect();
+        out.sort_by_key(|(id, _)| *id);
+        out
+    }
+}
+
+async fn seeded(trace_values: bool) -> Dynamite {
+    let db = crate::common::builder()
+        .trace_values(trace_values)
+        .table::<TraceAccount>()
+        .table::<TracePost>()
+        .build()
+        .await
+        .unwrap();
+    db.sync().await.unwrap();
+    for a in 0..3 {
+        TraceAccount::create()
+            .id(format!("a{a}"))
+            .role("member-role-value")
+            .secret(Sensitive::new("hunter2-secret-value".to_owned()))
+            .exec(&db)
+            .await
+            .unwrap();
+        for p in 0..2 {
+            TracePost::create()
+                .id(format!("a{a}-p{p}"))
+                .account_id(format!("a{a}"))
+                .status("published-status-value")
+                .exec(&db)
+                .await
+                .unwrap();
+        }
+    }
+    db
+}
+
+/// Runs a query with an include and a filter on a Sensitive attribute under
+/// the capturing subscriber; returns the spans.
+async fn captured_query(db: &Dynamite) -> Vec<(u64, Captured)> {
+    let capture = Capture::default();
+    let guard = tracing::subscriber::set_default(capture.clone());
+    let accounts = TraceAccount::query()
+        .filter(TraceAccount::ROLE.eq("member-role-value"))
+        .include(TraceAccount::posts().filter(TracePost::STATUS.eq("published-status-value")))
+        .all(db)
+        .await
+        .unwrap();
+    assert_eq!(accounts.len(), 3);
+    assert!(accounts.iter().all(|a| a.posts.len() == 2));
+    let secret = TraceAccount::query()
+        .filter(TraceAccount::SECRET.eq(Sensitive::new("hunter2-secret-value".to_owned())))
+        .count(db)
+        .await
+        .unwrap();
+    assert_eq!(secret, 3);
+    drop(guard);
+    capture.spans()
+}
+
+fn children(spans: &[(u64, Captured)], parent: u64) -> Vec<&Captured> {
+    spans
+        .iter()
+        .filter(|(_, c)| c.parent == Some(parent))
+        .map(|(_, c)| c)
+        .collect()
+}
+
+fn field<'a>(c: &'a Captured, name: &str) -> Option<&'a str> {
+    c.fields.get(name).map(String::as_str)
+}
+
+#[tokio::test]
+async fn spans_nest_operation_rounds_and_requests_without_values() {
+    let db = seeded(false).await;
+    let spans = captured_query(&db).await;
+    let accounts = db.table_name::<TraceAccount>().unwrap();
+    let posts = db.table_name::<TracePost>().unwrap();
+
+    let (all_id, all) = spans
+        .iter()
+        .find(|(_, c)| c.name == "dynamite.query.all")
+        .expect("an operation span");
+    assert_eq!(all.parent, None);
+    assert_eq!(field(all, "dynamite.model"), Some("TraceAccount"));
+
+    // One round span per round, numbered from 1, under the operation.
+    let rounds: Vec<(u64, &Captured)> = spans
+        .iter()
+        .filter(|(_, c)| c.name == "dynamite.include.round")
+        .map(|(id, c)| (*id, c))
+        .collect();
+    assert_eq!(rounds.len(), 2, "root read, then the posts: {rounds:?}");
+    for (n, (id, round)) in rounds.iter().enumerate() {
+        assert_eq!(round.parent, Some(*all_id));
+        assert_eq!(field(round, "dynamite.round"), Some(&*(n + 1).to_string()));
+        let requests: Vec<&Captured> = children(&spans, *id)
+            .into_iter()
+            .filter(|c| c.name == "dynamodb.request")
+            .collect();
+        assert!(!requests.is_empty());
+        assert_eq!(
+            field(round, "dynamite.round.requests"),
+            Some(&*requests.len().to_string()),
+            "the round counts its own requests"
+        );
+    }
+    assert!(
+        field(rounds[1].1, "dynamite.round.relations")
+            .unwrap()
+            .contains("posts (TracePost)")
+    );
+
+    // Request spans: OpenTelemetry names, tables, capacity, no retries.
+    let requests: Vec<&Captured> = spans
+        .iter()
+        .filter(|(_, c)| c.name == "dynamodb.request")
+        .map(|(_, c)| c)
+        .collect();
+    let data: Vec<&&Captured> = requests
+        .iter()
+        .filter(|c| field(c, "db.operation.name") != Some("DescribeTable"))
+        .collect();
+    assert!(data.len() >= 3, "{requests:?}");
+    for request in &requests {
+        assert_eq!(field(request, "db.system.name"), Some("aws.dynamodb"));
+        assert_eq!(field(request, "dynamite.retries"), Some("0"));
+        assert!(field(request, "error.type").is_none());
+        let parent = request.parent.expect("a request has a parent");
+        let parent = spans.iter().find(|(id, _)| *id == parent).unwrap();
+        assert!(
+            matches!(
+                parent.1.name,
+                "dynamite.include.round" | "dynamite.query.all" | "dynamite.query.count"
+            ),
+            "{:?}",
+            parent.1.name
+        );
+    }
+    for request in &data {
+        let table = field(request, "db.collection.name").unwrap();
+        assert!(table == accounts || table == posts, "{table}");
+        assert_eq!(field(request, "aws.dynamodb.table_names"), Some(table));
+        let capacity: f64 = field(request, "aws.dynamodb.consumed_capacity")
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(capacity > 0.0, "{request:?}");
+        assert!(field(request, "db.query.text").is_some(), "{request:?}");
+        if matches!(field(request, "db.operation.name"), Some("Query" | "Scan")) {
+            assert!(field(request, "aws.dynamodb.count").is_some());
+            assert!(field(request, "aws.dynamodb.scanned_count").is_some());
+        }
+    }
+    assert!(
+        data.iter()
+            .any(|r| field(r, "db.collection.name") == Some(&*posts))
+    );
+    // Expressions keep their placeholders: no value in any field.
+    for (_, span) in &spans {
+        for value in span.fields.values() {
+            assert!(!value.contains("member-role-value"), "{span:?}");
+            assert!(!value.contains("published-status-value"), "{span:?}");
+            assert!(!value.contains("hunter2"), "{span:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn trace_values_shows_values_but_never_sensitive_ones() {
+    let db = seeded(true).await;
+    let spans = captured_query(&db).await;
+    let texts: Vec<&str> = spans
+        .iter()
+        .filter_map(|(_, c)| field(c, "db.query.text"))
+        .collect();
+    assert!(
+        texts.iter().any(|t| t.contains("\"member-role-value\"")),
+        "{texts:?}"
+    );
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("\"published-status-value\"")),
+        "{texts:?}"
+    );
+    assert!(
+        texts.iter().any(|t| t.contains("secret = ***")),
+        "{texts:?}"
+    );
+    for (_, span) in &spans {
+        for value in span.fields.values() {
+            assert!(!value.contains("hunter2"), "{span:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_failed_request_records_its_error_type_under_the_operation() {
+    let db = seeded(false).await;
+    let capture = Capture::default();
+    let guard = tracing::subscriber::set_default(capture.clone());
+    let duplicate = TraceAccount::create()
+        .id("a0")
+        .role("r")
+        .secret(Sensitive::new("s".to_owned()))
+        .exec(&db)
+        .await;
+    drop(guard);
+    assert!(duplicate.unwrap_err().is_already_exists());
+    let spans = capture.spans();
+    let (create_id, _) = spans
+        .iter()
+        .find(|(_, c)| c.name == "dynamite.create")
+        .expect("an operation span");
+    let failed: Vec<&Captured> = spans
+        .iter()
+        .filter(|(_, c)| field(c, "error.type").is_some())
+        .map(|(_, c)| c)
+        .collect();
+    assert_eq!(failed.len(), 1, "{spans:?}");
+    assert_eq!(
+        field(failed[0], "error.type"),
+        Some("ConditionalCheckFailedException")
+    );
+    assert_eq!(field(failed[0], "otel.status_code"), Some("ERROR"));
+    assert_eq!(field(failed[0], "db.operation.name"), Some("PutItem"));
+    assert_eq!(failed[0].parent, Some(*create_id));
+}
