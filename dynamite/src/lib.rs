@@ -1,8 +1,13 @@
 //! # Dynamite
 //!
 //! An async ORM for Amazon DynamoDB. Declare models as structs with
-//! `#[derive(Table)]`, relate them, and read and write them through an
-//! explicit [`Dynamite`] handle in the fewest requests DynamoDB allows.
+//! `#[derive(Table)]`, relate them with `HasMany` / `BelongsTo`, and read and
+//! write them through an explicit [`Dynamite`] handle. The planner picks the
+//! cheapest request for every read (GetItem, BatchGetItem, Query, Scan only
+//! when nothing else applies), loads object graphs round by round instead of
+//! row by row, and `explain()` shows the plan without sending anything.
+//! Writes that could lose data are typed errors: a missing key never
+//! becomes a table-wide write and a `create` never overwrites.
 //!
 //! ```
 //! use dynamite::prelude::*;
@@ -12,21 +17,55 @@
 //!     #[dynamite(primary_key, default = uuid)]
 //!     id: String,
 //!     name: String,
-//!     #[dynamite(default = "customer")]
-//!     role: String,
+//!     #[dynamite(has_many(foreign_key = "user_id"))]
+//!     orders: HasMany<Order>,
+//! }
+//!
+//! #[derive(Table, Debug, Clone)]
+//! struct Order {
+//!     #[dynamite(primary_key, default = uuid)]
+//!     id: String,
+//!     user_id: String,
+//!     total: f64,
 //! }
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> dynamite::Result<()> {
-//! let db = Dynamite::embedded().table::<User>().build().await?;
-//! db.sync().await?;
+//! let db = Dynamite::embedded().table::<User>().table::<Order>().build().await?;
+//! db.sync().await?; // tables, and an index on orders.user_id
 //! let ada = User::create().name("Ada").exec(&db).await?;
-//! assert_eq!(ada.role, "customer");
-//! let found = User::query().filter(User::NAME.eq("Ada")).first(&db).await?;
-//! assert_eq!(found.map(|u| u.id), Some(ada.id));
+//! Order::create().user_id(&ada.id).total(42.0).exec(&db).await?;
+//!
+//! let found = User::query()
+//!     .filter(User::ID.eq(&ada.id))
+//!     .include(User::orders()) // GetItem and a Query, in one round
+//!     .first(&db)
+//!     .await?
+//!     .expect("stored");
+//! assert_eq!(found.orders[0].total, 42.0);
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! ## Where to go next
+//!
+//! The [guide] walks through the library chapter by chapter, every example
+//! a tested program:
+//!
+//! - [Getting started](guide::getting_started)
+//! - [Models and attributes](guide::models), and the full option list on
+//!   [`derive(Table)`](Table)
+//! - [Reading, and where each condition is evaluated](guide::reading)
+//! - [Includes and their request plans](guide::includes)
+//! - [Writing and consistency](guide::writing)
+//! - [Single-table design](guide::single_table)
+//! - [Testing with the embedded engine](guide::testing)
+//! - [Coming from the TypeScript library](guide::from_typescript)
+//! - [Moving to AWS](guide::aws)
+//!
+//! The entry points: [`Dynamite`] (the handle), [`Table`] (what the derive
+//! implements: `get`, `query`, `create`, ...), [`Query`] (reads),
+//! [`write`](mod@write) (writes and transactions), [`Error`].
 
 mod changes;
 pub mod cli;
@@ -36,6 +75,7 @@ mod embedded;
 pub mod error;
 pub mod export;
 pub mod expr;
+pub mod guide;
 pub mod hooks;
 pub mod include;
 pub mod metrics;

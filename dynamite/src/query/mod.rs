@@ -174,7 +174,7 @@ impl<T: Table> Query<T> {
     /// Loads a relation of every row (with its own filter, limit, order,
     /// projection and nested includes), breadth-first: one round of
     /// concurrent requests per level at most.
-    /// Takes a [`Relation`] or a [`PolymorphicRelation`](crate::PolymorphicRelation).
+    /// Takes a [`Relation`](crate::Relation) or a [`PolymorphicRelation`](crate::PolymorphicRelation).
     pub fn include(mut self, relation: impl Include<T>) -> Self {
         self.includes.push(Arc::new(relation));
         self
