@@ -141,3 +141,8 @@ pub mod prelude {
 #[doc(hidden)]
 #[path = "generated.rs"]
 pub mod __private;
+
+/// The README's examples, compiled and run as doc-tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
