@@ -114,7 +114,70 @@ pub use write::{
     BulkWrites, Committed, Create, IntoKey, IntoRow, ModelExt, SetWrites, Transaction, Update,
 };
 
-/// `#[derive(Table)]`: see the crate documentation and the README.
+/// `#[derive(Table)]`: a struct becomes a model. The options are listed
+/// below; [Models and attributes](crate::guide::models) runs an example of
+/// each. A model using most of them:
+///
+/// ```
+/// use dynamite::prelude::*;
+///
+/// fn check_email(email: &str) -> Result<(), String> {
+///     if email.contains('@') { Ok(()) } else { Err("must contain @".into()) }
+/// }
+///
+/// #[derive(Table, Debug, Clone)]
+/// #[dynamite(table = "people", rename_all = "camelCase")]
+/// pub struct User {
+///     #[dynamite(primary_key, default = uuid)]
+///     pub id: String,
+///     #[dynamite(index, validate = check_email)]
+///     pub email: String,
+///     #[dynamite(default = "customer")]
+///     pub role: String,
+///     #[dynamite(version)]
+///     pub version: u64,
+///     #[dynamite(created_at)]
+///     pub created_at: String,
+///     #[dynamite(updated_at)]
+///     pub updated_at: String,
+///     #[dynamite(deleted_at)]
+///     pub deleted_at: Option<String>,
+///     #[dynamite(rename = "nick")]
+///     pub nickname: Option<String>,
+///     #[dynamite(skip)]
+///     pub cached_score: u32,
+///     #[dynamite(has_many(foreign_key = "user_id"))]
+///     pub orders: HasMany<Order>,
+/// }
+///
+/// #[derive(Table, Debug, Clone)]
+/// #[dynamite(index(name = "by_status", partition = ["status"], sort = ["total"]))]
+/// pub struct Order {
+///     #[dynamite(primary_key, default = ulid)]
+///     pub id: String,
+///     pub user_id: String,
+///     pub status: String,
+///     pub total: u32,
+///     #[dynamite(belongs_to(foreign_key = "user_id"))]
+///     pub user: BelongsTo<User>,
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> dynamite::Result<()> {
+/// let db = Dynamite::embedded().table::<User>().table::<Order>().build().await?;
+/// db.sync().await?;
+/// let ada = User::create().email("ada@example.com").exec(&db).await?;
+/// assert_eq!((ada.role.as_str(), ada.version), ("customer", 1));
+/// Order::create().user_id(&ada.id).status("paid").total(42u32).exec(&db).await?;
+/// let paid = Order::query()
+///     .filter(Order::STATUS.eq("paid"))
+///     .include(Order::user())
+///     .all(&db)
+///     .await?;
+/// assert_eq!(paid[0].user.as_ref().map(|u| u.email.as_str()), Some("ada@example.com"));
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "derive")]
 pub use dynamite_derive::Table;
 
