@@ -1,5 +1,6 @@
-//! Seed section "Self-Referential Relationships": a category tree loaded
-//! from its roots (`parent_id` is none) three levels deep.
+//! The TypeScript library's relationships guide, section "Self-Referential
+//! Relationships": a category tree loaded from its roots (`parent_id` is
+//! none) three levels deep.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -81,5 +82,8 @@ pub async fn run(db: Dynamite) -> dynamite::Result<String> {
 
 #[tokio::main]
 async fn main() -> dynamite::Result<()> {
-    common::main_with(register, run).await
+    let db = register(common::builder()).build().await?;
+    db.sync().await?; // create the tables and their indexes
+    print!("{}", run(db).await?);
+    Ok(())
 }

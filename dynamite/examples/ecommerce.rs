@@ -1,5 +1,6 @@
-//! The seed's "Complete E-Commerce Example", step for step: the same models,
-//! the same data, the same ten steps, printing the seed's Expected Output.
+//! The TypeScript library's "Complete E-Commerce Example", step for step:
+//! the same models, the same data, the same ten steps, printing the output
+//! that guide expects.
 //!
 //! `cargo run --example ecommerce` runs it on the embedded engine; with
 //! `DYNAMITE_ENDPOINT=http://127.0.0.1:8000` it runs against DynamoDB Local.
@@ -93,7 +94,7 @@ pub struct Review {
     pub product: BelongsTo<Product>,
 }
 
-/// Registers the five models (the seed's `tables: [User, Product, Order, OrderItem, Review]`).
+/// Registers the five models (the TypeScript example's `tables: [User, Product, Order, OrderItem, Review]`).
 pub fn register(builder: DynamiteBuilder) -> DynamiteBuilder {
     builder
         .table::<User>()
@@ -335,5 +336,8 @@ pub async fn run(db: Dynamite) -> dynamite::Result<String> {
 
 #[tokio::main]
 async fn main() -> dynamite::Result<()> {
-    common::main_with(register, run).await
+    let db = register(common::builder()).build().await?;
+    db.sync().await?; // create the tables and their indexes
+    print!("{}", run(db).await?);
+    Ok(())
 }

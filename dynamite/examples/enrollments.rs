@@ -1,9 +1,10 @@
-//! Seed section "Many-to-Many Relationships (via Junction Table)": students
-//! and courses through enrollments. `has_many(through = Enrollment, ..)`
-//! reads a student's courses (the junction rows, then every course in one
-//! BatchGetItem round); `replace` / `add` / `remove` change the set with
-//! conditional writes in one transaction; the junction's own `has_many`
-//! still reaches the rows with their extra fields (a grade).
+//! The TypeScript library's relationships guide, section "Many-to-Many
+//! Relationships (via Junction Table)": students and courses through
+//! enrollments. `has_many(through = Enrollment, ..)` reads a student's
+//! courses (the junction rows, then every course in one BatchGetItem
+//! round); `replace` / `add` / `remove` change the set with conditional
+//! writes in one transaction; the junction's own `has_many` still reaches
+//! the rows with their extra fields (a grade).
 
 #[path = "common/mod.rs"]
 mod common;
@@ -149,5 +150,8 @@ pub async fn run(db: Dynamite) -> dynamite::Result<String> {
 
 #[tokio::main]
 async fn main() -> dynamite::Result<()> {
-    common::main_with(register, run).await
+    let db = register(common::builder()).build().await?;
+    db.sync().await?; // create the tables and their indexes
+    print!("{}", run(db).await?);
+    Ok(())
 }

@@ -1,6 +1,7 @@
-//! Seed sections "Filtered Relationships", "Select Specific Attributes" and
-//! "Combined Filters": include filters run inside DynamoDB (a
-//! FilterExpression on each child Query), limits and order per parent.
+//! The TypeScript library's relationships guide, sections "Filtered
+//! Relationships", "Select Specific Attributes" and "Combined Filters":
+//! include filters run inside DynamoDB (a FilterExpression on each child
+//! Query), limits and order per parent.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -163,5 +164,8 @@ pub async fn run(db: Dynamite) -> dynamite::Result<String> {
 
 #[tokio::main]
 async fn main() -> dynamite::Result<()> {
-    common::main_with(register, run).await
+    let db = register(common::builder()).build().await?;
+    db.sync().await?; // create the tables and their indexes
+    print!("{}", run(db).await?);
+    Ok(())
 }

@@ -1,6 +1,7 @@
-//! Seed sections "Multiple HasMany Relationships" and "Multiple BelongsTo
-//! Relationships": one user with posts, comments and orders in one round;
-//! an order with both its user and its product.
+//! The TypeScript library's relationships guide, sections "Multiple HasMany
+//! Relationships" and "Multiple BelongsTo Relationships": one user with
+//! posts, comments and orders in one round; an order with both its user and
+//! its product.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -139,5 +140,8 @@ pub async fn run(db: Dynamite) -> dynamite::Result<String> {
 
 #[tokio::main]
 async fn main() -> dynamite::Result<()> {
-    common::main_with(register, run).await
+    let db = register(common::builder()).build().await?;
+    db.sync().await?; // create the tables and their indexes
+    print!("{}", run(db).await?);
+    Ok(())
 }

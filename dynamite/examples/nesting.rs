@@ -1,6 +1,6 @@
-//! Seed sections "Two-Level Nesting" (users -> posts -> comments) and
-//! "Multi-Level Nesting" (orders -> user, items -> product): one round of
-//! requests per level.
+//! The TypeScript library's relationships guide, sections "Two-Level
+//! Nesting" (users -> posts -> comments) and "Multi-Level Nesting" (orders
+//! -> user, items -> product): one round of requests per level.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -204,5 +204,8 @@ pub async fn run(db: Dynamite) -> dynamite::Result<String> {
 
 #[tokio::main]
 async fn main() -> dynamite::Result<()> {
-    common::main_with(register, run).await
+    let db = register(common::builder()).build().await?;
+    db.sync().await?; // create the tables and their indexes
+    print!("{}", run(db).await?);
+    Ok(())
 }

@@ -1,7 +1,8 @@
-//! Seed section "Polymorphic Relationships": a comment points at a post or
-//! a video through `commentable_type` + `commentable_id`. A polymorphic
-//! `belongs_to` loads the target as an enum: the include groups the ids by
-//! type and reads the posts and the videos in one BatchGetItem.
+//! The TypeScript library's relationships guide, section "Polymorphic
+//! Relationships": a comment points at a post or a video through
+//! `commentable_type` + `commentable_id`. A polymorphic `belongs_to` loads
+//! the target as an enum: the include groups the ids by type and reads the
+//! posts and the videos in one BatchGetItem.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -118,5 +119,8 @@ pub async fn run(db: Dynamite) -> dynamite::Result<String> {
 
 #[tokio::main]
 async fn main() -> dynamite::Result<()> {
-    common::main_with(register, run).await
+    let db = register(common::builder()).build().await?;
+    db.sync().await?; // create the tables and their indexes
+    print!("{}", run(db).await?);
+    Ok(())
 }

@@ -1,5 +1,6 @@
-//! Seed section "One-to-Many (HasMany)" and "Many-to-One (BelongsTo)":
-//! users with their posts, posts with their author.
+//! The TypeScript library's relationships guide, sections "One-to-Many
+//! (HasMany)" and "Many-to-One (BelongsTo)": users with their posts, posts
+//! with their author.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -90,5 +91,8 @@ pub async fn run(db: Dynamite) -> dynamite::Result<String> {
 
 #[tokio::main]
 async fn main() -> dynamite::Result<()> {
-    common::main_with(register, run).await
+    let db = register(common::builder()).build().await?;
+    db.sync().await?; // create the tables and their indexes
+    print!("{}", run(db).await?);
+    Ok(())
 }

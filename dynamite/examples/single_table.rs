@@ -106,7 +106,7 @@ pub struct Review {
     pub product: BelongsTo<Product>,
 }
 
-/// Registers the five models (the seed's `tables: [User, Product, Order, OrderItem, Review]`).
+/// Registers the five models (the TypeScript example's `tables: [User, Product, Order, OrderItem, Review]`).
 pub fn register(builder: DynamiteBuilder) -> DynamiteBuilder {
     builder
         .table::<User>()
@@ -352,5 +352,8 @@ pub async fn run(db: Dynamite) -> dynamite::Result<String> {
 
 #[tokio::main]
 async fn main() -> dynamite::Result<()> {
-    common::main_with(register, run).await
+    let db = register(common::builder()).build().await?;
+    db.sync().await?; // create the tables and their indexes
+    print!("{}", run(db).await?);
+    Ok(())
 }

@@ -128,6 +128,21 @@
 //! assert!(rounds[0].contains("`orders`: Query orders index user_id_index"), "{plan}");
 //! assert!(rounds[1].starts_with("round 2: `items`: Query items"), "{plan}");
 //!
+//! // A root that pins nothing: one round per level.
+//! let plan = User::query()
+//!     .filter(User::NAME.eq("Ada"))
+//!     .include(User::orders().include(Order::items()))
+//!     .explain(&db)
+//!     .to_string();
+//! assert_eq!(
+//!     plan,
+//!     "round 1: Scan users filter name = \"Ada\"\n\
+//!      round 2: `orders`: Query orders index user_id_index key user_id = <each parent's id> \
+//!      (or one Scan of orders when over 16 parents and under 4 KB of it per parent)\n\
+//!      round 3: `items`: Query items index order_id_index key order_id = <each parent's id> \
+//!      (or one Scan of items when over 16 parents and under 4 KB of it per parent)"
+//! );
+//!
 //! // belongs_to: the distinct foreign keys of the round, in BatchGetItem calls.
 //! let plan = Order::query().include(Order::user()).explain(&db).to_string();
 //! assert!(plan.contains("`user`: BatchGetItem users"), "{plan}");
