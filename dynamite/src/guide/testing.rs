@@ -66,6 +66,25 @@
 //! # }
 //! ```
 //!
+//! A plan needs no connection at all: a [`Registry`](crate::Registry) of
+//! the models explains queries in a plain unit test.
+//!
+//! ```
+//! # use dynamite::prelude::*;
+//! # #[derive(Table, Debug, Clone)]
+//! # struct User {
+//! #     #[dynamite(primary_key)]
+//! #     id: String,
+//! #     name: String,
+//! # }
+//! # fn main() -> dynamite::Result<()> {
+//! let models = dynamite::Registry::new("").table::<User>().resolve()?;
+//! let plan = User::query().filter(User::ID.eq("u1")).explain(&models).to_string();
+//! assert!(plan.starts_with("GetItem users"), "{plan}");
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! ## Time to live in tests
 //!
 //! Expired rows are hidden from reads at once. To check what DynamoDB itself
