@@ -1,5 +1,6 @@
-//! Seed section "Self-Referential Relationships": a category tree loaded
-//! from its roots (`parent_id` is none) three levels deep.
+//! The TypeScript library's relationships guide, section "Self-Referential
+//! Relationships": a category tree loaded from its roots (`parent_id` is
+//! none) three levels deep.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -8,18 +9,18 @@ use dynamite::DynamiteBuilder;
 use dynamite::prelude::*;
 
 #[derive(Table, Debug, Clone)]
-pub struct Category {
+pub(crate) struct Category {
     #[dynamite(primary_key)]
-    pub id: String,
-    pub name: String,
-    pub parent_id: Option<String>,
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) parent_id: Option<String>,
     #[dynamite(has_many(foreign_key = "parent_id"))]
-    pub children: HasMany<Category>,
+    pub(crate) children: HasMany<Category>,
     #[dynamite(belongs_to(foreign_key = "parent_id"))]
-    pub parent: BelongsTo<Category>,
+    pub(crate) parent: BelongsTo<Category>,
 }
 
-pub fn register(builder: DynamiteBuilder) -> DynamiteBuilder {
+pub(crate) fn register(builder: DynamiteBuilder) -> DynamiteBuilder {
     builder.table::<Category>()
 }
 
@@ -30,7 +31,7 @@ fn print_tree(out: &mut String, category: &Category, depth: usize) {
     }
 }
 
-pub async fn run(db: Dynamite) -> dynamite::Result<String> {
+pub(crate) async fn run(db: Dynamite) -> dynamite::Result<String> {
     let db = &db;
     let mut out = String::new();
     let tree = [
@@ -81,5 +82,8 @@ pub async fn run(db: Dynamite) -> dynamite::Result<String> {
 
 #[tokio::main]
 async fn main() -> dynamite::Result<()> {
-    common::main_with(register, run).await
+    let db = register(common::builder()).build().await?;
+    db.sync().await?; // create the tables and their indexes
+    print!("{}", run(db).await?);
+    Ok(())
 }

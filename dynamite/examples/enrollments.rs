@@ -1,9 +1,10 @@
-//! Seed section "Many-to-Many Relationships (via Junction Table)": students
-//! and courses through enrollments. `has_many(through = Enrollment, ..)`
-//! reads a student's courses (the junction rows, then every course in one
-//! BatchGetItem round); `replace` / `add` / `remove` change the set with
-//! conditional writes in one transaction; the junction's own `has_many`
-//! still reaches the rows with their extra fields (a grade).
+//! The TypeScript library's relationships guide, section "Many-to-Many
+//! Relationships (via Junction Table)": students and courses through
+//! enrollments. `has_many(through = Enrollment, ..)` reads a student's
+//! courses (the junction rows, then every course in one BatchGetItem
+//! round); `replace` / `add` / `remove` change the set with conditional
+//! writes in one transaction; the junction's own `has_many` still reaches
+//! the rows with their extra fields (a grade).
 
 #[path = "common/mod.rs"]
 mod common;
@@ -12,46 +13,46 @@ use dynamite::DynamiteBuilder;
 use dynamite::prelude::*;
 
 #[derive(Table, Debug, Clone)]
-pub struct Student {
+pub(crate) struct Student {
     #[dynamite(primary_key)]
-    pub id: String,
-    pub name: String,
+    pub(crate) id: String,
+    pub(crate) name: String,
     #[dynamite(has_many(through = Enrollment, foreign_key = "student_id", far_key = "course_id"))]
-    pub courses: HasMany<Course>,
+    pub(crate) courses: HasMany<Course>,
     #[dynamite(has_many(foreign_key = "student_id"))]
-    pub enrollments: HasMany<Enrollment>,
+    pub(crate) enrollments: HasMany<Enrollment>,
 }
 
 #[derive(Table, Debug, Clone)]
-pub struct Course {
+pub(crate) struct Course {
     #[dynamite(primary_key)]
-    pub id: String,
-    pub name: String,
+    pub(crate) id: String,
+    pub(crate) name: String,
     #[dynamite(has_many(through = Enrollment, foreign_key = "course_id", far_key = "student_id"))]
-    pub students: HasMany<Student>,
+    pub(crate) students: HasMany<Student>,
 }
 
 /// The junction model, keyed by the pair: one enrollment per student and
 /// course, so a conditional write can refuse a duplicate.
 #[derive(Table, Debug, Clone)]
-pub struct Enrollment {
+pub(crate) struct Enrollment {
     #[dynamite(primary_key)]
-    pub student_id: String,
+    pub(crate) student_id: String,
     #[dynamite(sort_key)]
-    pub course_id: String,
-    pub grade: Option<String>,
+    pub(crate) course_id: String,
+    pub(crate) grade: Option<String>,
     #[dynamite(belongs_to(foreign_key = "course_id"))]
-    pub course: BelongsTo<Course>,
+    pub(crate) course: BelongsTo<Course>,
 }
 
-pub fn register(builder: DynamiteBuilder) -> DynamiteBuilder {
+pub(crate) fn register(builder: DynamiteBuilder) -> DynamiteBuilder {
     builder
         .table::<Student>()
         .table::<Course>()
         .table::<Enrollment>()
 }
 
-pub async fn run(db: Dynamite) -> dynamite::Result<String> {
+pub(crate) async fn run(db: Dynamite) -> dynamite::Result<String> {
     let db = &db;
     let mut out = String::new();
     let student = Student::create()
@@ -149,5 +150,8 @@ pub async fn run(db: Dynamite) -> dynamite::Result<String> {
 
 #[tokio::main]
 async fn main() -> dynamite::Result<()> {
-    common::main_with(register, run).await
+    let db = register(common::builder()).build().await?;
+    db.sync().await?; // create the tables and their indexes
+    print!("{}", run(db).await?);
+    Ok(())
 }

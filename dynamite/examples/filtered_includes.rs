@@ -1,6 +1,7 @@
-//! Seed sections "Filtered Relationships", "Select Specific Attributes" and
-//! "Combined Filters": include filters run inside DynamoDB (a
-//! FilterExpression on each child Query), limits and order per parent.
+//! The TypeScript library's relationships guide, sections "Filtered
+//! Relationships", "Select Specific Attributes" and "Combined Filters":
+//! include filters run inside DynamoDB (a FilterExpression on each child
+//! Query), limits and order per parent.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -9,47 +10,47 @@ use dynamite::DynamiteBuilder;
 use dynamite::prelude::*;
 
 #[derive(Table, Debug, Clone)]
-pub struct User {
+pub(crate) struct User {
     #[dynamite(primary_key)]
-    pub id: String,
-    pub name: String,
-    pub email: String,
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) email: String,
     #[dynamite(index)]
-    pub role: String,
+    pub(crate) role: String,
     #[dynamite(has_many(foreign_key = "user_id"))]
-    pub orders: HasMany<Order>,
+    pub(crate) orders: HasMany<Order>,
     #[dynamite(has_many(foreign_key = "user_id"))]
-    pub posts: HasMany<Post>,
+    pub(crate) posts: HasMany<Post>,
 }
 
 #[derive(Table, Debug, Clone)]
-pub struct Order {
+pub(crate) struct Order {
     #[dynamite(primary_key)]
-    pub id: String,
-    pub user_id: String,
-    pub status: String,
-    pub total: f64,
+    pub(crate) id: String,
+    pub(crate) user_id: String,
+    pub(crate) status: String,
+    pub(crate) total: f64,
     #[dynamite(created_at)]
-    pub created_at: String,
-    pub note: Option<String>,
+    pub(crate) created_at: String,
+    pub(crate) note: Option<String>,
 }
 
 #[derive(Table, Debug, Clone)]
-pub struct Post {
+pub(crate) struct Post {
     #[dynamite(primary_key)]
-    pub id: String,
-    pub user_id: String,
-    pub title: String,
-    pub published: bool,
+    pub(crate) id: String,
+    pub(crate) user_id: String,
+    pub(crate) title: String,
+    pub(crate) published: bool,
     #[dynamite(belongs_to(foreign_key = "user_id"))]
-    pub user: BelongsTo<User>,
+    pub(crate) user: BelongsTo<User>,
 }
 
-pub fn register(builder: DynamiteBuilder) -> DynamiteBuilder {
+pub(crate) fn register(builder: DynamiteBuilder) -> DynamiteBuilder {
     builder.table::<User>().table::<Order>().table::<Post>()
 }
 
-pub async fn run(db: Dynamite) -> dynamite::Result<String> {
+pub(crate) async fn run(db: Dynamite) -> dynamite::Result<String> {
     let db = &db;
     let mut out = String::new();
     User::put_many(
@@ -163,5 +164,8 @@ pub async fn run(db: Dynamite) -> dynamite::Result<String> {
 
 #[tokio::main]
 async fn main() -> dynamite::Result<()> {
-    common::main_with(register, run).await
+    let db = register(common::builder()).build().await?;
+    db.sync().await?; // create the tables and their indexes
+    print!("{}", run(db).await?);
+    Ok(())
 }

@@ -1,6 +1,7 @@
-//! Seed sections "Multiple HasMany Relationships" and "Multiple BelongsTo
-//! Relationships": one user with posts, comments and orders in one round;
-//! an order with both its user and its product.
+//! The TypeScript library's relationships guide, sections "Multiple HasMany
+//! Relationships" and "Multiple BelongsTo Relationships": one user with
+//! posts, comments and orders in one round; an order with both its user and
+//! its product.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -9,55 +10,55 @@ use dynamite::DynamiteBuilder;
 use dynamite::prelude::*;
 
 #[derive(Table, Debug, Clone)]
-pub struct User {
+pub(crate) struct User {
     #[dynamite(primary_key)]
-    pub id: String,
-    pub name: String,
+    pub(crate) id: String,
+    pub(crate) name: String,
     #[dynamite(has_many(foreign_key = "user_id"))]
-    pub posts: HasMany<Post>,
+    pub(crate) posts: HasMany<Post>,
     #[dynamite(has_many(foreign_key = "user_id"))]
-    pub comments: HasMany<Comment>,
+    pub(crate) comments: HasMany<Comment>,
     #[dynamite(has_many(foreign_key = "user_id"))]
-    pub orders: HasMany<Order>,
+    pub(crate) orders: HasMany<Order>,
 }
 
 #[derive(Table, Debug, Clone)]
-pub struct Post {
+pub(crate) struct Post {
     #[dynamite(primary_key, default = uuid)]
-    pub id: String,
-    pub user_id: String,
-    pub title: String,
+    pub(crate) id: String,
+    pub(crate) user_id: String,
+    pub(crate) title: String,
 }
 
 #[derive(Table, Debug, Clone)]
-pub struct Comment {
+pub(crate) struct Comment {
     #[dynamite(primary_key, default = uuid)]
-    pub id: String,
-    pub user_id: String,
-    pub content: String,
+    pub(crate) id: String,
+    pub(crate) user_id: String,
+    pub(crate) content: String,
 }
 
 #[derive(Table, Debug, Clone)]
-pub struct Product {
+pub(crate) struct Product {
     #[dynamite(primary_key)]
-    pub id: String,
-    pub name: String,
+    pub(crate) id: String,
+    pub(crate) name: String,
 }
 
 #[derive(Table, Debug, Clone)]
-pub struct Order {
+pub(crate) struct Order {
     #[dynamite(primary_key)]
-    pub id: String,
-    pub user_id: String,
-    pub product_id: String,
-    pub quantity: i64,
+    pub(crate) id: String,
+    pub(crate) user_id: String,
+    pub(crate) product_id: String,
+    pub(crate) quantity: i64,
     #[dynamite(belongs_to(foreign_key = "user_id"))]
-    pub user: BelongsTo<User>,
+    pub(crate) user: BelongsTo<User>,
     #[dynamite(belongs_to(foreign_key = "product_id"))]
-    pub product: BelongsTo<Product>,
+    pub(crate) product: BelongsTo<Product>,
 }
 
-pub fn register(builder: DynamiteBuilder) -> DynamiteBuilder {
+pub(crate) fn register(builder: DynamiteBuilder) -> DynamiteBuilder {
     builder
         .table::<User>()
         .table::<Post>()
@@ -66,7 +67,7 @@ pub fn register(builder: DynamiteBuilder) -> DynamiteBuilder {
         .table::<Order>()
 }
 
-pub async fn run(db: Dynamite) -> dynamite::Result<String> {
+pub(crate) async fn run(db: Dynamite) -> dynamite::Result<String> {
     let db = &db;
     let mut out = String::new();
     User::create().id("user-123").name("Grace").exec(db).await?;
@@ -139,5 +140,8 @@ pub async fn run(db: Dynamite) -> dynamite::Result<String> {
 
 #[tokio::main]
 async fn main() -> dynamite::Result<()> {
-    common::main_with(register, run).await
+    let db = register(common::builder()).build().await?;
+    db.sync().await?; // create the tables and their indexes
+    print!("{}", run(db).await?);
+    Ok(())
 }

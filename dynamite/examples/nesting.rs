@@ -1,6 +1,6 @@
-//! Seed sections "Two-Level Nesting" (users -> posts -> comments) and
-//! "Multi-Level Nesting" (orders -> user, items -> product): one round of
-//! requests per level.
+//! The TypeScript library's relationships guide, sections "Two-Level
+//! Nesting" (users -> posts -> comments) and "Multi-Level Nesting" (orders
+//! -> user, items -> product): one round of requests per level.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -9,65 +9,65 @@ use dynamite::DynamiteBuilder;
 use dynamite::prelude::*;
 
 #[derive(Table, Debug, Clone)]
-pub struct User {
+pub(crate) struct User {
     #[dynamite(primary_key)]
-    pub id: String,
-    pub name: String,
+    pub(crate) id: String,
+    pub(crate) name: String,
     #[dynamite(has_many(foreign_key = "user_id"))]
-    pub posts: HasMany<Post>,
+    pub(crate) posts: HasMany<Post>,
 }
 
 #[derive(Table, Debug, Clone)]
-pub struct Post {
+pub(crate) struct Post {
     #[dynamite(primary_key)]
-    pub id: String,
-    pub user_id: String,
-    pub title: String,
+    pub(crate) id: String,
+    pub(crate) user_id: String,
+    pub(crate) title: String,
     #[dynamite(belongs_to(foreign_key = "user_id"))]
-    pub user: BelongsTo<User>,
+    pub(crate) user: BelongsTo<User>,
     #[dynamite(has_many(foreign_key = "post_id"))]
-    pub comments: HasMany<Comment>,
+    pub(crate) comments: HasMany<Comment>,
 }
 
 #[derive(Table, Debug, Clone)]
-pub struct Comment {
+pub(crate) struct Comment {
     #[dynamite(primary_key)]
-    pub id: String,
-    pub post_id: String,
-    pub content: String,
+    pub(crate) id: String,
+    pub(crate) post_id: String,
+    pub(crate) content: String,
 }
 
 #[derive(Table, Debug, Clone)]
-pub struct Order {
+pub(crate) struct Order {
     #[dynamite(primary_key)]
-    pub id: String,
-    pub user_id: String,
+    pub(crate) id: String,
+    pub(crate) user_id: String,
     #[dynamite(belongs_to(foreign_key = "user_id"))]
-    pub user: BelongsTo<User>,
+    pub(crate) user: BelongsTo<User>,
     #[dynamite(has_many(foreign_key = "order_id"))]
-    pub items: HasMany<OrderItem>,
+    pub(crate) items: HasMany<OrderItem>,
 }
 
 #[derive(Table, Debug, Clone)]
-pub struct OrderItem {
+pub(crate) struct OrderItem {
     #[dynamite(primary_key)]
-    pub id: String,
-    pub order_id: String,
-    pub product_id: String,
-    pub quantity: i64,
+    pub(crate) id: String,
+    pub(crate) order_id: String,
+    pub(crate) product_id: String,
+    pub(crate) quantity: i64,
     #[dynamite(belongs_to(foreign_key = "product_id"))]
-    pub product: BelongsTo<Product>,
+    pub(crate) product: BelongsTo<Product>,
 }
 
 #[derive(Table, Debug, Clone)]
-pub struct Product {
+pub(crate) struct Product {
     #[dynamite(primary_key)]
-    pub id: String,
-    pub name: String,
-    pub price: f64,
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) price: f64,
 }
 
-pub fn register(builder: DynamiteBuilder) -> DynamiteBuilder {
+pub(crate) fn register(builder: DynamiteBuilder) -> DynamiteBuilder {
     builder
         .table::<User>()
         .table::<Post>()
@@ -77,7 +77,7 @@ pub fn register(builder: DynamiteBuilder) -> DynamiteBuilder {
         .table::<Product>()
 }
 
-pub async fn run(db: Dynamite) -> dynamite::Result<String> {
+pub(crate) async fn run(db: Dynamite) -> dynamite::Result<String> {
     let db = &db;
     let mut out = String::new();
     User::put_many(
@@ -204,5 +204,8 @@ pub async fn run(db: Dynamite) -> dynamite::Result<String> {
 
 #[tokio::main]
 async fn main() -> dynamite::Result<()> {
-    common::main_with(register, run).await
+    let db = register(common::builder()).build().await?;
+    db.sync().await?; // create the tables and their indexes
+    print!("{}", run(db).await?);
+    Ok(())
 }

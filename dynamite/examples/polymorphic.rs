@@ -1,7 +1,8 @@
-//! Seed section "Polymorphic Relationships": a comment points at a post or
-//! a video through `commentable_type` + `commentable_id`. A polymorphic
-//! `belongs_to` loads the target as an enum: the include groups the ids by
-//! type and reads the posts and the videos in one BatchGetItem.
+//! The TypeScript library's relationships guide, section "Polymorphic
+//! Relationships": a comment points at a post or a video through
+//! `commentable_type` + `commentable_id`. A polymorphic `belongs_to` loads
+//! the target as an enum: the include groups the ids by type and reads the
+//! posts and the videos in one BatchGetItem.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -11,55 +12,55 @@ use dynamite::Entities;
 use dynamite::prelude::*;
 
 #[derive(Table, Debug, Clone)]
-pub struct Post {
+pub(crate) struct Post {
     #[dynamite(primary_key)]
-    pub id: String,
-    pub title: String,
+    pub(crate) id: String,
+    pub(crate) title: String,
 }
 
 #[derive(Table, Debug, Clone)]
-pub struct Video {
+pub(crate) struct Video {
     #[dynamite(primary_key)]
-    pub id: String,
-    pub url: String,
+    pub(crate) id: String,
+    pub(crate) url: String,
 }
 
 /// What a comment can point at: stored as the string "Post" / "Video".
 #[derive(Attribute, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CommentableType {
+pub(crate) enum CommentableType {
     Post,
     Video,
 }
 
 /// The target of a comment: one variant per model (`#[derive(Entities)]`).
 #[derive(Entities, Debug, Clone)]
-pub enum Commentable {
+pub(crate) enum Commentable {
     Post(Post),
     Video(Video),
 }
 
 #[derive(Table, Debug, Clone)]
-pub struct Comment {
+pub(crate) struct Comment {
     #[dynamite(primary_key)]
-    pub id: String,
-    pub commentable_type: CommentableType,
+    pub(crate) id: String,
+    pub(crate) commentable_type: CommentableType,
     #[dynamite(index)]
-    pub commentable_id: String,
-    pub content: String,
+    pub(crate) commentable_id: String,
+    pub(crate) content: String,
     /// The type field names the model, the id field its key.
     #[dynamite(belongs_to(
         foreign_key = "commentable_id",
         type_key = "commentable_type",
         targets(Post = "Post", Video = "Video")
     ))]
-    pub commentable: BelongsTo<Commentable>,
+    pub(crate) commentable: BelongsTo<Commentable>,
 }
 
-pub fn register(builder: DynamiteBuilder) -> DynamiteBuilder {
+pub(crate) fn register(builder: DynamiteBuilder) -> DynamiteBuilder {
     builder.table::<Post>().table::<Video>().table::<Comment>()
 }
 
-pub async fn run(db: Dynamite) -> dynamite::Result<String> {
+pub(crate) async fn run(db: Dynamite) -> dynamite::Result<String> {
     let db = &db;
     let mut out = String::new();
     Post::create().id("post-1").title("Hello").exec(db).await?;
@@ -118,5 +119,8 @@ pub async fn run(db: Dynamite) -> dynamite::Result<String> {
 
 #[tokio::main]
 async fn main() -> dynamite::Result<()> {
-    common::main_with(register, run).await
+    let db = register(common::builder()).build().await?;
+    db.sync().await?; // create the tables and their indexes
+    print!("{}", run(db).await?);
+    Ok(())
 }

@@ -1,5 +1,6 @@
-//! Seed section "One-to-Many (HasMany)" and "Many-to-One (BelongsTo)":
-//! users with their posts, posts with their author.
+//! The TypeScript library's relationships guide, sections "One-to-Many
+//! (HasMany)" and "Many-to-One (BelongsTo)": users with their posts, posts
+//! with their author.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -8,31 +9,31 @@ use dynamite::DynamiteBuilder;
 use dynamite::prelude::*;
 
 #[derive(Table, Debug, Clone)]
-pub struct User {
+pub(crate) struct User {
     #[dynamite(primary_key, default = uuid)]
-    pub id: String,
-    pub name: String,
-    pub email: String,
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) email: String,
     #[dynamite(has_many(foreign_key = "user_id"))]
-    pub posts: HasMany<Post>,
+    pub(crate) posts: HasMany<Post>,
 }
 
 #[derive(Table, Debug, Clone)]
-pub struct Post {
+pub(crate) struct Post {
     #[dynamite(primary_key, default = uuid)]
-    pub id: String,
-    pub user_id: String,
-    pub title: String,
-    pub content: String,
+    pub(crate) id: String,
+    pub(crate) user_id: String,
+    pub(crate) title: String,
+    pub(crate) content: String,
     #[dynamite(belongs_to(foreign_key = "user_id"))]
-    pub user: BelongsTo<User>,
+    pub(crate) user: BelongsTo<User>,
 }
 
-pub fn register(builder: DynamiteBuilder) -> DynamiteBuilder {
+pub(crate) fn register(builder: DynamiteBuilder) -> DynamiteBuilder {
     builder.table::<User>().table::<Post>()
 }
 
-pub async fn run(db: Dynamite) -> dynamite::Result<String> {
+pub(crate) async fn run(db: Dynamite) -> dynamite::Result<String> {
     let db = &db;
     let mut out = String::new();
     let ada = User::create()
@@ -90,5 +91,8 @@ pub async fn run(db: Dynamite) -> dynamite::Result<String> {
 
 #[tokio::main]
 async fn main() -> dynamite::Result<()> {
-    common::main_with(register, run).await
+    let db = register(common::builder()).build().await?;
+    db.sync().await?; // create the tables and their indexes
+    print!("{}", run(db).await?);
+    Ok(())
 }

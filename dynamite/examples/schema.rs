@@ -21,28 +21,28 @@ use dynamite::table_options::{Billing, StreamView, TableOptions};
 /// A login session, deleted by DynamoDB some time after it expires (and
 /// hidden from reads as soon as it has).
 #[derive(Table, Debug, Clone)]
-pub struct Session {
+pub(crate) struct Session {
     #[dynamite(primary_key, default = uuid)]
-    pub id: String,
+    pub(crate) id: String,
     #[dynamite(index)]
-    pub user_id: String,
+    pub(crate) user_id: String,
     #[dynamite(ttl)]
-    pub expires_at: SystemTime,
+    pub(crate) expires_at: SystemTime,
 }
 
 /// Orders: a stream for the fulfilment service, point-in-time recovery,
 /// and protection against deleting the table.
 #[derive(Table, Debug, Clone)]
-pub struct Order {
+pub(crate) struct Order {
     #[dynamite(primary_key, default = uuid)]
-    pub id: String,
+    pub(crate) id: String,
     #[dynamite(index)]
-    pub user_id: String,
-    pub total: f64,
+    pub(crate) user_id: String,
+    pub(crate) total: f64,
 }
 
 /// The models and the options of their tables.
-pub fn register(builder: DynamiteBuilder) -> DynamiteBuilder {
+pub(crate) fn register(builder: DynamiteBuilder) -> DynamiteBuilder {
     builder
         .table::<Session>()
         .table::<Order>()

@@ -16,98 +16,98 @@ use dynamite::prelude::*;
 /// and review of that user, so "user + orders" reads one partition.
 #[derive(Table, Debug, Clone)]
 #[dynamite(table = "shop", pk = "USER#{id}", sk = "PROFILE")]
-pub struct User {
+pub(crate) struct User {
     #[dynamite(default = uuid)]
-    pub id: String,
-    pub name: String,
-    pub email: String,
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) email: String,
     #[dynamite(default = "customer")]
-    pub role: String,
+    pub(crate) role: String,
     #[dynamite(created_at)]
-    pub created_at: String,
+    pub(crate) created_at: String,
     #[dynamite(updated_at)]
-    pub updated_at: String,
+    pub(crate) updated_at: String,
     #[dynamite(has_many(foreign_key = "user_id"))]
-    pub orders: HasMany<Order>,
+    pub(crate) orders: HasMany<Order>,
     #[dynamite(has_many(foreign_key = "user_id"))]
-    pub reviews: HasMany<Review>,
+    pub(crate) reviews: HasMany<Review>,
 }
 
 /// Products keep their own table (they belong to no user's partition).
 #[derive(Table, Debug, Clone)]
-pub struct Product {
+pub(crate) struct Product {
     #[dynamite(primary_key, default = uuid)]
-    pub id: String,
-    pub name: String,
-    pub description: String,
-    pub price: f64,
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) description: String,
+    pub(crate) price: f64,
     #[dynamite(default = 0)]
-    pub stock: i64,
+    pub(crate) stock: i64,
     #[dynamite(created_at)]
-    pub created_at: String,
+    pub(crate) created_at: String,
     #[dynamite(has_many(foreign_key = "product_id"))]
-    pub order_items: HasMany<OrderItem>,
+    pub(crate) order_items: HasMany<OrderItem>,
     #[dynamite(has_many(foreign_key = "product_id"))]
-    pub reviews: HasMany<Review>,
+    pub(crate) reviews: HasMany<Review>,
 }
 
 #[derive(Table, Debug, Clone)]
 #[dynamite(table = "shop", pk = "USER#{user_id}", sk = "ORDER#{id}")]
 #[dynamite(index(name = "gsi1", pk = "ORDER#{id}", sk = "ORDER"))]
-pub struct Order {
+pub(crate) struct Order {
     #[dynamite(default = uuid)]
-    pub id: String,
-    pub user_id: String,
+    pub(crate) id: String,
+    pub(crate) user_id: String,
     #[dynamite(default = "pending")]
-    pub status: String,
-    pub total: f64,
+    pub(crate) status: String,
+    pub(crate) total: f64,
     #[dynamite(created_at)]
-    pub created_at: String,
+    pub(crate) created_at: String,
     #[dynamite(updated_at)]
-    pub updated_at: String,
+    pub(crate) updated_at: String,
     #[dynamite(belongs_to(foreign_key = "user_id"))]
-    pub user: BelongsTo<User>,
+    pub(crate) user: BelongsTo<User>,
     /// The items in the user's partition: `ITEM#<order id>#...`.
     #[dynamite(has_many(foreign_key = ["user_id", "order_id"]))]
-    pub items: HasMany<OrderItem>,
+    pub(crate) items: HasMany<OrderItem>,
 }
 
 /// `user_id` is denormalised so that the item lives in its user's partition.
 #[derive(Table, Debug, Clone)]
 #[dynamite(table = "shop", pk = "USER#{user_id}", sk = "ITEM#{order_id}#{id}")]
-pub struct OrderItem {
+pub(crate) struct OrderItem {
     #[dynamite(default = uuid)]
-    pub id: String,
-    pub user_id: String,
-    pub order_id: String,
-    pub product_id: String,
-    pub quantity: i64,
-    pub price: f64,
+    pub(crate) id: String,
+    pub(crate) user_id: String,
+    pub(crate) order_id: String,
+    pub(crate) product_id: String,
+    pub(crate) quantity: i64,
+    pub(crate) price: f64,
     #[dynamite(belongs_to(foreign_key = ["user_id", "order_id"]))]
-    pub order: BelongsTo<Order>,
+    pub(crate) order: BelongsTo<Order>,
     #[dynamite(belongs_to(foreign_key = "product_id"))]
-    pub product: BelongsTo<Product>,
+    pub(crate) product: BelongsTo<Product>,
 }
 
 #[derive(Table, Debug, Clone)]
 #[dynamite(table = "shop", pk = "USER#{user_id}", sk = "REVIEW#{id}")]
-pub struct Review {
+pub(crate) struct Review {
     #[dynamite(default = uuid)]
-    pub id: String,
-    pub user_id: String,
-    pub product_id: String,
-    pub rating: i64,
-    pub comment: String,
+    pub(crate) id: String,
+    pub(crate) user_id: String,
+    pub(crate) product_id: String,
+    pub(crate) rating: i64,
+    pub(crate) comment: String,
     #[dynamite(created_at)]
-    pub created_at: String,
+    pub(crate) created_at: String,
     #[dynamite(belongs_to(foreign_key = "user_id"))]
-    pub user: BelongsTo<User>,
+    pub(crate) user: BelongsTo<User>,
     #[dynamite(belongs_to(foreign_key = "product_id"))]
-    pub product: BelongsTo<Product>,
+    pub(crate) product: BelongsTo<Product>,
 }
 
-/// Registers the five models (the seed's `tables: [User, Product, Order, OrderItem, Review]`).
-pub fn register(builder: DynamiteBuilder) -> DynamiteBuilder {
+/// Registers the five models (the TypeScript example's `tables: [User, Product, Order, OrderItem, Review]`).
+pub(crate) fn register(builder: DynamiteBuilder) -> DynamiteBuilder {
     builder
         .table::<User>()
         .table::<Product>()
@@ -122,7 +122,7 @@ macro_rules! say {
 }
 
 /// The ten steps; returns what they print.
-pub async fn run(db: Dynamite) -> dynamite::Result<String> {
+pub(crate) async fn run(db: Dynamite) -> dynamite::Result<String> {
     let db = &db;
     let mut out = String::new();
     say!(out, "=== E-Commerce Relationships Example ===\n");
@@ -352,5 +352,8 @@ pub async fn run(db: Dynamite) -> dynamite::Result<String> {
 
 #[tokio::main]
 async fn main() -> dynamite::Result<()> {
-    common::main_with(register, run).await
+    let db = register(common::builder()).build().await?;
+    db.sync().await?; // create the tables and their indexes
+    print!("{}", run(db).await?);
+    Ok(())
 }

@@ -1,8 +1,13 @@
 //! # Dynamite
 //!
 //! An async ORM for Amazon DynamoDB. Declare models as structs with
-//! `#[derive(Table)]`, relate them, and read and write them through an
-//! explicit [`Dynamite`] handle in the fewest requests DynamoDB allows.
+//! `#[derive(Table)]`, relate them with `HasMany` / `BelongsTo`, and read and
+//! write them through an explicit [`Dynamite`] handle. The planner picks the
+//! cheapest request for every read (GetItem, BatchGetItem, Query, Scan only
+//! when nothing else applies), loads object graphs round by round instead of
+//! row by row, and `explain()` shows the plan without sending anything.
+//! Writes that could lose data are typed errors: a missing key never
+//! becomes a table-wide write and a `create` never overwrites.
 //!
 //! ```
 //! use dynamite::prelude::*;
@@ -12,21 +17,55 @@
 //!     #[dynamite(primary_key, default = uuid)]
 //!     id: String,
 //!     name: String,
-//!     #[dynamite(default = "customer")]
-//!     role: String,
+//!     #[dynamite(has_many(foreign_key = "user_id"))]
+//!     orders: HasMany<Order>,
+//! }
+//!
+//! #[derive(Table, Debug, Clone)]
+//! struct Order {
+//!     #[dynamite(primary_key, default = uuid)]
+//!     id: String,
+//!     user_id: String,
+//!     total: f64,
 //! }
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> dynamite::Result<()> {
-//! let db = Dynamite::embedded().table::<User>().build().await?;
-//! db.sync().await?;
+//! let db = Dynamite::embedded().table::<User>().table::<Order>().build().await?;
+//! db.sync().await?; // tables, and an index on orders.user_id
 //! let ada = User::create().name("Ada").exec(&db).await?;
-//! assert_eq!(ada.role, "customer");
-//! let found = User::query().filter(User::NAME.eq("Ada")).first(&db).await?;
-//! assert_eq!(found.map(|u| u.id), Some(ada.id));
+//! Order::create().user_id(&ada.id).total(42.0).exec(&db).await?;
+//!
+//! let found = User::query()
+//!     .filter(User::ID.eq(&ada.id))
+//!     .include(User::orders()) // GetItem and a Query, in one round
+//!     .first(&db)
+//!     .await?
+//!     .expect("stored");
+//! assert_eq!(found.orders[0].total, 42.0);
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! ## Where to go next
+//!
+//! The [guide] walks through the library chapter by chapter, every example
+//! a tested program:
+//!
+//! - [Getting started](guide::getting_started)
+//! - [Models and attributes](guide::models), and the full option list on
+//!   [`derive(Table)`](Table)
+//! - [Reading, and where each condition is evaluated](guide::reading)
+//! - [Includes and their request plans](guide::includes)
+//! - [Writing and consistency](guide::writing)
+//! - [Single-table design](guide::single_table)
+//! - [Testing with the embedded engine](guide::testing)
+//! - [Coming from the TypeScript library](guide::from_typescript)
+//! - [Moving to AWS](guide::aws)
+//!
+//! The entry points: [`Dynamite`] (the handle), [`Table`] (what the derive
+//! implements: `get`, `query`, `create`, ...), [`Query`] (reads),
+//! [`write`](mod@write) (writes and transactions), [`Error`].
 
 mod changes;
 pub mod cli;
@@ -36,6 +75,7 @@ mod embedded;
 pub mod error;
 pub mod export;
 pub mod expr;
+pub mod guide;
 pub mod hooks;
 pub mod include;
 pub mod metrics;
@@ -75,7 +115,70 @@ pub use write::{
     BulkWrites, Committed, Create, IntoKey, IntoRow, ModelExt, SetWrites, Transaction, Update,
 };
 
-/// `#[derive(Table)]`: see the crate documentation and the README.
+/// `#[derive(Table)]`: a struct becomes a model. The options are listed
+/// below; [Models and attributes](crate::guide::models) runs an example of
+/// each. A model using most of them:
+///
+/// ```
+/// use dynamite::prelude::*;
+///
+/// fn check_email(email: &str) -> Result<(), String> {
+///     if email.contains('@') { Ok(()) } else { Err("must contain @".into()) }
+/// }
+///
+/// #[derive(Table, Debug, Clone)]
+/// #[dynamite(table = "people", rename_all = "camelCase")]
+/// pub struct User {
+///     #[dynamite(primary_key, default = uuid)]
+///     pub id: String,
+///     #[dynamite(index, validate = check_email)]
+///     pub email: String,
+///     #[dynamite(default = "customer")]
+///     pub role: String,
+///     #[dynamite(version)]
+///     pub version: u64,
+///     #[dynamite(created_at)]
+///     pub created_at: String,
+///     #[dynamite(updated_at)]
+///     pub updated_at: String,
+///     #[dynamite(deleted_at)]
+///     pub deleted_at: Option<String>,
+///     #[dynamite(rename = "nick")]
+///     pub nickname: Option<String>,
+///     #[dynamite(skip)]
+///     pub cached_score: u32,
+///     #[dynamite(has_many(foreign_key = "user_id"))]
+///     pub orders: HasMany<Order>,
+/// }
+///
+/// #[derive(Table, Debug, Clone)]
+/// #[dynamite(index(name = "by_status", partition = ["status"], sort = ["total"]))]
+/// pub struct Order {
+///     #[dynamite(primary_key, default = ulid)]
+///     pub id: String,
+///     pub user_id: String,
+///     pub status: String,
+///     pub total: u32,
+///     #[dynamite(belongs_to(foreign_key = "user_id"))]
+///     pub user: BelongsTo<User>,
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> dynamite::Result<()> {
+/// let db = Dynamite::embedded().table::<User>().table::<Order>().build().await?;
+/// db.sync().await?;
+/// let ada = User::create().email("ada@example.com").exec(&db).await?;
+/// assert_eq!((ada.role.as_str(), ada.version), ("customer", 1));
+/// Order::create().user_id(&ada.id).status("paid").total(42u32).exec(&db).await?;
+/// let paid = Order::query()
+///     .filter(Order::STATUS.eq("paid"))
+///     .include(Order::user())
+///     .all(&db)
+///     .await?;
+/// assert_eq!(paid[0].user.as_ref().map(|u| u.email.as_str()), Some("ada@example.com"));
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "derive")]
 pub use dynamite_derive::Table;
 
@@ -102,3 +205,8 @@ pub mod prelude {
 #[doc(hidden)]
 #[path = "generated.rs"]
 pub mod __private;
+
+/// The README's examples, compiled and run as doc-tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -1,5 +1,5 @@
 //! Every example runs, on the embedded engine or against
-//! `DYNAMITE_TEST_ENDPOINT`, and prints what its seed section expects.
+//! `DYNAMITE_TEST_ENDPOINT`, and prints what its section of the TypeScript library's guide expects.
 
 // Tests: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -110,7 +110,7 @@ Jane Smith: 1 completed order(s)
 ";
 
 #[tokio::test]
-async fn ecommerce_prints_the_seeds_expected_output() {
+async fn ecommerce_prints_the_typescript_guides_expected_output() {
     let db = connect(ecommerce::register).await;
     let out = ecommerce::run(db).await.unwrap();
     assert_eq!(mask_ids(&out), ECOMMERCE_EXPECTED);

@@ -202,7 +202,7 @@ impl<M, T: Contains> Column<M, T> {
 }
 
 impl<M, T: Attribute> Column<M, Option<T>> {
-    /// The value is `None`: the attribute is absent or NULL (the seed's
+    /// The value is `None`: the attribute is absent or NULL (the TypeScript library's
     /// `where({ parent_id: null })`). When `T` has a NULL value of its own
     /// (`Option<Option<U>>`, `Option<HashSet<U>>`), NULL is `Some(empty)`:
     /// then only an absent attribute is `None`.

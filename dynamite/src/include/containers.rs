@@ -170,7 +170,8 @@ macro_rules! single_relation {
 
 single_relation!(
     /// The parent of a many-to-one relation. Derefs to `Option<Box<T>>`, so
-    /// `order.user.as_ref().map(|u| &u.name)` reads like the seed.
+    /// `order.user.as_ref().map(|u| &u.name)` reads like the TypeScript
+    /// library's `order.user?.name`.
     ///
     /// With the `serde` feature (on by default) it serializes as the row, or
     /// `null` when there is none or it was not loaded; a row or `null` reads

@@ -36,8 +36,9 @@ async fn create_sets_version_one_and_save_bumps_it_in_place() {
     assert_eq!((d.version, stored(&db, "d1").await.version), (3, 3));
 }
 
+// Regression: the TypeScript library's defect 4.
 #[tokio::test]
-async fn ts_defect_4_update_is_not_a_blind_read_modify_write() {
+async fn update_is_not_a_blind_read_modify_write() {
     let db = db().await;
     doc(&db, "d1").await;
     // Two writers read the same row.

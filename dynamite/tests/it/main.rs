@@ -32,7 +32,6 @@ mod shop;
 mod single_table;
 mod single_table_differential;
 mod soft_delete;
-mod spans;
 mod table_options;
 mod transactions;
 mod ttl;

@@ -22,8 +22,9 @@ async fn users(db: &Dynamite, n: usize) {
     db.metrics().reset();
 }
 
+// Regression: the TypeScript library's defect 1.
 #[tokio::test]
-async fn ts_defect_1_a_missing_key_is_never_a_table_wide_write() {
+async fn a_missing_key_is_never_a_table_wide_write() {
     let db = db().await;
     users(&db, 5).await;
     assert!(
@@ -54,8 +55,9 @@ async fn ts_defect_1_a_missing_key_is_never_a_table_wide_write() {
     assert!(all.iter().all(|u| u.name != "x"));
 }
 
+// Regression: the TypeScript library's defect 2.
 #[tokio::test]
-async fn ts_defect_2_composite_keys_send_both_key_attributes() {
+async fn composite_keys_send_both_key_attributes() {
     let db = db().await;
     for seq in 1..=3 {
         Event::create()
@@ -81,8 +83,9 @@ async fn ts_defect_2_composite_keys_send_both_key_attributes() {
     assert_eq!(got, [(1, "k"), (2, "changed")]);
 }
 
+// Regression: the TypeScript library's defect 3.
 #[tokio::test]
-async fn ts_defect_3_transactions_over_25_operations_stay_one_atomic_call() {
+async fn transactions_over_25_operations_stay_one_atomic_call() {
     let db = db().await;
     let mut tx = db.transaction();
     for i in 0..60 {
@@ -99,8 +102,9 @@ async fn ts_defect_3_transactions_over_25_operations_stay_one_atomic_call() {
     assert_eq!(User::query().count(&db).await.unwrap(), 60);
 }
 
+// Regression: the TypeScript library's defect 4.
 #[tokio::test]
-async fn ts_defect_4_update_is_one_conditional_update_item_not_a_read_modify_write() {
+async fn update_is_one_conditional_update_item_not_a_read_modify_write() {
     let db = db().await;
     users(&db, 1).await;
     User::update_key("u000")
@@ -115,8 +119,9 @@ async fn ts_defect_4_update_is_one_conditional_update_item_not_a_read_modify_wri
     );
 }
 
+// Regression: the TypeScript library's defect 5.
 #[tokio::test]
-async fn ts_defect_5_limit_and_first_stop_reading_early() {
+async fn limit_and_first_stop_reading_early() {
     let db = db().await;
     users(&db, 300).await;
     let three = User::query().limit(3).all(&db).await.unwrap();
@@ -129,8 +134,9 @@ async fn ts_defect_5_limit_and_first_stop_reading_early() {
     );
 }
 
+// Regression: the TypeScript library's defect 6.
 #[tokio::test]
-async fn ts_defect_6_includes_query_the_index_instead_of_scanning_with_an_or_chain() {
+async fn includes_query_the_index_instead_of_scanning_with_an_or_chain() {
     let db = shop::db().await;
     shop::seed(&db, 200).await;
     let ids: Vec<String> = (0..180).map(user_id).collect();
@@ -165,8 +171,9 @@ async fn ts_defect_6_includes_query_the_index_instead_of_scanning_with_an_or_cha
     assert!(!plan.contains(" OR "), "{plan}");
 }
 
+// Regression: the TypeScript library's defect 6.
 #[tokio::test]
-async fn ts_defect_6b_many_to_many_junction_reads_paginate_past_1_mb() {
+async fn many_to_many_junction_reads_paginate_past_1_mb() {
     let db = shop::db().await;
     shop::seed(&db, 1).await;
     // 1,200 orders of ~1 KB each: more than one 1 MB page of the GSI.
@@ -196,8 +203,9 @@ async fn ts_defect_6b_many_to_many_junction_reads_paginate_past_1_mb() {
     );
 }
 
+// Regression: the TypeScript library's defect 13.
 #[tokio::test]
-async fn ts_defect_13_many_to_many_replace_pages_the_junction_and_is_transactional() {
+async fn many_to_many_replace_pages_the_junction_and_is_transactional() {
     use crate::many_to_many::{MEnrollment, MStudent, course_id};
     let db = crate::many_to_many::db().await;
     MStudent::create()
@@ -240,8 +248,9 @@ async fn ts_defect_13_many_to_many_replace_pages_the_junction_and_is_transaction
     assert_eq!(left, 1);
 }
 
+// Regression: the TypeScript library's defect 7.
 #[tokio::test]
-async fn ts_defect_7_a_projection_without_the_foreign_key_still_stitches() {
+async fn a_projection_without_the_foreign_key_still_stitches() {
     let db = shop::db().await;
     shop::seed(&db, 2).await;
     let user = crate::shop::User::query()
@@ -254,8 +263,9 @@ async fn ts_defect_7_a_projection_without_the_foreign_key_still_stitches() {
     assert_eq!(user.orders.len(), 5);
 }
 
+// Regression: the TypeScript library's defect 8.
 #[tokio::test]
-async fn ts_defect_8_filtered_cursors_do_not_skip_leftover_rows() {
+async fn filtered_cursors_do_not_skip_leftover_rows() {
     let db = db().await;
     users(&db, 50).await;
     let mut seen = Vec::new();
@@ -282,8 +292,9 @@ async fn ts_defect_8_filtered_cursors_do_not_skip_leftover_rows() {
     assert_eq!(seen, expected);
 }
 
+// Regression: the TypeScript library's defect 9.
 #[tokio::test]
-async fn ts_defect_9_sync_waits_for_active_tables_and_types_keys_from_rust() {
+async fn sync_waits_for_active_tables_and_types_keys_from_rust() {
     let db = builder().table::<Event>().build().await.unwrap();
     db.sync().await.unwrap();
     let table = db.table_name::<Event>().unwrap();
@@ -313,8 +324,9 @@ async fn ts_defect_9_sync_waits_for_active_tables_and_types_keys_from_rust() {
         .unwrap();
 }
 
+// Regression: the TypeScript library's defect 11.
 #[tokio::test]
-async fn ts_defect_11_every_plain_field_is_persisted_and_clients_are_explicit() {
+async fn every_plain_field_is_persisted_and_clients_are_explicit() {
     let db_a = db().await;
     let db_b = db().await;
     User::create()
@@ -350,8 +362,9 @@ async fn ts_defect_11_every_plain_field_is_persisted_and_clients_are_explicit() 
     assert!(User::get(&db_b, "a").await.unwrap().is_none());
 }
 
+// Regression: the TypeScript library's defect 12.
 #[tokio::test]
-async fn ts_defect_12_errors_are_typed() {
+async fn errors_are_typed() {
     let db = db().await;
     User::create()
         .id("x")

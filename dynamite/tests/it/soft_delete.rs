@@ -37,8 +37,9 @@ async fn stored_with_deleted(db: &Dynamite, id: &str) -> Post {
         .expect("the item is still stored")
 }
 
+// Regression: the TypeScript library's defect 12.
 #[tokio::test]
-async fn ts_defect_12_save_and_soft_delete_refresh_updated_at() {
+async fn save_and_soft_delete_refresh_updated_at() {
     let db = db().await;
     seed(&db).await;
     let mut p = Post::get(&db, "p0").await.unwrap().unwrap();

@@ -171,8 +171,9 @@ async fn bulk_writes_and_transactions_validate_every_row_before_sending() {
     assert_eq!(Account::query().count(&db).await.unwrap(), 0);
 }
 
+// Regression: the TypeScript library's defect 10.
 #[tokio::test]
-async fn ts_defect_10_validators_do_not_run_on_read() {
+async fn validators_do_not_run_on_read() {
     let db = db().await;
     // An item written before the rules existed (or by another service).
     let table = db.table_name::<Account>().unwrap();

@@ -1,5 +1,13 @@
 //! Tracing spans: one per public operation, per include round, per request,
 //! captured by a small in-test subscriber (span names, fields, parents).
+//!
+//! Its own test binary, with the capture installed as the global
+//! subscriber and the tests taking turns: a subscriber set per thread
+//! (`set_default`) races with callsites registered by tests running on
+//! other threads (their interest is cached as "never"), and spans went
+//! missing under load.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -12,24 +20,24 @@ use tracing::{Event, Metadata, Subscriber};
 
 #[derive(Table, Debug, Clone)]
 #[dynamite(table = "trace_accounts")]
-pub struct TraceAccount {
+struct TraceAccount {
     #[dynamite(primary_key)]
-    pub id: String,
-    pub role: String,
-    pub secret: Sensitive<String>,
+    id: String,
+    role: String,
+    secret: Sensitive<String>,
     #[dynamite(has_many(foreign_key = "account_id"))]
-    pub posts: HasMany<TracePost>,
+    posts: HasMany<TracePost>,
 }
 
 #[derive(Table, Debug, Clone)]
 #[dynamite(table = "trace_posts")]
-pub struct TracePost {
+struct TracePost {
     #[dynamite(primary_key)]
-    pub id: String,
-    pub account_id: String,
-    pub status: String,
+    id: String,
+    account_id: String,
+    status: String,
     #[dynamite(belongs_to(foreign_key = "account_id"))]
-    pub account: BelongsTo<TraceAccount>,
+    account: BelongsTo<TraceAccount>,
 }
 
 #[derive(Debug, Clone)]
@@ -112,6 +120,31 @@ impl Subscriber for Capture {
     }
 }
 
+/// The tests take turns, from their first request to their last: the
+/// capture is global and records every thread's spans.
+async fn turn() -> tokio::sync::MutexGuard<'static, ()> {
+    static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    TURN.lock().await
+}
+
+/// The global capture, emptied (call it holding the [`turn`]).
+fn capture() -> Capture {
+    static CAPTURE: std::sync::OnceLock<Capture> = std::sync::OnceLock::new();
+    let capture = CAPTURE
+        .get_or_init(|| {
+            let capture = Capture::default();
+            tracing::subscriber::set_global_default(capture.clone()).unwrap();
+            capture
+        })
+        .clone();
+    {
+        let mut state = capture.0.lock().unwrap();
+        state.spans.clear();
+        state.stack.clear();
+    }
+    capture
+}
+
 impl Capture {
     fn spans(&self) -> Vec<(u64, Captured)> {
         let state = self.0.lock().unwrap();
@@ -126,7 +159,7 @@ impl Capture {
 }
 
 async fn seeded(trace_values: bool) -> Dynamite {
-    let db = crate::common::builder()
+    let db = dynamite_testkit::backend::isolated(dynamite_testkit::backend::TEST_ENDPOINT_VAR, "t")
         .trace_values(trace_values)
         .table::<TraceAccount>()
         .table::<TracePost>()
@@ -158,8 +191,7 @@ async fn seeded(trace_values: bool) -> Dynamite {
 /// Runs a query with an include and a filter on a Sensitive attribute under
 /// the capturing subscriber; returns the spans.
 async fn captured_query(db: &Dynamite) -> Vec<(u64, Captured)> {
-    let capture = Capture::default();
-    let guard = tracing::subscriber::set_default(capture.clone());
+    let capture = capture();
     let accounts = TraceAccount::query()
         .filter(TraceAccount::ROLE.eq("member-role-value"))
         .include(TraceAccount::posts().filter(TracePost::STATUS.eq("published-status-value")))
@@ -174,7 +206,6 @@ async fn captured_query(db: &Dynamite) -> Vec<(u64, Captured)> {
         .await
         .unwrap();
     assert_eq!(secret, 3);
-    drop(guard);
     capture.spans()
 }
 
@@ -192,6 +223,7 @@ fn field<'a>(c: &'a Captured, name: &str) -> Option<&'a str> {
 
 #[tokio::test]
 async fn spans_nest_operation_rounds_and_requests_without_values() {
+    let _turn = turn().await;
     let db = seeded(false).await;
     let spans = captured_query(&db).await;
     let accounts = db.table_name::<TraceAccount>().unwrap();
@@ -288,6 +320,7 @@ async fn spans_nest_operation_rounds_and_requests_without_values() {
 
 #[tokio::test]
 async fn trace_values_shows_values_but_never_sensitive_ones() {
+    let _turn = turn().await;
     let db = seeded(true).await;
     let spans = captured_query(&db).await;
     let texts: Vec<&str> = spans
@@ -317,16 +350,15 @@ async fn trace_values_shows_values_but_never_sensitive_ones() {
 
 #[tokio::test]
 async fn a_failed_request_records_its_error_type_under_the_operation() {
+    let _turn = turn().await;
     let db = seeded(false).await;
-    let capture = Capture::default();
-    let guard = tracing::subscriber::set_default(capture.clone());
+    let capture = capture();
     let duplicate = TraceAccount::create()
         .id("a0")
         .role("r")
         .secret(Sensitive::new("s".to_owned()))
         .exec(&db)
         .await;
-    drop(guard);
     assert!(duplicate.unwrap_err().is_already_exists());
     let spans = capture.spans();
     let (create_id, _) = spans

@@ -1,0 +1,168 @@
+//! # Reading, and where each condition is evaluated
+//!
+//! - `T::get(&db, key)` is one GetItem; `T::get_many(&db, keys)` is
+//!   BatchGetItem (100 keys a call, concurrent, input order kept).
+//! - `T::query()` describes a read: `.filter(..)`, `.order(Desc)`,
+//!   `.order_by(col, Asc)`, `.limit(n)`, `.attributes(..)`,
+//!   `.consistent()`; it sends nothing until a verb: `.all(&db)`,
+//!   `.first(&db)`, `.last(&db)`, `.count(&db)`, `.stream(&db)`,
+//!   `.page(&db, cursor)`. `.explain(&db)` prints the plan instead.
+//! - Operators: `eq ne lt le gt ge between begins_with contains is_in exists
+//!   not_exists size`, `is_none` / `is_some` on `Option` columns, combined
+//!   with `and` / `or` / `not` or `&`, `|`, `!`.
+//!
+//! ```
+//! use dynamite::prelude::*;
+//!
+//! #[derive(Table, Debug, Clone)]
+//! struct Event {
+//!     #[dynamite(primary_key)]
+//!     stream: String,
+//!     #[dynamite(sort_key)]
+//!     seq: i64,
+//!     kind: String,
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> dynamite::Result<()> {
+//! let db = Dynamite::embedded().table::<Event>().build().await?;
+//! db.sync().await?;
+//! for seq in 1..=9 {
+//!     let kind = if seq % 3 == 0 { "special" } else { "plain" };
+//!     Event::create().stream("s1").seq(seq).kind(kind).exec(&db).await?;
+//! }
+//! let some = Event::get_many(&db, [("s1", 2), ("s1", 1)]).await?;
+//! assert_eq!(some.iter().map(|e| e.seq).collect::<Vec<_>>(), [2, 1]);
+//!
+//! let last_three = Event::query()
+//!     .filter(Event::STREAM.eq("s1"))
+//!     .order(Desc)
+//!     .limit(3)
+//!     .all(&db)
+//!     .await?;
+//! assert_eq!(last_three.iter().map(|e| e.seq).collect::<Vec<_>>(), [9, 8, 7]);
+//!
+//! let specials = Event::query()
+//!     .filter(Event::STREAM.eq("s1") & Event::KIND.eq("special"))
+//!     .count(&db)
+//!     .await?;
+//! assert_eq!(specials, 3);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Where each condition is evaluated
+//!
+//! Every read goes through one planner. It picks the access path, then
+//! splits the filter's top-level `AND` into three parts:
+//!
+//! | part | what goes there | evaluated by |
+//! |---|---|---|
+//! | key condition | partition key `=` and ONE sort-key condition of the table or index read | DynamoDB (KeyConditionExpression), or the key of a GetItem / BatchGetItem |
+//! | server filter | every other condition a FilterExpression accepts | DynamoDB (FilterExpression) |
+//! | residual | the rest: a second sort-key bound, `ne` / `is_in` / `or` on a key attribute, the whole filter of a GetItem / BatchGetItem | Dynamite, in memory, with DynamoDB's semantics |
+//!
+//! Access paths, cheapest first: full key `eq` → GetItem; a list of keys →
+//! BatchGetItem; partition key `eq` → Query; `is_in` on a partition key →
+//! one Query per value, concurrent; indexed attribute `eq` → index Query;
+//! otherwise Scan. `explain()` prints the key condition, `filter` and
+//! `filter in memory`:
+//!
+//! ```
+//! # use dynamite::prelude::*;
+//! # #[derive(Table, Debug, Clone)]
+//! # struct Event {
+//! #     #[dynamite(primary_key)]
+//! #     stream: String,
+//! #     #[dynamite(sort_key)]
+//! #     seq: i64,
+//! #     kind: String,
+//! # }
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> dynamite::Result<()> {
+//! let db = Dynamite::embedded().table::<Event>().build().await?;
+//! let explain = |q: dynamite::Query<Event>| q.explain(&db).to_string();
+//!
+//! assert_eq!(
+//!     explain(Event::query().filter(Event::STREAM.eq("s1") & Event::SEQ.eq(4))),
+//!     "GetItem events key {seq: 4, stream: \"s1\"}"
+//! );
+//! assert_eq!(
+//!     explain(Event::query().filter(Event::STREAM.eq("s1") & Event::SEQ.between(10, 19))),
+//!     "Query events key (stream = \"s1\" AND seq BETWEEN 10 AND 19)"
+//! );
+//! // Two bounds on the sort key: one goes to the key condition, the other
+//! // is checked in memory.
+//! assert_eq!(
+//!     explain(Event::query().filter(Event::STREAM.eq("s1") & Event::SEQ.gt(1) & Event::SEQ.lt(5))),
+//!     "Query events key (stream = \"s1\" AND seq > 1) filter in memory seq < 5"
+//! );
+//! assert_eq!(
+//!     explain(Event::query().filter(Event::STREAM.eq("s1") & Event::KIND.eq("special")).limit(5)),
+//!     "Query events key stream = \"s1\" filter kind = \"special\" limit 5"
+//! );
+//! assert_eq!(
+//!     explain(Event::query().filter(Event::KIND.eq("special"))),
+//!     "Scan events filter kind = \"special\""
+//! );
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The in-memory evaluator follows DynamoDB exactly: an absent attribute, a
+//! NULL or a type mismatch makes every comparison false except `<>`; numbers
+//! compare by exact decimal value; `size` counts UTF-16 code units.
+//!
+//! Rules that keep every plan's answer equal:
+//!
+//! - **Sparse indexes.** An index is used only when the filter implies each
+//!   of its key attributes exists (an `Option` key field makes it sparse).
+//! - **Consistency.** `.consistent()` on a read that needs an index is
+//!   `Error::ConsistentIndexRead`, never silently weakened.
+//! - **Order.** `order(dir)` orders by the sort key; `order_by(col, dir)` on
+//!   another attribute sorts in memory, ties broken by key.
+//! - **Limits bound the reading.** Pages stop once enough rows matched.
+//!
+//! ## Pages and cursors
+//!
+//! `.page(&db, cursor)` returns a [`Page`](crate::Page) `{ items, next,
+//! previous }`. A cursor is opaque, carries a fingerprint of its query (any
+//! other query refuses it with `Error::InvalidCursor`), and never skips or
+//! repeats rows, filters included. `previous` walks back.
+//!
+//! ```
+//! # use dynamite::prelude::*;
+//! # #[derive(Table, Debug, Clone)]
+//! # struct Event {
+//! #     #[dynamite(primary_key)]
+//! #     stream: String,
+//! #     #[dynamite(sort_key)]
+//! #     seq: i64,
+//! #     kind: String,
+//! # }
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> dynamite::Result<()> {
+//! # let db = Dynamite::embedded().table::<Event>().build().await?;
+//! # db.sync().await?;
+//! # for seq in 1..=9 {
+//! #     Event::create().stream("s1").seq(seq).kind("plain").exec(&db).await?;
+//! # }
+//! let q = || Event::query().filter(Event::STREAM.eq("s1")).limit(4);
+//! let first = q().page(&db, None).await?;
+//! let second = q().page(&db, first.next.as_ref()).await?;
+//! assert_eq!(second.items.iter().map(|e| e.seq).collect::<Vec<_>>(), [5, 6, 7, 8]);
+//! let back = q().page(&db, second.previous.as_ref()).await?;
+//! assert_eq!(back.items.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2, 3, 4]);
+//! assert!(back.previous.is_none());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Projections
+//!
+//! `.attributes((Event::SEQ, Event::KIND))` returns
+//! [`Projected`](crate::Projected) rows with typed getters. A projected row
+//! is not a model: it has no `save`, so its unfetched attributes can never
+//! overwrite stored data.
+//!
+//! Next: [Includes](super::includes).

@@ -1,0 +1,114 @@
+//! # Single-table design
+//!
+//! Several models may share one table, each rendering its key from templates
+//! on the struct (`pk = "USER#{id}"`, `sk = "ORDER#{id}"`) instead of
+//! `primary_key` / `sort_key` fields. Choose it when reads are object graphs
+//! rooted at one entity (a user with their orders) whose children can live
+//! in the root's partition: "user + orders" is then one Query. Keep a model
+//! in its own table when many roots share it, when it is mostly read
+//! whole-table, or when one partition would be too hot.
+//!
+//! ```
+//! use dynamite::prelude::*;
+//!
+//! #[derive(Table, Debug, Clone)]
+//! #[dynamite(table = "shop", pk = "USER#{id}", sk = "PROFILE")]
+//! pub struct User {
+//!     pub id: String,
+//!     pub name: String,
+//!     #[dynamite(has_many(foreign_key = "user_id"))]
+//!     pub orders: HasMany<Order>,
+//! }
+//!
+//! #[derive(Table, Debug, Clone)]
+//! #[dynamite(table = "shop", pk = "USER#{user_id}", sk = "ORDER#{id}")]
+//! pub struct Order {
+//!     pub id: String,
+//!     pub user_id: String,
+//!     pub status: String,
+//! }
+//!
+//! #[derive(dynamite::Entities, Debug, Clone)]
+//! pub enum UserItem {
+//!     User(User),
+//!     Order(Order),
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> dynamite::Result<()> {
+//! let db = Dynamite::embedded().table::<User>().table::<Order>().build().await?;
+//! db.sync().await?; // one table "shop"
+//! User::create().id("u1").name("Ada").exec(&db).await?;
+//! Order::create().id("o1").user_id("u1").status("paid").exec(&db).await?;
+//! Order::create().id("o2").user_id("u1").status("open").exec(&db).await?;
+//!
+//! // Order::Key is the template fields in order of appearance: (user_id, id).
+//! let o1 = Order::get(&db, ("u1", "o1")).await?.expect("stored");
+//! assert_eq!(o1.status, "paid");
+//!
+//! // The user and their orders: ONE Query of the partition USER#u1.
+//! db.metrics().reset();
+//! let ada = User::query()
+//!     .filter(User::ID.eq("u1"))
+//!     .include(User::orders())
+//!     .first(&db)
+//!     .await?
+//!     .expect("stored");
+//! assert_eq!(ada.orders.len(), 2);
+//! assert_eq!(db.metrics().data_plane_requests(), 1);
+//!
+//! // A whole partition, typed by entity.
+//! let items = dynamite::Partition::<UserItem>::of::<User>("u1").all(&db).await?;
+//! assert_eq!(items.len(), 3);
+//! assert!(matches!(items[0], UserItem::Order(_))); // sort-key order: ORDER#o1 < PROFILE
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! - Every item stores its fields plus `pk`, `sk` and `entity` (the struct
+//!   name, or `entity = ".."`; the attribute names are set with
+//!   `pk_attribute`, `sk_attribute`, `entity_attribute`).
+//! - Encodings keep text order equal to value order: strings as they are (a
+//!   `#` inside is refused), integers fixed width; floats and binary in a
+//!   template do not compile.
+//! - Entity isolation: every read keeps the model's own items only, every
+//!   update and delete is conditioned on the entity, `create` never
+//!   overwrites any item.
+//! - Overloaded indexes: `#[dynamite(index(name = "gsi1", pk = "ORDER#{id}",
+//!   sk = "ORDER"))]` on the struct stores `gsi1pk` / `gsi1sk`; a filter
+//!   pinning `id` reads the index.
+//! - A `has_many` whose child partition is rendered from the foreign key
+//!   alone is read as a collection of the parent's partition, and needs no
+//!   foreign-key index. Composite foreign keys
+//!   (`has_many(foreign_key = ["user_id", "order_id"])`) reach grandchildren
+//!   in the same partition.
+//!
+//! `explain()` shows the partition read:
+//!
+//! ```
+//! # use dynamite::prelude::*;
+//! # #[derive(Table, Debug, Clone)]
+//! # #[dynamite(table = "shop", pk = "USER#{id}", sk = "PROFILE")]
+//! # pub struct User {
+//! #     pub id: String,
+//! #     pub name: String,
+//! #     #[dynamite(has_many(foreign_key = "user_id"))]
+//! #     pub orders: HasMany<Order>,
+//! # }
+//! # #[derive(Table, Debug, Clone)]
+//! # #[dynamite(table = "shop", pk = "USER#{user_id}", sk = "ORDER#{id}")]
+//! # pub struct Order {
+//! #     pub id: String,
+//! #     pub user_id: String,
+//! #     pub status: String,
+//! # }
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> dynamite::Result<()> {
+//! # let db = Dynamite::embedded().table::<User>().table::<Order>().build().await?;
+//! let plan = Order::query().filter(Order::USER_ID.eq("u1")).explain(&db).to_string();
+//! assert!(plan.starts_with("Query shop key (pk = \"USER#u1\" AND begins_with(sk, \"ORDER#\"))"), "{plan}");
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Next: [Testing](super::testing).

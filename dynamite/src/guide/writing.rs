@@ -1,0 +1,174 @@
+//! # Writing and consistency
+//!
+//! Every write that could lose data is either impossible or a typed
+//! [`Error`](crate::Error).
+//!
+//! - `T::create()...exec(&db)`: a PutItem conditioned on the key being free.
+//!   An existing key is `Error::AlreadyExists` and the stored row is
+//!   untouched. It returns the row as stored.
+//! - `row.save(&db)`: writes every attribute back, conditioned on the row
+//!   existing, refreshing `updated_at`.
+//! - `row.update()` / `T::update_key(key)` then `.set(col, v)`,
+//!   `.remove(col)`, `.add(col, v)`, `.increment(col, n)`,
+//!   `.decrement(col, n)`, `.append(col, items)`, `.condition(cond)`,
+//!   `.exec(&db)`: one UpdateItem of exactly those changes.
+//! - `row.delete(&db)`, `T::delete_key(&db, key)`.
+//! - Bulk: `T::put_many` (upsert), `T::create_many` (never overwrites),
+//!   `T::delete_many`; what still fails after retries comes back in one
+//!   `Error::Batch`, by key.
+//! - A missing or empty key is `Error::MissingKey` and nothing is sent: a
+//!   write can never become a table-wide write.
+//!
+//! ```
+//! use dynamite::prelude::*;
+//!
+//! #[derive(Table, Debug, Clone)]
+//! struct Counter {
+//!     #[dynamite(primary_key)]
+//!     id: String,
+//!     hits: i64,
+//!     label: Option<String>,
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> dynamite::Result<()> {
+//! let db = Dynamite::embedded().table::<Counter>().build().await?;
+//! db.sync().await?;
+//! Counter::create().id("home").hits(0).exec(&db).await?;
+//!
+//! // A create never overwrites.
+//! let again = Counter::create().id("home").hits(99).exec(&db).await;
+//! assert!(again.unwrap_err().is_already_exists());
+//!
+//! // One atomic UpdateItem: no read-modify-write.
+//! Counter::update_key("home").increment(Counter::HITS, 2).exec(&db).await?;
+//! let mut row = Counter::get(&db, "home").await?.expect("stored");
+//! assert_eq!(row.hits, 2);
+//!
+//! row.label = Some("Home page".into());
+//! row.save(&db).await?;
+//!
+//! // An empty key is refused before sending.
+//! let err = Counter::update_key("").set(Counter::HITS, 1).exec(&db).await;
+//! assert!(err.unwrap_err().is_missing_key());
+//!
+//! row.delete(&db).await?;
+//! assert!(Counter::get(&db, "home").await?.is_none());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Optimistic locking
+//!
+//! `#[dynamite(version)]` on an integer field. `create` stores version 1;
+//! a write started from a row is conditioned on the stored version being
+//! the row's and adds one. When another writer got there first the write
+//! is `Error::Conflict` and nothing changes: re-read and retry.
+//!
+//! ```
+//! use dynamite::prelude::*;
+//!
+//! #[derive(Table, Debug, Clone)]
+//! struct Doc {
+//!     #[dynamite(primary_key)]
+//!     id: String,
+//!     title: String,
+//!     #[dynamite(version)]
+//!     version: u64,
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> dynamite::Result<()> {
+//! let db = Dynamite::embedded().table::<Doc>().build().await?;
+//! db.sync().await?;
+//! Doc::create().id("d1").title("draft").exec(&db).await?;
+//! let mut a = Doc::get(&db, "d1").await?.unwrap();
+//! let mut b = Doc::get(&db, "d1").await?.unwrap();
+//! a.title = "from a".into();
+//! a.save(&db).await?; // version 1 -> 2
+//! b.title = "from b".into();
+//! assert!(b.save(&db).await.unwrap_err().is_conflict()); // a's write survives
+//! assert_eq!(Doc::get(&db, "d1").await?.unwrap().title, "from a");
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Soft delete
+//!
+//! `#[dynamite(deleted_at)]` on an `Option` timestamp: `delete` stamps it
+//! instead of deleting, reads skip the row (`.with_deleted()` and
+//! `.only_deleted()` widen or invert that), `restore` brings it back and
+//! `force_delete` removes the item.
+//!
+//! ```
+//! use dynamite::prelude::*;
+//!
+//! #[derive(Table, Debug, Clone)]
+//! struct Note {
+//!     #[dynamite(primary_key)]
+//!     id: String,
+//!     #[dynamite(deleted_at)]
+//!     deleted_at: Option<String>,
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> dynamite::Result<()> {
+//! let db = Dynamite::embedded().table::<Note>().build().await?;
+//! db.sync().await?;
+//! let note = Note::create().id("n1").exec(&db).await?;
+//! note.delete(&db).await?;
+//! assert!(Note::get(&db, "n1").await?.is_none());
+//! assert_eq!(Note::query().only_deleted().count(&db).await?, 1);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Transactions
+//!
+//! `db.transaction()` collects creates, updates, deletes and condition
+//! checks of any models and commits them in ONE TransactWriteItems. More
+//! than 100 operations, or two on one item, is an error before anything is
+//! sent: never silent chunking. A cancelled transaction is
+//! `Error::TransactionCanceled` with each operation's reason.
+//!
+//! ```
+//! # use dynamite::prelude::*;
+//! # #[derive(Table, Debug, Clone)]
+//! # struct Counter {
+//! #     #[dynamite(primary_key)]
+//! #     id: String,
+//! #     hits: i64,
+//! #     label: Option<String>,
+//! # }
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> dynamite::Result<()> {
+//! # let db = Dynamite::embedded().table::<Counter>().build().await?;
+//! # db.sync().await?;
+//! Counter::create().id("a").hits(10).exec(&db).await?;
+//! let mut tx = db.transaction();
+//! tx.update(Counter::update_key("a").decrement(Counter::HITS, 1));
+//! tx.create(Counter::create().id("b").hits(1).build());
+//! let committed = tx.commit().await?;
+//! assert_eq!(committed.created::<Counter>()?[0].id, "b");
+//!
+//! let mut tx = db.transaction();
+//! tx.create(Counter::create().id("b").hits(5).build()); // exists: cancels all
+//! tx.update(Counter::update_key("a").decrement(Counter::HITS, 1));
+//! assert!(tx.commit().await.unwrap_err().is_transaction_canceled());
+//! assert_eq!(Counter::get(&db, "a").await?.unwrap().hits, 9);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Retries and lost answers
+//!
+//! The SDK retries throttling, 5xx answers and dropped connections, paid
+//! from a retry budget ([`RetryBudget`](crate::RetryBudget)). A single-row
+//! write stores a random write id so that, when an answer is lost and the
+//! retry's condition fails, Dynamite can tell whether this call applied the
+//! write: `Ok` if it did, `Conflict` if another writer did, and
+//! `Error::OutcomeUnknown` when nothing stored can tell, never a false
+//! answer. `exact_writes(true)` on the builder makes every single write a
+//! one-item transaction with an idempotency token instead.
+//!
+//! Next: [Single-table design](super::single_table).
