@@ -61,7 +61,7 @@ use std::process::ExitCode;
 
 use crate::client::Dynamite;
 use crate::export::Format;
-use crate::schema::SyncReport;
+use crate::sync_report::SyncReport;
 
 /// The usage text `--help` prints.
 pub const USAGE: &str = "\

@@ -32,8 +32,10 @@ use serde_json::{Value, json};
 use crate::client::Dynamite;
 use crate::error::{Error, Result};
 use crate::model::KeyMeta;
-use crate::schema::{IndexSpec, TableSpec, desired};
+use crate::registry::IndexSpec;
+use crate::schema::desired;
 use crate::table_options::Billing;
+use crate::table_spec::TableSpec;
 
 /// The infrastructure-as-code format of [`Dynamite::export`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

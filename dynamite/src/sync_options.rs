@@ -24,8 +24,10 @@ use aws_sdk_dynamodb::types::{
 
 use crate::client::Dynamite;
 use crate::error::{Error, Result, sdk_error};
-use crate::schema::{Change, SyncReport, TableSpec, Withheld, WithheldReason, wait_active};
+use crate::sync_report::{Change, SyncReport, Withheld, WithheldReason};
 use crate::table_options::{Billing, StreamView, TableOptions};
+use crate::table_spec::TableSpec;
+use crate::table_status::wait_active;
 
 fn build_error(operation: &'static str) -> impl Fn(aws_sdk_dynamodb::error::BuildError) -> Error {
     move |e| Error::backend(operation, e)
@@ -171,7 +173,7 @@ pub(crate) async fn after_create(
     report: &mut SyncReport,
 ) -> Result<()> {
     if !spec.options.tags().is_empty()
-        && let Some(created) = crate::schema::describe(db, &spec.name).await?
+        && let Some(created) = crate::table_status::describe(db, &spec.name).await?
         && current_tags(db, &created).await?.is_none()
     {
         let (tags, kept): (Vec<Change>, Vec<Change>) = std::mem::take(&mut report.changes)
