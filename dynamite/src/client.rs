@@ -309,8 +309,9 @@ impl Dynamite {
     /// ```
     #[cfg(feature = "embedded")]
     pub async fn sweep_expired(&self) -> Result<usize> {
+        let span = crate::trace::operation_span!("dynamite.sweep_expired", None);
         match &self.inner.embedded {
-            Some(server) => server.sweep_ttl().await,
+            Some(server) => tracing::Instrument::instrument(server.sweep_ttl(), span).await,
             None => Err(crate::Error::Config(
                 "sweep_expired runs the embedded engine's TTL sweep; this handle talks to \
                  another endpoint, which deletes expired items on its own schedule"

@@ -379,3 +379,45 @@ async fn a_failed_request_records_its_error_type_under_the_operation() {
     assert_eq!(field(failed[0], "db.operation.name"), Some("PutItem"));
     assert_eq!(failed[0].parent, Some(*create_id));
 }
+
+#[tokio::test]
+async fn lazy_relation_loads_are_operations_with_their_requests() {
+    let _turn = turn().await;
+    let db = seeded(false).await;
+    let capture = capture();
+    let posts = TraceAccount::posts().of_key("a1").all(&db).await.unwrap();
+    assert_eq!(posts.len(), 2);
+    let spans = capture.spans();
+    let (all_id, all) = spans
+        .iter()
+        .find(|(_, c)| c.name == "dynamite.relation.all")
+        .expect("an operation span");
+    assert_eq!(field(all, "dynamite.model"), Some("TracePost"));
+    let under: Vec<u64> = spans
+        .iter()
+        .filter(|(_, c)| c.name == "dynamodb.request")
+        .filter_map(|(_, c)| {
+            // The request's chain of parents reaches the operation.
+            let mut parent = c.parent;
+            while let Some(p) = parent {
+                if p == *all_id {
+                    return Some(p);
+                }
+                parent = spans
+                    .iter()
+                    .find(|(id, _)| *id == p)
+                    .and_then(|(_, s)| s.parent);
+            }
+            None
+        })
+        .collect();
+    assert!(!under.is_empty(), "{spans:?}");
+    assert!(
+        spans
+            .iter()
+            .filter(|(_, c)| c.name == "dynamodb.request")
+            .count()
+            == under.len(),
+        "every request of the load is under it: {spans:?}"
+    );
+}

@@ -2,6 +2,8 @@
 //! a type field of the row (`commentable_type` + `commentable_id`), loaded
 //! as an `#[derive(Entities)]` enum of the targets.
 
+use tracing::Instrument;
+
 use std::marker::PhantomData;
 
 use super::relation::Assemble;
@@ -10,6 +12,7 @@ use crate::client::Dynamite;
 use crate::error::{Error, Result};
 use crate::model::{Polymorphic, Table};
 use crate::registry::Registry;
+use crate::trace::operation_span;
 use crate::value::{AttributeValue, Item};
 
 /// Decodes a target's item as the enum's variant for it.
@@ -240,6 +243,11 @@ impl<P, E> std::fmt::Debug for PolymorphicLazy<'_, P, E> {
 impl<P: Table, E: Send + 'static> PolymorphicLazy<'_, P, E> {
     /// The target the row's type and id name (`None` when there is none).
     pub async fn get(self, db: &Dynamite) -> Result<Option<E>> {
+        let span = operation_span!("dynamite.relation.get", P::META.model);
+        self.target(db).instrument(span).await
+    }
+
+    async fn target(self, db: &Dynamite) -> Result<Option<E>> {
         let item = self.row.to_item()?;
         let mut specs = Vec::new();
         let mut next_id = 0;

@@ -2,6 +2,8 @@
 //! (`User::orders().filter(..).limit(5)`) or bound to one row for lazy
 //! loading (`User::orders().of(&user).all(&db)`).
 
+use tracing::Instrument;
+
 use std::marker::PhantomData;
 use std::sync::Arc;
 
@@ -14,6 +16,7 @@ use crate::expr::{Condition, Node};
 use crate::model::{RelationKind, Table};
 use crate::read::SortOrder;
 use crate::registry::Registry;
+use crate::trace::operation_span;
 use crate::value::{Attribute, AttributeValue, Item, is_empty_key_value};
 use crate::write::{Create, IntoKey};
 
@@ -201,18 +204,28 @@ impl<P: Table, C: Table> Relation<P, C> {
         parent: &P,
         child: impl Create<Model = C>,
     ) -> Result<C> {
-        let mut item = child.build().to_item()?;
-        for (parent_attr, child_attr) in self.owned_joins()? {
-            let value = join_value::<P>(parent, parent_attr)?;
-            item.insert(child_attr.to_owned(), value);
+        let span = operation_span!("dynamite.relation.attach", C::META.model);
+        async move {
+            let mut item = child.build().to_item()?;
+            for (parent_attr, child_attr) in self.owned_joins()? {
+                let value = join_value::<P>(parent, parent_attr)?;
+                item.insert(child_attr.to_owned(), value);
+            }
+            crate::write::single::create(db, C::from_item(item)?).await
         }
-        crate::write::single::create(db, C::from_item(item)?).await
+        .instrument(span)
+        .await
     }
 
     /// For a `has_many` / `has_one`: deletes `child` if it points at
     /// `parent` (checked in the DeleteItem's condition, so a row re-pointed
     /// meanwhile is not deleted: [`Error::ConditionFailed`]).
     pub async fn detach(&self, db: &Dynamite, parent: &P, child: &C) -> Result<()> {
+        let span = operation_span!("dynamite.relation.detach", C::META.model);
+        self.detach_row(db, parent, child).instrument(span).await
+    }
+
+    async fn detach_row(&self, db: &Dynamite, parent: &P, child: &C) -> Result<()> {
         let mut pointing = Vec::new();
         for (parent_attr, child_attr) in self.owned_joins()? {
             pointing.push(Node::Compare {
@@ -305,7 +318,10 @@ impl<P: Table, C: Table> Relation<P, C> {
         K: IntoKey<C::Key>,
         C::Key: Attribute,
     {
-        self.change_links(db, parent, far, Change::Replace).await
+        let span = operation_span!("dynamite.relation.replace", P::META.model);
+        self.change_links(db, parent, far, Change::Replace)
+            .instrument(span)
+            .await
     }
 
     /// Many-to-many: links the parent to the far rows with keys `far` too
@@ -320,7 +336,10 @@ impl<P: Table, C: Table> Relation<P, C> {
         K: IntoKey<C::Key>,
         C::Key: Attribute,
     {
-        self.change_links(db, parent, far, Change::Add).await
+        let span = operation_span!("dynamite.relation.add", P::META.model);
+        self.change_links(db, parent, far, Change::Add)
+            .instrument(span)
+            .await
     }
 
     /// Many-to-many: unlinks the parent from the far rows with keys `far`
@@ -335,7 +354,10 @@ impl<P: Table, C: Table> Relation<P, C> {
         K: IntoKey<C::Key>,
         C::Key: Attribute,
     {
-        self.change_links(db, parent, far, Change::Remove).await
+        let span = operation_span!("dynamite.relation.remove", P::META.model);
+        self.change_links(db, parent, far, Change::Remove)
+            .instrument(span)
+            .await
     }
 
     async fn change_links<K>(
@@ -604,6 +626,11 @@ impl<P: Table, C: Table> Lazy<'_, P, C> {
     /// Every related row (with the relation's filter, limit, order and
     /// nested includes).
     pub async fn all(self, db: &Dynamite) -> Result<Vec<C>> {
+        let span = operation_span!("dynamite.relation.all", C::META.model);
+        self.all_rows(db).instrument(span).await
+    }
+
+    async fn all_rows(self, db: &Dynamite) -> Result<Vec<C>> {
         let Lazy { relation, parent } = self;
         let Some(item) = Self::parent_item(parent, &relation, db).await? else {
             return Ok(Vec::new());
@@ -618,18 +645,23 @@ impl<P: Table, C: Table> Lazy<'_, P, C> {
     /// The first related row: the parent of a `belongs_to`, the child of a
     /// `has_one`, the first child of a `has_many`.
     pub async fn get(self, db: &Dynamite) -> Result<Option<C>> {
-        let one = match self.relation.meta()?.kind {
-            RelationKind::HasMany => self.relation.limit(1),
-            _ => self.relation,
-        };
-        Ok(Lazy {
-            relation: one,
-            parent: self.parent,
+        let span = operation_span!("dynamite.relation.get", C::META.model);
+        async move {
+            let one = match self.relation.meta()?.kind {
+                RelationKind::HasMany => self.relation.limit(1),
+                _ => self.relation,
+            };
+            Ok(Lazy {
+                relation: one,
+                parent: self.parent,
+            }
+            .all_rows(db)
+            .await?
+            .into_iter()
+            .next())
         }
-        .all(db)
-        .await?
-        .into_iter()
-        .next())
+        .instrument(span)
+        .await
     }
 }
 

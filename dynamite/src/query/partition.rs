@@ -31,6 +31,8 @@
 //! # }
 //! ```
 
+use tracing::Instrument;
+
 use std::marker::PhantomData;
 
 use crate::client::Dynamite;
@@ -38,6 +40,7 @@ use crate::error::{Error, Result};
 use crate::expr::{CompareOp, Node};
 use crate::model::{Table, TableMeta};
 use crate::read::exec::ReadSpec;
+use crate::trace::operation_span;
 use crate::value::{AttributeValue, Item};
 use crate::write::IntoKey;
 
@@ -88,6 +91,11 @@ impl<E: Entities> Partition<E> {
     /// Every item of the partition whose model `E` lists, in sort-key
     /// order, from one Query (paged).
     pub async fn all(self, db: &Dynamite) -> Result<Vec<E>> {
+        let span = operation_span!("dynamite.partition.all", None);
+        self.all_items(db).instrument(span).await
+    }
+
+    async fn all_items(self, db: &Dynamite) -> Result<Vec<E>> {
         let (key, meta) = self.key?;
         let models = E::models();
         let table = db.registry().by_meta(meta)?.table_name.clone();
