@@ -225,22 +225,57 @@ impl aws_smithy_types::config_bag::Storable for AttemptCount {
     type Storer = aws_smithy_types::config_bag::StoreReplace<Self>;
 }
 
-fn items_read_of(output: &aws_smithy_runtime_api::client::interceptors::context::Output) -> u64 {
+/// What a read response says about items: how many it returned, and for
+/// a Query or Scan how many it examined. `None` for other operations.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct ReadCounts {
+    pub(crate) returned: Option<u64>,
+    pub(crate) scanned: Option<u64>,
+}
+
+impl ReadCounts {
+    /// The items the request read (examined, for a Query or Scan).
+    fn read(self) -> u64 {
+        self.scanned.or(self.returned).unwrap_or(0)
+    }
+}
+
+fn read_counts(
+    output: &aws_smithy_runtime_api::client::interceptors::context::Output,
+) -> ReadCounts {
     use aws_sdk_dynamodb::operation as op;
+    let count = |n: i32| Some(n.max(0) as u64);
     if let Some(o) = output.downcast_ref::<op::get_item::GetItemOutput>() {
-        u64::from(o.item().is_some())
+        ReadCounts {
+            returned: Some(u64::from(o.item().is_some())),
+            scanned: None,
+        }
     } else if let Some(o) = output.downcast_ref::<op::query::QueryOutput>() {
-        o.scanned_count().max(0) as u64
+        ReadCounts {
+            returned: count(o.count()),
+            scanned: count(o.scanned_count()),
+        }
     } else if let Some(o) = output.downcast_ref::<op::scan::ScanOutput>() {
-        o.scanned_count().max(0) as u64
+        ReadCounts {
+            returned: count(o.count()),
+            scanned: count(o.scanned_count()),
+        }
     } else if let Some(o) = output.downcast_ref::<op::batch_get_item::BatchGetItemOutput>() {
-        o.responses()
-            .map_or(0, |r| r.values().map(|v| v.len() as u64).sum())
+        ReadCounts {
+            returned: Some(
+                o.responses()
+                    .map_or(0, |r| r.values().map(|v| v.len() as u64).sum()),
+            ),
+            scanned: None,
+        }
     } else if let Some(o) = output.downcast_ref::<op::transact_get_items::TransactGetItemsOutput>()
     {
-        o.responses().iter().filter(|r| r.item().is_some()).count() as u64
+        ReadCounts {
+            returned: Some(o.responses().iter().filter(|r| r.item().is_some()).count() as u64),
+            scanned: None,
+        }
     } else {
-        0
+        ReadCounts::default()
     }
 }
 
@@ -330,9 +365,10 @@ impl Intercept for MetricsInterceptor {
         match context.output_or_error() {
             Some(Ok(output)) => {
                 let units = capacity_of(output);
-                let items = items_read_of(output);
+                let counts = read_counts(output);
+                let items = counts.read();
                 if let Some(span) = span {
-                    crate::trace::record_output(span, output, units);
+                    crate::trace::record_output(span, units, counts.returned, counts.scanned);
                 }
                 if units > 0.0 || items > 0 {
                     self.metrics.record(&name, |o| {

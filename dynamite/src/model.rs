@@ -477,9 +477,12 @@ impl TableMeta {
     /// Whether a read shows a stored item: this model's (in a shared
     /// table), not soft-deleted, not expired.
     pub(crate) fn is_visible(&self, item: &Item) -> bool {
+        // The clock is read only for a model with a `ttl` field.
         self.owns(item)
             && !self.is_deleted(item)
-            && !self.is_expired(item, crate::ttl::now_seconds())
+            && !self
+                .ttl
+                .is_some_and(|name| crate::ttl::is_expired(name, item, crate::ttl::now_seconds()))
     }
 
     /// Extracts the key attributes of an item; errors when one is missing or empty.

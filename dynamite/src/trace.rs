@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use aws_sdk_dynamodb::operation as op;
-use aws_smithy_runtime_api::client::interceptors::context::{Input, Output};
+use aws_smithy_runtime_api::client::interceptors::context::Input;
 use tracing::Span;
 
 use crate::value::AttributeValue;
@@ -385,34 +385,24 @@ pub(crate) fn request_span(operation: &str, input: &Input, settings: &TraceSetti
     span
 }
 
-/// Records what the response says: capacity, counts.
-pub(crate) fn record_output(span: &Span, output: &Output, capacity: f64) {
+/// Records what the response says: capacity, the items returned and, for a
+/// Query or Scan, examined.
+pub(crate) fn record_output(
+    span: &Span,
+    capacity: f64,
+    returned: Option<u64>,
+    scanned: Option<u64>,
+) {
     if span.is_disabled() {
         return;
     }
     span.record("aws.dynamodb.consumed_capacity", capacity);
-    let returned: Option<u64> = if let Some(o) = output.downcast_ref::<op::query::QueryOutput>() {
-        span.record("aws.dynamodb.count", i64::from(o.count()));
-        span.record("aws.dynamodb.scanned_count", i64::from(o.scanned_count()));
-        Some(o.count().max(0) as u64)
-    } else if let Some(o) = output.downcast_ref::<op::scan::ScanOutput>() {
-        span.record("aws.dynamodb.count", i64::from(o.count()));
-        span.record("aws.dynamodb.scanned_count", i64::from(o.scanned_count()));
-        Some(o.count().max(0) as u64)
-    } else if let Some(o) = output.downcast_ref::<op::get_item::GetItemOutput>() {
-        Some(u64::from(o.item().is_some()))
-    } else if let Some(o) = output.downcast_ref::<op::batch_get_item::BatchGetItemOutput>() {
-        Some(
-            o.responses()
-                .map_or(0, |r| r.values().map(|v| v.len() as u64).sum()),
-        )
-    } else {
-        output
-            .downcast_ref::<op::transact_get_items::TransactGetItemsOutput>()
-            .map(|o| o.responses().iter().filter(|r| r.item().is_some()).count() as u64)
-    };
     if let Some(n) = returned {
         span.record("db.response.returned_rows", n);
+    }
+    if let (Some(count), Some(scanned)) = (returned, scanned) {
+        span.record("aws.dynamodb.count", count);
+        span.record("aws.dynamodb.scanned_count", scanned);
     }
 }
 

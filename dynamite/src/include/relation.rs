@@ -318,10 +318,7 @@ impl<P: Table, C: Table> Relation<P, C> {
         K: IntoKey<C::Key>,
         C::Key: Attribute,
     {
-        let span = operation_span!("dynamite.relation.replace", P::META.model);
-        self.change_links(db, parent, far, Change::Replace)
-            .instrument(span)
-            .await
+        self.change_links(db, parent, far, Change::Replace).await
     }
 
     /// Many-to-many: links the parent to the far rows with keys `far` too
@@ -336,10 +333,7 @@ impl<P: Table, C: Table> Relation<P, C> {
         K: IntoKey<C::Key>,
         C::Key: Attribute,
     {
-        let span = operation_span!("dynamite.relation.add", P::META.model);
-        self.change_links(db, parent, far, Change::Add)
-            .instrument(span)
-            .await
+        self.change_links(db, parent, far, Change::Add).await
     }
 
     /// Many-to-many: unlinks the parent from the far rows with keys `far`
@@ -354,10 +348,7 @@ impl<P: Table, C: Table> Relation<P, C> {
         K: IntoKey<C::Key>,
         C::Key: Attribute,
     {
-        let span = operation_span!("dynamite.relation.remove", P::META.model);
-        self.change_links(db, parent, far, Change::Remove)
-            .instrument(span)
-            .await
+        self.change_links(db, parent, far, Change::Remove).await
     }
 
     async fn change_links<K>(
@@ -405,6 +396,11 @@ impl<P: Table, C: Table> Relation<P, C> {
             })?;
             values.push(value);
         }
+        let span = match change {
+            Change::Replace => operation_span!("dynamite.relation.replace", P::META.model),
+            Change::Add => operation_span!("dynamite.relation.add", P::META.model),
+            Change::Remove => operation_span!("dynamite.relation.remove", P::META.model),
+        };
         links::change(
             db,
             P::meta(),
@@ -414,6 +410,7 @@ impl<P: Table, C: Table> Relation<P, C> {
             values,
             change,
         )
+        .instrument(span)
         .await?
         .typed(C::meta())
     }
