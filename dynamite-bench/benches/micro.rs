@@ -1,4 +1,4 @@
-//! Micro benchmarks (issue 4): `to_item` / `from_item` of a 10-field model
+//! Micro benchmarks: `to_item` / `from_item` of a 10-field model
 //! — the derived code against hand-written `AttributeValue` code and
 //! against `serde_dynamo`, in one run — and the embedded engine's GetItem
 //! round trip.

@@ -147,7 +147,7 @@ pub fn table(runs: &[ScaleRun]) -> String {
     t.render()
 }
 
-/// The scale targets of issue 4 (Q6–Q9): same requests, median within 1.2×.
+/// The scale targets (Q6–Q9): same requests, median within 1.2×.
 pub fn checks(runs: &[ScaleRun]) -> Vec<Check> {
     let mut out = Vec::new();
     let Some(base) = runs.first() else {

@@ -1,4 +1,4 @@
-//! `dynamite-bench`: the e-commerce workload benchmark of issue 4.
+//! `dynamite-bench`: the e-commerce workload benchmark (the relationships walkthrough's queries).
 //!
 //! ```text
 //! dynamite-bench ecommerce --scale N [--endpoint URL] [--prefix P] [--path FILE] [--concurrency N]
@@ -165,7 +165,7 @@ fn write_json(path: &str, value: &serde_json::Value) -> BenchResult<()> {
 }
 
 fn print_checks(checks: &[report::Check]) {
-    println!("\ntargets (issue 4)");
+    println!("\ntargets");
     println!("{}", report::check_lines(checks));
     let failed = checks.iter().filter(|c| c.failed()).count();
     let checked = checks.iter().filter(|c| !c.info).count();

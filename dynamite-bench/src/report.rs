@@ -1,4 +1,4 @@
-//! Printing the measurements, checking them against the targets of issue 4,
+//! Printing the measurements, checking them against the workload's targets,
 //! and the JSON report.
 
 use std::fmt::Write as _;
@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::shop::Scale;
 use crate::workload::{Phase, QueryId, QueryReport, Requests, SeedReport, Timing, ms};
 
-/// The most requests issue 4 allows for each query at scale 100.
+/// The most requests the workload allows for each query at scale 100.
 pub fn request_target(q: QueryId) -> u64 {
     match q {
         QueryId::Q6 => 2,
@@ -20,7 +20,7 @@ pub fn request_target(q: QueryId) -> u64 {
     }
 }
 
-/// The rounds issue 4 sets for each query (the latency floor).
+/// The rounds the workload sets for each query (the latency floor).
 pub fn rounds_target(q: QueryId) -> u64 {
     match q {
         QueryId::Q6 => 1,
@@ -94,7 +94,7 @@ impl Check {
     }
 }
 
-/// The targets of issue 4 that one `ecommerce` run can check.
+/// The targets that one `ecommerce` run can check.
 pub fn checks(scale: Scale, seed: Option<&SeedReport>, queries: &[QueryReport]) -> Vec<Check> {
     let mut out = Vec::new();
     if let Some(seed) = seed {

@@ -483,7 +483,7 @@ pub fn table(rows: &[LayoutRow]) -> String {
 mod tests {
     use super::*;
 
-    /// The targets, on the embedded engine at a small scale: the
+    /// The layout's targets, on the embedded engine at a small scale: the
     /// same object graphs, Q6 one request and round reading only what it
     /// returns, Q9 two requests and rounds, Q7 and Q8 at most three.
     #[tokio::test]

@@ -209,7 +209,7 @@ pub enum QueryId {
     Q8,
     Q9,
     Q10,
-    /// `first()` of a key list of 150 ids with an include (issue 8).
+    /// `first()` of a key list of 150 ids with an include.
     Q11,
 }
 

@@ -61,7 +61,7 @@ use syn::{DeriveInput, parse_macro_input};
 /// |---|---|---|
 /// | `primary_key` | `primary_key` | the partition key (string, number or `Bytes`) |
 /// | `sort_key` | `sort_key` | the sort key; the model's `Key` is then `(partition, sort)` |
-/// | `index` | `index`, `index(name = "by_owner", sort_key = "created_at")` | a GSI on the field (`<attribute>_index` by default), optionally sorted by another field |
+/// | `index` | `index`, `index(name = "by_owner", sort_key = "created_at")` | a GSI on the field, optionally sorted by another field; named `<attribute>_index` by default, `<attribute>_<sort attribute>_index` with a `sort_key` and no `name` |
 /// | `default` | `default = "customer"`, `default = 0`, `default = true`, `default = uuid`, `default = ulid`, `default = now`, `default = path::to_fn` | the value `create()` uses when the field is not set |
 /// | `created_at` | `created_at` | stamped on create (`String`: ISO-8601 UTC; `i64`: epoch milliseconds; chrono / time / `SystemTime`) |
 /// | `updated_at` | `updated_at` | stamped on create, `save`, `update`, soft delete and `restore` |

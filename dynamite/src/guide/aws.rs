@@ -10,7 +10,7 @@
 //! can leave out the embedded engine:
 //!
 //! ```toml
-//! dynamite = { version = "0.1", default-features = false, features = ["derive", "serde"] }
+//! dynamite-orm = { version = "0.1", default-features = false, features = ["derive", "serde"] }
 //! ```
 //!
 //! ```no_run

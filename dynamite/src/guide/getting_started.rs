@@ -1,11 +1,13 @@
 //! # Getting started
 //!
 //! Add the crate (its default features bring the derive and the embedded
-//! engine) and an async runtime:
+//! engine) and an async runtime. The package is `dynamite-orm` (the name
+//! `dynamite` on crates.io belongs to an unrelated crate); the library it
+//! brings is `dynamite`:
 //!
 //! ```toml
 //! [dependencies]
-//! dynamite = "0.1"
+//! dynamite-orm = "0.1"
 //! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
 //! ```
 //!

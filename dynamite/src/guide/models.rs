@@ -88,8 +88,9 @@
 //! ## Indexes
 //!
 //! `index` on a field creates a global secondary index on it, named
-//! `<attribute>_index`; `index(name = "..", sort_key = "field")` names it and
-//! sorts it. `index(name = "..", partition = [..], sort = [..])` on the
+//! `<attribute>_index`; `index(sort_key = "field")` sorts it by another
+//! field and is then named `<attribute>_<sort attribute>_index`, unless
+//! `name = ".."` names it. `index(name = "..", partition = [..], sort = [..])` on the
 //! struct declares a multi-attribute key (up to 4 partition and 4 sort
 //! attributes, each a plain field). `sync()` creates them all; the planner
 //! reads one when the filter pins its partition.

@@ -7,7 +7,7 @@
 //! [`plan::ReadRequest`], the engine plans and runs it.
 //!
 //! - [`plan`] splits a filter into key condition, server filter and
-//!   residual for the access path it picks (DESIGN.md §5a);
+//!   residual for the access path it picks (see `docs/architecture.md`);
 //! - [`eval`] evaluates the residual with DynamoDB's semantics;
 //! - [`canonical`] is the one hashable value form (numbers by exact
 //!   decimal value) for deduplication and key matching;
