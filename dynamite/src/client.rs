@@ -624,15 +624,8 @@ impl DynamiteBuilder {
             .with_max_attempts(self.max_attempts)
             .with_initial_backoff(Duration::from_millis(50));
         let metrics = Metrics::default();
-        let sensitive = self.tables.iter().flat_map(|(_, meta)| {
-            meta.attributes
-                .iter()
-                .filter(|a| a.sensitive)
-                .map(|a| a.name)
-        });
 
         if let Some(base) = &self.shared {
-            base.inner.trace.add_sensitive(sensitive);
             return Ok(Dynamite {
                 inner: Arc::new(Inner {
                     client: base.inner.client.clone(),
@@ -653,7 +646,6 @@ impl DynamiteBuilder {
         }
 
         let trace = crate::trace::TraceSettings::new(self.trace_values);
-        trace.add_sensitive(sensitive);
         #[cfg(feature = "embedded")]
         let mut embedded = None;
         let config = match &self.source {

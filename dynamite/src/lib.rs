@@ -78,6 +78,7 @@ pub mod expr;
 pub mod guide;
 pub mod hooks;
 pub mod include;
+mod mask;
 pub mod metrics;
 pub mod model;
 mod number;
@@ -98,7 +99,7 @@ pub mod value;
 pub mod write;
 
 pub use client::{Dynamite, DynamiteBuilder, RetryBudget};
-pub use error::{CancellationReason, Error, Result};
+pub use error::{CancellationReason, Error, Keys, Result};
 pub use expr::{Column, Condition, IntoValue};
 pub use hooks::{Changes, Hooks};
 pub use include::{

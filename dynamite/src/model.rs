@@ -292,6 +292,49 @@ pub struct TableMeta {
 }
 
 impl TableMeta {
+    /// The stored attribute names whose values are never shown in errors,
+    /// `explain()` or spans: the [`Sensitive`](crate::Sensitive) fields,
+    /// and the key attributes rendered from a template naming one.
+    pub fn sensitive_names(&self) -> Vec<&'static str> {
+        let meta = self;
+        let fields: Vec<&'static str> = meta
+            .attributes
+            .iter()
+            .filter(|a| a.sensitive)
+            .map(|a| a.name)
+            .collect();
+        let names_one = |template: &[Segment]| {
+            template.iter().any(
+                |s| matches!(s, Segment::Field { attribute, .. } if fields.contains(attribute)),
+            )
+        };
+        let mut out = fields.clone();
+        if let Some(layout) = meta.single_table {
+            if names_one(layout.partition) {
+                out.push(meta.partition_key.name);
+            }
+            if let (Some(template), Some(sk)) = (layout.sort, meta.sort_key)
+                && names_one(template)
+            {
+                out.push(sk.name);
+            }
+            for template in layout.indexes {
+                let Some(index) = meta.indexes.iter().find(|i| i.name == template.name) else {
+                    continue;
+                };
+                if names_one(template.partition) {
+                    out.push(index.partition_key.name);
+                }
+                if let (Some(t), Some(sk)) = (template.sort, index.sort_key)
+                    && names_one(t)
+                {
+                    out.push(sk.name);
+                }
+            }
+        }
+        out
+    }
+
     /// The attribute with this stored name.
     pub fn attribute(&self, name: &str) -> Option<&'static AttributeMeta> {
         self.attributes.iter().find(|a| a.name == name)
@@ -628,7 +671,13 @@ pub trait Table: Sized + Send + Sync + 'static {
 }
 
 /// Turns a value conversion error for one attribute into [`Error::Decode`].
+///
+/// The error of a sensitive attribute (or a key rendered from one) never
+/// carries the stored value.
 pub(crate) fn decode_error(meta: &TableMeta, attribute: &str, error: ValueError) -> Error {
+    let sensitive =
+        meta.sensitive_names().contains(&attribute) || crate::mask::is_masked(attribute);
+    let error = if sensitive { error.masked() } else { error };
     let (expected, found) = error.expected_found();
     Error::Decode {
         table: meta.table_name.to_owned(),

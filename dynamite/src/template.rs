@@ -84,6 +84,12 @@ impl<T: TemplateField> TemplateField for Option<T> {
     const ENCODING: Encoding = T::ENCODING;
 }
 
+/// A sensitive field may be part of a key: the rendered key attribute is
+/// then masked in errors, `explain()` and spans like the field itself.
+impl<T: TemplateField> TemplateField for crate::value::Sensitive<T> {
+    const ENCODING: Encoding = T::ENCODING;
+}
+
 impl TemplateField for String {
     const ENCODING: Encoding = Encoding::Text;
 }
@@ -140,8 +146,10 @@ pub fn render(template: &[Segment], item: &Item) -> Result<String, ValueError> {
                 let value = item.get(*attribute).ok_or_else(|| {
                     ValueError::Invalid(format!("key field `{attribute}` has no value"))
                 })?;
-                render_value(*encoding, value, &mut out)
-                    .map_err(|e| ValueError::Invalid(format!("key field `{attribute}`: {e}")))?;
+                render_value(*encoding, value, &mut out).map_err(|e| {
+                    let e = masked_for(attribute, e);
+                    ValueError::Invalid(format!("key field `{attribute}`: {e}"))
+                })?;
             }
         }
     }
@@ -171,14 +179,22 @@ pub(crate) fn render_prefix<'v>(
                 attribute,
                 encoding,
             } => match value_of(attribute) {
-                Some(value) => {
-                    render_value(*encoding, &value, &mut text).map_err(|e| (*attribute, e))?
-                }
+                Some(value) => render_value(*encoding, &value, &mut text)
+                    .map_err(|e| (*attribute, masked_for(attribute, e)))?,
                 None => return Ok((text, false)),
             },
         }
     }
     Ok((text, true))
+}
+
+/// A rendering error of a sensitive attribute never quotes its value.
+fn masked_for(attribute: &str, error: ValueError) -> ValueError {
+    if crate::mask::is_masked(attribute) {
+        error.masked()
+    } else {
+        error
+    }
 }
 
 /// Writes one field value with its encoding.

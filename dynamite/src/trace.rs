@@ -10,10 +10,10 @@
 //! [`Sensitive`](crate::Sensitive) never shows its values, even then.
 //! Nothing is formatted when no subscriber wants the span.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
 
 use aws_sdk_dynamodb::operation as op;
 use aws_smithy_runtime_api::client::interceptors::context::Input;
@@ -50,11 +50,11 @@ pub(crate) fn instrument_stream<'a, T: 'a>(
 }
 
 /// What request spans may record, shared by the interceptor and the handles
-/// that use it (`same_backend_as` adds its models' sensitive attributes).
+/// that use it. Sensitive attributes are masked whatever it says
+/// (`crate::mask`).
 #[derive(Debug, Default)]
 pub(crate) struct TraceSettings {
     values: std::sync::atomic::AtomicBool,
-    sensitive: RwLock<HashSet<String>>,
 }
 
 impl TraceSettings {
@@ -64,19 +64,12 @@ impl TraceSettings {
         Arc::new(settings)
     }
 
-    /// Declares stored attribute names whose values are never recorded.
-    pub(crate) fn add_sensitive<'a>(&self, names: impl IntoIterator<Item = &'a str>) {
-        let mut set = self.sensitive.write().unwrap_or_else(|e| e.into_inner());
-        set.extend(names.into_iter().map(str::to_owned));
-    }
-
     fn values(&self) -> bool {
         self.values.load(Ordering::Relaxed)
     }
 
     fn any_sensitive(&self, names: Option<&HashMap<String, String>>) -> bool {
-        let set = self.sensitive.read().unwrap_or_else(|e| e.into_inner());
-        names.is_some_and(|n| n.values().any(|a| set.contains(a)))
+        names.is_some_and(|n| crate::mask::any_masked(n.values().map(String::as_str)))
     }
 }
 

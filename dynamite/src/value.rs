@@ -98,6 +98,21 @@ impl ValueError {
         }
     }
 
+    /// The same error without the value it was about (for a
+    /// [`Sensitive`] attribute): numbers and messages read `***`.
+    pub(crate) fn masked(self) -> ValueError {
+        match self {
+            ValueError::Number { reason, .. } => ValueError::Number {
+                value: crate::mask::MASK.to_owned(),
+                reason,
+            },
+            ValueError::Invalid(_) => {
+                ValueError::Invalid(format!("{} is not a valid value", crate::mask::MASK))
+            }
+            other => other,
+        }
+    }
+
     /// The expected/found pair used by `Error::Decode`.
     pub fn expected_found(&self) -> (String, String) {
         match self {
@@ -922,10 +937,25 @@ impl Attribute for std::time::SystemTime {
 // ---------------------------------------------------------------- helpers
 
 /// A short, stable description of a key for messages: `{id: "u-1", sk: 3}`.
+///
+/// Values of attributes a registered model declares
+/// [`Sensitive`] (and keys rendered from them) read `***`.
 pub fn describe_key(key: &Item) -> String {
+    describe_key_as(key, crate::mask::Show::Masked)
+}
+
+/// [`describe_key`], with sensitive values shown or masked.
+pub(crate) fn describe_key_as(key: &Item, show: crate::mask::Show) -> String {
     let mut parts: Vec<_> = key
         .iter()
-        .map(|(k, v)| format!("{k}: {}", describe_value(v)))
+        .map(|(k, v)| {
+            let value = if show == crate::mask::Show::Masked && crate::mask::is_masked(k) {
+                crate::mask::MASK.to_owned()
+            } else {
+                describe_value(v)
+            };
+            format!("{k}: {value}")
+        })
         .collect();
     parts.sort();
     format!("{{{}}}", parts.join(", "))

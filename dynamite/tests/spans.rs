@@ -40,6 +40,16 @@ struct TracePost {
     account: BelongsTo<TraceAccount>,
 }
 
+/// A shared-table model whose keys are rendered from sensitive fields.
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "trace_shop", pk = "ACCOUNT#{email}", sk = "PROFILE")]
+#[dynamite(index(name = "gsi1", pk = "TOKEN#{token}", sk = "ACCOUNT"))]
+struct TraceSecretKey {
+    email: Sensitive<String>,
+    token: Sensitive<String>,
+    name: String,
+}
+
 #[derive(Debug, Clone)]
 struct Captured {
     name: &'static str,
@@ -341,6 +351,57 @@ async fn trace_values_shows_values_but_never_sensitive_ones() {
         texts.iter().any(|t| t.contains("secret = ***")),
         "{texts:?}"
     );
+    for (_, span) in &spans {
+        for value in span.fields.values() {
+            assert!(!value.contains("hunter2"), "{span:?}");
+        }
+    }
+}
+
+/// A key rendered from a sensitive field is as secret as the field, even
+/// with values recorded: the table Query, the index Query and the writes.
+#[tokio::test]
+async fn keys_rendered_from_sensitive_fields_are_never_recorded() {
+    let _turn = turn().await;
+    let db = dynamite_testkit::backend::isolated(dynamite_testkit::backend::TEST_ENDPOINT_VAR, "t")
+        .trace_values(true)
+        .table::<TraceSecretKey>()
+        .build()
+        .await
+        .unwrap();
+    db.sync().await.unwrap();
+    let capture = capture();
+    let secret = |s: &str| Sensitive::new(s.to_owned());
+    TraceSecretKey::create()
+        .email(secret("ada-hunter2@example.com"))
+        .token(secret("tok-hunter2"))
+        .name("plain-name-value")
+        .exec(&db)
+        .await
+        .unwrap();
+    let by_email = TraceSecretKey::query()
+        .filter(TraceSecretKey::EMAIL.eq(secret("ada-hunter2@example.com")))
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(by_email.len(), 1);
+    let by_token = TraceSecretKey::query()
+        .filter(TraceSecretKey::TOKEN.eq(secret("tok-hunter2")))
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(by_token.len(), 1);
+    TraceSecretKey::update_key(secret("ada-hunter2@example.com"))
+        .set(TraceSecretKey::NAME, "plain-name-value-2")
+        .exec(&db)
+        .await
+        .unwrap();
+    let spans = capture.spans();
+    let texts: Vec<&str> = spans
+        .iter()
+        .filter_map(|(_, c)| field(c, "db.query.text"))
+        .collect();
+    assert!(texts.len() >= 3, "{texts:?}");
     for (_, span) in &spans {
         for value in span.fields.values() {
             assert!(!value.contains("hunter2"), "{span:?}");

@@ -173,7 +173,12 @@ impl ExpressionBuilder {
     }
 
     /// Resolves placeholders back to names and values, for `explain()`.
-    pub(crate) fn describe(&self, expression: &str) -> String {
+    /// With [`Show::Masked`](crate::mask::Show), every value of an
+    /// expression naming a sensitive attribute reads `***` (a value's
+    /// attribute is not known per placeholder, so all are hidden).
+    pub(crate) fn describe(&self, expression: &str, show: crate::mask::Show) -> String {
+        let hidden = show == crate::mask::Show::Masked
+            && crate::mask::any_masked(self.names.values().map(String::as_str));
         let mut out = expression.to_owned();
         let mut values: Vec<_> = self.values.iter().collect();
         values.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
@@ -181,7 +186,12 @@ impl ExpressionBuilder {
             if placeholder == NOW {
                 continue;
             }
-            out = out.replace(placeholder.as_str(), &crate::value::describe_value(value));
+            let shown = if hidden {
+                crate::mask::MASK.to_owned()
+            } else {
+                crate::value::describe_value(value)
+            };
+            out = out.replace(placeholder.as_str(), &shown);
         }
         let mut names: Vec<_> = self.names.iter().collect();
         names.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));

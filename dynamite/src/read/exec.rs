@@ -472,8 +472,8 @@ async fn batch_get_chunk(
             if attempt >= BATCH_RETRIES {
                 return Err(Error::Batch {
                     operation: "BatchGetItem",
-                    failed: pending.into_values().flatten().collect(),
-                    existing: Vec::new(),
+                    failed: pending.into_values().flatten().collect::<Vec<_>>().into(),
+                    existing: Default::default(),
                     causes: Vec::new(),
                 });
             }

@@ -1,5 +1,5 @@
 //! The planner: picks the access path for a filter and splits the filter
-//! into the three places a condition can be evaluated (DESIGN.md §5a).
+//! into the three places a condition can be evaluated (see `docs/architecture.md`).
 //!
 //! 1. **Key condition**: partition `=` and ONE sort-key condition (`=`, `<`,
 //!    `<=`, `>`, `>=`, `BETWEEN`, `begins_with`) on the table or index read; a full key or a
@@ -22,9 +22,10 @@ use super::canonical::{Canonical, KeyId, scalar_order};
 use super::eval;
 use crate::error::{Error, Result};
 use crate::expr::{CompareOp, ExpressionBuilder, Node};
+use crate::mask::Show;
 use crate::model::{KeyMeta, TableMeta};
 use crate::registry::IndexSpec;
-use crate::value::{AttributeValue, Item, ScalarType, describe_key, is_empty_key_value};
+use crate::value::{AttributeValue, Item, ScalarType, describe_key_as, is_empty_key_value};
 
 /// How the rows are read.
 #[derive(Debug, Clone)]
@@ -711,11 +712,16 @@ impl fmt::Display for Explain {
     }
 }
 
-/// A condition as text with its names and values resolved, for `explain()`.
+/// A condition as text with its names and values resolved, for `explain()`
+/// (sensitive values masked).
 pub(crate) fn describe_condition(node: &Node) -> String {
+    describe_condition_as(node, Show::Masked)
+}
+
+fn describe_condition_as(node: &Node, show: Show) -> String {
     let mut builder = ExpressionBuilder::new();
     match builder.render(node) {
-        Ok(text) => builder.describe(&text),
+        Ok(text) => builder.describe(&text, show),
         Err(e) => format!("<invalid: {e}>"),
     }
 }
@@ -723,7 +729,7 @@ pub(crate) fn describe_condition(node: &Node) -> String {
 impl Plan {
     /// A one-line description of the root read.
     pub(crate) fn describe(&self) -> String {
-        let mut line = self.describe_read();
+        let mut line = self.describe_read(Show::Masked);
         if let Some(l) = self.limit {
             line.push_str(&format!(" limit {l}"));
         }
@@ -733,17 +739,19 @@ impl Plan {
     /// Everything that decides which rows come back in which order (not
     /// the page size): what a cursor is bound to.
     pub(crate) fn signature(&self) -> String {
-        let mut s = self.describe_read();
+        let mut s = self.describe_read(Show::Exact);
         if let Some(keep) = &self.keep {
             s.push_str(&format!(" keep [{}]", keep.join(", ")));
         }
         s
     }
 
-    fn describe_read(&self) -> String {
+    fn describe_read(&self, show: Show) -> String {
+        let condition = |node: &Node| describe_condition_as(node, show);
+        let key = |key: &Item| describe_key_as(key, show);
         let mut line = match &self.access {
             Access::Nothing => format!("no request to {} (is_in of no values)", self.table),
-            Access::Get { key } => format!("GetItem {} key {}", self.table, describe_key(key)),
+            Access::Get { key: k } => format!("GetItem {} key {}", self.table, key(k)),
             Access::BatchGet { keys } => format!(
                 "BatchGetItem {} {} key(s) in {} call(s) of up to 100",
                 self.table,
@@ -759,7 +767,7 @@ impl Plan {
                 if let Some(i) = index {
                     s.push_str(&format!(" index {i}"));
                 }
-                s.push_str(&format!(" key {}", describe_condition(key_condition)));
+                s.push_str(&format!(" key {}", condition(key_condition)));
                 s
             }
             Access::MultiQuery {
@@ -773,14 +781,24 @@ impl Plan {
                 if let Some(i) = index {
                     s.push_str(&format!(" index {i}"));
                 }
-                let shown: Vec<String> = values.iter().map(crate::value::describe_value).collect();
+                let hidden = show == Show::Masked && crate::mask::is_masked(partition);
+                let shown: Vec<String> = values
+                    .iter()
+                    .map(|v| {
+                        if hidden {
+                            crate::mask::MASK.to_owned()
+                        } else {
+                            crate::value::describe_value(v)
+                        }
+                    })
+                    .collect();
                 s.push_str(&format!(
                     " x{} ({partition} in [{}], one Query per distinct value, concurrent)",
                     values.len(),
                     shown.join(", ")
                 ));
                 if let Some(c) = sort_condition {
-                    s.push_str(&format!(" key {}", describe_condition(c)));
+                    s.push_str(&format!(" key {}", condition(c)));
                 }
                 s
             }
@@ -789,17 +807,14 @@ impl Plan {
         if let Access::BatchGet { keys } = &self.access
             && keys.len() <= 10
         {
-            let shown: Vec<String> = keys.iter().map(describe_key).collect();
+            let shown: Vec<String> = keys.iter().map(key).collect();
             line.push_str(&format!(" [{}]", shown.join(", ")));
         }
         if let Some(filter) = &self.filter {
-            line.push_str(&format!(" filter {}", describe_condition(filter)));
+            line.push_str(&format!(" filter {}", condition(filter)));
         }
         if let Some(residual) = &self.residual {
-            line.push_str(&format!(
-                " filter in memory {}",
-                describe_condition(residual)
-            ));
+            line.push_str(&format!(" filter in memory {}", condition(residual)));
         }
         if let Some(p) = &self.projection {
             line.push_str(&format!(" project [{}]", p.join(", ")));

@@ -100,8 +100,8 @@ impl Outcome {
         }
         Err(Error::Batch {
             operation,
-            failed: self.failed,
-            existing: self.existing,
+            failed: self.failed.into(),
+            existing: self.existing.into(),
             causes: self.causes,
         })
     }
@@ -244,8 +244,12 @@ async fn create_chunk(
                         // every pending key is failed, with the cause.
                         return Err(Error::Batch {
                             operation: "TransactWriteItems",
-                            failed: pending.into_iter().map(|(_, k)| k).collect(),
-                            existing,
+                            failed: pending
+                                .into_iter()
+                                .map(|(_, k)| k)
+                                .collect::<Vec<_>>()
+                                .into(),
+                            existing: existing.into(),
                             causes: vec![error],
                         });
                     }
@@ -274,8 +278,8 @@ async fn create_chunk(
                     if attempt >= BATCH_RETRIES {
                         return Err(Error::Batch {
                             operation: "TransactWriteItems",
-                            failed: retry.into_iter().map(|(_, k)| k).collect(),
-                            existing,
+                            failed: retry.into_iter().map(|(_, k)| k).collect::<Vec<_>>().into(),
+                            existing: existing.into(),
                             causes: Vec::new(),
                         });
                     }
@@ -523,8 +527,8 @@ async fn conditional_deletes<T: Table>(
     } else {
         Err(Error::Batch {
             operation,
-            failed,
-            existing: Vec::new(),
+            failed: failed.into(),
+            existing: Default::default(),
             causes,
         })
     }
@@ -604,8 +608,8 @@ async fn conditional_puts<T: Table>(
     } else {
         Err(Error::Batch {
             operation: "put_many",
-            failed,
-            existing,
+            failed: failed.into(),
+            existing: existing.into(),
             causes,
         })
     }

@@ -67,8 +67,8 @@ fn tally(operation: &'static str, results: Vec<(Item, Result<()>)>) -> Result<us
     }
     Err(Error::Batch {
         operation,
-        failed,
-        existing: Vec::new(),
+        failed: failed.into(),
+        existing: Default::default(),
         causes,
     })
 }

@@ -27,6 +27,7 @@ mod relations;
 mod safety_models;
 mod schema;
 #[cfg(feature = "serde")]
+mod sensitive;
 mod serde_graph;
 mod shop;
 mod single_table;
