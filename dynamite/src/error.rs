@@ -3,7 +3,7 @@
 //! Callers never match on SDK error types: every failure is classified into a
 //! variant of [`Error`], with `is_*` helpers for the common checks.
 
-use crate::value::{AttributeValue, Item, describe_key};
+use crate::value::{AttributeValue, Item, describe_key, describe_key_in};
 
 /// Result alias used across the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -585,14 +585,14 @@ impl Error {
     pub(crate) fn not_found(table: &str, key: &Item) -> Self {
         Error::NotFound {
             table: table.to_owned(),
-            key: describe_key(key),
+            key: describe_key_in(table, key),
         }
     }
 
     pub(crate) fn already_exists(table: &str, key: &Item) -> Self {
         Error::AlreadyExists {
             table: table.to_owned(),
-            key: describe_key(key),
+            key: describe_key_in(table, key),
         }
     }
 

@@ -3,46 +3,71 @@
 //!
 //! An attribute is masked when a model declares it [`Sensitive`], and so is
 //! every key attribute rendered from a template that names one (a
-//! `pk = "USER#{email}"` with a sensitive `email` masks `pk`). The set is
-//! process-wide and only grows: a name masked for one model is masked for
-//! every model, so a message never depends on which handle produced it
-//! (hiding too much is safe; hiding too little is a leak).
+//! `pk = "USER#{email}"` with a sensitive `email` masks `pk`). Masking is
+//! per table (prefix included): a shared table with one such model masks
+//! `pk` for every model stored in it, other tables are unaffected. The set
+//! is process-wide and only grows, filled by every registry that resolves
+//! a model, so a message never depends on which handle produced it.
 //!
 //! [`Sensitive`]: crate::Sensitive
 
 use std::collections::HashSet;
-use std::sync::{OnceLock, RwLock};
+use std::sync::{OnceLock, RwLock, RwLockReadGuard};
 
 /// What a masked value reads as.
 pub(crate) const MASK: &str = "***";
 
-fn names() -> &'static RwLock<HashSet<String>> {
-    static NAMES: OnceLock<RwLock<HashSet<String>>> = OnceLock::new();
-    NAMES.get_or_init(RwLock::default)
+#[derive(Default)]
+struct Masked {
+    /// (table, attribute) pairs.
+    pairs: HashSet<(String, String)>,
+    /// The attribute names of every pair, for text that knows no table.
+    names: HashSet<String>,
 }
 
-/// Masks these stored attribute names from now on (every registry that
-/// resolves a model registers [`TableMeta::sensitive_names`]).
-///
-/// [`TableMeta::sensitive_names`]: crate::TableMeta::sensitive_names
-pub(crate) fn register<'a>(add: impl IntoIterator<Item = &'a str>) {
-    let mut set = names().write().unwrap_or_else(|e| e.into_inner());
-    set.extend(add.into_iter().map(str::to_owned));
+fn masked() -> &'static RwLock<Masked> {
+    static MASKED: OnceLock<RwLock<Masked>> = OnceLock::new();
+    MASKED.get_or_init(RwLock::default)
 }
 
-/// Whether values of the stored attribute `name` are masked.
-pub(crate) fn is_masked(name: &str) -> bool {
-    names_ref().contains(name)
+fn read() -> RwLockReadGuard<'static, Masked> {
+    masked().read().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Whether any of `names` is masked.
-pub(crate) fn any_masked<'a>(mut names: impl Iterator<Item = &'a str>) -> bool {
-    let set = names_ref();
-    names.any(|n| set.contains(n))
+/// Masks these stored attribute names of `table` from now on (every
+/// registry that resolves a model registers its
+/// [`TableMeta::sensitive_names`](crate::TableMeta::sensitive_names)).
+pub(crate) fn register(table: &str, names: Vec<&str>) {
+    if names.is_empty() {
+        return;
+    }
+    let mut set = masked().write().unwrap_or_else(|e| e.into_inner());
+    for name in names {
+        set.pairs.insert((table.to_owned(), name.to_owned()));
+        set.names.insert(name.to_owned());
+    }
 }
 
-fn names_ref() -> std::sync::RwLockReadGuard<'static, HashSet<String>> {
-    names().read().unwrap_or_else(|e| e.into_inner())
+/// Whether values of attribute `name` of `table` are masked.
+pub(crate) fn is_masked(table: &str, name: &str) -> bool {
+    read().pairs.contains(&(table.to_owned(), name.to_owned()))
+}
+
+/// Whether any attribute of `names` is masked in any of `tables`.
+pub(crate) fn any_masked<'a>(tables: &[&str], names: impl Iterator<Item = &'a str>) -> bool {
+    let set = read();
+    let names: Vec<&str> = names.collect();
+    tables.iter().any(|t| {
+        names
+            .iter()
+            .any(|n| set.pairs.contains(&((*t).to_owned(), (*n).to_owned())))
+    })
+}
+
+/// Whether attribute `name` is masked in some table (for text that knows
+/// no table: it hides more, never less).
+pub(crate) fn is_masked_anywhere(name: &str) -> bool {
+    read().names.contains(name)
 }
 
 /// Whether text shows values as they are (a cursor's fingerprint) or with

@@ -675,8 +675,7 @@ pub trait Table: Sized + Send + Sync + 'static {
 /// The error of a sensitive attribute (or a key rendered from one) never
 /// carries the stored value.
 pub(crate) fn decode_error(meta: &TableMeta, attribute: &str, error: ValueError) -> Error {
-    let sensitive =
-        meta.sensitive_names().contains(&attribute) || crate::mask::is_masked(attribute);
+    let sensitive = meta.sensitive_names().contains(&attribute);
     let error = if sensitive { error.masked() } else { error };
     let (expected, found) = error.expected_found();
     Error::Decode {

@@ -188,7 +188,7 @@ impl Registry {
         for (id, meta) in std::mem::take(&mut self.pending) {
             let table_name = format!("{}{}", self.prefix, meta.table_name);
             validate_table_name(&table_name)?;
-            crate::mask::register(meta.sensitive_names());
+            crate::mask::register(&table_name, meta.sensitive_names());
             let sharing = seen_names.entry(table_name.clone()).or_default();
             for other in sharing.iter() {
                 check_shared(other, meta, &table_name)?;

@@ -146,10 +146,8 @@ pub fn render(template: &[Segment], item: &Item) -> Result<String, ValueError> {
                 let value = item.get(*attribute).ok_or_else(|| {
                     ValueError::Invalid(format!("key field `{attribute}` has no value"))
                 })?;
-                render_value(*encoding, value, &mut out).map_err(|e| {
-                    let e = masked_for(attribute, e);
-                    ValueError::Invalid(format!("key field `{attribute}`: {e}"))
-                })?;
+                render_value(*encoding, value, &mut out)
+                    .map_err(|e| ValueError::Invalid(format!("key field `{attribute}`: {e}")))?;
             }
         }
     }
@@ -179,8 +177,9 @@ pub(crate) fn render_prefix<'v>(
                 attribute,
                 encoding,
             } => match value_of(attribute) {
-                Some(value) => render_value(*encoding, &value, &mut text)
-                    .map_err(|e| (*attribute, masked_for(attribute, e)))?,
+                Some(value) => {
+                    render_value(*encoding, &value, &mut text).map_err(|e| (*attribute, e))?
+                }
                 None => return Ok((text, false)),
             },
         }
@@ -188,16 +187,9 @@ pub(crate) fn render_prefix<'v>(
     Ok((text, true))
 }
 
-/// A rendering error of a sensitive attribute never quotes its value.
-fn masked_for(attribute: &str, error: ValueError) -> ValueError {
-    if crate::mask::is_masked(attribute) {
-        error.masked()
-    } else {
-        error
-    }
-}
-
-/// Writes one field value with its encoding.
+/// Writes one field value with its encoding. Its errors never quote the
+/// value (it may be [`Sensitive`](crate::Sensitive)): the caller names the
+/// attribute.
 pub(crate) fn render_value(
     encoding: Encoding,
     value: &AttributeValue,
@@ -207,20 +199,20 @@ pub(crate) fn render_value(
         (Encoding::Text, AttributeValue::S(s)) => {
             if s.contains(SEPARATOR) {
                 return Err(ValueError::Invalid(format!(
-                    "{s:?} contains `{SEPARATOR}`, the key template separator"
+                    "the value contains `{SEPARATOR}`, the key template separator"
                 )));
             }
             out.push_str(s);
             Ok(())
         }
         (Encoding::Unsigned { digits }, AttributeValue::N(n)) => {
-            let n: u128 = n.parse().map_err(|_| not_integer(n))?;
+            let n: u128 = n.parse().map_err(|_| not_integer())?;
             out.push_str(&format!("{n:0digits$}"));
             Ok(())
         }
         (Encoding::Signed { bits }, AttributeValue::N(n)) => {
-            let n: i128 = n.parse().map_err(|_| not_integer(n))?;
-            let shifted = shift_signed(n, bits).ok_or_else(|| not_integer(&n.to_string()))?;
+            let n: i128 = n.parse().map_err(|_| not_integer())?;
+            let shifted = shift_signed(n, bits).ok_or_else(not_integer)?;
             let digits = unsigned_digits(bits);
             out.push_str(&format!("{shifted:0digits$}"));
             Ok(())
@@ -230,11 +222,8 @@ pub(crate) fn render_value(
     }
 }
 
-fn not_integer(text: &str) -> ValueError {
-    ValueError::Number {
-        value: text.to_owned(),
-        reason: "not an integer of the key field's type",
-    }
+fn not_integer() -> ValueError {
+    ValueError::Invalid("not an integer of the key field's type".to_owned())
 }
 
 /// `n + 2^(bits-1)`, as an unsigned number (`None` when `n` does not fit).

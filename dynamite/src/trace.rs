@@ -68,8 +68,8 @@ impl TraceSettings {
         self.values.load(Ordering::Relaxed)
     }
 
-    fn any_sensitive(&self, names: Option<&HashMap<String, String>>) -> bool {
-        names.is_some_and(|n| crate::mask::any_masked(n.values().map(String::as_str)))
+    fn any_sensitive(&self, tables: &[&str], names: Option<&HashMap<String, String>>) -> bool {
+        names.is_some_and(|n| crate::mask::any_masked(tables, n.values().map(String::as_str)))
     }
 }
 
@@ -289,7 +289,7 @@ fn query_text(d: &Described<'_>, settings: &TraceSettings) -> Option<String> {
     if !settings.values() {
         return Some(text);
     }
-    let hidden = settings.any_sensitive(d.names);
+    let hidden = settings.any_sensitive(&d.tables, d.names);
     let mut with: Vec<(&str, String)> = Vec::new();
     for (placeholder, name) in d.names.into_iter().flatten() {
         with.push((placeholder, name.clone()));

@@ -938,18 +938,23 @@ impl Attribute for std::time::SystemTime {
 
 /// A short, stable description of a key for messages: `{id: "u-1", sk: 3}`.
 ///
-/// Values of attributes a registered model declares
-/// [`Sensitive`] (and keys rendered from them) read `***`.
+/// It knows no table, so values of every attribute name some registered
+/// model declares [`Sensitive`] (or renders a key from) read `***`.
 pub fn describe_key(key: &Item) -> String {
-    describe_key_as(key, crate::mask::Show::Masked)
+    describe_key_by(key, crate::mask::is_masked_anywhere)
 }
 
-/// [`describe_key`], with sensitive values shown or masked.
-pub(crate) fn describe_key_as(key: &Item, show: crate::mask::Show) -> String {
+/// A key of `table` for messages: its sensitive values read `***`.
+pub(crate) fn describe_key_in(table: &str, key: &Item) -> String {
+    describe_key_by(key, |name| crate::mask::is_masked(table, name))
+}
+
+/// A key for messages, the values of attributes `hidden` names masked.
+pub(crate) fn describe_key_by(key: &Item, hidden: impl Fn(&str) -> bool) -> String {
     let mut parts: Vec<_> = key
         .iter()
         .map(|(k, v)| {
-            let value = if show == crate::mask::Show::Masked && crate::mask::is_masked(k) {
+            let value = if hidden(k) {
                 crate::mask::MASK.to_owned()
             } else {
                 describe_value(v)

@@ -162,6 +162,11 @@ impl ExpressionBuilder {
         })
     }
 
+    /// The attribute names the expressions rendered so far refer to.
+    pub(crate) fn attribute_names(&self) -> impl Iterator<Item = &str> {
+        self.names.values().map(String::as_str)
+    }
+
     /// The `ExpressionAttributeNames` map (`None` when empty).
     pub(crate) fn names(&self) -> Option<HashMap<String, String>> {
         (!self.names.is_empty()).then(|| self.names.clone())
@@ -173,12 +178,10 @@ impl ExpressionBuilder {
     }
 
     /// Resolves placeholders back to names and values, for `explain()`.
-    /// With [`Show::Masked`](crate::mask::Show), every value of an
-    /// expression naming a sensitive attribute reads `***` (a value's
-    /// attribute is not known per placeholder, so all are hidden).
-    pub(crate) fn describe(&self, expression: &str, show: crate::mask::Show) -> String {
-        let hidden = show == crate::mask::Show::Masked
-            && crate::mask::any_masked(self.names.values().map(String::as_str));
+    /// `hidden`: every value reads `***` (for an expression naming a
+    /// sensitive attribute: a value's attribute is not known per
+    /// placeholder, so all are hidden).
+    pub(crate) fn describe(&self, expression: &str, hidden: bool) -> String {
         let mut out = expression.to_owned();
         let mut values: Vec<_> = self.values.iter().collect();
         values.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));

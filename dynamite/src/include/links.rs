@@ -26,7 +26,7 @@ use crate::error::{Error, Result};
 use crate::expr::ExpressionBuilder;
 use crate::model::{RelationMeta, TableMeta};
 use crate::read::canonical::KeyId;
-use crate::value::{AttributeValue, Item, describe_key, is_empty_key_value};
+use crate::value::{AttributeValue, Item, describe_key_in, is_empty_key_value};
 use crate::write::{MAX_TRANSACTION_ITEMS, Transaction};
 
 /// Adds one junction operation to a transaction (monomorphised for the
@@ -239,7 +239,7 @@ async fn read_parent(
     item.filter(|i| owner.owns(i) && !owner.is_deleted(i))
         .ok_or_else(|| Error::NotFound {
             table: table.to_owned(),
-            key: describe_key(key),
+            key: describe_key_in(table, key),
         })
 }
 

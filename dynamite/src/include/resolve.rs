@@ -1321,7 +1321,7 @@ pub(crate) fn describe(
                     parts.push(format!(
                         "Query {} key {} (the row and {} in one Query, split by entity type)",
                         plan.table,
-                        describe_condition(&fused.key_condition),
+                        describe_condition(&plan.table, &fused.key_condition),
                         fields.join(", ")
                     ));
                 }
@@ -1387,10 +1387,14 @@ pub(crate) fn describe(
                 _ => (None, node.filter.clone()),
             };
             if let Some(f) = &server {
-                let _ = write!(line, " filter {}", describe_condition(f));
+                let _ = write!(line, " filter {}", describe_condition(&node.table, f));
             }
             if let Some(f) = &memory {
-                let _ = write!(line, " filter in memory {}", describe_condition(f));
+                let _ = write!(
+                    line,
+                    " filter in memory {}",
+                    describe_condition(&node.table, f)
+                );
             }
             if node.order == Some(SortOrder::Desc) {
                 line.push_str(" order desc");

@@ -25,7 +25,9 @@ use crate::expr::{CompareOp, ExpressionBuilder, Node};
 use crate::mask::Show;
 use crate::model::{KeyMeta, TableMeta};
 use crate::registry::IndexSpec;
-use crate::value::{AttributeValue, Item, ScalarType, describe_key_as, is_empty_key_value};
+use crate::value::{
+    AttributeValue, Item, ScalarType, describe_key_by, describe_key_in, is_empty_key_value,
+};
 
 /// How the rows are read.
 #[derive(Debug, Clone)]
@@ -712,16 +714,21 @@ impl fmt::Display for Explain {
     }
 }
 
-/// A condition as text with its names and values resolved, for `explain()`
-/// (sensitive values masked).
-pub(crate) fn describe_condition(node: &Node) -> String {
-    describe_condition_as(node, Show::Masked)
+/// A condition on `table` as text with its names and values resolved, for
+/// `explain()`: masked, every value of a condition naming a sensitive
+/// attribute of `table` reads `***`.
+pub(crate) fn describe_condition(table: &str, node: &Node) -> String {
+    describe_condition_as(table, node, Show::Masked)
 }
 
-fn describe_condition_as(node: &Node, show: Show) -> String {
+fn describe_condition_as(table: &str, node: &Node, show: Show) -> String {
     let mut builder = ExpressionBuilder::new();
     match builder.render(node) {
-        Ok(text) => builder.describe(&text, show),
+        Ok(text) => {
+            let hidden = show == Show::Masked
+                && crate::mask::any_masked(&[table], builder.attribute_names());
+            builder.describe(&text, hidden)
+        }
         Err(e) => format!("<invalid: {e}>"),
     }
 }
@@ -747,8 +754,12 @@ impl Plan {
     }
 
     fn describe_read(&self, show: Show) -> String {
-        let condition = |node: &Node| describe_condition_as(node, show);
-        let key = |key: &Item| describe_key_as(key, show);
+        let table = self.table.as_str();
+        let condition = |node: &Node| describe_condition_as(table, node, show);
+        let key = |key: &Item| match show {
+            Show::Exact => describe_key_by(key, |_| false),
+            Show::Masked => describe_key_in(table, key),
+        };
         let mut line = match &self.access {
             Access::Nothing => format!("no request to {} (is_in of no values)", self.table),
             Access::Get { key: k } => format!("GetItem {} key {}", self.table, key(k)),
@@ -781,7 +792,7 @@ impl Plan {
                 if let Some(i) = index {
                     s.push_str(&format!(" index {i}"));
                 }
-                let hidden = show == Show::Masked && crate::mask::is_masked(partition);
+                let hidden = show == Show::Masked && crate::mask::is_masked(table, partition);
                 let shown: Vec<String> = values
                     .iter()
                     .map(|v| {

@@ -23,7 +23,7 @@ use crate::expr::ExpressionBuilder;
 use crate::model::{Table, TableMeta};
 use crate::read::canonical::KeyId;
 use crate::read::exec::{BATCH_RETRIES, backoff, key_fingerprint};
-use crate::value::{Item, describe_key};
+use crate::value::Item;
 
 /// Items per BatchWriteItem call (DynamoDB's limit).
 pub const BATCH_WRITE_LIMIT: usize = 25;
@@ -366,7 +366,7 @@ pub trait BulkWrites: Table {
                     Some(_) => {
                         return Err(Error::DuplicateItem {
                             table: table.clone(),
-                            key: describe_key(&key),
+                            key: crate::value::describe_key_in(&table, &key),
                             what: "create_many (with different contents)",
                         });
                     }

@@ -37,7 +37,7 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 
 use crate::error::{Error, sdk_error};
-use crate::value::{AttributeValue, Item, describe_key};
+use crate::value::{AttributeValue, Item, describe_key_in};
 
 /// What the attempts of one request saw.
 #[derive(Debug, Clone, Default)]
@@ -145,7 +145,7 @@ where
         Error::OutcomeUnknown {
             operation,
             table: table.to_owned(),
-            key: describe_key(key),
+            key: describe_key_in(table, key),
             cause: Some(Box::new(error)),
         }
     } else {
@@ -159,7 +159,7 @@ pub(crate) fn unknown(operation: &'static str, table: &str, key: &Item) -> Error
     Error::OutcomeUnknown {
         operation,
         table: table.to_owned(),
-        key: describe_key(key),
+        key: describe_key_in(table, key),
         cause: None,
     }
 }

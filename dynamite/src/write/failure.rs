@@ -2,7 +2,7 @@
 
 use crate::error::Error;
 use crate::model::TableMeta;
-use crate::value::{Item, describe_key};
+use crate::value::{Item, describe_key_in};
 
 /// Why a conditional write of an existing-or-not row failed, from the item
 /// DynamoDB returned with ALL_OLD: no item (or a soft-deleted or expired one) is
@@ -37,7 +37,7 @@ pub(crate) fn classify_failure(
             };
             return Error::Conflict {
                 table: table.to_owned(),
-                key: describe_key(key),
+                key: describe_key_in(table, key),
                 message: format!(
                     "expected version {wanted}, stored version is {found}: re-read the row and retry"
                 ),
@@ -50,14 +50,14 @@ pub(crate) fn classify_failure(
     if has_condition {
         return Error::ConditionFailed {
             table: table.to_owned(),
-            key: describe_key(key),
+            key: describe_key_in(table, key),
         };
     }
     // Only our own conditions were there and they hold now: the row changed
     // between the write and the read of ALL_OLD.
     Error::Conflict {
         table: table.to_owned(),
-        key: describe_key(key),
+        key: describe_key_in(table, key),
         message: "the row changed during the write".to_owned(),
     }
 }

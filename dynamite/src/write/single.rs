@@ -15,7 +15,7 @@ use crate::client::Dynamite;
 use crate::error::{Error, Result};
 use crate::expr::ExpressionBuilder;
 use crate::model::{Table, TableMeta};
-use crate::value::{AttributeValue, Item, MAX_ITEM_BYTES, describe_key, item_size};
+use crate::value::{AttributeValue, Item, MAX_ITEM_BYTES, item_size};
 
 /// Rejects items over DynamoDB's 400 KB limit before sending.
 pub(crate) fn check_size(meta: &TableMeta, item: &Item) -> Result<()> {
@@ -23,7 +23,10 @@ pub(crate) fn check_size(meta: &TableMeta, item: &Item) -> Result<()> {
     if size > MAX_ITEM_BYTES {
         let key = meta
             .key_of(item)
-            .map(|k| describe_key(&k))
+            .map(|k| {
+                let hidden = meta.sensitive_names();
+                crate::value::describe_key_by(&k, |name| hidden.contains(&name))
+            })
             .unwrap_or_default();
         return Err(Error::ItemTooLarge {
             table: meta.table_name.to_owned(),

@@ -511,7 +511,7 @@ impl<'db> Transaction<'db> {
                 if !seen.insert(fingerprint) {
                     return Err(Error::DuplicateItem {
                         table: op.table.clone(),
-                        key: crate::value::describe_key(&op.key),
+                        key: crate::value::describe_key_in(&op.table, &op.key),
                         what: "a transaction",
                     });
                 }
