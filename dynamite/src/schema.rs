@@ -19,6 +19,7 @@ use crate::client::Dynamite;
 use crate::error::{Error, Result, sdk_error};
 use crate::model::KeyMeta;
 pub use crate::registry::IndexSpec;
+use crate::sync_billing;
 use crate::sync_options::{self, Mode};
 pub use crate::sync_report::{Change, SyncReport, Withheld, WithheldReason};
 pub use crate::table_spec::TableSpec;
@@ -263,7 +264,7 @@ async fn create_table(db: &Dynamite, spec: &TableSpec) -> Result<()> {
         keys.extend(index.key_attributes());
     }
     // Provisioned billing: every GSI gets the table's capacity.
-    let throughput = sync_options::provisioned_throughput(spec.options.billing_mode())?;
+    let throughput = sync_billing::provisioned_throughput(spec.options.billing_mode())?;
     let gsis = spec
         .indexes
         .iter()
@@ -302,7 +303,10 @@ async fn create_index(
         .index_name(&index.name)
         .set_key_schema(Some(index_key_schema(index)?))
         .projection(all_projection())
-        .set_provisioned_throughput(sync_options::index_throughput(existing)?)
+        .set_provisioned_throughput(sync_billing::index_throughput(
+            existing,
+            spec.options.billing_mode(),
+        )?)
         .build()
         .map_err(|e| Error::backend("UpdateTable", e))?;
     db.client()
@@ -391,17 +395,21 @@ impl Dynamite {
                     }
                     Some(existing) => {
                         check_keys(&spec, &existing)?;
+                        let mut existing = existing;
                         if !is_active(&existing) {
-                            wait_active(self, &spec.name, deadline).await?;
+                            existing = wait_active(self, &spec.name, deadline).await?;
                         }
+                        // One index per UpdateTable, ACTIVE before the next.
                         for index in missing_indexes(&spec, &existing) {
                             create_index(self, &spec, &existing, index).await?;
                             report.changes.push(Change::CreateIndex {
                                 table: spec.name.clone(),
                                 index: index.name.clone(),
                             });
-                            wait_active(self, &spec.name, deadline).await?;
+                            existing = wait_active(self, &spec.name, deadline).await?;
                         }
+                        // The options compare against the table as it is now,
+                        // new indexes included (billing gives them capacity).
                         let mode = Mode::Apply { deadline };
                         sync_options::reconcile(self, &spec, &existing, mode, &mut report).await?;
                     }
