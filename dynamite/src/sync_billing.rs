@@ -8,9 +8,9 @@
 //!   member (an omitted member keeps its stored value, only `-1` removes
 //!   it), so a member declared absent but stored is sent as `-1`. Absent
 //!   and `-1` compare equal.
-//! - DynamoDB Local accepts caps and drops them (its ARNs name the region
-//!   `ddblocal`): there the caps are withheld as unsupported, never
-//!   planned forever.
+//! - DynamoDB Local keeps caps only when both members are declared (its
+//!   ARNs name the region `ddblocal`): a half-declared maximum is withheld
+//!   there as unsupported, never planned forever.
 
 use aws_sdk_dynamodb::operation::update_table::builders::UpdateTableFluentBuilder;
 use aws_sdk_dynamodb::types::{
@@ -109,10 +109,17 @@ fn arn_region(table: &TableDescription) -> Option<&str> {
         .and_then(|rest| rest.split(':').next())
 }
 
-/// Whether the endpoint keeps on-demand caps. DynamoDB Local accepts
-/// `OnDemandThroughput` and never reports it back.
-pub(crate) fn keeps_on_demand_caps(table: &TableDescription) -> bool {
-    arn_region(table) != Some("ddblocal")
+/// Whether the endpoint can keep `wanted`'s caps. DynamoDB Local keeps a
+/// maximum only when both members have one: a `-1` member clears both,
+/// a lone member fails with InternalFailure.
+pub(crate) fn keeps_caps(wanted: Billing, table: &TableDescription) -> bool {
+    match wanted {
+        Billing::OnDemand {
+            max_read_request_units: r,
+            max_write_request_units: w,
+        } if r.is_some() != w.is_some() => arn_region(table) != Some("ddblocal"),
+        _ => true,
+    }
 }
 
 /// Whether the endpoint applies per-GSI capacity after CreateTable. The
@@ -303,11 +310,19 @@ mod tests {
     }
 
     #[test]
-    fn ddblocal_arns_do_not_keep_caps() {
+    fn ddblocal_keeps_only_full_caps() {
         let table = TableDescription::builder()
             .table_arn("arn:aws:dynamodb:ddblocal:000000000000:table/t")
             .build();
-        assert!(!keeps_on_demand_caps(&table));
-        assert!(keeps_on_demand_caps(&on_demand_table(None, None)));
+        let half = Billing::OnDemand {
+            max_read_request_units: Some(1),
+            max_write_request_units: None,
+        };
+        assert!(!keeps_caps(half, &table));
+        assert!(keeps_caps(
+            Billing::on_demand().max_throughput(1, 2),
+            &table
+        ));
+        assert!(keeps_caps(half, &on_demand_table(None, None)));
     }
 }

@@ -23,8 +23,8 @@ use aws_sdk_dynamodb::types::{
 use crate::client::Dynamite;
 use crate::error::{Error, Result, sdk_error};
 use crate::sync_billing::{
-    billing_matches, billing_mode, billing_update, create_on_demand_throughput,
-    keeps_on_demand_caps, provisioned_throughput, without_caps,
+    billing_matches, billing_mode, billing_update, create_on_demand_throughput, keeps_caps,
+    provisioned_throughput, without_caps,
 };
 use crate::sync_report::{Change, SyncReport, Withheld, WithheldReason};
 use crate::table_options::{Billing, StreamView, TableOptions};
@@ -158,7 +158,7 @@ pub(crate) async fn after_create(
     if let Some(wanted @ Billing::OnDemand { .. }) = spec.options.billing_mode()
         && wanted != without_caps(wanted)
         && let Some(created) = crate::table_status::describe(db, &spec.name).await?
-        && !keeps_on_demand_caps(&created)
+        && !keeps_caps(wanted, &created)
     {
         let set = Change::SetBilling {
             table: spec.name.clone(),
@@ -199,8 +199,8 @@ fn unsupported<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> Option<Str
     })
 }
 
-/// On-demand caps on an endpoint that accepts and drops them (DynamoDB
-/// Local): withheld, so the plan settles.
+/// On-demand caps an endpoint cannot keep (a half-declared maximum on
+/// DynamoDB Local): withheld, so the plan settles.
 fn caps_unsupported(table: &str, wanted: Billing) -> Withheld {
     Withheld {
         change: Change::SetBilling {
@@ -209,7 +209,8 @@ fn caps_unsupported(table: &str, wanted: Billing) -> Withheld {
         },
         reason: WithheldReason::Unsupported {
             operation: "UpdateTable",
-            message: "the endpoint accepts on-demand maximum throughput but does not keep it"
+            message: "the endpoint keeps an on-demand maximum only when both reads and writes \
+                      have one"
                 .to_owned(),
         },
     }
@@ -427,7 +428,7 @@ pub(crate) async fn reconcile(
 
     if let Some(wanted) = options.billing_mode() {
         // What the endpoint can keep: caps only where it reports them.
-        let sendable = if keeps_on_demand_caps(existing) {
+        let sendable = if keeps_caps(wanted, existing) {
             wanted
         } else {
             without_caps(wanted)

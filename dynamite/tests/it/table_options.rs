@@ -186,7 +186,15 @@ async fn an_existing_table_is_brought_to_its_options() {
             table: table.clone(),
         },
     ];
-    assert_eq!(plan.changes, wanted, "{plan}");
+    // What the endpoint cannot show (point-in-time recovery on both
+    // emulators, tags on DynamoDB Local) is planned as withheld.
+    only_unsupported_withheld(&plan);
+    let mut planned: Vec<Change> = plan.changes.clone();
+    planned.extend(plan.withheld.iter().map(|w| w.change.clone()));
+    planned.sort_by_key(|c| c.to_string());
+    let mut wanted = wanted.to_vec();
+    wanted.sort_by_key(|c| c.to_string());
+    assert_eq!(planned, wanted, "{plan}");
     let report = db.sync().await.unwrap();
     only_unsupported_withheld(&report);
     assert_production(&db, &table).await;
