@@ -285,11 +285,29 @@ async fn create_table(db: &Dynamite, spec: &TableSpec) -> Result<()> {
         .set_key_schema(Some(key_schema(spec.partition_key, spec.sort_key)?))
         .set_attribute_definitions(Some(attribute_definitions(keys.iter())?))
         .set_global_secondary_indexes((!gsis.is_empty()).then_some(gsis));
-    sync_options::create_settings(request, &spec.options)?
+    let caps = sync_billing::create_on_demand_throughput(spec.options.billing_mode());
+    let first = sync_options::create_settings(request.clone(), &spec.options)?
+        .set_on_demand_throughput(caps.clone())
         .send()
-        .await
-        .map_err(|e| sdk_error("CreateTable", &spec.name, e))?;
-    Ok(())
+        .await;
+    match first {
+        Ok(_) => Ok(()),
+        // A maximum on one member only, refused (DynamoDB Local wants
+        // both): created without it; `after_create` reports it withheld.
+        Err(e)
+            if caps.as_ref().is_some_and(|c| {
+                c.max_read_request_units().is_none() || c.max_write_request_units().is_none()
+            }) && e.as_service_error().and_then(|s| s.meta().code())
+                == Some("ValidationException") =>
+        {
+            sync_options::create_settings(request, &spec.options)?
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| sdk_error("CreateTable", &spec.name, e))
+        }
+        Err(e) => Err(sdk_error("CreateTable", &spec.name, e)),
+    }
 }
 
 async fn create_index(

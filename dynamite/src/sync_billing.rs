@@ -43,9 +43,8 @@ pub(crate) fn provisioned_throughput(
     }
 }
 
-/// CreateTable's caps: the declared members, an absent one as `-1` when
-/// the other is declared (DynamoDB Local refuses a half-filled member
-/// there; `-1` is "no maximum" everywhere).
+/// CreateTable's caps: the declared members only (CreateTable refuses
+/// `-1`; an absent member is no maximum).
 pub(crate) fn create_on_demand_throughput(billing: Option<Billing>) -> Option<OnDemandThroughput> {
     match billing {
         Some(Billing::OnDemand {
@@ -53,8 +52,8 @@ pub(crate) fn create_on_demand_throughput(billing: Option<Billing>) -> Option<On
             max_write_request_units,
         }) if max_read_request_units.is_some() || max_write_request_units.is_some() => Some(
             OnDemandThroughput::builder()
-                .max_read_request_units(max_read_request_units.unwrap_or(-1))
-                .max_write_request_units(max_write_request_units.unwrap_or(-1))
+                .set_max_read_request_units(max_read_request_units)
+                .set_max_write_request_units(max_write_request_units)
                 .build(),
         ),
         _ => None,

@@ -56,8 +56,8 @@ fn tags(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>> {
         .collect()
 }
 
-/// CreateTable with the options it takes: billing (and on-demand maximum
-/// throughput), deletion protection, stream, tags. TTL and point-in-time
+/// CreateTable with the options it takes: billing, deletion protection,
+/// stream, tags (the caller adds the on-demand maximum throughput). TTL and point-in-time
 /// recovery need the table ACTIVE: [`after_create`].
 pub(crate) fn create_settings(
     request: CreateTableFluentBuilder,
@@ -67,7 +67,6 @@ pub(crate) fn create_settings(
     let mut request = request
         .billing_mode(billing_mode(billing))
         .set_provisioned_throughput(provisioned_throughput(billing)?)
-        .set_on_demand_throughput(create_on_demand_throughput(billing))
         .set_deletion_protection_enabled(options.deletion_protection_enabled());
     if let Some(Some(view)) = options.stream_view() {
         request = request.stream_specification(stream_specification(Some(view))?);
@@ -158,7 +157,7 @@ pub(crate) async fn after_create(
     if let Some(wanted @ Billing::OnDemand { .. }) = spec.options.billing_mode()
         && wanted != without_caps(wanted)
         && let Some(created) = crate::table_status::describe(db, &spec.name).await?
-        && !keeps_caps(wanted, &created)
+        && !billing_matches(wanted, &created)
     {
         let set = Change::SetBilling {
             table: spec.name.clone(),

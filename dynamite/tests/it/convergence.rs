@@ -497,3 +497,16 @@ async fn ttl_changes_converge_when_the_case_asks() {
     let off = plain(0, None);
     run_sequence(&[on.clone(), off, on]).await.unwrap();
 }
+
+/// A new table with a maximum on one member only: CreateTable refuses
+/// `-1` for the other (the embedded engine, as AWS); DynamoDB Local
+/// refuses a lone member (created without, the maximum withheld).
+#[tokio::test]
+async fn regression_new_table_with_one_cap() {
+    run_sequence(&[plain(1, on_demand(None, Some(7)))])
+        .await
+        .unwrap();
+    run_sequence(&[plain(0, on_demand(Some(3), None)), plain(0, None)])
+        .await
+        .unwrap();
+}
