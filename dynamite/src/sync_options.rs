@@ -23,8 +23,7 @@ use aws_sdk_dynamodb::types::{
 use crate::client::Dynamite;
 use crate::error::{Error, Result, sdk_error};
 use crate::sync_billing::{
-    billing_matches, billing_mode, billing_update, create_on_demand_throughput, keeps_caps,
-    provisioned_throughput, without_caps,
+    billing_matches, billing_mode, billing_update, keeps_caps, provisioned_throughput, without_caps,
 };
 use crate::sync_report::{Change, SyncReport, Withheld, WithheldReason};
 use crate::table_options::{Billing, StreamView, TableOptions};

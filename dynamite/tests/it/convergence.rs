@@ -5,7 +5,7 @@
 //! step the next `sync_plan()` holds no change (only withheld ones), and
 //! DescribeTable shows what was asked for unless it was withheld.
 //!
-//! Cases: `DYNAMITE_CASES` (default 6 on the embedded engine, 3 on an
+//! Cases: `DYNAMITE_CASES` (default 12 on the embedded engine, 6 on an
 //! endpoint: each index creation waits for ACTIVE). Seed: `DIFF_SEED`.
 //! On DynamoDB Local TTL stays off unless a case asks for it (the
 //! index-building stall the README describes).
@@ -174,7 +174,7 @@ fn cases() -> u32 {
     std::env::var("DYNAMITE_CASES")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(if on_local() { 3 } else { 6 })
+        .unwrap_or(if on_local() { 6 } else { 12 })
 }
 
 fn seed() -> [u8; 32] {
@@ -207,7 +207,6 @@ fn count_withheld(report: &SyncReport) {
             WithheldReason::TtlAttributeInUse { .. } => "TtlAttributeInUse",
             WithheldReason::NotNow(_) => "NotNow",
             WithheldReason::Unsupported { .. } => "Unsupported",
-            _ => "other",
         };
         *seen.entry(format!("{change}/{reason}")).or_default() += 1;
     }

@@ -255,10 +255,10 @@ fn check_cloudformation(text: &str, tables: &BTreeSet<String>, errors: &mut Vec<
         if !id.chars().all(|c| c.is_ascii_alphanumeric()) || id.len() > 255 {
             errors.push(format!("cloudformation: `{id}` is not a logical id"));
         }
-        if let Some(caps) = resource["Properties"]["OnDemandThroughput"].as_object() {
-            if caps.is_empty() || caps.values().any(|v| v.as_i64().is_none_or(|v| v < 1)) {
-                errors.push(format!("cloudformation: {id} caps {caps:?}"));
-            }
+        if let Some(caps) = resource["Properties"]["OnDemandThroughput"].as_object()
+            && (caps.is_empty() || caps.values().any(|v| v.as_i64().is_none_or(|v| v < 1)))
+        {
+            errors.push(format!("cloudformation: {id} caps {caps:?}"));
         }
     }
 }
