@@ -2,7 +2,7 @@
 //! builds the handle with its models and options, this module does the rest.
 //!
 //! ```text
-//! plan [--check]                               what sync would change (--check: exit 1 if anything)
+//! plan [--check]                               what sync would change (--check: exit 1 if a change is pending)
 //! sync                                         create tables and indexes, enable TTL, set options
 //! export --format cloudformation|terraform [--output FILE]
 //! ```
@@ -68,7 +68,9 @@ pub const USAGE: &str = "\
 usage: <command> [options]
 
 commands:
-  plan [--check]             what sync would change; --check exits 1 when anything would
+  plan [--check]             what sync would change; --check exits 1 when a change is
+                             pending (withheld changes are printed and exit 0: sync
+                             would not make them either)
   sync                       create missing tables and indexes, enable TTL, set table options
   export --format <cloudformation|terraform> [--output <file>]
                              the tables as infrastructure code (stdout unless --output)
@@ -80,7 +82,9 @@ commands:
 pub enum Command {
     /// `plan`: print what `sync` would change.
     Plan {
-        /// `--check`: report pending changes through the exit code.
+        /// `--check`: report pending changes through the exit code. Withheld
+        /// changes (which `sync` would not make either) are printed but do
+        /// not count: only withheld left is [`Outcome::Done`].
         check: bool,
     },
     /// `sync`: make the changes.
@@ -101,7 +105,7 @@ pub enum Command {
 pub enum Outcome {
     /// Done (or nothing to do).
     Done,
-    /// `plan --check` found changes to make.
+    /// `plan --check` found changes `sync` would make.
     Pending,
 }
 
@@ -244,7 +248,9 @@ where
         Command::Plan { check } => {
             let report = db.sync_plan().await?;
             write_report(out, &report)?;
-            Ok(if check && !report.is_empty() {
+            // Withheld changes are printed; sync would not make them, so
+            // they leave nothing pending.
+            Ok(if check && !report.changes.is_empty() {
                 Outcome::Pending
             } else {
                 Outcome::Done

@@ -55,8 +55,8 @@ impl Dynamite {
         let mut tables = desired(self)?;
         tables.sort_by(|a, b| a.name.cmp(&b.name));
         let value = match format {
-            Format::CloudFormation => cloudformation(&tables),
-            Format::Terraform => terraform(&tables),
+            Format::CloudFormation => cloudformation(&tables)?,
+            Format::Terraform => terraform(&tables)?,
         };
         serde_json::to_string_pretty(&value)
             .map(|mut text| {
@@ -102,8 +102,19 @@ fn key_schema(partition: KeyMeta, sort: Option<KeyMeta>) -> Value {
     Value::Array(keys)
 }
 
-/// `users` -> `UsersTable`, `shop_v2.orders` -> `ShopV2OrdersTable`.
+/// `users` -> `UsersTable`, `shop_v2.orders` -> `ShopV2OrdersTable`
+/// (CloudFormation logical ids: alphanumeric, at most 255 characters; a
+/// longer one keeps its start and ends with its name's tag).
 fn logical_id(table: &str) -> String {
+    let id = readable_id(table);
+    if id.len() <= 255 {
+        return id;
+    }
+    let tag = name_tag(table);
+    format!("{}{tag}Table", &id[..255 - tag.len() - 5])
+}
+
+fn readable_id(table: &str) -> String {
     let mut id = String::new();
     let mut upper = true;
     for c in table.chars() {
@@ -122,12 +133,23 @@ fn logical_id(table: &str) -> String {
     id
 }
 
+/// On-demand caps: only the declared members (an absent one means no
+/// maximum; `-1` is UpdateTable's way to remove one, not a value to
+/// declare).
+fn caps(read: (&str, Option<i64>), write: (&str, Option<i64>)) -> Value {
+    let members: serde_json::Map<String, Value> = [read, write]
+        .into_iter()
+        .filter_map(|(name, value)| value.map(|v| (name.to_owned(), json!(v))))
+        .collect();
+    Value::Object(members)
+}
+
 /// The billing of a table: on-demand unless its options say otherwise.
 fn billing(table: &TableSpec) -> Billing {
     table.options.billing_mode().unwrap_or_default()
 }
 
-fn cloudformation(tables: &[TableSpec]) -> Value {
+fn cloudformation(tables: &[TableSpec]) -> Result<Value> {
     let mut resources = serde_json::Map::new();
     for table in tables {
         let mut properties = serde_json::Map::new();
@@ -155,10 +177,10 @@ fn cloudformation(tables: &[TableSpec]) -> Value {
         {
             properties.insert(
                 "OnDemandThroughput".into(),
-                json!({
-                    "MaxReadRequestUnits": max_read_request_units.unwrap_or(-1),
-                    "MaxWriteRequestUnits": max_write_request_units.unwrap_or(-1),
-                }),
+                caps(
+                    ("MaxReadRequestUnits", max_read_request_units),
+                    ("MaxWriteRequestUnits", max_write_request_units),
+                ),
             );
         }
         properties.insert(
@@ -221,19 +243,26 @@ fn cloudformation(tables: &[TableSpec]) -> Value {
                     .collect(),
             );
         }
+        // Dynamite never deletes a table: neither should a stack update.
         resources.insert(
-            logical_id(&table.name),
-            json!({"Type": "AWS::DynamoDB::Table", "Properties": properties}),
+            table.name.clone(),
+            json!({
+                "Type": "AWS::DynamoDB::Table",
+                "DeletionPolicy": "Retain",
+                "UpdateReplacePolicy": "Retain",
+                "Properties": properties,
+            }),
         );
     }
-    json!({
+    let resources = renamed(resources, logical_id)?;
+    Ok(json!({
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": "DynamoDB tables of the registered Dynamite models",
         "Resources": resources,
-    })
+    }))
 }
 
-fn terraform(tables: &[TableSpec]) -> Value {
+fn terraform(tables: &[TableSpec]) -> Result<Value> {
     let mut resources = serde_json::Map::new();
     for table in tables {
         let mut resource = serde_json::Map::new();
@@ -259,10 +288,10 @@ fn terraform(tables: &[TableSpec]) -> Value {
         {
             resource.insert(
                 "on_demand_throughput".into(),
-                json!({
-                    "max_read_request_units": max_read_request_units.unwrap_or(-1),
-                    "max_write_request_units": max_write_request_units.unwrap_or(-1),
-                }),
+                caps(
+                    ("max_read_request_units", max_read_request_units),
+                    ("max_write_request_units", max_write_request_units),
+                ),
             );
         }
         resource.insert("hash_key".into(), json!(table.partition_key.name));
@@ -303,10 +332,12 @@ fn terraform(tables: &[TableSpec]) -> Value {
             resource.insert("global_secondary_index".into(), Value::Array(indexes));
         }
         if let Some(attribute) = table.ttl {
-            resource.insert(
-                "ttl".into(),
-                json!({"attribute_name": attribute, "enabled": table.enabled_ttl().is_some()}),
-            );
+            // The provider wants `attribute_name` only when enabled.
+            let ttl = match table.enabled_ttl() {
+                Some(_) => json!({"attribute_name": attribute, "enabled": true}),
+                None => json!({"enabled": false}),
+            };
+            resource.insert("ttl".into(), ttl);
         }
         let options = &table.options;
         if let Some(enabled) = options.deletion_protection_enabled() {
@@ -328,21 +359,68 @@ fn terraform(tables: &[TableSpec]) -> Value {
         if !options.tags().is_empty() {
             resource.insert("tags".into(), json!(options.tags()));
         }
-        // Terraform names: letters, digits, `_` and `-`.
-        let name: String = table
-            .name
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        resources.insert(name, Value::Object(resource));
+        resources.insert(table.name.clone(), Value::Object(resource));
     }
-    json!({"resource": {"aws_dynamodb_table": resources}})
+    let resources = renamed(resources, terraform_name)?;
+    Ok(json!({"resource": {"aws_dynamodb_table": resources}}))
+}
+
+/// A Terraform resource name: letters, digits, `_` and `-`, starting
+/// with a letter or `_` (`1st-app.users` -> `_1st-app_users`).
+fn terraform_name(table: &str) -> String {
+    let mut name: String = table
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if !name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        name.insert(0, '_');
+    }
+    name
+}
+
+/// FNV-1a, 32 bits: a short, stable tag of a table name.
+fn name_tag(table: &str) -> String {
+    let hash = table.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    format!("{hash:08x}")
+}
+
+/// Resources keyed by table name, re-keyed by `id(name)`. Names whose ids
+/// collide (`a.b` and `a_b`) each get their name's tag appended, so every
+/// table stays its own resource, deterministically; a collision left
+/// after that is an error naming both tables.
+fn renamed(
+    resources: serde_json::Map<String, Value>,
+    id: impl Fn(&str) -> String,
+) -> Result<serde_json::Map<String, Value>> {
+    let mut taken: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for name in resources.keys() {
+        *taken.entry(id(name)).or_default() += 1;
+    }
+    let mut out = serde_json::Map::new();
+    let mut owner: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+    for (name, resource) in resources {
+        let plain = id(&name);
+        let key = if taken.get(&plain).copied().unwrap_or(0) > 1 {
+            id(&format!("{name}_{}", name_tag(&name)))
+        } else {
+            plain
+        };
+        if let Some(other) = owner.insert(key.clone(), name.clone()) {
+            return Err(Error::Config(format!(
+                "export: tables `{other}` and `{name}` would both be the resource `{key}`"
+            )));
+        }
+        out.insert(key, resource);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -353,5 +431,37 @@ mod tests {
     fn logical_ids_are_alphanumeric() {
         assert_eq!(logical_id("users"), "UsersTable");
         assert_eq!(logical_id("app_v2.order-items"), "AppV2OrderItemsTable");
+        let long = "t".repeat(255);
+        let id = logical_id(&long);
+        assert_eq!(id.len(), 255);
+        assert!(id.chars().all(|c| c.is_ascii_alphanumeric()), "{id}");
+    }
+
+    #[test]
+    fn terraform_names_start_with_a_letter_or_underscore() {
+        assert_eq!(terraform_name("users"), "users");
+        assert_eq!(terraform_name("1st-app.users"), "_1st-app_users");
+        assert_eq!(terraform_name("-x"), "_-x");
+        assert_eq!(terraform_name("_x"), "_x");
+    }
+
+    #[test]
+    fn colliding_names_stay_distinct_resources() {
+        let resources: serde_json::Map<String, Value> = ["a.b", "a_b", "ab"]
+            .into_iter()
+            .map(|n| (n.to_owned(), json!(n)))
+            .collect();
+        let out = renamed(resources.clone(), logical_id).unwrap();
+        assert_eq!(out.len(), 3);
+        assert_eq!(out["AbTable"], "ab");
+        let again = renamed(resources, logical_id).unwrap();
+        assert_eq!(out, again, "deterministic");
+        let tf: serde_json::Map<String, Value> = ["a.b", "a_b"]
+            .into_iter()
+            .map(|n| (n.to_owned(), json!(n)))
+            .collect();
+        let out = renamed(tf, terraform_name).unwrap();
+        assert_eq!(out.len(), 2);
+        assert!(out.keys().all(|k| k.starts_with("a_b_")), "{out:?}");
     }
 }

@@ -86,6 +86,7 @@ pub mod query;
 mod read;
 pub mod registry;
 pub mod schema;
+mod sync_billing;
 mod sync_options;
 mod sync_report;
 pub mod table_options;

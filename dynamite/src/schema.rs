@@ -19,6 +19,7 @@ use crate::client::Dynamite;
 use crate::error::{Error, Result, sdk_error};
 use crate::model::KeyMeta;
 pub use crate::registry::IndexSpec;
+use crate::sync_billing;
 use crate::sync_options::{self, Mode};
 pub use crate::sync_report::{Change, SyncReport, Withheld, WithheldReason};
 pub use crate::table_spec::TableSpec;
@@ -263,7 +264,7 @@ async fn create_table(db: &Dynamite, spec: &TableSpec) -> Result<()> {
         keys.extend(index.key_attributes());
     }
     // Provisioned billing: every GSI gets the table's capacity.
-    let throughput = sync_options::provisioned_throughput(spec.options.billing_mode())?;
+    let throughput = sync_billing::provisioned_throughput(spec.options.billing_mode())?;
     let gsis = spec
         .indexes
         .iter()
@@ -284,11 +285,29 @@ async fn create_table(db: &Dynamite, spec: &TableSpec) -> Result<()> {
         .set_key_schema(Some(key_schema(spec.partition_key, spec.sort_key)?))
         .set_attribute_definitions(Some(attribute_definitions(keys.iter())?))
         .set_global_secondary_indexes((!gsis.is_empty()).then_some(gsis));
-    sync_options::create_settings(request, &spec.options)?
+    let caps = sync_billing::create_on_demand_throughput(spec.options.billing_mode());
+    let first = sync_options::create_settings(request.clone(), &spec.options)?
+        .set_on_demand_throughput(caps.clone())
         .send()
-        .await
-        .map_err(|e| sdk_error("CreateTable", &spec.name, e))?;
-    Ok(())
+        .await;
+    match first {
+        Ok(_) => Ok(()),
+        // A maximum on one member only, refused (DynamoDB Local wants
+        // both): created without it; `after_create` reports it withheld.
+        Err(e)
+            if caps.as_ref().is_some_and(|c| {
+                c.max_read_request_units().is_none() || c.max_write_request_units().is_none()
+            }) && e.as_service_error().and_then(|s| s.meta().code())
+                == Some("ValidationException") =>
+        {
+            sync_options::create_settings(request, &spec.options)?
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| sdk_error("CreateTable", &spec.name, e))
+        }
+        Err(e) => Err(sdk_error("CreateTable", &spec.name, e)),
+    }
 }
 
 async fn create_index(
@@ -302,7 +321,10 @@ async fn create_index(
         .index_name(&index.name)
         .set_key_schema(Some(index_key_schema(index)?))
         .projection(all_projection())
-        .set_provisioned_throughput(sync_options::index_throughput(existing)?)
+        .set_provisioned_throughput(sync_billing::index_throughput(
+            existing,
+            spec.options.billing_mode(),
+        )?)
         .build()
         .map_err(|e| Error::backend("UpdateTable", e))?;
     db.client()
@@ -391,17 +413,21 @@ impl Dynamite {
                     }
                     Some(existing) => {
                         check_keys(&spec, &existing)?;
+                        let mut existing = existing;
                         if !is_active(&existing) {
-                            wait_active(self, &spec.name, deadline).await?;
+                            existing = wait_active(self, &spec.name, deadline).await?;
                         }
+                        // One index per UpdateTable, ACTIVE before the next.
                         for index in missing_indexes(&spec, &existing) {
                             create_index(self, &spec, &existing, index).await?;
                             report.changes.push(Change::CreateIndex {
                                 table: spec.name.clone(),
                                 index: index.name.clone(),
                             });
-                            wait_active(self, &spec.name, deadline).await?;
+                            existing = wait_active(self, &spec.name, deadline).await?;
                         }
+                        // The options compare against the table as it is now,
+                        // new indexes included (billing gives them capacity).
                         let mode = Mode::Apply { deadline };
                         sync_options::reconcile(self, &spec, &existing, mode, &mut report).await?;
                     }

@@ -16,14 +16,15 @@ use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::create_table::builders::CreateTableFluentBuilder;
 use aws_sdk_dynamodb::types::{
-    BillingMode, GlobalSecondaryIndexUpdate, OnDemandThroughput, PointInTimeRecoverySpecification,
-    PointInTimeRecoveryStatus, ProvisionedThroughput, StreamSpecification, StreamViewType,
-    TableDescription, Tag, TimeToLiveSpecification, TimeToLiveStatus,
-    UpdateGlobalSecondaryIndexAction,
+    PointInTimeRecoverySpecification, PointInTimeRecoveryStatus, StreamSpecification,
+    StreamViewType, TableDescription, Tag, TimeToLiveSpecification, TimeToLiveStatus,
 };
 
 use crate::client::Dynamite;
 use crate::error::{Error, Result, sdk_error};
+use crate::sync_billing::{
+    billing_matches, billing_mode, billing_update, keeps_caps, provisioned_throughput, without_caps,
+};
 use crate::sync_report::{Change, SyncReport, Withheld, WithheldReason};
 use crate::table_options::{Billing, StreamView, TableOptions};
 use crate::table_spec::TableSpec;
@@ -31,47 +32,6 @@ use crate::table_status::wait_active;
 
 fn build_error(operation: &'static str) -> impl Fn(aws_sdk_dynamodb::error::BuildError) -> Error {
     move |e| Error::backend(operation, e)
-}
-
-/// The provisioned throughput of `billing`, if provisioned.
-pub(crate) fn provisioned_throughput(
-    billing: Option<Billing>,
-) -> Result<Option<ProvisionedThroughput>> {
-    match billing {
-        Some(Billing::Provisioned {
-            read_capacity_units,
-            write_capacity_units,
-        }) => ProvisionedThroughput::builder()
-            .read_capacity_units(read_capacity_units)
-            .write_capacity_units(write_capacity_units)
-            .build()
-            .map(Some)
-            .map_err(build_error("CreateTable")),
-        _ => Ok(None),
-    }
-}
-
-fn on_demand_throughput(billing: Option<Billing>) -> Option<OnDemandThroughput> {
-    match billing {
-        Some(Billing::OnDemand {
-            max_read_request_units,
-            max_write_request_units,
-        }) if max_read_request_units.is_some() || max_write_request_units.is_some() => Some(
-            OnDemandThroughput::builder()
-                // -1: no maximum.
-                .max_read_request_units(max_read_request_units.unwrap_or(-1))
-                .max_write_request_units(max_write_request_units.unwrap_or(-1))
-                .build(),
-        ),
-        _ => None,
-    }
-}
-
-fn billing_mode(billing: Option<Billing>) -> BillingMode {
-    match billing {
-        Some(Billing::Provisioned { .. }) => BillingMode::Provisioned,
-        _ => BillingMode::PayPerRequest,
-    }
 }
 
 fn stream_specification(view: Option<StreamView>) -> Result<StreamSpecification> {
@@ -95,8 +55,8 @@ fn tags(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>> {
         .collect()
 }
 
-/// CreateTable with the options it takes: billing (and on-demand maximum
-/// throughput), deletion protection, stream, tags. TTL and point-in-time
+/// CreateTable with the options it takes: billing, deletion protection,
+/// stream, tags (the caller adds the on-demand maximum throughput). TTL and point-in-time
 /// recovery need the table ACTIVE: [`after_create`].
 pub(crate) fn create_settings(
     request: CreateTableFluentBuilder,
@@ -106,7 +66,6 @@ pub(crate) fn create_settings(
     let mut request = request
         .billing_mode(billing_mode(billing))
         .set_provisioned_throughput(provisioned_throughput(billing)?)
-        .set_on_demand_throughput(on_demand_throughput(billing))
         .set_deletion_protection_enabled(options.deletion_protection_enabled());
     if let Some(Some(view)) = options.stream_view() {
         request = request.stream_specification(stream_specification(Some(view))?);
@@ -194,6 +153,18 @@ pub(crate) async fn after_create(
                 }
             }));
     }
+    if let Some(wanted @ Billing::OnDemand { .. }) = spec.options.billing_mode()
+        && wanted != without_caps(wanted)
+        && let Some(created) = crate::table_status::describe(db, &spec.name).await?
+        && !billing_matches(wanted, &created)
+    {
+        let set = Change::SetBilling {
+            table: spec.name.clone(),
+            billing: wanted,
+        };
+        report.changes.retain(|c| *c != set);
+        report.withheld.push(caps_unsupported(&spec.name, wanted));
+    }
     if let Some(attribute) = spec.enabled_ttl() {
         enable_ttl(db, spec, attribute, report).await?;
     }
@@ -226,6 +197,38 @@ fn unsupported<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> Option<Str
     })
 }
 
+/// On-demand caps an endpoint cannot keep (a half-declared maximum on
+/// DynamoDB Local): withheld, so the plan settles.
+fn caps_unsupported(table: &str, wanted: Billing) -> Withheld {
+    Withheld {
+        change: Change::SetBilling {
+            table: table.to_owned(),
+            billing: wanted,
+        },
+        reason: WithheldReason::Unsupported {
+            operation: "UpdateTable",
+            message: "the endpoint keeps an on-demand maximum only when both reads and writes \
+                      have one"
+                .to_owned(),
+        },
+    }
+}
+
+/// DynamoDB's "not now": a limit on how often a setting may change
+/// (billing-mode switches, capacity decreases, the TTL change lock) or on
+/// concurrent control-plane operations. `sync()` withholds the change and
+/// says why; a later `sync()` makes it.
+fn refused_for_now<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> Option<String> {
+    let code = error.code().unwrap_or_default();
+    let message = error.message().unwrap_or_default();
+    let lower = message.to_ascii_lowercase();
+    let limited = code == "LimitExceededException"
+        || lower.contains("multiple times within a fixed interval")
+        || lower.contains("limited to once");
+    limited
+        .then(|| format!("DynamoDB refuses it for now ({code}: {message}); run sync() again later"))
+}
+
 /// Files the answer to a request making `change`: made, withheld when the
 /// endpoint does not implement it, or the error. `true` when made.
 fn record<T, E>(
@@ -242,16 +245,15 @@ where
             report.changes.push(change);
             Ok(true)
         }
-        Err(e) => match unsupported(&e) {
-            Some(message) => {
-                report.withheld.push(Withheld {
-                    change,
-                    reason: WithheldReason::Unsupported { operation, message },
-                });
-                Ok(false)
-            }
-            None => Err(sdk_error(operation, change.table(), e)),
-        },
+        Err(e) => {
+            let reason = match (unsupported(&e), refused_for_now(&e)) {
+                (Some(message), _) => WithheldReason::Unsupported { operation, message },
+                (None, Some(why)) => WithheldReason::NotNow(why),
+                (None, None) => return Err(sdk_error(operation, change.table(), e)),
+            };
+            report.withheld.push(Withheld { change, reason });
+            Ok(false)
+        }
     }
 }
 
@@ -351,48 +353,6 @@ async fn enable_point_in_time_recovery(
     record(report, change, "UpdateContinuousBackups", result).map(drop)
 }
 
-/// The billing of an existing table, from its description.
-pub(crate) fn current_billing(table: &TableDescription) -> Billing {
-    let mode = table
-        .billing_mode_summary()
-        .and_then(|b| b.billing_mode())
-        .cloned();
-    let throughput = table.provisioned_throughput();
-    let read = throughput
-        .and_then(|t| t.read_capacity_units())
-        .unwrap_or(0);
-    let write = throughput
-        .and_then(|t| t.write_capacity_units())
-        .unwrap_or(0);
-    let provisioned = match mode {
-        Some(BillingMode::PayPerRequest) => false,
-        Some(BillingMode::Provisioned) => true,
-        // No summary: a table created before on-demand existed, unless it
-        // reports no capacity.
-        _ => read > 0 || write > 0,
-    };
-    if provisioned {
-        return Billing::provisioned(read, write);
-    }
-    let cap = |v: Option<i64>| v.filter(|v| *v > 0);
-    let on_demand = table.on_demand_throughput();
-    Billing::OnDemand {
-        max_read_request_units: cap(on_demand.and_then(|o| o.max_read_request_units())),
-        max_write_request_units: cap(on_demand.and_then(|o| o.max_write_request_units())),
-    }
-}
-
-/// The capacity a GSI added to an existing table needs: the table's own
-/// when it is provisioned, none on demand.
-pub(crate) fn index_throughput(
-    existing: &TableDescription,
-) -> Result<Option<ProvisionedThroughput>> {
-    match current_billing(existing) {
-        provisioned @ Billing::Provisioned { .. } => provisioned_throughput(Some(provisioned)),
-        Billing::OnDemand { .. } => Ok(None),
-    }
-}
-
 fn current_stream(table: &TableDescription) -> Option<StreamView> {
     table
         .stream_specification()
@@ -465,12 +425,20 @@ pub(crate) async fn reconcile(
     let mut steps = Vec::new();
 
     if let Some(wanted) = options.billing_mode() {
-        let current = current_billing(existing);
-        if current != wanted {
+        // What the endpoint can keep: caps only where it reports them.
+        let sendable = if keeps_caps(wanted, existing) {
+            wanted
+        } else {
+            without_caps(wanted)
+        };
+        if !billing_matches(sendable, existing) {
             steps.push(Step::Make(Change::SetBilling {
                 table: table.clone(),
-                billing: wanted,
+                billing: sendable,
             }));
+        }
+        if sendable != wanted {
+            steps.push(Step::Withhold(caps_unsupported(table, wanted)));
         }
     }
     match (
@@ -535,14 +503,21 @@ pub(crate) async fn reconcile(
                     }
                 }
             }
-            // The endpoint cannot list tags: the plan carries them all,
-            // `sync()` tries and reports what the endpoint refuses.
+            // The endpoint cannot list tags (DynamoDB Local): whether they
+            // are set cannot be known, so they are withheld, not planned
+            // forever.
             None => {
                 for (key, value) in options.tags() {
-                    steps.push(Step::Make(Change::Tag {
-                        table: table.clone(),
-                        key: key.clone(),
-                        value: value.clone(),
+                    steps.push(Step::Withhold(Withheld {
+                        change: Change::Tag {
+                            table: table.clone(),
+                            key: key.clone(),
+                            value: value.clone(),
+                        },
+                        reason: WithheldReason::Unsupported {
+                            operation: "ListTagsOfResource",
+                            message: "the endpoint cannot show the table's tags".to_owned(),
+                        },
                     }));
                 }
             }
@@ -600,9 +575,18 @@ pub(crate) async fn reconcile(
     if let Some(wanted) = options.point_in_time_recovery_enabled() {
         match (wanted, current_point_in_time_recovery(db, table).await?) {
             (true, Some(true)) | (false, Some(false) | None) => {}
-            // On, or the endpoint cannot say: `sync()` tries.
-            (true, _) => steps.push(Step::Make(Change::EnablePointInTimeRecovery {
+            (true, Some(false)) => steps.push(Step::Make(Change::EnablePointInTimeRecovery {
                 table: table.clone(),
+            })),
+            // The endpoint does not implement it (neither emulator does).
+            (true, None) => steps.push(Step::Withhold(Withheld {
+                change: Change::EnablePointInTimeRecovery {
+                    table: table.clone(),
+                },
+                reason: WithheldReason::Unsupported {
+                    operation: "DescribeContinuousBackups",
+                    message: "the endpoint cannot show point-in-time recovery".to_owned(),
+                },
             })),
             (false, Some(true)) => steps.push(Step::Withhold(Withheld {
                 change: Change::DisablePointInTimeRecovery {
@@ -642,30 +626,11 @@ async fn make(
     let table = spec.name.as_str();
     match &change {
         Change::SetBilling { billing, .. } => {
-            let mut request = db
-                .client()
-                .update_table()
-                .table_name(table)
-                .billing_mode(billing_mode(Some(*billing)))
-                .set_provisioned_throughput(provisioned_throughput(Some(*billing))?)
-                .set_on_demand_throughput(on_demand_throughput(Some(*billing)));
-            // Provisioned: each GSI gets the same capacity.
-            if let Some(throughput) = provisioned_throughput(Some(*billing))? {
-                for index in existing.global_secondary_indexes() {
-                    let Some(name) = index.index_name() else {
-                        continue;
-                    };
-                    let action = UpdateGlobalSecondaryIndexAction::builder()
-                        .index_name(name)
-                        .provisioned_throughput(throughput.clone())
-                        .build()
-                        .map_err(build_error("UpdateTable"))?;
-                    request = request.global_secondary_index_updates(
-                        GlobalSecondaryIndexUpdate::builder().update(action).build(),
-                    );
-                }
+            let request = db.client().update_table().table_name(table);
+            match billing_update(request, *billing, existing)? {
+                Some(request) => record(report, change, "UpdateTable", request.send().await),
+                None => Ok(false),
             }
-            record(report, change, "UpdateTable", request.send().await)
         }
         Change::EnableDeletionProtection { .. } => {
             let request = db

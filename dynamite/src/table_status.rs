@@ -28,13 +28,19 @@ pub(crate) fn is_active(table: &TableDescription) -> bool {
             .all(|g| g.index_status() == Some(&IndexStatus::Active))
 }
 
-pub(crate) async fn wait_active(db: &Dynamite, table: &str, deadline: Instant) -> Result<()> {
+/// Waits until the table and its indexes are ACTIVE; returns the
+/// description that said so.
+pub(crate) async fn wait_active(
+    db: &Dynamite,
+    table: &str,
+    deadline: Instant,
+) -> Result<TableDescription> {
     let mut delay = Duration::from_millis(50);
     loop {
         if let Some(d) = describe(db, table).await?
             && is_active(&d)
         {
-            return Ok(());
+            return Ok(d);
         }
         if Instant::now() >= deadline {
             return Err(Error::Timeout(format!(

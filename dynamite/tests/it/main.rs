@@ -8,9 +8,11 @@
 mod bad_input;
 mod bulk;
 mod common;
+mod convergence;
 mod crud;
 mod declarations;
 mod differential;
+mod export;
 mod faults;
 mod hooks;
 mod locking;
