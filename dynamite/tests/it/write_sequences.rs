@@ -102,6 +102,8 @@ enum Op {
     Transaction(usize, &'static str, Changes),
     /// `delete_key(id)`.
     Delete(usize, &'static str),
+    /// Two writes sent at the same time (one from each handle).
+    Race(Box<Op>, Box<Op>),
 }
 
 fn fields() -> impl Strategy<Value = Fields> {
@@ -172,6 +174,28 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
+/// A write, or two at once from both handles.
+fn step() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        3 => op(),
+        1 => (op(), op()).prop_map(|(x, y)| {
+            let on = |op: Op, h: usize| match op {
+                Op::Create(_, i, f) => Op::Create(h, i, f),
+                Op::Put(_, i, f) => Op::Put(h, i, f),
+                Op::Refresh(_, i) => Op::Refresh(h, i),
+                Op::RowUpdate(_, i, c) => Op::RowUpdate(h, i, c),
+                Op::Save(_, i, c) => Op::Save(h, i, c),
+                Op::UpdateKey(_, i, c) => Op::UpdateKey(h, i, c),
+                Op::UpdateWhere(_, s, c) => Op::UpdateWhere(h, s, c),
+                Op::Transaction(_, i, c) => Op::Transaction(h, i, c),
+                Op::Delete(_, i) => Op::Delete(h, i),
+                race => race,
+            };
+            Op::Race(Box::new(on(x, 0)), Box::new(on(y, 1)))
+        }),
+    ]
+}
+
 fn sequence() -> impl Strategy<Value = Vec<Op>> {
     // Two rows on both handles: the first ops make the copies.
     let setup = (fields(), fields()).prop_map(|(a, b)| {
@@ -182,7 +206,7 @@ fn sequence() -> impl Strategy<Value = Vec<Op>> {
             Op::Refresh(1, "b"),
         ]
     });
-    (setup, proptest::collection::vec(op(), 1..14)).prop_map(|(mut s, ops)| {
+    (setup, proptest::collection::vec(step(), 1..14)).prop_map(|(mut s, ops)| {
         s.extend(ops);
         s
     })
@@ -367,88 +391,103 @@ macro_rules! write_sequences {
             u
         }
 
+        /// One write; `None` when the handle has no copy to write from,
+        /// else its outcome and the handle's copy after it (`Some(None)`:
+        /// the handle now knows the row is gone).
+        async fn one(
+            dbs: &[Dynamite; 2],
+            copies: &HashMap<(usize, &'static str), $model>,
+            op: &Op,
+        ) -> Option<(Result<(), Error>, Option<((usize, &'static str), Option<$model>)>)> {
+            let copy = |h: usize, id: &'static str| copies.get(&(h, id)).cloned();
+            Some(match op {
+                Op::Create(h, id, f) => {
+                    let row = build(id, f);
+                    match $model::create_many(&dbs[*h], [row.clone()]).await {
+                        Ok(_) => (Ok(()), Some(((*h, *id), Some(row)))),
+                        Err(e) => (Err(e), None),
+                    }
+                }
+                Op::Put(h, id, f) => {
+                    let row = build(id, f);
+                    match $model::put_many(&dbs[*h], [row.clone()]).await {
+                        Ok(()) => (Ok(()), Some(((*h, *id), Some(row)))),
+                        Err(e) => (Err(e), None),
+                    }
+                }
+                Op::Refresh(h, id) => match $model::get(&dbs[*h], *id).await {
+                    Ok(row) => (Ok(()), Some(((*h, *id), row))),
+                    Err(e) => (Err(e), None),
+                },
+                Op::RowUpdate(h, id, c) => {
+                    match sets(copy(*h, id)?.update(), c).exec(&dbs[*h]).await {
+                        Ok(row) => (Ok(()), Some(((*h, *id), Some(row)))),
+                        Err(e) => (Err(e), None),
+                    }
+                }
+                Op::Save(h, id, c) => {
+                    let mut row = apply_changes(copy(*h, id)?, c);
+                    match row.save(&dbs[*h]).await {
+                        Ok(()) => (Ok(()), Some(((*h, *id), Some(row)))),
+                        Err(e) => (Err(e), None),
+                    }
+                }
+                Op::UpdateKey(h, id, c) => match sets($model::update_key(*id), c).exec(&dbs[*h]).await {
+                    Ok(row) => (Ok(()), Some(((*h, *id), Some(row)))),
+                    Err(e) => (Err(e), None),
+                },
+                Op::UpdateWhere(h, status, c) => {
+                    let mut u = $model::update_where($model::STATUS.eq(*status));
+                    if let Some(v) = c.region { u = u.set($model::REGION, v); }
+                    if let Some(v) = c.status { u = u.set($model::STATUS, v); }
+                    if let Some(v) = c.n { u = u.set($model::N, v); }
+                    if let Some(v) = c.owner { u = u.set($model::OWNER, v.map(str::to_owned)); }
+                    if let Some(v) = c.note { u = u.set($model::NOTE, v); }
+                    (u.exec(&dbs[*h]).await.map(|_| ()), None)
+                }
+                Op::Transaction(h, id, c) => {
+                    let row = copy(*h, id)?;
+                    let mut tx = dbs[*h].transaction();
+                    tx.update(sets(row.update(), c));
+                    (tx.commit().await.map(|_| ()), None)
+                }
+                Op::Delete(h, id) => ($model::delete_key(&dbs[*h], *id).await, None),
+                // Run by `run`, concurrently.
+                Op::Race(..) => return None,
+            })
+        }
+
         /// Runs one sequence; the outcome of each write (for the report).
         async fn run(dbs: &[Dynamite; 2], ops: &[Op]) -> Result<Vec<String>, TestCaseError> {
             let table = format!("{}{}", dbs[0].table_prefix(), $model::META.table_name);
             let keys: Vec<&str> = $model::META.key_names().collect();
             wipe(&dbs[0], &table, &keys).await;
-            let mut copies: HashMap<(usize, &str), $model> = HashMap::new();
+            let mut copies: HashMap<(usize, &'static str), $model> = HashMap::new();
             let mut log = Vec::new();
             for op in ops {
-                let outcome: Result<(), Error> = match op {
-                    Op::Create(h, id, f) => {
-                        let row = build(id, f);
-                        $model::create_many(&dbs[*h], [row.clone()]).await.map(|_| {
-                            copies.insert((*h, *id), row);
-                        })
+                let outcomes = match op {
+                    Op::Race(x, y) => {
+                        let (x_out, y_out) = futures::join!(Box::pin(one(dbs, &copies, x)), Box::pin(one(dbs, &copies, y)));
+                        vec![(&**x, x_out), (&**y, y_out)]
                     }
-                    Op::Put(h, id, f) => {
-                        let row = build(id, f);
-                        $model::put_many(&dbs[*h], [row.clone()]).await.map(|()| {
-                            copies.insert((*h, *id), row);
-                        })
-                    }
-                    Op::Refresh(h, id) => match $model::get(&dbs[*h], *id).await {
-                        Ok(Some(row)) => {
-                            copies.insert((*h, *id), row);
-                            Ok(())
-                        }
-                        Ok(None) => {
-                            copies.remove(&(*h, *id));
-                            Ok(())
-                        }
-                        Err(e) => Err(e),
-                    },
-                    Op::RowUpdate(h, id, c) => match copies.get(&(*h, *id)) {
-                        None => continue,
-                        Some(row) => sets(row.update(), c).exec(&dbs[*h]).await.map(|row| {
-                            copies.insert((*h, *id), row);
-                        }),
-                    },
-                    Op::Save(h, id, c) => match copies.get(&(*h, *id)) {
-                        None => continue,
-                        Some(row) => {
-                            let mut row = apply_changes(row.clone(), c);
-                            row.save(&dbs[*h]).await.map(|()| {
-                                copies.insert((*h, *id), row);
-                            })
-                        }
-                    },
-                    Op::UpdateKey(h, id, c) => sets($model::update_key(*id), c)
-                        .exec(&dbs[*h])
-                        .await
-                        .map(|row| {
-                            copies.insert((*h, *id), row);
-                        }),
-                    Op::UpdateWhere(h, status, c) => {
-                        let mut u = $model::update_where($model::STATUS.eq(*status));
-                        if let Some(v) = c.region { u = u.set($model::REGION, v); }
-                        if let Some(v) = c.status { u = u.set($model::STATUS, v); }
-                        if let Some(v) = c.n { u = u.set($model::N, v); }
-                        if let Some(v) = c.owner { u = u.set($model::OWNER, v.map(str::to_owned)); }
-                        if let Some(v) = c.note { u = u.set($model::NOTE, v); }
-                        u.exec(&dbs[*h])
-                            .await
-                            .map(|_| ())
-                    }
-                    Op::Transaction(h, id, c) => match copies.get(&(*h, *id)) {
-                        None => continue,
-                        Some(row) => {
-                            let mut tx = dbs[*h].transaction();
-                            tx.update(sets(row.update(), c));
-                            tx.commit().await.map(|_| ())
-                        }
-                    },
-                    Op::Delete(h, id) => $model::delete_key(&dbs[*h], *id).await,
+                    op => vec![(op, Box::pin(one(dbs, &copies, op)).await)],
                 };
-                match outcome {
-                    Ok(()) => log.push(format!("[ok] {op:?}")),
-                    Err(e) if allowed(&e) => log.push(format!("[{}] {op:?}: {e}", kind(&e))),
-                    Err(e) => {
-                        return Err(TestCaseError::fail(format!(
-                            "{op:?} failed with an error a race does not explain: {e}\n{}",
-                            log.join("\n")
-                        )))
+                for (op, outcome) in outcomes {
+                    let Some((outcome, copy)) = outcome else { continue };
+                    match copy {
+                        Some((at, Some(row))) => { copies.insert(at, row); }
+                        Some((at, None)) => { copies.remove(&at); }
+                        None => {}
+                    }
+                    match outcome {
+                        Ok(()) => log.push(format!("[ok] {op:?}")),
+                        Err(e) if allowed(&e) => log.push(format!("[{}] {op:?}: {e}", kind(&e))),
+                        Err(e) => {
+                            return Err(TestCaseError::fail(format!(
+                                "{op:?} failed with an error a race does not explain: {e}\n{}",
+                                log.join("\n")
+                            )))
+                        }
                     }
                 }
             }
@@ -457,6 +496,18 @@ macro_rules! write_sequences {
 
         #[test]
         fn $test() {
+            // The generated strategies and their value trees are deep
+            // types: debug builds need more than a test thread's stack.
+            let body = std::thread::Builder::new()
+                .stack_size(64 << 20)
+                .spawn(property)
+                .unwrap();
+            if let Err(panic) = body.join() {
+                std::panic::resume_unwind(panic);
+            }
+        }
+
+        fn property() {
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
                 .enable_all()
@@ -477,8 +528,8 @@ macro_rules! write_sequences {
             let started = std::time::Instant::now();
             let outcomes: std::cell::RefCell<BTreeMap<String, usize>> = Default::default();
             let result = runner.run(&sequence(), |ops| {
-                rt.block_on(async {
-                    let log = run(&dbs, &ops).await?;
+                rt.block_on(Box::pin(async {
+                    let log = Box::pin(run(&dbs, &ops)).await?;
                     for line in &log {
                         let kind = line.split(']').next().unwrap_or("").trim_start_matches('[');
                         *outcomes.borrow_mut().entry(kind.to_owned()).or_default() += 1;
@@ -525,7 +576,7 @@ macro_rules! write_sequences {
                         );
                     }
                     Ok(())
-                })
+                }))
             });
             eprintln!(
                 "{}: {} sequences, {:.1}s, indexes read: {:?}, outcomes: {:?}",
