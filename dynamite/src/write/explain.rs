@@ -65,7 +65,10 @@ impl<T: Table> Update<T> {
             }
             let mut write = format!("UpdateItem {table} key {key}");
             if !indexes.is_empty() {
-                write.push_str(&format!(" (re-renders index key(s) {})", indexes.join(", ")));
+                write.push_str(&format!(
+                    " (re-renders index key(s) {})",
+                    indexes.join(", ")
+                ));
             }
             steps.push(write);
             Ok(steps)

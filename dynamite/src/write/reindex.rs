@@ -68,8 +68,13 @@ impl Reindexed {
 fn touched<'a>(
     meta: &'a TableMeta,
     actions: &'a [Action],
-) -> impl Iterator<Item = (&'static crate::model::IndexTemplate, &'static crate::model::IndexMeta, Vec<&'static str>)>
-+ 'a {
+) -> impl Iterator<
+    Item = (
+        &'static crate::model::IndexTemplate,
+        &'static crate::model::IndexMeta,
+        Vec<&'static str>,
+    ),
+> + 'a {
     let templates = meta.single_table.map(|l| l.indexes).unwrap_or_default();
     templates.iter().filter_map(move |template| {
         let index = meta.indexes.iter().find(|i| i.name == template.name)?;
@@ -86,7 +91,9 @@ fn touched<'a>(
 
 /// The names of the indexes whose keys the update re-renders.
 pub(super) fn rerendered(meta: &TableMeta, actions: &[Action]) -> Vec<&'static str> {
-    touched(meta, actions).map(|(_, index, _)| index.name).collect()
+    touched(meta, actions)
+        .map(|(_, index, _)| index.name)
+        .collect()
 }
 
 /// Whether the update re-renders an index key (and so needs the row: an
@@ -151,9 +158,15 @@ pub(super) fn reindex(
         }
         // A value the template cannot hold is refused whatever the other
         // fields are (so an update by key refuses it before reading).
-        let segments = template.partition.iter().chain(template.sort.unwrap_or_default());
+        let segments = template
+            .partition
+            .iter()
+            .chain(template.sort.unwrap_or_default());
         for segment in segments {
-            if let crate::template::Segment::Field { attribute, encoding } = segment
+            if let crate::template::Segment::Field {
+                attribute,
+                encoding,
+            } = segment
                 && let Some(Action::Set(_, Ok(v))) =
                     actions.iter().rev().find(|a| a.attribute() == *attribute)
             {

@@ -127,11 +127,26 @@ fn changes() -> impl Strategy<Value = Changes> {
     // Mostly one field (the write that re-renders an index key from the
     // fields it does not set), sometimes several.
     let one = prop_oneof![
-        select(&REGIONS[..]).prop_map(|v| Changes { region: Some(v), ..Changes::default() }),
-        select(&STATUSES[..]).prop_map(|v| Changes { status: Some(v), ..Changes::default() }),
-        (0u32..3).prop_map(|v| Changes { n: Some(v), ..Changes::default() }),
-        select(&OWNERS[..]).prop_map(|v| Changes { owner: Some(v), ..Changes::default() }),
-        select(&NOTES[..]).prop_map(|v| Changes { note: Some(v), ..Changes::default() }),
+        select(&REGIONS[..]).prop_map(|v| Changes {
+            region: Some(v),
+            ..Changes::default()
+        }),
+        select(&STATUSES[..]).prop_map(|v| Changes {
+            status: Some(v),
+            ..Changes::default()
+        }),
+        (0u32..3).prop_map(|v| Changes {
+            n: Some(v),
+            ..Changes::default()
+        }),
+        select(&OWNERS[..]).prop_map(|v| Changes {
+            owner: Some(v),
+            ..Changes::default()
+        }),
+        select(&NOTES[..]).prop_map(|v| Changes {
+            note: Some(v),
+            ..Changes::default()
+        }),
     ];
     let several = (
         proptest::option::of(select(&REGIONS[..])),
@@ -225,7 +240,9 @@ fn allowed(e: &Error) -> bool {
 /// An allowed error's kind, for the report.
 fn kind(e: &Error) -> &'static str {
     match e {
-        e if e.to_string().contains("changed since the row was read") => "conflict: stale index field",
+        e if e.to_string().contains("changed since the row was read") => {
+            "conflict: stale index field"
+        }
         e if e.is_conflict() => "conflict",
         e if e.is_not_found() => "not found",
         e if e.is_already_exists() => "already exists",
@@ -237,7 +254,10 @@ fn kind(e: &Error) -> &'static str {
 
 /// The stored index key attributes of an item that disagree with their
 /// rendering from its stored fields (empty: no drift).
-fn drift(meta: &'static dynamite::TableMeta, item: &HashMap<String, AttributeValue>) -> Vec<String> {
+fn drift(
+    meta: &'static dynamite::TableMeta,
+    item: &HashMap<String, AttributeValue>,
+) -> Vec<String> {
     let Some(layout) = meta.single_table else {
         // Indexes over plain fields: the key attributes are the fields.
         return Vec::new();
@@ -314,32 +334,21 @@ fn cases() -> u32 {
         .unwrap_or(48)
 }
 
-fn seed() -> [u8; 32] {
-    let n: u64 = std::env::var("DIFF_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0x5EED_D41F_7000_2026);
-    let mut seed = [0u8; 32];
-    for (i, chunk) in seed.chunks_mut(8).enumerate() {
-        chunk.copy_from_slice(&n.wrapping_add(i as u64).to_le_bytes());
-    }
-    seed
-}
-
 /// Two handles on one backend: the second talks to the first's engine
 /// (or endpoint) through its own client, with the same table prefix.
-async fn two_handles(register: fn(dynamite::DynamiteBuilder) -> dynamite::DynamiteBuilder) -> [Dynamite; 2] {
+async fn two_handles(
+    register: fn(dynamite::DynamiteBuilder) -> dynamite::DynamiteBuilder,
+) -> [Dynamite; 2] {
     let first = register(crate::common::builder()).build().await.unwrap();
     first.sync().await.unwrap();
     let endpoint = crate::common::endpoint()
         .or_else(|| first.embedded_endpoint().map(str::to_owned))
         .unwrap();
-    let second = register(
-        dynamite_testkit::backend::remote(endpoint).table_prefix(first.table_prefix()),
-    )
-    .build()
-    .await
-    .unwrap();
+    let second =
+        register(dynamite_testkit::backend::remote(endpoint).table_prefix(first.table_prefix()))
+            .build()
+            .await
+            .unwrap();
     [first, second]
 }
 
@@ -349,14 +358,43 @@ macro_rules! write_sequences {
     ($model:ident, $test:ident) => {
         fn queries() -> Vec<(&'static str, Condition<$model>, fn(&$model) -> bool)> {
             let mut out: Vec<(&'static str, Condition<$model>, fn(&$model) -> bool)> = vec![
-                ("region=eu,status=open", $model::REGION.eq("eu").and($model::STATUS.eq("open")), |r| r.region == "eu" && r.status == "open"),
-                ("region=us,status=shut", $model::REGION.eq("us").and($model::STATUS.eq("shut")), |r| r.region == "us" && r.status == "shut"),
-                ("region=eu,status=shut,n>=1", $model::REGION.eq("eu").and($model::STATUS.eq("shut")).and($model::N.ge(1u32)), |r| r.region == "eu" && r.status == "shut" && r.n >= 1),
-                ("owner=x", $model::OWNER.eq("x"), |r| r.owner.as_deref() == Some("x")),
-                ("owner=y", $model::OWNER.eq("y"), |r| r.owner.as_deref() == Some("y")),
-                ("status=open", $model::STATUS.eq("open"), |r| r.status == "open"),
-                ("note=p,status=open", $model::NOTE.eq("p").and($model::STATUS.eq("open")), |r| r.note == "p" && r.status == "open"),
-                ("note=q,status=shut", $model::NOTE.eq("q").and($model::STATUS.eq("shut")), |r| r.note == "q" && r.status == "shut"),
+                (
+                    "region=eu,status=open",
+                    $model::REGION.eq("eu").and($model::STATUS.eq("open")),
+                    |r| r.region == "eu" && r.status == "open",
+                ),
+                (
+                    "region=us,status=shut",
+                    $model::REGION.eq("us").and($model::STATUS.eq("shut")),
+                    |r| r.region == "us" && r.status == "shut",
+                ),
+                (
+                    "region=eu,status=shut,n>=1",
+                    $model::REGION
+                        .eq("eu")
+                        .and($model::STATUS.eq("shut"))
+                        .and($model::N.ge(1u32)),
+                    |r| r.region == "eu" && r.status == "shut" && r.n >= 1,
+                ),
+                ("owner=x", $model::OWNER.eq("x"), |r| {
+                    r.owner.as_deref() == Some("x")
+                }),
+                ("owner=y", $model::OWNER.eq("y"), |r| {
+                    r.owner.as_deref() == Some("y")
+                }),
+                ("status=open", $model::STATUS.eq("open"), |r| {
+                    r.status == "open"
+                }),
+                (
+                    "note=p,status=open",
+                    $model::NOTE.eq("p").and($model::STATUS.eq("open")),
+                    |r| r.note == "p" && r.status == "open",
+                ),
+                (
+                    "note=q,status=shut",
+                    $model::NOTE.eq("q").and($model::STATUS.eq("shut")),
+                    |r| r.note == "q" && r.status == "shut",
+                ),
             ];
             out.shrink_to_fit();
             out
@@ -374,20 +412,40 @@ macro_rules! write_sequences {
         }
 
         fn apply_changes(mut row: $model, c: &Changes) -> $model {
-            if let Some(v) = c.region { row.region = v.to_owned(); }
-            if let Some(v) = c.status { row.status = v.to_owned(); }
-            if let Some(v) = c.n { row.n = v; }
-            if let Some(v) = c.owner { row.owner = v.map(str::to_owned); }
-            if let Some(v) = c.note { row.note = v.to_owned(); }
+            if let Some(v) = c.region {
+                row.region = v.to_owned();
+            }
+            if let Some(v) = c.status {
+                row.status = v.to_owned();
+            }
+            if let Some(v) = c.n {
+                row.n = v;
+            }
+            if let Some(v) = c.owner {
+                row.owner = v.map(str::to_owned);
+            }
+            if let Some(v) = c.note {
+                row.note = v.to_owned();
+            }
             row
         }
 
         fn sets(mut u: dynamite::Update<$model>, c: &Changes) -> dynamite::Update<$model> {
-            if let Some(v) = c.region { u = u.set($model::REGION, v); }
-            if let Some(v) = c.status { u = u.set($model::STATUS, v); }
-            if let Some(v) = c.n { u = u.set($model::N, v); }
-            if let Some(v) = c.owner { u = u.set($model::OWNER, v.map(str::to_owned)); }
-            if let Some(v) = c.note { u = u.set($model::NOTE, v); }
+            if let Some(v) = c.region {
+                u = u.set($model::REGION, v);
+            }
+            if let Some(v) = c.status {
+                u = u.set($model::STATUS, v);
+            }
+            if let Some(v) = c.n {
+                u = u.set($model::N, v);
+            }
+            if let Some(v) = c.owner {
+                u = u.set($model::OWNER, v.map(str::to_owned));
+            }
+            if let Some(v) = c.note {
+                u = u.set($model::NOTE, v);
+            }
             u
         }
 
@@ -398,7 +456,10 @@ macro_rules! write_sequences {
             dbs: &[Dynamite; 2],
             copies: &HashMap<(usize, &'static str), $model>,
             op: &Op,
-        ) -> Option<(Result<(), Error>, Option<((usize, &'static str), Option<$model>)>)> {
+        ) -> Option<(
+            Result<(), Error>,
+            Option<((usize, &'static str), Option<$model>)>,
+        )> {
             let copy = |h: usize, id: &'static str| copies.get(&(h, id)).cloned();
             Some(match op {
                 Op::Create(h, id, f) => {
@@ -432,17 +493,29 @@ macro_rules! write_sequences {
                         Err(e) => (Err(e), None),
                     }
                 }
-                Op::UpdateKey(h, id, c) => match sets($model::update_key(*id), c).exec(&dbs[*h]).await {
-                    Ok(row) => (Ok(()), Some(((*h, *id), Some(row)))),
-                    Err(e) => (Err(e), None),
-                },
+                Op::UpdateKey(h, id, c) => {
+                    match sets($model::update_key(*id), c).exec(&dbs[*h]).await {
+                        Ok(row) => (Ok(()), Some(((*h, *id), Some(row)))),
+                        Err(e) => (Err(e), None),
+                    }
+                }
                 Op::UpdateWhere(h, status, c) => {
                     let mut u = $model::update_where($model::STATUS.eq(*status));
-                    if let Some(v) = c.region { u = u.set($model::REGION, v); }
-                    if let Some(v) = c.status { u = u.set($model::STATUS, v); }
-                    if let Some(v) = c.n { u = u.set($model::N, v); }
-                    if let Some(v) = c.owner { u = u.set($model::OWNER, v.map(str::to_owned)); }
-                    if let Some(v) = c.note { u = u.set($model::NOTE, v); }
+                    if let Some(v) = c.region {
+                        u = u.set($model::REGION, v);
+                    }
+                    if let Some(v) = c.status {
+                        u = u.set($model::STATUS, v);
+                    }
+                    if let Some(v) = c.n {
+                        u = u.set($model::N, v);
+                    }
+                    if let Some(v) = c.owner {
+                        u = u.set($model::OWNER, v.map(str::to_owned));
+                    }
+                    if let Some(v) = c.note {
+                        u = u.set($model::NOTE, v);
+                    }
                     (u.exec(&dbs[*h]).await.map(|_| ()), None)
                 }
                 Op::Transaction(h, id, c) => {
@@ -467,16 +540,25 @@ macro_rules! write_sequences {
             for op in ops {
                 let outcomes = match op {
                     Op::Race(x, y) => {
-                        let (x_out, y_out) = futures::join!(Box::pin(one(dbs, &copies, x)), Box::pin(one(dbs, &copies, y)));
+                        let (x_out, y_out) = futures::join!(
+                            Box::pin(one(dbs, &copies, x)),
+                            Box::pin(one(dbs, &copies, y))
+                        );
                         vec![(&**x, x_out), (&**y, y_out)]
                     }
                     op => vec![(op, Box::pin(one(dbs, &copies, op)).await)],
                 };
                 for (op, outcome) in outcomes {
-                    let Some((outcome, copy)) = outcome else { continue };
+                    let Some((outcome, copy)) = outcome else {
+                        continue;
+                    };
                     match copy {
-                        Some((at, Some(row))) => { copies.insert(at, row); }
-                        Some((at, None)) => { copies.remove(&at); }
+                        Some((at, Some(row))) => {
+                            copies.insert(at, row);
+                        }
+                        Some((at, None)) => {
+                            copies.remove(&at);
+                        }
                         None => {}
                     }
                     match outcome {
@@ -486,7 +568,7 @@ macro_rules! write_sequences {
                             return Err(TestCaseError::fail(format!(
                                 "{op:?} failed with an error a race does not explain: {e}\n{}",
                                 log.join("\n")
-                            )))
+                            )));
                         }
                     }
                 }
@@ -523,7 +605,7 @@ macro_rules! write_sequences {
                     max_shrink_iters: 2000,
                     ..Config::default()
                 },
-                TestRng::from_seed(RngAlgorithm::ChaCha, &seed()),
+                TestRng::from_seed(RngAlgorithm::ChaCha, &crate::differential::seed()),
             );
             let started = std::time::Instant::now();
             let outcomes: std::cell::RefCell<BTreeMap<String, usize>> = Default::default();
@@ -552,7 +634,8 @@ macro_rules! write_sequences {
                         let query = $model::query().filter(condition.clone());
                         let plan = query.explain(&dbs[0]).root().to_owned();
                         if let Some(index) = plan.split(" index ").nth(1) {
-                            used.borrow_mut().insert(index.split(' ').next().unwrap_or("").to_owned());
+                            used.borrow_mut()
+                                .insert(index.split(' ').next().unwrap_or("").to_owned());
                         }
                         let got: BTreeMap<String, $model> = query
                             .all(&dbs[1])
@@ -598,7 +681,11 @@ macro_rules! write_sequences {
                 .iter()
                 .map(|i| i.name.to_owned())
                 .collect();
-            assert_eq!(used.into_inner(), every, "every index is read by some query of the check");
+            assert_eq!(
+                used.into_inner(),
+                every,
+                "every index is read by some query of the check"
+            );
         }
     };
 }
@@ -655,14 +742,24 @@ async fn regression_stale_row_update_rendered_an_index_key_from_the_stale_copy()
     let mut fresh = row.clone();
     fresh.region = "eu".into();
     fresh.save(&a).await.unwrap();
-    let err = stale.update().set(StTicket::N, 0u32).exec(&b).await.unwrap_err();
+    let err = stale
+        .update()
+        .set(StTicket::N, 0u32)
+        .exec(&b)
+        .await
+        .unwrap_err();
     assert!(err.is_conflict(), "{err}");
     assert!(err.to_string().contains("`region` changed"), "{err}");
     let item = assert_no_drift(&a, "b").await;
     assert_eq!(item.get("region"), Some(&AttributeValue::S("eu".into())));
     // Re-read, the same update applies.
     let fresh = StTicket::get(&b, "b").await.unwrap().unwrap();
-    fresh.update().set(StTicket::N, 2u32).exec(&b).await.unwrap();
+    fresh
+        .update()
+        .set(StTicket::N, 2u32)
+        .exec(&b)
+        .await
+        .unwrap();
     assert_no_drift(&a, "b").await;
     let got = StTicket::query()
         .filter(StTicket::REGION.eq("eu").and(StTicket::STATUS.eq("open")))
@@ -705,10 +802,17 @@ async fn update_key_of_a_templated_field_reads_the_row_first() {
     let update = StTicket::update_key("k").set(StTicket::STATUS, "shut");
     let explain = update.explain(&a);
     let prefix = a.table_prefix().to_owned();
-    let steps: Vec<String> = explain.steps.iter().map(|s| s.replace(&prefix, "")).collect();
+    let steps: Vec<String> = explain
+        .steps
+        .iter()
+        .map(|s| s.replace(&prefix, ""))
+        .collect();
     assert_eq!(steps.len(), 2, "{steps:?}");
     assert!(steps[0].starts_with("GetItem ws_st key "), "{steps:?}");
-    assert!(steps[0].contains("consistent") && steps[0].contains("gsi1"), "{steps:?}");
+    assert!(
+        steps[0].contains("consistent") && steps[0].contains("gsi1"),
+        "{steps:?}"
+    );
     assert!(steps[1].starts_with("UpdateItem ws_st key "), "{steps:?}");
     a.metrics().reset();
     let row = update.exec(&a).await.unwrap();
@@ -750,8 +854,14 @@ async fn update_where_of_a_templated_field_reads_each_row_first() {
     let update = StTicket::update_where(StTicket::STATUS.eq("open")).set(StTicket::REGION, "eu");
     let steps = update.explain(&a).steps;
     assert_eq!(steps.len(), 3, "{steps:?}");
-    assert!(steps[1].starts_with("per matching row: GetItem"), "{steps:?}");
-    assert!(steps[2].starts_with("per matching row: UpdateItem"), "{steps:?}");
+    assert!(
+        steps[1].starts_with("per matching row: GetItem"),
+        "{steps:?}"
+    );
+    assert!(
+        steps[2].starts_with("per matching row: UpdateItem"),
+        "{steps:?}"
+    );
     a.metrics().reset();
     assert_eq!(update.exec(&a).await.unwrap(), 2);
     assert_eq!(a.metrics().count("GetItem"), 2);
@@ -778,15 +888,33 @@ pub struct Tagged {
 
 #[tokio::test]
 async fn an_update_rendering_an_empty_index_key_is_refused_before_sending() {
-    let db = crate::common::builder().table::<Tagged>().build().await.unwrap();
+    let db = crate::common::builder()
+        .table::<Tagged>()
+        .build()
+        .await
+        .unwrap();
     db.sync().await.unwrap();
-    let err = Tagged::create().id("e").tag("").exec(&db).await.unwrap_err();
+    let err = Tagged::create()
+        .id("e")
+        .tag("")
+        .exec(&db)
+        .await
+        .unwrap_err();
     assert!(err.is_missing_key(), "{err}");
     let row = Tagged::create().id("e").tag("t").exec(&db).await.unwrap();
     db.metrics().reset();
-    let err = row.update().set(Tagged::TAG, "").exec(&db).await.unwrap_err();
+    let err = row
+        .update()
+        .set(Tagged::TAG, "")
+        .exec(&db)
+        .await
+        .unwrap_err();
     assert!(err.is_missing_key(), "{err}");
-    let err = Tagged::update_key("e").set(Tagged::TAG, "").exec(&db).await.unwrap_err();
+    let err = Tagged::update_key("e")
+        .set(Tagged::TAG, "")
+        .exec(&db)
+        .await
+        .unwrap_err();
     assert!(err.is_missing_key(), "{err}");
     assert_eq!(db.metrics().data_plane_requests(), 0);
     assert_eq!(Tagged::get(&db, "e").await.unwrap().unwrap().tag, "t");
