@@ -77,6 +77,12 @@
 //! - Overloaded indexes: `#[dynamite(index(name = "gsi1", pk = "ORDER#{id}",
 //!   sk = "ORDER"))]` on the struct stores `gsi1pk` / `gsi1sk`; a filter
 //!   pinning `id` reads the index.
+//! - Index keys follow the stored fields: an update of a templated field
+//!   re-renders the index key, conditioned on the stored values of the
+//!   template's other fields (a stale `row.update()` is `Error::Conflict`).
+//!   `update_key` / `update_where` of such a field read the row first (one
+//!   GetItem per row, in `explain()` and `db.metrics()`); `save()` writes
+//!   the whole row and its keys at once.
 //! - A `has_many` whose child partition is rendered from the foreign key
 //!   alone is read as a collection of the parent's partition, and needs no
 //!   foreign-key index. Composite foreign keys

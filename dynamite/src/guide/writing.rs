@@ -11,7 +11,12 @@
 //! - `row.update()` / `T::update_key(key)` then `.set(col, v)`,
 //!   `.remove(col)`, `.add(col, v)`, `.increment(col, n)`,
 //!   `.decrement(col, n)`, `.append(col, items)`, `.condition(cond)`,
-//!   `.exec(&db)`: one UpdateItem of exactly those changes.
+//!   `.exec(&db)`: one UpdateItem of exactly those changes. When it sets a
+//!   field an overloaded index key of a shared table is rendered from, it is
+//!   conditioned on the stored values of that key's other fields (a stale
+//!   row is `Error::Conflict`), and `update_key` reads the row first: one
+//!   more GetItem, shown by `update.explain(&db)` (see
+//!   [Single-table design](super::single_table)).
 //! - `row.delete(&db)`, `T::delete_key(&db, key)`.
 //! - Bulk: `T::put_many` (upsert), `T::create_many` (never overwrites),
 //!   `T::delete_many`; what still fails after retries comes back in one

@@ -61,3 +61,17 @@ pub(crate) fn classify_failure(
         message: "the row changed during the write".to_owned(),
     }
 }
+
+/// A write refused because `field`, which an index key it re-renders is
+/// rendered from, is no longer the value the writer read: the stored index
+/// key would otherwise disagree with the stored fields.
+pub(crate) fn stale_field_conflict(table: &str, key: &Item, field: &str) -> Error {
+    Error::Conflict {
+        table: table.to_owned(),
+        key: describe_key(key),
+        message: format!(
+            "`{field}` changed since the row was read, and an index key is rendered from it \
+             with the fields this write sets: re-read the row and retry"
+        ),
+    }
+}

@@ -21,21 +21,29 @@ fn empty_filter(model: &'static str, operation: &'static str) -> Error {
     Error::UnfilteredWrite { model, operation }
 }
 
-/// Reads the keys of the rows matching `filter`.
-async fn matching_keys<T: Table>(db: &Dynamite, filter: Option<Node>) -> Result<Vec<Item>> {
-    let registered = db.registered::<T>()?;
+/// The read of the keys of the rows matching `filter`.
+fn matching_plan<T: Table>(
+    registry: &crate::registry::Registry,
+    filter: Option<Node>,
+) -> Result<plan::Plan> {
+    let registered = registry.get::<T>()?;
     let request = ReadRequest {
         // A shared table: this model's items only; never expired rows.
         filter: crate::read::and_filter(filter, crate::read::writable_row(&T::META)),
         projection: Some(T::META.key_names().collect()),
         ..ReadRequest::default()
     };
-    let plan = plan::plan(
+    plan::plan(
         T::meta(),
         registered.table_name.clone(),
         &registered.indexes,
         &request,
-    )?;
+    )
+}
+
+/// Reads the keys of the rows matching `filter`.
+async fn matching_keys<T: Table>(db: &Dynamite, filter: Option<Node>) -> Result<Vec<Item>> {
+    let plan = matching_plan::<T>(db.registry(), filter)?;
     let items = crate::read::run::fetch(db, &plan).await?;
     items.iter().map(|i| T::META.key_of(i)).collect()
 }
@@ -97,6 +105,16 @@ impl<T: Table> UpdateWhere<T> {
             all_rows: false,
             template: Update::new(Ok(Item::new())),
         }
+    }
+
+    /// The read of the matching keys (for `explain`).
+    pub(super) fn matching_plan(&self, registry: &crate::registry::Registry) -> Result<plan::Plan> {
+        matching_plan::<T>(registry, self.filter.clone())
+    }
+
+    /// The update applied to each matching row (for `explain`).
+    pub(super) fn template(&self) -> &Update<T> {
+        &self.template
     }
 
     /// Allows an empty filter: every row of the table is updated.

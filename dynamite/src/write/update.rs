@@ -30,7 +30,7 @@ impl<E: SetElement> Addable for HashSet<E> {}
 impl<E: SetElement> Addable for BTreeSet<E> {}
 
 #[derive(Debug, Clone)]
-enum Action {
+pub(super) enum Action {
     Set(String, Operand),
     /// `set(column, None)`: an assignment that removes the attribute.
     Unset(String),
@@ -40,7 +40,7 @@ enum Action {
 }
 
 impl Action {
-    fn attribute(&self) -> &str {
+    pub(super) fn attribute(&self) -> &str {
         match self {
             Action::Set(a, _)
             | Action::Unset(a)
@@ -215,6 +215,25 @@ impl<T: Table> Update<T> {
         }
     }
 
+    /// The row's key (for `explain`).
+    pub(super) fn key_item(&self) -> Result<&Item> {
+        self.key.as_ref().map_err(|e| Error::InvalidValue {
+            attribute: T::META.model.to_owned(),
+            reason: e.to_string(),
+        })
+    }
+
+    /// The overloaded GSIs whose keys this update re-renders.
+    pub(super) fn rerendered_indexes(&self) -> Vec<&'static str> {
+        super::reindex::rerendered(&T::META, &self.actions)
+    }
+
+    /// Whether sending reads the row first (an update by key that
+    /// re-renders an index key).
+    pub(super) fn reads_row_first(&self) -> bool {
+        self.origin.is_none() && super::reindex::rerenders(&T::META, &self.actions)
+    }
+
     /// Adds a condition node (internal conditions of set-based writes).
     pub(crate) fn condition_node(mut self, node: Node) -> Self {
         self.condition = Some(match self.condition.take() {
@@ -386,26 +405,9 @@ impl<T: Table> Update<T> {
         let key = self.key?;
         let table = db.registered::<T>()?.table_name.clone();
         let mut actions = one_action_per_attribute(meta.model, self.actions)?;
-        for action in &actions {
-            if meta.key_names().any(|k| k == action.attribute())
-                || meta.is_key_field(action.attribute())
-            {
-                return Err(Error::NotUpdatable {
-                    model: meta.model,
-                    attribute: action.attribute().to_owned(),
-                    reason: "a key attribute cannot be updated",
-                });
-            }
-            if meta.version == Some(action.attribute()) {
-                return Err(Error::NotUpdatable {
-                    model: meta.model,
-                    attribute: action.attribute().to_owned(),
-                    reason: "the version attribute: every write bumps it, it cannot be set",
-                });
-            }
-        }
-        let reindexed = reindex(meta, self.origin.as_ref(), &actions)?;
-        actions.extend(reindexed);
+        refuse_unupdatable(meta, &actions)?;
+        let mut reindexed = super::reindex::reindex(meta, self.origin.as_ref(), &actions)?;
+        actions.append(&mut reindexed.actions);
         if let Some(updated_at) = meta.updated_at
             && !actions.iter().any(|a| a.attribute() == updated_at)
         {
@@ -487,6 +489,11 @@ impl<T: Table> Update<T> {
         if let Some(own) = crate::read::writable_row(meta) {
             condition = format!("{condition} AND {}", b.render(&own)?);
         }
+        // The fields a re-rendered index key was rendered from are still
+        // the stored ones (no index key drifts from its item).
+        if let Some(c) = reindexed.condition() {
+            condition = format!("{condition} AND {}", b.render(&c)?);
+        }
         if let Some(c) = &self.condition {
             condition = format!("{condition} AND {}", b.render(c)?);
         }
@@ -512,6 +519,7 @@ impl<T: Table> Update<T> {
             expected_version: self.expected_version,
             has_condition: self.condition.is_some(),
             write_id,
+            reindexed,
         })
     }
 
@@ -553,20 +561,47 @@ impl<T: Table> Update<T> {
         .await
     }
 
+    /// An update by key (`update_key`, `update_where`) of a field an
+    /// overloaded GSI key is rendered from: reads the row first (one
+    /// consistent GetItem), so the key is rendered from the stored fields
+    /// and the write is conditioned on them (see `reindex`). Refusals are
+    /// reported before the read; no row is [`Error::NotFound`].
+    async fn read_row_if_rerendering(mut self, db: &Dynamite) -> Result<Self> {
+        let Ok(key) = &self.key else {
+            return Ok(self);
+        };
+        if !self.reads_row_first() {
+            return Ok(self);
+        }
+        self.check()?;
+        let actions = one_action_per_attribute(T::META.model, self.actions.clone())?;
+        refuse_unupdatable(&T::META, &actions)?;
+        // Every refusal of the rendering itself (a field added to, a value
+        // the template cannot hold), before anything is sent.
+        super::reindex::reindex(&T::META, Some(&Item::new()), &actions)?;
+        let table = db.registered::<T>()?.table_name.clone();
+        match crate::read::exec::get_item(db, &table, key.clone(), None, true).await? {
+            Some(item) => self.origin = Some(item),
+            None => return Err(Error::not_found(&table, key)),
+        }
+        Ok(self)
+    }
+
     /// Sends the update without running hooks, for writes that do not
     /// return the row (`save`, deletes): in exact mode the row is then not
     /// read back, so an applied write is never turned into a read's error.
     pub(crate) async fn apply(self, db: &Dynamite) -> Result<()> {
+        let update = self.read_row_if_rerendering(db).await?;
         if db.exact_writes() {
-            let p = self.prepare(db)?;
+            let p = update.prepare(db)?;
             return send_exactly_once::<T>(db, p).await.map(|_| ());
         }
-        self.send(db).await.map(|_| ())
+        update.send(db).await.map(|_| ())
     }
 
     /// Sends the UpdateItem without running hooks.
     pub(crate) async fn send(self, db: &Dynamite) -> Result<T> {
-        let mut p = self.prepare(db)?;
+        let mut p = self.read_row_if_rerendering(db).await?.prepare(db)?;
         if db.exact_writes() {
             let (table, key) = (p.table.clone(), p.key.clone());
             return match send_exactly_once::<T>(db, p).await? {
@@ -627,6 +662,8 @@ pub(crate) struct PreparedUpdate {
     pub(crate) has_condition: bool,
     /// The write id attribute and this update's id.
     pub(crate) write_id: Option<(String, AttributeValue)>,
+    /// The index keys re-rendered and the stored fields they need.
+    pub(crate) reindexed: super::reindex::Reindexed,
 }
 
 impl PreparedUpdate {
@@ -656,106 +693,52 @@ impl PreparedUpdate {
         {
             return Err(super::evidence::unknown(operation, &self.table, &self.key));
         }
-        Err(super::failure::classify_failure(
+        let error = super::failure::classify_failure(
             &T::META,
             &self.table,
             &self.key,
             old,
             self.expected_version.as_ref(),
             self.has_condition,
-        ))
+        );
+        // The row is there (not a missing row, not a version conflict):
+        // a field an index key was rendered from changed since it was read.
+        if matches!(
+            error,
+            Error::ConditionFailed { .. } | Error::Conflict { .. }
+        ) && let Some(field) = old.and_then(|o| self.reindexed.stale_field(o))
+        {
+            return Err(super::failure::stale_field_conflict(
+                &self.table,
+                &self.key,
+                field,
+            ));
+        }
+        Err(error)
     }
 }
 
-/// The overloaded GSI keys of a shared-table model follow the fields they
-/// are rendered from: an update of such a field re-renders the index keys
-/// (or removes them when a field becomes absent: the index is sparse). The
-/// values come from the update and the row it started from
-/// (`row.update()`); a field neither gives is [`Error::NotUpdatable`].
-fn reindex(
-    meta: &crate::model::TableMeta,
-    origin: Option<&Item>,
-    actions: &[Action],
-) -> Result<Vec<Action>> {
-    use crate::template::{fields as template_fields, render};
-    let Some(layout) = meta.single_table else {
-        return Ok(Vec::new());
-    };
-    let mut out = Vec::new();
-    for template in layout.indexes {
-        let Some(index) = meta.indexes.iter().find(|i| i.name == template.name) else {
-            continue;
-        };
-        let fields: Vec<&str> = template_fields(template.partition)
-            .chain(template_fields(template.sort.unwrap_or_default()))
-            .collect();
-        let touched = actions.iter().any(|a| fields.contains(&a.attribute()));
-        let assigned = actions
-            .iter()
-            .any(|a| a.attribute() == index.partition_key.name);
-        if !touched || assigned {
-            continue;
-        }
-        let mut values = origin.cloned().unwrap_or_default();
-        let mut removed = Vec::new();
-        for action in actions {
-            match action {
-                Action::Set(name, Ok(v)) => {
-                    values.insert(name.clone(), v.clone());
-                }
-                Action::Set(_, Err(_)) => {}
-                Action::Unset(name) | Action::Remove(name) => {
-                    values.remove(name);
-                    removed.push(name.as_str());
-                }
-                Action::Add(name, _) | Action::Append(name, _)
-                    if fields.contains(&name.as_str()) =>
-                {
-                    return Err(Error::NotUpdatable {
-                        model: meta.model,
-                        attribute: name.clone(),
-                        reason: "a field of an overloaded GSI key is set, not added to",
-                    });
-                }
-                Action::Add(..) | Action::Append(..) => {}
-            }
-        }
-        if origin.is_none()
-            && let Some(unknown) = fields
-                .iter()
-                .find(|f| !values.contains_key(**f) && !removed.contains(f))
+/// Key attributes and the version are never updated (refused before sending).
+fn refuse_unupdatable(meta: &crate::model::TableMeta, actions: &[Action]) -> Result<()> {
+    for action in actions {
+        if meta.key_names().any(|k| k == action.attribute())
+            || meta.is_key_field(action.attribute())
         {
             return Err(Error::NotUpdatable {
                 model: meta.model,
-                attribute: (*unknown).to_owned(),
-                reason: "an update of a field of an overloaded GSI key needs every field of \
-                         that index's templates: update the row (`row.update()`) instead",
+                attribute: action.attribute().to_owned(),
+                reason: "a key attribute cannot be updated",
             });
         }
-        let invalid = |e: crate::value::ValueError| Error::InvalidValue {
-            attribute: format!("{}.{}", meta.model, index.partition_key.name),
-            reason: e.to_string(),
-        };
-        let present = fields.iter().all(|f| values.contains_key(*f));
-        let sort = template.sort.zip(index.sort_key);
-        if present {
-            let pk = render(template.partition, &values).map_err(invalid)?;
-            out.push(Action::Set(
-                index.partition_key.name.to_owned(),
-                Ok(AttributeValue::S(pk)),
-            ));
-            if let Some((t, k)) = sort {
-                let sk = render(t, &values).map_err(invalid)?;
-                out.push(Action::Set(k.name.to_owned(), Ok(AttributeValue::S(sk))));
-            }
-        } else {
-            out.push(Action::Remove(index.partition_key.name.to_owned()));
-            if let Some((_, k)) = sort {
-                out.push(Action::Remove(k.name.to_owned()));
-            }
+        if meta.version == Some(action.attribute()) {
+            return Err(Error::NotUpdatable {
+                model: meta.model,
+                attribute: action.attribute().to_owned(),
+                reason: "the version attribute: every write bumps it, it cannot be set",
+            });
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Joins `SET a, SET b, REMOVE c` clauses into one clause per keyword.

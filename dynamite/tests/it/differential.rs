@@ -1022,8 +1022,8 @@ async fn restore(db: &Dynamite, table: &str, keys: &[&str], snapshot: &[Item]) {
 
 // ---------------------------------------------------------------- run control
 
-/// The seed: fixed, or `DIFF_SEED`.
-fn seed() -> [u8; 32] {
+/// The seed: fixed, or `DIFF_SEED` (shared with the write sequences).
+pub(crate) fn seed() -> [u8; 32] {
     let n: u64 = std::env::var("DIFF_SEED")
         .ok()
         .and_then(|s| s.parse().ok())

@@ -41,4 +41,5 @@ mod ttl;
 mod validation;
 mod values;
 mod values_exact;
+mod write_sequences;
 mod writes_truth;
