@@ -22,6 +22,7 @@ mod placeholders;
 mod polymorphic;
 mod query;
 mod read_engine;
+mod retries;
 mod regressions;
 mod relations;
 mod safety_models;
