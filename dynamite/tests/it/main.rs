@@ -22,9 +22,9 @@ mod placeholders;
 mod polymorphic;
 mod query;
 mod read_engine;
-mod retries;
 mod regressions;
 mod relations;
+mod retries;
 mod safety_models;
 mod schema;
 #[cfg(feature = "serde")]
@@ -32,6 +32,7 @@ mod serde_graph;
 mod shop;
 mod single_table;
 mod single_table_differential;
+mod soak;
 mod soft_delete;
 mod table_options;
 mod transactions;

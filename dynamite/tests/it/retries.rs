@@ -193,7 +193,10 @@ async fn two_step(rig: &Rig, intervene: bool) -> Vec<(Op, Result<(), dynamite::E
             drops + 1,
             "{op:?}: the first answer was dropped"
         );
-        assert!(rig.intervene.lock().unwrap().is_none(), "{op:?}: intervened");
+        assert!(
+            rig.intervene.lock().unwrap().is_none(),
+            "{op:?}: intervened"
+        );
         let row = Bag::get(&rig.backend, id.as_str()).await.unwrap().unwrap();
         let applied = applications(op, &row, intervene);
         eprintln!("{op:?}, intervening writer {intervene}: applied {applied}, told {told:?}");
