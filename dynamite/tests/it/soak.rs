@@ -251,9 +251,14 @@ async fn soak_mixed_workload_under_faults_matches_the_truth() {
     let ops = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let deadline = started + Duration::from_secs(secs);
+    // RSS at every tenth of the run; the fifth is the middle.
     let sampler = tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_secs(secs) / 2).await;
-        rss_kib()
+        let mut samples = Vec::new();
+        for _ in 1..10 {
+            tokio::time::sleep(Duration::from_secs(secs) / 10).await;
+            samples.push(rss_kib());
+        }
+        samples
     });
     let tasks: Vec<_> = (0..TASKS)
         .map(|t| {
@@ -264,7 +269,7 @@ async fn soak_mixed_workload_under_faults_matches_the_truth() {
             };
             let (truth, latency, ops) = (truth.clone(), latency.clone(), ops.clone());
             tokio::spawn(async move {
-                let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (t as u64 + 1) * 0x2545_F491);
+                let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ ((t as u64 + 1) * 0x2545_F491));
                 let mut own = Owned::new(t);
                 while Instant::now() < deadline {
                     let begun = Instant::now();
@@ -280,12 +285,14 @@ async fn soak_mixed_workload_under_faults_matches_the_truth() {
         task.await.unwrap();
     }
     let elapsed = started.elapsed();
-    let rss_middle = sampler.await.unwrap();
+    let rss_samples = sampler.await.unwrap();
+    let rss_middle = rss_samples.get(4).copied().unwrap_or(0);
     let rss_end = rss_kib();
     let total = ops.load(Ordering::Relaxed);
     eprintln!(
         "SOAK {}: {secs} s, {TASKS} tasks, {total} operations, {:.0} ops/s, p50 {:?}, p99 {:?}; \
-         RSS start {} KiB, middle {} KiB, end {} KiB; proxy requests {}, faults {} ({} drops after apply)",
+         RSS start {} KiB, middle {} KiB, end {} KiB (every tenth: {rss_samples:?}); \
+         proxy requests {}, faults {} ({} drops after apply)",
         if common::endpoint().is_some() {
             "DynamoDB Local"
         } else {
