@@ -115,11 +115,32 @@ impl Drop for Proxy {
 /// Which fault request number `n` of operation `target` gets.
 pub type Schedule = Arc<dyn Fn(u64, &str) -> Fault + Send + Sync>;
 
+/// Runs after a [`Fault::DropAfter`] request was applied by the backend and
+/// before its connection is closed, so before the client can retry it:
+/// given the request number and operation, it can write the same row as
+/// "another writer" between a lost answer and the retry.
+pub type AfterDrop = Arc<
+    dyn Fn(u64, &str) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
+        + Send
+        + Sync,
+>;
+
 impl Proxy {
     /// Starts a proxy in front of `backend` (`http://host:port`) on a free
     /// port; it stops when dropped.
     pub async fn start(backend: &str, schedule: Schedule) -> Proxy {
-        Self::start_with(backend, schedule, Injected::default()).await
+        Self::start_with(backend, schedule, Injected::default(), None).await
+    }
+
+    /// [`Proxy::start`], running `after_drop` between each
+    /// [`Fault::DropAfter`] request's application and the closing of its
+    /// connection (see [`AfterDrop`]).
+    pub async fn start_with_after_drop(
+        backend: &str,
+        schedule: Schedule,
+        after_drop: AfterDrop,
+    ) -> Proxy {
+        Self::start_with(backend, schedule, Injected::default(), Some(after_drop)).await
     }
 
     /// [`Proxy::start`], giving each call (each distinct request body; its
@@ -134,10 +155,15 @@ impl Proxy {
             per_body: Some((max_faults_per_call, Default::default())),
             ..Injected::default()
         };
-        Self::start_with(backend, schedule, injected).await
+        Self::start_with(backend, schedule, injected, None).await
     }
 
-    async fn start_with(backend: &str, schedule: Schedule, injected: Injected) -> Proxy {
+    async fn start_with(
+        backend: &str,
+        schedule: Schedule,
+        injected: Injected,
+        after_drop: Option<AfterDrop>,
+    ) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let backend = backend.trim_start_matches("http://").to_owned();
@@ -145,10 +171,14 @@ impl Proxy {
         let counters = injected.clone();
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
-                let (backend, schedule, counters) =
-                    (backend.clone(), schedule.clone(), counters.clone());
+                let (backend, schedule, counters, after_drop) = (
+                    backend.clone(),
+                    schedule.clone(),
+                    counters.clone(),
+                    after_drop.clone(),
+                );
                 tokio::spawn(async move {
-                    let _ = serve(client, &backend, schedule, counters).await;
+                    let _ = serve(client, &backend, schedule, counters, after_drop).await;
                 });
             }
         });
@@ -334,6 +364,7 @@ async fn serve(
     backend: &str,
     schedule: Schedule,
     counters: Arc<Injected>,
+    after_drop: Option<AfterDrop>,
 ) -> std::io::Result<()> {
     let mut buffer = Vec::new();
     loop {
@@ -384,6 +415,9 @@ async fn serve(
             Fault::DropBefore => return Ok(()),
             Fault::DropAfter => {
                 forward(backend, &request).await?;
+                if let Some(after_drop) = &after_drop {
+                    after_drop(n, &target).await;
+                }
                 return Ok(());
             }
             Fault::None => {

@@ -546,7 +546,9 @@ impl DynamiteBuilder {
     /// whose answer was lost and that the SDK retried is recognised as
     /// applied (by its id in the stored item) instead of being reported as
     /// `AlreadyExists` / `Conflict`, and is never applied twice (updates
-    /// are conditioned on the stored id not being theirs). Default
+    /// are conditioned on the stored id not being theirs; unversioned
+    /// increments, set additions and appends are not resent after an
+    /// attempt that may have applied, see the guide's writing chapter). Default
     /// `_dynamite_write`; models never declare it.
     pub fn write_id_attribute(mut self, name: impl Into<String>) -> Self {
         self.write_id = Some(name.into());
@@ -559,7 +561,9 @@ impl DynamiteBuilder {
     /// ClientRequestToken, which DynamoDB answers from the first attempt
     /// when the SDK retries it, so an applied write whose answer was lost
     /// is still `Ok` where the default mode may have to say
-    /// `OutcomeUnknown`. It costs twice the write units; `update().exec`
+    /// `OutcomeUnknown` (by default an unversioned `increment`, `add` or
+    /// `append` whose answer was lost is never resent: `Ok` only when a
+    /// read finds its own write id). It costs twice the write units; `update().exec`
     /// and `restore`, which return the row, read it back consistently
     /// afterwards (`save` and deletes do not read).
     pub fn exact_writes(mut self, exact: bool) -> Self {

@@ -176,4 +176,50 @@
 //! answer. `exact_writes(true)` on the builder makes every single write a
 //! one-item transaction with an idempotency token instead.
 //!
+//! Which writes may be retried depends on what a second application does:
+//!
+//! - `set` / `remove` updates, `save`, soft deletes, and every update with
+//!   a version condition (`row.update()` and `save` of a versioned model)
+//!   are retried by the SDK: a second application is stopped by its
+//!   condition or changes nothing more.
+//! - `increment`, `decrement`, `add` (numbers or sets) and `append`
+//!   without a version condition (`update_key`, `row.update()` of an
+//!   unversioned model, `update_where`) would change the row again. They
+//!   are never sent again after an attempt that may have applied (no
+//!   answer, a 5xx; a throttle is retried). One consistent GetItem then
+//!   finds the call's own write id (`Ok`: applied exactly once) or not
+//!   (`Error::OutcomeUnknown`). The stored id names only the last writer,
+//!   so after another writer nothing else can tell.
+//! - Transactions, `create_many` and, with `exact_writes(true)`, every
+//!   single write carry a ClientRequestToken: a retry is answered from the
+//!   first attempt, so they are `Ok` even after a lost answer.
+//!
+//! `OutcomeUnknown` means "applied once or not at all, never twice": read
+//! the row before deciding to send the change again.
+//!
+//! ```
+//! # use dynamite::prelude::*;
+//! # #[derive(Table, Debug, Clone)]
+//! # struct Counter {
+//! #     #[dynamite(primary_key)]
+//! #     id: String,
+//! #     hits: i64,
+//! # }
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> dynamite::Result<()> {
+//! # let db = Dynamite::embedded().table::<Counter>().build().await?;
+//! # db.sync().await?;
+//! # Counter::create().id("a").hits(0).exec(&db).await?;
+//! match Counter::update_key("a").increment(Counter::HITS, 1).exec(&db).await {
+//!     Ok(row) => assert_eq!(row.hits, 1), // applied exactly once
+//!     Err(e) if e.is_outcome_unknown() => {
+//!         // Applied once or not at all: re-read before sending it again.
+//!         let _now = Counter::get(&db, "a").await?;
+//!     }
+//!     Err(e) => return Err(e),
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! Next: [Single-table design](super::single_table).

@@ -21,6 +21,15 @@
 //! When an earlier attempt may have applied and the stored item does not
 //! carry the id (it is gone, or another writer changed it since), nobody can
 //! know: [`crate::Error::OutcomeUnknown`], never a guess.
+//!
+//! The write id names only the LAST writer, so "the stored id is not mine"
+//! proves nothing once another writer may have written after a maybe
+//! applied attempt. A write whose second application would change the row
+//! again (an unversioned `ADD` or `list_append`: increments, set unions,
+//! appends) is therefore never sent again after such an attempt
+//! ([`AtMostOnce`] stops the SDK's retries there); it asks
+//! instead ([`applied_by`]): its own id stored means applied exactly once,
+//! anything else is `OutcomeUnknown`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -28,8 +37,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::{
-    BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
+    BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef, InterceptorContext,
 };
+use aws_smithy_runtime_api::client::retries::classifiers::{ClassifyRetry, RetryAction};
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 
@@ -88,10 +98,7 @@ impl Intercept for AttemptInterceptor {
         _runtime_components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let uncertain = match context.response() {
-            None => true,
-            Some(response) => response.status().as_u16() >= 500,
-        };
+        let uncertain = maybe_applied(context.response());
         // Only an attempt that is retried counts as "earlier": the last
         // one's answer is handled by the caller. A success or a 4xx that is
         // not retried ends the request, so counting it is harmless.
@@ -99,6 +106,42 @@ impl Intercept for AttemptInterceptor {
             (self.0).0.uncertain.fetch_add(1, Ordering::SeqCst);
         }
         Ok(())
+    }
+}
+
+/// Whether an attempt that ended with `response` may have been applied:
+/// no answer at all, or a 5xx.
+fn maybe_applied(response: Option<&HttpResponse>) -> bool {
+    response.is_none_or(|r| r.status().as_u16() >= 500)
+}
+
+/// A retry classifier for a write that must not be applied twice: the SDK
+/// retries it while every attempt was answered "not applied" (a throttle, a
+/// 4xx) and never after one that may have been applied (no answer, a 5xx).
+/// The request then ends with that attempt's error.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AtMostOnce;
+
+impl AtMostOnce {
+    /// A per-request configuration that adds this classifier
+    /// (`.customize().config_override(..)`).
+    pub(crate) fn config() -> aws_sdk_dynamodb::config::Builder {
+        aws_sdk_dynamodb::config::Builder::default().retry_classifier(AtMostOnce)
+    }
+}
+
+impl ClassifyRetry for AtMostOnce {
+    fn classify_retry(&self, ctx: &InterceptorContext) -> RetryAction {
+        // Only attempts that ended: a success has a response below 500.
+        if ctx.output_or_error().is_some() && maybe_applied(ctx.response()) {
+            RetryAction::RetryForbidden
+        } else {
+            RetryAction::NoActionIndicated
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        "DynamiteAtMostOnce"
     }
 }
 
@@ -151,6 +194,24 @@ where
     } else {
         error
     }
+}
+
+/// The stored item, read consistently, when it carries this write's id
+/// (`attribute` = `id`): the write was applied, and (sent at most once)
+/// exactly once. `None` when it does not, or the read failed: nothing
+/// tells then.
+pub(crate) async fn applied_by(
+    db: &crate::client::Dynamite,
+    table: &str,
+    key: &Item,
+    attribute: &str,
+    id: &AttributeValue,
+) -> Option<Item> {
+    let stored = crate::read::exec::get_item(db, table, key.clone(), None, true)
+        .await
+        .ok()
+        .flatten();
+    stored.filter(|item| carries(Some(item), attribute, id))
 }
 
 /// [`Error::OutcomeUnknown`] after a failed condition that an earlier,

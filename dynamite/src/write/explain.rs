@@ -7,7 +7,7 @@ use crate::error::Result;
 use crate::model::Table;
 use crate::read::plan::Explain;
 use crate::registry::Models;
-use crate::value::describe_key;
+use crate::value::describe_key_in;
 
 /// The step of an update by key that re-renders an overloaded GSI key.
 fn read_first(table: &str, key: &str, indexes: &[&str]) -> String {
@@ -57,7 +57,7 @@ impl<T: Table> Update<T> {
     pub fn explain(&self, models: &impl Models) -> Explain {
         described((|| {
             let table = models.registry().table_name::<T>()?;
-            let key = describe_key(self.key_item()?);
+            let key = describe_key_in(&table, self.key_item()?);
             let mut steps = Vec::new();
             let indexes = self.rerendered_indexes();
             if self.reads_row_first() {

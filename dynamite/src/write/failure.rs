@@ -68,7 +68,7 @@ pub(crate) fn classify_failure(
 pub(crate) fn stale_field_conflict(table: &str, key: &Item, field: &str) -> Error {
     Error::Conflict {
         table: table.to_owned(),
-        key: describe_key(key),
+        key: describe_key_in(table, key),
         message: format!(
             "`{field}` changed since the row was read, and an index key is rendered from it \
              with the fields this write sets: re-read the row and retry"

@@ -425,6 +425,12 @@ impl<T: Table> Update<T> {
                 reason: "an update with nothing to change",
             });
         }
+        // A second application of an ADD / list_append changes the row
+        // again; a version condition makes any retry fail instead.
+        let at_most_once = self.expected_version.is_none()
+            && actions
+                .iter()
+                .any(|a| matches!(a, Action::Add(..) | Action::Append(..)));
         if let Some(version) = meta.version {
             actions.push(Action::Add(
                 version.to_owned(),
@@ -520,6 +526,7 @@ impl<T: Table> Update<T> {
             has_condition: self.condition.is_some(),
             write_id,
             reindexed,
+            at_most_once,
         })
     }
 
@@ -615,7 +622,7 @@ impl<T: Table> Update<T> {
             };
         }
         let attempts = super::evidence::Attempts::default();
-        let result = db
+        let mut request = db
             .client()
             .update_item()
             .table_name(&p.table)
@@ -628,22 +635,29 @@ impl<T: Table> Update<T> {
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .customize()
-            .interceptor(attempts.interceptor())
-            .send()
-            .await;
-        match result {
+            .interceptor(attempts.interceptor());
+        if p.at_most_once {
+            request = request.config_override(super::evidence::AtMostOnce::config());
+        }
+        match request.send().await {
             Ok(out) => T::from_item(out.attributes.unwrap_or_default()),
             Err(e) => match e.as_service_error() {
                 Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
                     p.failed_condition("UpdateItem", failed.item(), Some(&attempts))
                 }
-                _ => Err(super::evidence::write_error(
-                    "UpdateItem",
-                    &p.table,
-                    &p.key,
-                    e,
-                    &attempts,
-                )),
+                _ => {
+                    let lost = super::evidence::answer_lost(&e);
+                    if let (true, Some(row)) = (lost, p.applied_once(db).await) {
+                        return T::from_item(row);
+                    }
+                    Err(super::evidence::write_error(
+                        "UpdateItem",
+                        &p.table,
+                        &p.key,
+                        e,
+                        &attempts,
+                    ))
+                }
             },
         }
     }
@@ -664,9 +678,19 @@ pub(crate) struct PreparedUpdate {
     pub(crate) write_id: Option<(String, AttributeValue)>,
     /// The index keys re-rendered and the stored fields they need.
     pub(crate) reindexed: super::reindex::Reindexed,
+    /// Not idempotent (an unversioned ADD or append): never sent again
+    /// after an attempt that may have applied (see `evidence`).
+    pub(crate) at_most_once: bool,
 }
 
 impl PreparedUpdate {
+    /// For an update sent at most once whose answer was lost: the stored
+    /// row when it carries this update's write id (applied, exactly once).
+    async fn applied_once(&self, db: &Dynamite) -> Option<Item> {
+        let (name, id) = self.write_id.as_ref().filter(|_| self.at_most_once)?;
+        super::evidence::applied_by(db, &self.table, &self.key, name, id).await
+    }
+
     /// What a failed condition means, from the stored item it returned:
     /// this call's own earlier write (its write id: `Ok` with the row as
     /// stored); with `attempts` showing an earlier attempt that may have

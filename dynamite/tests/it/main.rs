@@ -26,6 +26,7 @@ mod query;
 mod read_engine;
 mod regressions;
 mod relations;
+mod retries;
 mod safety_models;
 mod schema;
 #[cfg(feature = "serde")]
@@ -34,6 +35,7 @@ mod serde_graph;
 mod shop;
 mod single_table;
 mod single_table_differential;
+mod soak;
 mod soft_delete;
 mod table_options;
 mod transactions;
