@@ -110,7 +110,7 @@ pub(crate) mod resolve;
 #[cfg(feature = "serde")]
 mod serde;
 
-pub use containers::{BelongsTo, HasMany, HasOne, RelationField};
+pub use containers::{BelongsTo, HasMany, HasOne, Related, RelationField};
 pub use links::{Chunk, SetChange};
 pub use polymorphic::{PolymorphicLazy, PolymorphicRelation};
 pub use relation::Include;

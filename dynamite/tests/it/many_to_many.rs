@@ -260,17 +260,31 @@ fn lines(students: &[MStudent]) -> Vec<String> {
     let mut out = Vec::new();
     let mut students: Vec<&MStudent> = students.iter().collect();
     students.sort_by(|a, b| a.id.cmp(&b.id));
+    let lesson_lines = |lessons: &HasMany<MLesson>| {
+        let mut lines: Vec<String> = lessons
+            .iter()
+            .map(|l| format!("    lesson {} {}", l.id, l.minutes))
+            .collect();
+        lines.sort();
+        lines
+    };
     for s in students {
         out.push(format!("student {}", s.id));
+        // Projected far rows (`attributes(..)`) are never full courses.
+        if let Some(courses) = s.courses.projected() {
+            assert!(s.courses.loaded().is_none() && s.courses.is_empty());
+            for c in courses {
+                let (id, name) = (c.get(MCourse::ID).unwrap(), c.get(MCourse::NAME).unwrap());
+                out.push(format!("  course {id} {name}"));
+                if let Some(lessons) = c.related(|c| &c.lessons) {
+                    out.extend(lesson_lines(lessons));
+                }
+            }
+            continue;
+        }
         for c in s.courses.iter() {
             out.push(format!("  course {} {}", c.id, c.name));
-            let mut lessons: Vec<String> = c
-                .lessons
-                .iter()
-                .map(|l| format!("    lesson {} {}", l.id, l.minutes))
-                .collect();
-            lessons.sort();
-            out.extend(lessons);
+            out.extend(lesson_lines(&c.lessons));
         }
     }
     out
