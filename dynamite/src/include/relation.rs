@@ -207,9 +207,14 @@ impl<P: Table, C: Table> Relation<P, C> {
 
     /// For a `has_many` / `has_one`: creates the child built by `child`
     /// pointing at `parent` (its foreign key set to the parent's key), with
-    /// `create`'s no-overwrite promise. With a junction model this is the
-    /// many-to-many "attach": the builder carries the other key and any
-    /// extra fields (a grade, a role...).
+    /// `create`'s no-overwrite promise ([`Error::AlreadyExists`]). With a
+    /// junction model this is the many-to-many "attach": the builder
+    /// carries the other key and any extra fields (a grade, a role...).
+    ///
+    /// The parent must still be stored (not soft-deleted, not expired):
+    /// the create and a check of the parent are one TransactWriteItems, so
+    /// a parent deleted meanwhile is [`Error::NotFound`] and no child
+    /// points at nothing.
     pub async fn attach(
         &self,
         db: &Dynamite,
@@ -223,7 +228,27 @@ impl<P: Table, C: Table> Relation<P, C> {
                 let value = join_value::<P>(parent, parent_attr)?;
                 item.insert(child_attr.to_owned(), value);
             }
-            crate::write::single::create(db, C::from_item(item)?).await
+            let row = C::from_item(item)?;
+            let child_key = C::key_item(&row.key())?;
+            let parent_key = P::key_item(&parent.key())?;
+            let parent_table = db.registered::<P>()?.table_name.clone();
+            let check = links::parent_check(P::meta(), &parent_table, &parent_key)?;
+            let mut tx = db.transaction();
+            tx.create(row);
+            tx.push_raw(
+                parent_table.clone(),
+                parent_key.clone(),
+                P::META.key_names().collect(),
+                check,
+            );
+            let committed = tx.commit().await.map_err(|e| {
+                links::attach_error::<C>(db, e, &child_key, (&parent_table, &parent_key))
+            })?;
+            committed
+                .created::<C>()?
+                .into_iter()
+                .next()
+                .ok_or_else(|| Error::Config("attach: the transaction created no row".into()))
         }
         .instrument(span)
         .await
@@ -393,10 +418,15 @@ impl<P: Table, C: Table> Relation<P, C> {
                 self.field
             ))
         })?;
+        // Each far key: the value the junction holds (the key field the far
+        // key refers to, before any key template renders it) and the far
+        // row's key (its existence is checked when linked).
         let mut values = Vec::new();
         for key in far {
-            let mut item = crate::write::key::key_item::<C>(key)?;
-            let value = item.remove(far_attr).ok_or_else(|| {
+            let key = key.into_key();
+            let far_key = C::key_item(&key)?;
+            let mut fields = C::key_fields(&key)?;
+            let value = fields.remove(far_attr).ok_or_else(|| {
                 Error::Config(format!(
                     "relation `{}.{}`: its far key refers to `{}.{far_attr}`, which is not the \
                      key of `{}`",
@@ -406,7 +436,7 @@ impl<P: Table, C: Table> Relation<P, C> {
                     C::META.model
                 ))
             })?;
-            values.push(value);
+            values.push((value, far_key));
         }
         let span = match change {
             Change::Replace => operation_span!("dynamite.relation.replace", P::META.model),
