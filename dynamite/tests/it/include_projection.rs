@@ -893,3 +893,26 @@ async fn regression_a_projected_child_cannot_be_saved_back() {
         "the item is unchanged"
     );
 }
+
+/// A query with `.attributes(..)` and includes used to read the includes
+/// and drop them (a projected row has no relation fields): refused now,
+/// before anything is sent.
+#[tokio::test]
+async fn regression_includes_under_a_projected_query_are_refused() {
+    let db = db().await;
+    IpUser::create()
+        .id("u0")
+        .name("Ada")
+        .exec(&db)
+        .await
+        .unwrap();
+    db.metrics().reset();
+    let err = IpUser::query()
+        .include(IpUser::orders())
+        .attributes((IpUser::NAME,))
+        .all(&db)
+        .await
+        .unwrap_err();
+    assert!(err.is_unsupported(), "{err}");
+    assert_eq!(db.metrics().data_plane_requests(), 0);
+}

@@ -1168,7 +1168,7 @@ fn shared_table_set_writes_differential() {
     let cases = std::env::var("DYNAMITE_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(6);
+        .unwrap_or(12);
     let mut runner = TestRunner::new_with_rng(
         Config {
             cases,
