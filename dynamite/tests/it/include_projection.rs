@@ -175,7 +175,7 @@ fn ttl(code: u8) -> Option<i64> {
 }
 
 fn text(code: u8, what: &str) -> Option<String> {
-    (code % 3 != 0).then(|| format!("{what}{code}"))
+    (!code.is_multiple_of(3)).then(|| format!("{what}{code}"))
 }
 
 #[derive(Debug, Clone)]
@@ -237,7 +237,7 @@ fn dataset() -> impl Strategy<Value = Dataset> {
                 note,
                 status,
                 ttl,
-                deleted: deleted && note % 2 == 0,
+                deleted: deleted && note.is_multiple_of(2),
                 twin,
             });
         let line = (0usize..8, 0i64..9, any::<u8>(), any::<u8>(), any::<bool>()).prop_map(
@@ -658,7 +658,7 @@ fn graph(users: &[IpUser], case: &Case) -> Result<Vec<String>, String> {
         };
         many(&u.comments, case.comments.as_ref(), comment_nested)?.lines("comment", &mut out);
         for l in single(
-            u.first_comment.loaded().map(|o| o),
+            u.first_comment.loaded(),
             u.first_comment.projected(),
             case.first_comment.as_ref(),
         )? {
