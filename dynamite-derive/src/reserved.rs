@@ -15,6 +15,7 @@
 pub const TRAIT_FNS: &[(&str, &str)] = &[
     // `Table`
     ("key_item", "Table"),
+    ("key_fields", "Table"),
     ("create", "Table"),
     ("from_item", "Table"),
     ("validate_stored", "Table"),

@@ -105,7 +105,7 @@ pub use expr::{Column, Condition, IntoValue};
 pub use hooks::{Changes, Hooks};
 pub use include::{
     BelongsTo, Chunk, HasMany, HasOne, Include, Lazy, PolymorphicLazy, PolymorphicRelation,
-    Relation, RelationField, SetChange,
+    Related, Relation, RelationField, SetChange,
 };
 pub use metrics::Metrics;
 pub use model::{GeneratedId, NotEmpty, Table, TableMeta, Timestamp};

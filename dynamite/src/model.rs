@@ -574,6 +574,14 @@ pub trait Table: Sized + Send + Sync + 'static {
     /// part is [`Error::MissingKey`].
     fn key_item(key: &Self::Key) -> Result<Item>;
 
+    /// The fields of `key` as an item: the key attributes themselves, or
+    /// for a model in a shared table the fields its key templates render
+    /// (what relations join on). An empty string or binary part is
+    /// [`Error::MissingKey`].
+    fn key_fields(key: &Self::Key) -> Result<Item> {
+        Self::key_item(key)
+    }
+
     /// Starts a create builder: `User::create().name("Ada").exec(&db)`.
     /// A required field left unset is a compile error.
     fn create() -> Self::Builder;

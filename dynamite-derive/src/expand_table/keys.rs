@@ -19,7 +19,7 @@ pub(super) fn key_fns(schema: &Schema) -> TokenStream {
     let parts: Vec<Ident> = (0..fields.len())
         .map(|i| format_ident!("__part{}", i))
         .collect();
-    let stored = fields.iter().map(|f| &f.stored);
+    let stored: Vec<_> = fields.iter().map(|f| &f.stored).collect();
     let (key_type, key_value, destructure) = if fields.len() == 1 {
         (
             quote!(#(#types)*),
@@ -48,14 +48,25 @@ pub(super) fn key_fns(schema: &Schema) -> TokenStream {
             ::core::result::Result::Ok(item)
         },
         Keys::Templates(_) => quote! {
-            let mut fields = ::dynamite::__private::Item::with_capacity(#capacity);
-            #destructure
-            #(
-                ::dynamite::__private::write_attribute(
-                    &<Self as ::dynamite::Table>::META, &mut fields, #stored, #parts,
-                )?;
-            )*
+            let fields = <Self as ::dynamite::Table>::key_fields(key)?;
             ::dynamite::__private::template_key_item(&<Self as ::dynamite::Table>::META, fields)
+        },
+    };
+    // A shared-table model's key fields, before rendering (the values
+    // relations join on); the key attributes themselves otherwise.
+    let key_fields = match &schema.keys {
+        Keys::Fields { .. } => quote!(),
+        Keys::Templates(_) => quote! {
+            fn key_fields(key: &Self::Key) -> ::dynamite::Result<::dynamite::__private::Item> {
+                let mut fields = ::dynamite::__private::Item::with_capacity(#capacity);
+                #destructure
+                #(
+                    ::dynamite::__private::write_attribute(
+                        &<Self as ::dynamite::Table>::META, &mut fields, #stored, #parts,
+                    )?;
+                )*
+                ::core::result::Result::Ok(fields)
+            }
         },
     };
     quote! {
@@ -68,6 +79,8 @@ pub(super) fn key_fns(schema: &Schema) -> TokenStream {
         fn key_item(key: &Self::Key) -> ::dynamite::Result<::dynamite::__private::Item> {
             #key_item
         }
+
+        #key_fields
     }
 }
 

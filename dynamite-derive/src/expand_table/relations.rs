@@ -173,6 +173,10 @@ pub(super) fn relation_fn(model: &Ident, relation: &Relation) -> TokenStream {
                 parent.#member =
                     <::dynamite::#container<#target> as ::dynamite::RelationField<#target>>::load(rows);
             },
+            |parent: &mut #model, rows: ::std::vec::Vec<::dynamite::Projected<#target>>| {
+                parent.#member =
+                    <::dynamite::#container<#target> as ::dynamite::RelationField<#target>>::load_projected(rows);
+            },
         )
     };
     let through = relation

@@ -166,7 +166,61 @@
 //!   far rows of every parent of the round in one BatchGetItem round.
 //! - Polymorphic `belongs_to`: ids grouped by type value, every target table
 //!   in the same BatchGetItem round.
-//! - A projection keeps what stitching needs (keys, join attributes).
+//! - A projection fetches what the engine reads (join, sort, type, TTL,
+//!   soft-delete and entity attributes) and leaves it out of the rows.
+//!
+//! ## Projected children
+//!
+//! An include with `.attributes(..)` gives [`Projected`](crate::Projected)
+//! children, never full models: a `Book` whose unfetched `blurb` read
+//! `None` could be saved back and erase the stored blurb. They are in the
+//! field's `projected()`, with typed getters; `loaded()` is `None` and the
+//! deref is empty. Includes nested under them are read with `related`, and
+//! JSON (feature `serde`) shows only the fetched fields. The one way back to
+//! a model is the explicit `into_partial_model()`.
+//!
+//! ```
+//! use dynamite::prelude::*;
+//!
+//! #[derive(Table, Debug, Clone, serde::Serialize)]
+//! pub struct Author {
+//!     #[dynamite(primary_key)]
+//!     pub id: String,
+//!     #[dynamite(has_many(foreign_key = "author_id"))]
+//!     pub books: HasMany<Book>,
+//! }
+//!
+//! #[derive(Table, Debug, Clone, serde::Serialize)]
+//! pub struct Book {
+//!     #[dynamite(primary_key)]
+//!     pub id: String,
+//!     pub author_id: String,
+//!     pub title: String,
+//!     pub blurb: Option<String>,
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> dynamite::Result<()> {
+//! let db = Dynamite::embedded().table::<Author>().table::<Book>().build().await?;
+//! db.sync().await?;
+//! Author::create().id("a1").exec(&db).await?;
+//! Book::create().id("b1").author_id("a1").title("Kindred").blurb(Some("…".into())).exec(&db).await?;
+//!
+//! let author = Author::query()
+//!     .filter(Author::ID.eq("a1"))
+//!     .include(Author::books().attributes((Book::TITLE,)))
+//!     .first(&db)
+//!     .await?
+//!     .unwrap();
+//! assert!(author.books.loaded().is_none() && author.books.is_empty());
+//! let books = author.books.projected().unwrap();
+//! assert_eq!(books[0].get(Book::TITLE)?, "Kindred");
+//! assert!(books[0].get(Book::BLURB).unwrap_err().is_not_fetched());
+//! let json = serde_json::to_string(&author).unwrap();
+//! assert_eq!(json, r#"{"id":"a1","books":[{"id":"b1","title":"Kindred"}]}"#);
+//! # Ok(())
+//! # }
+//! ```
 //!
 //! ## Many-to-many
 //!

@@ -2,9 +2,17 @@
 //!
 //! They are never persisted. Each reports [`is_loaded`](HasMany::is_loaded),
 //! so "not loaded" is never confused with "none".
+//!
+//! An include with `.attributes(..)` loads its children as
+//! [`Projected`] rows, kept apart from the full rows: they are read with
+//! `projected()`, while `loaded()` stays `None` and the deref is empty. A
+//! projected child is never a `T`, so no write can take it and drop the
+//! attributes it did not fetch.
 
 use std::fmt;
 use std::ops::Deref;
+
+use crate::query::Projected;
 
 /// The children of a one-to-many relation. Derefs to `[T]` (empty when
 /// not loaded).
@@ -25,6 +33,7 @@ use std::ops::Deref;
 pub struct HasMany<T> {
     rows: Vec<T>,
     loaded: bool,
+    projected: Option<Vec<Projected<T>>>,
 }
 
 impl<T> Default for HasMany<T> {
@@ -32,19 +41,35 @@ impl<T> Default for HasMany<T> {
         HasMany {
             rows: Vec::new(),
             loaded: false,
+            projected: None,
         }
     }
 }
 
 impl<T> HasMany<T> {
-    /// The children, `None` when the relation was not loaded.
+    /// The children, `None` when the relation was not loaded as full rows
+    /// (not loaded, or loaded with a projection: see
+    /// [`projected`](HasMany::projected)).
     pub fn loaded(&self) -> Option<&[T]> {
         self.loaded.then_some(self.rows.as_slice())
     }
 
-    /// Whether the relation was loaded (an include or a lazy load ran).
+    /// Whether the relation was loaded as full rows (an include without
+    /// `.attributes(..)`, or a lazy load).
     pub fn is_loaded(&self) -> bool {
         self.loaded
+    }
+
+    /// The children loaded by an include with `.attributes(..)`: only the
+    /// listed attributes and the keys, with typed getters and no write
+    /// methods. `None` when the relation was not loaded that way.
+    pub fn projected(&self) -> Option<&[Projected<T>]> {
+        self.projected.as_deref()
+    }
+
+    /// Whether the relation was loaded with a projection.
+    pub fn is_projected(&self) -> bool {
+        self.projected.is_some()
     }
 
     /// Whether the relation was not loaded: `!is_loaded()`, named for
@@ -72,13 +97,17 @@ impl<T> HasMany<T> {
     /// assert_eq!(serde_json::to_string(&user).unwrap(), r#"{"name":"Ada","orders":[7]}"#);
     /// ```
     pub fn is_not_loaded(&self) -> bool {
-        !self.loaded
+        !self.loaded && self.projected.is_none()
     }
 }
 
 impl<T> From<Vec<T>> for HasMany<T> {
     fn from(rows: Vec<T>) -> Self {
-        HasMany { rows, loaded: true }
+        HasMany {
+            rows,
+            loaded: true,
+            projected: None,
+        }
     }
 }
 
@@ -99,10 +128,10 @@ impl<'a, T> IntoIterator for &'a HasMany<T> {
 
 impl<T: fmt::Debug> fmt::Debug for HasMany<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.loaded {
-            f.debug_list().entries(&self.rows).finish()
-        } else {
-            f.write_str("<not loaded>")
+        match &self.projected {
+            Some(rows) => f.debug_list().entries(rows).finish(),
+            None if self.loaded => f.debug_list().entries(&self.rows).finish(),
+            None => f.write_str("<not loaded>"),
         }
     }
 }
@@ -114,18 +143,32 @@ macro_rules! single_relation {
         pub struct $name<T> {
             value: Option<Box<T>>,
             loaded: bool,
+            projected: Option<Option<Box<Projected<T>>>>,
         }
 
         impl<T> Default for $name<T> {
             fn default() -> Self {
-                $name { value: None, loaded: false }
+                $name { value: None, loaded: false, projected: None }
             }
         }
 
         impl<T> $name<T> {
-            /// Whether the relation was loaded.
+            /// Whether the relation was loaded as a full row (an include
+            /// without `.attributes(..)`, or a lazy load).
             pub fn is_loaded(&self) -> bool {
                 self.loaded
+            }
+
+            /// The related row loaded by an include with `.attributes(..)`
+            /// (`Some(None)`: there is none); `None` when the relation was
+            /// not loaded that way. See [`HasMany::projected`].
+            pub fn projected(&self) -> Option<Option<&Projected<T>>> {
+                self.projected.as_ref().map(|row| row.as_deref())
+            }
+
+            /// Whether the relation was loaded with a projection.
+            pub fn is_projected(&self) -> bool {
+                self.projected.is_some()
             }
 
             /// Whether the relation was not loaded: `!is_loaded()`, named for
@@ -134,10 +177,10 @@ macro_rules! single_relation {
             /// writing `null` (with `#[serde(default)]` its absence reads back
             /// as not loaded). See [`HasMany::is_not_loaded`].
             pub fn is_not_loaded(&self) -> bool {
-                !self.loaded
+                !self.loaded && self.projected.is_none()
             }
 
-            /// The related row, `None` when not loaded.
+            /// The related row, `None` when not loaded as a full row.
             pub fn loaded(&self) -> Option<Option<&T>> {
                 self.loaded.then(|| self.value.as_deref())
             }
@@ -145,7 +188,7 @@ macro_rules! single_relation {
 
         impl<T> From<Option<T>> for $name<T> {
             fn from(value: Option<T>) -> Self {
-                $name { value: value.map(Box::new), loaded: true }
+                $name { value: value.map(Box::new), loaded: true, projected: None }
             }
         }
 
@@ -158,10 +201,10 @@ macro_rules! single_relation {
 
         impl<T: fmt::Debug> fmt::Debug for $name<T> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                if self.loaded {
-                    self.value.fmt(f)
-                } else {
-                    f.write_str("<not loaded>")
+                match &self.projected {
+                    Some(row) => row.fmt(f),
+                    None if self.loaded => self.value.fmt(f),
+                    None => f.write_str("<not loaded>"),
                 }
             }
         }
@@ -200,22 +243,55 @@ single_relation!(
 pub trait RelationField<T> {
     /// The field loaded with these rows.
     fn load(rows: Vec<T>) -> Self;
+    /// The field loaded with these projected rows (an include with
+    /// `.attributes(..)`).
+    fn load_projected(rows: Vec<Projected<T>>) -> Self;
 }
 
 impl<T> RelationField<T> for HasMany<T> {
     fn load(rows: Vec<T>) -> Self {
         HasMany::from(rows)
     }
-}
-
-impl<T> RelationField<T> for BelongsTo<T> {
-    fn load(rows: Vec<T>) -> Self {
-        BelongsTo::from(rows.into_iter().next())
+    fn load_projected(rows: Vec<Projected<T>>) -> Self {
+        HasMany {
+            rows: Vec::new(),
+            loaded: false,
+            projected: Some(rows),
+        }
     }
 }
 
-impl<T> RelationField<T> for HasOne<T> {
-    fn load(rows: Vec<T>) -> Self {
-        HasOne::from(rows.into_iter().next())
-    }
+macro_rules! single_relation_field {
+    ($name:ident) => {
+        impl<T> RelationField<T> for $name<T> {
+            fn load(rows: Vec<T>) -> Self {
+                $name::from(rows.into_iter().next())
+            }
+            fn load_projected(rows: Vec<Projected<T>>) -> Self {
+                $name {
+                    value: None,
+                    loaded: false,
+                    projected: Some(rows.into_iter().next().map(Box::new)),
+                }
+            }
+        }
+    };
 }
+
+single_relation_field!(BelongsTo);
+single_relation_field!(HasOne);
+
+mod sealed {
+    pub trait Sealed {}
+    impl<T> Sealed for super::HasMany<T> {}
+    impl<T> Sealed for super::HasOne<T> {}
+    impl<T> Sealed for super::BelongsTo<T> {}
+}
+
+/// The relation fields ([`HasMany`], [`HasOne`], [`BelongsTo`]): what
+/// [`Projected::related`] reads (sealed).
+pub trait Related: sealed::Sealed {}
+
+impl<T> Related for HasMany<T> {}
+impl<T> Related for HasOne<T> {}
+impl<T> Related for BelongsTo<T> {}

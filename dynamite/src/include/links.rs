@@ -16,9 +16,11 @@
 //! junction read whose row count differs from the guard's (an index not
 //! caught up yet) is read again before anything is written.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{
+    ConditionCheck, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
 
 use super::resolve::{self, IncludeOptions, NodeSpec, value_key};
 use crate::client::Dynamite;
@@ -159,6 +161,8 @@ impl Applied {
 struct Layout {
     near: &'static RelationMeta,
     junction: &'static TableMeta,
+    /// The far model.
+    far: &'static TableMeta,
     parent_attr: &'static str,
     foreign_attr: &'static str,
     far_attr: &'static str,
@@ -210,6 +214,7 @@ fn layout(owner: &'static TableMeta, relation: &'static RelationMeta) -> Result<
     Ok(Layout {
         near: &through.near,
         junction,
+        far: (through.far.target)(),
         parent_attr,
         foreign_attr,
         far_attr,
@@ -253,8 +258,10 @@ async fn read_links(
     layout: &Layout,
     parent: &Item,
 ) -> Result<Vec<Link>> {
+    // The far join attribute is read too: in a shared table it is a
+    // field, not one of the key attributes (`pk`, `sk`) always fetched.
     let options = IncludeOptions {
-        projection: Some(Vec::new()),
+        projection: Some(vec![layout.far_attr]),
         ..IncludeOptions::default()
     };
     let spec = NodeSpec::new(db.registry(), 0, owner, layout.near, &options, Vec::new())?;
@@ -335,25 +342,36 @@ pub(crate) async fn change(
     relation: &'static RelationMeta,
     junction: Junction,
     parent_key: Item,
-    far: Vec<AttributeValue>,
+    far: Vec<(AttributeValue, Item)>,
     change: Change,
 ) -> Result<Applied> {
     let layout = layout(owner, relation)?;
     let parent_table = db.registry().by_meta(owner)?.table_name.clone();
     let junction_table = db.registry().by_meta(layout.junction)?.table_name.clone();
+    let far_table = db.registry().by_meta(layout.far)?.table_name.clone();
     let mut seen = HashSet::new();
     let mut wanted = Vec::new();
-    for value in far {
+    // The far row's key of each far value given.
+    let mut far_keys: HashMap<KeyId, Item> = HashMap::new();
+    for (value, far_key) in far {
         if is_empty_key_value(&value) {
             return Err(Error::MissingKey {
                 table: junction_table,
                 attribute: layout.far_attr.to_owned(),
             });
         }
-        if value_key(&value).is_some_and(|k| seen.insert(k)) {
+        if let Some(k) = value_key(&value)
+            && seen.insert(k.clone())
+        {
+            far_keys.insert(k, far_key);
             wanted.push(value);
         }
     }
+    let far_rows = FarRows {
+        meta: layout.far,
+        table: &far_table,
+        keys: &far_keys,
+    };
     let mut applied = Applied::default();
     let mut added_ids: HashSet<KeyId> = HashSet::new();
     let mut removed_ids: HashSet<KeyId> = HashSet::new();
@@ -403,34 +421,61 @@ pub(crate) async fn change(
         if adds.is_empty() && removes.is_empty() {
             return Ok(applied);
         }
-        // Writes: adds then removes, chunked so that each transaction has
-        // room for the guard.
-        let mut writes: Vec<(bool, AttributeValue, Item)> = Vec::new();
+        let parent_key_item = owner.key_of(&parent)?;
+        // Writes: adds (each with a check that the far row exists, unless
+        // it is the parent itself, which the guard update checks) then
+        // removes, chunked so that each transaction has room for the guard.
+        let mut writes: Vec<Write> = Vec::new();
         for far in adds {
             let item = Item::from([
                 (layout.foreign_attr.to_owned(), parent_value.clone()),
                 (layout.far_attr.to_owned(), far.clone()),
             ]);
-            writes.push((true, far, item));
+            let check = far_rows
+                .key(&far)
+                .filter(|key| !(far_table == parent_table && **key == parent_key_item))
+                .cloned();
+            writes.push(Write::Add { far, item, check });
         }
         for (far, key) in removes {
-            writes.push((false, far, key));
+            writes.push(Write::Remove { far, key });
         }
-        let parent_key_item = owner.key_of(&parent)?;
+        let chunks = chunk_writes(writes, MAX_TRANSACTION_ITEMS - 1);
+        // Over several transactions, a missing far row is found before the
+        // first one: nothing is written (each check still runs).
+        if chunks.len() > 1 {
+            far_rows.require_all(db, &chunks).await?;
+        }
         let mut guard = parent.get(&layout.guard).cloned();
         let mut count = links.len();
         let mut failure = None;
-        for chunk in writes.chunks(MAX_TRANSACTION_ITEMS - 1) {
+        for chunk in &chunks {
             let mut tx = db.transaction();
             let mut chunk_added = Vec::new();
             let mut chunk_removed = Vec::new();
-            for (add, far, item) in chunk {
-                if *add {
-                    (junction.create)(&mut tx, item.clone())?;
-                    chunk_added.push(far.clone());
-                } else {
-                    (junction.delete)(&mut tx, item.clone())?;
-                    chunk_removed.push(far.clone());
+            // The far row each operation checks, by position.
+            let mut checked: Vec<Option<&Item>> = Vec::new();
+            for write in chunk {
+                match write {
+                    Write::Add { far, item, check } => {
+                        (junction.create)(&mut tx, item.clone())?;
+                        checked.push(None);
+                        if let Some(key) = check {
+                            tx.push_raw(
+                                far_table.clone(),
+                                key.clone(),
+                                layout.far.key_names().collect(),
+                                far_rows.check(key)?,
+                            );
+                            checked.push(Some(key));
+                        }
+                        chunk_added.push(far.clone());
+                    }
+                    Write::Remove { far, key } => {
+                        (junction.delete)(&mut tx, key.clone())?;
+                        checked.push(None);
+                        chunk_removed.push(far.clone());
+                    }
                 }
             }
             let links_after = count + chunk_added.len() - chunk_removed.len();
@@ -466,7 +511,7 @@ pub(crate) async fn change(
                     applied.chunks.push((chunk_added, chunk_removed));
                 }
                 Err(e) => {
-                    failure = Some(e);
+                    failure = Some(far_rows.missing(e, &checked));
                     break;
                 }
             }
@@ -488,4 +533,193 @@ pub(crate) async fn change(
         }
         tokio::time::sleep(crate::read::exec::backoff(attempt)).await;
     }
+}
+
+/// One write of a set change.
+enum Write {
+    /// A junction row to create, and the far row key to check (`None`:
+    /// the far row is the parent, which the guard update checks).
+    Add {
+        far: AttributeValue,
+        item: Item,
+        check: Option<Item>,
+    },
+    /// A junction row to delete, by key.
+    Remove { far: AttributeValue, key: Item },
+}
+
+impl Write {
+    /// Operations it takes in a transaction.
+    fn operations(&self) -> usize {
+        match self {
+            Write::Add { check: Some(_), .. } => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// The writes in order, in chunks of at most `room` operations each.
+fn chunk_writes(writes: Vec<Write>, room: usize) -> Vec<Vec<Write>> {
+    let mut chunks: Vec<Vec<Write>> = Vec::new();
+    let mut used = 0;
+    for write in writes {
+        let ops = write.operations();
+        match chunks.last_mut() {
+            Some(chunk) if used + ops <= room => chunk.push(write),
+            _ => {
+                chunks.push(vec![write]);
+                used = 0;
+            }
+        }
+        used += ops;
+    }
+    chunks
+}
+
+/// The far rows a set change links to: each must exist (a row of the far
+/// model, not soft-deleted, not expired), or the change is
+/// [`Error::NotFound`] and nothing is linked to it.
+struct FarRows<'a> {
+    meta: &'static TableMeta,
+    table: &'a str,
+    keys: &'a HashMap<KeyId, Item>,
+}
+
+impl FarRows<'_> {
+    /// The far row's key of a far value given to this call.
+    fn key(&self, far: &AttributeValue) -> Option<&Item> {
+        value_key(far).and_then(|k| self.keys.get(&k))
+    }
+
+    fn not_found(&self, key: &Item) -> Error {
+        Error::NotFound {
+            table: self.table.to_owned(),
+            key: describe_key(key),
+        }
+    }
+
+    /// The ConditionCheck that the far row with `key` exists and is shown
+    /// by reads.
+    fn check(&self, key: &Item) -> Result<TransactWriteItem> {
+        let mut b = ExpressionBuilder::new();
+        let mut condition = format!("attribute_exists({})", b.name(self.meta.partition_key.name));
+        if let Some(live) = crate::read::live_only(self.meta) {
+            condition = format!("{condition} AND {}", b.render(&live)?);
+        }
+        let check = ConditionCheck::builder()
+            .table_name(self.table)
+            .set_key(Some(key.clone()))
+            .condition_expression(condition)
+            .set_expression_attribute_names(b.names())
+            .set_expression_attribute_values(b.values())
+            .build()
+            .map_err(|e| Error::backend("TransactWriteItems", e))?;
+        Ok(TransactWriteItem::builder().condition_check(check).build())
+    }
+
+    /// A cancelled transaction whose far-row check failed is
+    /// [`Error::NotFound`] for that row (not retried); any other error
+    /// is returned as is.
+    fn missing(&self, error: Error, checked: &[Option<&Item>]) -> Error {
+        let Error::TransactionCanceled { reasons } = &error else {
+            return error;
+        };
+        let failed = reasons
+            .iter()
+            .filter(|r| r.code == "ConditionalCheckFailed")
+            .find_map(|r| checked.get(r.index).copied().flatten());
+        match failed {
+            Some(key) => self.not_found(key),
+            None => error,
+        }
+    }
+
+    /// Reads every far row the chunks check (consistent BatchGetItem):
+    /// the first one missing is [`Error::NotFound`].
+    async fn require_all(&self, db: &Dynamite, chunks: &[Vec<Write>]) -> Result<()> {
+        let keys: Vec<Item> = chunks
+            .iter()
+            .flatten()
+            .filter_map(|w| match w {
+                Write::Add { check, .. } => check.clone(),
+                Write::Remove { .. } => None,
+            })
+            .collect();
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let key_names: Vec<&'static str> = self.meta.key_names().collect();
+        let found = crate::read::exec::batch_get(
+            db,
+            vec![crate::read::exec::TableKeys {
+                table: self.table.to_owned(),
+                key_names: key_names.clone(),
+                keys: keys.clone(),
+                projection: None,
+                consistent: true,
+            }],
+        )
+        .await?;
+        let rows = found.get(self.table);
+        for key in &keys {
+            let fp = crate::read::exec::key_fingerprint(key, key_names.iter().copied());
+            if !rows
+                .and_then(|r| r.get(&fp))
+                .is_some_and(|item| self.meta.is_visible(item))
+            {
+                return Err(self.not_found(key));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The ConditionCheck of `attach`: the parent with `key` is stored and
+/// shown by reads (its model's, not soft-deleted, not expired).
+pub(crate) fn parent_check(
+    meta: &'static TableMeta,
+    table: &str,
+    key: &Item,
+) -> Result<TransactWriteItem> {
+    let keys = HashMap::new();
+    FarRows {
+        meta,
+        table,
+        keys: &keys,
+    }
+    .check(key)
+}
+
+/// The error of `attach`'s transaction (the create, then the parent's
+/// check): the create's condition is [`Error::AlreadyExists`], the
+/// parent's [`Error::NotFound`].
+pub(crate) fn attach_error<C: crate::model::Table>(
+    db: &Dynamite,
+    error: Error,
+    child_key: &Item,
+    (parent_table, parent_key): (&str, &Item),
+) -> Error {
+    let Error::TransactionCanceled { reasons } = &error else {
+        return error;
+    };
+    let failed = |index: usize| {
+        reasons
+            .iter()
+            .any(|r| r.index == index && r.code == "ConditionalCheckFailed")
+    };
+    if failed(1) {
+        return Error::NotFound {
+            table: parent_table.to_owned(),
+            key: describe_key(parent_key),
+        };
+    }
+    if failed(0) {
+        return Error::AlreadyExists {
+            table: db
+                .registered::<C>()
+                .map_or_else(|_| C::META.table_name.to_owned(), |r| r.table_name.clone()),
+            key: describe_key(child_key),
+        };
+    }
+    error
 }

@@ -57,6 +57,10 @@
 //! | `HasMany<T>` | a sequence of `T` (`[]` when none) | `null` |
 //! | `HasOne<T>`, `BelongsTo<T>` | the `T`, or `null` when there is none | `null` |
 //!
+//! Children loaded by an include with `.attributes(..)` are written as
+//! maps of their fetched fields only (and the relations loaded under them);
+//! they read back as full rows, so a projection's JSON is for output.
+//!
 //! Reading back: a sequence is a loaded `HasMany`, and `null` a `HasMany`
 //! that was not loaded (a loaded one never writes `null`, so that round
 //! trip is exact). For `HasOne` / `BelongsTo` a value or `null` reads as
@@ -110,7 +114,7 @@ pub(crate) mod resolve;
 #[cfg(feature = "serde")]
 mod serde;
 
-pub use containers::{BelongsTo, HasMany, HasOne, RelationField};
+pub use containers::{BelongsTo, HasMany, HasOne, Related, RelationField};
 pub use links::{Chunk, SetChange};
 pub use polymorphic::{PolymorphicLazy, PolymorphicRelation};
 pub use relation::Include;

@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::expr::Columns;
 use crate::expr::{Condition, Node};
 use crate::model::{RelationKind, Table};
+use crate::query::Projected;
 use crate::read::SortOrder;
 use crate::registry::Registry;
 use crate::trace::operation_span;
@@ -77,6 +78,7 @@ pub(crate) fn attach_includes<P>(
 pub struct Relation<P, C> {
     field: &'static str,
     attach: fn(&mut P, Vec<C>),
+    attach_projected: fn(&mut P, Vec<Projected<C>>),
     /// For `has_many(through = J, ..)`: how junction rows are written.
     junction: Option<Junction>,
     options: IncludeOptions,
@@ -89,6 +91,7 @@ impl<P, C> Clone for Relation<P, C> {
         Relation {
             field: self.field,
             attach: self.attach,
+            attach_projected: self.attach_projected,
             junction: self.junction,
             options: self.options.clone(),
             children: self.children.clone(),
@@ -111,12 +114,17 @@ impl<P: Table, C: Table> std::fmt::Debug for Relation<P, C> {
 
 impl<P: Table, C: Table> Relation<P, C> {
     /// Used by generated code: the relation declared on `field`, and how to
-    /// store loaded rows into it.
+    /// store loaded rows (full, or projected) into it.
     #[doc(hidden)]
-    pub fn new(field: &'static str, attach: fn(&mut P, Vec<C>)) -> Self {
+    pub fn new(
+        field: &'static str,
+        attach: fn(&mut P, Vec<C>),
+        attach_projected: fn(&mut P, Vec<Projected<C>>),
+    ) -> Self {
         Relation {
             field,
             attach,
+            attach_projected,
             junction: None,
             options: IncludeOptions::default(),
             children: Vec::new(),
@@ -157,9 +165,13 @@ impl<P: Table, C: Table> Relation<P, C> {
         self
     }
 
-    /// Fetches only these attributes of the children, plus what loading
-    /// needs: keys, join attributes, and the model's required fields (a
-    /// child is a full `C`; optional fields left out come back `None`).
+    /// Fetches only these attributes of the children (and their keys):
+    /// the children come back as [`Projected<C>`] rows, in the relation
+    /// field's `projected()` (`loaded()` stays `None`), never as full `C`
+    /// models, so no write can drop what was not fetched. What the engine
+    /// reads itself (join, type, sort, TTL, soft-delete and entity
+    /// attributes) is fetched too and left out of the rows. A lazy load
+    /// with a projection is [`Lazy::all_projected`].
     pub fn attributes(mut self, columns: impl Columns<C>) -> Self {
         self.options.projection = Some(columns.names());
         self
@@ -195,9 +207,14 @@ impl<P: Table, C: Table> Relation<P, C> {
 
     /// For a `has_many` / `has_one`: creates the child built by `child`
     /// pointing at `parent` (its foreign key set to the parent's key), with
-    /// `create`'s no-overwrite promise. With a junction model this is the
-    /// many-to-many "attach": the builder carries the other key and any
-    /// extra fields (a grade, a role...).
+    /// `create`'s no-overwrite promise ([`Error::AlreadyExists`]). With a
+    /// junction model this is the many-to-many "attach": the builder
+    /// carries the other key and any extra fields (a grade, a role...).
+    ///
+    /// The parent must still be stored (not soft-deleted, not expired):
+    /// the create and a check of the parent are one TransactWriteItems, so
+    /// a parent deleted meanwhile is [`Error::NotFound`] and no child
+    /// points at nothing.
     pub async fn attach(
         &self,
         db: &Dynamite,
@@ -211,7 +228,27 @@ impl<P: Table, C: Table> Relation<P, C> {
                 let value = join_value::<P>(parent, parent_attr)?;
                 item.insert(child_attr.to_owned(), value);
             }
-            crate::write::single::create(db, C::from_item(item)?).await
+            let row = C::from_item(item)?;
+            let child_key = C::key_item(&row.key())?;
+            let parent_key = P::key_item(&parent.key())?;
+            let parent_table = db.registered::<P>()?.table_name.clone();
+            let check = links::parent_check(P::meta(), &parent_table, &parent_key)?;
+            let mut tx = db.transaction();
+            tx.create(row);
+            tx.push_raw(
+                parent_table.clone(),
+                parent_key.clone(),
+                P::META.key_names().collect(),
+                check,
+            );
+            let committed = tx.commit().await.map_err(|e| {
+                links::attach_error::<C>(db, e, &child_key, (&parent_table, &parent_key))
+            })?;
+            committed
+                .created::<C>()?
+                .into_iter()
+                .next()
+                .ok_or_else(|| Error::Config("attach: the transaction created no row".into()))
         }
         .instrument(span)
         .await
@@ -381,10 +418,15 @@ impl<P: Table, C: Table> Relation<P, C> {
                 self.field
             ))
         })?;
+        // Each far key: the value the junction holds (the key field the far
+        // key refers to, before any key template renders it) and the far
+        // row's key (its existence is checked when linked).
         let mut values = Vec::new();
         for key in far {
-            let mut item = crate::write::key::key_item::<C>(key)?;
-            let value = item.remove(far_attr).ok_or_else(|| {
+            let key = key.into_key();
+            let far_key = C::key_item(&key)?;
+            let mut fields = C::key_fields(&key)?;
+            let value = fields.remove(far_attr).ok_or_else(|| {
                 Error::Config(format!(
                     "relation `{}.{}`: its far key refers to `{}.{far_attr}`, which is not the \
                      key of `{}`",
@@ -394,7 +436,7 @@ impl<P: Table, C: Table> Relation<P, C> {
                     C::META.model
                 ))
             })?;
-            values.push(value);
+            values.push((value, far_key));
         }
         let span = match change {
             Change::Replace => operation_span!("dynamite.relation.replace", P::META.model),
@@ -476,8 +518,13 @@ impl<P: Table, C: Table> Assemble<P> for Relation<P, C> {
         let Some(spec) = specs.first() else {
             return Ok(());
         };
-        let rows = self.children_of(parent_item, spec, loaded)?;
-        (self.attach)(parent, rows);
+        if self.options.projection.is_some() {
+            let rows = self.projected_children_of(parent_item, spec, loaded)?;
+            (self.attach_projected)(parent, rows);
+        } else {
+            let rows = self.children_of(parent_item, spec, loaded)?;
+            (self.attach)(parent, rows);
+        }
         Ok(())
     }
 }
@@ -557,6 +604,53 @@ impl<P: Table, C: Table> Relation<P, C> {
         )
     }
 
+    /// The loaded children of one parent as projected rows (an include
+    /// with `.attributes(..)`).
+    fn projected_children_of(
+        &self,
+        parent_item: &Item,
+        spec: &NodeSpec,
+        loaded: &Loaded,
+    ) -> Result<Vec<Projected<C>>> {
+        let (items, spec) = if self.meta()?.through.is_some()
+            && let Some(far) = spec.children.first()
+        {
+            (loaded.far_rows(spec, far, parent_item), far)
+        } else {
+            (loaded.children_of(spec, parent_item).iter().collect(), spec)
+        };
+        let fetched: Arc<[String]> = match &spec.keep {
+            Some(keep) => keep.clone().into(),
+            None => C::META
+                .attributes
+                .iter()
+                .map(|a| a.name)
+                .chain(C::META.key_names())
+                .map(str::to_owned)
+                .collect(),
+        };
+        let mut rows = Vec::with_capacity(items.len());
+        for item in items {
+            // Nested includes attach to a row built from the fetched item
+            // (the model's required fields were fetched for it); only the
+            // relation fields of that row are reachable.
+            let related = match self.children.is_empty() {
+                true => None,
+                false => {
+                    let mut child = C::from_item(item.clone())?;
+                    attach_includes(&self.children, &mut child, item, &spec.children, loaded)?;
+                    Some(child)
+                }
+            };
+            rows.push(Projected::with_related(
+                item.clone(),
+                fetched.clone(),
+                related,
+            ));
+        }
+        Ok(rows)
+    }
+
     /// `C` rows from loaded items, with their own includes attached.
     fn build(&self, items: Vec<&Item>, spec: &NodeSpec, loaded: &Loaded) -> Result<Vec<C>> {
         let mut rows = Vec::with_capacity(items.len());
@@ -628,15 +722,86 @@ impl<P: Table, C: Table> Lazy<'_, P, C> {
     }
 
     async fn all_rows(self, db: &Dynamite) -> Result<Vec<C>> {
+        if self.relation.options.projection.is_some() {
+            return Err(Error::Unsupported {
+                model: C::META.model,
+                message: format!(
+                    "`{}` has `.attributes(..)`: its rows are projected, read them with \
+                     `all_projected` (a full row would read the unfetched fields as defaults)",
+                    self.relation.field
+                ),
+            });
+        }
         let Lazy { relation, parent } = self;
-        let Some(item) = Self::parent_item(parent, &relation, db).await? else {
+        let Some((item, spec, loaded)) = Self::load(parent, &relation, db).await? else {
             return Ok(Vec::new());
+        };
+        relation.children_of(&item, &spec, &loaded)
+    }
+
+    /// Reads the related rows of the bound parent (`None`: no parent).
+    async fn load(
+        parent: Parent<'_, P>,
+        relation: &Relation<P, C>,
+        db: &Dynamite,
+    ) -> Result<Option<(Item, NodeSpec, Loaded)>> {
+        let Some(item) = Self::parent_item(parent, relation, db).await? else {
+            return Ok(None);
         };
         let mut next_id = 0;
         let spec = relation.node(db.registry(), &mut next_id)?;
         let loaded =
             resolve::load_for(db, std::slice::from_ref(&item), std::slice::from_ref(&spec)).await?;
-        relation.children_of(&item, &spec, &loaded)
+        Ok(Some((item, spec, loaded)))
+    }
+
+    /// Every related row of a relation with `.attributes(..)`, as projected
+    /// rows (without a projection: every attribute, still projected rows).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> dynamite::Result<()> {
+    /// use dynamite::prelude::*;
+    /// #[derive(Table, Debug, Clone)]
+    /// struct Author {
+    ///     #[dynamite(primary_key)]
+    ///     id: String,
+    ///     #[dynamite(has_many(foreign_key = "author_id"))]
+    ///     books: HasMany<Book>,
+    /// }
+    /// #[derive(Table, Debug, Clone)]
+    /// struct Book {
+    ///     #[dynamite(primary_key)]
+    ///     id: String,
+    ///     #[dynamite(index)]
+    ///     author_id: String,
+    ///     title: String,
+    ///     blurb: Option<String>,
+    /// }
+    /// let db = Dynamite::embedded().table::<Author>().table::<Book>().build().await?;
+    /// db.sync().await?;
+    /// let a = Author::create().id("a1").exec(&db).await?;
+    /// Book::create().id("b1").author_id("a1").title("Kindred").blurb(Some("..".into())).exec(&db).await?;
+    /// let books = Author::books().attributes((Book::TITLE,)).of(&a).all_projected(&db).await?;
+    /// assert_eq!(books[0].get(Book::TITLE)?, "Kindred");
+    /// assert!(books[0].get(Book::BLURB).unwrap_err().is_not_fetched());
+    /// // `all` would hand out a `Book` whose `blurb` reads `None`: refused.
+    /// let err = Author::books().attributes((Book::TITLE,)).of(&a).all(&db).await.unwrap_err();
+    /// assert!(err.is_unsupported());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn all_projected(self, db: &Dynamite) -> Result<Vec<Projected<C>>> {
+        let span = operation_span!("dynamite.relation.all", C::META.model);
+        async move {
+            let Lazy { relation, parent } = self;
+            let Some((item, spec, loaded)) = Self::load(parent, &relation, db).await? else {
+                return Ok(Vec::new());
+            };
+            relation.projected_children_of(&item, &spec, &loaded)
+        }
+        .instrument(span)
+        .await
     }
 
     /// The first related row: the parent of a `belongs_to`, the child of a

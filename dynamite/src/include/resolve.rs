@@ -159,48 +159,23 @@ impl NodeSpec {
         // Includes skip soft-deleted rows at every level.
         let filter =
             crate::read::and_filter(options.filter.clone(), crate::read::live_only(target));
+        // A projected child shows the listed attributes and its keys; the
+        // read fetches also what the engine reads: join and sort
+        // attributes, the nested includes' join and type attributes, what
+        // the filter reads (soft delete, TTL, entity type and the user's
+        // conditions are evaluated in memory on some paths), and, when
+        // nested includes are attached to it, the model's required fields.
         let keep = options.projection.as_ref().map(|listed| {
             let mut names: Vec<String> = Vec::new();
-            let mut add = |n: &str| {
-                if !names.iter().any(|x| x == n) {
-                    names.push(n.to_owned());
-                }
-            };
-            listed.iter().for_each(|n| add(n));
-            target.key_names().for_each(&mut add);
-            child_attrs.iter().for_each(|a| add(a));
-            if let NodeAccess::Index { sort: Some(s), .. } = &access {
-                add(s);
-            }
-            if let NodeAccess::Partition(read) = &access {
-                add(read.partition_key);
-                read.sort_key.iter().for_each(|s| add(s));
-            }
-            children
-                .iter()
-                .flat_map(|c| &c.parent_attrs)
-                .for_each(|a| add(a));
-            target
-                .attributes
-                .iter()
-                .filter(|a| !a.optional)
-                .for_each(|a| add(a.name));
+            listed.iter().for_each(|n| add_name(&mut names, n));
+            target.key_names().for_each(|n| add_name(&mut names, n));
             names
         });
-        // What the filter reads is fetched too (BatchGetItem and the
-        // conditions on the index keys are evaluated in memory), then
-        // stripped from the children.
         let projection = keep.as_ref().map(|keep| {
             let mut names = keep.clone();
-            let mut read = Vec::new();
-            if let Some(f) = &filter {
-                eval::attributes(f, &mut read);
-            }
-            for a in read {
-                if !names.iter().any(|n| n == a) {
-                    names.push(a.to_owned());
-                }
-            }
+            engine_attributes(target, &child_attrs, &access, &filter, &children)
+                .into_iter()
+                .for_each(|n| add_name(&mut names, n));
             names
         });
         let limit = match relation.kind {
@@ -263,6 +238,52 @@ impl NodeSpec {
     fn is_batch(&self) -> bool {
         matches!(self.access, NodeAccess::BatchGet)
     }
+}
+
+fn add_name(names: &mut Vec<String>, name: &str) {
+    if !names.iter().any(|x| x == name) {
+        names.push(name.to_owned());
+    }
+}
+
+/// What the engine reads on a node's rows besides what the user listed:
+/// the join attributes, the sort attribute children are ordered by, the
+/// join and type attributes of the includes nested under it, what its
+/// filter reads, and (when nested includes are attached to a row built
+/// from it) the model's required fields.
+fn engine_attributes(
+    target: &TableMeta,
+    child_attrs: &[&'static str],
+    access: &NodeAccess,
+    filter: &Option<Node>,
+    children: &[NodeSpec],
+) -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = child_attrs.to_vec();
+    match access {
+        NodeAccess::Index { sort: Some(s), .. } => names.push(s),
+        NodeAccess::Partition(read) => {
+            names.push(read.partition_key);
+            names.extend(read.sort_key);
+        }
+        _ => {}
+    }
+    for child in children {
+        names.extend(&child.parent_attrs);
+        names.extend(child.parent_type.as_ref().map(|(a, _)| *a));
+    }
+    if let Some(f) = filter {
+        eval::attributes(f, &mut names);
+    }
+    if !children.is_empty() {
+        names.extend(
+            target
+                .attributes
+                .iter()
+                .filter(|a| !a.optional)
+                .map(|a| a.name),
+        );
+    }
+    names
 }
 
 /// The Queries of a [`NodeAccess::Partition`] include: per join value, the
@@ -593,12 +614,9 @@ impl Loaded {
         items
     }
 
-    fn store(&mut self, spec: &NodeSpec, mut groups: HashMap<KeyId, Vec<Item>>) {
-        if let Some(keep) = &spec.keep {
-            for row in groups.values_mut().flatten() {
-                row.retain(|name, _| keep.iter().any(|k| k == name));
-            }
-        }
+    /// Stores a node's rows as fetched: the next level joins on them; what
+    /// a projected child shows is cut when it is built ([`NodeSpec::keep`]).
+    fn store(&mut self, spec: &NodeSpec, groups: HashMap<KeyId, Vec<Item>>) {
         let flat = self.items.entry(spec.id).or_default();
         let mut seen = HashSet::new();
         for rows in groups.values() {

@@ -6,9 +6,13 @@ use ::serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::containers::{BelongsTo, HasMany, HasOne};
 
-/// Loaded: the rows as a sequence. Not loaded: `null`.
+/// Loaded: the rows as a sequence (projected rows: only their fetched
+/// fields). Not loaded: `null`.
 impl<T: Serialize> Serialize for HasMany<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if let Some(rows) = self.projected() {
+            return serializer.serialize_some(rows);
+        }
         match self.loaded() {
             Some(rows) => serializer.serialize_some(rows),
             None => serializer.serialize_none(),
@@ -27,9 +31,16 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for HasMany<T> {
 
 macro_rules! single_relation_serde {
     ($name:ident) => {
-        /// Loaded: the row, or `null` when there is none. Not loaded: `null`.
+        /// Loaded: the row (projected: only its fetched fields), or `null`
+        /// when there is none. Not loaded: `null`.
         impl<T: Serialize> Serialize for $name<T> {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                if let Some(row) = self.projected() {
+                    return match row {
+                        Some(row) => serializer.serialize_some(row),
+                        None => serializer.serialize_none(),
+                    };
+                }
                 match self.loaded() {
                     Some(Some(row)) => serializer.serialize_some(row),
                     Some(None) | None => serializer.serialize_none(),

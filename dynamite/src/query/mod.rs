@@ -492,6 +492,22 @@ impl<T: Table> std::fmt::Debug for ProjectedQuery<T> {
 }
 
 impl<T: Table> ProjectedQuery<T> {
+    /// The read plan. Includes are refused: a projected row holds no
+    /// relation fields to load them into (put `.attributes(..)` on the
+    /// includes instead, whose children are projected).
+    fn plan(&self, db: &Dynamite) -> Result<Plan> {
+        if !self.query.includes.is_empty() {
+            return Err(Error::Unsupported {
+                model: T::META.model,
+                message: "a query with `.attributes(..)` returns projected rows, which hold no \
+                          relations: its includes would be read for nothing (project the \
+                          includes instead)"
+                    .to_owned(),
+            });
+        }
+        self.query.plan(db.registry())
+    }
+
     fn fetched(&self) -> Arc<[String]> {
         let mut names: Vec<String> = self
             .query
@@ -577,7 +593,7 @@ impl<T: Table> ProjectedQuery<T> {
     /// Every matching row as an async stream, page by page.
     pub fn stream(self, db: &Dynamite) -> BoxStream<'_, Result<Projected<T>>> {
         let span = operation_span!("dynamite.query.stream", T::META.model);
-        let plan = match self.query.plan(db.registry()) {
+        let plan = match self.plan(db) {
             Ok(p) => p,
             Err(e) => return stream::once(async move { Err(e) }).boxed(),
         };
@@ -600,7 +616,7 @@ impl<T: Table> ProjectedQuery<T> {
     }
 
     async fn all_rows(self, db: &Dynamite) -> Result<Vec<Projected<T>>> {
-        let plan = self.query.plan(db.registry())?;
+        let plan = self.plan(db)?;
         let items = fetch(db, &plan).await?;
         Ok(self.wrap(items))
     }
@@ -617,7 +633,7 @@ impl<T: Table> ProjectedQuery<T> {
     pub async fn page(self, db: &Dynamite, cursor: Option<&Cursor>) -> Result<Page<Projected<T>>> {
         let span = operation_span!("dynamite.query.page", T::META.model);
         async move {
-            let plan = self.query.plan(db.registry())?;
+            let plan = self.plan(db)?;
             let out = fetch_page(db, &plan, cursor).await?;
             Ok(Page {
                 items: self.wrap(out.items),

@@ -15,6 +15,7 @@ mod differential;
 mod export;
 mod faults;
 mod hooks;
+mod include_projection;
 mod locking;
 mod many_to_many;
 mod models;

@@ -260,17 +260,31 @@ fn lines(students: &[MStudent]) -> Vec<String> {
     let mut out = Vec::new();
     let mut students: Vec<&MStudent> = students.iter().collect();
     students.sort_by(|a, b| a.id.cmp(&b.id));
+    let lesson_lines = |lessons: &HasMany<MLesson>| {
+        let mut lines: Vec<String> = lessons
+            .iter()
+            .map(|l| format!("    lesson {} {}", l.id, l.minutes))
+            .collect();
+        lines.sort();
+        lines
+    };
     for s in students {
         out.push(format!("student {}", s.id));
+        // Projected far rows (`attributes(..)`) are never full courses.
+        if let Some(courses) = s.courses.projected() {
+            assert!(s.courses.loaded().is_none() && s.courses.is_empty());
+            for c in courses {
+                let (id, name) = (c.get(MCourse::ID).unwrap(), c.get(MCourse::NAME).unwrap());
+                out.push(format!("  course {id} {name}"));
+                if let Some(lessons) = c.related(|c| &c.lessons) {
+                    out.extend(lesson_lines(lessons));
+                }
+            }
+            continue;
+        }
         for c in s.courses.iter() {
             out.push(format!("  course {} {}", c.id, c.name));
-            let mut lessons: Vec<String> = c
-                .lessons
-                .iter()
-                .map(|l| format!("    lesson {} {}", l.id, l.minutes))
-                .collect();
-            lessons.sort();
-            out.extend(lessons);
+            out.extend(lesson_lines(&c.lessons));
         }
     }
     out
@@ -738,9 +752,16 @@ async fn replace_of_150_goes_in_checked_chunks() {
         .unwrap();
     assert_eq!(change.added.len(), 150);
     let sizes: Vec<usize> = change.chunks.iter().map(|c| c.added.len()).collect();
-    assert_eq!(sizes, [99, 51], "99 writes and the guard per transaction");
-    assert_eq!(db.metrics().count("TransactWriteItems"), 2);
-    assert_eq!(db.metrics().data_plane_requests(), 4);
+    assert_eq!(
+        sizes,
+        [49, 49, 49, 3],
+        "each link and the check of its far row, and the guard: 99 + 1 operations"
+    );
+    assert_eq!(db.metrics().count("TransactWriteItems"), 4);
+    // Over several transactions the far rows are read first (consistent
+    // BatchGetItem, 100 keys a call): a missing one writes nothing.
+    assert_eq!(db.metrics().count("BatchGetItem"), 2);
+    assert_eq!(db.metrics().data_plane_requests(), 8);
     assert_eq!(
         linked(&db, "s1").await,
         (0..150).map(course_id).collect::<Vec<_>>()
@@ -753,8 +774,9 @@ async fn replace_of_150_goes_in_checked_chunks() {
         .await
         .unwrap();
     assert_eq!((change.added.len(), change.removed.len()), (150, 150));
-    assert_eq!(change.chunks.len(), 4);
-    assert_eq!(db.metrics().count("TransactWriteItems"), 4);
+    // 150 links with their checks (300 operations), then 150 removals.
+    assert_eq!(change.chunks.len(), 5);
+    assert_eq!(db.metrics().count("TransactWriteItems"), 5);
     assert_eq!(
         linked(&db, "s1").await,
         (150..300).map(course_id).collect::<Vec<_>>()
@@ -963,12 +985,12 @@ async fn a_chunk_that_fails_reports_the_chunks_that_applied() {
     };
     assert_eq!(
         (*chunks_applied, added.len(), removed.len()),
-        (1, 99, 0),
+        (1, 49, 0),
         "{err}"
     );
     assert_eq!(
         linked(&backend, "s1").await.len(),
-        99,
+        49,
         "the first chunk, and only it"
     );
     // Calling again finishes.
@@ -976,7 +998,7 @@ async fn a_chunk_that_fails_reports_the_chunks_that_applied() {
         .replace(&backend, "s1", (0..150).map(course_id))
         .await
         .unwrap();
-    assert_eq!((change.added.len(), change.unchanged.len()), (51, 99));
+    assert_eq!((change.added.len(), change.unchanged.len()), (101, 49));
     assert_eq!(linked(&backend, "s1").await.len(), 150);
     drop(proxy);
 }
@@ -1017,4 +1039,342 @@ async fn include_reference_counts_match_after_writes() {
         let got: BTreeSet<String> = s.courses.iter().map(|c| c.id.clone()).collect();
         assert_eq!(Some(&got), expected.get(&s.id));
     }
+}
+
+// ------------------------------------------- set writes on every key shape
+
+/// A user in a shared table, keyed by a template.
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "mm_shared", pk = "USER#{id}", sk = "PROFILE")]
+pub struct SUser {
+    pub id: String,
+    #[dynamite(has_many(through = SMember, foreign_key = "user_id", far_key = "group_id"))]
+    pub groups: HasMany<SGroup>,
+}
+
+/// The far side in the same shared table; soft-deletable.
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "mm_shared", pk = "GROUP#{id}", sk = "META")]
+pub struct SGroup {
+    pub id: String,
+    pub title: String,
+    #[dynamite(deleted_at)]
+    pub deleted_at: Option<i64>,
+}
+
+/// The junction, keyed by the pair through its templates.
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "mm_shared", pk = "USER#{user_id}", sk = "MEMBER#{group_id}")]
+pub struct SMember {
+    pub user_id: String,
+    pub group_id: String,
+}
+
+/// A parent with a composite key `(org, id)`, joined on `id`.
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "mm_shared", pk = "ORG#{org}", sk = "SEAT#{id}")]
+pub struct SSeat {
+    pub org: String,
+    pub id: String,
+    #[dynamite(has_many(through = SSeatGroup, foreign_key = "seat_id", far_key = "group_id"))]
+    pub groups: HasMany<SGroup>,
+}
+
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "mm_shared", pk = "SEAT#{seat_id}", sk = "GROUP#{group_id}")]
+pub struct SSeatGroup {
+    pub seat_id: String,
+    pub group_id: String,
+}
+
+async fn shared_db() -> Dynamite {
+    let db = common::builder()
+        .table::<SUser>()
+        .table::<SGroup>()
+        .table::<SMember>()
+        .table::<SSeat>()
+        .table::<SSeatGroup>()
+        .table::<MCourse>()
+        .table::<MLesson>()
+        .table::<MStudent>()
+        .table::<MEnrollment>()
+        .build()
+        .await
+        .unwrap();
+    db.sync().await.unwrap();
+    db
+}
+
+fn group_id(g: usize) -> String {
+    format!("g{g}")
+}
+
+/// Groups g0..g5 exist (g4 soft-deleted); g6, g7 never do.
+async fn groups(db: &Dynamite) {
+    for g in 0..6 {
+        SGroup::create()
+            .id(group_id(g))
+            .title(format!("Group {g}"))
+            .exec(db)
+            .await
+            .unwrap();
+    }
+    SGroup::get(db, group_id(4))
+        .await
+        .unwrap()
+        .unwrap()
+        .delete(db)
+        .await
+        .unwrap();
+}
+
+const LIVE_GROUPS: [usize; 5] = [0, 1, 2, 3, 5];
+
+/// The junction rows of user `u` (consistent).
+async fn members(db: &Dynamite, user: &str) -> BTreeSet<String> {
+    let rows = SMember::query()
+        .filter(SMember::USER_ID.eq(user))
+        .consistent()
+        .all(db)
+        .await
+        .unwrap();
+    rows.into_iter().map(|m| m.group_id).collect()
+}
+
+#[derive(Debug, Clone)]
+enum SetOp {
+    Replace(Vec<usize>),
+    Add(Vec<usize>),
+    Remove(Vec<usize>),
+}
+
+fn set_op() -> impl Strategy<Value = SetOp> {
+    let groups = proptest::collection::vec(0usize..8, 0..4);
+    prop_oneof![
+        groups.clone().prop_map(SetOp::Replace),
+        groups.clone().prop_map(SetOp::Add),
+        groups.prop_map(SetOp::Remove),
+    ]
+}
+
+/// Random sequences of replace / add / remove on a shared-table parent
+/// and far side (key templates), some naming missing or soft-deleted far
+/// rows, against a reference set: a change that links a missing row is
+/// `NotFound` and writes nothing; the junction always equals the
+/// reference, and so does the include.
+#[test]
+fn shared_table_set_writes_differential() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let cases = std::env::var("DYNAMITE_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(12);
+    let mut runner = TestRunner::new_with_rng(
+        Config {
+            cases,
+            failure_persistence: None,
+            ..Config::default()
+        },
+        TestRng::deterministic_rng(RngAlgorithm::ChaCha),
+    );
+    let result = runner.run(&proptest::collection::vec(set_op(), 1..7), |ops| {
+        rt.block_on(async {
+            let db = shared_db().await;
+            groups(&db).await;
+            SUser::create().id("u1").exec(&db).await.unwrap();
+            let mut reference: BTreeSet<String> = BTreeSet::new();
+            for op in &ops {
+                let (given, change) = match op {
+                    SetOp::Replace(g) => (
+                        g,
+                        SUser::groups()
+                            .replace(&db, "u1", g.iter().map(|g| group_id(*g)))
+                            .await,
+                    ),
+                    SetOp::Add(g) => (
+                        g,
+                        SUser::groups()
+                            .add(&db, "u1", g.iter().map(|g| group_id(*g)))
+                            .await,
+                    ),
+                    SetOp::Remove(g) => (
+                        g,
+                        SUser::groups()
+                            .remove(&db, "u1", g.iter().map(|g| group_id(*g)))
+                            .await,
+                    ),
+                };
+                let given: BTreeSet<String> = given.iter().map(|g| group_id(*g)).collect();
+                let live = |g: &String| LIVE_GROUPS.iter().any(|l| group_id(*l) == *g);
+                let links_missing = match op {
+                    SetOp::Replace(_) | SetOp::Add(_) => {
+                        given.iter().any(|g| !reference.contains(g) && !live(g))
+                    }
+                    SetOp::Remove(_) => false,
+                };
+                match change {
+                    Err(e) if links_missing && e.is_not_found() => {}
+                    Err(e) => return Err(TestCaseError::fail(format!("{op:?}: {e}"))),
+                    Ok(_) if links_missing => {
+                        return Err(TestCaseError::fail(format!("{op:?}: linked a missing row")));
+                    }
+                    Ok(_) => match op {
+                        SetOp::Replace(_) => reference = given.clone(),
+                        SetOp::Add(_) => reference.extend(given.iter().cloned()),
+                        SetOp::Remove(_) => reference.retain(|g| !given.contains(g)),
+                    },
+                }
+                let stored = members(&db, "u1").await;
+                prop_assert_eq!(&stored, &reference, "after {:?}", op);
+            }
+            let user = SUser::query()
+                .filter(SUser::ID.eq("u1"))
+                .include(SUser::groups())
+                .first(&db)
+                .await
+                .unwrap()
+                .unwrap();
+            let shown: BTreeSet<String> = user.groups.iter().map(|g| g.id.clone()).collect();
+            let live: BTreeSet<String> = reference
+                .iter()
+                .filter(|g| LIVE_GROUPS.iter().any(|l| group_id(*l) == **g))
+                .cloned()
+                .collect();
+            prop_assert_eq!(shown, live);
+            Ok(())
+        })
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+/// Set writes on a shared-table far model used to fail: the far key was
+/// converted to the rendered key attributes (`pk`, `sk`), which hold no
+/// `id` field (a configuration error for every call).
+#[tokio::test]
+async fn regression_set_writes_take_a_far_model_keyed_by_templates() {
+    let db = shared_db().await;
+    groups(&db).await;
+    SUser::create().id("u1").exec(&db).await.unwrap();
+    let change = SUser::groups()
+        .replace(&db, "u1", [group_id(0), group_id(2)])
+        .await
+        .unwrap();
+    assert_eq!(change.added, [group_id(0), group_id(2)]);
+    let change = SUser::groups()
+        .replace(&db, "u1", [group_id(2), group_id(3)])
+        .await
+        .unwrap();
+    assert_eq!(
+        (change.added, change.removed, change.unchanged),
+        (vec![group_id(3)], vec![group_id(0)], vec![group_id(2)])
+    );
+    assert_eq!(
+        members(&db, "u1").await,
+        BTreeSet::from([group_id(2), group_id(3)])
+    );
+    // A composite-key parent (`(org, id)`, joined on `id`).
+    SSeat::create()
+        .org("o1")
+        .id("seat1")
+        .exec(&db)
+        .await
+        .unwrap();
+    SSeat::groups()
+        .add(&db, ("o1", "seat1"), [group_id(1)])
+        .await
+        .unwrap();
+    let seat = SSeat::query()
+        .filter(SSeat::ORG.eq("o1") & SSeat::ID.eq("seat1"))
+        .include(SSeat::groups())
+        .first(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    let ids: Vec<&str> = seat.groups.iter().map(|g| g.id.as_str()).collect();
+    assert_eq!(ids, [group_id(1).as_str()]);
+    let err = SSeat::groups()
+        .add(&db, ("o2", "seat1"), [group_id(1)])
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "no seat1 in o2: {err}");
+}
+
+/// Linking to a far row that does not exist used to write a dangling
+/// junction row. Now it is `NotFound` and nothing is written, in one
+/// transaction and over several (the far rows are read first).
+#[tokio::test]
+async fn regression_linking_a_missing_far_row_is_not_found_and_writes_nothing() {
+    let db = shared_db().await;
+    groups(&db).await;
+    SUser::create().id("u1").exec(&db).await.unwrap();
+    SUser::groups().add(&db, "u1", [group_id(0)]).await.unwrap();
+    for missing in [group_id(7), group_id(4)] {
+        let err = SUser::groups()
+            .add(&db, "u1", [group_id(1), missing.clone()])
+            .await
+            .unwrap_err();
+        assert!(err.is_not_found(), "{missing}: {err}");
+        assert!(
+            err.to_string().contains(&format!("GROUP#{missing}")),
+            "{err}"
+        );
+        assert_eq!(members(&db, "u1").await, BTreeSet::from([group_id(0)]));
+    }
+    // Over several transactions: 60 courses and one missing.
+    courses(&db, 60).await;
+    MStudent::create()
+        .id("s1")
+        .name("Ada")
+        .exec(&db)
+        .await
+        .unwrap();
+    let far: Vec<String> = (0..61).map(course_id).collect();
+    db.metrics().reset();
+    let err = MStudent::courses()
+        .replace(&db, "s1", far)
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+    assert_eq!(db.metrics().count("TransactWriteItems"), 0);
+    assert!(linked(&db, "s1").await.is_empty());
+}
+
+/// `attach` to a parent deleted since it was read used to create a child
+/// pointing at nothing: it is `NotFound` now, and no child is written.
+#[tokio::test]
+async fn regression_attach_to_a_missing_parent_is_not_found() {
+    let db = shared_db().await;
+    courses(&db, 1).await;
+    let course = MCourse::get(&db, course_id(0)).await.unwrap().unwrap();
+    let lesson = MCourse::lessons()
+        .attach(
+            &db,
+            &course,
+            MLesson::create().id("l1").course_id("x").minutes(5),
+        )
+        .await
+        .unwrap();
+    assert_eq!(lesson.course_id, course_id(0));
+    let err = MCourse::lessons()
+        .attach(
+            &db,
+            &course,
+            MLesson::create().id("l1").course_id("x").minutes(5),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.is_already_exists(), "{err}");
+    course.clone().delete(&db).await.unwrap();
+    let err = MCourse::lessons()
+        .attach(
+            &db,
+            &course,
+            MLesson::create().id("l2").course_id("x").minutes(5),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+    assert!(MLesson::get(&db, "l2").await.unwrap().is_none());
 }

@@ -253,9 +253,9 @@ async fn regression_projected_belongs_to_include_never_attaches_a_soft_deleted_p
         .all(&db)
         .await
         .unwrap();
-    assert!(posts[0].author.is_loaded());
+    assert!(posts[0].author.is_projected());
     assert!(
-        posts[0].author.is_none(),
+        matches!(posts[0].author.projected(), Some(None)),
         "a soft-deleted parent is not attached"
     );
 }
