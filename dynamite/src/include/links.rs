@@ -594,7 +594,7 @@ impl FarRows<'_> {
     fn not_found(&self, key: &Item) -> Error {
         Error::NotFound {
             table: self.table.to_owned(),
-            key: describe_key(key),
+            key: describe_key_in(&self.table, key),
         }
     }
 
@@ -710,15 +710,16 @@ pub(crate) fn attach_error<C: crate::model::Table>(
     if failed(1) {
         return Error::NotFound {
             table: parent_table.to_owned(),
-            key: describe_key(parent_key),
+            key: describe_key_in(parent_table, parent_key),
         };
     }
     if failed(0) {
+        let table = db
+            .registered::<C>()
+            .map_or_else(|_| C::META.table_name.to_owned(), |r| r.table_name.clone());
         return Error::AlreadyExists {
-            table: db
-                .registered::<C>()
-                .map_or_else(|_| C::META.table_name.to_owned(), |r| r.table_name.clone()),
-            key: describe_key(child_key),
+            key: describe_key_in(&table, child_key),
+            table,
         };
     }
     error
