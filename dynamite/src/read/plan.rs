@@ -82,6 +82,10 @@ pub(crate) struct Plan {
     pub(crate) deleted_at: Option<&'static str>,
     /// Key attributes of the read (table keys, plus index keys) for cursors.
     pub(crate) cursor_keys: Vec<&'static str>,
+    /// Indexes whose partition the filter pins but which could not serve
+    /// the read (sparse: the filter does not imply the attribute named),
+    /// for `explain()`.
+    pub(crate) skipped: Vec<(String, &'static str)>,
 }
 
 /// What the builder asks for.
@@ -215,22 +219,25 @@ fn check_operands(meta: &TableMeta, node: &Node) -> Result<()> {
     }
 }
 
-/// The rows DynamoDB keeps in an index: an index is eligible only when the
-/// filter implies each of its key attributes exists (a sparse index has
-/// no entry for an item without them).
-fn index_eligible(meta: &TableMeta, index: &IndexSpec, conjuncts: &Conjuncts) -> bool {
-    // Partition attributes are pinned by `=` / `is_in` (which imply them);
-    // of a multi-attribute key, every one must be.
-    let more_partitions = index.more_partition_keys.iter().map(|k| k.name);
-    index
-        .sort_keys()
-        .map(|k| k.name)
-        .chain(more_partitions)
-        .all(|name| {
-            let optional = meta.attribute(name).is_none_or(|a| a.optional);
-            let table_key = meta.key_names().any(|k| k == name);
-            table_key || !optional || conjuncts.implies_present(name)
-        })
+/// The rows DynamoDB keeps in an index: an index may serve a read only
+/// when the user's filter implies every attribute a row needs to be in it
+/// (its key attributes; of an overloaded index, every field of its
+/// templates, partition and sort) that a row may lack. Conditions the
+/// planner renders itself prove nothing: `user` holds the filter's own
+/// conjuncts only. `Err`: the first attribute not implied.
+fn index_eligible(
+    meta: &TableMeta,
+    index: &IndexSpec,
+    user: &Conjuncts,
+) -> std::result::Result<(), &'static str> {
+    match index
+        .sparse_on(meta)
+        .into_iter()
+        .find(|name| !user.implies_present(name))
+    {
+        Some(missing) => Err(missing),
+        None => Ok(()),
+    }
 }
 
 /// An index whose every partition attribute the filter pins with `=`:
@@ -249,6 +256,27 @@ fn pinned_partition(index: &IndexSpec, conjuncts: &Conjuncts) -> Option<Vec<(usi
             })
         })
         .collect()
+}
+
+/// Of `candidates`, the index whose partition the filter pins with the
+/// most attributes, then with the most fields (an overloaded index's
+/// template fields: a literal partition, the "list of X", narrows least),
+/// then the first declared; with the conjuncts to take.
+fn most_pinned<'i>(
+    meta: &TableMeta,
+    candidates: impl Iterator<Item = &'i IndexSpec>,
+    conjuncts: &Conjuncts,
+) -> Option<(&'i IndexSpec, Vec<(usize, Node)>)> {
+    let fields = |index: &IndexSpec| match meta
+        .single_table
+        .and_then(|layout| layout.indexes.iter().find(|t| t.name == index.name))
+    {
+        Some(template) => crate::template::fields(template.partition).count(),
+        None => index.partition_keys().count(),
+    };
+    candidates
+        .filter_map(|i| pinned_partition(i, conjuncts).map(|p| (i, p)))
+        .min_by_key(|(i, p)| std::cmp::Reverse((p.len(), fields(i))))
 }
 
 /// The sort part of a key condition on `index`: `=` on a left-to-right
@@ -369,8 +397,31 @@ pub(crate) fn plan(
             .map(Some)
             .collect(),
     );
+    // Which indexes may serve the read, decided on the user's conjuncts
+    // before the planner adds its own.
+    let eligibility: Vec<std::result::Result<(), &'static str>> = indexes
+        .iter()
+        .map(|i| index_eligible(meta, i, &conjuncts))
+        .collect();
+    // The conditions rendered from key templates only ever become key
+    // conditions: one left over is dropped (it holds for every row of the
+    // read, except that a sparse index's attributes may be absent).
+    let user_conjuncts = conjuncts.0.len();
     let implied = template_conditions(meta, &conjuncts)?;
     conjuncts.0.extend(implied.into_iter().map(Some));
+    // Sparse indexes the filter pins, named by `explain()` when the read
+    // falls back to another index or a Scan.
+    let skipped: Vec<(String, &'static str)> = indexes
+        .iter()
+        .zip(&eligibility)
+        .filter_map(|(index, eligible)| {
+            let missing = eligible.err()?;
+            let pinned = pinned_partition(index, &conjuncts).is_some()
+                || (index.more_partition_keys.is_empty()
+                    && conjuncts.is_in(index.partition_key.name).is_some());
+            pinned.then(|| (index.name.clone(), missing))
+        })
+        .collect();
     let pk = meta.partition_key;
     let sk = meta.sort_key;
     let table_keys: Vec<&'static str> = meta.key_names().collect();
@@ -416,11 +467,8 @@ pub(crate) fn plan(
     let natural_sort: Option<&'static str> = if partitions.is_some() {
         Some(sk.map_or(pk.name, |s| s.name))
     } else {
-        // The index pinning the most partition attributes, as chosen below.
-        indexes
-            .iter()
-            .filter_map(|i| pinned_partition(i, &conjuncts).map(|p| (i, p.len())))
-            .min_by_key(|(_, pinned)| std::cmp::Reverse(*pinned))
+        // The index pinning the most, as chosen below.
+        most_pinned(meta, indexes.iter(), &conjuncts)
             .map(|(i, _)| i)
             .or_else(|| {
                 indexes.iter().find(|i| {
@@ -487,15 +535,14 @@ pub(crate) fn plan(
     } else {
         let eligible: Vec<&IndexSpec> = indexes
             .iter()
-            .filter(|i| index_eligible(meta, i, &conjuncts))
+            .zip(&eligibility)
+            .filter(|(_, e)| e.is_ok())
+            .map(|(i, _)| i)
             .collect();
         // Every partition attribute pinned with `=`: one Query (of the
         // index pinning the most attributes, the first of equals); `is_in`
         // on a single partition attribute: one Query per value.
-        let chosen = eligible
-            .iter()
-            .filter_map(|i| pinned_partition(i, &conjuncts).map(|p| (*i, p)))
-            .min_by_key(|(_, p)| std::cmp::Reverse(p.len()))
+        let chosen = most_pinned(meta, eligible.iter().copied(), &conjuncts)
             .map(|(i, p)| (i, Ok(p)))
             .or_else(|| {
                 eligible.iter().find_map(|i| {
@@ -558,6 +605,7 @@ pub(crate) fn plan(
     cursor_keys.retain(|k| seen.insert(*k));
 
     // Split what is left between the FilterExpression and the residual.
+    conjuncts.0.truncate(user_conjuncts);
     let rest = conjuncts.rest();
     let (filter, residual) = match &access {
         Access::Nothing | Access::Get { .. } | Access::BatchGet { .. } => (Vec::new(), rest),
@@ -635,6 +683,12 @@ pub(crate) fn plan(
         }
     };
 
+    let skipped = match &access {
+        Access::Scan
+        | Access::Query { index: Some(_), .. }
+        | Access::MultiQuery { index: Some(_), .. } => skipped,
+        _ => Vec::new(),
+    };
     Ok(Plan {
         table,
         access,
@@ -649,6 +703,7 @@ pub(crate) fn plan(
         consistent: request.consistent,
         table_keys,
         deleted_at: meta.deleted_at,
+        skipped,
         cursor_keys,
     })
 }
@@ -726,6 +781,11 @@ impl Plan {
         let mut line = self.describe_read();
         if let Some(l) = self.limit {
             line.push_str(&format!(" limit {l}"));
+        }
+        for (index, missing) in &self.skipped {
+            line.push_str(&format!(
+                " (index {index} not read: sparse, the filter does not imply {missing} is present)"
+            ));
         }
         line
     }

@@ -13,6 +13,7 @@ mod declarations;
 mod differential;
 mod faults;
 mod hooks;
+mod index_kinds;
 mod locking;
 mod many_to_many;
 mod models;
