@@ -82,10 +82,10 @@ pub(crate) struct Plan {
     pub(crate) deleted_at: Option<&'static str>,
     /// Key attributes of the read (table keys, plus index keys) for cursors.
     pub(crate) cursor_keys: Vec<&'static str>,
-    /// Indexes whose partition the filter pins but which could not serve
-    /// the read (sparse: the filter does not imply the attribute named),
-    /// for `explain()`.
-    pub(crate) skipped: Vec<(String, &'static str)>,
+    /// The index the filter pins, when it could not serve the read
+    /// (sparse: the filter does not imply the attribute named), for
+    /// `explain()`.
+    pub(crate) skipped: Option<(String, &'static str)>,
 }
 
 /// What the builder asks for.
@@ -409,19 +409,6 @@ pub(crate) fn plan(
     let user_conjuncts = conjuncts.0.len();
     let implied = template_conditions(meta, &conjuncts)?;
     conjuncts.0.extend(implied.into_iter().map(Some));
-    // Sparse indexes the filter pins, named by `explain()` when the read
-    // falls back to another index or a Scan.
-    let skipped: Vec<(String, &'static str)> = indexes
-        .iter()
-        .zip(&eligibility)
-        .filter_map(|(index, eligible)| {
-            let missing = eligible.err()?;
-            let pinned = pinned_partition(index, &conjuncts).is_some()
-                || (index.more_partition_keys.is_empty()
-                    && conjuncts.is_in(index.partition_key.name).is_some());
-            pinned.then(|| (index.name.clone(), missing))
-        })
-        .collect();
     let pk = meta.partition_key;
     let sk = meta.sort_key;
     let table_keys: Vec<&'static str> = meta.key_names().collect();
@@ -464,10 +451,11 @@ pub(crate) fn plan(
     // sparse index cannot be read and the rows are sorted in memory), else
     // the table's sort key.
     // `None`: unordered (an index without a sort key).
-    let natural_sort: Option<&'static str> = if partitions.is_some() {
-        Some(sk.map_or(pk.name, |s| s.name))
+    // The index the filter asks for (as chosen below, were every index
+    // eligible), unless it pins the table's partition.
+    let asked: Option<(usize, &IndexSpec)> = if partitions.is_some() {
+        None
     } else {
-        // The index pinning the most, as chosen below.
         most_pinned(meta, indexes.iter(), &conjuncts)
             .map(|(i, _)| i)
             .or_else(|| {
@@ -476,10 +464,18 @@ pub(crate) fn plan(
                         && conjuncts.is_in(i.partition_key.name).is_some()
                 })
             })
-            .map_or(Some(sk.map_or(pk.name, |s| s.name)), |i| {
-                i.sort_key.map(|k| k.name)
-            })
+            .and_then(|i| indexes.iter().position(|x| std::ptr::eq(x, i)).map(|n| (n, i)))
     };
+    let natural_sort: Option<&'static str> = match asked {
+        Some((_, index)) => index.sort_key.map(|k| k.name),
+        None => Some(sk.map_or(pk.name, |s| s.name)),
+    };
+    // A sparse index the filter asks for but cannot read: named by
+    // `explain()` with the fallback.
+    let skipped = asked.and_then(|(n, index)| {
+        let missing = eligibility.get(n)?.err()?;
+        Some((index.name.clone(), missing))
+    });
 
     let access = if nothing {
         Access::Nothing
@@ -683,12 +679,6 @@ pub(crate) fn plan(
         }
     };
 
-    let skipped = match &access {
-        Access::Scan
-        | Access::Query { index: Some(_), .. }
-        | Access::MultiQuery { index: Some(_), .. } => skipped,
-        _ => Vec::new(),
-    };
     Ok(Plan {
         table,
         access,
@@ -782,7 +772,7 @@ impl Plan {
         if let Some(l) = self.limit {
             line.push_str(&format!(" limit {l}"));
         }
-        for (index, missing) in &self.skipped {
+        if let Some((index, missing)) = &self.skipped {
             line.push_str(&format!(
                 " (index {index} not read: sparse, the filter does not imply {missing} is present)"
             ));

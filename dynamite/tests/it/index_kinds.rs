@@ -619,3 +619,108 @@ fn every_index_kind_matches_the_reference_on_random_filters() {
         );
     }
 }
+
+// ------------------------------------------------------------ regressions
+
+/// Two tasks of kind `k0` in one project, one not shipped (outside the
+/// sparse indexes `lst`, `g_kind` and `g_proj`), and two memos, one not
+/// shipped (outside `lst`).
+fn small() -> (Vec<Task>, Vec<Memo>) {
+    let task = |id: u16, shipped: Option<u16>| Task {
+        owner: "a".into(),
+        id,
+        proj: "p0".into(),
+        kind: "k0".into(),
+        rank: 1,
+        region: "eu".into(),
+        shipped,
+        label: None,
+        mark: 0,
+    };
+    let memo = |id: u16, shipped: Option<u16>| Memo {
+        owner: "a".into(),
+        id,
+        proj: "p0".into(),
+        shipped,
+    };
+    (
+        vec![task(1, Some(2)), task(2, None)],
+        vec![memo(1, Some(1)), memo(2, None)],
+    )
+}
+
+/// Found first by the harness: an unfiltered read of `Memo` pinned the
+/// literal partition `lstpk = "TASKS"` it renders itself, read `mall`, and
+/// left `lstpk = "TASKS"` in the server filter: the memo without `shipped`
+/// was dropped.
+#[tokio::test]
+async fn regression_a_rendered_literal_partition_never_filters_rows() {
+    let (tasks, memos) = small();
+    let db = load(&tasks, &memos).await;
+    let q = Memo::query();
+    let plan = q.explain(&db).to_string();
+    assert!(!plan.contains("lstpk"), "{plan}");
+    assert_eq!(q.count(&db).await.unwrap(), 2, "{plan}");
+}
+
+/// Found by the harness (shrunk to `kind = "k0"`): the fallback Scan
+/// carried the rendered `lstpk = "TASKS" AND g_kindpk = "K#k0"` as its
+/// filter, dropping the task without `shipped`; and the rendered prefix
+/// `begins_with(g_kindsk, "S#")` made the index sparse on `shipped` look
+/// readable. Now: no rendered condition in the filter, the sparse index
+/// named as not read, every row back on every terminal.
+#[tokio::test]
+async fn regression_rendered_conditions_prove_nothing_about_a_sparse_template() {
+    let (tasks, memos) = small();
+    let db = load(&tasks, &memos).await;
+    let q = || Task::query().filter(Task::KIND.eq("k0"));
+    let plan = q().explain(&db).to_string();
+    assert_eq!(
+        plan.replace(db.table_prefix(), ""),
+        "Scan ix_kinds filter (kind = \"k0\" AND entity = \"Task\") (index g_kind not read: \
+         sparse, the filter does not imply shipped is present)"
+    );
+    assert_eq!(q().count(&db).await.unwrap(), 2);
+    assert_eq!(q().all(&db).await.unwrap().len(), 2);
+    assert_eq!(Task::query().count(&db).await.unwrap(), 2);
+    // Implied by the user's filter: the sparse index serves the read.
+    let q = Task::query().filter(Task::KIND.eq("k0").and(Task::SHIPPED.is_some()));
+    assert!(
+        q.explain(&db).root().contains("index g_kind key"),
+        "{}",
+        q.explain(&db)
+    );
+    assert_eq!(q.count(&db).await.unwrap(), 1);
+    // Set-based writes select with the same planner.
+    let n = Task::update_where(Task::KIND.eq("k0"))
+        .set(Task::MARK, 7)
+        .exec(&db)
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+    assert_eq!(Task::delete_where(Task::KIND.eq("k0")).exec(&db).await.unwrap(), 2);
+    assert!(stored_marks(&db).await.is_empty());
+}
+
+/// `has_many` children through an overloaded index sparse on `shipped`
+/// (`g_proj`: `P#{proj}` / `{shipped}#{id}`): the child without `shipped`
+/// was missing from includes and lazy loads. Now such a template is not a
+/// child read; the foreign-key index `proj_index` is created and read.
+#[tokio::test]
+async fn regression_has_many_through_a_sparse_template_reads_every_child() {
+    let (tasks, memos) = small();
+    let db = load(&tasks, &memos).await;
+    let projs = Proj::query()
+        .filter(Proj::ID.eq("p0"))
+        .include(Proj::tasks())
+        .include(Proj::memos());
+    let plan = projs.explain(&db).to_string();
+    assert!(!plan.contains("g_proj"), "{plan}");
+    assert!(plan.contains("proj_index"), "{plan}");
+    // The dense template still serves the memos.
+    assert!(plan.contains("index m_proj"), "{plan}");
+    let p = projs.all(&db).await.unwrap().pop().unwrap();
+    assert_eq!(p.tasks.len(), 2);
+    assert_eq!(p.memos.len(), 2);
+    assert_eq!(Proj::tasks().of_key("p0").all(&db).await.unwrap().len(), 2);
+}
