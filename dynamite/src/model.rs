@@ -382,16 +382,14 @@ impl TableMeta {
         }
         layout.indexes.iter().find_map(|template| {
             let index = self.indexes.iter().find(|i| i.name == template.name)?;
-            readable(template.partition, template.sort).then(
-                || TemplateRead {
-                    index: Some(index.name),
-                    partition_key: index.partition_key.name,
-                    sort_key: index.sort_key.map(|k| k.name),
-                    partition: template.partition,
-                    sort: template.sort,
-                    sort_prefix: prefix(template.sort),
-                },
-            )
+            readable(template.partition, template.sort).then(|| TemplateRead {
+                index: Some(index.name),
+                partition_key: index.partition_key.name,
+                sort_key: index.sort_key.map(|k| k.name),
+                partition: template.partition,
+                sort: template.sort,
+                sort_prefix: prefix(template.sort),
+            })
         })
     }
 

@@ -464,7 +464,12 @@ pub(crate) fn plan(
                         && conjuncts.is_in(i.partition_key.name).is_some()
                 })
             })
-            .and_then(|i| indexes.iter().position(|x| std::ptr::eq(x, i)).map(|n| (n, i)))
+            .and_then(|i| {
+                indexes
+                    .iter()
+                    .position(|x| std::ptr::eq(x, i))
+                    .map(|n| (n, i))
+            })
     };
     let natural_sort: Option<&'static str> = match asked {
         Some((_, index)) => index.sort_key.map(|k| k.name),

@@ -3426,7 +3426,9 @@ async fn regression_size_ne_does_not_make_a_sparse_index_eligible() {
     Diff::put_many(&db, [row("a", 0), none]).await.unwrap();
     let q = || Diff::query().filter(Diff::TAG.eq("x").and(Diff::OPT_NUM.size().ne(2)));
     assert!(
-        !q().explain(&db).root().contains("Query diff_rows index by_tag"),
+        !q().explain(&db)
+            .root()
+            .contains("Query diff_rows index by_tag"),
         "{}",
         q().explain(&db)
     );
