@@ -38,7 +38,7 @@ static PLANS: std::sync::Mutex<BTreeMap<String, usize>> = std::sync::Mutex::new(
 // Overloaded, sparse in the sort key only.
 #[dynamite(index(name = "g_kind", pk = "K#{kind}", sk = "S#{shipped}#{id}"))]
 // The partition `has_many` children are read through, sparse in the sort key.
-#[dynamite(index(name = "g_proj", pk = "P#{proj}", sk = "{shipped}#{id}"))]
+#[dynamite(index(name = "g_proj", pk = "P#{proj}", sk = "{shipped}#P#{id}"))]
 // Multi-attribute, sparse in the sort key.
 #[dynamite(index(name = "by_rk", partition = ["region", "kind"], sort = ["shipped", "rank"]))]
 struct Task {
@@ -60,7 +60,7 @@ struct Task {
 #[dynamite(table = "ix_kinds", pk = "O#{owner}", sk = "M#{id}")]
 #[dynamite(index(name = "lst", pk = "TASKS", sk = "{shipped}#{id}"))]
 #[dynamite(index(name = "mall", pk = "MEMOS", sk = "M#{id}"))]
-#[dynamite(index(name = "m_proj", pk = "P#{proj}", sk = "M#{id}"))]
+#[dynamite(index(name = "m_proj", pk = "P#{proj}", sk = "MP#{id}"))]
 struct Memo {
     owner: String,
     id: u16,
@@ -744,7 +744,7 @@ async fn regression_rendered_conditions_prove_nothing_about_a_sparse_template() 
 }
 
 /// `has_many` children through an overloaded index sparse on `shipped`
-/// (`g_proj`: `P#{proj}` / `{shipped}#{id}`): the child without `shipped`
+/// (`g_proj`: `P#{proj}` / `{shipped}#P#{id}`): the child without `shipped`
 /// was missing from includes and lazy loads. Now such a template is not a
 /// child read; the foreign-key index `proj_index` is created and read.
 #[tokio::test]
