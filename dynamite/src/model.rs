@@ -375,7 +375,9 @@ impl TableMeta {
     /// overloaded GSI, rendered from `attributes` alone (`pk =
     /// "USER#{user_id}"` and `user_id`, or gsi1 `"ORDER#{id}"` and `id`):
     /// the rows with one value of it are read by one Query. The table's own
-    /// key first.
+    /// key first. A GSI whose templates name an `Option` field other than
+    /// `attributes` is sparse (rows without the field are not in it): never
+    /// this read.
     pub fn template_reading(&self, attributes: &[&str]) -> Option<TemplateRead> {
         let layout = self.single_table?;
         let rendered_from = |template: &[Segment]| {
@@ -401,7 +403,17 @@ impl TableMeta {
             }
             attributes.iter().all(|a| bound.contains(a))
         };
-        if rendered_from(layout.partition) && exact(layout.partition, layout.sort) {
+        // Every row with a join value is there: no other field of the
+        // templates is an `Option` (a sparse index misses the rows without).
+        let dense = |partition: &[Segment], sort: Option<&[Segment]>| {
+            fields(partition)
+                .chain(sort.into_iter().flat_map(fields))
+                .all(|f| attributes.contains(&f) || !self.may_lack(f))
+        };
+        let readable = |partition: &[Segment], sort: Option<&[Segment]>| {
+            rendered_from(partition) && exact(partition, sort) && dense(partition, sort)
+        };
+        if readable(layout.partition, layout.sort) {
             return Some(TemplateRead {
                 index: None,
                 partition_key: self.partition_key.name,
@@ -413,17 +425,22 @@ impl TableMeta {
         }
         layout.indexes.iter().find_map(|template| {
             let index = self.indexes.iter().find(|i| i.name == template.name)?;
-            (rendered_from(template.partition) && exact(template.partition, template.sort)).then(
-                || TemplateRead {
-                    index: Some(index.name),
-                    partition_key: index.partition_key.name,
-                    sort_key: index.sort_key.map(|k| k.name),
-                    partition: template.partition,
-                    sort: template.sort,
-                    sort_prefix: prefix(template.sort),
-                },
-            )
+            readable(template.partition, template.sort).then(|| TemplateRead {
+                index: Some(index.name),
+                partition_key: index.partition_key.name,
+                sort_key: index.sort_key.map(|k| k.name),
+                partition: template.partition,
+                sort: template.sort,
+                sort_prefix: prefix(template.sort),
+            })
         })
+    }
+
+    /// Whether a row of this model may lack `attribute`: not a table key
+    /// and an `Option` field or an attribute the model does not declare.
+    pub(crate) fn may_lack(&self, attribute: &str) -> bool {
+        !self.key_names().any(|k| k == attribute)
+            && self.attribute(attribute).is_none_or(|a| a.optional)
     }
 
     /// Whether `attribute` is a field a shared-table model's key is

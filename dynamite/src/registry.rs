@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use crate::error::{Error, Result};
 use crate::model::{IndexMeta, KeyMeta, RelationKind, Table, TableMeta};
+use crate::template::fields;
 
 /// A GSI the models need.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,6 +76,32 @@ impl IndexSpec {
     /// The partition key attributes, then the sort key attributes.
     pub fn key_attributes(&self) -> impl Iterator<Item = KeyMeta> + '_ {
         self.partition_keys().chain(self.sort_keys())
+    }
+
+    /// The attributes a row of `meta` must have to be in this index: its
+    /// key attributes, or for an overloaded index (key templates) every
+    /// field of its partition and sort templates (a row missing one is
+    /// left out of the index when written).
+    pub(crate) fn membership(&self, meta: &TableMeta) -> Vec<&'static str> {
+        let template = meta
+            .single_table
+            .and_then(|layout| layout.indexes.iter().find(|t| t.name == self.name));
+        match template {
+            Some(t) => fields(t.partition)
+                .chain(t.sort.into_iter().flat_map(fields))
+                .collect(),
+            None => self.key_attributes().map(|k| k.name).collect(),
+        }
+    }
+
+    /// The attributes of [`IndexSpec::membership`] a row of `meta` may
+    /// lack (`Option` fields, attributes the model does not declare): the
+    /// index is sparse unless this is empty.
+    pub(crate) fn sparse_on(&self, meta: &TableMeta) -> Vec<&'static str> {
+        self.membership(meta)
+            .into_iter()
+            .filter(|name| meta.may_lack(name))
+            .collect()
     }
 }
 
@@ -253,14 +280,16 @@ fn index_name(attribute: &str, sort: Option<&str>) -> String {
 /// The foreign-key GSI a `has_many` / `has_one` reads: partition key the
 /// foreign key, sort key the child's sort key (else, or when that is the
 /// foreign key itself, its primary key). A multi-attribute index is never
-/// one (its partition needs every attribute).
+/// one (its partition needs every attribute), nor a sparse one (see
+/// [`reads_children`]).
 pub(crate) fn foreign_key_index(child: &TableMeta, foreign_key: &str) -> Option<IndexSpec> {
     if let Some(declared) = child
         .indexes
         .iter()
-        .find(|i| i.partition_key.name == foreign_key && i.more_partition_keys.is_empty())
+        .map(IndexSpec::from)
+        .find(|i| reads_children(child, i, foreign_key))
     {
-        return Some(IndexSpec::from(declared));
+        return Some(declared);
     }
     let attribute = child.attribute(foreign_key)?;
     let scalar = attribute.scalar?;
@@ -281,6 +310,19 @@ pub(crate) fn foreign_key_index(child: &TableMeta, foreign_key: &str) -> Option<
         more_partition_keys: &[],
         more_sort_keys: &[],
     })
+}
+
+/// Whether `index` of `child` reads every child row of one foreign-key
+/// value: its partition is the foreign key alone, and every other
+/// attribute it needs is one each row has (a sparse index would silently
+/// drop the children without it).
+pub(crate) fn reads_children(child: &TableMeta, index: &IndexSpec, foreign_key: &str) -> bool {
+    index.partition_key.name == foreign_key
+        && index.more_partition_keys.is_empty()
+        && index
+            .sparse_on(child)
+            .iter()
+            .all(|name| *name == foreign_key)
 }
 
 /// Computes every registered table's GSIs: the declared ones plus the

@@ -116,7 +116,11 @@
 //! Rules that keep every plan's answer equal:
 //!
 //! - **Sparse indexes.** An index is used only when the filter implies each
-//!   of its key attributes exists (an `Option` key field makes it sparse).
+//!   of its key attributes exists (an `Option` key field makes it sparse);
+//!   of an overloaded index, every field of its templates. Conditions the
+//!   planner renders itself (a literal partition, a sort prefix) prove
+//!   nothing and never filter rows; `explain()` names a sparse index the
+//!   filter pins but cannot read.
 //! - **Consistency.** `.consistent()` on a read that needs an index is
 //!   `Error::ConsistentIndexRead`, never silently weakened.
 //! - **Order.** `order(dir)` orders by the sort key; `order_by(col, dir)` on

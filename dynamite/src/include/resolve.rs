@@ -129,7 +129,7 @@ impl NodeSpec {
             registered
                 .indexes
                 .iter()
-                .find(|i| i.partition_key.name == child_attr && i.more_partition_keys.is_empty())
+                .find(|i| crate::registry::reads_children(target, i, child_attr))
                 .map(|i| NodeAccess::Index {
                     name: i.name.clone(),
                     sort: i.sort_key.map(|k| k.name),

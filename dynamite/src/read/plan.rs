@@ -85,6 +85,10 @@ pub(crate) struct Plan {
     pub(crate) deleted_at: Option<&'static str>,
     /// Key attributes of the read (table keys, plus index keys) for cursors.
     pub(crate) cursor_keys: Vec<&'static str>,
+    /// The index the filter pins, when it could not serve the read
+    /// (sparse: the filter does not imply the attribute named), for
+    /// `explain()`.
+    pub(crate) skipped: Option<(String, &'static str)>,
 }
 
 /// What the builder asks for.
@@ -218,22 +222,25 @@ fn check_operands(meta: &TableMeta, node: &Node) -> Result<()> {
     }
 }
 
-/// The rows DynamoDB keeps in an index: an index is eligible only when the
-/// filter implies each of its key attributes exists (a sparse index has
-/// no entry for an item without them).
-fn index_eligible(meta: &TableMeta, index: &IndexSpec, conjuncts: &Conjuncts) -> bool {
-    // Partition attributes are pinned by `=` / `is_in` (which imply them);
-    // of a multi-attribute key, every one must be.
-    let more_partitions = index.more_partition_keys.iter().map(|k| k.name);
-    index
-        .sort_keys()
-        .map(|k| k.name)
-        .chain(more_partitions)
-        .all(|name| {
-            let optional = meta.attribute(name).is_none_or(|a| a.optional);
-            let table_key = meta.key_names().any(|k| k == name);
-            table_key || !optional || conjuncts.implies_present(name)
-        })
+/// The rows DynamoDB keeps in an index: an index may serve a read only
+/// when the user's filter implies every attribute a row needs to be in it
+/// (its key attributes; of an overloaded index, every field of its
+/// templates, partition and sort) that a row may lack. Conditions the
+/// planner renders itself prove nothing: `user` holds the filter's own
+/// conjuncts only. `Err`: the first attribute not implied.
+fn index_eligible(
+    meta: &TableMeta,
+    index: &IndexSpec,
+    user: &Conjuncts,
+) -> std::result::Result<(), &'static str> {
+    match index
+        .sparse_on(meta)
+        .into_iter()
+        .find(|name| !user.implies_present(name))
+    {
+        Some(missing) => Err(missing),
+        None => Ok(()),
+    }
 }
 
 /// An index whose every partition attribute the filter pins with `=`:
@@ -252,6 +259,27 @@ fn pinned_partition(index: &IndexSpec, conjuncts: &Conjuncts) -> Option<Vec<(usi
             })
         })
         .collect()
+}
+
+/// Of `candidates`, the index whose partition the filter pins with the
+/// most attributes, then with the most fields (an overloaded index's
+/// template fields: a literal partition, the "list of X", narrows least),
+/// then the first declared; with the conjuncts to take.
+fn most_pinned<'i>(
+    meta: &TableMeta,
+    candidates: impl Iterator<Item = &'i IndexSpec>,
+    conjuncts: &Conjuncts,
+) -> Option<(&'i IndexSpec, Vec<(usize, Node)>)> {
+    let fields = |index: &IndexSpec| match meta
+        .single_table
+        .and_then(|layout| layout.indexes.iter().find(|t| t.name == index.name))
+    {
+        Some(template) => crate::template::fields(template.partition).count(),
+        None => index.partition_keys().count(),
+    };
+    candidates
+        .filter_map(|i| pinned_partition(i, conjuncts).map(|p| (i, p)))
+        .min_by_key(|(i, p)| std::cmp::Reverse((p.len(), fields(i))))
 }
 
 /// The sort part of a key condition on `index`: `=` on a left-to-right
@@ -372,6 +400,16 @@ pub(crate) fn plan(
             .map(Some)
             .collect(),
     );
+    // Which indexes may serve the read, decided on the user's conjuncts
+    // before the planner adds its own.
+    let eligibility: Vec<std::result::Result<(), &'static str>> = indexes
+        .iter()
+        .map(|i| index_eligible(meta, i, &conjuncts))
+        .collect();
+    // The conditions rendered from key templates only ever become key
+    // conditions: one left over is dropped (it holds for every row of the
+    // read, except that a sparse index's attributes may be absent).
+    let user_conjuncts = conjuncts.0.len();
     let implied = template_conditions(meta, &conjuncts)?;
     conjuncts.0.extend(implied.into_iter().map(Some));
     let pk = meta.partition_key;
@@ -416,14 +454,12 @@ pub(crate) fn plan(
     // sparse index cannot be read and the rows are sorted in memory), else
     // the table's sort key.
     // `None`: unordered (an index without a sort key).
-    let natural_sort: Option<&'static str> = if partitions.is_some() {
-        Some(sk.map_or(pk.name, |s| s.name))
+    // The index the filter asks for (as chosen below, were every index
+    // eligible), unless it pins the table's partition.
+    let asked: Option<(usize, &IndexSpec)> = if partitions.is_some() {
+        None
     } else {
-        // The index pinning the most partition attributes, as chosen below.
-        indexes
-            .iter()
-            .filter_map(|i| pinned_partition(i, &conjuncts).map(|p| (i, p.len())))
-            .min_by_key(|(_, pinned)| std::cmp::Reverse(*pinned))
+        most_pinned(meta, indexes.iter(), &conjuncts)
             .map(|(i, _)| i)
             .or_else(|| {
                 indexes.iter().find(|i| {
@@ -431,10 +467,23 @@ pub(crate) fn plan(
                         && conjuncts.is_in(i.partition_key.name).is_some()
                 })
             })
-            .map_or(Some(sk.map_or(pk.name, |s| s.name)), |i| {
-                i.sort_key.map(|k| k.name)
+            .and_then(|i| {
+                indexes
+                    .iter()
+                    .position(|x| std::ptr::eq(x, i))
+                    .map(|n| (n, i))
             })
     };
+    let natural_sort: Option<&'static str> = match asked {
+        Some((_, index)) => index.sort_key.map(|k| k.name),
+        None => Some(sk.map_or(pk.name, |s| s.name)),
+    };
+    // A sparse index the filter asks for but cannot read: named by
+    // `explain()` with the fallback.
+    let skipped = asked.and_then(|(n, index)| {
+        let missing = eligibility.get(n)?.err()?;
+        Some((index.name.clone(), missing))
+    });
 
     let access = if nothing {
         Access::Nothing
@@ -490,15 +539,14 @@ pub(crate) fn plan(
     } else {
         let eligible: Vec<&IndexSpec> = indexes
             .iter()
-            .filter(|i| index_eligible(meta, i, &conjuncts))
+            .zip(&eligibility)
+            .filter(|(_, e)| e.is_ok())
+            .map(|(i, _)| i)
             .collect();
         // Every partition attribute pinned with `=`: one Query (of the
         // index pinning the most attributes, the first of equals); `is_in`
         // on a single partition attribute: one Query per value.
-        let chosen = eligible
-            .iter()
-            .filter_map(|i| pinned_partition(i, &conjuncts).map(|p| (*i, p)))
-            .min_by_key(|(_, p)| std::cmp::Reverse(p.len()))
+        let chosen = most_pinned(meta, eligible.iter().copied(), &conjuncts)
             .map(|(i, p)| (i, Ok(p)))
             .or_else(|| {
                 eligible.iter().find_map(|i| {
@@ -561,6 +609,7 @@ pub(crate) fn plan(
     cursor_keys.retain(|k| seen.insert(*k));
 
     // Split what is left between the FilterExpression and the residual.
+    conjuncts.0.truncate(user_conjuncts);
     let rest = conjuncts.rest();
     let (filter, residual) = match &access {
         Access::Nothing | Access::Get { .. } | Access::BatchGet { .. } => (Vec::new(), rest),
@@ -652,6 +701,7 @@ pub(crate) fn plan(
         consistent: request.consistent,
         table_keys,
         deleted_at: meta.deleted_at,
+        skipped,
         cursor_keys,
     })
 }
@@ -739,6 +789,11 @@ impl Plan {
         let mut line = self.describe_read(Show::Masked);
         if let Some(l) = self.limit {
             line.push_str(&format!(" limit {l}"));
+        }
+        if let Some((index, missing)) = &self.skipped {
+            line.push_str(&format!(
+                " (index {index} not read: sparse, the filter does not imply {missing} is present)"
+            ));
         }
         line
     }

@@ -16,6 +16,7 @@ mod export;
 mod faults;
 mod hooks;
 mod include_projection;
+mod index_kinds;
 mod locking;
 mod many_to_many;
 mod models;
