@@ -12,6 +12,7 @@ mod crud;
 mod declarations;
 mod differential;
 mod faults;
+mod foreign;
 mod hooks;
 mod locking;
 mod many_to_many;

@@ -1,0 +1,1345 @@
+//! Foreign data: items another program wrote through the raw SDK, read
+//! through Dynamite on every plan.
+//!
+//! The generator ([`draw`]) starts from an item Dynamite itself would store
+//! and spoils it the way another writer might: a wrong type on any
+//! attribute (templated key fields, version, TTL, soft-delete marker,
+//! entity type), fractions, huge exponents, NULLs, sets, missing and extra
+//! attributes, another entity's item at a colliding key. Each draw carries
+//! its fate by construction (the reference), decided by the documented
+//! rules:
+//!
+//! - **hidden**: another entity's item (entity attribute not exactly this
+//!   model's name as a string), a soft-delete marker that is present and not
+//!   NULL (any type), or an expired TTL (a number whose exact decimal value
+//!   is below now; no other type ever expires);
+//! - **undecodable**: a visible item with an attribute its field cannot
+//!   hold; a read that returns it fails with `Error::Decode`, whatever the
+//!   plan (GetItem, BatchGetItem, TransactGetItems, Query, Scan, pages);
+//!   a count counts it (counts decode nothing); hidden items never cause a
+//!   decode error;
+//! - **row**: otherwise, with the field values the item holds.
+
+use std::collections::HashMap;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use aws_sdk_dynamodb::types::{DeleteRequest, PutRequest, WriteRequest};
+use dynamite::prelude::*;
+use dynamite::{Condition, Dynamite, Item};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
+
+use crate::common::builder;
+
+type AV = AttributeValue;
+
+// ---------------------------------------------------------------- models
+
+/// A model with its own table: a GSI, a version, soft delete and TTL.
+#[derive(Table, Debug, Clone, PartialEq)]
+#[dynamite(table = "fx_tickets")]
+pub struct Ticket {
+    #[dynamite(primary_key)]
+    pub id: String,
+    #[dynamite(index)]
+    pub queue: String,
+    pub rank: i64,
+    pub note: Option<String>,
+    #[dynamite(version)]
+    pub version: u64,
+    #[dynamite(deleted_at)]
+    pub deleted_at: Option<i64>,
+    #[dynamite(ttl)]
+    pub until: Option<i64>,
+}
+
+/// A shared-table model with key templates, an overloaded GSI, a version,
+/// soft delete and TTL.
+#[derive(Table, Debug, Clone, PartialEq)]
+#[dynamite(table = "fx_shared", pk = "T#{tenant}", sk = "J#{id}")]
+#[dynamite(index(name = "gsi1", pk = "Q#{queue}", sk = "J#{id}"))]
+pub struct Job {
+    pub tenant: String,
+    pub id: u16,
+    pub queue: String,
+    pub rank: i64,
+    pub note: Option<String>,
+    #[dynamite(version)]
+    pub version: u64,
+    #[dynamite(deleted_at)]
+    pub deleted_at: Option<i64>,
+    #[dynamite(ttl)]
+    pub until: Option<i64>,
+}
+
+/// Renders the same keys as `Job`: only the entity type keeps them apart.
+#[derive(Table, Debug, Clone, PartialEq)]
+#[dynamite(
+    table = "fx_shared",
+    pk = "T#{tenant}",
+    sk = "J#{id}",
+    entity = "JobTwin"
+)]
+pub struct JobTwin {
+    pub tenant: String,
+    pub id: u16,
+    pub rank: i64,
+    #[dynamite(ttl)]
+    pub until: Option<i64>,
+}
+
+// ---------------------------------------------------------------- the generator
+
+/// Far enough from now that the clock cannot move a value across the line
+/// during a case, and (in the past) more than five years ago: DynamoDB
+/// (Local too) never sweeps those, so they stay stored on every backend.
+const LONG_AGO: i64 = 6 * 366 * 24 * 3600;
+const AHEAD: i64 = 30 * 24 * 3600;
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// One stored value of an attribute and what a reader makes of it.
+#[derive(Debug, Clone)]
+pub struct Draw<T> {
+    /// What the other program stored (`None`: the attribute is absent).
+    pub stored: Option<AV>,
+    /// What the field decodes to; `Err` when it cannot hold the value.
+    pub decoded: Result<T, ()>,
+}
+
+fn n(text: impl Into<String>) -> Option<AV> {
+    Some(AV::N(text.into()))
+}
+
+fn s(text: impl Into<String>) -> Option<AV> {
+    Some(AV::S(text.into()))
+}
+
+fn ok<T>(stored: Option<AV>, value: T) -> Draw<T> {
+    Draw {
+        stored,
+        decoded: Ok(value),
+    }
+}
+
+fn bad<T>(stored: Option<AV>) -> Draw<T> {
+    Draw {
+        stored,
+        decoded: Err(()),
+    }
+}
+
+/// Values of other types than a number (none of them ever expires).
+fn non_numbers() -> Vec<AV> {
+    vec![
+        AV::S("1".into()),
+        AV::S("1700000000".into()),
+        AV::B(vec![1u8].into()),
+        AV::Bool(false),
+        AV::Ns(vec!["1".into()]),
+        AV::Ss(vec!["x".into()]),
+        AV::L(vec![AV::N("1".into())]),
+        AV::M(HashMap::from([("n".to_owned(), AV::N("1".into()))])),
+    ]
+}
+
+/// A TTL attribute (field `Option<i64>`) as another program may store it,
+/// with whether it has expired at `now`. Every past value is more than
+/// five years old; see [`LONG_AGO`].
+#[derive(Debug, Clone)]
+pub struct TtlDraw {
+    /// The value and its decoding.
+    pub draw: Draw<Option<i64>>,
+    /// Whether the row has expired (the reference's own judgement).
+    pub expired: bool,
+}
+
+pub fn ttl_draw(now: i64) -> BoxedStrategy<TtlDraw> {
+    proptest::sample::select(ttl_cases(now)).boxed()
+}
+
+/// Every TTL value of [`ttl_draw`].
+pub fn ttl_cases(now: i64) -> Vec<TtlDraw> {
+    let past = now - LONG_AGO;
+    let future = now + AHEAD;
+    let tiny = format!("0.{}1", "0".repeat(100));
+    let mut cases: Vec<(Draw<Option<i64>>, bool)> = vec![
+        (ok(None, None), false),
+        (ok(Some(AV::Null(true)), None), false),
+        (ok(n(future.to_string()), Some(future)), false),
+        (ok(n(past.to_string()), Some(past)), true),
+        (ok(n("1e3"), Some(1000)), true),
+        (ok(n("1E+3"), Some(1000)), true),
+        (ok(n("-5"), Some(-5)), true),
+        (ok(n("0"), Some(0)), true),
+        // The same second, other notations.
+        (ok(n(format!("{future}.000")), Some(future)), false),
+        (ok(n(format!("{}E-2", future * 100)), Some(future)), false),
+        // Fractions: judged exactly, but not whole seconds.
+        (bad(n("1.5")), true),
+        (bad(n(&tiny)), true),
+        (bad(n(format!("{past}.5"))), true),
+        (bad(n(format!("{future}.5"))), false),
+        (bad(n(format!("-{future}.5"))), true),
+        // Beyond i64, exactly compared: far future (or far past).
+        (bad(n("99999999999999999999999999999999999999")), false),
+        (bad(n("1E+125")), false),
+        (bad(n("-1E+125")), true),
+        // A milliseconds value is a second far in the future.
+        (ok(n((now * 1000).to_string()), Some(now * 1000)), false),
+    ];
+    cases.extend(non_numbers().into_iter().map(|v| (bad(Some(v)), false)));
+    cases
+        .into_iter()
+        .map(|(draw, expired)| TtlDraw { draw, expired })
+        .collect()
+}
+
+/// A soft-delete marker (field `Option<i64>`): present and not NULL, of any
+/// type, marks the row deleted.
+#[derive(Debug, Clone)]
+pub struct MarkerDraw {
+    pub stored: Option<AV>,
+    pub deleted: bool,
+}
+
+pub fn marker_draw() -> BoxedStrategy<MarkerDraw> {
+    let mut cases = vec![
+        (None, false),
+        (None, false),
+        (None, false),
+        (Some(AV::Null(true)), false),
+        (n("1700000000"), true),
+        (n("0"), true),
+        (n("1.5"), true),
+    ];
+    cases.extend(non_numbers().into_iter().map(|v| (Some(v), true)));
+    proptest::sample::select(cases)
+        .prop_map(|(stored, deleted)| MarkerDraw { stored, deleted })
+        .boxed()
+}
+
+/// An `i64` field (also `u64` for the non-negative draws).
+pub fn int_draw() -> BoxedStrategy<Draw<i64>> {
+    let mut cases: Vec<Draw<i64>> = vec![
+        ok(n("3"), 3),
+        ok(n("0"), 0),
+        ok(n("-1"), -1),
+        ok(n("7"), 7),
+        ok(n("1E+1"), 10),
+        ok(n("2.0"), 2),
+        bad(n("2.5")),
+        bad(n("0.5")),
+        bad(n("99999999999999999999")),
+        bad(n("1E+125")),
+        bad(None),
+        bad(Some(AV::Null(true))),
+    ];
+    cases.extend(non_numbers().into_iter().map(|v| bad(Some(v))));
+    // Mostly well-formed, so rows survive.
+    prop_oneof![
+        3 => (0i64..9).prop_map(|r| ok(n(r.to_string()), r)),
+        2 => proptest::sample::select(cases),
+    ]
+    .boxed()
+}
+
+/// An `Option<String>` field.
+pub fn note_draw() -> BoxedStrategy<Draw<Option<String>>> {
+    let cases: Vec<Draw<Option<String>>> = vec![
+        ok(None, None),
+        ok(Some(AV::Null(true)), None),
+        ok(s("a"), Some("a".into())),
+        ok(s("ab"), Some("ab".into())),
+        ok(s("b"), Some("b".into())),
+        ok(s(""), Some(String::new())),
+        bad(n("1")),
+        bad(Some(AV::Ss(vec!["a".into()]))),
+        bad(Some(AV::Bool(true))),
+    ];
+    proptest::sample::select(cases).boxed()
+}
+
+/// A version (`u64`): a wrong type, a fraction or a negative number does
+/// not decode.
+pub fn version_draw() -> BoxedStrategy<Draw<u64>> {
+    let cases: Vec<Draw<u64>> = vec![
+        ok(n("1"), 1),
+        ok(n("1"), 1),
+        ok(n("4"), 4),
+        ok(n("1E+2"), 100),
+        bad(n("1.5")),
+        bad(n("-1")),
+        bad(s("1")),
+        bad(None),
+        bad(Some(AV::Null(true))),
+    ];
+    proptest::sample::select(cases).boxed()
+}
+
+/// A required `String` field that is not a key attribute.
+pub fn text_draw(values: &'static [&'static str]) -> BoxedStrategy<Draw<String>> {
+    let good = proptest::sample::select(values.to_vec()).prop_map(|v| ok(s(v), v.to_owned()));
+    let spoiled = proptest::sample::select(vec![
+        bad(n("1")),
+        bad(None),
+        bad(Some(AV::Null(true))),
+        bad(Some(AV::Ss(vec!["q0".into()]))),
+    ]);
+    prop_oneof![4 => good, 1 => spoiled].boxed()
+}
+
+/// The entity attribute of a shared-table item: only exactly this model's
+/// name as a string owns it.
+pub fn entity_draw(own: &'static str) -> BoxedStrategy<(Option<AV>, bool)> {
+    proptest::sample::select(vec![
+        (s(own), true),
+        (s(own), true),
+        (s(own), true),
+        (s(own.to_lowercase()), false),
+        (s("Other"), false),
+        (n("1"), false),
+        (None, false),
+        (Some(AV::Null(true)), false),
+    ])
+    .boxed()
+}
+
+/// Attributes no model declares (kept by DynamoDB, ignored by decoding).
+pub fn extras() -> BoxedStrategy<Vec<(String, AV)>> {
+    let value = proptest::sample::select(vec![
+        AV::S("x".into()),
+        AV::N("1E+125".into()),
+        AV::Null(true),
+        AV::Ss(vec!["a".into()]),
+    ]);
+    proptest::collection::vec(
+        (
+            proptest::sample::select(vec!["zz", "legacy", "Rank"]),
+            value,
+        ),
+        0..2,
+    )
+    .prop_map(|v| v.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+    .boxed()
+}
+
+/// What a reader of model `M` sees of one stored item.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fate<M> {
+    /// Another entity's, soft-deleted or expired: no read shows it.
+    Hidden(&'static str),
+    /// Visible, but a field cannot hold what is stored.
+    Undecodable,
+    /// Visible and decoded.
+    Row(M),
+}
+
+impl<M> Fate<M> {
+    fn visible(&self) -> bool {
+        !matches!(self, Fate::Hidden(_))
+    }
+}
+
+/// Sets or removes one attribute.
+fn put(item: &mut Item, name: &str, value: Option<AV>) {
+    match value {
+        Some(v) => {
+            item.insert(name.to_owned(), v);
+        }
+        None => {
+            item.remove(name);
+        }
+    }
+}
+
+/// The fields every foreign draw of a model spoils alike.
+#[derive(Debug, Clone)]
+pub struct Common {
+    pub rank: Draw<i64>,
+    pub note: Draw<Option<String>>,
+    pub version: Draw<u64>,
+    pub marker: MarkerDraw,
+    pub ttl: TtlDraw,
+    pub extras: Vec<(String, AV)>,
+}
+
+pub fn common(now: i64) -> BoxedStrategy<Common> {
+    (
+        int_draw(),
+        note_draw(),
+        version_draw(),
+        marker_draw(),
+        ttl_draw(now),
+        extras(),
+    )
+        .prop_map(|(rank, note, version, marker, ttl, extras)| Common {
+            rank,
+            note,
+            version,
+            marker,
+            ttl,
+            extras,
+        })
+        .boxed()
+}
+
+impl Common {
+    /// Writes the draws into `item`.
+    fn apply(&self, item: &mut Item) {
+        put(item, "rank", self.rank.stored.clone());
+        put(item, "note", self.note.stored.clone());
+        put(item, "version", self.version.stored.clone());
+        put(item, "deleted_at", self.marker.stored.clone());
+        put(item, "until", self.ttl.draw.stored.clone());
+        for (k, v) in &self.extras {
+            item.insert(k.clone(), v.clone());
+        }
+    }
+
+    /// Why the item is hidden, if it is (ownership aside).
+    fn hidden(&self) -> Option<&'static str> {
+        if self.marker.deleted {
+            Some("soft-deleted")
+        } else if self.ttl.expired {
+            Some("expired")
+        } else {
+            None
+        }
+    }
+}
+
+/// A foreign `Ticket` item and its fate.
+#[derive(Debug, Clone)]
+pub struct ForeignTicket {
+    pub item: Item,
+    pub fate: Fate<Ticket>,
+}
+
+const QUEUES: &[&str] = &["q0", "q1"];
+
+/// A `Ticket` item; its key is `t{i}`. The GSI key (`queue`) can only be a
+/// string or absent: DynamoDB refuses another type for an index key.
+pub fn ticket(i: usize, now: i64) -> BoxedStrategy<ForeignTicket> {
+    let queue = prop_oneof![
+        6 => proptest::sample::select(QUEUES.to_vec()).prop_map(|q| ok(s(q), q.to_owned())),
+        1 => Just(bad(None)),
+    ];
+    (queue, common(now))
+        .prop_map(move |(queue, c)| {
+            let id = format!("t{i}");
+            let mut item = Item::new();
+            item.insert("id".into(), AV::S(id.clone()));
+            put(&mut item, "queue", queue.stored.clone());
+            c.apply(&mut item);
+            let fate = match c.hidden() {
+                Some(why) => Fate::Hidden(why),
+                None => match (
+                    queue.decoded,
+                    c.rank.decoded,
+                    c.note.decoded,
+                    c.version.decoded,
+                    c.ttl.draw.decoded,
+                ) {
+                    (Ok(queue), Ok(rank), Ok(note), Ok(version), Ok(until)) => Fate::Row(Ticket {
+                        id,
+                        queue,
+                        rank,
+                        note,
+                        version,
+                        deleted_at: None,
+                        until,
+                    }),
+                    _ => Fate::Undecodable,
+                },
+            };
+            ForeignTicket { item, fate }
+        })
+        .boxed()
+}
+
+/// A foreign item of the shared table and its fate for `Job` and `JobTwin`.
+#[derive(Debug, Clone)]
+pub struct ForeignShared {
+    pub item: Item,
+    pub job: Fate<Job>,
+    pub twin: Fate<JobTwin>,
+}
+
+const TENANTS: &[&str] = &["a", "b"];
+
+/// An item at `Job`'s key `(tenant, id)`: a spoiled `Job`, or a `JobTwin`
+/// (another entity at a colliding key), with spoiled templated fields
+/// (`tenant`, `id`) too. The key attributes are always the rendered ones.
+pub fn shared(tenant: &'static str, id: u16, now: i64) -> BoxedStrategy<ForeignShared> {
+    let tenant_field = prop_oneof![
+        6 => Just(ok(s(tenant), tenant.to_owned())),
+        1 => Just(bad(n("1"))),
+        1 => Just(bad(None)),
+    ];
+    let id_field = prop_oneof![
+        6 => Just(ok(n(id.to_string()), id)),
+        1 => Just(ok(n(format!("{id}.0")), id)),
+        1 => Just(bad(s(id.to_string()))),
+        1 => Just(bad(n(format!("{id}.5")))),
+        1 => Just(bad(n("70000"))),
+    ];
+    let twin = proptest::bool::weighted(0.25);
+    (
+        tenant_field,
+        id_field,
+        text_draw(QUEUES),
+        common(now),
+        entity_draw("Job"),
+        twin,
+    )
+        .prop_map(move |(t, i, queue, c, (entity, owned), twin)| {
+            // The keys as Dynamite renders them for (tenant, id).
+            let base = Job {
+                tenant: tenant.to_owned(),
+                id,
+                queue: "q0".into(),
+                rank: 0,
+                note: None,
+                version: 1,
+                deleted_at: None,
+                until: None,
+            };
+            let mut item = base.to_item().unwrap();
+            Job::META.render_keys(&mut item).unwrap();
+            // The overloaded GSI keys follow the (well-typed) queue.
+            if let Ok(q) = &queue.decoded {
+                let gsi = Job::META.indexes.iter().find(|x| x.name == "gsi1").unwrap();
+                item.insert(gsi.partition_key.name.to_owned(), AV::S(format!("Q#{q}")));
+            } else {
+                for gsi in Job::META.indexes {
+                    item.remove(gsi.partition_key.name);
+                    if let Some(sk) = gsi.sort_key {
+                        item.remove(sk.name);
+                    }
+                }
+            }
+            put(&mut item, "tenant", t.stored.clone());
+            put(&mut item, "id", i.stored.clone());
+            put(&mut item, "queue", queue.stored.clone());
+            c.apply(&mut item);
+            let entity_attr = Job::META.single_table.unwrap().entity_attribute;
+            if twin {
+                item.insert(entity_attr.to_owned(), AV::S("JobTwin".into()));
+            } else {
+                put(&mut item, entity_attr, entity.clone());
+            }
+            let hidden = c.hidden();
+            let job = match (twin || !owned, hidden) {
+                (true, _) => Fate::Hidden("another entity"),
+                (false, Some(why)) => Fate::Hidden(why),
+                (false, None) => match (
+                    t.decoded.clone(),
+                    i.decoded,
+                    queue.decoded,
+                    c.rank.decoded,
+                    c.note.decoded,
+                    c.version.decoded,
+                    c.ttl.draw.decoded.clone(),
+                ) {
+                    (Ok(tenant), Ok(id), Ok(queue), Ok(rank), Ok(note), Ok(version), Ok(until)) => {
+                        Fate::Row(Job {
+                            tenant,
+                            id,
+                            queue,
+                            rank,
+                            note,
+                            version,
+                            deleted_at: None,
+                            until,
+                        })
+                    }
+                    _ => Fate::Undecodable,
+                },
+            };
+            // The twin has no soft delete: only its TTL hides it.
+            let twin_fate = match (twin, c.ttl.expired) {
+                (false, _) => Fate::Hidden("another entity"),
+                (true, true) => Fate::Hidden("expired"),
+                (true, false) => match (t.decoded, i.decoded, c.rank.decoded, c.ttl.draw.decoded) {
+                    (Ok(tenant), Ok(id), Ok(rank), Ok(until)) => Fate::Row(JobTwin {
+                        tenant,
+                        id,
+                        rank,
+                        until,
+                    }),
+                    _ => Fate::Undecodable,
+                },
+            };
+            ForeignShared {
+                item,
+                job,
+                twin: twin_fate,
+            }
+        })
+        .boxed()
+}
+
+// ---------------------------------------------------------------- raw writes
+
+async fn batch_write(db: &Dynamite, table: &str, requests: Vec<WriteRequest>) {
+    for chunk in requests.chunks(25) {
+        let mut pending = HashMap::from([(table.to_owned(), chunk.to_vec())]);
+        while !pending.is_empty() {
+            let out = db
+                .client()
+                .batch_write_item()
+                .set_request_items(Some(pending))
+                .send()
+                .await
+                .expect("raw batch write");
+            pending = out.unprocessed_items().cloned().unwrap_or_default();
+        }
+    }
+}
+
+/// Replaces the table's content with `items`, through the raw SDK.
+pub async fn store_raw(db: &Dynamite, table: &str, keys: &[&str], items: &[Item]) {
+    let mut deletes = Vec::new();
+    let mut start: Option<Item> = None;
+    loop {
+        let page = db
+            .client()
+            .scan()
+            .table_name(table)
+            .consistent_read(true)
+            .set_exclusive_start_key(start.take())
+            .send()
+            .await
+            .expect("raw scan");
+        for item in page.items() {
+            let key: Item = keys
+                .iter()
+                .filter_map(|k| item.get(*k).map(|v| ((*k).to_owned(), v.clone())))
+                .collect();
+            let request = DeleteRequest::builder().set_key(Some(key)).build().unwrap();
+            deletes.push(WriteRequest::builder().delete_request(request).build());
+        }
+        match page.last_evaluated_key() {
+            Some(k) if !k.is_empty() => start = Some(k.clone()),
+            _ => break,
+        }
+    }
+    batch_write(db, table, deletes).await;
+    let puts = items
+        .iter()
+        .map(|i| {
+            let request = PutRequest::builder()
+                .set_item(Some(i.clone()))
+                .build()
+                .unwrap();
+            WriteRequest::builder().put_request(request).build()
+        })
+        .collect();
+    batch_write(db, table, puts).await;
+}
+
+// ---------------------------------------------------------------- filters
+
+/// A filter on the attributes foreign data spoils, with DynamoDB's
+/// semantics for the reference: a comparison with an absent attribute or
+/// another type is false.
+#[derive(Debug, Clone)]
+enum F {
+    RankLt(i64),
+    NoteBegins(&'static str),
+    NoteIsNone,
+    And(Box<F>, Box<F>),
+    Or(Box<F>, Box<F>),
+    Not(Box<F>),
+}
+
+impl F {
+    fn condition<M: Table>(
+        &self,
+        rank: Column<M, i64>,
+        note: Column<M, Option<String>>,
+    ) -> Condition<M> {
+        match self {
+            F::RankLt(k) => rank.lt(*k),
+            F::NoteBegins(p) => note.begins_with(*p),
+            F::NoteIsNone => note.is_none(),
+            F::And(a, b) => a.condition(rank, note).and(b.condition(rank, note)),
+            F::Or(a, b) => a.condition(rank, note).or(b.condition(rank, note)),
+            F::Not(a) => a.condition(rank, note).not(),
+        }
+    }
+
+    fn holds(&self, item: &Item) -> bool {
+        match self {
+            // The drawn numbers are few digits or far beyond: f64 orders them.
+            F::RankLt(k) => {
+                matches!(item.get("rank"), Some(AV::N(t)) if t.parse::<f64>().is_ok_and(|v| v < *k as f64))
+            }
+            F::NoteBegins(p) => matches!(item.get("note"), Some(AV::S(t)) if t.starts_with(p)),
+            F::NoteIsNone => matches!(item.get("note"), None | Some(AV::Null(_))),
+            F::And(a, b) => a.holds(item) && b.holds(item),
+            F::Or(a, b) => a.holds(item) || b.holds(item),
+            F::Not(a) => !a.holds(item),
+        }
+    }
+}
+
+fn filter() -> BoxedStrategy<Option<F>> {
+    let leaf = prop_oneof![
+        (-1i64..9).prop_map(F::RankLt),
+        proptest::sample::select(vec!["a", "b"]).prop_map(F::NoteBegins),
+        Just(F::NoteIsNone),
+    ];
+    let tree = leaf.prop_recursive(2, 6, 2, |inner| {
+        prop_oneof![
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| F::And(Box::new(a), Box::new(b))),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| F::Or(Box::new(a), Box::new(b))),
+            inner.prop_map(|a| F::Not(Box::new(a))),
+        ]
+    });
+    proptest::option::weighted(0.7, tree).boxed()
+}
+
+// ---------------------------------------------------------------- the reference
+
+/// What a read answers: rows (sorted by key), or a decode error.
+#[derive(Debug, PartialEq)]
+enum Answer<R> {
+    Rows(Vec<R>),
+    Decode,
+}
+
+/// The reference over `selected` items (already narrowed by key and
+/// filter): a decode error if one visible item cannot decode, else its
+/// rows.
+fn expect<M: Clone + std::fmt::Debug, K: Ord>(
+    selected: impl IntoIterator<Item = Fate<M>>,
+    key: impl Fn(&M) -> K,
+) -> Answer<M> {
+    let mut rows = Vec::new();
+    for fate in selected {
+        match fate {
+            Fate::Hidden(_) => {}
+            Fate::Undecodable => return Answer::Decode,
+            Fate::Row(r) => rows.push(r),
+        }
+    }
+    rows.sort_by_key(|r| key(r));
+    Answer::Rows(rows)
+}
+
+/// A read's outcome as an [`Answer`]; any error but `Decode` is a failure.
+fn answer<R: std::fmt::Debug, K: Ord>(
+    got: dynamite::Result<Vec<R>>,
+    key: impl Fn(&R) -> K,
+) -> Result<Answer<R>, String> {
+    match got {
+        Ok(mut rows) => {
+            rows.sort_by_key(|r| key(r));
+            Ok(Answer::Rows(rows))
+        }
+        Err(e) if e.is_decode() => Ok(Answer::Decode),
+        Err(e) => Err(format!("unexpected error: {e}")),
+    }
+}
+
+/// Every page of a query (two rows a page) as one answer: a decode error
+/// on any page is the answer.
+async fn paged<M: Table + Clone>(
+    db: &Dynamite,
+    query: impl Fn() -> dynamite::Query<M>,
+) -> dynamite::Result<Vec<M>> {
+    let mut rows = Vec::new();
+    let mut cursor = None;
+    for _ in 0..100 {
+        let page = query().limit(2).page(db, cursor.as_ref()).await?;
+        rows.extend(page.items);
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => return Ok(rows),
+        }
+    }
+    panic!("paging did not end");
+}
+
+fn check<T: PartialEq + std::fmt::Debug>(what: &str, got: T, wanted: &T) -> Result<(), String> {
+    if got == *wanted {
+        Ok(())
+    } else {
+        Err(format!("{what}: got {got:?}\n  wanted {wanted:?}"))
+    }
+}
+
+fn count_of<M>(selected: &[Fate<M>]) -> usize {
+    selected.iter().filter(|f| f.visible()).count()
+}
+
+// ---------------------------------------------------------------- the properties
+
+fn cases() -> u32 {
+    std::env::var("DYNAMITE_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(24)
+}
+
+fn run<S: Strategy>(strategy: S, test: impl Fn(S::Value) -> Result<(), String>) -> usize
+where
+    S::Value: std::fmt::Debug,
+{
+    let mut runner = TestRunner::new_with_rng(
+        Config {
+            cases: cases(),
+            failure_persistence: None,
+            ..Config::default()
+        },
+        TestRng::deterministic_rng(RngAlgorithm::ChaCha),
+    );
+    let ran = std::cell::Cell::new(0usize);
+    let result = runner.run(&strategy, |value| {
+        ran.set(ran.get() + 1);
+        test(value).map_err(TestCaseError::fail)
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+    ran.get()
+}
+
+/// Foreign `Ticket` items (own table): every read plan agrees with the
+/// reference.
+#[test]
+fn foreign_items_read_alike_on_every_plan() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db = rt.block_on(async {
+        let db = builder().table::<Ticket>().build().await.unwrap();
+        db.sync().await.unwrap();
+        db
+    });
+    let table = db.table_name::<Ticket>().unwrap();
+    let now = now();
+    let items = (0..8usize).map(|i| ticket(i, now)).collect::<Vec<_>>();
+    let strategy = (items, filter(), proptest::sample::select(QUEUES.to_vec()));
+    let ran = run(strategy, |(items, f, queue)| {
+        rt.block_on(async {
+            let raw: Vec<Item> = items.iter().map(|t| t.item.clone()).collect();
+            store_raw(&db, &table, &["id"], &raw).await;
+            check_tickets(&db, &items, f.as_ref(), queue).await
+        })
+    });
+    eprintln!("foreign tickets: {ran} cases");
+}
+
+async fn check_tickets(
+    db: &Dynamite,
+    items: &[ForeignTicket],
+    f: Option<&F>,
+    queue: &str,
+) -> Result<(), String> {
+    let key = |t: &Ticket| t.id.clone();
+    let holds = |t: &ForeignTicket| f.is_none_or(|f| f.holds(&t.item));
+    let cond = || f.map(|f| f.condition(Ticket::RANK, Ticket::NOTE));
+    let query = || {
+        let q = Ticket::query();
+        match cond() {
+            Some(c) => q.filter(c),
+            None => q,
+        }
+    };
+    // Scan.
+    let selected: Vec<Fate<Ticket>> = items
+        .iter()
+        .filter(|t| holds(t))
+        .map(|t| t.fate.clone())
+        .collect();
+    let wanted = expect(selected.clone(), key);
+    check("scan all", answer(query().all(db).await, key)?, &wanted)?;
+    check("scan pages", answer(paged(db, query).await, key)?, &wanted)?;
+    check(
+        "scan count",
+        query().count(db).await.map_err(|e| e.to_string())?,
+        &count_of(&selected),
+    )?;
+    // GSI Query.
+    let in_queue = |t: &ForeignTicket| matches!(t.item.get("queue"), Some(AV::S(q)) if q == queue);
+    let selected: Vec<Fate<Ticket>> = items
+        .iter()
+        .filter(|t| holds(t) && in_queue(t))
+        .map(|t| t.fate.clone())
+        .collect();
+    let wanted = expect(selected.clone(), key);
+    let by_queue = || {
+        let q = Ticket::query().filter(Ticket::QUEUE.eq(queue));
+        match cond() {
+            Some(c) => q.filter(c),
+            None => q,
+        }
+    };
+    check("gsi all", answer(by_queue().all(db).await, key)?, &wanted)?;
+    check(
+        "gsi pages",
+        answer(paged(db, by_queue).await, key)?,
+        &wanted,
+    )?;
+    check(
+        "gsi count",
+        by_queue().count(db).await.map_err(|e| e.to_string())?,
+        &count_of(&selected),
+    )?;
+    // Keyed reads: GetItem, BatchGetItem, TransactGetItems.
+    for (i, t) in items.iter().enumerate() {
+        let id = format!("t{i}");
+        let got = answer(
+            Ticket::get(db, id.as_str())
+                .await
+                .map(|r| r.into_iter().collect()),
+            key,
+        )?;
+        check(&format!("get {id}"), got, &expect([t.fate.clone()], key))?;
+        let mut tx = db.transact_get();
+        tx.get::<Ticket>(id.as_str());
+        let got = match tx.send().await {
+            Ok(out) => answer(out.get::<Ticket>(0).map(|r| r.into_iter().collect()), key)?,
+            Err(e) => answer::<Ticket, String>(Err(e), key)?,
+        };
+        check(
+            &format!("transact_get {id}"),
+            got,
+            &expect([t.fate.clone()], key),
+        )?;
+    }
+    let ids: Vec<String> = (0..items.len()).map(|i| format!("t{i}")).collect();
+    let got = answer(Ticket::get_many(db, ids).await, key)?;
+    check(
+        "get_many",
+        got,
+        &expect(items.iter().map(|t| t.fate.clone()), key),
+    )?;
+    // A filtered get: the filter too sees what the reference sees.
+    Ok(())
+}
+
+/// Foreign items of a shared table: spoiled `Job`s and `JobTwin`s at
+/// colliding keys; every plan of both models agrees with the reference.
+#[test]
+fn foreign_items_in_a_shared_table_read_alike_on_every_plan() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db = rt.block_on(async {
+        let db = builder()
+            .table::<Job>()
+            .table::<JobTwin>()
+            .build()
+            .await
+            .unwrap();
+        db.sync().await.unwrap();
+        db
+    });
+    let table = db.table_name::<Job>().unwrap();
+    let keys = [
+        Job::META.partition_key.name,
+        Job::META.sort_key.unwrap().name,
+    ];
+    let now = now();
+    let items = TENANTS
+        .iter()
+        .flat_map(|t| (0..4u16).map(move |id| shared(t, id, now)))
+        .collect::<Vec<_>>();
+    let strategy = (
+        items,
+        filter(),
+        proptest::sample::select(TENANTS.to_vec()),
+        proptest::sample::select(QUEUES.to_vec()),
+    );
+    let ran = run(strategy, |(items, f, tenant, queue)| {
+        rt.block_on(async {
+            let raw: Vec<Item> = items.iter().map(|t| t.item.clone()).collect();
+            store_raw(&db, &table, &keys, &raw).await;
+            check_shared(&db, &items, f.as_ref(), tenant, queue).await
+        })
+    });
+    eprintln!("foreign shared items: {ran} cases");
+}
+
+/// The rendered key attributes of an item, as `(partition, sort)`.
+fn rendered(item: &Item, pk: &str, sk: &str) -> (String, String) {
+    let text = |name: &str| match item.get(name) {
+        Some(AV::S(v)) => v.clone(),
+        _ => String::new(),
+    };
+    (text(pk), text(sk))
+}
+
+async fn check_shared(
+    db: &Dynamite,
+    items: &[ForeignShared],
+    f: Option<&F>,
+    tenant: &str,
+    queue: &str,
+) -> Result<(), String> {
+    let pk = Job::META.partition_key.name;
+    let sk = Job::META.sort_key.unwrap().name;
+    let gsi = Job::META
+        .indexes
+        .iter()
+        .find(|x| x.name == "gsi1")
+        .unwrap()
+        .partition_key
+        .name;
+    let key = |j: &Job| (j.tenant.clone(), j.id);
+    let holds = |t: &ForeignShared| f.is_none_or(|f| f.holds(&t.item));
+    let with = |q: dynamite::Query<Job>| match f {
+        Some(f) => q.filter(f.condition(Job::RANK, Job::NOTE)),
+        None => q,
+    };
+    // Scan (filters on plain attributes only).
+    let selected: Vec<Fate<Job>> = items
+        .iter()
+        .filter(|t| holds(t))
+        .map(|t| t.job.clone())
+        .collect();
+    let wanted = expect(selected.clone(), key);
+    let scan = || with(Job::query());
+    check("job scan", answer(scan().all(db).await, key)?, &wanted)?;
+    check(
+        "job scan pages",
+        answer(paged(db, scan).await, key)?,
+        &wanted,
+    )?;
+    check(
+        "job scan count",
+        scan().count(db).await.map_err(|e| e.to_string())?,
+        &count_of(&selected),
+    )?;
+    // A partition: a filter on a templated field holds where the rendered
+    // key AND the field's own attribute say so (a spoiled `tenant` beside
+    // a well-formed key is not in the partition the user asked for).
+    let partition = format!("T#{tenant}");
+    let field_is = |item: &Item, name: &str, value: &str| matches!(item.get(name), Some(AV::S(v)) if v == value);
+    let selected: Vec<Fate<Job>> = items
+        .iter()
+        .filter(|t| {
+            holds(t)
+                && rendered(&t.item, pk, sk).0 == partition
+                && field_is(&t.item, "tenant", tenant)
+        })
+        .map(|t| t.job.clone())
+        .collect();
+    let wanted = expect(selected.clone(), key);
+    let part = || with(Job::query().filter(Job::TENANT.eq(tenant)));
+    check("job partition", answer(part().all(db).await, key)?, &wanted)?;
+    check(
+        "job partition pages",
+        answer(paged(db, part).await, key)?,
+        &wanted,
+    )?;
+    check(
+        "job partition count",
+        part().count(db).await.map_err(|e| e.to_string())?,
+        &count_of(&selected),
+    )?;
+    // The overloaded GSI.
+    let gsi_partition = format!("Q#{queue}");
+    let selected: Vec<Fate<Job>> = items
+        .iter()
+        .filter(|t| {
+            holds(t)
+                && matches!(t.item.get(gsi), Some(AV::S(v)) if *v == gsi_partition)
+                && field_is(&t.item, "queue", queue)
+        })
+        .map(|t| t.job.clone())
+        .collect();
+    let wanted = expect(selected.clone(), key);
+    let by_queue = || with(Job::query().filter(Job::QUEUE.eq(queue)));
+    check("job gsi", answer(by_queue().all(db).await, key)?, &wanted)?;
+    check(
+        "job gsi pages",
+        answer(paged(db, by_queue).await, key)?,
+        &wanted,
+    )?;
+    check(
+        "job gsi count",
+        by_queue().count(db).await.map_err(|e| e.to_string())?,
+        &count_of(&selected),
+    )?;
+    // Keyed reads of both models.
+    let mut all_keys = Vec::new();
+    for (t, id) in TENANTS
+        .iter()
+        .flat_map(|t| (0..4u16).map(move |id| (*t, id)))
+    {
+        all_keys.push((t, id));
+    }
+    let twin_key = |j: &JobTwin| (j.tenant.clone(), j.id);
+    for ((t, id), item) in all_keys.iter().zip(items) {
+        let got = answer(
+            Job::get(db, (*t, *id))
+                .await
+                .map(|r| r.into_iter().collect()),
+            key,
+        )?;
+        check(
+            &format!("job get {t}/{id}"),
+            got,
+            &expect([item.job.clone()], key),
+        )?;
+        let got = answer(
+            JobTwin::get(db, (*t, *id))
+                .await
+                .map(|r| r.into_iter().collect()),
+            twin_key,
+        )?;
+        check(
+            &format!("twin get {t}/{id}"),
+            got,
+            &expect([item.twin.clone()], twin_key),
+        )?;
+        // TransactGetItems (one item per request: a transaction may not
+        // read one item twice).
+        let mut tx = db.transact_get();
+        tx.get::<Job>((*t, *id));
+        let got = match tx.send().await {
+            Ok(out) => answer(out.get::<Job>(0).map(|r| r.into_iter().collect()), key)?,
+            Err(e) => answer::<Job, _>(Err(e), key)?,
+        };
+        check(
+            &format!("job transact_get {t}/{id}"),
+            got,
+            &expect([item.job.clone()], key),
+        )?;
+        let mut tx = db.transact_get();
+        tx.get::<JobTwin>((*t, *id));
+        let got = match tx.send().await {
+            Ok(out) => answer(
+                out.get::<JobTwin>(0).map(|r| r.into_iter().collect()),
+                twin_key,
+            )?,
+            Err(e) => answer::<JobTwin, _>(Err(e), twin_key)?,
+        };
+        check(
+            &format!("twin transact_get {t}/{id}"),
+            got,
+            &expect([item.twin.clone()], twin_key),
+        )?;
+    }
+    let got = answer(Job::get_many(db, all_keys.clone()).await, key)?;
+    check(
+        "job get_many",
+        got,
+        &expect(items.iter().map(|t| t.job.clone()), key),
+    )?;
+    let got = answer(JobTwin::get_many(db, all_keys.clone()).await, twin_key)?;
+    check(
+        "twin get_many",
+        got,
+        &expect(items.iter().map(|t| t.twin.clone()), twin_key),
+    )?;
+    let twins = answer(JobTwin::query().all(db).await, twin_key)?;
+    check(
+        "twin scan",
+        twins,
+        &expect(items.iter().map(|t| t.twin.clone()), twin_key),
+    )?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- writes and the backend
+
+/// The backend's own answer to the conditions Dynamite sends, for every TTL
+/// value of the generator: `NOT (#ttl < :now)` keeps exactly the unexpired
+/// items, and `create`'s `attribute_not_exists(pk) OR #ttl < :now` lets
+/// exactly the expired ones be overwritten. This pins the embedded engine
+/// and DynamoDB Local to DynamoDB's semantics (a comparison with an absent
+/// attribute or another type than a number is false).
+#[test]
+fn the_backend_judges_every_ttl_value_as_dynamodb_does() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let db = builder().table::<Ticket>().build().await.unwrap();
+        db.sync().await.unwrap();
+        let table = db.table_name::<Ticket>().unwrap();
+        let now = now();
+        let cases = ttl_cases(now);
+        let items: Vec<Item> = cases
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let mut item = Item::new();
+                item.insert("id".into(), AV::S(format!("t{i:02}")));
+                put(&mut item, "until", c.draw.stored.clone());
+                item
+            })
+            .collect();
+        store_raw(&db, &table, &["id"], &items).await;
+        let names = HashMap::from([("#t".to_owned(), "until".to_owned())]);
+        let values = HashMap::from([(":now".to_owned(), AV::N(now.to_string()))]);
+        let kept = db
+            .client()
+            .scan()
+            .table_name(&table)
+            .consistent_read(true)
+            .filter_expression("NOT (#t < :now)")
+            .set_expression_attribute_names(Some(names.clone()))
+            .set_expression_attribute_values(Some(values.clone()))
+            .send()
+            .await
+            .unwrap();
+        let mut kept: Vec<String> = kept
+            .items()
+            .iter()
+            .map(|i| match &i["id"] {
+                AV::S(id) => id.clone(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        kept.sort();
+        let wanted: Vec<String> = cases
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| !c.expired)
+            .map(|(i, _)| format!("t{i:02}"))
+            .collect();
+        assert_eq!(kept, wanted, "NOT (#t < :now) keeps the unexpired items");
+        // The overwrite condition of `create`, and the NotFound of writes.
+        let mut names = names;
+        names.insert("#k".into(), "id".into());
+        for (i, c) in cases.iter().enumerate() {
+            let mut replacement = Item::new();
+            replacement.insert("id".into(), AV::S(format!("t{i:02}")));
+            let put = db
+                .client()
+                .put_item()
+                .table_name(&table)
+                .set_item(Some(replacement))
+                .condition_expression("attribute_not_exists(#k) OR #t < :now")
+                .set_expression_attribute_names(Some(names.clone()))
+                .set_expression_attribute_values(Some(values.clone()))
+                .send()
+                .await;
+            assert_eq!(
+                put.is_ok(),
+                c.expired,
+                "overwrite of {:?}: {put:?}",
+                c.draw.stored
+            );
+        }
+    });
+}
+
+/// Every TTL value another program may store decides the writes by the
+/// one rule: an expired row is `NotFound` to `update` / `delete` (by key
+/// and in a transaction) and may be overwritten by `create`; a row that
+/// has not expired is `AlreadyExists` to `create`.
+#[test]
+fn foreign_ttl_values_decide_writes_by_the_one_rule() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let db = builder().table::<Ticket>().build().await.unwrap();
+        db.sync().await.unwrap();
+        let table = db.table_name::<Ticket>().unwrap();
+        let now = now();
+        let cases = ttl_cases(now);
+        let items: Vec<Item> = cases
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let mut item = Ticket {
+                    id: format!("t{i:02}"),
+                    queue: "q0".into(),
+                    rank: 1,
+                    note: Some("foreign".into()),
+                    version: 1,
+                    deleted_at: None,
+                    until: None,
+                }
+                .to_item()
+                .unwrap();
+                put(&mut item, "until", c.draw.stored.clone());
+                item
+            })
+            .collect();
+        store_raw(&db, &table, &["id"], &items).await;
+        let raw = |id: String| {
+            let db = db.clone();
+            let table = table.clone();
+            async move {
+                db.client()
+                    .get_item()
+                    .table_name(table)
+                    .key("id", AV::S(id))
+                    .consistent_read(true)
+                    .send()
+                    .await
+                    .unwrap()
+                    .item
+            }
+        };
+        for (i, c) in cases.iter().enumerate() {
+            let id = format!("t{i:02}");
+            let what = format!("{id} {:?}", c.draw.stored);
+            // As the backend holds it (it may normalise a number's text).
+            let before = raw(id.clone()).await;
+            assert!(before.is_some(), "{what} stored");
+            if c.expired {
+                let update = Ticket::update_key(id.as_str())
+                    .set(Ticket::RANK, 2)
+                    .exec(&db)
+                    .await;
+                assert!(
+                    update.as_ref().is_err_and(|e| e.is_not_found()),
+                    "update {what}: {update:?}"
+                );
+                let delete = Ticket::delete_key(&db, id.as_str()).await;
+                assert!(
+                    delete.as_ref().is_err_and(|e| e.is_not_found()),
+                    "delete {what}: {delete:?}"
+                );
+                // In a transaction: the cancellation a missing row gets.
+                let mut tx = db.transaction();
+                tx.delete_key::<Ticket>(id.as_str());
+                let tx = tx.commit().await;
+                assert!(
+                    matches!(&tx, Err(dynamite::Error::TransactionCanceled { reasons })
+                        if reasons[0].code == "ConditionalCheckFailed"),
+                    "tx delete {what}: {tx:?}"
+                );
+                assert_eq!(raw(id.clone()).await, before, "{what} unchanged");
+                let created = Ticket::create()
+                    .id(id.as_str())
+                    .queue("q1")
+                    .rank(5)
+                    .exec(&db)
+                    .await;
+                assert!(created.is_ok(), "create over {what}: {created:?}");
+            } else {
+                let created = Ticket::create()
+                    .id(id.as_str())
+                    .queue("q1")
+                    .rank(5)
+                    .exec(&db)
+                    .await;
+                assert!(
+                    matches!(created, Err(dynamite::Error::AlreadyExists { .. })),
+                    "create over {what}: {created:?}"
+                );
+                assert_eq!(raw(id.clone()).await, before, "{what} unchanged");
+                Ticket::delete_key(&db, id.as_str())
+                    .await
+                    .unwrap_or_else(|e| panic!("delete {what}: {e}"));
+                // Soft delete: the marker is set, the item stays.
+                let stored = raw(id.clone()).await;
+                assert!(
+                    stored
+                        .as_ref()
+                        .is_some_and(|i| i.contains_key("deleted_at")),
+                    "{what} soft-deleted: {stored:?}"
+                );
+            }
+        }
+    });
+}
