@@ -1343,3 +1343,141 @@ fn foreign_ttl_values_decide_writes_by_the_one_rule() {
         }
     });
 }
+
+// ---------------------------------------------------------------- regressions
+
+/// One `Ticket` stored by another program with `until` = `value`, read on
+/// every plan (GetItem, BatchGetItem, TransactGetItems, Scan, GSI Query,
+/// pages, counts); each must answer `fate`.
+async fn every_plan_answers(value: Option<AV>, fate: &Fate<Ticket>) {
+    let db = builder().table::<Ticket>().build().await.unwrap();
+    db.sync().await.unwrap();
+    let table = db.table_name::<Ticket>().unwrap();
+    let mut item = Ticket {
+        id: "t0".into(),
+        queue: "q0".into(),
+        rank: 1,
+        note: None,
+        version: 1,
+        deleted_at: None,
+        until: None,
+    }
+    .to_item()
+    .unwrap();
+    put(&mut item, "until", value.clone());
+    store_raw(&db, &table, &["id"], &[item.clone()]).await;
+    let items = [ForeignTicket {
+        item,
+        fate: fate.clone(),
+    }];
+    let outcome = check_tickets(&db, &items, None, "q0").await;
+    assert!(outcome.is_ok(), "until = {value:?}: {}", outcome.unwrap_err());
+}
+
+fn live_row(until: Option<i64>) -> Fate<Ticket> {
+    Fate::Row(Ticket {
+        id: "t0".into(),
+        queue: "q0".into(),
+        rank: 1,
+        note: None,
+        version: 1,
+        deleted_at: None,
+        until,
+    })
+}
+
+/// `1.5` has passed: hidden on every plan (GetItem used to parse it as an
+/// integer, fail, call it unexpired and then fail to decode it, while the
+/// Scan's condition hid it).
+#[tokio::test]
+async fn regression_a_fractional_ttl_that_passed_is_hidden_on_every_plan() {
+    every_plan_answers(n("1.5"), &Fate::Hidden("expired")).await;
+    every_plan_answers(n(format!("0.{}1", "0".repeat(100))), &Fate::Hidden("expired")).await;
+}
+
+/// `1E+3` and `-5` have passed: hidden on every plan.
+#[tokio::test]
+async fn regression_an_exponent_or_negative_ttl_that_passed_is_hidden_on_every_plan() {
+    every_plan_answers(n("1E+3"), &Fate::Hidden("expired")).await;
+    every_plan_answers(n("-5"), &Fate::Hidden("expired")).await;
+    every_plan_answers(n("-1E+125"), &Fate::Hidden("expired")).await;
+}
+
+/// A number beyond `i64` still to come is visible (and, not being whole
+/// epoch seconds an `i64` holds, a decode error) on every plan; a
+/// milliseconds value is a second far in the future: visible, decoded.
+#[tokio::test]
+async fn regression_a_huge_ttl_is_compared_exactly() {
+    every_plan_answers(n("1E+125"), &Fate::Undecodable).await;
+    every_plan_answers(n("9".repeat(38)), &Fate::Undecodable).await;
+    let ms = now() * 1000;
+    every_plan_answers(n(ms.to_string()), &live_row(Some(ms))).await;
+    // The same second in exponent form decodes.
+    let later = now() + AHEAD;
+    every_plan_answers(n(format!("{}E-2", later * 100)), &live_row(Some(later))).await;
+}
+
+/// A TTL attribute of another type never expires: the row is visible on
+/// every plan (the server's condition used to hide it while GetItem showed
+/// it), and as the field cannot hold it, every plan answers a decode
+/// error. A NULL is "no expiry".
+#[tokio::test]
+async fn regression_a_ttl_of_another_type_never_expires_on_every_plan() {
+    every_plan_answers(s("1"), &Fate::Undecodable).await;
+    every_plan_answers(Some(AV::Ns(vec!["1".into()])), &Fate::Undecodable).await;
+    every_plan_answers(Some(AV::Bool(false)), &Fate::Undecodable).await;
+    every_plan_answers(Some(AV::Null(true)), &live_row(None)).await;
+}
+
+/// A write of a row whose TTL passed in a notation `i64` parsing missed is
+/// `NotFound`, not a conflict ("the row changed during the write").
+#[tokio::test]
+async fn regression_an_update_of_a_row_with_a_fractional_ttl_that_passed_is_not_found() {
+    let db = builder().table::<Ticket>().build().await.unwrap();
+    db.sync().await.unwrap();
+    let table = db.table_name::<Ticket>().unwrap();
+    for value in ["1.5", "1E+3"] {
+        let mut item = Ticket {
+            id: "t0".into(),
+            queue: "q0".into(),
+            rank: 1,
+            note: None,
+            version: 1,
+            deleted_at: None,
+            until: None,
+        }
+        .to_item()
+        .unwrap();
+        put(&mut item, "until", n(value));
+        store_raw(&db, &table, &["id"], &[item]).await;
+        let update = Ticket::update_key("t0").set(Ticket::RANK, 2).exec(&db).await;
+        assert!(update.as_ref().is_err_and(|e| e.is_not_found()), "{value}: {update:?}");
+    }
+}
+
+/// A soft delete of a visible row another program stored with a field the
+/// model cannot hold is applied and `Ok` (it used to decode the stored
+/// item after writing it and answer a decode error behind an applied write).
+#[tokio::test]
+async fn regression_a_soft_delete_of_an_undecodable_row_is_ok() {
+    let db = builder().table::<Ticket>().build().await.unwrap();
+    db.sync().await.unwrap();
+    let table = db.table_name::<Ticket>().unwrap();
+    let mut item = Ticket {
+        id: "t0".into(),
+        queue: "q0".into(),
+        rank: 1,
+        note: None,
+        version: 1,
+        deleted_at: None,
+        until: None,
+    }
+    .to_item()
+    .unwrap();
+    put(&mut item, "rank", s("one"));
+    store_raw(&db, &table, &["id"], &[item]).await;
+    assert!(Ticket::get(&db, "t0").await.unwrap_err().is_decode());
+    Ticket::delete_key(&db, "t0").await.unwrap();
+    assert!(Ticket::get(&db, "t0").await.unwrap().is_none(), "soft-deleted: hidden");
+    assert_eq!(Ticket::query().with_deleted().count(&db).await.unwrap(), 1);
+}
