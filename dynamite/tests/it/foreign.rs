@@ -53,6 +53,31 @@ pub struct Ticket {
     pub until: Option<i64>,
 }
 
+/// The parent of `Ticket`s (by `queue`), for includes and lazy loads.
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "fx_desks")]
+pub struct Desk {
+    #[dynamite(primary_key)]
+    pub id: String,
+    #[dynamite(has_many(foreign_key = "queue"))]
+    pub tickets: HasMany<Ticket>,
+}
+
+/// A backend with `Ticket` and its parents `Desk` (one per queue).
+async fn ticket_db() -> Dynamite {
+    let db = builder()
+        .table::<Ticket>()
+        .table::<Desk>()
+        .build()
+        .await
+        .unwrap();
+    db.sync().await.unwrap();
+    for q in QUEUES {
+        Desk::create().id(*q).exec(&db).await.unwrap();
+    }
+    db
+}
+
 /// A shared-table model with key templates, an overloaded GSI, a version,
 /// soft delete and TTL.
 #[derive(Table, Debug, Clone, PartialEq)]
@@ -160,7 +185,13 @@ pub struct TtlDraw {
 }
 
 pub fn ttl_draw(now: i64) -> BoxedStrategy<TtlDraw> {
-    proptest::sample::select(ttl_cases(now)).boxed()
+    // Half the rows keep a TTL Dynamite itself would write (or none).
+    let plain: Vec<TtlDraw> = ttl_cases(now).into_iter().take(3).collect();
+    prop_oneof![
+        1 => proptest::sample::select(plain),
+        1 => proptest::sample::select(ttl_cases(now)),
+    ]
+    .boxed()
 }
 
 /// Every TTL value of [`ttl_draw`].
@@ -209,19 +240,14 @@ pub struct MarkerDraw {
 }
 
 pub fn marker_draw() -> BoxedStrategy<MarkerDraw> {
-    let mut cases = vec![
-        (None, false),
-        (None, false),
-        (None, false),
-        (Some(AV::Null(true)), false),
-        (n("1700000000"), true),
-        (n("0"), true),
-        (n("1.5"), true),
-    ];
-    cases.extend(non_numbers().into_iter().map(|v| (Some(v), true)));
-    proptest::sample::select(cases)
-        .prop_map(|(stored, deleted)| MarkerDraw { stored, deleted })
-        .boxed()
+    let mut marked = vec![(n("1700000000"), true), (n("0"), true), (n("1.5"), true)];
+    marked.extend(non_numbers().into_iter().map(|v| (Some(v), true)));
+    prop_oneof![
+        6 => proptest::sample::select(vec![(None, false), (Some(AV::Null(true)), false)]),
+        1 => proptest::sample::select(marked),
+    ]
+    .prop_map(|(stored, deleted)| MarkerDraw { stored, deleted })
+    .boxed()
 }
 
 /// An `i64` field (also `u64` for the non-negative draws).
@@ -243,43 +269,50 @@ pub fn int_draw() -> BoxedStrategy<Draw<i64>> {
     cases.extend(non_numbers().into_iter().map(|v| bad(Some(v))));
     // Mostly well-formed, so rows survive.
     prop_oneof![
-        3 => (0i64..9).prop_map(|r| ok(n(r.to_string()), r)),
-        2 => proptest::sample::select(cases),
+        5 => (0i64..9).prop_map(|r| ok(n(r.to_string()), r)),
+        1 => proptest::sample::select(cases),
     ]
     .boxed()
 }
 
 /// An `Option<String>` field.
 pub fn note_draw() -> BoxedStrategy<Draw<Option<String>>> {
-    let cases: Vec<Draw<Option<String>>> = vec![
+    let good: Vec<Draw<Option<String>>> = vec![
         ok(None, None),
         ok(Some(AV::Null(true)), None),
         ok(s("a"), Some("a".into())),
         ok(s("ab"), Some("ab".into())),
         ok(s("b"), Some("b".into())),
         ok(s(""), Some(String::new())),
+    ];
+    let spoiled: Vec<Draw<Option<String>>> = vec![
         bad(n("1")),
         bad(Some(AV::Ss(vec!["a".into()]))),
         bad(Some(AV::Bool(true))),
     ];
-    proptest::sample::select(cases).boxed()
+    prop_oneof![
+        6 => proptest::sample::select(good),
+        1 => proptest::sample::select(spoiled),
+    ]
+    .boxed()
 }
 
 /// A version (`u64`): a wrong type, a fraction or a negative number does
 /// not decode.
 pub fn version_draw() -> BoxedStrategy<Draw<u64>> {
-    let cases: Vec<Draw<u64>> = vec![
-        ok(n("1"), 1),
-        ok(n("1"), 1),
-        ok(n("4"), 4),
-        ok(n("1E+2"), 100),
+    let good: Vec<Draw<u64>> = vec![ok(n("1"), 1), ok(n("4"), 4), ok(n("1E+2"), 100)];
+    let spoiled: Vec<Draw<u64>> = vec![
         bad(n("1.5")),
         bad(n("-1")),
         bad(s("1")),
         bad(None),
         bad(Some(AV::Null(true))),
     ];
-    proptest::sample::select(cases).boxed()
+    prop_oneof![
+        6 => proptest::sample::select(good),
+        1 => proptest::sample::select(spoiled),
+    ]
+    .boxed()
 }
 
 /// A required `String` field that is not a key attribute.
@@ -291,23 +324,20 @@ pub fn text_draw(values: &'static [&'static str]) -> BoxedStrategy<Draw<String>>
         bad(Some(AV::Null(true))),
         bad(Some(AV::Ss(vec!["q0".into()]))),
     ]);
-    prop_oneof![4 => good, 1 => spoiled].boxed()
+    prop_oneof![8 => good, 1 => spoiled].boxed()
 }
 
 /// The entity attribute of a shared-table item: only exactly this model's
 /// name as a string owns it.
 pub fn entity_draw(own: &'static str) -> BoxedStrategy<(Option<AV>, bool)> {
-    proptest::sample::select(vec![
-        (s(own), true),
-        (s(own), true),
-        (s(own), true),
+    let foreign = proptest::sample::select(vec![
         (s(own.to_lowercase()), false),
         (s("Other"), false),
         (n("1"), false),
         (None, false),
         (Some(AV::Null(true)), false),
-    ])
-    .boxed()
+    ]);
+    prop_oneof![6 => Just((s(own), true)), 1 => foreign].boxed()
 }
 
 /// Attributes no model declares (kept by DynamoDB, ignored by decoding).
@@ -369,7 +399,33 @@ pub struct Common {
     pub extras: Vec<(String, AV)>,
 }
 
+/// Half the items as Dynamite itself writes them (rows to find among the
+/// spoiled ones), half spoiled.
 pub fn common(now: i64) -> BoxedStrategy<Common> {
+    let clean = (0i64..9, note_draw(), ttl_draw(now)).prop_map(move |(rank, note, ttl)| Common {
+        rank: ok(n(rank.to_string()), rank),
+        note: if note.decoded.is_ok() {
+            note
+        } else {
+            ok(None, None)
+        },
+        version: ok(n("1"), 1),
+        marker: MarkerDraw {
+            stored: None,
+            deleted: false,
+        },
+        ttl: if ttl.draw.decoded.is_ok() {
+            ttl
+        } else {
+            ttl_cases(now).swap_remove(0)
+        },
+        extras: Vec::new(),
+    });
+    prop_oneof![1 => clean, 1 => spoiled(now)].boxed()
+}
+
+/// Every attribute drawn from its spoiled values too.
+pub fn spoiled(now: i64) -> BoxedStrategy<Common> {
     (
         int_draw(),
         note_draw(),
@@ -478,18 +534,18 @@ const TENANTS: &[&str] = &["a", "b"];
 /// (`tenant`, `id`) too. The key attributes are always the rendered ones.
 pub fn shared(tenant: &'static str, id: u16, now: i64) -> BoxedStrategy<ForeignShared> {
     let tenant_field = prop_oneof![
-        6 => Just(ok(s(tenant), tenant.to_owned())),
+        12 => Just(ok(s(tenant), tenant.to_owned())),
         1 => Just(bad(n("1"))),
         1 => Just(bad(None)),
     ];
     let id_field = prop_oneof![
-        6 => Just(ok(n(id.to_string()), id)),
-        1 => Just(ok(n(format!("{id}.0")), id)),
+        18 => Just(ok(n(id.to_string()), id)),
+        2 => Just(ok(n(format!("{id}.0")), id)),
         1 => Just(bad(s(id.to_string()))),
         1 => Just(bad(n(format!("{id}.5")))),
         1 => Just(bad(n("70000"))),
     ];
-    let twin = proptest::bool::weighted(0.25);
+    let twin = proptest::bool::weighted(0.2);
     (
         tenant_field,
         id_field,
@@ -776,6 +832,34 @@ fn check<T: PartialEq + std::fmt::Debug>(what: &str, got: T, wanted: &T) -> Resu
     }
 }
 
+/// How often each fate was drawn, so a run shows (and asserts) that it
+/// met rows, decode errors and every reason to hide.
+#[derive(Default)]
+struct Tally(std::cell::RefCell<std::collections::BTreeMap<String, usize>>);
+
+impl Tally {
+    fn add<M>(&self, fate: &Fate<M>) {
+        let name = match fate {
+            Fate::Hidden(why) => format!("hidden: {why}"),
+            Fate::Undecodable => "undecodable".to_owned(),
+            Fate::Row(_) => "row".to_owned(),
+        };
+        *self.0.borrow_mut().entry(name).or_default() += 1;
+    }
+
+    /// Prints the tally and checks every fate in `wanted` occurred.
+    fn assert_saw(&self, what: &str, wanted: &[&str]) {
+        let seen = self.0.borrow();
+        eprintln!("{what}: {seen:?}");
+        for w in wanted {
+            assert!(
+                seen.get(*w).is_some_and(|n| *n > 0),
+                "{what} never drew {w}: {seen:?}"
+            );
+        }
+    }
+}
+
 fn count_of<M>(selected: &[Fate<M>]) -> usize {
     selected.iter().filter(|f| f.visible()).count()
 }
@@ -817,16 +901,14 @@ where
 #[test]
 fn foreign_items_read_alike_on_every_plan() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let db = rt.block_on(async {
-        let db = builder().table::<Ticket>().build().await.unwrap();
-        db.sync().await.unwrap();
-        db
-    });
+    let db = rt.block_on(ticket_db());
     let table = db.table_name::<Ticket>().unwrap();
     let now = now();
     let items = (0..8usize).map(|i| ticket(i, now)).collect::<Vec<_>>();
     let strategy = (items, filter(), proptest::sample::select(QUEUES.to_vec()));
+    let tally = Tally::default();
     let ran = run(strategy, |(items, f, queue)| {
+        items.iter().for_each(|t| tally.add(&t.fate));
         rt.block_on(async {
             let raw: Vec<Item> = items.iter().map(|t| t.item.clone()).collect();
             store_raw(&db, &table, &["id"], &raw).await;
@@ -834,6 +916,15 @@ fn foreign_items_read_alike_on_every_plan() {
         })
     });
     eprintln!("foreign tickets: {ran} cases");
+    tally.assert_saw(
+        "ticket fates",
+        &[
+            "row",
+            "undecodable",
+            "hidden: expired",
+            "hidden: soft-deleted",
+        ],
+    );
 }
 
 async fn check_tickets(
@@ -921,7 +1012,44 @@ async fn check_tickets(
         got,
         &expect(items.iter().map(|t| t.fate.clone()), key),
     )?;
-    // A filtered get: the filter too sees what the reference sees.
+    // Includes (children through the GSI) and lazy loads: per parent, its
+    // visible children; one undecodable child fails the read.
+    let children = |desk: &str| {
+        let of_desk =
+            |t: &&ForeignTicket| matches!(t.item.get("queue"), Some(AV::S(q)) if q == desk);
+        expect(items.iter().filter(of_desk).map(|t| t.fate.clone()), key)
+    };
+    let wanted = if QUEUES.iter().any(|q| children(q) == Answer::Decode) {
+        Answer::Decode
+    } else {
+        Answer::Rows(
+            QUEUES
+                .iter()
+                .map(|q| ((*q).to_owned(), children(q)))
+                .collect(),
+        )
+    };
+    let got = match Desk::query().include(Desk::tickets()).all(db).await {
+        Ok(desks) => {
+            let mut rows: Vec<(String, Answer<Ticket>)> = desks
+                .into_iter()
+                .map(|d| {
+                    let mut kids: Vec<Ticket> = d.tickets.iter().cloned().collect();
+                    kids.sort_by_key(key);
+                    (d.id, Answer::Rows(kids))
+                })
+                .collect();
+            rows.sort_by(|a, b| a.0.cmp(&b.0));
+            Answer::Rows(rows)
+        }
+        Err(e) if e.is_decode() => Answer::Decode,
+        Err(e) => return Err(format!("include: {e}")),
+    };
+    check("include", got, &wanted)?;
+    for desk in QUEUES {
+        let got = answer(Desk::tickets().of_key(*desk).all(db).await, key)?;
+        check(&format!("lazy {desk}"), got, &children(desk))?;
+    }
     Ok(())
 }
 
@@ -956,7 +1084,12 @@ fn foreign_items_in_a_shared_table_read_alike_on_every_plan() {
         proptest::sample::select(TENANTS.to_vec()),
         proptest::sample::select(QUEUES.to_vec()),
     );
+    let (jobs, twins) = (Tally::default(), Tally::default());
     let ran = run(strategy, |(items, f, tenant, queue)| {
+        items.iter().for_each(|t| {
+            jobs.add(&t.job);
+            twins.add(&t.twin);
+        });
         rt.block_on(async {
             let raw: Vec<Item> = items.iter().map(|t| t.item.clone()).collect();
             store_raw(&db, &table, &keys, &raw).await;
@@ -964,6 +1097,14 @@ fn foreign_items_in_a_shared_table_read_alike_on_every_plan() {
         })
     });
     eprintln!("foreign shared items: {ran} cases");
+    let all = [
+        "row",
+        "undecodable",
+        "hidden: expired",
+        "hidden: another entity",
+    ];
+    jobs.assert_saw("job fates", &all);
+    twins.assert_saw("twin fates", &all);
 }
 
 /// The rendered key attributes of an item, as `(partition, sort)`.
@@ -1350,8 +1491,7 @@ fn foreign_ttl_values_decide_writes_by_the_one_rule() {
 /// every plan (GetItem, BatchGetItem, TransactGetItems, Scan, GSI Query,
 /// pages, counts); each must answer `fate`.
 async fn every_plan_answers(value: Option<AV>, fate: &Fate<Ticket>) {
-    let db = builder().table::<Ticket>().build().await.unwrap();
-    db.sync().await.unwrap();
+    let db = ticket_db().await;
     let table = db.table_name::<Ticket>().unwrap();
     let mut item = Ticket {
         id: "t0".into(),
@@ -1371,7 +1511,11 @@ async fn every_plan_answers(value: Option<AV>, fate: &Fate<Ticket>) {
         fate: fate.clone(),
     }];
     let outcome = check_tickets(&db, &items, None, "q0").await;
-    assert!(outcome.is_ok(), "until = {value:?}: {}", outcome.unwrap_err());
+    assert!(
+        outcome.is_ok(),
+        "until = {value:?}: {}",
+        outcome.unwrap_err()
+    );
 }
 
 fn live_row(until: Option<i64>) -> Fate<Ticket> {
@@ -1392,7 +1536,11 @@ fn live_row(until: Option<i64>) -> Fate<Ticket> {
 #[tokio::test]
 async fn regression_a_fractional_ttl_that_passed_is_hidden_on_every_plan() {
     every_plan_answers(n("1.5"), &Fate::Hidden("expired")).await;
-    every_plan_answers(n(format!("0.{}1", "0".repeat(100))), &Fate::Hidden("expired")).await;
+    every_plan_answers(
+        n(format!("0.{}1", "0".repeat(100))),
+        &Fate::Hidden("expired"),
+    )
+    .await;
 }
 
 /// `1E+3` and `-5` have passed: hidden on every plan.
@@ -1450,8 +1598,14 @@ async fn regression_an_update_of_a_row_with_a_fractional_ttl_that_passed_is_not_
         .unwrap();
         put(&mut item, "until", n(value));
         store_raw(&db, &table, &["id"], &[item]).await;
-        let update = Ticket::update_key("t0").set(Ticket::RANK, 2).exec(&db).await;
-        assert!(update.as_ref().is_err_and(|e| e.is_not_found()), "{value}: {update:?}");
+        let update = Ticket::update_key("t0")
+            .set(Ticket::RANK, 2)
+            .exec(&db)
+            .await;
+        assert!(
+            update.as_ref().is_err_and(|e| e.is_not_found()),
+            "{value}: {update:?}"
+        );
     }
 }
 
@@ -1478,6 +1632,9 @@ async fn regression_a_soft_delete_of_an_undecodable_row_is_ok() {
     store_raw(&db, &table, &["id"], &[item]).await;
     assert!(Ticket::get(&db, "t0").await.unwrap_err().is_decode());
     Ticket::delete_key(&db, "t0").await.unwrap();
-    assert!(Ticket::get(&db, "t0").await.unwrap().is_none(), "soft-deleted: hidden");
+    assert!(
+        Ticket::get(&db, "t0").await.unwrap().is_none(),
+        "soft-deleted: hidden"
+    );
     assert_eq!(Ticket::query().with_deleted().count(&db).await.unwrap(), 1);
 }
