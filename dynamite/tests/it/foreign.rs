@@ -601,7 +601,7 @@ pub fn shared(tenant: &'static str, id: u16, now: i64) -> BoxedStrategy<ForeignS
                     c.rank.decoded,
                     c.note.decoded,
                     c.version.decoded,
-                    c.ttl.draw.decoded.clone(),
+                    c.ttl.draw.decoded,
                 ) {
                     (Ok(tenant), Ok(id), Ok(queue), Ok(rank), Ok(note), Ok(version), Ok(until)) => {
                         Fate::Row(Job {
