@@ -103,6 +103,30 @@ impl PartialOrd for Decimal {
     }
 }
 
+impl From<i64> for Decimal {
+    /// The exact decimal value of an integer.
+    fn from(value: i64) -> Decimal {
+        let text = value.unsigned_abs().to_string();
+        let mut digits: Vec<u8> = text.bytes().map(|b| b - b'0').collect();
+        while digits.last() == Some(&0) {
+            digits.pop();
+        }
+        if digits.is_empty() {
+            return Decimal {
+                negative: false,
+                digits,
+                exponent: 0,
+            };
+        }
+        Decimal {
+            negative: value < 0,
+            digits,
+            // At most 20 digits: the length always fits.
+            exponent: i64::try_from(text.len()).unwrap_or(i64::MAX),
+        }
+    }
+}
+
 /// DynamoDB keeps at most 38 significant digits (leading and trailing zeros
 /// do not count: `1E+37` written out in full is one digit).
 pub(crate) const MAX_DIGITS: usize = 38;
@@ -184,6 +208,17 @@ mod tests {
         assert_eq!(text("5.5"), None);
         assert_eq!(text("1E+2147483647"), None);
         assert!(Decimal::parse("1E+2147483647").is_some_and(|d| d.is_integer()));
+    }
+
+    #[test]
+    fn integers_convert_exactly() {
+        for v in [0, 1, -1, 10, -120, 1_700_000_000, i64::MAX, i64::MIN] {
+            assert_eq!(
+                Decimal::from(v),
+                Decimal::parse(&v.to_string()).unwrap(),
+                "{v}"
+            );
+        }
     }
 
     #[test]

@@ -36,6 +36,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::number::Decimal;
 use crate::value::{Attribute, AttributeValue, Item, ValueError};
 
 /// A type a `#[dynamite(ttl)]` field can have: it converts to and from
@@ -195,13 +196,14 @@ pub(crate) fn from_stored<T: Expiry>(value: Option<&AttributeValue>) -> Result<T
 }
 
 /// The epoch seconds of a stored TTL attribute; absent and NULL are `None`.
+/// A number decodes as an `i64` field does, so any notation of a whole
+/// number is read (`1E+3`, `1000.0`, as another program may have written
+/// it); a fraction, a number beyond `i64` or another type is an error (the
+/// row does not decode).
 fn stored_seconds(value: Option<&AttributeValue>) -> Result<Option<i64>, ValueError> {
     match value {
         None | Some(AttributeValue::Null(_)) => Ok(None),
-        Some(AttributeValue::N(n)) => n.parse::<i64>().map(Some).map_err(|_| ValueError::Number {
-            value: n.clone(),
-            reason: "is not whole epoch seconds",
-        }),
+        Some(number @ AttributeValue::N(_)) => i64::from_value(number).map(Some),
         Some(other) => Err(ValueError::wrong_type("N (epoch seconds)", other)),
     }
 }
@@ -211,11 +213,22 @@ pub(crate) fn now_seconds() -> i64 {
     crate::time::now_millis().div_euclid(1000)
 }
 
-/// Whether an item's TTL (attribute `name`) has passed at `now`: its
-/// epoch seconds are below `now`, as DynamoDB's own test is. An absent,
-/// NULL or non-number attribute never expires (DynamoDB ignores it too).
+/// Dynamite's one definition of "expired": the item's TTL attribute `name`
+/// is a top-level `N` whose exact decimal value is below `now` (epoch
+/// seconds). An absent attribute, a NULL, a string, binary, boolean, set,
+/// list or map never expires; a number is compared exactly, whatever its
+/// notation or size (`1.5`, `-5`, `1E+125`: never parsed to an integer, so
+/// a milliseconds value is a second far in the future). It is the in-memory
+/// twin of the condition `#ttl < :now`, which DynamoDB evaluates the same
+/// way (false for every non-number), and applies to rows that passed more
+/// than five years ago too, which DynamoDB's own sweep leaves stored.
 pub(crate) fn is_expired(name: &str, item: &Item, now: i64) -> bool {
-    stored_seconds(item.get(name)).is_ok_and(|s| s.is_some_and(|s| s < now))
+    match item.get(name) {
+        Some(AttributeValue::N(n)) => {
+            Decimal::parse(n).is_some_and(|stored| stored < Decimal::from(now))
+        }
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -242,6 +255,12 @@ mod tests {
         );
         assert_eq!(to_stored(&None::<i64>).unwrap(), None);
         assert!(from_stored::<i64>(Some(&AttributeValue::N("1.5".into()))).is_err());
+        assert_eq!(
+            from_stored::<i64>(Some(&AttributeValue::N("1E+3".into()))).unwrap(),
+            1000
+        );
+        assert!(from_stored::<i64>(Some(&AttributeValue::N("1E+125".into()))).is_err());
+        assert!(from_stored::<Option<i64>>(Some(&AttributeValue::S("5".into()))).is_err());
         assert!(from_stored::<i64>(None).is_err());
         assert_eq!(from_stored::<Option<i64>>(None).unwrap(), None);
         assert!(u64::from_epoch_seconds(Some(-1)).is_err());
@@ -255,5 +274,60 @@ mod tests {
         assert!(!is_expired("exp", &item, 100));
         item.insert("exp".into(), AttributeValue::Null(true));
         assert!(!is_expired("exp", &item, 101));
+    }
+
+    /// Every value another program may store, compared exactly: numbers of
+    /// any notation by decimal value, every other type never expired.
+    #[test]
+    fn expiry_compares_exact_decimals_and_only_numbers() {
+        let now = 1_700_000_000;
+        let n = |t: &str| AttributeValue::N(t.to_owned());
+        let expired = |v: AttributeValue| {
+            let item: Item = [("exp".to_owned(), v)].into_iter().collect();
+            is_expired("exp", &item, now)
+        };
+        let tiny = format!("0.{}1", "0".repeat(120));
+        for past in [
+            "1e3",
+            "1E+3",
+            "-5",
+            "1.5",
+            "0",
+            &tiny,
+            "1699999999",
+            "1699999999.999999",
+            "-1E+125",
+            "1.699999999E+9",
+        ] {
+            assert!(expired(n(past)), "{past} has passed");
+        }
+        let ms = (now * 1000).to_string();
+        for future in [
+            "1700000000",
+            "1700000000.0",
+            "1700000000.000001",
+            "1.7E+9",
+            "99999999999999999999999999999999999999",
+            "1E+125",
+            &ms,
+        ] {
+            assert!(!expired(n(future)), "{future} has not passed");
+        }
+        for other in [
+            AttributeValue::S("5".into()),
+            AttributeValue::B(vec![1u8].into()),
+            AttributeValue::Bool(true),
+            AttributeValue::Null(true),
+            AttributeValue::Ns(vec!["5".into()]),
+            AttributeValue::Ss(vec!["5".into()]),
+            AttributeValue::L(vec![n("5")]),
+            AttributeValue::M(Default::default()),
+        ] {
+            assert!(!expired(other.clone()), "{other:?} never expires");
+        }
+        assert!(
+            !is_expired("exp", &Item::new(), now),
+            "absent never expires"
+        );
     }
 }

@@ -67,11 +67,13 @@ pub(crate) enum Node {
     },
     IsNone(&'static str),
     IsSome(&'static str),
-    /// A `ttl` attribute that has not passed: absent, NULL, or at least the
-    /// current epoch second (taken when the request is rendered, so plans
-    /// and cursors do not change with the clock).
+    /// A `ttl` attribute that has not passed: anything but a number below
+    /// the current epoch second (taken when the request is rendered, so
+    /// plans and cursors do not change with the clock); see
+    /// `ttl::is_expired`, the one definition.
     Unexpired(&'static str),
-    /// A `ttl` attribute that has passed: below the current epoch second.
+    /// A `ttl` attribute that has passed: a number below the current epoch
+    /// second.
     Expired(&'static str),
     And(Vec<Node>),
     Or(Vec<Node>),

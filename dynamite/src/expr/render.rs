@@ -118,13 +118,13 @@ impl ExpressionBuilder {
                 let null = self.value(AttributeValue::S("NULL".into()));
                 format!("(attribute_exists({n}) AND NOT attribute_type({n}, {null}))")
             }
+            // `#ttl < :now` is false for an absent attribute and for every
+            // type but a number, so its negation keeps exactly the rows
+            // `ttl::is_expired` keeps (a NULL, a string, a set: never expire).
             Node::Unexpired(p) => {
                 let n = self.name(p);
-                let null = self.value(AttributeValue::S("NULL".into()));
                 let now = self.now();
-                format!(
-                    "(attribute_not_exists({n}) OR attribute_type({n}, {null}) OR {n} >= {now})"
-                )
+                format!("(NOT ({n} < {now}))")
             }
             Node::Expired(p) => {
                 let n = self.name(p);

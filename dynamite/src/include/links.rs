@@ -241,7 +241,8 @@ async fn read_parent(
     key: &Item,
 ) -> Result<Item> {
     let item = crate::read::exec::get_item(db, table, key.clone(), None, true).await?;
-    item.filter(|i| owner.owns(i) && !owner.is_deleted(i))
+    // Visible: this model's, not soft-deleted, not expired.
+    item.filter(|i| owner.is_visible(i))
         .ok_or_else(|| Error::NotFound {
             table: table.to_owned(),
             key: describe_key_in(table, key),

@@ -597,22 +597,26 @@ impl<T: Table> Update<T> {
     /// Sends the update without running hooks, for writes that do not
     /// return the row (`save`, deletes): in exact mode the row is then not
     /// read back, so an applied write is never turned into a read's error.
+    /// Nor in the default mode: the stored item is not decoded, so a row
+    /// another program stored with a field this model cannot hold is
+    /// still written (a soft delete of it is `Ok`, not a decode error
+    /// behind an applied write).
     pub(crate) async fn apply(self, db: &Dynamite) -> Result<()> {
         let update = self.read_row_if_rerendering(db).await?;
+        let p = update.prepare(db)?;
         if db.exact_writes() {
-            let p = update.prepare(db)?;
             return send_exactly_once::<T>(db, p).await.map(|_| ());
         }
-        update.send(db).await.map(|_| ())
+        send_item::<T>(db, p).await.map(|_| ())
     }
 
     /// Sends the UpdateItem without running hooks.
     pub(crate) async fn send(self, db: &Dynamite) -> Result<T> {
-        let mut p = self.read_row_if_rerendering(db).await?.prepare(db)?;
+        let p = self.read_row_if_rerendering(db).await?.prepare(db)?;
         if db.exact_writes() {
             let (table, key) = (p.table.clone(), p.key.clone());
             return match send_exactly_once::<T>(db, p).await? {
-                Some(row) => Ok(row),
+                Some(row) => T::from_item(row),
                 None => {
                     match crate::read::exec::get_item(db, &table, key.clone(), None, true).await? {
                         Some(item) => T::from_item(item),
@@ -621,45 +625,55 @@ impl<T: Table> Update<T> {
                 }
             };
         }
-        let attempts = super::evidence::Attempts::default();
-        let mut request = db
-            .client()
-            .update_item()
-            .table_name(&p.table)
-            .set_key(Some(p.key.clone()))
-            .update_expression(&p.expression)
-            .condition_expression(&p.condition)
-            .set_expression_attribute_names(p.names.take())
-            .set_expression_attribute_values(p.values.take())
-            .return_values(ReturnValue::AllNew)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .customize()
-            .interceptor(attempts.interceptor());
-        if p.at_most_once {
-            request = request.config_override(super::evidence::AtMostOnce::config());
-        }
-        match request.send().await {
-            Ok(out) => T::from_item(out.attributes.unwrap_or_default()),
-            Err(e) => match e.as_service_error() {
-                Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
-                    p.failed_condition("UpdateItem", failed.item(), Some(&attempts))
+        T::from_item(send_item::<T>(db, p).await?)
+    }
+}
+
+/// Sends one UpdateItem; the item as stored after it (or as an earlier
+/// attempt of this call stored it), not decoded. A non-idempotent update
+/// (`at_most_once`) is never sent again after an attempt that may have
+/// applied: its lost answer is `Ok` only when the stored row carries this
+/// call's write id, else [`Error::OutcomeUnknown`].
+async fn send_item<T: Table>(db: &Dynamite, mut p: PreparedUpdate) -> Result<Item> {
+    let attempts = super::evidence::Attempts::default();
+    let mut request = db
+        .client()
+        .update_item()
+        .table_name(&p.table)
+        .set_key(Some(p.key.clone()))
+        .update_expression(&p.expression)
+        .condition_expression(&p.condition)
+        .set_expression_attribute_names(p.names.take())
+        .set_expression_attribute_values(p.values.take())
+        .return_values(ReturnValue::AllNew)
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+        .return_consumed_capacity(ReturnConsumedCapacity::Total)
+        .customize()
+        .interceptor(attempts.interceptor());
+    if p.at_most_once {
+        request = request.config_override(super::evidence::AtMostOnce::config());
+    }
+    match request.send().await {
+        Ok(out) => Ok(out.attributes.unwrap_or_default()),
+        Err(e) => match e.as_service_error() {
+            Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
+                p.failed_condition::<T>("UpdateItem", failed.item(), Some(&attempts))
+            }
+            _ => {
+                if super::evidence::answer_lost(&e)
+                    && let Some(row) = p.applied_once(db).await
+                {
+                    return Ok(row);
                 }
-                _ => {
-                    let lost = super::evidence::answer_lost(&e);
-                    if let (true, Some(row)) = (lost, p.applied_once(db).await) {
-                        return T::from_item(row);
-                    }
-                    Err(super::evidence::write_error(
-                        "UpdateItem",
-                        &p.table,
-                        &p.key,
-                        e,
-                        &attempts,
-                    ))
-                }
-            },
-        }
+                Err(super::evidence::write_error(
+                    "UpdateItem",
+                    &p.table,
+                    &p.key,
+                    e,
+                    &attempts,
+                ))
+            }
+        },
     }
 }
 
@@ -702,11 +716,11 @@ impl PreparedUpdate {
         operation: &'static str,
         old: Option<&Item>,
         attempts: Option<&super::evidence::Attempts>,
-    ) -> Result<T> {
+    ) -> Result<Item> {
         if let Some((name, id)) = &self.write_id
             && super::evidence::carries(old, name, id)
         {
-            return T::from_item(old.cloned().unwrap_or_default());
+            return Ok(old.cloned().unwrap_or_default());
         }
         if attempts.is_some_and(super::evidence::Attempts::earlier_may_have_applied)
             && !super::evidence::next_version_is_anothers(
@@ -787,7 +801,7 @@ fn merge_clauses(clauses: Vec<String>) -> String {
 /// `Ok` even when its answer was lost; it costs twice the write units.
 /// `Ok(None)`: applied, the row is not in the answer (read it back if
 /// needed); `Ok(Some(row))`: applied by an earlier attempt, as stored.
-async fn send_exactly_once<T: Table>(db: &Dynamite, p: PreparedUpdate) -> Result<Option<T>> {
+async fn send_exactly_once<T: Table>(db: &Dynamite, p: PreparedUpdate) -> Result<Option<Item>> {
     use super::exact::{Sent, send_once};
     use aws_sdk_dynamodb::types::{TransactWriteItem, Update as SdkUpdate};
     let sdk = SdkUpdate::builder()
@@ -806,7 +820,7 @@ async fn send_exactly_once<T: Table>(db: &Dynamite, p: PreparedUpdate) -> Result
         // The token replays an applied attempt's answer, so a failed
         // condition is never this call's own earlier write.
         Sent::ConditionFailed(old) => p
-            .failed_condition("TransactWriteItems", old.as_ref(), None)
+            .failed_condition::<T>("TransactWriteItems", old.as_ref(), None)
             .map(Some),
     }
 }

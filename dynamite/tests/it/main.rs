@@ -14,6 +14,7 @@ mod declarations;
 mod differential;
 mod export;
 mod faults;
+mod foreign;
 mod hooks;
 mod include_projection;
 mod index_kinds;
