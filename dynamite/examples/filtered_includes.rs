@@ -124,12 +124,16 @@ pub(crate) async fn run(db: Dynamite) -> dynamite::Result<String> {
         .all(db)
         .await?;
     posts.sort_by(|a, b| a.title.cmp(&b.title));
+    // A projected relation holds `Projected<User>` (typed getters, no
+    // `save`), never a `User` whose unfetched fields would read as empty.
     if let Some(post) = posts.first()
-        && let Some(user) = post.user.as_ref()
+        && let Some(Some(user)) = post.user.projected()
     {
         out.push_str(&format!(
             "{} by {} ({})\n",
-            post.title, user.name, user.email
+            post.title,
+            user.get(User::NAME)?,
+            user.get(User::EMAIL)?
         ));
     }
 
@@ -151,11 +155,17 @@ pub(crate) async fn run(db: Dynamite) -> dynamite::Result<String> {
     ));
     for user in query.all(db).await? {
         out.push_str(&format!("{}:\n", user.name));
-        out.push_str(&format!("  Recent orders: {}\n", user.orders.len()));
-        let newest = user
-            .orders
-            .first()
-            .map(|o| (o.id.as_str(), o.total, o.note.is_none()));
+        let orders = user.orders.projected().unwrap_or_default();
+        out.push_str(&format!("  Recent orders: {}\n", orders.len()));
+        // `note` was not fetched: asking for it is an error, not a `None`.
+        let newest = match orders.first() {
+            Some(o) => Some((
+                o.get(Order::ID)?,
+                o.get(Order::TOTAL)?,
+                o.get(Order::NOTE).is_err(),
+            )),
+            None => None,
+        };
         out.push_str(&format!("  Newest completed: {newest:?}\n"));
         out.push_str(&format!("  Published posts: {}\n", user.posts.len()));
     }
