@@ -85,7 +85,10 @@ async fn review_empty_string_on_plain_gsi_refused_before_sending_or_found() {
     // Refusing the write (typed, nothing sent) is acceptable; storing it
     // and then not finding it is not.
     if let Err(e) = created {
-        assert!(e.is_missing_key(), "refused only by DynamoDB, not before sending: {e}");
+        assert!(
+            e.is_missing_key(),
+            "refused only by DynamoDB, not before sending: {e}"
+        );
         return;
     }
     let plan = RrMail::query().filter(RrMail::EMAIL.eq("")).explain(&db);
@@ -309,7 +312,12 @@ pub struct RrDoc {
 }
 
 #[derive(Table, Debug, Clone, PartialEq)]
-#[dynamite(table = "rr_shared", pk = "U#{owner}", sk = "D#{id}", entity = "RrDocTwin")]
+#[dynamite(
+    table = "rr_shared",
+    pk = "U#{owner}",
+    sk = "D#{id}",
+    entity = "RrDocTwin"
+)]
 pub struct RrDocTwin {
     pub owner: String,
     pub id: String,
@@ -333,7 +341,12 @@ async fn review_projected_query_terminals_match_unprojected() {
         .unwrap();
     db.sync().await.unwrap();
     let past = 1_000_000_000i64;
-    for (id, size, expires) in [("1", 5, None), ("2", 7, Some(past)), ("3", 9, None), ("4", 11, None)] {
+    for (id, size, expires) in [
+        ("1", 5, None),
+        ("2", 7, Some(past)),
+        ("3", 9, None),
+        ("4", 11, None),
+    ] {
         RrDoc::create()
             .owner("u")
             .id(id)
@@ -357,17 +370,36 @@ async fn review_projected_query_terminals_match_unprojected() {
     let filters: Vec<(&str, Condition<RrDoc>)> = vec![
         ("owner", RrDoc::OWNER.eq("u")),
         ("owner&size", RrDoc::OWNER.eq("u") & RrDoc::SIZE.gt(6)),
-        ("owner&id in", RrDoc::OWNER.eq("u") & RrDoc::ID.is_in(["1", "2", "3", "4", "5"])),
-        ("id in & size", RrDoc::OWNER.eq("u") & RrDoc::ID.is_in(["1", "4"]) & RrDoc::SIZE.lt(10)),
-        ("owner&id ne", RrDoc::OWNER.eq("u") & RrDoc::ID.ne("1") & RrDoc::SIZE.ge(0)),
+        (
+            "owner&id in",
+            RrDoc::OWNER.eq("u") & RrDoc::ID.is_in(["1", "2", "3", "4", "5"]),
+        ),
+        (
+            "id in & size",
+            RrDoc::OWNER.eq("u") & RrDoc::ID.is_in(["1", "4"]) & RrDoc::SIZE.lt(10),
+        ),
+        (
+            "owner&id ne",
+            RrDoc::OWNER.eq("u") & RrDoc::ID.ne("1") & RrDoc::SIZE.ge(0),
+        ),
         ("scan size", RrDoc::SIZE.ge(0)),
-        ("key get", RrDoc::OWNER.eq("u") & RrDoc::ID.eq("4") & RrDoc::SIZE.eq(11)),
-        ("or", (RrDoc::OWNER.eq("u") & RrDoc::ID.eq("1")) | RrDoc::SIZE.eq(11)),
+        (
+            "key get",
+            RrDoc::OWNER.eq("u") & RrDoc::ID.eq("4") & RrDoc::SIZE.eq(11),
+        ),
+        (
+            "or",
+            (RrDoc::OWNER.eq("u") & RrDoc::ID.eq("1")) | RrDoc::SIZE.eq(11),
+        ),
     ];
     for (name, f) in filters {
         let full = RrDoc::query().filter(f.clone()).all(&db).await.unwrap();
         let want: Vec<String> = ids(&full, |r| r.id.clone());
-        let pq = || RrDoc::query().filter(f.clone()).attributes((RrDoc::TITLE, RrDoc::ID));
+        let pq = || {
+            RrDoc::query()
+                .filter(f.clone())
+                .attributes((RrDoc::TITLE, RrDoc::ID))
+        };
         let plan = pq().explain(&db);
         let rows = pq().all(&db).await.unwrap();
         let got: Vec<String> = ids(&rows, |r| r.get(RrDoc::ID).unwrap());
@@ -376,7 +408,9 @@ async fn review_projected_query_terminals_match_unprojected() {
             let mut names: Vec<&String> = r.item().keys().collect();
             names.sort();
             assert!(
-                names.iter().all(|n| ["pk", "sk", "title", "id"].contains(&n.as_str())),
+                names
+                    .iter()
+                    .all(|n| ["pk", "sk", "title", "id"].contains(&n.as_str())),
                 "{name}: engine attributes shown: {names:?}"
             );
             assert!(r.get(RrDoc::SIZE).is_err(), "{name}: size not listed");
@@ -524,11 +558,19 @@ async fn review_projected_template_row_key_fields_readable() {
 #[ignore = "finding: count() of a query with .attributes(..) sends unused ExpressionAttributeNames: ValidationException on both backends"]
 async fn review_projected_query_count() {
     let db = db().await;
-    RrMail::create().id("m1").email("a@b").exec(&db).await.unwrap();
-    RrMail::create().id("m2").email("c@d").exec(&db).await.unwrap();
-    let plan = RrMail::query()
-        .attributes((RrMail::EMAIL,))
-        .explain(&db);
+    RrMail::create()
+        .id("m1")
+        .email("a@b")
+        .exec(&db)
+        .await
+        .unwrap();
+    RrMail::create()
+        .id("m2")
+        .email("c@d")
+        .exec(&db)
+        .await
+        .unwrap();
+    let plan = RrMail::query().attributes((RrMail::EMAIL,)).explain(&db);
     let n = RrMail::query()
         .attributes((RrMail::EMAIL,))
         .count(&db)
@@ -548,8 +590,20 @@ async fn review_projected_query_count() {
 #[tokio::test]
 async fn review_sparse_literal_partition_first_last_match_all() {
     let db = db().await;
-    for (id, prio) in [("a", Some(3)), ("b", None), ("c", Some(1)), ("d", Some(12)), ("e", Some(0))] {
-        RrJob::create().id(id).prio(prio).note("n").exec(&db).await.unwrap();
+    for (id, prio) in [
+        ("a", Some(3)),
+        ("b", None),
+        ("c", Some(1)),
+        ("d", Some(12)),
+        ("e", Some(0)),
+    ] {
+        RrJob::create()
+            .id(id)
+            .prio(prio)
+            .note("n")
+            .exec(&db)
+            .await
+            .unwrap();
     }
     let filters: Vec<(&str, Condition<RrJob>)> = vec![
         ("gt", RrJob::PRIO.gt(0u32)),
@@ -563,8 +617,16 @@ async fn review_sparse_literal_partition_first_last_match_all() {
         let all = RrJob::query().filter(f.clone()).all(&db).await.unwrap();
         let first = RrJob::query().filter(f.clone()).first(&db).await.unwrap();
         let last = RrJob::query().filter(f.clone()).last(&db).await.unwrap();
-        assert_eq!(first.map(|r| r.id), all.first().map(|r| r.id.clone()), "{name}: first via {plan}");
-        assert_eq!(last.map(|r| r.id), all.last().map(|r| r.id.clone()), "{name}: last via {plan}");
+        assert_eq!(
+            first.map(|r| r.id),
+            all.first().map(|r| r.id.clone()),
+            "{name}: first via {plan}"
+        );
+        assert_eq!(
+            last.map(|r| r.id),
+            all.last().map(|r| r.id.clone()),
+            "{name}: last via {plan}"
+        );
         let count = RrJob::query().filter(f.clone()).count(&db).await.unwrap();
         assert_eq!(count, all.len(), "{name}: count via {plan}");
         let scan_ref: Vec<String> = ids(
@@ -582,7 +644,11 @@ async fn review_sparse_literal_partition_first_last_match_all() {
                 .collect::<Vec<_>>(),
             |r| r.id.clone(),
         );
-        assert_eq!(ids(&all, |r| r.id.clone()), scan_ref, "{name}: all via {plan}");
+        assert_eq!(
+            ids(&all, |r| r.id.clone()),
+            scan_ref,
+            "{name}: all via {plan}"
+        );
     }
 }
 
@@ -622,4 +688,144 @@ async fn review_sensitive_parent_key_propagated_to_plain_child_key_in_explain() 
         .explain(&db)
         .to_string();
     assert_hidden(&plan, &[MAIL, "grace.hidden"]);
+}
+
+// ------------------------------------------------------------ class 9
+
+/// README: a multi-attribute index's "name defaults to the attributes
+/// joined: `region_status_created_at_id_index`"; a field's
+/// `index(sort_key = ..)` without a name is `<attribute>_<sort attribute>_index`.
+#[derive(Table, Debug, Clone)]
+#[dynamite(index(partition = ["region", "status"], sort = ["created_at", "id"]))]
+pub struct RrTicket {
+    #[dynamite(primary_key)]
+    pub id: String,
+    pub region: String,
+    pub status: String,
+    pub created_at: i64,
+    #[dynamite(index(sort_key = "created_at"), rename = "own")]
+    pub owner: String,
+}
+
+#[tokio::test]
+async fn review_default_index_names_as_documented() {
+    let db = common::builder().table::<RrTicket>().build().await.unwrap();
+    db.sync().await.unwrap();
+    let plan = RrTicket::query()
+        .filter(RrTicket::REGION.eq("eu") & RrTicket::STATUS.eq("open"))
+        .explain(&db)
+        .to_string();
+    assert!(
+        plan.contains("index region_status_created_at_id_index"),
+        "{plan}"
+    );
+    let plan = RrTicket::query()
+        .filter(RrTicket::OWNER.eq("o"))
+        .explain(&db)
+        .to_string();
+    assert!(plan.contains("index own_created_at_index"), "{plan}");
+}
+
+// ------------------------------------------------------------ class 1 + 3: has_many through a template
+
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "rr_org", pk = "TEAM#{id}", sk = "TEAM")]
+pub struct RrTeam {
+    pub id: String,
+    #[dynamite(ttl)]
+    pub expires: Option<i64>,
+    #[dynamite(has_many(foreign_key = "team"))]
+    pub members: HasMany<RrMember>,
+}
+
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "rr_org", pk = "M#{id}", sk = "MEMBER")]
+#[dynamite(index(name = "g_team", pk = "T#{team}", sk = "M#{id}"))]
+pub struct RrMember {
+    pub id: String,
+    pub team: String,
+    pub name: String,
+    pub nick: Option<String>,
+    #[dynamite(ttl)]
+    pub expires: Option<i64>,
+    #[dynamite(deleted_at)]
+    pub deleted_at: Option<i64>,
+}
+
+/// An include with `.attributes(..)` through an index template answers the
+/// same children as without, and shows none of the engine's attributes.
+#[tokio::test]
+async fn review_projected_include_through_index_template() {
+    let db = common::builder()
+        .table::<RrTeam>()
+        .table::<RrMember>()
+        .build()
+        .await
+        .unwrap();
+    db.sync().await.unwrap();
+    RrTeam::create().id("t1").exec(&db).await.unwrap();
+    for (id, expires) in [
+        ("a", None),
+        ("b", Some(1_000_000_000i64)),
+        ("c", None),
+        ("d", None),
+    ] {
+        RrMember::create()
+            .id(id)
+            .team("t1")
+            .name(format!("n{id}"))
+            .nick(Some("k".into()))
+            .expires(expires)
+            .exec(&db)
+            .await
+            .unwrap();
+    }
+    RrMember::delete_key(&db, "c").await.unwrap();
+    let full = RrTeam::query()
+        .filter(RrTeam::ID.eq("t1"))
+        .include(RrTeam::members())
+        .all(&db)
+        .await
+        .unwrap();
+    let want: Vec<String> = ids(full[0].members.loaded().unwrap(), |m| m.id.clone());
+    assert_eq!(want, ["a", "d"]);
+    let q = || {
+        RrTeam::query()
+            .filter(RrTeam::ID.eq("t1"))
+            .include(RrTeam::members().attributes((RrMember::NAME,)))
+    };
+    let plan = q().explain(&db);
+    let got = q().all(&db).await.unwrap();
+    let kids = got[0].members.projected().unwrap();
+    let mut names: Vec<String> = kids
+        .iter()
+        .map(|m| m.get(RrMember::NAME).unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["na", "nd"], "via {plan}");
+    for k in kids {
+        for n in k.item().keys() {
+            assert!(
+                ![
+                    "expires",
+                    "deleted_at",
+                    "entity",
+                    "team",
+                    "g_teampk",
+                    "g_teamsk",
+                    "nick"
+                ]
+                .contains(&n.as_str()),
+                "{n} shown via {plan}"
+            );
+        }
+    }
+    let team = RrTeam::get(&db, "t1").await.unwrap().unwrap();
+    let lazy = RrTeam::members()
+        .attributes((RrMember::NAME,))
+        .of(&team)
+        .all_projected(&db)
+        .await
+        .unwrap();
+    assert_eq!(lazy.len(), 2, "lazy projected");
 }
