@@ -28,6 +28,7 @@ mod polymorphic;
 mod query;
 mod read_engine;
 mod regressions;
+mod review_review_reads;
 mod relations;
 mod retries;
 mod safety_models;
