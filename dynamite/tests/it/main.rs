@@ -30,6 +30,7 @@ mod read_engine;
 mod regressions;
 mod relations;
 mod retries;
+mod review_review_ttl;
 mod safety_models;
 mod schema;
 #[cfg(feature = "serde")]
