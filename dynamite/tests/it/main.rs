@@ -31,6 +31,7 @@ mod regressions;
 mod review_review_reads;
 mod relations;
 mod retries;
+mod review_review_ttl;
 mod safety_models;
 mod schema;
 #[cfg(feature = "serde")]
