@@ -29,6 +29,7 @@ mod read_engine;
 mod regressions;
 mod relations;
 mod retries;
+mod review_review_writes;
 mod safety_models;
 mod schema;
 #[cfg(feature = "serde")]
