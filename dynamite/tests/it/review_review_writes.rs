@@ -571,38 +571,6 @@ async fn review_writer_between_read_and_write_of_update_key_and_update_where() {
 
 /// A stale copy's `row.update()` in a transaction, after another handle
 /// changed the template's other field: the commit must be refused (a
-/// cancelled transaction / Conflict), never leave a drifted key.
-#[tokio::test]
-async fn review_stale_row_update_in_a_transaction_does_not_drift() {
-    let [a, b] = two_handles().await;
-    Scored::create_many(&a, [scored("x")]).await.unwrap();
-    let stale = Scored::get(&b, "x").await.unwrap().unwrap();
-    Scored::update_key("x")
-        .set(Scored::SCORE, 9u32)
-        .exec(&a)
-        .await
-        .unwrap();
-    let mut tx = b.transaction();
-    tx.update(stale.update().set(Scored::GRP, "h"));
-    let told = tx.commit().await.map(drop);
-    let drift = drift_of(&a, "x").await;
-    assert!(drift.is_empty(), "told {told:?}, drift {drift:?}");
-    // And the sparse partner case: label None in the copy, set since.
-    let mut row = scored("y");
-    row.label = None;
-    Scored::create_many(&a, [row]).await.unwrap();
-    let stale = Scored::get(&b, "y").await.unwrap().unwrap();
-    Scored::update_key("y")
-        .set(Scored::LABEL, Some("L".to_owned()))
-        .exec(&a)
-        .await
-        .unwrap();
-    let mut tx = b.transaction();
-    tx.update(stale.update().set(Scored::OWNER, Some("O2".to_owned())));
-    let told = tx.commit().await.map(drop);
-    let drift = drift_of(&a, "y").await;
-    assert!(drift.is_empty(), "sparse: told {told:?}, drift {drift:?}");
-}
 
 /// Foreign data: another program stored `score` as a string ("5"); an
 /// update of `grp` (gsi1's partner field) must not render a key from a
@@ -834,6 +802,61 @@ async fn review_set_write_and_attach_to_an_expired_parent_is_not_found() {
             members.len(),
             notes.len()
         ));
+    }
+    assert!(bad.is_empty(), "{bad:#?}");
+}
+
+/// Promise (class 10): "Every non-idempotent write ... retried after an
+/// attempt that may have applied is `Ok` only with real evidence of
+/// exactly one application". On a VERSIONED model, `update_key(..)` and
+/// `update_where(..)` carry no version condition (they only bump it): the
+/// two-step case must still apply the increment once and never tell `Ok`
+
+/// Promise (README single-table): "in a transaction, an update by key of
+/// such a field is refused (`NotUpdatable`)" — also for `remove` of an
+/// `Option` in a sparse template and `increment` of a templated number,
+
+/// Promise (README "Never told something false"): never `Conflict` /
+/// `NotFound`-style "nothing written" for a write the call applied. The
+/// SDK-retried updates (`set` only, unversioned or versioned) whose first
+/// answer was lost after they applied, then another writer deleted the
+/// row (hard delete), then the retry finds no row.
+#[tokio::test]
+#[ignore = "finding (same cause as review_lost_increment_then_row_deleted_is_not_not_found): exact mode tells NotFound for a set update it applied when the row was deleted before the retry"]
+async fn review_lost_set_update_then_row_deleted_is_not_not_found() {
+    let mut bad = Vec::new();
+    for exact in [false, true] {
+        let rig = rig(exact).await;
+        for versioned in [false, true] {
+            let id = format!("sd-{versioned}");
+            let told = if versioned {
+                let row = new_vbag(&rig.backend, &id).await;
+                let (db, oid) = (rig.backend.clone(), id.clone());
+                rig.arm(async move {
+                    RwVBag::delete_key(&db, oid.as_str()).await.unwrap();
+                });
+                row.update()
+                    .set(RwVBag::NOTE, "mine")
+                    .exec(&rig.faulty)
+                    .await
+                    .map(drop)
+            } else {
+                new_bag(&rig.backend, &id).await;
+                let (db, oid) = (rig.backend.clone(), id.clone());
+                rig.arm(async move {
+                    RwBag::delete_key(&db, oid.as_str()).await.unwrap();
+                });
+                RwBag::update_key(id.as_str())
+                    .set(RwBag::NOTE, "mine")
+                    .exec(&rig.faulty)
+                    .await
+                    .map(drop)
+            };
+            eprintln!("exact {exact} versioned {versioned}: {told:?}");
+            if matches!(&told, Err(e) if e.is_not_found() || e.is_conflict()) {
+                bad.push(format!("exact {exact} versioned {versioned}: {told:?}"));
+            }
+        }
     }
     assert!(bad.is_empty(), "{bad:#?}");
 }
