@@ -110,20 +110,6 @@ async fn two_handles() -> [Dynamite; 2] {
 
 // ---------------------------------------------------------------- class 2
 
-/// Promise (issue 18 class 2): "every index key attribute equals the
-/// rendering of the fields as stored" after any write. An `increment` of a
-/// field named by an index template (`score` in gsi1's sort key) cannot be
-/// rendered without the stored value; the key must follow (or the write be
-
-/// Promise: "a write that changes one field of an index template is
-/// conditioned on the stored values of that template's other fields". A
-/// stale copy whose `label` was `None` (sparse gsi3 absent) sets `owner`
-/// after another handle set `label`: the stored gsi3 key must be rendered
-
-/// The same with the partner field removed by the other handle: the stale
-
-/// `remove` of an `Option` named by a sparse template (set to None), by
-
 /// Promise: "A rendering that would send an empty key is refused before
 /// sending, as `create` refuses it." — on every write path: `save`,
 /// `update_where`, `put_many`, `create_many`, a transaction.
@@ -170,10 +156,6 @@ async fn review_empty_rendered_index_key_refused_on_every_write_path() {
         stored.tag
     );
 }
-
-/// Sparse template over `Option`s: `Some("")` renders `O##l`, not empty, but
-/// a template that is one `Option` alone would render "" — covered by
-/// gsi2 here with a plain String. This checks `Some("")` in a two-field
 
 // ---------------------------------------------------------------- class 10
 
@@ -569,13 +551,6 @@ async fn review_writer_between_read_and_write_of_update_key_and_update_where() {
     assert!(report.is_empty(), "{report:#?}");
 }
 
-/// A stale copy's `row.update()` in a transaction, after another handle
-/// changed the template's other field: the commit must be refused (a
-
-/// Foreign data: another program stored `score` as a string ("5"); an
-/// update of `grp` (gsi1's partner field) must not render a key from a
-/// value the stored item does not have — Conflict/decode error, or a key
-
 // ---------------------------------------------------------------- class 4
 
 #[derive(Table, Debug, Clone)]
@@ -805,16 +780,6 @@ async fn review_set_write_and_attach_to_an_expired_parent_is_not_found() {
     }
     assert!(bad.is_empty(), "{bad:#?}");
 }
-
-/// Promise (class 10): "Every non-idempotent write ... retried after an
-/// attempt that may have applied is `Ok` only with real evidence of
-/// exactly one application". On a VERSIONED model, `update_key(..)` and
-/// `update_where(..)` carry no version condition (they only bump it): the
-/// two-step case must still apply the increment once and never tell `Ok`
-
-/// Promise (README single-table): "in a transaction, an update by key of
-/// such a field is refused (`NotUpdatable`)" — also for `remove` of an
-/// `Option` in a sparse template and `increment` of a templated number,
 
 /// Promise (README "Never told something false"): never `Conflict` /
 /// `NotFound`-style "nothing written" for a write the call applied. The
