@@ -489,10 +489,10 @@ async fn held() -> (Dynamite, Dynamite, Pending, Proxy) {
     let schedule: Schedule = {
         let pending = pending.clone();
         Arc::new(move |_, target| {
-            if matches!(target, "UpdateItem" | "TransactWriteItems") {
-                if let Some(f) = pending.lock().unwrap().take() {
-                    tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(f));
-                }
+            let write = matches!(target, "UpdateItem" | "TransactWriteItems");
+            let next = write.then(|| pending.lock().unwrap().take()).flatten();
+            if let Some(f) = next {
+                tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(f));
             }
             Fault::None
         })
