@@ -248,6 +248,23 @@ pub enum Error {
         cause: Option<Box<Error>>,
     },
 
+    /// The write was applied, but the row as stored afterwards cannot be
+    /// turned into the model (another program stored a value one of its
+    /// fields cannot hold). Do not send the write again: it is done. Read
+    /// the item raw, or repair it, to go on.
+    #[error("{operation} on {table} {key} was applied, but the stored row cannot be read back: {source}")]
+    AppliedUndecodable {
+        /// The DynamoDB operation.
+        operation: &'static str,
+        /// The table written.
+        table: String,
+        /// The key of the row.
+        key: String,
+        /// The decode error.
+        #[source]
+        source: Box<Error>,
+    },
+
     /// More operations than one DynamoDB request holds (a transaction or a
     /// transactional read: 100). Nothing was sent: Dynamite never splits a
     /// transaction.
@@ -570,6 +587,12 @@ impl Error {
     /// True for [`Error::NotRegistered`].
     pub fn is_not_registered(&self) -> bool {
         matches!(self, Error::NotRegistered { .. })
+    }
+
+    /// True for [`Error::AppliedUndecodable`]: the write is done, only its
+    /// result could not be decoded.
+    pub fn is_applied_undecodable(&self) -> bool {
+        matches!(self, Error::AppliedUndecodable { .. })
     }
 
     /// True for [`Error::Schema`].

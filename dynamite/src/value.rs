@@ -558,21 +558,27 @@ impl<T> fmt::Debug for Sensitive<T> {
     }
 }
 
+/// Conversion errors never quote the value (a number out of range, a
+/// string a key template refuses): everything built from them is masked.
 impl<T: Attribute> Attribute for Sensitive<T> {
     const SCALAR: Option<ScalarType> = T::SCALAR;
     const NULLABLE: bool = T::NULLABLE;
     const SENSITIVE: bool = true;
     fn to_value(&self) -> Result<AttributeValue, ValueError> {
-        self.0.to_value()
+        self.0.to_value().map_err(ValueError::masked)
     }
     fn from_value(value: &AttributeValue) -> Result<Self, ValueError> {
-        T::from_value(value).map(Sensitive)
+        T::from_value(value)
+            .map(Sensitive)
+            .map_err(ValueError::masked)
     }
     fn to_stored(&self) -> Result<Option<AttributeValue>, ValueError> {
-        self.0.to_stored()
+        self.0.to_stored().map_err(ValueError::masked)
     }
     fn from_stored(value: Option<&AttributeValue>) -> Result<Self, ValueError> {
-        T::from_stored(value).map(Sensitive)
+        T::from_stored(value)
+            .map(Sensitive)
+            .map_err(ValueError::masked)
     }
     fn is_absent(&self) -> bool {
         self.0.is_absent()

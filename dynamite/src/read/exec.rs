@@ -126,7 +126,10 @@ impl ReadSpec {
             .as_ref()
             .map(|n| builder.render(n))
             .transpose()?;
-        let projection = self.projection.as_ref().map(|attributes| {
+        // A count sends no ProjectionExpression, so it must not name the
+        // projected attributes either (DynamoDB refuses unused names).
+        let projection = self.projection.as_ref().filter(|_| !self.count_only);
+        let projection = projection.map(|attributes| {
             attributes
                 .iter()
                 .map(|a| builder.name(a))

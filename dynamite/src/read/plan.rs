@@ -156,8 +156,10 @@ impl Conjuncts {
     }
 }
 
-/// Whether `node` holding implies that attribute `name` exists (and is
-/// not NULL for comparisons).
+/// Whether `node` holding implies that attribute `name` exists and is not
+/// NULL (a NULL, which another program may store, renders no key: the
+/// item is not in an index templated on it). `attribute_exists` holds for
+/// NULL, so it proves nothing here; `is_some()` does.
 fn implies_present(node: &Node, name: &str) -> bool {
     match node {
         Node::Compare { path, op, .. } => *path == name && *op != CompareOp::Ne,
@@ -167,10 +169,14 @@ fn implies_present(node: &Node, name: &str) -> bool {
         | Node::BeginsWith { path, .. }
         | Node::Contains { path, .. } => *path == name,
         Node::In { path, values } => *path == name && !values.is_empty(),
-        Node::Exists(p) | Node::IsSome(p) | Node::Expired(p) => *p == name,
+        Node::IsSome(p) | Node::Expired(p) => *p == name,
         Node::And(parts) => parts.iter().any(|p| implies_present(p, name)),
         Node::Or(parts) => !parts.is_empty() && parts.iter().all(|p| implies_present(p, name)),
-        Node::NotExists(_) | Node::IsNone(_) | Node::Unexpired(_) | Node::Not(_) => false,
+        Node::Exists(_)
+        | Node::NotExists(_)
+        | Node::IsNone(_)
+        | Node::Unexpired(_)
+        | Node::Not(_) => false,
     }
 }
 

@@ -178,7 +178,10 @@ impl<T: Table> UpdateWhere<T> {
                         update = update.condition(Condition::new(f.clone()));
                     }
                     // Set-based writes run no hooks (see `dynamite::hooks`).
-                    let result = update.send(db).await.map(|_| ());
+                    // `apply`: the rows are not returned, so none is decoded
+                    // (a row this model cannot read is still updated, and
+                    // counted).
+                    let result = update.apply(db).await;
                     (key, result)
                 })
                 .collect();

@@ -613,20 +613,34 @@ impl<T: Table> Update<T> {
     /// Sends the UpdateItem without running hooks.
     pub(crate) async fn send(self, db: &Dynamite) -> Result<T> {
         let p = self.read_row_if_rerendering(db).await?.prepare(db)?;
-        if db.exact_writes() {
-            let (table, key) = (p.table.clone(), p.key.clone());
-            return match send_exactly_once::<T>(db, p).await? {
-                Some(row) => T::from_item(row),
+        let (table, key) = (p.table.clone(), p.key.clone());
+        let written = if db.exact_writes() {
+            match send_exactly_once::<T>(db, p).await? {
+                Some(row) => row,
                 None => {
                     match crate::read::exec::get_item(db, &table, key.clone(), None, true).await? {
-                        Some(item) => T::from_item(item),
-                        None => Err(Error::not_found(&table, &key)),
+                        Some(item) => item,
+                        None => return Err(Error::not_found(&table, &key)),
                     }
                 }
-            };
-        }
-        T::from_item(send_item::<T>(db, p).await?)
+            }
+        } else {
+            send_item::<T>(db, p).await?
+        };
+        decode_written(&table, &key, written)
     }
+}
+
+/// The row an applied update stored. A row this model cannot decode is
+/// [`Error::AppliedUndecodable`], never a plain decode error a caller
+/// would take for a failed write (and send again).
+fn decode_written<T: Table>(table: &str, key: &Item, item: Item) -> Result<T> {
+    T::from_item(item).map_err(|e| Error::AppliedUndecodable {
+        operation: "UpdateItem",
+        table: table.to_owned(),
+        key: crate::value::describe_key_in(table, key),
+        source: Box::new(e),
+    })
 }
 
 /// Sends one UpdateItem; the item as stored after it (or as an earlier

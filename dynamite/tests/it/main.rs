@@ -32,6 +32,7 @@ mod review_review_reads;
 mod relations;
 mod retries;
 mod review_review_ttl;
+mod review_review_writes;
 mod safety_models;
 mod schema;
 #[cfg(feature = "serde")]
