@@ -248,19 +248,21 @@ pub enum Error {
         cause: Option<Box<Error>>,
     },
 
-    /// The write was applied, but the row as stored afterwards cannot be
-    /// turned into the model (another program stored a value one of its
-    /// fields cannot hold). Do not send the write again: it is done. Read
-    /// the item raw, or repair it, to go on.
-    #[error("{operation} on {table} {key} was applied, but the stored row cannot be read back: {source}")]
-    AppliedUndecodable {
+    /// The write was applied, but the row it returns cannot be given: the
+    /// row as stored cannot be turned into the model (`source` is
+    /// [`Error::Decode`]: another program stored a value one of its fields
+    /// cannot hold), or, in exact mode, another writer deleted it before it
+    /// was read back (`source` is [`Error::NotFound`]). Do not send the
+    /// write again: it is done.
+    #[error("{operation} on {table} {key} was applied, but its row cannot be read back: {source}")]
+    AppliedUnreadable {
         /// The DynamoDB operation.
         operation: &'static str,
         /// The table written.
         table: String,
         /// The key of the row.
         key: String,
-        /// The decode error.
+        /// Why the row cannot be given.
         #[source]
         source: Box<Error>,
     },
@@ -589,10 +591,10 @@ impl Error {
         matches!(self, Error::NotRegistered { .. })
     }
 
-    /// True for [`Error::AppliedUndecodable`]: the write is done, only its
-    /// result could not be decoded.
-    pub fn is_applied_undecodable(&self) -> bool {
-        matches!(self, Error::AppliedUndecodable { .. })
+    /// True for [`Error::AppliedUnreadable`]: the write is done, only its
+    /// row could not be given back.
+    pub fn is_applied_unreadable(&self) -> bool {
+        matches!(self, Error::AppliedUnreadable { .. })
     }
 
     /// True for [`Error::Schema`].

@@ -463,7 +463,11 @@ impl TableMeta {
     /// GSI attributes of a shared-table model to `item` (nothing for a
     /// model with its own table). A GSI whose template names an absent field
     /// is left out (a sparse index).
+    ///
+    /// An empty string or binary in a declared index's key attribute is
+    /// [`Error::MissingKey`] (DynamoDB refuses it), for every model.
     pub fn render_keys(&self, item: &mut Item) -> Result<()> {
+        self.refuse_empty_index_keys(item)?;
         let Some(layout) = self.single_table else {
             return Ok(());
         };
@@ -518,6 +522,32 @@ impl TableMeta {
             layout.entity_attribute.to_owned(),
             AttributeValue::S(layout.entity.to_owned()),
         );
+        Ok(())
+    }
+
+    /// An empty string or binary in a key attribute of a declared index is
+    /// [`Error::MissingKey`]: DynamoDB refuses such an item, and an absent
+    /// value (a sparse index) is the way to leave it out.
+    pub(crate) fn refuse_empty_index_keys(&self, item: &Item) -> Result<()> {
+        let names = self.indexes.iter().flat_map(|index| {
+            std::iter::once(index.partition_key)
+                .chain(index.sort_key)
+                .chain(index.more_partition_keys.iter().copied())
+                .chain(index.more_sort_keys.iter().copied())
+        });
+        for key in names {
+            let empty = match item.get(key.name) {
+                Some(AttributeValue::S(s)) => s.is_empty(),
+                Some(AttributeValue::B(b)) => b.as_ref().is_empty(),
+                _ => false,
+            };
+            if empty {
+                return Err(Error::MissingKey {
+                    table: self.table_name.to_owned(),
+                    attribute: key.name.to_owned(),
+                });
+            }
+        }
         Ok(())
     }
 

@@ -595,7 +595,7 @@ impl FarRows<'_> {
     fn not_found(&self, key: &Item) -> Error {
         Error::NotFound {
             table: self.table.to_owned(),
-            key: describe_key_in(&self.table, key),
+            key: describe_key_in(self.table, key),
         }
     }
 

@@ -169,6 +169,12 @@ impl NodeSpec {
             let mut names: Vec<String> = Vec::new();
             listed.iter().for_each(|n| add_name(&mut names, n));
             target.key_names().for_each(|n| add_name(&mut names, n));
+            // A shared-table model's key is its key fields.
+            target
+                .single_table
+                .iter()
+                .flat_map(|layout| layout.key_fields.iter())
+                .for_each(|n| add_name(&mut names, n));
             names
         });
         let projection = keep.as_ref().map(|keep| {

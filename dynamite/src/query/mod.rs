@@ -187,7 +187,17 @@ impl<T: Table> Query<T> {
     /// back as [`Projected<T>`], which cannot be written back.
     pub fn attributes(self, columns: impl Columns<T>) -> ProjectedQuery<T> {
         let mut query = self;
-        query.request.projection = Some(columns.names());
+        let mut names = columns.names();
+        // The key of a model in a shared table is its key fields (the
+        // rendered `pk` / `sk` are not fields): fetch and show them too.
+        if let Some(layout) = T::META.single_table {
+            for field in layout.key_fields {
+                if !names.contains(field) {
+                    names.push(field);
+                }
+            }
+        }
+        query.request.projection = Some(names);
         ProjectedQuery { query }
     }
 

@@ -618,9 +618,17 @@ impl<T: Table> Update<T> {
             match send_exactly_once::<T>(db, p).await? {
                 Some(row) => row,
                 None => {
+                    // Applied (the token says so); read back for the row.
                     match crate::read::exec::get_item(db, &table, key.clone(), None, true).await? {
                         Some(item) => item,
-                        None => return Err(Error::not_found(&table, &key)),
+                        None => {
+                            return Err(Error::AppliedUnreadable {
+                                operation: "TransactWriteItems",
+                                table: table.clone(),
+                                key: crate::value::describe_key_in(&table, &key),
+                                source: Box::new(Error::not_found(&table, &key)),
+                            });
+                        }
                     }
                 }
             }
@@ -632,10 +640,10 @@ impl<T: Table> Update<T> {
 }
 
 /// The row an applied update stored. A row this model cannot decode is
-/// [`Error::AppliedUndecodable`], never a plain decode error a caller
+/// [`Error::AppliedUnreadable`], never a plain decode error a caller
 /// would take for a failed write (and send again).
 fn decode_written<T: Table>(table: &str, key: &Item, item: Item) -> Result<T> {
-    T::from_item(item).map_err(|e| Error::AppliedUndecodable {
+    T::from_item(item).map_err(|e| Error::AppliedUnreadable {
         operation: "UpdateItem",
         table: table.to_owned(),
         key: crate::value::describe_key_in(table, key),

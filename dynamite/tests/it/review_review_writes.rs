@@ -441,7 +441,6 @@ async fn review_two_step_for_more_non_idempotent_shapes() {
 /// (write/single.rs or the exact TransactWriteItems error mapping) without
 /// considering that an earlier attempt may have applied.
 #[tokio::test]
-#[ignore = "finding: exact mode tells NotFound for an increment it applied when another writer deleted the row before the retry"]
 async fn review_lost_increment_then_row_deleted_is_not_not_found() {
     let mut bad = Vec::new();
     for exact in [false, true] {
@@ -695,7 +694,6 @@ async fn review_linking_an_expired_or_other_entity_far_row_is_not_found() {
 /// filters `owns` and `is_deleted` but not expiry (and the parent guard's
 /// condition in `guard_update` does not check TTL either).
 #[tokio::test]
-#[ignore = "finding: many-to-many add/replace links an expired (TTL-past) parent: Ok, a junction row written"]
 async fn review_set_write_and_attach_to_an_expired_parent_is_not_found() {
     #[derive(Table, Debug, Clone)]
     #[dynamite(table = "rw_rel2", pk = "USER#{id}", sk = "PROFILE")]
@@ -787,7 +785,6 @@ async fn review_set_write_and_attach_to_an_expired_parent_is_not_found() {
 /// answer was lost after they applied, then another writer deleted the
 /// row (hard delete), then the retry finds no row.
 #[tokio::test]
-#[ignore = "finding (same cause as review_lost_increment_then_row_deleted_is_not_not_found): exact mode tells NotFound for a set update it applied when the row was deleted before the retry"]
 async fn review_lost_set_update_then_row_deleted_is_not_not_found() {
     let mut bad = Vec::new();
     for exact in [false, true] {
