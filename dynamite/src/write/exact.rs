@@ -46,16 +46,7 @@ pub(crate) async fn send_once(
         Err(e) => match e.as_service_error() {
             Some(TransactWriteItemsError::TransactionCanceledException(c)) => {
                 let reason = c.cancellation_reasons().first();
-                let condition_failed =
-                    reason.and_then(|r| r.code()) == Some("ConditionalCheckFailed");
-                if condition_failed && attempts.earlier_may_have_applied() {
-                    // DynamoDB replays an applied attempt through the
-                    // token, but the emulators do not always (a row
-                    // deleted in between cancels the retry): a failed
-                    // condition after an attempt that may have applied is
-                    // no evidence that it did not.
-                    Err(evidence::unknown("TransactWriteItems", table, key))
-                } else if condition_failed {
+                if reason.and_then(|r| r.code()) == Some("ConditionalCheckFailed") {
                     Ok(Sent::ConditionFailed(
                         reason.and_then(|r| r.item()).cloned(),
                     ))

@@ -172,11 +172,12 @@ async fn regression_sync_refuses_an_index_of_the_same_name_with_other_keys() {
 #[tokio::test]
 async fn regression_backend_errors_keep_the_sdk_error_code_and_request_id() {
     let db = crate::common::db().await;
-    // An empty string as a GSI key value: DynamoDB refuses the write.
+    // A partition key over DynamoDB's 2,048-byte limit: DynamoDB refuses
+    // the write (an empty GSI key value is refused before sending now).
     let err = User::create()
-        .id("u1")
+        .id("k".repeat(2_100))
         .name("Ada")
-        .email("")
+        .email("ada@example.com")
         .exec(&db)
         .await
         .unwrap_err();
