@@ -30,9 +30,9 @@ mod read_engine;
 mod regressions;
 mod relations;
 mod retries;
-mod review_review_reads;
-mod review_review_ttl;
-mod review_review_writes;
+mod review_reads;
+mod review_ttl;
+mod review_writes;
 mod safety_models;
 mod schema;
 #[cfg(feature = "serde")]
