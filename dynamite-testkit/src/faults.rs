@@ -28,6 +28,11 @@ pub enum Fault {
     Unprocessed,
     /// For batch calls: forward nothing, report every item unprocessed.
     UnprocessedAll,
+    /// For TransactWriteItems: answer `TransactionCanceledException`
+    /// without forwarding, with this cancellation code for the first
+    /// operation (`ThrottlingError`, `TransactionConflict`, ...) and
+    /// `None` for the others, as DynamoDB does.
+    Cancel(&'static str),
 }
 
 /// Counters of what the proxy did.
@@ -319,6 +324,35 @@ fn error_body(kind: &str, message: &str) -> Vec<u8> {
         .into_bytes()
 }
 
+/// A `TransactionCanceledException` for the TransactWriteItems `request`:
+/// `code` for its first operation, `None` for the others.
+fn cancellation_body(request: &[u8], code: &str) -> Vec<u8> {
+    let operations = serde_json::from_slice::<Value>(request)
+        .ok()
+        .and_then(|r| r.get("TransactItems")?.as_array().map(Vec::len))
+        .unwrap_or(1)
+        .max(1);
+    let reasons: Vec<Value> = (0..operations)
+        .map(|i| match i {
+            0 => serde_json::json!({ "Code": code, "Message": "injected" }),
+            _ => serde_json::json!({ "Code": "None" }),
+        })
+        .collect();
+    let codes: Vec<&str> = (0..operations)
+        .map(|i| if i == 0 { code } else { "None" })
+        .collect();
+    serde_json::json!({
+        "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+        "Message": format!(
+            "Transaction cancelled, please refer cancellation reasons for specific reasons [{}]",
+            codes.join(", ")
+        ),
+        "CancellationReasons": reasons,
+    })
+    .to_string()
+    .into_bytes()
+}
+
 fn json_headers(body: &[u8]) -> Vec<(String, String)> {
     vec![
         ("Content-Type".into(), "application/x-amz-json-1.0".into()),
@@ -392,6 +426,9 @@ async fn serve(
         {
             fault = Fault::None;
         }
+        if matches!(fault, Fault::Cancel(_)) && target != "TransactWriteItems" {
+            fault = Fault::None;
+        }
         let fault = counters.bounded(fault, &request.body);
         counters.count(fault);
         match fault {
@@ -410,6 +447,10 @@ async fn serve(
                     "ProvisionedThroughputExceededException",
                     "injected throttling",
                 );
+                reply(&mut client, "400 Bad Request", &json_headers(&body), &body).await?;
+            }
+            Fault::Cancel(code) => {
+                let body = cancellation_body(&request.body, code);
                 reply(&mut client, "400 Bad Request", &json_headers(&body), &body).await?;
             }
             Fault::DropBefore => return Ok(()),

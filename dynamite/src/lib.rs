@@ -100,7 +100,7 @@ pub mod value;
 pub mod write;
 
 pub use client::{Dynamite, DynamiteBuilder, RetryBudget};
-pub use error::{CancellationReason, Error, Keys, Result};
+pub use error::{CancellationKind, CancellationReason, Error, ErrorKind, Keys, Result};
 pub use expr::{Column, Condition, IntoValue};
 pub use hooks::{Changes, Hooks};
 pub use include::{

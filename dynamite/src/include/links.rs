@@ -29,6 +29,7 @@ use crate::expr::ExpressionBuilder;
 use crate::model::{RelationMeta, TableMeta};
 use crate::read::canonical::KeyId;
 use crate::value::{AttributeValue, Item, describe_key_in, is_empty_key_value};
+use crate::write::cancel::OnCondition;
 use crate::write::{MAX_TRANSACTION_ITEMS, Transaction};
 
 /// Adds one junction operation to a transaction (monomorphised for the
@@ -328,9 +329,10 @@ fn guard_update(
 /// was writing the same items.
 fn retryable(error: &Error) -> bool {
     match error {
-        Error::TransactionCanceled { reasons } => reasons
+        Error::TransactionCanceled { reasons, added } => reasons
             .iter()
-            .any(|r| r.code == "ConditionalCheckFailed" || r.code == "TransactionConflict"),
+            .chain(added)
+            .any(|r| r.kind.is_condition() || r.is_transaction_conflict()),
         _ => false,
     }
 }
@@ -454,27 +456,25 @@ pub(crate) async fn change(
             let mut tx = db.transaction();
             let mut chunk_added = Vec::new();
             let mut chunk_removed = Vec::new();
-            // The far row each operation checks, by position.
-            let mut checked: Vec<Option<&Item>> = Vec::new();
+            // The far row each check (added operation) checks, in order.
+            let mut checked: Vec<&Item> = Vec::new();
             for write in chunk {
                 match write {
                     Write::Add { far, item, check } => {
                         (junction.create)(&mut tx, item.clone())?;
-                        checked.push(None);
                         if let Some(key) = check {
-                            tx.push_raw(
-                                far_table.clone(),
-                                key.clone(),
-                                layout.far.key_names().collect(),
+                            tx.push_added(
+                                (layout.far, far_table.clone(), key.clone()),
                                 far_rows.check(key)?,
+                                OnCondition::RowExists,
+                                ("the linked row exists", true),
                             );
-                            checked.push(Some(key));
+                            checked.push(key);
                         }
                         chunk_added.push(far.clone());
                     }
                     Write::Remove { far, key } => {
                         (junction.delete)(&mut tx, key.clone())?;
-                        checked.push(None);
                         chunk_removed.push(far.clone());
                     }
                 }
@@ -488,11 +488,11 @@ pub(crate) async fn change(
                 guard.as_ref(),
                 links_after,
             )?;
-            tx.push_raw(
-                parent_table.clone(),
-                parent_key_item.clone(),
-                owner.key_names().collect(),
+            tx.push_added(
+                (owner, parent_table.clone(), parent_key_item.clone()),
                 update,
+                OnCondition::Guard,
+                ("the link guard", false),
             );
             match tx.commit().await {
                 Ok(_) => {
@@ -621,14 +621,14 @@ impl FarRows<'_> {
     /// A cancelled transaction whose far-row check failed is
     /// [`Error::NotFound`] for that row (not retried); any other error
     /// is returned as is.
-    fn missing(&self, error: Error, checked: &[Option<&Item>]) -> Error {
-        let Error::TransactionCanceled { reasons } = &error else {
+    fn missing(&self, error: Error, checked: &[&Item]) -> Error {
+        let Error::TransactionCanceled { added, .. } = &error else {
             return error;
         };
-        let failed = reasons
+        let failed = added
             .iter()
-            .filter(|r| r.code == "ConditionalCheckFailed")
-            .find_map(|r| checked.get(r.index).copied().flatten());
+            .filter(|r| r.is_not_found())
+            .find_map(|r| checked.get(r.index).copied());
         match failed {
             Some(key) => self.not_found(key),
             None => error,
@@ -700,21 +700,16 @@ pub(crate) fn attach_error<C: crate::model::Table>(
     child_key: &Item,
     (parent_table, parent_key): (&str, &Item),
 ) -> Error {
-    let Error::TransactionCanceled { reasons } = &error else {
+    let Error::TransactionCanceled { reasons, added } = &error else {
         return error;
     };
-    let failed = |index: usize| {
-        reasons
-            .iter()
-            .any(|r| r.index == index && r.code == "ConditionalCheckFailed")
-    };
-    if failed(1) {
+    if added.first().is_some_and(|r| r.is_not_found()) {
         return Error::NotFound {
             table: parent_table.to_owned(),
             key: describe_key_in(parent_table, parent_key),
         };
     }
-    if failed(0) {
+    if reasons.first().is_some_and(|r| r.is_already_exists()) {
         let table = db
             .registered::<C>()
             .map_or_else(|_| C::META.table_name.to_owned(), |r| r.table_name.clone());

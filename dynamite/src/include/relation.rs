@@ -235,11 +235,11 @@ impl<P: Table, C: Table> Relation<P, C> {
             let check = links::parent_check(P::meta(), &parent_table, &parent_key)?;
             let mut tx = db.transaction();
             tx.create(row);
-            tx.push_raw(
-                parent_table.clone(),
-                parent_key.clone(),
-                P::META.key_names().collect(),
+            tx.push_added(
+                (P::meta(), parent_table.clone(), parent_key.clone()),
                 check,
+                crate::write::cancel::OnCondition::RowExists,
+                ("the parent exists", true),
             );
             let committed = tx.commit().await.map_err(|e| {
                 links::attach_error::<C>(db, e, &child_key, (&parent_table, &parent_key))

@@ -16,9 +16,10 @@ use aws_sdk_dynamodb::types::{
 use futures::StreamExt;
 use tracing::Instrument;
 
+use super::cancel;
 use super::single::prepare;
 use crate::client::Dynamite;
-use crate::error::{Error, Result, sdk_error};
+use crate::error::{CancellationKind, Error, Result, sdk_error};
 use crate::expr::ExpressionBuilder;
 use crate::model::{Table, TableMeta};
 use crate::read::canonical::KeyId;
@@ -191,7 +192,7 @@ fn transaction_chunks(rows: Vec<(Item, Item)>) -> Vec<Vec<(Item, Item)>> {
 /// is never overwritten. Returns the keys that already existed.
 async fn create_chunk(
     db: &Dynamite,
-    meta: &TableMeta,
+    meta: &'static TableMeta,
     table: &str,
     chunk: Vec<(Item, Item)>,
 ) -> Result<Vec<Item>> {
@@ -254,25 +255,59 @@ async fn create_chunk(
                         });
                     }
                 };
-                // Drop the rows whose key exists (reporting them, or
-                // accepting them when they are our own identical write),
-                // then retry the rest: the cancelled transaction wrote nothing.
+                // Drop the rows whose key exists (reporting them), fail
+                // those DynamoDB refused, then retry the rest: the
+                // cancelled transaction wrote nothing.
                 let mut retry = Vec::new();
+                let mut refused = Vec::new();
                 let mut conflict_only = true;
                 for (i, (item, key)) in pending.into_iter().enumerate() {
-                    let reason = reasons.get(i);
-                    match reason.and_then(|r| r.code()) {
+                    let kind = cancel::kind(
+                        meta,
+                        &cancel::OnCondition::Create,
+                        table,
+                        &key,
+                        reasons.get(i),
+                    );
+                    match kind {
                         // An item with this key exists. Identical content is
                         // no evidence that this call wrote it: a retry of
                         // this very request is answered from DynamoDB's
                         // ClientRequestToken cache, never cancelled.
-                        Some("ConditionalCheckFailed") => existing.push(key),
-                        Some("None") | None => retry.push((item, key)),
-                        Some(_) => {
+                        CancellationKind::AlreadyExists => existing.push(key),
+                        CancellationKind::None => retry.push((item, key)),
+                        CancellationKind::Throttled | CancellationKind::TransactionConflict => {
                             conflict_only = false;
                             retry.push((item, key));
                         }
+                        // Refused as sent (invalid, a full item collection,
+                        // a code not known): a retry would be refused too.
+                        _ => refused.push((i, key)),
                     }
+                }
+                if !refused.is_empty() {
+                    let sent: Vec<cancel::Sent> = refused
+                        .iter()
+                        .map(|(_, key)| cancel::Sent {
+                            meta,
+                            table: table.to_owned(),
+                            key: key.clone(),
+                            on_condition: cancel::OnCondition::Create,
+                            origin: cancel::Origin::Caller,
+                        })
+                        .collect();
+                    let theirs: Vec<_> = refused
+                        .iter()
+                        .filter_map(|(i, _)| reasons.get(*i).cloned())
+                        .collect();
+                    let mut failed: Vec<Item> = refused.into_iter().map(|(_, k)| k).collect();
+                    failed.extend(retry.into_iter().map(|(_, k)| k));
+                    return Err(Error::Batch {
+                        operation: "TransactWriteItems",
+                        failed: failed.into(),
+                        existing: existing.into(),
+                        causes: vec![cancel::canceled(&sent, &theirs)],
+                    });
                 }
                 if !conflict_only {
                     if attempt >= BATCH_RETRIES {
@@ -388,7 +423,7 @@ pub trait BulkWrites: Table {
                     let table = table.as_str();
                     async move {
                         let keys: Vec<Item> = chunk.iter().map(|(_, k)| k.clone()).collect();
-                        let existing = create_chunk(db, &Self::META, table, chunk).await;
+                        let existing = create_chunk(db, Self::meta(), table, chunk).await;
                         (keys, existing)
                     }
                 })

@@ -1,6 +1,7 @@
 //! Writes: create, save, update, delete, and bulk writes.
 
 mod bulk;
+pub(crate) mod cancel;
 mod create;
 mod evidence;
 mod exact;

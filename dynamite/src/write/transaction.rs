@@ -14,10 +14,11 @@ use aws_sdk_dynamodb::types::{
 use tracing::Instrument;
 
 use super::IntoKey;
+use super::cancel::{OnCondition, Origin, Sent, canceled};
 use super::single::prepare;
 use super::update::Update;
 use crate::client::Dynamite;
-use crate::error::{CancellationReason, Error, Result, sdk_error};
+use crate::error::{Error, Result, sdk_error};
 use crate::expr::{Condition, ExpressionBuilder};
 use crate::model::{Table, TableMeta};
 use crate::read::exec::key_fingerprint;
@@ -81,10 +82,13 @@ type AfterFn = Box<dyn FnOnce() -> BoxFuture<'static, Result<()>> + Send>;
 
 /// One operation, ready to send.
 struct Operation {
+    meta: &'static TableMeta,
     table: String,
     key: Item,
-    key_names: Vec<&'static str>,
     item: TransactWriteItem,
+    /// What a failed condition means, and who added the operation.
+    on_condition: OnCondition,
+    origin: Origin,
     /// Its before-hook, run at `commit` before anything is sent.
     before: Option<BeforeFn>,
     /// Its after-hook, run once the commit succeeded.
@@ -266,10 +270,12 @@ impl<'db> Transaction<'db> {
                 })
             });
             Ok(Operation {
+                meta: T::meta(),
                 table,
                 key,
-                key_names: T::META.key_names().collect(),
                 item,
+                on_condition: OnCondition::Create,
+                origin: Origin::Caller,
                 before: Some(before),
                 after: Some(after),
                 created: Some(T::meta()),
@@ -299,10 +305,16 @@ impl<'db> Transaction<'db> {
                     .build(),
             )?;
             Ok(Operation {
+                meta: T::meta(),
                 table: p.table,
                 key: p.key,
-                key_names: T::META.key_names().collect(),
                 item: TransactWriteItem::builder().update(sdk).build(),
+                on_condition: OnCondition::Existing {
+                    expected_version: p.expected_version,
+                    has_condition: p.has_condition,
+                    reindexed: Some(p.reindexed),
+                },
+                origin: Origin::Caller,
                 before,
                 after,
                 created: None,
@@ -353,10 +365,16 @@ impl<'db> Transaction<'db> {
                         .build(),
                 )?;
                 return Ok(Operation {
+                    meta: T::meta(),
                     table: p.table,
                     key: p.key,
-                    key_names: T::META.key_names().collect(),
                     item: TransactWriteItem::builder().update(sdk).build(),
+                    on_condition: OnCondition::Existing {
+                        expected_version: p.expected_version,
+                        has_condition: p.has_condition,
+                        reindexed: Some(p.reindexed),
+                    },
+                    origin: Origin::Caller,
                     before,
                     after,
                     created: None,
@@ -368,7 +386,7 @@ impl<'db> Transaction<'db> {
                 "attribute_exists({})",
                 names.name(T::META.partition_key.name)
             );
-            if let (Some(name), Some(version)) = (T::META.version, version) {
+            if let (Some(name), Some(version)) = (T::META.version, version.clone()) {
                 let node = crate::expr::Node::Compare {
                     path: name,
                     op: crate::expr::CompareOp::Eq,
@@ -393,10 +411,16 @@ impl<'db> Transaction<'db> {
                     .build(),
             )?;
             Ok(Operation {
+                meta: T::meta(),
                 table,
                 key,
-                key_names: T::META.key_names().collect(),
                 item: TransactWriteItem::builder().delete(delete).build(),
+                on_condition: OnCondition::Existing {
+                    expected_version: version,
+                    has_condition: false,
+                    reindexed: None,
+                },
+                origin: Origin::Caller,
                 before,
                 after,
                 created: None,
@@ -436,10 +460,16 @@ impl<'db> Transaction<'db> {
                     .build(),
             )?;
             Ok(Operation {
+                meta: T::meta(),
                 table,
                 key,
-                key_names: T::META.key_names().collect(),
                 item: TransactWriteItem::builder().condition_check(check).build(),
+                on_condition: OnCondition::Existing {
+                    expected_version: None,
+                    has_condition: true,
+                    reindexed: None,
+                },
+                origin: Origin::Caller,
                 before: None,
                 after: None,
                 created: None,
@@ -448,19 +478,28 @@ impl<'db> Transaction<'db> {
         self.push(operation)
     }
 
-    /// An operation built by the crate (the guard of a many-to-many set).
-    pub(crate) fn push_raw(
+    /// An operation Dynamite adds itself (a check that a parent or a
+    /// linked row exists, the guard of a many-to-many set), for `purpose`;
+    /// it serves the operation added last before it when `serves_previous`.
+    /// A cancellation lists it apart, in
+    /// [`Error::TransactionCanceled::added`].
+    pub(crate) fn push_added(
         &mut self,
-        table: String,
-        key: Item,
-        key_names: Vec<&'static str>,
+        (meta, table, key): (&'static TableMeta, String, Item),
         item: TransactWriteItem,
+        on_condition: OnCondition,
+        (purpose, serves_previous): (&'static str, bool),
     ) -> &mut Self {
         self.push(Ok(Operation {
+            meta,
             table,
             key,
-            key_names,
             item,
+            on_condition,
+            origin: Origin::Added {
+                purpose,
+                serves_previous,
+            },
             before: None,
             after: None,
             created: None,
@@ -506,7 +545,7 @@ impl<'db> Transaction<'db> {
             for op in &operations {
                 let fingerprint = (
                     op.table.clone(),
-                    key_fingerprint(&op.key, op.key_names.iter().copied()),
+                    key_fingerprint(&op.key, op.meta.key_names()),
                 );
                 if !seen.insert(fingerprint) {
                     return Err(Error::DuplicateItem {
@@ -524,6 +563,7 @@ impl<'db> Transaction<'db> {
             let mut items = Vec::with_capacity(operations.len());
             let mut afters = Vec::new();
             let mut created = Vec::new();
+            let mut sent = Vec::with_capacity(operations.len());
             for op in operations {
                 let mut item = op.item;
                 if let Some(before) = op.before
@@ -536,6 +576,13 @@ impl<'db> Transaction<'db> {
                     created.push((meta, put.item().clone()));
                 }
                 items.push(item);
+                sent.push(Sent {
+                    meta: op.meta,
+                    table: op.table,
+                    key: op.key,
+                    on_condition: op.on_condition,
+                    origin: op.origin,
+                });
             }
             let result = self
                 .db
@@ -556,18 +603,7 @@ impl<'db> Transaction<'db> {
                 }
                 Err(e) => match e.as_service_error() {
                     Some(TransactWriteItemsError::TransactionCanceledException(c)) => {
-                        Err(Error::TransactionCanceled {
-                            reasons: c
-                                .cancellation_reasons()
-                                .iter()
-                                .enumerate()
-                                .map(|(index, r)| CancellationReason {
-                                    index,
-                                    code: r.code().unwrap_or("None").to_owned(),
-                                    message: r.message().map(str::to_owned),
-                                })
-                                .collect(),
-                        })
+                        Err(canceled(&sent, c.cancellation_reasons()))
                     }
                     _ => Err(sdk_error("TransactWriteItems", &first_table, e)),
                 },

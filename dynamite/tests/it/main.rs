@@ -7,6 +7,7 @@
 
 mod bad_input;
 mod bulk;
+mod cancellations;
 mod common;
 mod convergence;
 mod crud;

@@ -74,7 +74,7 @@ pub struct LooseStudent {
     pub courses: HasMany<MCourse>,
 }
 
-fn register(builder: DynamiteBuilder) -> DynamiteBuilder {
+pub(crate) fn register(builder: DynamiteBuilder) -> DynamiteBuilder {
     builder
         .table::<MStudent>()
         .table::<MCourse>()

@@ -1,7 +1,7 @@
 //! Transactions, transactional reads and set-based writes.
 
-use dynamite::Error;
 use dynamite::prelude::*;
+use dynamite::{CancellationKind, Error};
 
 use crate::common::db;
 use crate::models::{Event, User};
@@ -56,13 +56,18 @@ async fn a_cancelled_transaction_changes_nothing_and_says_why() {
     tx.condition_check::<User>("u2", User::ROLE.eq("customer"));
     let err = tx.commit().await.unwrap_err();
     match &err {
-        Error::TransactionCanceled { reasons } => {
-            let codes: Vec<&str> = reasons.iter().map(|r| r.code.as_str()).collect();
+        Error::TransactionCanceled { reasons, added } => {
+            let kinds: Vec<CancellationKind> = reasons.iter().map(|r| r.kind).collect();
             assert_eq!(
-                codes,
-                ["None", "ConditionalCheckFailed", "ConditionalCheckFailed"],
+                kinds,
+                [
+                    CancellationKind::None,
+                    CancellationKind::AlreadyExists,
+                    CancellationKind::ConditionFailed
+                ],
                 "{err}"
             );
+            assert!(added.is_empty());
         }
         other => panic!("expected TransactionCanceled, got {other}"),
     }

@@ -3,85 +3,18 @@
 //! Callers never match on SDK error types: every failure is classified into a
 //! variant of [`Error`], with `is_*` helpers for the common checks.
 
-use crate::value::{AttributeValue, Item, describe_key, describe_key_in};
+mod cancel;
+mod keys;
+mod kind;
+
+pub use cancel::{CancellationKind, CancellationReason};
+pub use keys::Keys;
+pub use kind::ErrorKind;
+
+use crate::value::{AttributeValue, Item, describe_key_in};
 
 /// Result alias used across the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-/// Why one operation of a cancelled transaction failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CancellationReason {
-    /// Position of the operation in the transaction.
-    pub index: usize,
-    /// DynamoDB's code (`ConditionalCheckFailed`, `None`, ...).
-    pub code: String,
-    /// DynamoDB's message, when it sent one.
-    pub message: Option<String>,
-}
-
-/// The keys of the rows a bulk call could not write (as stored), in
-/// [`Error::Batch`]. It derefs to `Vec<Item>`; its `Debug` shows each key
-/// as [`describe_key`] does, so values of [`Sensitive`](crate::Sensitive)
-/// attributes read `***`.
-#[derive(Clone, Default, PartialEq)]
-pub struct Keys(pub Vec<Item>);
-
-impl std::ops::Deref for Keys {
-    type Target = Vec<Item>;
-    fn deref(&self) -> &Vec<Item> {
-        &self.0
-    }
-}
-
-impl std::ops::DerefMut for Keys {
-    fn deref_mut(&mut self) -> &mut Vec<Item> {
-        &mut self.0
-    }
-}
-
-impl From<Vec<Item>> for Keys {
-    fn from(keys: Vec<Item>) -> Keys {
-        Keys(keys)
-    }
-}
-
-impl PartialEq<Vec<Item>> for Keys {
-    fn eq(&self, other: &Vec<Item>) -> bool {
-        self.0 == *other
-    }
-}
-
-impl IntoIterator for Keys {
-    type Item = Item;
-    type IntoIter = std::vec::IntoIter<Item>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.0.into_iter()
-    }
-}
-
-impl<'a> IntoIterator for &'a Keys {
-    type Item = &'a Item;
-    type IntoIter = std::slice::Iter<'a, Item>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.0.iter()
-    }
-}
-
-impl std::fmt::Debug for Keys {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list()
-            .entries(self.0.iter().map(|k| DescribedKey(describe_key(k))))
-            .finish()
-    }
-}
-
-struct DescribedKey(String);
-
-impl std::fmt::Debug for DescribedKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
 
 /// Everything that can go wrong in Dynamite.
 #[non_exhaustive]
@@ -359,11 +292,17 @@ pub enum Error {
         index: String,
     },
 
-    /// A transaction was cancelled; one reason per operation.
-    #[error("transaction cancelled: {}", format_reasons(.reasons))]
+    /// A transaction was cancelled: nothing of it was written. One typed
+    /// reason per operation, with its model and key (see
+    /// [`CancellationReason`]).
+    #[error("transaction cancelled: {}", cancel::format_reasons(.reasons, .added))]
     TransactionCanceled {
-        /// One reason per operation of the transaction, in order.
+        /// One reason per operation the caller added, in the order added.
         reasons: Vec<CancellationReason>,
+        /// The operations Dynamite added itself (a check that a relation's
+        /// parent or linked row exists, a many-to-many set's guard), in
+        /// order, each naming the operation of `reasons` it serves.
+        added: Vec<CancellationReason>,
     },
 
     /// DynamoDB throttled the request and the retries were spent.
@@ -458,18 +397,6 @@ fn format_causes(causes: &[Error]) -> String {
         Some(first) if causes.len() == 1 => format!(" ({first})"),
         Some(first) => format!(" ({first}; and {} more)", causes.len() - 1),
     }
-}
-
-fn format_reasons(reasons: &[CancellationReason]) -> String {
-    reasons
-        .iter()
-        .filter(|r| r.code != "None")
-        .map(|r| match &r.message {
-            Some(m) => format!("#{} {} ({m})", r.index, r.code),
-            None => format!("#{} {}", r.index, r.code),
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 impl Error {
