@@ -23,8 +23,11 @@
 //!    concepts, side by side.
 //! 9. [Moving to AWS](aws): credentials, table prefixes, `sync_plan`, the
 //!    schema as CloudFormation or Terraform, table options, IAM actions.
+//! 10. [Errors in a service](errors): `Error::kind()` for a status,
+//!     `public_message()` for the client, typed transaction failures.
 
 pub mod aws;
+pub mod errors;
 pub mod from_typescript;
 pub mod getting_started;
 pub mod includes;

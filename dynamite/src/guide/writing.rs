@@ -134,7 +134,9 @@
 //! checks of any models and commits them in ONE TransactWriteItems. More
 //! than 100 operations, or two on one item, is an error before anything is
 //! sent: never silent chunking. A cancelled transaction is
-//! `Error::TransactionCanceled` with each operation's reason.
+//! `Error::TransactionCanceled` with one typed reason per operation, in the
+//! order added (not found, version conflict, already exists, ...: see
+//! [Errors in a service](super::errors#transactions)).
 //!
 //! ```
 //! # use dynamite::prelude::*;
