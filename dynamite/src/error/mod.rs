@@ -328,7 +328,9 @@ pub enum Error {
         existing: Keys,
         /// The errors that ended requests of the call (a throttle that
         /// outlasted the retries, a 500, a dropped connection, a validation
-        /// error): their keys are in `failed`.
+        /// error, a stale row of `delete_rows_many`, a cancelled chunk of
+        /// `create_many`): their keys are in `failed`. Keys in `failed`
+        /// with no cause were left unprocessed after the retries.
         causes: Vec<Error>,
     },
 

@@ -261,6 +261,8 @@ async fn create_chunk(
                 let mut retry = Vec::new();
                 let mut refused = Vec::new();
                 let mut conflict_only = true;
+                // Positions of the rows retried for a throttle or a conflict.
+                let mut contended = Vec::new();
                 for (i, (item, key)) in pending.into_iter().enumerate() {
                     let kind = cancel::kind(
                         meta,
@@ -278,6 +280,7 @@ async fn create_chunk(
                         CancellationKind::None => retry.push((item, key)),
                         CancellationKind::Throttled | CancellationKind::TransactionConflict => {
                             conflict_only = false;
+                            contended.push((i, key.clone()));
                             retry.push((item, key));
                         }
                         // Refused as sent (invalid, a full item collection,
@@ -286,27 +289,14 @@ async fn create_chunk(
                     }
                 }
                 if !refused.is_empty() {
-                    let sent: Vec<cancel::Sent> = refused
-                        .iter()
-                        .map(|(_, key)| cancel::Sent {
-                            meta,
-                            table: table.to_owned(),
-                            key: key.clone(),
-                            on_condition: cancel::OnCondition::Create,
-                            origin: cancel::Origin::Caller,
-                        })
-                        .collect();
-                    let theirs: Vec<_> = refused
-                        .iter()
-                        .filter_map(|(i, _)| reasons.get(*i).cloned())
-                        .collect();
+                    let cause = creates_canceled(meta, table, &refused, &reasons);
                     let mut failed: Vec<Item> = refused.into_iter().map(|(_, k)| k).collect();
                     failed.extend(retry.into_iter().map(|(_, k)| k));
                     return Err(Error::Batch {
                         operation: "TransactWriteItems",
                         failed: failed.into(),
                         existing: existing.into(),
-                        causes: vec![cancel::canceled(&sent, &theirs)],
+                        causes: vec![cause],
                     });
                 }
                 if !conflict_only {
@@ -315,7 +305,7 @@ async fn create_chunk(
                             operation: "TransactWriteItems",
                             failed: retry.into_iter().map(|(_, k)| k).collect::<Vec<_>>().into(),
                             existing: existing.into(),
-                            causes: Vec::new(),
+                            causes: vec![creates_canceled(meta, table, &contended, &reasons)],
                         });
                     }
                     tokio::time::sleep(backoff(attempt)).await;
@@ -326,6 +316,31 @@ async fn create_chunk(
         }
     }
     Ok(existing)
+}
+
+/// The typed cancellation of the creates at these positions of a
+/// `create_many` chunk (their keys), for [`Error::Batch::causes`].
+fn creates_canceled(
+    meta: &'static TableMeta,
+    table: &str,
+    rows: &[(usize, Item)],
+    reasons: &[aws_sdk_dynamodb::types::CancellationReason],
+) -> Error {
+    let sent: Vec<cancel::Sent> = rows
+        .iter()
+        .map(|(_, key)| cancel::Sent {
+            meta,
+            table: table.to_owned(),
+            key: key.clone(),
+            on_condition: cancel::OnCondition::Create,
+            origin: cancel::Origin::Caller,
+        })
+        .collect();
+    let theirs: Vec<_> = rows
+        .iter()
+        .filter_map(|(i, _)| reasons.get(*i).cloned())
+        .collect();
+    cancel::canceled(&sent, &theirs)
 }
 
 /// Bulk writes on every model: `User::put_many(&db, rows)`, ...
@@ -550,7 +565,6 @@ async fn conditional_deletes<T: Table>(
         match result {
             Ok(()) => {}
             Err(e) if e.is_not_found() => {}
-            Err(e) if e.is_conflict() => failed.push(key),
             Err(e) => {
                 failed.push(key);
                 causes.push(e);

@@ -165,8 +165,10 @@ async fn delete_rows_many_checks_each_version_with_conditional_deletes() {
     db.metrics().reset();
     let err = Doc::delete_rows_many(&db, &rows).await.unwrap_err();
     match &err {
-        Error::Batch { failed, .. } => {
+        Error::Batch { failed, causes, .. } => {
             assert_eq!(failed.len(), 1);
+            assert!(causes[0].is_conflict(), "{err}");
+            assert_eq!(err.kind(), dynamite::ErrorKind::Conflict);
             assert_eq!(
                 dynamite::model::string_attribute(&failed[0], "id"),
                 Some("d0")
