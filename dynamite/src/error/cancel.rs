@@ -141,7 +141,7 @@ impl std::fmt::Display for CancellationKind {
 /// assert!(reasons[0].is_none());
 /// assert!(reasons[1].is_already_exists());
 /// assert!(reasons[2].is_not_found());
-/// assert_eq!(reasons[1].model(), "Seat");
+/// assert_eq!(reasons[1].model, "Seat");
 /// # let _ = seat;
 /// # Ok(())
 /// # }
@@ -195,11 +195,6 @@ impl CancellationReason {
             message: message.map(str::to_owned),
             code: code.unwrap_or("None").to_owned(),
         }
-    }
-
-    /// The model written (its Rust name).
-    pub fn model(&self) -> &'static str {
-        self.model
     }
 
     /// DynamoDB's cancellation code as sent (`ConditionalCheckFailed`,

@@ -128,7 +128,7 @@
 //! let kinds: Vec<CancellationKind> =
 //!     err.cancellation_reasons().iter().map(|r| r.kind).collect();
 //! assert_eq!(kinds, [CancellationKind::VersionConflict, CancellationKind::NotFound]);
-//! assert_eq!(err.cancellation_reasons()[1].model(), "Account");
+//! assert_eq!(err.cancellation_reasons()[1].model, "Account");
 //! assert_eq!(err.kind(), ErrorKind::Conflict); // the first failure decides
 //! # Ok(())
 //! # }

@@ -155,7 +155,7 @@ async fn every_condition_kind_is_typed_in_the_order_added() {
     let reasons = err.cancellation_reasons();
     assert!(reasons.iter().enumerate().all(|(i, r)| r.index == i));
     assert_eq!(
-        reasons.iter().map(|r| r.model()).collect::<Vec<_>>(),
+        reasons.iter().map(|r| r.model).collect::<Vec<_>>(),
         [
             "CxSeat", "CxSeat", "CxSeat", "CxSeat", "CxNote", "CxToken", "CxNote"
         ]
@@ -344,10 +344,10 @@ async fn operations_dynamite_adds_are_listed_apart_and_mapped() {
         panic!("expected TransactionCanceled, got {err}");
     };
     assert_eq!(reasons.len(), 1, "{err}");
-    assert!(reasons[0].is_throttled() && reasons[0].model() == "MLesson");
+    assert!(reasons[0].is_throttled() && reasons[0].model == "MLesson");
     assert_eq!(added.len(), 1, "{err}");
     assert_eq!(
-        (added[0].model(), added[0].purpose, added[0].serves),
+        (added[0].model, added[0].purpose, added[0].serves),
         ("MCourse", Some("the parent exists"), Some(0))
     );
     assert!(added[0].is_none() && added[0].is_added());
@@ -363,7 +363,7 @@ async fn operations_dynamite_adds_are_listed_apart_and_mapped() {
     assert_eq!(
         reasons
             .iter()
-            .map(|r| (r.model(), r.kind))
+            .map(|r| (r.model, r.kind))
             .collect::<Vec<_>>(),
         [
             ("MEnrollment", CancellationKind::Throttled),
@@ -374,7 +374,7 @@ async fn operations_dynamite_adds_are_listed_apart_and_mapped() {
     assert_eq!(
         added
             .iter()
-            .map(|r| (r.model(), r.purpose, r.serves))
+            .map(|r| (r.model, r.purpose, r.serves))
             .collect::<Vec<_>>(),
         [
             ("MCourse", Some("the linked row exists"), Some(0)),
