@@ -216,3 +216,8 @@ pub fn assert_error_shape(db: &Dynamite, body: &Value) {
         );
     }
 }
+
+/// Whether the tests run on an endpoint (DynamoDB Local) rather than the embedded engine.
+pub fn on_endpoint() -> bool {
+    backend::endpoint_from(TEST_ENDPOINT_VAR).is_some()
+}

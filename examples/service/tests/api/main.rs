@@ -6,6 +6,7 @@
 mod common;
 
 mod crud;
+mod differential;
 mod errors;
 mod hot_queries;
 mod isolation;
