@@ -137,6 +137,9 @@ pub async fn tree(
 }
 
 /// The tenant's project `id`, or 404.
+//
+// FEATURE SLOT (named keys): `Project::key().tenant_id(..).id(..)`
+// instead of a tuple of two `String`s.
 pub async fn find(db: &Dynamite, tenant: &str, id: &str) -> Result<Project, ApiError> {
     check_id("project", id)?;
     Project::get(db, (tenant, id))

@@ -266,6 +266,11 @@ pub async fn delete(
 }
 
 /// The tenant's task `id` of `project`, or 404.
+//
+// FEATURE SLOT (named keys): `(tenant, project, id)` is three `String`s in
+// an order only the derive knows; swapped, it compiles and reads nothing.
+// With the key builder this is
+// `Task::key().tenant_id(tenant).project_id(project).id(id)`.
 pub async fn find(db: &Dynamite, tenant: &str, project: &str, id: &str) -> Result<Task, ApiError> {
     check_id("project", project)?;
     check_id("task", id)?;
