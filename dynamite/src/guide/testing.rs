@@ -118,4 +118,8 @@
 //! # }
 //! ```
 //!
+//! `examples/service` in the repository tests a whole axum service this
+//! way: its tests build the router over such a handle and call it with
+//! tower's `oneshot`, asserting statuses, bodies and `db.metrics()`.
+//!
 //! Next: [Coming from the TypeScript library](super::from_typescript).
