@@ -417,7 +417,7 @@ pub trait BulkWrites: Table {
     /// version to check: use [`BulkWrites::delete_rows_many`] with the rows);
     /// with `deleted_at` each key is soft-deleted by its own conditional
     /// UpdateItem, concurrently.
-    fn delete_many<K: super::IntoKey<Self::Key>>(
+    fn delete_many<K: super::IntoKey<Self::Key, Self::KeyFields>>(
         db: &Dynamite,
         keys: impl IntoIterator<Item = K>,
     ) -> impl Future<Output = Result<()>> + Send {

@@ -349,7 +349,7 @@ pub trait ModelExt: Table {
     /// An update of the row with `key`, without reading it first. With
     /// `version`, it does not know the stored version: it bumps it without
     /// a check.
-    fn update_key(key: impl super::IntoKey<Self::Key>) -> Update<Self> {
+    fn update_key(key: impl super::IntoKey<Self::Key, Self::KeyFields>) -> Update<Self> {
         Update::new(super::key::key_item::<Self>(key))
     }
 
@@ -374,7 +374,7 @@ pub trait ModelExt: Table {
     /// [`Error::MissingKey`] and nothing is sent.
     fn delete_key(
         db: &Dynamite,
-        key: impl super::IntoKey<Self::Key>,
+        key: impl super::IntoKey<Self::Key, Self::KeyFields>,
     ) -> impl Future<Output = Result<()>> + Send {
         let prepared = super::key::key_item::<Self>(key)
             .and_then(|k| Ok((k, db.registered::<Self>()?.table_name.clone())));
@@ -405,7 +405,7 @@ pub trait ModelExt: Table {
     /// Removes the item with `key`, soft-deleted or not (a DeleteItem).
     fn force_delete_key(
         db: &Dynamite,
-        key: impl super::IntoKey<Self::Key>,
+        key: impl super::IntoKey<Self::Key, Self::KeyFields>,
     ) -> impl Future<Output = Result<()>> + Send {
         let prepared = super::key::key_item::<Self>(key)
             .and_then(|k| Ok((k, db.registered::<Self>()?.table_name.clone())));

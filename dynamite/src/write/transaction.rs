@@ -323,7 +323,7 @@ impl<'db> Transaction<'db> {
 
     /// Deletes the row with this key (it must exist): a soft delete with
     /// `deleted_at`; the version, if any, is not checked.
-    pub fn delete_key<T: Table>(&mut self, key: impl IntoKey<T::Key>) -> &mut Self {
+    pub fn delete_key<T: Table>(&mut self, key: impl IntoKey<T::Key, T::KeyFields>) -> &mut Self {
         let key = super::key::key_item::<T>(key).map(|k| (k, None));
         self.delete_item::<T>(key)
     }
@@ -409,7 +409,7 @@ impl<'db> Transaction<'db> {
     /// without writing it.
     pub fn condition_check<T: Table>(
         &mut self,
-        key: impl IntoKey<T::Key>,
+        key: impl IntoKey<T::Key, T::KeyFields>,
         condition: Condition<T>,
     ) -> &mut Self {
         let operation = super::key::key_item::<T>(key).and_then(|key| {
@@ -626,7 +626,7 @@ impl TransactGetRows {
 
 impl TransactGet<'_> {
     /// Reads the row of model `T` with this key.
-    pub fn get<T: Table>(&mut self, key: impl IntoKey<T::Key>) -> &mut Self {
+    pub fn get<T: Table>(&mut self, key: impl IntoKey<T::Key, T::KeyFields>) -> &mut Self {
         let read = super::key::key_item::<T>(key).and_then(|key| {
             let table = self.db.registered::<T>()?.table_name.clone();
             let get = Get::builder()
