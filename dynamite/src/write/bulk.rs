@@ -200,7 +200,8 @@ async fn create_chunk(
     let mut attempt = 0;
     while !pending.is_empty() {
         let mut names = ExpressionBuilder::new();
-        let condition = super::single::new_row_condition(meta, &mut names)?;
+        let expiring = super::single::expiring_entities(db, meta);
+        let condition = super::single::new_row_condition(meta, &expiring, &mut names)?;
         let items = pending
             .iter()
             .map(|(item, _)| {
@@ -548,13 +549,14 @@ async fn conditional_puts<T: Table>(
     let Some(layout) = T::META.single_table else {
         return Ok(());
     };
+    let expiring = &super::single::expiring_entities(db, &T::META);
     let results: Vec<(Item, Result<bool>)> = futures::stream::iter(rows)
         .map(|(key, request)| async move {
             let Some(item) = request.put_request.map(|p| p.item) else {
                 return (key, Ok(true));
             };
             let mut names = ExpressionBuilder::new();
-            let free = match super::single::new_row_condition(&T::META, &mut names) {
+            let free = match super::single::new_row_condition(&T::META, expiring, &mut names) {
                 Ok(free) => free,
                 Err(e) => return (key, Err(e)),
             };

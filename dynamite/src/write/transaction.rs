@@ -127,9 +127,13 @@ fn delete_hooks<T: Table>(key: &Item) -> (Option<BeforeFn>, Option<AfterFn>) {
 }
 
 /// The conditional Put of a created row.
-fn create_item<T: Table>(table: &str, item: Item) -> Result<TransactWriteItem> {
+fn create_item<T: Table>(
+    table: &str,
+    expiring: &[&'static str],
+    item: Item,
+) -> Result<TransactWriteItem> {
     let mut names = ExpressionBuilder::new();
-    let condition = super::single::new_row_condition(&T::META, &mut names)?;
+    let condition = super::single::new_row_condition(&T::META, expiring, &mut names)?;
     let put = built(
         Put::builder()
             .table_name(table)
@@ -227,7 +231,8 @@ impl<'db> Transaction<'db> {
         let operation = (|| {
             let table = self.db.registered::<T>()?.table_name.clone();
             let (item, key) = prepare(&row)?;
-            let item = create_item::<T>(&table, item)?;
+            let expiring = super::single::expiring_entities(self.db, &T::META);
+            let item = create_item::<T>(&table, &expiring, item)?;
             let shared = Arc::new(std::sync::Mutex::new(Some(row)));
             let (for_before, for_after) = (shared.clone(), shared);
             let (hook_table, hook_key) = (table.clone(), key.clone());
@@ -249,7 +254,7 @@ impl<'db> Transaction<'db> {
                                 .to_owned(),
                         });
                     }
-                    let item = create_item::<T>(&hook_table, item)?;
+                    let item = create_item::<T>(&hook_table, &expiring, item)?;
                     if let Ok(mut slot) = for_before.lock() {
                         *slot = Some(row);
                     }
