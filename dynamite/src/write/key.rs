@@ -28,7 +28,7 @@
 //!
 //! A model whose key has several parts also has a named form that cannot
 //! swap them: `Task::key().tenant_id("t").id("x")`, accepted wherever a
-//! key is (see [`derive(Table)`](crate::Table)'s "Keys" section).
+//! key is (see [Named keys](crate::guide::single_table#named-keys)).
 
 use std::borrow::Cow;
 
