@@ -75,7 +75,10 @@ impl<'m, 'a> KeyBuilder<'m, 'a> {
     pub(super) fn items(&self) -> TokenStream {
         let module = &self.names_module;
         let names = self.fields.iter().map(|f| field_ident(f));
-        let module_doc = format!("The key fields of `{}`, named in compile errors.", self.model.ident);
+        let module_doc = format!(
+            "The key fields of `{}`, named in compile errors.",
+            self.model.ident
+        );
         let markers = quote! {
             #[doc = #module_doc]
             #[allow(non_camel_case_types, dead_code)]
@@ -152,7 +155,6 @@ impl<'m, 'a> KeyBuilder<'m, 'a> {
             quote! {
                 impl<#(#others),*> #builder<#(#input),*> {
                     #[doc = #doc]
-                    #[must_use]
                     #vis fn #setter(
                         self,
                         value: impl ::dynamite::KeyPart<#ty>,

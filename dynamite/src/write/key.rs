@@ -51,8 +51,8 @@ use crate::value::{Attribute, Item};
 /// Each key type has exactly one integer impl (its own), so an integer
 /// literal takes the type of the key part it stands for.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a key of this model, whose key is `{K}`: the fields `{F}`, in this order",
-    label = "expected the key `{K}` (fields `{F}`), or parts converting to it",
+    message = "`{Self}` is not a key of this model, whose key is `{K}` (key fields `{F}`)",
+    label = "expected the key `{K}`, or parts converting to it",
     note = "a key is the key field's value (`&str` for a `String` key), a tuple of the key fields' values in the order above, or the model's named key `Model::key().<field>(..)..`"
 )]
 pub trait IntoKey<K, F = ()>: Send {

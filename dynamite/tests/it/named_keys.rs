@@ -4,13 +4,16 @@
 use dynamite::prelude::*;
 use dynamite::{Dynamite, Partition};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
 use crate::common::builder;
 
 /// Three key fields, in order of first appearance in the templates.
 #[derive(Table, Debug, Clone, PartialEq)]
-#[dynamite(table = "nk_shared", pk = "T#{tenant_id}", sk = "TASK#{project_id}#{id}")]
+#[dynamite(
+    table = "nk_shared",
+    pk = "T#{tenant_id}",
+    sk = "TASK#{project_id}#{id}"
+)]
 struct NkTask {
     tenant_id: String,
     project_id: String,
@@ -82,12 +85,7 @@ async fn a_named_key_is_accepted_by_every_read_and_write_by_key() {
     task(&db, "t1", "p1", "b").await;
     // The swapped tuple addresses another (absent) row; the named key
     // cannot be swapped, and its setters may come in any order.
-    assert!(
-        NkTask::get(&db, ("p1", "t1", "a"))
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(NkTask::get(&db, ("p1", "t1", "a")).await.unwrap().is_none());
     let got = NkTask::get(&db, NkTask::key().id("a").project_id("p1").tenant_id("t1"))
         .await
         .unwrap();
@@ -161,8 +159,9 @@ async fn a_named_key_is_accepted_by_every_read_and_write_by_key() {
 }
 
 /// Differential: on random parts (the separator `#` and empty strings
-/// included), the named key and the tuple of the same parts give the same
-/// answer: the same row, or the same typed error before sending.
+/// included) and setters in random order, the named key and the tuple of
+/// the same parts give the same answer: the same row, or the same typed
+/// error before sending. `DYNAMITE_CASES` cases (default 40).
 #[test]
 fn named_keys_address_what_tuples_address_on_random_parts() {
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -174,21 +173,20 @@ fn named_keys_address_what_tuples_address_on_random_parts() {
         db
     });
     let part = || proptest::sample::select(vec!["t1", "t2", "p1", "p2", "a", "b", "", "x#y"]);
-    let cases = std::env::var("DYNAMITE_CASES")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(40);
-    let mut runner = TestRunner::new_with_rng(
-        Config {
-            cases,
-            failure_persistence: None,
-            ..Config::default()
-        },
-        TestRng::deterministic_rng(RngAlgorithm::ChaCha),
-    );
-    let result = runner.run(&(part(), part(), part()), |(t, p, i)| {
+    let mut runner = crate::common::seeded_runner(40);
+    let result = runner.run(&(part(), part(), part(), 0..6u8), |(t, p, i, order)| {
+        // The setters in each of the six orders.
+        let key = NkTask::key();
+        let key = match order {
+            0 => key.tenant_id(t).project_id(p).id(i),
+            1 => key.tenant_id(t).id(i).project_id(p),
+            2 => key.project_id(p).tenant_id(t).id(i),
+            3 => key.project_id(p).id(i).tenant_id(t),
+            4 => key.id(i).tenant_id(t).project_id(p),
+            _ => key.id(i).project_id(p).tenant_id(t),
+        };
         let (named, tuple) = rt.block_on(async {
-            let named = NkTask::get(&db, NkTask::key().project_id(p).id(i).tenant_id(t)).await;
+            let named = NkTask::get(&db, key).await;
             let tuple = NkTask::get(&db, (t, p, i)).await;
             (named, tuple)
         });
@@ -197,7 +195,11 @@ fn named_keys_address_what_tuples_address_on_random_parts() {
                 prop_assert_eq!(&a, &b);
                 if let Some(row) = a {
                     prop_assert_eq!(
-                        (row.tenant_id.as_str(), row.project_id.as_str(), row.id.as_str()),
+                        (
+                            row.tenant_id.as_str(),
+                            row.project_id.as_str(),
+                            row.id.as_str()
+                        ),
                         (t, p, i)
                     );
                 }
