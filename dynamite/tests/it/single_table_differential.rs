@@ -315,7 +315,7 @@ fn shared_table_includes_match_the_reference_on_random_shapes() {
     // 4 users, 0-5 orders each, 0-4 items per order (ids out of order);
     // some orders expired (more than five years ago: never swept).
     let mut orders: Vec<(usize, u16, &'static str)> = Vec::new();
-    let expired = |u: usize, id: u16| (usize::from(id) + u) % 4 == 0;
+    let expired = |u: usize, id: u16| (usize::from(id) + u).is_multiple_of(4);
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
