@@ -458,7 +458,17 @@ fn check_generated_names(cx: &Ctxt, model: &Model) {
     for field in &model.fields {
         let name = &field.name;
         if field.attrs.relation.is_some() {
-            if let Some(owner) = reserved::trait_fn(name) {
+            if name == "key" {
+                cx.error(
+                    field_span(field),
+                    format!(
+                        "the relation field `key` would generate `{ident}::key()`, which is the \
+                         model's named key (`{ident}::key().<field>(..)`) and shadows \
+                         `Table::key` in paths; rename the field (it is not stored, so nothing \
+                         else changes)"
+                    ),
+                );
+            } else if let Some(owner) = reserved::trait_fn(name) {
                 cx.error(
                     field_span(field),
                     format!(

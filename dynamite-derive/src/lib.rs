@@ -48,7 +48,7 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `table` | `table = "people"` | the table name; by default the struct name in snake case, plural (`User` is `users`) |
 /// | `rename_all` | `rename_all = "camelCase"` | stored names of every field (`lowercase`, `UPPERCASE`, `PascalCase`, `camelCase`, `snake_case`, `SCREAMING_SNAKE_CASE`, `kebab-case`) |
 /// | `hooks` | `hooks` | call the model's `impl Hooks` around single-row writes |
-/// | `pk`, `sk` | `pk = "USER#{user_id}", sk = "ORDER#{id}"` | single-table design: the key rendered from templates of fields (no `primary_key` field then) |
+/// | `pk`, `sk` | `pk = "USER#{user_id}", sk = "ORDER#{id}"` | single-table design: the key rendered from templates of fields (no `primary_key` field then); `Key` lists those fields in order of first appearance, also given by name: `Order::key().user_id(..).id(..)` |
 /// | `entity` | `entity = "Order"` | the entity type stored with a shared-table item (the struct name by default) |
 /// | `pk_attribute`, `sk_attribute`, `entity_attribute` | `pk_attribute = "PK"` | the stored names of the rendered keys and of the entity type (`pk`, `sk`, `entity`) |
 /// | `index(name, pk, sk)` | `index(name = "gsi1", pk = "ORDER#{id}", sk = "ORDER")` | an overloaded GSI rendered from templates, stored as `gsi1pk` / `gsi1sk` |
@@ -60,14 +60,14 @@ use syn::{DeriveInput, parse_macro_input};
 /// | option | example | meaning |
 /// |---|---|---|
 /// | `primary_key` | `primary_key` | the partition key (string, number or `Bytes`) |
-/// | `sort_key` | `sort_key` | the sort key; the model's `Key` is then `(partition, sort)` |
+/// | `sort_key` | `sort_key` | the sort key; the model's `Key` is then `(partition, sort)`, also given by name: `Event::key().stream(..).seq(..)` |
 /// | `index` | `index`, `index(name = "by_owner", sort_key = "created_at")` | a GSI on the field, optionally sorted by another field; named `<attribute>_index` by default, `<attribute>_<sort attribute>_index` with a `sort_key` and no `name` |
 /// | `default` | `default = "customer"`, `default = 0`, `default = true`, `default = uuid`, `default = ulid`, `default = now`, `default = path::to_fn` | the value `create()` uses when the field is not set |
 /// | `created_at` | `created_at` | stamped on create (`String`: ISO-8601 UTC; `i64`: epoch milliseconds; chrono / time / `SystemTime`) |
 /// | `updated_at` | `updated_at` | stamped on create, `save`, `update`, soft delete and `restore` |
 /// | `version` | `version` | optimistic locking on an integer field: a stale write is `Error::Conflict` |
 /// | `deleted_at` | `deleted_at` | soft delete on an `Option` timestamp: `delete` stamps it, reads skip the row |
-/// | `ttl` | `ttl` | the time-to-live field, stored as epoch seconds; rows past it are hidden from reads |
+/// | `ttl` | `ttl` | the time-to-live field, stored as epoch seconds; rows past it are hidden from reads; in a shared table, per model (those with one agree on its name) |
 /// | `rename` | `rename = "k"` | the stored attribute name |
 /// | `skip` | `skip` | not stored; `Default` when read, not in the create builder |
 /// | `validate` | `validate = check_email` | a `fn(&T) -> Result<(), E: Display>` run before every write, never on read |

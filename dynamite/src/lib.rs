@@ -117,7 +117,8 @@ pub use schema::{Change, SyncReport, Withheld, WithheldReason};
 pub use ttl::Expiry;
 pub use value::{Attribute, AttributeValue, Bytes, Item, ScalarType, Sensitive, ValueError};
 pub use write::{
-    BulkWrites, Committed, Create, IntoKey, IntoRow, ModelExt, SetWrites, Transaction, Update,
+    BulkWrites, Committed, Create, IntoKey, IntoRow, KeyPart, ModelExt, SetWrites, Transaction,
+    Update,
 };
 
 /// `#[derive(Table)]`: a struct becomes a model. The options are listed

@@ -614,6 +614,13 @@ pub trait Table: Sized + Send + Sync + 'static {
     /// writes by key take anything that converts into it (`IntoKey`).
     type Key: Clone + Send + Sync + 'static;
 
+    /// Names the key fields in order, for compile errors only: a tuple of
+    /// generated marker types named like the fields (`(tenant_id, id)`).
+    /// Reads and writes by key require `IntoKey<Self::Key, Self::KeyFields>`,
+    /// so a wrong key's error lists the fields, and a model's named key
+    /// (`Task::key()..`) is accepted by its own model only.
+    type KeyFields: 'static;
+
     /// This row's key.
     fn key(&self) -> Self::Key;
 

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use crate::error::{Error, Result};
 use crate::model::{IndexMeta, KeyMeta, RelationKind, Table, TableMeta};
 use crate::template::fields;
+use crate::value::ScalarType;
 
 /// A GSI the models need.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -396,8 +397,9 @@ fn resolve_indexes(tables: &mut HashMap<TypeId, Registered>, order: &[TypeId]) -
 }
 
 /// Two models may share a table only as shared-table models (key
-/// templates) with the same key attributes and entity attribute, and
-/// different entity types.
+/// templates) with the same key attributes and entity attribute, different
+/// entity types, and no two TTL attributes (a model may have none; one
+/// without must not store a number under the other's TTL name).
 fn check_shared(first: &TableMeta, second: &TableMeta, table: &str) -> Result<()> {
     let problem = match (first.single_table, second.single_table) {
         (Some(a), Some(b)) => {
@@ -405,14 +407,18 @@ fn check_shared(first: &TableMeta, second: &TableMeta, table: &str) -> Result<()
                 Some("their key attributes differ".to_owned())
             } else if a.entity_attribute != b.entity_attribute {
                 Some("their entity attributes differ".to_owned())
-            } else if first.ttl != second.ttl {
+            } else if let (Some(one), Some(other)) = (first.ttl, second.ttl)
+                && one != other
+            {
                 Some(format!(
-                    "their TTL attributes differ ({} and {}): a table has one TTL attribute, \
-                     so every model stored in it declares the same `#[dynamite(ttl)]` field name \
-                     or none does",
-                    first.ttl.unwrap_or("none"),
-                    second.ttl.unwrap_or("none")
+                    "their TTL attributes differ ({one} and {other}): a table has one TTL \
+                     attribute, so the models stored in it that declare `#[dynamite(ttl)]` \
+                     store it under the same name (models without one are fine)"
                 ))
+            } else if let Some(problem) =
+                swept_by_ttl(first, second).or_else(|| swept_by_ttl(second, first))
+            {
+                Some(problem)
             } else if a.entity == b.entity {
                 Some(format!(
                     "both store entity type `{}`: set `entity = \"..\"` on one",
@@ -434,6 +440,27 @@ fn check_shared(first: &TableMeta, second: &TableMeta, table: &str) -> Result<()
         ))),
         None => Ok(()),
     }
+}
+
+/// A model without TTL sharing a table with `with_ttl` must not store a
+/// number under the table's TTL attribute: DynamoDB's sweep would delete
+/// its rows once that number (read as epoch seconds) has passed. Only a
+/// field of a string or binary type is known never to store a number.
+fn swept_by_ttl(with_ttl: &TableMeta, without: &TableMeta) -> Option<String> {
+    let ttl = with_ttl.ttl?;
+    if without.ttl.is_some() {
+        return None;
+    }
+    let field = without.attributes.iter().find(|a| {
+        a.name == ttl && !matches!(a.scalar, Some(ScalarType::S) | Some(ScalarType::B))
+    })?;
+    Some(format!(
+        "`{}` is the TTL attribute of `{}`, and `{}.{}` is stored under that name without \
+         being its TTL: DynamoDB's TTL sweep would delete `{}` rows once that value, read as \
+         epoch seconds, has passed; rename the stored attribute \
+         (`#[dynamite(rename = \"..\")]`) or declare the field `#[dynamite(ttl)]`",
+        ttl, with_ttl.model, without.model, field.field, without.model
+    ))
 }
 
 /// Two metadata references denote the same model.

@@ -44,6 +44,9 @@ pub(crate) fn desired(db: &Dynamite) -> Result<Vec<TableSpec>> {
             });
             continue;
         };
+        // The table's TTL attribute: the one its TTL models agree on
+        // (checked by the registry), whichever model is registered first.
+        spec.ttl = spec.ttl.or(r.meta.ttl);
         for index in &r.indexes {
             match spec.indexes.iter().find(|i| i.name == index.name) {
                 Some(existing) if existing == index => {}

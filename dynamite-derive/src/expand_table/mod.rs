@@ -4,7 +4,8 @@
 //! its `Missing<Field>` markers cannot be named (or clash) outside. The only
 //! inherent items on the model are its column constants (`User::EMAIL`) and
 //! one function per relation field, named like the field (`User::orders()`);
-//! everything else is a trait item, so stored fields named `query`,
+//! for a key of several fields, `key()` (the named key builder,
+//! see `key_builder`); everything else is a trait item, so stored fields named `query`,
 //! `create`, `exec` or `r#type` never clash with generated code. A relation
 //! function or a column constant that would shadow a trait item (a relation
 //! field `get`, a field `meta`) is refused by `check` (see `reserved`).
@@ -13,6 +14,7 @@ mod builder;
 mod columns;
 mod hooks;
 mod item;
+mod key_builder;
 mod keys;
 mod meta;
 mod relations;
@@ -28,6 +30,7 @@ use crate::ctxt::{Ctxt, gave_up};
 use builder::Builder;
 use columns::columns;
 use hooks::hook_fns;
+use key_builder::KeyBuilder;
 use keys::{key_consts, key_fns};
 use meta::meta;
 use relations::relation_checks;
@@ -54,6 +57,9 @@ fn expand(model: &Model, schema: &Schema) -> TokenStream {
 
     let key_consts = key_consts(model, schema);
     let key_fns = key_fns(schema);
+    let key_builder = KeyBuilder::new(model, schema);
+    let key_builder_items = key_builder.items();
+    let key_fields_type = key_builder.key_fields_type();
     let relation_checks = relation_checks(model, schema);
     let meta = meta(model, schema, &persisted);
     let columns = columns(ident, &persisted, &schema.relations);
@@ -90,6 +96,7 @@ fn expand(model: &Model, schema: &Schema) -> TokenStream {
             #relation_checks
             #relation_reads
             #builder_items
+            #key_builder_items
 
             #[automatically_derived]
             impl ::dynamite::Table for #ident {
@@ -97,6 +104,7 @@ fn expand(model: &Model, schema: &Schema) -> TokenStream {
 
                 type Builder = #builder_type;
 
+                #key_fields_type
                 #key_fns
 
                 fn create() -> Self::Builder {

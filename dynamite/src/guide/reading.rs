@@ -1,7 +1,10 @@
 //! # Reading, and where each condition is evaluated
 //!
 //! - `T::get(&db, key)` is one GetItem; `T::get_many(&db, keys)` is
-//!   BatchGetItem (100 keys a call, concurrent, input order kept).
+//!   BatchGetItem (100 keys a call, concurrent, input order kept). A key
+//!   is the key field's value, a tuple of the key fields' values, or for a
+//!   key of several fields the named key `Event::key().stream("s1").seq(4)`,
+//!   which cannot swap its parts.
 //! - `T::query()` describes a read: `.filter(..)`, `.order(Desc)`,
 //!   `.order_by(col, Asc)`, `.limit(n)`, `.attributes(..)`,
 //!   `.consistent()`; it sends nothing until a verb: `.all(&db)`,

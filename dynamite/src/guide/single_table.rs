@@ -117,4 +117,92 @@
 //! # }
 //! ```
 //!
+//! ## Named keys
+//!
+//! A model whose key has several fields (`Order::Key` is `(String,
+//! String)`: `user_id`, `id`, in order of first appearance in the
+//! templates) also has a named key that cannot swap them:
+//! `Order::key().user_id(..).id(..)`, setters in any order, accepted by
+//! `get`, `get_many`, `update_key`, `delete_key`, `delete_many`,
+//! transactions, `Relation::of_key` and `Partition::of`. Only the complete
+//! key compiles, and only for its own model (another model's named key of
+//! the same types is refused). Tuples and `row.key()` keep working; a
+//! wrong key's compile error lists the key fields in order.
+//!
+//! ```
+//! # use dynamite::prelude::*;
+//! #[derive(Table, Debug, Clone)]
+//! #[dynamite(table = "app", pk = "T#{tenant_id}", sk = "TASK#{project_id}#{id}")]
+//! pub struct Task {
+//!     pub tenant_id: String,
+//!     pub project_id: String,
+//!     pub id: String,
+//!     pub title: String,
+//! }
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> dynamite::Result<()> {
+//! let db = Dynamite::embedded().table::<Task>().build().await?;
+//! db.sync().await?;
+//! Task::create().tenant_id("t1").project_id("p1").id("x").title("Ship").exec(&db).await?;
+//! let key = Task::key().tenant_id("t1").project_id("p1").id("x");
+//! let task = Task::get(&db, key).await?.expect("stored");
+//! assert_eq!(task.title, "Ship");
+//! Task::delete_key(&db, Task::key().id("x").project_id("p1").tenant_id("t1")).await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ```compile_fail
+//! # use dynamite::prelude::*;
+//! # #[derive(Table, Debug, Clone)]
+//! # #[dynamite(table = "app", pk = "T#{tenant_id}", sk = "TASK#{project_id}#{id}")]
+//! # pub struct Task { pub tenant_id: String, pub project_id: String, pub id: String }
+//! # async fn f(db: &Dynamite) -> dynamite::Result<()> {
+//! // `project_id` is missing: not a key of `Task`.
+//! Task::get(db, Task::key().tenant_id("t1").id("x")).await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Time to live in a shared table
+//!
+//! DynamoDB has one TTL attribute per table. Models of one table may each
+//! declare `#[dynamite(ttl)]` or not; those that do store it under the same
+//! name (else [`Error::Config`](crate::Error::Config) at `build()`), and
+//! `sync()` enables TTL on it whichever model declares it. Expiry is per
+//! model: reads hide the expired rows of models with TTL only, and a
+//! `create` replaces an expired item only when it belongs to a model with
+//! TTL, so a model without TTL is never hidden or overwritten because
+//! another model of its table has one. DynamoDB's own sweep deletes every
+//! item whose TTL attribute holds a past number, whatever its model: a
+//! model without TTL that stores a field under the table's TTL name (any
+//! type but a string or binary) is `Error::Config` at `build()`; rename
+//! that field's stored attribute.
+//!
+//! ```
+//! # use dynamite::prelude::*;
+//! #[derive(Table, Debug, Clone)]
+//! #[dynamite(table = "app", pk = "T#{tenant_id}", sk = "SESSION#{id}")]
+//! pub struct Session {
+//!     pub tenant_id: String,
+//!     pub id: String,
+//!     #[dynamite(ttl)]
+//!     pub expires_at: i64,
+//! }
+//!
+//! #[derive(Table, Debug, Clone)]
+//! #[dynamite(table = "app", pk = "T#{tenant_id}", sk = "NOTE#{id}")]
+//! pub struct Note {
+//!     pub tenant_id: String,
+//!     pub id: String,
+//!     pub expires_at: i64, // a number under the TTL name: DynamoDB would delete notes
+//! }
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> dynamite::Result<()> {
+//! let refused = Dynamite::embedded().table::<Session>().table::<Note>().build().await;
+//! assert!(matches!(refused, Err(dynamite::Error::Config(_))));
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! Next: [Testing](super::testing).

@@ -198,7 +198,7 @@ impl<P: Table, C: Table> Relation<P, C> {
     /// `has_one`), no parent is read; otherwise (a `belongs_to`, a
     /// `local_key`) the parent is read first with one GetItem, and a missing
     /// or soft-deleted parent has no related rows.
-    pub fn of_key(self, key: impl IntoKey<P::Key>) -> Lazy<'static, P, C> {
+    pub fn of_key(self, key: impl IntoKey<P::Key, P::KeyFields>) -> Lazy<'static, P, C> {
         Lazy {
             relation: self,
             parent: Parent::Key(crate::write::key::key_item::<P>(key)),
@@ -348,11 +348,11 @@ impl<P: Table, C: Table> Relation<P, C> {
     pub async fn replace<K>(
         self,
         db: &Dynamite,
-        parent: impl IntoKey<P::Key>,
+        parent: impl IntoKey<P::Key, P::KeyFields>,
         far: impl IntoIterator<Item = K>,
     ) -> Result<SetChange<C::Key>>
     where
-        K: IntoKey<C::Key>,
+        K: IntoKey<C::Key, C::KeyFields>,
         C::Key: Attribute,
     {
         self.change_links(db, parent, far, Change::Replace).await
@@ -363,11 +363,11 @@ impl<P: Table, C: Table> Relation<P, C> {
     pub async fn add<K>(
         self,
         db: &Dynamite,
-        parent: impl IntoKey<P::Key>,
+        parent: impl IntoKey<P::Key, P::KeyFields>,
         far: impl IntoIterator<Item = K>,
     ) -> Result<SetChange<C::Key>>
     where
-        K: IntoKey<C::Key>,
+        K: IntoKey<C::Key, C::KeyFields>,
         C::Key: Attribute,
     {
         self.change_links(db, parent, far, Change::Add).await
@@ -378,11 +378,11 @@ impl<P: Table, C: Table> Relation<P, C> {
     pub async fn remove<K>(
         self,
         db: &Dynamite,
-        parent: impl IntoKey<P::Key>,
+        parent: impl IntoKey<P::Key, P::KeyFields>,
         far: impl IntoIterator<Item = K>,
     ) -> Result<SetChange<C::Key>>
     where
-        K: IntoKey<C::Key>,
+        K: IntoKey<C::Key, C::KeyFields>,
         C::Key: Attribute,
     {
         self.change_links(db, parent, far, Change::Remove).await
@@ -391,12 +391,12 @@ impl<P: Table, C: Table> Relation<P, C> {
     async fn change_links<K>(
         &self,
         db: &Dynamite,
-        parent: impl IntoKey<P::Key>,
+        parent: impl IntoKey<P::Key, P::KeyFields>,
         far: impl IntoIterator<Item = K>,
         change: Change,
     ) -> Result<SetChange<C::Key>>
     where
-        K: IntoKey<C::Key>,
+        K: IntoKey<C::Key, C::KeyFields>,
         C::Key: Attribute,
     {
         let relation = self.meta()?;

@@ -669,7 +669,7 @@ pub trait TableReads: Table {
     /// A missing or empty key is [`Error::MissingKey`] and nothing is sent.
     fn get(
         db: &Dynamite,
-        key: impl IntoKey<Self::Key>,
+        key: impl IntoKey<Self::Key, Self::KeyFields>,
     ) -> impl Future<Output = Result<Option<Self>>> + Send {
         let prepared = crate::write::key::key_item::<Self>(key)
             .and_then(|k| db.registered::<Self>().map(|r| (k, r.table_name.clone())));
@@ -687,7 +687,7 @@ pub trait TableReads: Table {
 
     /// The rows with these keys, in the order of the keys (missing ones
     /// left out): BatchGetItem, 100 keys a call, concurrently.
-    fn get_many<K: IntoKey<Self::Key>>(
+    fn get_many<K: IntoKey<Self::Key, Self::KeyFields>>(
         db: &Dynamite,
         keys: impl IntoIterator<Item = K>,
     ) -> impl Future<Output = Result<Vec<Self>>> + Send {

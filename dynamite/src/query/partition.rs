@@ -74,7 +74,7 @@ impl<E> std::fmt::Debug for Partition<E> {
 impl<E: Entities> Partition<E> {
     /// The partition that the key of a `T` row renders (`User`'s `"u1"`:
     /// `USER#u1`).
-    pub fn of<T: Table>(key: impl IntoKey<T::Key>) -> Partition<E> {
+    pub fn of<T: Table>(key: impl IntoKey<T::Key, T::KeyFields>) -> Partition<E> {
         Partition {
             key: crate::write::key::key_item::<T>(key).map(|k| (k, T::meta())),
             consistent: false,

@@ -201,7 +201,8 @@ async fn create_chunk(
     let mut attempt = 0;
     while !pending.is_empty() {
         let mut names = ExpressionBuilder::new();
-        let condition = super::single::new_row_condition(meta, &mut names)?;
+        let expiring = super::single::expiring_entities(db, meta);
+        let condition = super::single::new_row_condition(meta, &expiring, &mut names)?;
         let items = pending
             .iter()
             .map(|(item, _)| {
@@ -467,7 +468,7 @@ pub trait BulkWrites: Table {
     /// version to check: use [`BulkWrites::delete_rows_many`] with the rows);
     /// with `deleted_at` each key is soft-deleted by its own conditional
     /// UpdateItem, concurrently.
-    fn delete_many<K: super::IntoKey<Self::Key>>(
+    fn delete_many<K: super::IntoKey<Self::Key, Self::KeyFields>>(
         db: &Dynamite,
         keys: impl IntoIterator<Item = K>,
     ) -> impl Future<Output = Result<()>> + Send {
@@ -597,13 +598,14 @@ async fn conditional_puts<T: Table>(
     let Some(layout) = T::META.single_table else {
         return Ok(());
     };
+    let expiring = &super::single::expiring_entities(db, &T::META);
     let results: Vec<(Item, Result<bool>)> = futures::stream::iter(rows)
         .map(|(key, request)| async move {
             let Some(item) = request.put_request.map(|p| p.item) else {
                 return (key, Ok(true));
             };
             let mut names = ExpressionBuilder::new();
-            let free = match super::single::new_row_condition(&T::META, &mut names) {
+            let free = match super::single::new_row_condition(&T::META, expiring, &mut names) {
                 Ok(free) => free,
                 Err(e) => return (key, Err(e)),
             };

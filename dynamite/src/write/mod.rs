@@ -16,7 +16,7 @@ mod update;
 
 pub use bulk::BulkWrites;
 pub use create::{Create, IntoRow};
-pub use key::IntoKey;
+pub use key::{IntoKey, KeyPart};
 pub use set_based::{DeleteWhere, SetWrites, UpdateWhere};
 pub use single::ModelExt;
 pub use transaction::{

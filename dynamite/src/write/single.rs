@@ -49,18 +49,63 @@ pub(crate) fn prepare<T: Table>(model: &T) -> Result<(Item, Item)> {
 
 /// The condition of a write creating a row: no item holds its key, or the
 /// one holding it has expired (its `ttl` passed: to readers it is gone).
-pub(crate) fn new_row_condition(meta: &TableMeta, names: &mut ExpressionBuilder) -> Result<String> {
+/// In a shared table "expired" is the item's own model's: only items of
+/// `expiring` entity types (see [`expiring_entities`]) may be replaced, so
+/// an item of a model without TTL is never overwritten.
+pub(crate) fn new_row_condition(
+    meta: &TableMeta,
+    expiring: &[&'static str],
+    names: &mut ExpressionBuilder,
+) -> Result<String> {
     let absent = format!(
         "attribute_not_exists({})",
         names.name(meta.partition_key.name)
     );
-    Ok(match meta.ttl {
-        Some(ttl) => format!(
-            "({absent} OR {})",
-            names.render(&crate::expr::Node::Expired(ttl))?
-        ),
-        None => absent,
-    })
+    let Some(ttl) = meta.ttl else {
+        return Ok(absent);
+    };
+    let expired = crate::expr::Node::Expired(ttl);
+    let gone = match meta.single_table {
+        None => expired,
+        Some(layout) => crate::expr::Node::And(vec![
+            expired,
+            crate::expr::Node::In {
+                path: layout.entity_attribute,
+                values: expiring
+                    .iter()
+                    .map(|e| Ok(AttributeValue::S((*e).to_owned())))
+                    .collect(),
+            },
+        ]),
+    };
+    Ok(format!("({absent} OR {})", names.render(&gone)?))
+}
+
+/// The entity types of `meta`'s table whose items expire: the registered
+/// models of the table that declare TTL (`meta`'s own included). Empty for
+/// a model with its own table.
+pub(crate) fn expiring_entities(db: &Dynamite, meta: &TableMeta) -> Vec<&'static str> {
+    let mut entities: Vec<&'static str> = meta
+        .single_table
+        .filter(|_| meta.ttl.is_some())
+        .map(|layout| layout.entity)
+        .into_iter()
+        .collect();
+    let Some(table) = db
+        .registered_all()
+        .find(|r| crate::registry::same_model(r.meta, meta))
+        .map(|r| r.table_name.as_str())
+    else {
+        return entities;
+    };
+    for r in db.registered_all().filter(|r| r.table_name == table) {
+        if let (Some(_), Some(layout)) = (r.meta.ttl, r.meta.single_table)
+            && !entities.contains(&layout.entity)
+        {
+            entities.push(layout.entity);
+        }
+    }
+    entities
 }
 
 /// Stores a new row; an existing row with the same key is never
@@ -82,7 +127,7 @@ pub(crate) async fn create<T: Table>(db: &Dynamite, mut model: T) -> Result<T> {
         (name, id)
     });
     let mut names = ExpressionBuilder::new();
-    let condition = new_row_condition(&T::META, &mut names)?;
+    let condition = new_row_condition(&T::META, &expiring_entities(db, &T::META), &mut names)?;
     let attempts = evidence::Attempts::default();
     // The key exists: this call's own write (by its id), unknowable, or
     // somebody else's row.
@@ -349,7 +394,7 @@ pub trait ModelExt: Table {
     /// An update of the row with `key`, without reading it first. With
     /// `version`, it does not know the stored version: it bumps it without
     /// a check.
-    fn update_key(key: impl super::IntoKey<Self::Key>) -> Update<Self> {
+    fn update_key(key: impl super::IntoKey<Self::Key, Self::KeyFields>) -> Update<Self> {
         Update::new(super::key::key_item::<Self>(key))
     }
 
@@ -374,7 +419,7 @@ pub trait ModelExt: Table {
     /// [`Error::MissingKey`] and nothing is sent.
     fn delete_key(
         db: &Dynamite,
-        key: impl super::IntoKey<Self::Key>,
+        key: impl super::IntoKey<Self::Key, Self::KeyFields>,
     ) -> impl Future<Output = Result<()>> + Send {
         let prepared = super::key::key_item::<Self>(key)
             .and_then(|k| Ok((k, db.registered::<Self>()?.table_name.clone())));
@@ -405,7 +450,7 @@ pub trait ModelExt: Table {
     /// Removes the item with `key`, soft-deleted or not (a DeleteItem).
     fn force_delete_key(
         db: &Dynamite,
-        key: impl super::IntoKey<Self::Key>,
+        key: impl super::IntoKey<Self::Key, Self::KeyFields>,
     ) -> impl Future<Output = Result<()>> + Send {
         let prepared = super::key::key_item::<Self>(key)
             .and_then(|k| Ok((k, db.registered::<Self>()?.table_name.clone())));

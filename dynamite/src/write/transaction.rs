@@ -131,9 +131,13 @@ fn delete_hooks<T: Table>(key: &Item) -> (Option<BeforeFn>, Option<AfterFn>) {
 }
 
 /// The conditional Put of a created row.
-fn create_item<T: Table>(table: &str, item: Item) -> Result<TransactWriteItem> {
+fn create_item<T: Table>(
+    table: &str,
+    expiring: &[&'static str],
+    item: Item,
+) -> Result<TransactWriteItem> {
     let mut names = ExpressionBuilder::new();
-    let condition = super::single::new_row_condition(&T::META, &mut names)?;
+    let condition = super::single::new_row_condition(&T::META, expiring, &mut names)?;
     let put = built(
         Put::builder()
             .table_name(table)
@@ -231,7 +235,8 @@ impl<'db> Transaction<'db> {
         let operation = (|| {
             let table = self.db.registered::<T>()?.table_name.clone();
             let (item, key) = prepare(&row)?;
-            let item = create_item::<T>(&table, item)?;
+            let expiring = super::single::expiring_entities(self.db, &T::META);
+            let item = create_item::<T>(&table, &expiring, item)?;
             let shared = Arc::new(std::sync::Mutex::new(Some(row)));
             let (for_before, for_after) = (shared.clone(), shared);
             let (hook_table, hook_key) = (table.clone(), key.clone());
@@ -253,7 +258,7 @@ impl<'db> Transaction<'db> {
                                 .to_owned(),
                         });
                     }
-                    let item = create_item::<T>(&hook_table, item)?;
+                    let item = create_item::<T>(&hook_table, &expiring, item)?;
                     if let Ok(mut slot) = for_before.lock() {
                         *slot = Some(row);
                     }
@@ -335,7 +340,7 @@ impl<'db> Transaction<'db> {
 
     /// Deletes the row with this key (it must exist): a soft delete with
     /// `deleted_at`; the version, if any, is not checked.
-    pub fn delete_key<T: Table>(&mut self, key: impl IntoKey<T::Key>) -> &mut Self {
+    pub fn delete_key<T: Table>(&mut self, key: impl IntoKey<T::Key, T::KeyFields>) -> &mut Self {
         let key = super::key::key_item::<T>(key).map(|k| (k, None));
         self.delete_item::<T>(key)
     }
@@ -433,7 +438,7 @@ impl<'db> Transaction<'db> {
     /// without writing it.
     pub fn condition_check<T: Table>(
         &mut self,
-        key: impl IntoKey<T::Key>,
+        key: impl IntoKey<T::Key, T::KeyFields>,
         condition: Condition<T>,
     ) -> &mut Self {
         let operation = super::key::key_item::<T>(key).and_then(|key| {
@@ -662,7 +667,7 @@ impl TransactGetRows {
 
 impl TransactGet<'_> {
     /// Reads the row of model `T` with this key.
-    pub fn get<T: Table>(&mut self, key: impl IntoKey<T::Key>) -> &mut Self {
+    pub fn get<T: Table>(&mut self, key: impl IntoKey<T::Key, T::KeyFields>) -> &mut Self {
         let read = super::key::key_item::<T>(key).and_then(|key| {
             let table = self.db.registered::<T>()?.table_name.clone();
             let get = Get::builder()

@@ -22,3 +22,21 @@ pub async fn db() -> Dynamite {
     db.metrics().reset();
     db
 }
+
+/// A seeded (ChaCha), shrinking property runner of `DYNAMITE_CASES` cases,
+/// `default` when the variable is unset.
+pub fn seeded_runner(default: u32) -> proptest::test_runner::TestRunner {
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    let cases = std::env::var("DYNAMITE_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default);
+    TestRunner::new_with_rng(
+        Config {
+            cases,
+            failure_persistence: None,
+            ..Config::default()
+        },
+        TestRng::deterministic_rng(RngAlgorithm::ChaCha),
+    )
+}

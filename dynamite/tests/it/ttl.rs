@@ -72,7 +72,7 @@ const HOUR: Duration = Duration::from_secs(3600);
 /// Deleting them also stalls DynamoDB Local's online index creation
 /// (indexes stay CREATING: "Only 5 tables with online indexes can be
 /// created simultaneously"), which other tests of the suite need.
-const LONG_AGO: Duration = Duration::from_secs(6 * 366 * 24 * 3600);
+pub(crate) const LONG_AGO: Duration = Duration::from_secs(6 * 366 * 24 * 3600);
 
 async fn db() -> Dynamite {
     let db = builder()
@@ -462,7 +462,7 @@ async fn sync_enables_ttl_once_and_reports_a_different_attribute() {
 }
 
 #[tokio::test]
-async fn models_sharing_a_table_must_agree_on_the_ttl_attribute() {
+async fn models_sharing_a_table_with_ttl_must_agree_on_the_attribute() {
     #[derive(Table, Debug, Clone)]
     #[dynamite(table = "ttl_shared", pk = "U#{id}", sk = "U")]
     struct Visitor {
@@ -494,8 +494,21 @@ async fn models_sharing_a_table_must_agree_on_the_ttl_attribute() {
         matches!(&clash, Error::Config(m) if m.contains("TTL attributes differ")),
         "{clash}"
     );
+    #[derive(Table, Debug, Clone)]
+    #[dynamite(table = "ttl_shared", pk = "U#{id}", sk = "X")]
+    struct Plain {
+        id: String,
+    }
     let agreed = builder().table::<Visitor>().table::<Wave>().build().await;
     assert!(agreed.is_ok());
+    // A model without TTL shares the table with models that have one.
+    let mixed = builder()
+        .table::<Plain>()
+        .table::<Visitor>()
+        .table::<Wave>()
+        .build()
+        .await;
+    assert!(mixed.is_ok());
 }
 
 #[tokio::test]
