@@ -66,86 +66,69 @@ impl ApiError {
     }
 
     /// A DynamoDB failure, with `what` naming the resource for a 404.
-    //
-    // FEATURE SLOT (`Error::kind()` / `public_message()`): once they exist
-    // this match becomes `match e.kind() { ErrorKind::Client => 400,
-    // ErrorKind::NotFound => 404, ErrorKind::Conflict => 409,
-    // ErrorKind::Unavailable => 503, _ => 500 }` with `e.public_message()`
-    // as the message; today it is built from the `is_*` helpers.
+    ///
+    /// The status comes from [`dynamite::Error::kind`]; a few kinds get a
+    /// message naming the resource, the rest use
+    /// [`dynamite::Error::public_message`], which never holds a table
+    /// name, key or value.
     pub fn from_db(e: &dynamite::Error, what: &str) -> ApiError {
-        if e.is_not_found() {
-            ApiError::not_found(what)
-        } else if e.is_conflict() {
-            ApiError::version_conflict()
-        } else if e.is_already_exists() {
-            ApiError::new(
+        use dynamite::ErrorKind;
+        match e.kind() {
+            ErrorKind::NotFound => ApiError::not_found(what),
+            ErrorKind::Conflict if e.is_already_exists() => ApiError::new(
                 StatusCode::CONFLICT,
                 "already_exists",
                 format!("{what} already exists"),
-            )
-        } else if e.is_invalid_cursor() {
-            ApiError::bad_request("the cursor does not belong to this query")
-        } else if let dynamite::Error::Validation { field, .. } = e {
-            ApiError::bad_request(format!("`{field}` is not valid"))
-        } else if e.is_validation()
-            || e.is_invalid_value()
-            || e.is_missing_key()
-            || e.is_conflicting_update()
-            || e.is_not_updatable()
-        {
-            ApiError::bad_request("the request holds a value the service cannot store")
-        } else if e.is_transaction_canceled() && cancelled_by(e, "TransactionConflict") {
-            ApiError::new(
+            ),
+            ErrorKind::Conflict if transaction_conflict(e) => ApiError::new(
                 StatusCode::CONFLICT,
                 "concurrent_change",
                 "another request changed the same resources: retry",
-            )
-        } else if e.is_throttled()
-            || (e.is_transaction_canceled()
-                && (cancelled_by(e, "ThrottlingError")
-                    || cancelled_by(e, "ProvisionedThroughputExceeded")))
-        {
-            tracing::warn!(error = %e, "throttled");
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "the service is busy: retry later",
-            )
-        } else if e.is_outcome_unknown() {
-            tracing::warn!(error = %e, "outcome unknown");
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "outcome_unknown",
-                "the change may or may not have been applied: read the resource before retrying",
-            )
-        } else {
-            tracing::error!(error = %e, "internal error");
-            ApiError::internal()
+            ),
+            ErrorKind::Conflict => ApiError::version_conflict(),
+            ErrorKind::Client => {
+                if let dynamite::Error::Validation { field, .. } = e {
+                    ApiError::bad_request(format!("`{field}` is not valid"))
+                } else if e.is_invalid_cursor() {
+                    ApiError::bad_request("the cursor does not belong to this query")
+                } else {
+                    ApiError::bad_request(e.public_message())
+                }
+            }
+            ErrorKind::Unavailable => {
+                tracing::warn!(error = %e, "unavailable");
+                let code = if e.is_outcome_unknown() {
+                    "outcome_unknown"
+                } else {
+                    "unavailable"
+                };
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, e.public_message())
+            }
+            _ => {
+                tracing::error!(error = %e, "internal error");
+                ApiError::internal()
+            }
         }
     }
 }
 
-/// Whether the transaction `e` cancelled had an operation fail with
-/// DynamoDB's `code`.
-fn cancelled_by(e: &dynamite::Error, code: &str) -> bool {
+/// Whether `e` is a transaction another transaction collided with.
+fn transaction_conflict(e: &dynamite::Error) -> bool {
     match e {
-        dynamite::Error::TransactionCanceled { reasons } => reasons.iter().any(|r| r.code == code),
+        dynamite::Error::TransactionCanceled { reasons, .. } => {
+            reasons.iter().any(|r| r.is_transaction_conflict())
+        }
         _ => false,
     }
 }
 
 /// Whether operation `index` (in the order added) of the cancelled
-/// transaction `e` failed its condition.
-//
-// FEATURE SLOT (typed transaction reasons): the one place that compares
-// DynamoDB's codes as strings. With typed reasons this becomes
-// `reasons[index].is_not_found()` (a missing project or tenant) and the
-// callers can tell "not found" from "version conflict" per operation.
-pub fn condition_failed_at(e: &dynamite::Error, index: usize) -> bool {
+/// transaction `e` failed because its row does not exist.
+pub fn not_found_at(e: &dynamite::Error, index: usize) -> bool {
     match e {
-        dynamite::Error::TransactionCanceled { reasons } => reasons
-            .iter()
-            .any(|r| r.index == index && r.code == "ConditionalCheckFailed"),
+        dynamite::Error::TransactionCanceled { reasons, .. } => {
+            reasons.get(index).is_some_and(|r| r.is_not_found())
+        }
         _ => false,
     }
 }

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use dynamite::prelude::*;
 use serde::Deserialize;
 
-use crate::error::{ApiError, ApiResult, condition_failed_at};
+use crate::error::{ApiError, ApiResult, not_found_at};
 use crate::extract::{Body, Params, TenantId, check_id};
 use crate::models::{Comment, Task};
 use crate::paging::{PageBody, PageParams};
@@ -48,7 +48,7 @@ pub async fn create(
         Task::ID.eq(task.as_str()),
     );
     let committed = tx.commit().await.map_err(|e| {
-        if condition_failed_at(&e, 1) {
+        if not_found_at(&e, 1) {
             ApiError::not_found("task")
         } else {
             ApiError::from_db(&e, "comment")

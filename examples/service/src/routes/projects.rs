@@ -9,7 +9,7 @@ use axum::response::Response;
 use dynamite::prelude::*;
 use serde::Deserialize;
 
-use crate::error::{ApiError, ApiResult, condition_failed_at};
+use crate::error::{ApiError, ApiResult, not_found_at};
 use crate::extract::{Body, Params, TenantId, check_id, expected_version};
 use crate::models::{Project, Task, Tenant};
 use crate::paging::{PageBody, PageParams};
@@ -45,7 +45,7 @@ pub async fn create(
     tx.create(Project::create().tenant_id(&tenant).name(body.name));
     tx.condition_check::<Tenant>(tenant.as_str(), Tenant::ID.eq(tenant.as_str()));
     let committed = tx.commit().await.map_err(|e| {
-        if condition_failed_at(&e, 1) {
+        if not_found_at(&e, 1) {
             ApiError::not_found("tenant")
         } else {
             ApiError::from_db(&e, "project")

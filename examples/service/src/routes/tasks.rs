@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use dynamite::prelude::*;
 use serde::Deserialize;
 
-use crate::error::{ApiError, ApiResult, condition_failed_at};
+use crate::error::{ApiError, ApiResult, not_found_at};
 use crate::extract::{Body, Params, TenantId, check_id, expected_version};
 use crate::models::{Comment, Project, Task};
 use crate::paging::{PageBody, PageParams};
@@ -103,7 +103,7 @@ pub async fn create(
         Project::update_key((tenant.as_str(), project.as_str())).increment(Project::TASK_COUNT, 1),
     );
     let committed = tx.commit().await.map_err(|e| {
-        if condition_failed_at(&e, 1) {
+        if not_found_at(&e, 1) {
             ApiError::not_found("project")
         } else {
             ApiError::from_db(&e, "task")
@@ -247,7 +247,7 @@ pub async fn delete(
         Project::update_key((tenant.as_str(), project.as_str())).decrement(Project::TASK_COUNT, 1),
     );
     tx.commit().await.map_err(|e| {
-        if condition_failed_at(&e, 0) {
+        if not_found_at(&e, 0) {
             // Changed or deleted since it was read.
             ApiError::version_conflict()
         } else {
