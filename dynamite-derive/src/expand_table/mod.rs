@@ -2,8 +2,9 @@
 //!
 //! Everything is wrapped in `const _: () = { ... };`: the create builder and
 //! its `Missing<Field>` markers cannot be named (or clash) outside. The only
-//! inherent items on the model are its column constants (`User::EMAIL`) and
-//! one function per relation field, named like the field (`User::orders()`);
+//! inherent items on the model are its column constants (`User::EMAIL`), one
+//! `IndexRef` constant per declared index (`Task::BY_ASSIGNEE`) and one
+//! function per relation field, named like the field (`User::orders()`);
 //! everything else is a trait item, so stored fields named `query`,
 //! `create`, `exec` or `r#type` never clash with generated code. A relation
 //! function or a column constant that would shadow a trait item (a relation
@@ -56,7 +57,7 @@ fn expand(model: &Model, schema: &Schema) -> TokenStream {
     let key_fns = key_fns(schema);
     let relation_checks = relation_checks(model, schema);
     let meta = meta(model, schema, &persisted);
-    let columns = columns(ident, &persisted, &schema.relations);
+    let columns = columns(ident, &persisted, schema);
     let builder = Builder::new(model);
     let builder_items = builder.items();
     let builder_type = builder.initial_type();

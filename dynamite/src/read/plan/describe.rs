@@ -9,10 +9,16 @@ use crate::read::canonical::KeyId;
 use crate::value::{Item, describe_key_by, describe_key_in};
 
 /// The requests a query will send, from `.explain()`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `{}` shows the steps; `{:#}` adds why the root read takes its path.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Explain {
     /// One line per request kind, in the order they are sent.
     pub steps: Vec<String>,
+    /// Why the root read takes its path: `chosen: <path> (<why>)` first,
+    /// then `rejected: <path> (<why>)` for every other path of the table
+    /// (empty for writes by key).
+    pub paths: Vec<String>,
 }
 
 impl Explain {
@@ -29,6 +35,11 @@ impl fmt::Display for Explain {
                 writeln!(f)?;
             }
             f.write_str(step)?;
+        }
+        if f.alternate() {
+            for line in &self.paths {
+                write!(f, "\n  {line}")?;
+            }
         }
         Ok(())
     }

@@ -14,6 +14,7 @@
 //! Whatever the residual reads is added to the projection, and stripped
 //! from the rows again before they are returned.
 
+mod candidates;
 mod conjuncts;
 mod describe;
 mod keys;
@@ -92,7 +93,24 @@ pub(crate) struct Plan {
     /// (sparse: the filter does not imply the attribute named), for
     /// `explain()`.
     pub(crate) skipped: Option<(String, &'static str)>,
+    /// Why the path was chosen and the others rejected, for `explain()`.
+    pub(crate) paths: Vec<String>,
 }
+
+/// Which paths a read may take.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum PathHint {
+    /// The planner's choice.
+    #[default]
+    Any,
+    /// The table's key, partition, or a Scan.
+    Table,
+    /// This index only.
+    Index(&'static str),
+}
+
+/// Queries one `is_in` on a partition key may send by default.
+pub(crate) const DEFAULT_MAX_IS_IN_QUERIES: usize = 100;
 
 /// What the builder asks for.
 #[derive(Debug, Clone, Default)]
@@ -104,6 +122,19 @@ pub(crate) struct ReadRequest {
     pub(crate) offset: usize,
     pub(crate) projection: Option<Vec<&'static str>>,
     pub(crate) consistent: bool,
+    /// The path forced with `Query::index`.
+    pub(crate) path: PathHint,
+    /// Refuse reads of a whole table or partition that filter.
+    pub(crate) strict: bool,
+    /// `None`: [`DEFAULT_MAX_IS_IN_QUERIES`].
+    pub(crate) max_is_in_queries: Option<usize>,
+}
+
+impl ReadRequest {
+    /// Queries one `is_in` on a partition key may send.
+    pub(crate) fn max_is_in_queries(&self) -> usize {
+        self.max_is_in_queries.unwrap_or(DEFAULT_MAX_IS_IN_QUERIES)
+    }
 }
 
 /// Plans a read of `meta`'s table (full name `table`, GSIs `indexes`):
@@ -132,7 +163,7 @@ pub(crate) fn plan(
     // before the planner adds its own.
     let eligibility: Vec<std::result::Result<(), &'static str>> = indexes
         .iter()
-        .map(|i| paths::index_eligible(meta, i, &conjuncts))
+        .map(|i| candidates::index_eligible(meta, i, &conjuncts))
         .collect();
     // The conditions rendered from key templates only ever become key
     // conditions: one left over is dropped (it holds for every row of the
@@ -140,16 +171,14 @@ pub(crate) fn plan(
     let user_conjuncts = conjuncts.0.len();
     let implied = keys::template_conditions(meta, &conjuncts)?;
     conjuncts.0.extend(implied.into_iter().map(Some));
-    let chosen = paths::choose(
-        meta,
-        indexes,
-        &eligibility,
-        &mut conjuncts,
-        request.consistent,
-    )?;
+    let chosen = paths::choose(meta, indexes, &eligibility, &mut conjuncts, request)?;
 
     conjuncts.0.truncate(user_conjuncts);
-    let (filter, residual) = split::filter(&chosen.access, conjuncts.rest(), &chosen.query_keys);
+    let rest = conjuncts.rest();
+    if request.strict {
+        strict_check(meta, &table, &chosen, &rest)?;
+    }
+    let (filter, residual) = split::filter(&chosen.access, rest, &chosen.query_keys);
     let (forward, memory_sort) = split::ordering(&chosen.access, request, chosen.natural_sort);
     let table_keys: Vec<&'static str> = meta.key_names().collect();
     let (projection, keep) = split::projection(
@@ -176,5 +205,72 @@ pub(crate) fn plan(
         deleted_at: meta.deleted_at,
         skipped: chosen.skipped,
         cursor_keys: chosen.cursor_keys,
+        paths: chosen.paths,
+    })
+}
+
+/// `.strict()`: refuses every Scan, and every Query whose key condition is
+/// a partition alone while conditions of the filter remain (`rest`, other
+/// than the visibility conditions every read carries).
+fn strict_check(
+    meta: &'static TableMeta,
+    table: &str,
+    chosen: &paths::Chosen,
+    rest: &[Node],
+) -> Result<()> {
+    let filters = rest.iter().any(|n| {
+        let pinned = match n {
+            Node::Compare {
+                path,
+                op: crate::expr::CompareOp::Eq,
+                value: Ok(v),
+            } => chosen.pinned.iter().any(|(field, pinned)| {
+                field == path
+                    && crate::read::canonical::Canonical::of(pinned)
+                        == crate::read::canonical::Canonical::of(v)
+            }),
+            _ => false,
+        };
+        !pinned && !paths::is_visibility(meta, n)
+    });
+    let what = match &chosen.access {
+        Access::Scan => "a whole table",
+        Access::Query { .. } | Access::MultiQuery { .. } if filters && chosen.bare_partition => {
+            "a whole partition"
+        }
+        _ => return Ok(()),
+    };
+    let read = match &chosen.access {
+        Access::Query {
+            key_condition,
+            index,
+            ..
+        } => {
+            let mut s = format!("Query {table}");
+            if let Some(i) = index {
+                s.push_str(&format!(" index {i}"));
+            }
+            s.push_str(&format!(
+                " key {}",
+                describe_condition(table, key_condition)
+            ));
+            s
+        }
+        Access::MultiQuery {
+            index, partition, ..
+        } => {
+            let mut s = format!("Query {table}");
+            if let Some(i) = index {
+                s.push_str(&format!(" index {i}"));
+            }
+            s.push_str(&format!(" per value of {partition}"));
+            s
+        }
+        _ => format!("Scan {table}"),
+    };
+    Err(crate::error::Error::StrictRead {
+        model: meta.model,
+        what,
+        read,
     })
 }
