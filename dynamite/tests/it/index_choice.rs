@@ -559,10 +559,7 @@ async fn regression_order_prefers_the_path_giving_it_natively() {
     assert!(q.explain(&db).root().contains("index by_status"));
     let ordered = q.order(Desc);
     let explain = ordered.explain(&db);
-    assert!(
-        explain.root().starts_with("Query ix_choice key"),
-        "{explain:#}"
-    );
+    assert!(explain.root().contains("ix_choice key"), "{explain:#}");
     assert!(
         explain
             .paths
@@ -590,7 +587,7 @@ async fn consistent_reads_choose_among_table_paths() {
         .consistent();
     let explain = q.explain(&db);
     assert!(
-        explain.root().starts_with("Query ix_choice key tenant"),
+        explain.root().contains("ix_choice key tenant"),
         "{explain:#}"
     );
     assert_eq!(q.all(&db).await.unwrap().len(), 7);
