@@ -313,7 +313,7 @@ pub fn check_model<'m, 'a>(cx: &Ctxt, model: &'m Model<'a>) -> Option<Schema<'m,
             sort: sort_key,
         },
     };
-    Some(Schema {
+    let schema = Schema {
         table_name,
         keys,
         indexes,
@@ -323,7 +323,75 @@ pub fn check_model<'m, 'a>(cx: &Ctxt, model: &'m Model<'a>) -> Option<Schema<'m,
         deleted_at,
         ttl,
         relations,
-    })
+    };
+    check_index_constants(cx, model, &schema);
+    (!cx.has_errors()).then_some(schema)
+}
+
+impl Schema<'_, '_> {
+    /// The names of the declared indexes (fields' and templates'), in
+    /// declaration order.
+    pub fn index_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.indexes.iter().map(|i| i.name.clone()).collect();
+        if let Keys::Templates(t) = &self.keys {
+            names.extend(t.indexes.iter().map(|i| i.name.clone()));
+        }
+        names
+    }
+}
+
+/// The `IndexRef` constant of index `name`: its name in
+/// `SCREAMING_SNAKE_CASE` (`.` and `-`, allowed in index names, become
+/// `_`; a leading digit gets `INDEX_` before it).
+pub fn index_constant(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    let constant = screaming_snake_case(&cleaned);
+    if constant.starts_with(|c: char| c.is_ascii_digit()) || constant.is_empty() {
+        format!("INDEX_{constant}")
+    } else {
+        constant
+    }
+}
+
+/// An index constant must not take the name of a column constant, of a
+/// trait constant or of another index's constant: each would be a
+/// confusing compile error in generated code, or shadow a trait item.
+fn check_index_constants(cx: &Ctxt, model: &Model, schema: &Schema) {
+    let ident = model.ident;
+    let mut seen: Vec<(String, String)> = Vec::new();
+    for index in schema.index_names() {
+        let constant = index_constant(&index);
+        let clash = if let Some(field) = model
+            .fields
+            .iter()
+            .find(|f| f.persisted() && screaming_snake_case(&f.name) == constant)
+        {
+            Some(format!(
+                "the column constant of field `{}`; rename the Rust field and keep the stored \
+                 name with `#[dynamite(rename = \"{}\")]`",
+                field.name, field.stored
+            ))
+        } else if let Some(owner) = reserved::trait_const(&constant) {
+            Some(format!("`{owner}::{constant}`; rename the index"))
+        } else {
+            seen.iter()
+                .find(|(_, c)| *c == constant)
+                .map(|(other, _)| format!("the constant of index `{other}`; rename one index"))
+        };
+        if let Some(clash) = clash {
+            cx.error(
+                ident.span(),
+                format!(
+                    "the index `{index}` would generate the constant `{ident}::{constant}`, \
+                     which clashes with {clash}"
+                ),
+            );
+        }
+        seen.push((index, constant));
+    }
 }
 
 /// The only field carrying an option; a second one is an error at its key.

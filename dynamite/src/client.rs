@@ -102,6 +102,10 @@ struct Inner {
         std::collections::HashMap<String, (std::time::Instant, Option<TableStats>)>,
     >,
     concurrency: usize,
+    /// Every query strict (`Query::strict`).
+    strict: bool,
+    /// At most this many Queries for one `is_in` on a partition key.
+    max_is_in_queries: Option<usize>,
     sync_timeout: Duration,
     /// The options of each table `sync()` manages (full table name).
     table_options: TableOptionsByTable,
@@ -210,6 +214,8 @@ pub struct DynamiteBuilder {
     retry_mode: RetryMode,
     max_attempts: u32,
     concurrency: usize,
+    strict: bool,
+    max_is_in_queries: Option<usize>,
     sync_timeout: Duration,
     scan_segments: Option<u32>,
     write_id: Option<String>,
@@ -384,6 +390,14 @@ impl crate::registry::Models for Dynamite {
     fn concurrency(&self) -> Option<usize> {
         Some(self.inner.concurrency)
     }
+
+    fn strict_reads(&self) -> bool {
+        self.inner.strict
+    }
+
+    fn max_is_in_queries(&self) -> Option<usize> {
+        self.inner.max_is_in_queries
+    }
 }
 
 impl DynamiteBuilder {
@@ -398,6 +412,8 @@ impl DynamiteBuilder {
             retry_mode: RetryMode::Standard,
             max_attempts: 5,
             concurrency: DEFAULT_CONCURRENCY,
+            strict: false,
+            max_is_in_queries: None,
             sync_timeout: Duration::from_secs(120),
             scan_segments: None,
             write_id: Some(DEFAULT_WRITE_ID_ATTRIBUTE.to_owned()),
@@ -530,6 +546,23 @@ impl DynamiteBuilder {
         self
     }
 
+    /// Makes every query strict: a read that would fetch a whole table or
+    /// partition only to filter it is [`crate::Error::StrictRead`] before
+    /// anything is sent (see [`Query::strict`](crate::Query::strict)).
+    /// Off by default.
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+
+    /// At most `n` Queries for one `is_in` on a partition key (one Query
+    /// per distinct value; default 100): more distinct values are
+    /// [`crate::Error::FanOutLimit`] before anything is sent.
+    pub fn max_is_in_queries(mut self, n: usize) -> Self {
+        self.max_is_in_queries = Some(n.max(1));
+        self
+    }
+
     /// Segments of a full-table Scan read in parallel (Segment /
     /// TotalSegments). By default one segment per MiB of the table (what
     /// one Scan page returns), up to [`concurrency`](Self::concurrency),
@@ -641,6 +674,8 @@ impl DynamiteBuilder {
                     exact_writes: self.exact_writes,
                     stats: std::sync::Mutex::default(),
                     concurrency: self.concurrency,
+                    strict: self.strict,
+                    max_is_in_queries: self.max_is_in_queries,
                     sync_timeout: self.sync_timeout,
                     table_options,
                     #[cfg(feature = "embedded")]
@@ -715,6 +750,8 @@ impl DynamiteBuilder {
                 exact_writes: self.exact_writes,
                 stats: std::sync::Mutex::default(),
                 concurrency: self.concurrency,
+                strict: self.strict,
+                max_is_in_queries: self.max_is_in_queries,
                 sync_timeout: self.sync_timeout,
                 table_options,
                 #[cfg(feature = "embedded")]

@@ -110,7 +110,7 @@ pub use include::{
 pub use metrics::Metrics;
 pub use model::{GeneratedId, NotEmpty, Table, TableMeta, Timestamp};
 pub use query::{
-    Cursor, Entities, Explain, Page, Partition, Projected, Query, SortOrder, TableReads,
+    Cursor, Entities, Explain, IndexRef, Page, Partition, Projected, Query, SortOrder, TableReads,
 };
 pub use registry::{Models, Registry};
 pub use schema::{Change, SyncReport, Withheld, WithheldReason};

@@ -145,6 +145,19 @@ pub trait Models {
     fn concurrency(&self) -> Option<usize> {
         None
     }
+
+    /// Whether every query is strict (see `Query::strict`).
+    #[doc(hidden)]
+    fn strict_reads(&self) -> bool {
+        false
+    }
+
+    /// At most this many Queries for one `is_in` on a partition key
+    /// (`None`: the default, 100).
+    #[doc(hidden)]
+    fn max_is_in_queries(&self) -> Option<usize> {
+        None
+    }
 }
 
 impl Models for Registry {

@@ -187,6 +187,26 @@ pub(crate) fn render_prefix<'v>(
     Ok((text, true))
 }
 
+/// The text [`render_prefix`] sends for `template` when the fields in
+/// `bound` are known and no others, with `<field>` in place of each bound
+/// value: what `explain()` shows of a prefix rendered per parent
+/// (`TASK#<project_id>#`).
+pub(crate) fn describe_prefix(template: &[Segment], bound: &[&str]) -> String {
+    let mut text = String::new();
+    for segment in template {
+        match segment {
+            Segment::Literal(literal) => text.push_str(literal),
+            Segment::Field { attribute, .. } if bound.contains(attribute) => {
+                text.push('<');
+                text.push_str(attribute);
+                text.push('>');
+            }
+            Segment::Field { .. } => break,
+        }
+    }
+    text
+}
+
 /// Writes one field value with its encoding. Its errors never quote the
 /// value (it may be [`Sensitive`](crate::Sensitive)): the caller names the
 /// attribute.

@@ -2,10 +2,11 @@
 //!
 //! Everything is wrapped in `const _: () = { ... };`: the create builder and
 //! its `Missing<Field>` markers cannot be named (or clash) outside. The only
-//! inherent items on the model are its column constants (`User::EMAIL`) and
-//! one function per relation field, named like the field (`User::orders()`);
-//! for a key of several fields, `key()` (the named key builder,
-//! see `key_builder`); everything else is a trait item, so stored fields named `query`,
+//! inherent items on the model are its column constants (`User::EMAIL`), one
+//! `IndexRef` constant per declared index (`Task::BY_ASSIGNEE`), one
+//! function per relation field, named like the field (`User::orders()`),
+//! and for a key of several fields `key()` (the named key builder, see
+//! `key_builder`); everything else is a trait item, so stored fields named `query`,
 //! `create`, `exec` or `r#type` never clash with generated code. A relation
 //! function or a column constant that would shadow a trait item (a relation
 //! field `get`, a field `meta`) is refused by `check` (see `reserved`).
@@ -62,7 +63,7 @@ fn expand(model: &Model, schema: &Schema) -> TokenStream {
     let key_fields_type = key_builder.key_fields_type();
     let relation_checks = relation_checks(model, schema);
     let meta = meta(model, schema, &persisted);
-    let columns = columns(ident, &persisted, &schema.relations);
+    let columns = columns(ident, &persisted, schema);
     let builder = Builder::new(model);
     let builder_items = builder.items();
     let builder_type = builder.initial_type();

@@ -7,11 +7,11 @@ use super::{CancellationKind, CancellationReason, Error};
 ///
 /// | kind | errors | HTTP |
 /// |---|---|---|
-/// | `Client` | `Validation`, `InvalidValue`, `MissingKey`, `ItemTooLarge`, `InvalidCursor`, `InvalidRequest`, `ConflictingUpdate`, `NotUpdatable`, `TooManyOperations`, `DuplicateItem`, `UnfilteredWrite`; `Backend` with DynamoDB's `ValidationException` | 400 |
+/// | `Client` | `Validation`, `InvalidValue`, `MissingKey`, `ItemTooLarge`, `InvalidCursor`, `InvalidRequest`, `ConflictingUpdate`, `NotUpdatable`, `TooManyOperations`, `DuplicateItem`, `UnfilteredWrite`, `StrictRead`, `FanOutLimit`; `Backend` with DynamoDB's `ValidationException` | 400 |
 /// | `NotFound` | `NotFound` | 404 |
 /// | `Conflict` | `AlreadyExists`, `ConditionFailed`, `Conflict`; `Backend` with `TransactionConflictException` / `TransactionInProgressException` | 409 |
 /// | `Unavailable` | `Throttled`, `Timeout`, `OutcomeUnknown`; `Backend` with a 5xx code or no answer at all (a dropped connection, a timeout) | 503 |
-/// | `Internal` | `Decode`, `Schema`, `Config`, `NotRegistered`, `InvalidTableName`, `NotFetched`, `Unsupported`, `ConsistentIndexRead`, `UnknownTarget`, `AppliedUnreadable`; any other `Backend` | 500 |
+/// | `Internal` | `Decode`, `Schema`, `Config`, `NotRegistered`, `InvalidTableName`, `NotFetched`, `Unsupported`, `ConsistentIndexRead`, `IndexUnusable`, `UnknownTarget`, `AppliedUnreadable`; any other `Backend` | 500 |
 ///
 /// Errors made of others take their kind from them:
 /// `TransactionCanceled` is `Unavailable` when an operation was throttled,
@@ -103,7 +103,9 @@ impl Error {
             | Error::NotUpdatable { .. }
             | Error::TooManyOperations { .. }
             | Error::DuplicateItem { .. }
-            | Error::UnfilteredWrite { .. } => ErrorKind::Client,
+            | Error::UnfilteredWrite { .. }
+            | Error::StrictRead { .. }
+            | Error::FanOutLimit { .. } => ErrorKind::Client,
             Error::NotFound { .. } => ErrorKind::NotFound,
             Error::AlreadyExists { .. }
             | Error::ConditionFailed { .. }
@@ -119,6 +121,7 @@ impl Error {
             | Error::NotFetched { .. }
             | Error::Unsupported { .. }
             | Error::ConsistentIndexRead { .. }
+            | Error::IndexUnusable { .. }
             | Error::UnknownTarget { .. }
             | Error::AppliedUnreadable { .. } => ErrorKind::Internal,
             Error::TransactionCanceled { reasons, added } => cancelled_kind(reasons, added),
@@ -163,6 +166,8 @@ impl Error {
             Error::TooManyOperations { .. } => "the request holds too many operations",
             Error::DuplicateItem { .. } => "the request names the same record twice",
             Error::UnfilteredWrite { .. } => "the request would change every record",
+            Error::StrictRead { .. } => "the request must name a key",
+            Error::FanOutLimit { .. } => "the request names too many values",
             Error::OutcomeUnknown { .. } => {
                 "whether the change was applied is unknown; read the record before retrying"
             }

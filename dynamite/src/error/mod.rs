@@ -292,6 +292,50 @@ pub enum Error {
         index: String,
     },
 
+    /// An index named with `Query::index(..)` cannot serve the read: the
+    /// filter does not pin its partition, it is sparse and the filter does
+    /// not imply its attributes, or it is not an index of the model's
+    /// table. Nothing was sent (never a Scan instead).
+    #[error("{model}: index `{index}` cannot serve this read: {reason}")]
+    IndexUnusable {
+        /// The model.
+        model: &'static str,
+        /// The index named.
+        index: String,
+        /// Why, and what the filter lacks.
+        reason: String,
+    },
+
+    /// A strict read (`Query::strict()` or the handle's `strict(true)`)
+    /// would read a whole table (a Scan) or a whole partition only to
+    /// filter it. Nothing was sent.
+    #[error("{model}: strict read refused, it would read {what}: {read}")]
+    StrictRead {
+        /// The model.
+        model: &'static str,
+        /// `a whole table` or `a whole partition`.
+        what: &'static str,
+        /// The read, as `explain()` shows it (sensitive values masked).
+        read: String,
+    },
+
+    /// An `is_in` on a partition key with more distinct values than the
+    /// handle allows Queries for one read (`max_is_in_queries`, default
+    /// 100). Nothing was sent.
+    #[error(
+        "{model}: is_in on the partition key {attribute} has {values} distinct values, more than the {limit} Queries one read may send; split the list, or raise the handle's max_is_in_queries"
+    )]
+    FanOutLimit {
+        /// The model.
+        model: &'static str,
+        /// The partition key attribute.
+        attribute: &'static str,
+        /// Distinct values given.
+        values: usize,
+        /// The handle's limit.
+        limit: usize,
+    },
+
     /// A transaction was cancelled: nothing of it was written. One typed
     /// reason per operation, with its model and key (see
     /// [`CancellationReason`]).
@@ -478,6 +522,21 @@ impl Error {
     /// True for [`Error::ConsistentIndexRead`].
     pub fn is_consistent_index_read(&self) -> bool {
         matches!(self, Error::ConsistentIndexRead { .. })
+    }
+
+    /// True for [`Error::IndexUnusable`].
+    pub fn is_index_unusable(&self) -> bool {
+        matches!(self, Error::IndexUnusable { .. })
+    }
+
+    /// True for [`Error::StrictRead`].
+    pub fn is_strict_read(&self) -> bool {
+        matches!(self, Error::StrictRead { .. })
+    }
+
+    /// True for [`Error::FanOutLimit`].
+    pub fn is_fan_out_limit(&self) -> bool {
+        matches!(self, Error::FanOutLimit { .. })
     }
 
     /// True for [`Error::MissingKey`].

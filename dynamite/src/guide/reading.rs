@@ -66,10 +66,16 @@
 //! | residual | the rest: a second sort-key bound, `ne` / `is_in` / `or` on a key attribute, the whole filter of a GetItem / BatchGetItem | Dynamite, in memory, with DynamoDB's semantics |
 //!
 //! Access paths, cheapest first: full key `eq` → GetItem; a list of keys →
-//! BatchGetItem; partition key `eq` → Query; `is_in` on a partition key →
-//! one Query per value, concurrent; indexed attribute `eq` → index Query;
-//! otherwise Scan. `explain()` prints the key condition, `filter` and
-//! `filter in memory`:
+//! BatchGetItem; a partition pinned → Query (of the table or an index);
+//! `is_in` on a partition key → one Query per value, concurrent (at most
+//! 100 by default, `max_is_in_queries(n)` on the handle builder, beyond
+//! that `Error::FanOutLimit` before sending); otherwise Scan. Among the
+//! table's partition and every index whose partition the filter pins, the
+//! planner ranks (from the filter and the declared schema only, never from
+//! data): a path giving the asked `order` natively first, one partition
+//! over several, more key fields pinned, an exact sort key over a range or
+//! prefix over none, the table over an index, then the first declared.
+//! `explain()` prints the key condition, `filter` and `filter in memory`:
 //!
 //! ```
 //! # use dynamite::prelude::*;
@@ -124,11 +130,67 @@
 //!   planner renders itself (a literal partition, a sort prefix) prove
 //!   nothing and never filter rows; `explain()` names a sparse index the
 //!   filter pins but cannot read.
-//! - **Consistency.** `.consistent()` on a read that needs an index is
+//! - **Consistency.** `.consistent()` chooses among the table's paths; a
+//!   filter only an index's partition serves (only a Scan of the table
+//!   would be left), or a hint naming an index, is
 //!   `Error::ConsistentIndexRead`, never silently weakened.
 //! - **Order.** `order(dir)` orders by the sort key; `order_by(col, dir)` on
 //!   another attribute sorts in memory, ties broken by key.
 //! - **Limits bound the reading.** Pages stop once enough rows matched.
+//!
+//! ## Choosing the path yourself, and refusing whole reads
+//!
+//! `{:#}` on an `explain()` adds why the path was chosen and why each other
+//! one was rejected. `.index(..)` forces a declared index (the derive
+//! generates one `IndexRef` constant per index, named like it) or, with
+//! `IndexRef::table()`, the table; an index that cannot answer the filter
+//! is `Error::IndexUnusable` before sending, never a Scan. `.strict()` (or
+//! `strict(true)` on the handle builder, for every query) refuses, before
+//! sending, every Scan and every Query that reads a whole partition only
+//! to filter it:
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> dynamite::Result<()> {
+//! use dynamite::IndexRef;
+//! use dynamite::prelude::*;
+//!
+//! #[derive(Table, Debug, Clone)]
+//! #[dynamite(index(name = "by_assignee", partition = ["tenant_id", "assignee"], sort = "id"))]
+//! struct Task {
+//!     #[dynamite(primary_key)]
+//!     tenant_id: String,
+//!     #[dynamite(sort_key)]
+//!     id: String,
+//!     assignee: String,
+//!     done: bool,
+//! }
+//!
+//! let db = Dynamite::embedded().table::<Task>().build().await?;
+//! db.sync().await?;
+//! let mine = || Task::query().filter(Task::TENANT_ID.eq("t1") & Task::ASSIGNEE.eq("ann"));
+//! let explain = mine().explain(&db);
+//! assert_eq!(
+//!     explain.root(),
+//!     "Query tasks index by_assignee key (tenant_id = \"t1\" AND assignee = \"ann\")"
+//! );
+//! assert_eq!(
+//!     explain.paths[0],
+//!     "chosen: index by_assignee (one partition, 2 key field(s) pinned [tenant_id, assignee], \
+//!      no sort-key condition)"
+//! );
+//! // The whole tenant, read to filter on `assignee`:
+//! let whole = mine().index(IndexRef::table());
+//! assert!(whole.clone().strict().all(&db).await.unwrap_err().is_strict_read());
+//! assert!(whole.all(&db).await?.is_empty());
+//! // The index pins every condition: strict accepts it.
+//! assert!(mine().strict().all(&db).await?.is_empty());
+//! // An index that cannot serve the filter: an error, nothing sent.
+//! let err = Task::query().filter(Task::DONE.eq(true)).index(Task::BY_ASSIGNEE).all(&db).await;
+//! assert!(err.unwrap_err().is_index_unusable());
+//! # Ok(())
+//! # }
+//! ```
 //!
 //! ## Pages and cursors
 //!

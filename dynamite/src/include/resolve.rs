@@ -1394,8 +1394,13 @@ pub(crate) fn describe(
                             let _ = write!(line, " index {index}");
                         }
                         let _ = write!(line, " partition of <each parent's {}>", node.parent_attr);
-                        if let (Some(prefix), Some(sk)) = (read.sort_prefix, read.sort_key) {
-                            let _ = write!(line, " key begins_with({sk}, {prefix:?})");
+                        // The prefix each Query sends, rendered from the same
+                        // template and bound fields, with `<field>` for values.
+                        if let (Some(sort), Some(sk)) = (read.sort, read.sort_key) {
+                            let prefix = crate::template::describe_prefix(sort, &node.child_attrs);
+                            if !prefix.is_empty() {
+                                let _ = write!(line, " key begins_with({sk}, {prefix:?})");
+                            }
                         }
                         line
                     }

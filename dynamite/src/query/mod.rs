@@ -26,6 +26,7 @@
 //! # }
 //! ```
 
+mod index_ref;
 mod partition;
 mod projection;
 
@@ -42,6 +43,7 @@ pub use crate::expr::Columns;
 pub use crate::read::SortOrder;
 pub use crate::read::cursor::Cursor;
 pub use crate::read::plan::Explain;
+pub use index_ref::IndexRef;
 pub use partition::{Entities, Partition};
 pub use projection::Projected;
 
@@ -53,7 +55,7 @@ use crate::include::{Assemble, Include, attach_includes};
 use crate::model::Table;
 use crate::read::and_filter;
 use crate::read::exec::{self, TableKeys};
-use crate::read::plan::{self, Access, Plan, ReadRequest};
+use crate::read::plan::{self, Access, PathHint, Plan, ReadRequest};
 use crate::read::run::{self, fetch, fetch_page, item_stream};
 use crate::registry::{Models, Registry};
 use crate::value::Item;
@@ -166,11 +168,71 @@ impl<T: Table> Query<T> {
         self
     }
 
-    /// Strongly consistent reads. Only the table can be read consistently:
-    /// a read that needs a global secondary index is
-    /// [`Error::ConsistentIndexRead`], never silently weakened.
+    /// Strongly consistent reads. Only the table can be read consistently,
+    /// so the path is chosen among the table's (its key, its partition, or
+    /// a Scan): a filter an index would serve reads the table's partition
+    /// when it pins it. When only a Scan of the table remains for a filter
+    /// that pins an index's partition, the read is
+    /// [`Error::ConsistentIndexRead`] rather than a silent table Scan; so
+    /// is a consistent read naming an index with [`Query::index`].
     pub fn consistent(mut self) -> Self {
         self.request.consistent = true;
+        self
+    }
+
+    /// Reads through this index (or the table, with [`IndexRef::table`])
+    /// instead of the path the planner would choose. An index that cannot
+    /// answer the filter (its partition not pinned, or sparse and the
+    /// filter does not imply its attributes) is
+    /// [`Error::IndexUnusable`] before anything is sent, never a Scan; with
+    /// [`Query::consistent`] it is [`Error::ConsistentIndexRead`]. See
+    /// [`IndexRef`].
+    pub fn index(mut self, index: IndexRef<T>) -> Self {
+        self.request.path = match index.name() {
+            Some(name) => PathHint::Index(name),
+            None => PathHint::Table,
+        };
+        self
+    }
+
+    /// Refuses, with [`Error::StrictRead`] before anything is sent, a read
+    /// that would fetch a whole table or partition only to filter it:
+    /// every Scan, and every Query whose key condition is a partition
+    /// alone while conditions of the filter remain (for the
+    /// FilterExpression or memory). Key reads, Queries with a sort-key
+    /// condition, and Queries returning a whole partition unfiltered pass.
+    /// The conditions every read adds (soft delete, TTL, a shared table's
+    /// entity) do not count. The handle's
+    /// [`strict`](crate::DynamiteBuilder::strict) sets it for every query.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> dynamite::Result<()> {
+    /// use dynamite::prelude::*;
+    ///
+    /// #[derive(Table, Debug, Clone)]
+    /// struct Post {
+    ///     #[dynamite(primary_key)]
+    ///     blog: String,
+    ///     #[dynamite(sort_key)]
+    ///     n: u32,
+    ///     title: String,
+    /// }
+    ///
+    /// let db = Dynamite::embedded().table::<Post>().build().await?;
+    /// db.sync().await?;
+    /// // A key condition on the sort key: allowed.
+    /// Post::query().filter(Post::BLOG.eq("b")).filter(Post::N.gt(3)).strict().all(&db).await?;
+    /// // The whole partition read to filter on `title`: refused.
+    /// let filtered = Post::query().filter(Post::BLOG.eq("b")).filter(Post::TITLE.eq("x"));
+    /// assert!(filtered.strict().all(&db).await.unwrap_err().is_strict_read());
+    /// // A Scan: refused.
+    /// assert!(Post::query().strict().all(&db).await.unwrap_err().is_strict_read());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn strict(mut self) -> Self {
+        self.request.strict = true;
         self
     }
 
@@ -205,7 +267,9 @@ impl<T: Table> Query<T> {
     /// the root read, then the include plan round by round.
     pub fn explain(&self, models: &impl Models) -> Explain {
         let registry = models.registry();
-        let described = self.plan(registry).and_then(|p| {
+        let mut paths = Vec::new();
+        let described = self.plan(models).and_then(|p| {
+            paths.clone_from(&p.paths);
             if self.includes.is_empty() {
                 return Ok(vec![p.describe()]);
             }
@@ -221,9 +285,10 @@ impl<T: Table> Query<T> {
             Ok(resolve::describe(&p, &specs, &stats, concurrency))
         });
         match described {
-            Ok(steps) => Explain { steps },
+            Ok(steps) => Explain { steps, paths },
             Err(e) => Explain {
                 steps: vec![format!("invalid: {e}")],
+                paths,
             },
         }
     }
@@ -274,10 +339,12 @@ impl<T: Table> Query<T> {
         self
     }
 
-    fn plan(&self, registry: &Registry) -> Result<Plan> {
-        let registered = registry.get::<T>()?;
+    fn plan(&self, models: &impl Models) -> Result<Plan> {
+        let registered = models.registry().get::<T>()?;
         let meta = T::meta();
         let mut request = self.request.clone();
+        request.strict |= models.strict_reads();
+        request.max_is_in_queries = models.max_is_in_queries();
         // Soft delete: one more conjunct, evaluated wherever the planner
         // puts it (FilterExpression, or in memory after GetItem /
         // BatchGetItem, which then fetch the attribute).
@@ -309,7 +376,7 @@ impl<T: Table> Query<T> {
     }
 
     async fn all_rows(self, db: &Dynamite) -> Result<Vec<T>> {
-        let plan = self.plan(db.registry())?;
+        let plan = self.plan(db)?;
         if self.includes.is_empty() {
             return fetch(db, &plan)
                 .await?
@@ -340,7 +407,7 @@ impl<T: Table> Query<T> {
     }
 
     async fn last_row(mut self, db: &Dynamite) -> Result<Option<T>> {
-        let plan = self.plan(db.registry())?;
+        let plan = self.plan(db)?;
         let reversible = matches!(plan.access, Access::Query { .. }) || plan.memory_sort.is_some();
         if reversible {
             if let Some((attribute, direction)) = self.request.order_by {
@@ -361,7 +428,7 @@ impl<T: Table> Query<T> {
     pub async fn count(self, db: &Dynamite) -> Result<usize> {
         let span = operation_span!("dynamite.query.count", T::META.model);
         async move {
-            let plan = self.plan(db.registry())?;
+            let plan = self.plan(db)?;
             run::count(db, &plan).await
         }
         .instrument(span)
@@ -417,7 +484,7 @@ impl<T: Table> Query<T> {
     }
 
     async fn page_rows(self, db: &Dynamite, cursor: Option<&Cursor>) -> Result<Page<T>> {
-        let plan = self.plan(db.registry())?;
+        let plan = self.plan(db)?;
         let out = fetch_page(db, &plan, cursor).await?;
         let items = if self.includes.is_empty() {
             out.items
@@ -443,7 +510,7 @@ impl<T: Table> Query<T> {
     }
 
     fn stream_rows(self, db: &Dynamite) -> BoxStream<'_, Result<T>> {
-        let plan = match self.plan(db.registry()) {
+        let plan = match self.plan(db) {
             Ok(p) => p,
             Err(e) => return stream::once(async move { Err(e) }).boxed(),
         };
@@ -515,7 +582,7 @@ impl<T: Table> ProjectedQuery<T> {
                     .to_owned(),
             });
         }
-        self.query.plan(db.registry())
+        self.query.plan(db)
     }
 
     fn fetched(&self) -> Arc<[String]> {
@@ -578,6 +645,20 @@ impl<T: Table> ProjectedQuery<T> {
     pub fn consistent(self) -> Self {
         ProjectedQuery {
             query: self.query.consistent(),
+        }
+    }
+
+    /// See [`Query::index`].
+    pub fn index(self, index: IndexRef<T>) -> Self {
+        ProjectedQuery {
+            query: self.query.index(index),
+        }
+    }
+
+    /// See [`Query::strict`].
+    pub fn strict(self) -> Self {
+        ProjectedQuery {
+            query: self.query.strict(),
         }
     }
 

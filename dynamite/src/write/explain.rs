@@ -20,9 +20,13 @@ fn read_first(table: &str, key: &str, indexes: &[&str]) -> String {
 
 fn described(steps: Result<Vec<String>>) -> Explain {
     match steps {
-        Ok(steps) => Explain { steps },
+        Ok(steps) => Explain {
+            steps,
+            ..Explain::default()
+        },
         Err(e) => Explain {
             steps: vec![format!("invalid: {e}")],
+            ..Explain::default()
         },
     }
 }

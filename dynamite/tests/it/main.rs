@@ -18,6 +18,7 @@ mod faults;
 mod foreign;
 mod hooks;
 mod include_projection;
+mod index_choice;
 mod index_kinds;
 mod locking;
 mod many_to_many;

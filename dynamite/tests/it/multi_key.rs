@@ -173,15 +173,17 @@ async fn the_planner_falls_back_when_the_index_cannot_answer() {
         .filter(|t| t.region == "us" && t.closed == Some(3) && (1..=2).contains(&t.priority))
         .collect();
     assert_eq!(got.len(), want.len());
-    // Both indexes can answer: the one pinning more attributes wins.
+    // Both indexes can answer and pin two key fields (`by_region_closed`
+    // its partition and its first sort attribute): the one with a sort-key
+    // condition wins over a bare partition.
     let q = Ticket::query()
         .filter(Ticket::REGION.eq("us"))
         .filter(Ticket::STATUS.eq("done"))
         .filter(Ticket::CLOSED.eq(3));
     assert_eq!(
         explain(&db, &q),
-        "Query mk_tickets index by_region_status key (region = \"us\" AND status = \"done\") \
-         filter closed = 3"
+        "Query mk_tickets index by_region_closed key (region = \"us\" AND closed = 3) \
+         filter status = \"done\""
     );
     // A consistent read needs the table: refused, never weakened.
     let q = Ticket::query()

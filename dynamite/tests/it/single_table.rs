@@ -529,6 +529,30 @@ async fn relations_between_shared_table_models_load_their_rows_only() {
     assert_eq!(lazy.len(), 2);
 }
 
+/// `explain()` showed the model's literal prefix (`TOY#`) while each Query
+/// sent the prefix rendered with the parent's fields (`TOY#<pet>#`): both
+/// now come from the same template and bound fields.
+#[tokio::test]
+async fn regression_explain_shows_the_sort_prefix_each_collection_query_sends() {
+    let db = crate::common::builder()
+        .table::<Owner>()
+        .table::<Pet>()
+        .table::<Toy>()
+        .build()
+        .await
+        .unwrap();
+    db.sync().await.unwrap();
+    let plan = Pet::query()
+        .filter(Pet::OWNER_ID.eq("b"))
+        .include(Pet::toys())
+        .explain(&db)
+        .to_string();
+    assert!(
+        plan.contains("key begins_with(sk, \"TOY#<pet_id>#\")"),
+        "{plan}"
+    );
+}
+
 #[tokio::test]
 async fn overloaded_gsis_are_rendered_sparse_and_read_by_their_template_fields() {
     let db = shop().await;

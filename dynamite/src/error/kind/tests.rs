@@ -215,6 +215,31 @@ fn every_variant() -> Vec<(Error, ErrorKind)> {
             K::Internal,
         ),
         (
+            Error::IndexUnusable {
+                model: MODEL,
+                index: ATTRIBUTE.into(),
+                reason: format!("the filter does not pin {ATTRIBUTE} = {VALUE}"),
+            },
+            K::Internal,
+        ),
+        (
+            Error::StrictRead {
+                model: MODEL,
+                what: "a whole partition",
+                read: format!("Query {TABLE} key ({ATTRIBUTE} = {KEY})"),
+            },
+            K::Client,
+        ),
+        (
+            Error::FanOutLimit {
+                model: MODEL,
+                attribute: ATTRIBUTE,
+                values: 5000,
+                limit: 100,
+            },
+            K::Client,
+        ),
+        (
             cancelled(&[C::None, C::NotFound, C::ConditionFailed]),
             K::NotFound,
         ),
@@ -325,6 +350,9 @@ fn covered(error: &Error) -> &'static str {
         Error::Unsupported { .. } => "Unsupported",
         Error::InvalidCursor { .. } => "InvalidCursor",
         Error::ConsistentIndexRead { .. } => "ConsistentIndexRead",
+        Error::IndexUnusable { .. } => "IndexUnusable",
+        Error::StrictRead { .. } => "StrictRead",
+        Error::FanOutLimit { .. } => "FanOutLimit",
         Error::TransactionCanceled { .. } => "TransactionCanceled",
         Error::Throttled { .. } => "Throttled",
         Error::Batch { .. } => "Batch",
