@@ -49,5 +49,6 @@ mod ttl;
 mod validation;
 mod values;
 mod values_exact;
+mod versions;
 mod write_sequences;
 mod writes_truth;

@@ -55,6 +55,10 @@ pub struct Update<T> {
     condition: Option<Node>,
     /// The version the stored row must have (optimistic locking).
     expected_version: Option<AttributeValue>,
+    /// Whether the caller gave `expected_version` (`expect_version`):
+    /// kept even when only unversioned fields change, unlike the version
+    /// of the row an update started from.
+    version_given: bool,
     /// Refuse a soft-deleted row (all writes but `restore`).
     live_only: bool,
     /// A validation failure of a `set` value: reported before sending.
@@ -81,6 +85,7 @@ impl<T: Table> Update<T> {
             actions: Vec::new(),
             condition: None,
             expected_version: None,
+            version_given: false,
             live_only: true,
             error: None,
             origin: None,
@@ -117,9 +122,15 @@ impl<T: Table> Update<T> {
 
     /// Requires the stored version to be `version` (from the row the update
     /// was started from).
-    pub(crate) fn expect_version(mut self, version: Option<AttributeValue>) -> Self {
+    pub(crate) fn expecting(mut self, version: Option<AttributeValue>) -> Self {
         self.expected_version = version;
         self
+    }
+
+    /// Whether the update has no action at all (only a `condition`, or
+    /// nothing): it has nothing to send.
+    pub(crate) fn changes_nothing(&self) -> bool {
+        self.actions.is_empty()
     }
 
     /// The validation failure of a `set` value, if any (nothing is sent then).
@@ -196,6 +207,7 @@ impl<T: Table> Update<T> {
             actions: self.actions.clone(),
             condition: self.condition.clone(),
             expected_version: None,
+            version_given: false,
             live_only: self.live_only,
             error: self.error.clone(),
             origin: None,
@@ -203,8 +215,9 @@ impl<T: Table> Update<T> {
         }
     }
 
-    /// Every attribute of `item` (keys excepted) set, every declared
-    /// attribute absent from it removed: what `save()` sends.
+    /// Every attribute of `item` (keys and `unversioned` fields excepted)
+    /// set, every declared attribute absent from it removed: what `save()`
+    /// sends.
     pub(crate) fn replace(key: Item, item: Item) -> Self {
         let mut update = Update::new(Ok(key.clone()));
         for attribute in T::META.attributes {
@@ -213,6 +226,9 @@ impl<T: Table> Update<T> {
             if key.contains_key(attribute.name)
                 || T::META.is_key_field(attribute.name)
                 || T::META.version == Some(attribute.name)
+                // Only `update()` actions change it: a stale copy's value
+                // never overwrites the stored one.
+                || attribute.unversioned
             {
                 continue;
             }
@@ -313,6 +329,65 @@ impl<T: Table> Update<T> {
         let items: Vec<E> = items.into_iter().collect();
         self.actions
             .push(Action::Append(column.name().to_owned(), items.to_value()));
+        self
+    }
+
+    /// Requires the stored version to be `version`, a version the caller
+    /// kept (an HTTP client's `If-Match`, a form's hidden field): one
+    /// UpdateItem, [`Error::Conflict`] when the stored version differs,
+    /// [`Error::NotFound`] when there is no row (told apart from the item
+    /// the failed condition returns, without a read). Only models with a
+    /// `#[dynamite(version)]` field have it (a compile error otherwise).
+    /// On `row.update()` it replaces the row's own version.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> dynamite::Result<()> {
+    /// use dynamite::prelude::*;
+    /// #[derive(Table, Debug, Clone)]
+    /// struct Doc {
+    ///     #[dynamite(primary_key)]
+    ///     id: String,
+    ///     title: String,
+    ///     #[dynamite(version)]
+    ///     version: u64,
+    /// }
+    /// let db = Dynamite::embedded().table::<Doc>().build().await?;
+    /// db.sync().await?;
+    /// Doc::create().id("d1").title("Draft").exec(&db).await?; // version 1
+    /// let doc = Doc::update_key("d1")
+    ///     .set(Doc::TITLE, "Final")
+    ///     .expect_version(1)
+    ///     .exec(&db)
+    ///     .await?;
+    /// assert_eq!(doc.version, 2);
+    /// // A client still holding version 1 is refused, and nothing changes.
+    /// let stale = Doc::update_key("d1").set(Doc::TITLE, "Old").expect_version(1);
+    /// assert!(stale.exec(&db).await.unwrap_err().is_conflict());
+    /// let missing = Doc::update_key("nope").set(Doc::TITLE, "x").expect_version(1);
+    /// assert!(missing.exec(&db).await.unwrap_err().is_not_found());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn expect_version(mut self, version: T::Version) -> Self
+    where
+        T: crate::model::Versioned,
+    {
+        match version.to_value() {
+            Ok(v) => self.expected_version = Some(v),
+            Err(e) if self.error.is_none() => {
+                self.error = Some(std::sync::Arc::new(Error::InvalidValue {
+                    attribute: format!(
+                        "{}.{}",
+                        T::META.model,
+                        T::META.version.unwrap_or("version")
+                    ),
+                    reason: e.to_string(),
+                }));
+            }
+            Err(_) => {}
+        }
+        self.version_given = true;
         self
     }
 

@@ -21,12 +21,27 @@ impl<T: Table> Update<T> {
     /// With `version`, an update started from a row (`row.update()`)
     /// requires the stored version to be the row's ([`Error::Conflict`]
     /// otherwise, and nothing changes); one started from a key
-    /// (`update_key`) does not know a version and only bumps it. With
-    /// `deleted_at`, a soft-deleted row is [`Error::NotFound`]. Runs the
-    /// `before_update` / `after_update` hooks.
+    /// (`update_key`) checks only a version given with
+    /// [`Update::expect_version`], and bumps it. An update of
+    /// `#[dynamite(unversioned)]` fields only neither checks the row's
+    /// version nor bumps it. With `deleted_at`, a soft-deleted row is
+    /// [`Error::NotFound`]. Runs the `before_update` / `after_update` hooks.
+    ///
+    /// `row.update()` with no change at all returns the row as it was read
+    /// (its stored fields, relations not loaded): nothing is sent and no
+    /// hook runs. `update_key(k)` with no change, or any update with only a
+    /// `condition` or an expected version, is [`Error::NotUpdatable`]
+    /// before sending.
     pub async fn exec(mut self, db: &Dynamite) -> Result<T> {
         let span = crate::trace::operation_span!("dynamite.update.exec", T::META.model);
         async move {
+            if self.changes_nothing()
+                && self.condition.is_none()
+                && !self.version_given
+                && let Some(item) = self.origin.take()
+            {
+                return T::from_item(item);
+            }
             let key = self.key.as_ref().ok().cloned();
             // Overloaded GSI keys are re-rendered from the row (see `reindex`):
             // keep it for `prepare` only then, the hook gets the decoded row.
@@ -214,7 +229,9 @@ impl PreparedUpdate {
             && !crate::write::evidence::next_version_is_anothers(
                 &T::META,
                 old,
-                self.expected_version.as_ref(),
+                self.expected_version
+                    .as_ref()
+                    .filter(|_| self.bumps_version),
             )
         {
             return Err(crate::write::evidence::unknown(
@@ -222,6 +239,11 @@ impl PreparedUpdate {
                 &self.table,
                 &self.key,
             ));
+        }
+        // A soft-deleted row is absent to this write, whatever its version
+        // (the soft delete moved it): not found, not a conflict.
+        if self.live_only && old.is_some_and(|o| T::META.owns(o) && T::META.is_deleted(o)) {
+            return Err(Error::not_found(&self.table, &self.key));
         }
         let error = crate::write::failure::classify_failure(
             &T::META,
