@@ -76,6 +76,11 @@ struct Rig {
 }
 
 async fn rig(exact: bool) -> Rig {
+    rig_with(exact, true).await
+}
+
+/// `rig`, with the faulty handle's write ids on or off.
+async fn rig_with(exact: bool, write_ids: bool) -> Rig {
     let backend = crate::versions::register(common::builder().table::<Bag>())
         .build()
         .await
@@ -109,6 +114,11 @@ async fn rig(exact: bool) -> Rig {
     let faulty = dynamite_testkit::backend::remote(&proxy.url)
         .table_prefix(backend.table_prefix())
         .table::<Bag>();
+    let faulty = if write_ids {
+        faulty
+    } else {
+        faulty.without_write_ids()
+    };
     let faulty = crate::versions::register(faulty)
         .max_attempts(3)
         .retry_budget(dynamite::RetryBudget::Unlimited)
@@ -611,5 +621,26 @@ async fn exact_mode_tells_ok_for_every_lost_expected_version_answer() {
     for (op, told, applied) in expecting_two_step(&rig, &ops, true).await {
         assert_eq!(applied, 1, "{op:?} applied once");
         assert!(told.is_ok(), "{op:?}: {told:?}");
+    }
+}
+
+/// Without write ids nothing in the stored row names the writer: a lost
+/// expected-version answer is `OutcomeUnknown` — never `Conflict` (the
+/// version one past the expected one may be this call's own), and an
+/// expected-version counter, whose version condition still holds after it
+/// applied, is never sent again. Every write applied once.
+#[tokio::test]
+async fn regression_a_lost_expected_version_answer_without_write_ids_is_unknown() {
+    let rig = rig_with(false, false).await;
+    let ops = [
+        Expecting::Update,
+        Expecting::Increment,
+        Expecting::SoftDelete,
+        Expecting::Delete,
+    ];
+    for (op, told, applied) in expecting_two_step(&rig, &ops, false).await {
+        assert_eq!(applied, 1, "{op:?} applied once");
+        let e = told.expect_err("no evidence");
+        assert!(e.is_outcome_unknown(), "{op:?}: {e}");
     }
 }

@@ -213,7 +213,8 @@ impl PreparedUpdate {
     /// stored); with `attempts` showing an earlier attempt that may have
     /// applied and nothing in the item to tell, [`Error::OutcomeUnknown`]
     /// (a version one past the expected one under another id is another
-    /// writer's); otherwise not found, a conflict or the user's condition.
+    /// writer's, when this update moves the version); otherwise not found,
+    /// a conflict or the user's condition.
     fn failed_condition<T: Table>(
         &self,
         operation: &'static str,
@@ -225,14 +226,19 @@ impl PreparedUpdate {
         {
             return Ok(old.cloned().unwrap_or_default());
         }
-        if attempts.is_some_and(crate::write::evidence::Attempts::earlier_may_have_applied)
-            && !crate::write::evidence::next_version_is_anothers(
+        // The next version is another writer's only when this call's id
+        // was checked (it is not in the item) and this update moves the
+        // version: without write ids it may be this call's own.
+        let anothers = self.write_id.is_some()
+            && crate::write::evidence::next_version_is_anothers(
                 &T::META,
                 old,
                 self.expected_version
                     .as_ref()
                     .filter(|_| self.bumps_version),
-            )
+            );
+        if attempts.is_some_and(crate::write::evidence::Attempts::earlier_may_have_applied)
+            && !anothers
         {
             return Err(crate::write::evidence::unknown(
                 operation,
