@@ -491,6 +491,8 @@ async fn row_update_with_no_change_returns_the_row_and_sends_nothing() {
     let db = db().await;
     let p = post(&db, "p1").await;
     requests(&db);
+    let explain = p.update().explain(&db).to_string();
+    assert!(explain.starts_with("nothing sent: no change"), "{explain}");
     let same = p.update().exec(&db).await.unwrap();
     assert_eq!(same, p);
     assert_eq!(requests(&db), 0);
@@ -518,6 +520,8 @@ async fn an_update_of_nothing_by_key_is_refused_before_sending() {
     let db = db().await;
     let p = post(&db, "p1").await;
     requests(&db);
+    let explain = Post::update_key("p1").explain(&db).to_string();
+    assert!(explain.contains("nothing to change"), "{explain}");
     let err = Post::update_key("p1").exec(&db).await.unwrap_err();
     assert!(err.is_not_updatable(), "{err:?}");
     let err = Post::update_key("p1")

@@ -133,6 +133,15 @@ impl<T: Table> Update<T> {
         self.actions.is_empty()
     }
 
+    /// A `row.update()` with no change and nothing to check: `exec`
+    /// returns the row it started from and sends nothing.
+    pub(crate) fn is_no_op(&self) -> bool {
+        self.changes_nothing()
+            && self.condition.is_none()
+            && !self.version_given
+            && self.origin.is_some()
+    }
+
     /// The validation failure of a `set` value, if any (nothing is sent then).
     pub(crate) fn check(&self) -> Result<()> {
         match self.error.as_deref() {

@@ -35,9 +35,7 @@ impl<T: Table> Update<T> {
     pub async fn exec(mut self, db: &Dynamite) -> Result<T> {
         let span = crate::trace::operation_span!("dynamite.update.exec", T::META.model);
         async move {
-            if self.changes_nothing()
-                && self.condition.is_none()
-                && !self.version_given
+            if self.is_no_op()
                 && let Some(item) = self.origin.take()
             {
                 return T::from_item(item);
