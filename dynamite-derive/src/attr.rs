@@ -17,7 +17,7 @@ use crate::symbol::{
     BELONGS_TO, CRATE, CREATED_AT, DEFAULT, DELETED_AT, ENTITY, ENTITY_ATTRIBUTE, FAR_KEY,
     FOREIGN_KEY, HAS_MANY, HAS_ONE, HOOKS, INDEX, LOCAL_KEY, NAME, NOT_EMPTY, PARTITION, PK,
     PK_ATTRIBUTE, PRIMARY_KEY, RENAME, RENAME_ALL, SK, SK_ATTRIBUTE, SKIP, SORT, SORT_KEY, TABLE,
-    TABLE_FIELD_KEYS, TARGETS, THROUGH, TTL, TYPE_KEY, UPDATED_AT, VALIDATE, VERSION,
+    TABLE_FIELD_KEYS, TARGETS, THROUGH, TTL, TYPE_KEY, UNVERSIONED, UPDATED_AT, VALIDATE, VERSION,
 };
 
 /// A parsed value and the span of the tokens it came from.
@@ -100,6 +100,8 @@ pub struct Field {
     pub skip: Option<Span>,
     /// `version` (optimistic locking).
     pub version: Option<Span>,
+    /// `unversioned` (changed only by `update()` actions, never by `save()`).
+    pub unversioned: Option<Span>,
     /// `deleted_at` (soft delete).
     pub deleted_at: Option<Span>,
     /// `ttl` (time to live, epoch seconds).
@@ -313,6 +315,7 @@ impl Field {
                 UPDATED_AT => flag(cx, meta, key, &mut out.updated_at)?,
                 SKIP => flag(cx, meta, key, &mut out.skip)?,
                 VERSION => flag(cx, meta, key, &mut out.version)?,
+                UNVERSIONED => flag(cx, meta, key, &mut out.unversioned)?,
                 DELETED_AT => flag(cx, meta, key, &mut out.deleted_at)?,
                 TTL => flag(cx, meta, key, &mut out.ttl)?,
                 NOT_EMPTY => flag(cx, meta, key, &mut out.not_empty)?,

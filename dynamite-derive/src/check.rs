@@ -17,7 +17,7 @@ use crate::literal::literal_default;
 use crate::reserved;
 use crate::symbol::{
     CREATED_AT, DEFAULT, DELETED_AT, INDEX, NOT_EMPTY, PRIMARY_KEY, RENAME, SKIP, SORT_KEY, TTL,
-    UPDATED_AT, VALIDATE, VERSION,
+    UNVERSIONED, UPDATED_AT, VALIDATE, VERSION,
 };
 
 /// A model's keys, indexes and timestamps, checked.
@@ -278,6 +278,9 @@ pub fn check_model<'m, 'a>(cx: &Ctxt, model: &'m Model<'a>) -> Option<Schema<'m,
             "a `ttl` field cannot be part of a key template: a key never changes, an expiry does",
         );
     }
+    if let Some(Some(templates)) = templates.as_ref().map(|t| t.as_ref()) {
+        refuse_unversioned_template_fields(cx, templates);
+    }
     check_stored_names(cx, model.fields.iter().filter(|f| f.persisted()));
     check_generated_names(cx, model);
     for field in model.fields.iter().filter(|f| f.persisted()) {
@@ -394,6 +397,23 @@ fn check_index_constants(cx: &Ctxt, model: &Model, schema: &Schema) {
     }
 }
 
+/// A field a key or index template is rendered from cannot be
+/// `unversioned`: `save()` writes the rendered keys, so they would drift
+/// from a field it does not write.
+fn refuse_unversioned_template_fields(cx: &Ctxt, templates: &Templates) {
+    for field in templates.fields() {
+        if let Some(span) = field.attrs.unversioned {
+            cx.error(
+                span,
+                format!(
+                    "`unversioned` cannot be on `{}`: a key or index template is rendered from it",
+                    field.name
+                ),
+            );
+        }
+    }
+}
+
 /// The only field carrying an option; a second one is an error at its key.
 fn single<'m, 'a>(
     cx: &Ctxt,
@@ -430,6 +450,7 @@ fn check_conflicts(cx: &Ctxt, field: &Field) {
             (RENAME, rename),
             (SKIP, a.skip),
             (VERSION, a.version),
+            (UNVERSIONED, a.unversioned),
             (DELETED_AT, a.deleted_at),
             (TTL, a.ttl),
             (NOT_EMPTY, a.not_empty),
@@ -484,6 +505,16 @@ fn check_conflicts(cx: &Ctxt, field: &Field) {
         (UPDATED_AT, a.updated_at, TTL, a.ttl),
         (VERSION, a.version, TTL, a.ttl),
         (DELETED_AT, a.deleted_at, TTL, a.ttl),
+        // An unversioned field is an ordinary stored value only `update()`
+        // actions change: never a key, the version, a timestamp or an expiry.
+        (SKIP, a.skip, UNVERSIONED, a.unversioned),
+        (PRIMARY_KEY, a.primary_key, UNVERSIONED, a.unversioned),
+        (SORT_KEY, a.sort_key, UNVERSIONED, a.unversioned),
+        (VERSION, a.version, UNVERSIONED, a.unversioned),
+        (CREATED_AT, a.created_at, UNVERSIONED, a.unversioned),
+        (UPDATED_AT, a.updated_at, UNVERSIONED, a.unversioned),
+        (DELETED_AT, a.deleted_at, UNVERSIONED, a.unversioned),
+        (TTL, a.ttl, UNVERSIONED, a.unversioned),
     ];
     for (first, first_span, second, second_span) in pairs {
         if let (Some(_), Some(span)) = (first_span, second_span) {

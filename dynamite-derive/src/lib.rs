@@ -66,6 +66,7 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `created_at` | `created_at` | stamped on create (`String`: ISO-8601 UTC; `i64`: epoch milliseconds; chrono / time / `SystemTime`) |
 /// | `updated_at` | `updated_at` | stamped on create, `save`, `update`, soft delete and `restore` |
 /// | `version` | `version` | optimistic locking on an integer field: a stale write is `Error::Conflict` |
+/// | `unversioned` | `unversioned` | only `update()` actions change the field: `save` never writes it, and an update of such fields only neither checks nor bumps the `version` (not on keys, template fields, timestamps, `deleted_at`, `ttl`) |
 /// | `deleted_at` | `deleted_at` | soft delete on an `Option` timestamp: `delete` stamps it, reads skip the row |
 /// | `ttl` | `ttl` | the time-to-live field, stored as epoch seconds; rows past it are hidden from reads; in a shared table, per model (those with one agree on its name) |
 /// | `rename` | `rename = "k"` | the stored attribute name |

@@ -32,6 +32,7 @@ pub const TRAIT_FNS: &[(&str, &str)] = &[
     // `ModelExt`
     ("update_key", "ModelExt"),
     ("delete_key", "ModelExt"),
+    ("delete_key_expecting", "ModelExt"),
     ("force_delete_key", "ModelExt"),
     // `BulkWrites`
     ("put_many", "BulkWrites"),

@@ -17,6 +17,9 @@ pub const CREATED_AT: &str = "created_at";
 pub const UPDATED_AT: &str = "updated_at";
 /// `version`: Optimistic locking.
 pub const VERSION: &str = "version";
+/// `unversioned`: a field only `update()` actions change; `save()` never
+/// writes it and its changes do not bump the version.
+pub const UNVERSIONED: &str = "unversioned";
 /// `deleted_at`: Soft delete.
 pub const DELETED_AT: &str = "deleted_at";
 /// `validate`: A validator function.
@@ -84,6 +87,7 @@ pub const TABLE_FIELD_KEYS: &[&str] = &[
     CREATED_AT,
     UPDATED_AT,
     VERSION,
+    UNVERSIONED,
     DELETED_AT,
     TTL,
     VALIDATE,

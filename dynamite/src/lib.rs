@@ -108,7 +108,7 @@ pub use include::{
     Related, Relation, RelationField, SetChange,
 };
 pub use metrics::Metrics;
-pub use model::{GeneratedId, NotEmpty, Table, TableMeta, Timestamp};
+pub use model::{GeneratedId, NotEmpty, Table, TableMeta, Timestamp, Versioned};
 pub use query::{
     Cursor, Entities, Explain, IndexRef, Page, Partition, Projected, Query, SortOrder, TableReads,
 };

@@ -32,6 +32,10 @@ pub struct AttributeMeta {
     pub optional: bool,
     /// Whether the field's values are kept out of traces ([`crate::Sensitive`]).
     pub sensitive: bool,
+    /// `#[dynamite(unversioned)]`: changed only by `update()` actions,
+    /// never written by `save()`, and its changes neither check nor bump
+    /// the version.
+    pub unversioned: bool,
 }
 
 /// A global secondary index declared with `#[dynamite(index)]`, or over
@@ -443,6 +447,13 @@ impl TableMeta {
             && self.attribute(attribute).is_none_or(|a| a.optional)
     }
 
+    /// Whether `attribute` is an `#[dynamite(unversioned)]` field: `save()`
+    /// never writes it and an update of such fields only neither checks
+    /// nor bumps the version.
+    pub fn is_unversioned(&self, attribute: &str) -> bool {
+        self.attribute(attribute).is_some_and(|a| a.unversioned)
+    }
+
     /// Whether `attribute` is a field a shared-table model's key is
     /// rendered from (it names the item: it cannot be updated).
     pub fn is_key_field(&self, attribute: &str) -> bool {
@@ -730,6 +741,32 @@ pub trait Table: Sized + Send + Sync + 'static {
     fn key_attributes(&self) -> Result<Item> {
         Self::key_item(&self.key())
     }
+}
+
+/// A model with a `#[dynamite(version)]` field (optimistic locking),
+/// implemented by `#[derive(Table)]`. Writes that take an expected version
+/// from the caller (`update_key(k).expect_version(v)`,
+/// `delete_key_expecting`) exist only for these models: on another model
+/// they do not compile.
+///
+/// ```compile_fail
+/// use dynamite::prelude::*;
+/// #[derive(Table, Debug, Clone)]
+/// struct Note {
+///     #[dynamite(primary_key)]
+///     id: String,
+///     text: String,
+/// }
+/// // `Note` has no version field: no expected version to give.
+/// let _ = Note::update_key("n1").set(Note::TEXT, "x").expect_version(3u64);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no `#[dynamite(version)]` field: an expected version needs one",
+    label = "expected versions need a `#[dynamite(version)]` field on `{Self}`"
+)]
+pub trait Versioned: Table {
+    /// The version field's type (`u64`, `i64`, ...).
+    type Version: Attribute + Send + Sync + 'static;
 }
 
 /// Turns a value conversion error for one attribute into [`Error::Decode`].

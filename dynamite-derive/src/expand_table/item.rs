@@ -65,6 +65,18 @@ pub(super) fn conversion_fns(model: &Model, persisted: &[&Field]) -> TokenStream
     }
 }
 
+/// `impl Versioned` for a model with a `version` field: the writes that
+/// take an expected version from the caller exist only then.
+pub(super) fn versioned_impl(ident: &syn::Ident, schema: &Schema) -> Option<TokenStream> {
+    let ty = &schema.version?.ty;
+    Some(quote! {
+        #[automatically_derived]
+        impl ::dynamite::Versioned for #ident {
+            type Version = #ty;
+        }
+    })
+}
+
 /// `touch` (`updated_at`), `bump_version` (`version`) and `deleted_at_now`
 /// (`deleted_at`), each only when the model has that field.
 pub(super) fn stamp_fns(schema: &Schema) -> TokenStream {

@@ -67,6 +67,7 @@ pub(super) fn meta(model: &Model, schema: &Schema, persisted: &[&Field]) -> Toke
         let stored = &f.stored;
         let ty = &f.ty;
         let optional = f.is_option();
+        let unversioned = f.attrs.unversioned.is_some();
         quote! {
             ::dynamite::__private::AttributeMeta {
                 field: #field,
@@ -74,6 +75,7 @@ pub(super) fn meta(model: &Model, schema: &Schema, persisted: &[&Field]) -> Toke
                 scalar: <#ty as ::dynamite::Attribute>::SCALAR,
                 optional: #optional,
                 sensitive: <#ty as ::dynamite::Attribute>::SENSITIVE,
+                unversioned: #unversioned,
             }
         }
     });

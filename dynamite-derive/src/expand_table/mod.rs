@@ -71,6 +71,7 @@ fn expand(model: &Model, schema: &Schema) -> TokenStream {
 
     let conversions = item::conversion_fns(model, &persisted);
     let stamps = item::stamp_fns(schema);
+    let versioned = item::versioned_impl(ident, schema);
     let validate = validate_fns(&persisted);
     let hooks = model.attrs.hooks.map(|_| hook_fns());
 
@@ -117,6 +118,8 @@ fn expand(model: &Model, schema: &Schema) -> TokenStream {
                 #validate
                 #hooks
             }
+
+            #versioned
         };
     }
 }

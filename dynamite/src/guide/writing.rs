@@ -16,7 +16,10 @@
 //!   conditioned on the stored values of that key's other fields (a stale
 //!   row is `Error::Conflict`), and `update_key` reads the row first: one
 //!   more GetItem, shown by `update.explain(&db)` (see
-//!   [Single-table design](super::single_table)).
+//!   [Single-table design](super::single_table)). `row.update()` with no
+//!   change at all returns the row in hand: nothing is sent, no hook runs.
+//!   `T::update_key(key)` with no change (or only a condition) is
+//!   `Error::NotUpdatable` before sending.
 //! - `row.delete(&db)`, `T::delete_key(&db, key)`.
 //! - Bulk: `T::put_many` (upsert), `T::create_many` (never overwrites),
 //!   `T::delete_many`; what still fails after retries comes back in one
@@ -94,6 +97,92 @@
 //! b.title = "from b".into();
 //! assert!(b.save(&db).await.unwrap_err().is_conflict()); // a's write survives
 //! assert_eq!(Doc::get(&db, "d1").await?.unwrap().title, "from a");
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ### Expected versions from the client
+//!
+//! A service that gives its client the row's version (an `ETag`, a form
+//! field) checks it when the client writes back, without reading the row:
+//! `T::update_key(key)...expect_version(v)`, `T::delete_key_expecting(&db,
+//! key, v)` (a soft delete on a model with `deleted_at`), and in a
+//! transaction `tx.update(T::update_key(key)...expect_version(v))` and
+//! `tx.delete_key_expecting::<T>(key, v)`. Each is one request;
+//! `Error::Conflict` when the stored version differs and `Error::NotFound`
+//! when there is no row (or it is soft-deleted) are told apart from the
+//! item DynamoDB returns with the failed condition (`ALL_OLD`), not by a
+//! read. Only models with a `version` field have them: elsewhere they do
+//! not compile.
+//!
+//! ```
+//! use dynamite::prelude::*;
+//!
+//! #[derive(Table, Debug, Clone)]
+//! struct Doc {
+//!     #[dynamite(primary_key)]
+//!     id: String,
+//!     title: String,
+//!     #[dynamite(version)]
+//!     version: u64,
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> dynamite::Result<()> {
+//! let db = Dynamite::embedded().table::<Doc>().build().await?;
+//! db.sync().await?;
+//! Doc::create().id("d1").title("draft").exec(&db).await?;
+//! // The client read version 1 and sends its change back with it.
+//! let doc = Doc::update_key("d1").set(Doc::TITLE, "final").expect_version(1).exec(&db).await?;
+//! assert_eq!(doc.version, 2);
+//! // Another client still holding version 1: a conflict (HTTP 412).
+//! let err = Doc::delete_key_expecting(&db, "d1", 1).await.unwrap_err();
+//! assert!(err.is_conflict());
+//! Doc::delete_key_expecting(&db, "d1", 2).await?;
+//! // Gone: not found (HTTP 404), not a conflict.
+//! assert!(Doc::delete_key_expecting(&db, "d1", 2).await.unwrap_err().is_not_found());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ### Counters that do not invalidate versions
+//!
+//! `#[dynamite(unversioned)]` on a field makes it change only through
+//! `update()` actions (`increment`, `add`, `set`, ...). `save()` never
+//! writes it, so a stale copy cannot erase it; an update of such fields
+//! only neither requires the row's version nor bumps it, so counting never
+//! turns a pending `save()` into a conflict. `create` writes it. An update
+//! that also changes a versioned field is checked and bumped as usual, and
+//! a version given with `expect_version` is always checked. There is no
+//! per-call switch: what `save()` writes is the model's declaration.
+//!
+//! ```
+//! use dynamite::prelude::*;
+//!
+//! #[derive(Table, Debug, Clone)]
+//! struct Post {
+//!     #[dynamite(primary_key)]
+//!     id: String,
+//!     title: String,
+//!     #[dynamite(unversioned)]
+//!     views: i64,
+//!     #[dynamite(version)]
+//!     version: u64,
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> dynamite::Result<()> {
+//! let db = Dynamite::embedded().table::<Post>().build().await?;
+//! db.sync().await?;
+//! let mut editing = Post::create().id("p1").title("draft").views(0).exec(&db).await?;
+//! // Readers count views meanwhile: the version stays 1.
+//! for _ in 0..3 {
+//!     Post::update_key("p1").increment(Post::VIEWS, 1).exec(&db).await?;
+//! }
+//! editing.title = "final".into();
+//! editing.save(&db).await?; // no conflict, and the count is kept
+//! let stored = Post::get(&db, "p1").await?.unwrap();
+//! assert_eq!((stored.title.as_str(), stored.views, stored.version), ("final", 3, 2));
 //! # Ok(())
 //! # }
 //! ```

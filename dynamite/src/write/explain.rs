@@ -62,6 +62,18 @@ impl<T: Table> Update<T> {
         described((|| {
             let table = models.registry().table_name::<T>()?;
             let key = describe_key_in(&table, self.key_item()?);
+            if self.is_no_op() {
+                return Ok(vec![format!(
+                    "nothing sent: no change to {table} key {key} (the row in hand is returned)"
+                )]);
+            }
+            if self.changes_nothing() {
+                return Err(crate::Error::NotUpdatable {
+                    model: T::META.model,
+                    attribute: String::new(),
+                    reason: "an update with nothing to change",
+                });
+            }
             let mut steps = Vec::new();
             let indexes = self.rerendered_indexes();
             if self.reads_row_first() {

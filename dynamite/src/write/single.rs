@@ -209,7 +209,7 @@ pub(crate) async fn remove<T: Table>(
     if meta.deleted_at.is_some() && !force {
         let mut update = Update::<T>::new(Ok(key))
             .soft_delete()
-            .expect_version(expected_version);
+            .expecting(expected_version);
         if let Some(c) = condition {
             update = update.condition_node(c.clone());
         }
@@ -332,6 +332,17 @@ pub(crate) fn version_of(meta: &TableMeta, item: &Item) -> Option<AttributeValue
     meta.version.and_then(|v| item.get(v).cloned())
 }
 
+/// A caller's expected version as stored.
+pub(crate) fn expected_version<T: crate::model::Versioned>(
+    version: &T::Version,
+) -> Result<AttributeValue> {
+    use crate::value::Attribute;
+    version.to_value().map_err(|e| Error::InvalidValue {
+        attribute: format!("{}.{}", T::META.model, T::META.version.unwrap_or("version")),
+        reason: e.to_string(),
+    })
+}
+
 /// A row's key and version, and its table name.
 fn row_target<T: Table>(db: &Dynamite, row: &T) -> Result<(Item, Option<AttributeValue>, String)> {
     let item = row.to_item()?;
@@ -368,7 +379,7 @@ pub trait ModelExt: Table {
         async move {
             let (item, key) = prepared?;
             let version = version_of(&Self::META, &item);
-            let update = Update::<Self>::replace(key.clone(), item).expect_version(version);
+            let update = Update::<Self>::replace(key.clone(), item).expecting(version);
             Self::__before_update(&key, Some(self), &update.changes()).await?;
             update.apply(db).await?;
             self.bump_version();
@@ -384,7 +395,7 @@ pub trait ModelExt: Table {
             Ok(item) => {
                 let version = version_of(&Self::META, &item);
                 Update::new(Self::META.key_of(&item))
-                    .expect_version(version)
+                    .expecting(version)
                     .started_from(item)
             }
             Err(e) => Update::new(Err(e)),
@@ -393,7 +404,7 @@ pub trait ModelExt: Table {
 
     /// An update of the row with `key`, without reading it first. With
     /// `version`, it does not know the stored version: it bumps it without
-    /// a check.
+    /// a check, unless given one with [`Update::expect_version`].
     fn update_key(key: impl super::IntoKey<Self::Key, Self::KeyFields>) -> Update<Self> {
         Update::new(super::key::key_item::<Self>(key))
     }
@@ -428,6 +439,55 @@ pub trait ModelExt: Table {
             let (key, table) = prepared?;
             Self::__before_delete(&key, None).await?;
             remove::<Self>(db, &table, key.clone(), None, None, false).await?;
+            Self::__after_delete(&key, None).await
+        }
+        .instrument(span)
+    }
+
+    /// Deletes the row with `key` if its stored version is `version` (a
+    /// version the caller kept, like an HTTP `If-Match`): one request, a
+    /// soft delete with `deleted_at`. [`Error::Conflict`] when the stored
+    /// version differs, [`Error::NotFound`] when there is no row (or it is
+    /// soft-deleted), told apart without a read; nothing changes then.
+    /// Only models with a `#[dynamite(version)]` field have it.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> dynamite::Result<()> {
+    /// use dynamite::prelude::*;
+    /// #[derive(Table, Debug, Clone)]
+    /// struct Doc {
+    ///     #[dynamite(primary_key)]
+    ///     id: String,
+    ///     #[dynamite(version)]
+    ///     version: u64,
+    /// }
+    /// let db = Dynamite::embedded().table::<Doc>().build().await?;
+    /// db.sync().await?;
+    /// Doc::create().id("d1").exec(&db).await?; // version 1
+    /// assert!(Doc::delete_key_expecting(&db, "d1", 7).await.unwrap_err().is_conflict());
+    /// Doc::delete_key_expecting(&db, "d1", 1).await?;
+    /// assert!(Doc::delete_key_expecting(&db, "d1", 1).await.unwrap_err().is_not_found());
+    /// # Ok(())
+    /// # }
+    /// ```
+    fn delete_key_expecting(
+        db: &Dynamite,
+        key: impl super::IntoKey<Self::Key, Self::KeyFields>,
+        version: <Self as crate::model::Versioned>::Version,
+    ) -> impl Future<Output = Result<()>> + Send
+    where
+        Self: crate::model::Versioned,
+    {
+        let prepared = super::key::key_item::<Self>(key).and_then(|k| {
+            let table = db.registered::<Self>()?.table_name.clone();
+            Ok((k, table, expected_version::<Self>(&version)?))
+        });
+        let span = crate::trace::operation_span!("dynamite.delete", Self::META.model);
+        async move {
+            let (key, table, version) = prepared?;
+            Self::__before_delete(&key, None).await?;
+            remove::<Self>(db, &table, key.clone(), Some(version), None, false).await?;
             Self::__after_delete(&key, None).await
         }
         .instrument(span)

@@ -345,6 +345,21 @@ impl<'db> Transaction<'db> {
         self.delete_item::<T>(key)
     }
 
+    /// Deletes the row with this key if its stored version is `version`
+    /// (a soft delete with `deleted_at`): the transaction is canceled when
+    /// the version differs or the row is missing. For an update with an
+    /// expected version, pass `T::update_key(k).expect_version(v)` to
+    /// [`Transaction::update`].
+    pub fn delete_key_expecting<T: crate::model::Versioned>(
+        &mut self,
+        key: impl IntoKey<T::Key, T::KeyFields>,
+        version: T::Version,
+    ) -> &mut Self {
+        let target = super::key::key_item::<T>(key)
+            .and_then(|k| Ok((k, Some(super::single::expected_version::<T>(&version)?))));
+        self.delete_item::<T>(target)
+    }
+
     fn delete_item<T: Table>(
         &mut self,
         target: Result<(Item, Option<crate::value::AttributeValue>)>,
@@ -353,7 +368,7 @@ impl<'db> Transaction<'db> {
             if T::META.deleted_at.is_some() {
                 let p = Update::<T>::new(Ok(key))
                     .soft_delete()
-                    .expect_version(version)
+                    .expecting(version)
                     .prepare(self.db)?;
                 let (before, after) = delete_hooks::<T>(&p.key);
                 let sdk = built(

@@ -53,5 +53,6 @@ mod ttl_shared;
 mod validation;
 mod values;
 mod values_exact;
+mod versions;
 mod write_sequences;
 mod writes_truth;

@@ -19,6 +19,7 @@ use dynamite::prelude::*;
 use dynamite_testkit::faults::{AfterDrop, Fault, Proxy, Schedule};
 
 use crate::common;
+use crate::versions::{Card, Post};
 
 /// An unversioned row with a counter, a set and a list.
 #[derive(Table, Debug, Clone)]
@@ -38,6 +39,20 @@ enum Op {
     AddToSet,
     AppendToList,
     UpdateWhereIncrement,
+    /// An expected-version write (not in `OPS`: see `expecting_two_step`).
+    Expecting(Expecting),
+}
+
+/// The expected-version writes under test, on `versions`' models, each
+/// expecting version 1: an update of a versioned field (`Card`), an
+/// increment of an unversioned counter (`Post`, not bumping the version),
+/// a soft delete (`Post`) and a hard delete (`Card`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expecting {
+    Update,
+    Increment,
+    SoftDelete,
+    Delete,
 }
 
 const OPS: [Op; 5] = [
@@ -61,7 +76,15 @@ struct Rig {
 }
 
 async fn rig(exact: bool) -> Rig {
-    let backend = common::builder().table::<Bag>().build().await.unwrap();
+    rig_with(exact, true).await
+}
+
+/// `rig`, with the faulty handle's write ids on or off.
+async fn rig_with(exact: bool, write_ids: bool) -> Rig {
+    let backend = crate::versions::register(common::builder().table::<Bag>())
+        .build()
+        .await
+        .unwrap();
     backend.sync().await.unwrap();
     let endpoint = common::endpoint()
         .or_else(|| backend.embedded_endpoint().map(str::to_owned))
@@ -70,7 +93,7 @@ async fn rig(exact: bool) -> Rig {
     let schedule: Schedule = {
         let armed = armed.clone();
         Arc::new(move |_, target| {
-            let write = matches!(target, "UpdateItem" | "TransactWriteItems");
+            let write = matches!(target, "UpdateItem" | "DeleteItem" | "TransactWriteItems");
             let next = write.then(|| armed.lock().unwrap().take()).flatten();
             next.unwrap_or(Fault::None)
         })
@@ -90,7 +113,13 @@ async fn rig(exact: bool) -> Rig {
     let proxy = Proxy::start_with_after_drop(&endpoint, schedule, after_drop).await;
     let faulty = dynamite_testkit::backend::remote(&proxy.url)
         .table_prefix(backend.table_prefix())
-        .table::<Bag>()
+        .table::<Bag>();
+    let faulty = if write_ids {
+        faulty
+    } else {
+        faulty.without_write_ids()
+    };
+    let faulty = crate::versions::register(faulty)
         .max_attempts(3)
         .retry_budget(dynamite::RetryBudget::Unlimited)
         .exact_writes(exact)
@@ -108,6 +137,20 @@ async fn rig(exact: bool) -> Rig {
 
 /// The other writer's update, between the lost answer and the retry.
 async fn another_writer(db: &Dynamite, op: Op, id: &str) {
+    match op {
+        Op::Expecting(Expecting::Update) => {
+            let other = Card::update_key(id).set(Card::TITLE, "other");
+            other.exec(db).await.unwrap();
+            return;
+        }
+        Op::Expecting(Expecting::Increment) => {
+            let other = Post::update_key(id).increment(Post::VIEWS, 100);
+            other.exec(db).await.unwrap();
+            return;
+        }
+        Op::Expecting(_) => unreachable!("deletes are not intervened on"),
+        _ => {}
+    }
     let update = Bag::update_key(id);
     let update = match op {
         Op::AddToSet => update.set(Bag::TAGS, BTreeSet::from(["other".to_owned()])),
@@ -148,6 +191,20 @@ async fn run(db: &Dynamite, op: Op, id: &str) -> Result<(), dynamite::Error> {
             .exec(db)
             .await
             .map(|n| assert_eq!(n, 1)),
+        Op::Expecting(Expecting::Update) => Card::update_key(id)
+            .set(Card::TITLE, "mine")
+            .expect_version(1)
+            .exec(db)
+            .await
+            .map(drop),
+        Op::Expecting(Expecting::Increment) => Post::update_key(id)
+            .increment(Post::VIEWS, 1)
+            .expect_version(1)
+            .exec(db)
+            .await
+            .map(drop),
+        Op::Expecting(Expecting::SoftDelete) => Post::delete_key_expecting(db, id, 1).await,
+        Op::Expecting(Expecting::Delete) => Card::delete_key_expecting(db, id, 1).await,
     }
 }
 
@@ -164,6 +221,7 @@ fn applications(op: Op, row: &Bag, intervened: bool) -> usize {
             if intervened { mine + 1 } else { mine }
         }
         Op::AppendToList => row.log.iter().filter(|s| *s == "mine").count(),
+        Op::Expecting(_) => unreachable!("see `expecting_applications`"),
         _ => (row.hits as usize) - 100 * other,
     }
 }
@@ -436,4 +494,153 @@ async fn concurrent_increments(exact: bool) -> (Vec<Told>, Vec<usize>) {
 /// others (never the case with one row, kept for completeness).
 fn is_unknown_batch(e: &dynamite::Error) -> bool {
     matches!(e, dynamite::Error::Batch { causes, .. } if causes.iter().all(|c| c.is_outcome_unknown()))
+}
+
+// ------------------------------------------------ expected versions
+
+/// How many times the expected-version write `op` on row `id` was applied
+/// (the other writer's change accounted for when `intervened`).
+async fn expecting_applications(db: &Dynamite, op: Expecting, id: &str, intervened: bool) -> usize {
+    let other = usize::from(intervened);
+    match op {
+        Expecting::Update => {
+            let card = Card::get(db, id).await.unwrap().unwrap();
+            card.version as usize - 1 - other
+        }
+        Expecting::Increment => {
+            let post = Post::get(db, id).await.unwrap().unwrap();
+            assert_eq!(post.version, 1, "a counter does not bump the version");
+            post.views as usize - 100 * other
+        }
+        Expecting::SoftDelete => usize::from(Post::get(db, id).await.unwrap().is_none()),
+        Expecting::Delete => usize::from(Card::get(db, id).await.unwrap().is_none()),
+    }
+}
+
+/// The two-step case for each expected-version write in `ops`: its first
+/// answer dropped after the backend applied it (and, with `intervene`,
+/// another writer's change before any retry). What the caller was told and
+/// how often the write was applied.
+async fn expecting_two_step(
+    rig: &Rig,
+    ops: &[Expecting],
+    intervene: bool,
+) -> Vec<(Expecting, Result<(), dynamite::Error>, usize)> {
+    let mut out = Vec::new();
+    for &op in ops {
+        let id = format!("{op:?}-{intervene}");
+        Card::create()
+            .id(id.as_str())
+            .title("orig")
+            .exec(&rig.backend)
+            .await
+            .unwrap();
+        Post::create()
+            .id(id.as_str())
+            .title("orig")
+            .views(0)
+            .exec(&rig.backend)
+            .await
+            .unwrap();
+        let drops = rig.proxy.injected.of(Fault::DropAfter);
+        if intervene {
+            *rig.intervene.lock().unwrap() = Some((Op::Expecting(op), id.clone()));
+        }
+        *rig.armed.lock().unwrap() = Some(Fault::DropAfter);
+        rig.faulty.metrics().reset();
+        let told = run(&rig.faulty, Op::Expecting(op), &id).await;
+        assert_eq!(
+            rig.proxy.injected.of(Fault::DropAfter),
+            drops + 1,
+            "{op:?}: the first answer was dropped"
+        );
+        let applied = expecting_applications(&rig.backend, op, &id, intervene).await;
+        eprintln!("{op:?}, intervening writer {intervene}: applied {applied}, told {told:?}");
+        out.push((op, told, applied));
+    }
+    out
+}
+
+/// A lost answer of an expected-version write whose first attempt applied
+/// is never `Conflict` (nor `NotFound`): the retry's failed condition
+/// returns the row with this call's write id (`Ok`); a counter with an
+/// expected version, which does not move the version, is sent once and
+/// read back (`Ok`); a hard delete leaves nothing to tell
+/// (`OutcomeUnknown`). Every write applied once.
+#[tokio::test]
+async fn regression_a_lost_expected_version_answer_is_never_a_conflict() {
+    let rig = rig(false).await;
+    let ops = [
+        Expecting::Update,
+        Expecting::Increment,
+        Expecting::SoftDelete,
+        Expecting::Delete,
+    ];
+    for (op, told, applied) in expecting_two_step(&rig, &ops, false).await {
+        assert_eq!(applied, 1, "{op:?} applied once");
+        match op {
+            Expecting::Delete => {
+                let e = told.expect_err("nothing tells whose delete it was");
+                assert!(e.is_outcome_unknown(), "{op:?}: {e}");
+            }
+            _ => assert!(told.is_ok(), "{op:?}: {told:?}"),
+        }
+    }
+}
+
+/// The same with another writer between the lost answer and the retry:
+/// the stored row is the other writer's, so the caller is told
+/// `OutcomeUnknown`, never `Conflict`, and the write applied once.
+#[tokio::test]
+async fn a_lost_expected_version_answer_after_another_writer_is_unknown_not_conflict() {
+    let rig = rig(false).await;
+    let ops = [Expecting::Update, Expecting::Increment];
+    for (op, told, applied) in expecting_two_step(&rig, &ops, true).await {
+        assert_eq!(applied, 1, "{op:?} applied once");
+        let e = told.expect_err("not Ok without evidence");
+        assert!(e.is_outcome_unknown(), "{op:?}: {e}");
+    }
+}
+
+/// Exact mode: the token replays the first answer, so every lost
+/// expected-version answer is `Ok`, applied once, another writer or not.
+#[tokio::test]
+async fn exact_mode_tells_ok_for_every_lost_expected_version_answer() {
+    let rig = rig(true).await;
+    let all = [
+        Expecting::Update,
+        Expecting::Increment,
+        Expecting::SoftDelete,
+        Expecting::Delete,
+    ];
+    for (op, told, applied) in expecting_two_step(&rig, &all, false).await {
+        assert_eq!(applied, 1, "{op:?} applied once");
+        assert!(told.is_ok(), "{op:?}: {told:?}");
+    }
+    let ops = [Expecting::Update, Expecting::Increment];
+    for (op, told, applied) in expecting_two_step(&rig, &ops, true).await {
+        assert_eq!(applied, 1, "{op:?} applied once");
+        assert!(told.is_ok(), "{op:?}: {told:?}");
+    }
+}
+
+/// Without write ids nothing in the stored row names the writer: a lost
+/// expected-version answer is `OutcomeUnknown` — never `Conflict` (the
+/// version one past the expected one may be this call's own), and an
+/// expected-version counter, whose version condition still holds after it
+/// applied, is never sent again. Every write applied once.
+#[tokio::test]
+async fn regression_a_lost_expected_version_answer_without_write_ids_is_unknown() {
+    let rig = rig_with(false, false).await;
+    let ops = [
+        Expecting::Update,
+        Expecting::Increment,
+        Expecting::SoftDelete,
+        Expecting::Delete,
+    ];
+    for (op, told, applied) in expecting_two_step(&rig, &ops, false).await {
+        assert_eq!(applied, 1, "{op:?} applied once");
+        let e = told.expect_err("no evidence");
+        assert!(e.is_outcome_unknown(), "{op:?}: {e}");
+    }
 }
