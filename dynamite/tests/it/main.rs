@@ -22,6 +22,7 @@ mod locking;
 mod many_to_many;
 mod models;
 mod multi_key;
+mod nested_collections;
 mod paging_backward;
 mod placeholders;
 mod polymorphic;

@@ -21,6 +21,7 @@
 mod cost;
 mod describe;
 mod fuse;
+mod nested;
 mod round;
 mod spec;
 mod stitch;
@@ -29,6 +30,7 @@ pub(crate) use describe::describe;
 pub(crate) use spec::{IncludeOptions, NodeSpec, PerParent};
 pub(crate) use stitch::{Loaded, value_key};
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use futures::future;
@@ -41,6 +43,7 @@ use crate::read::plan::Plan;
 use crate::value::{AttributeValue, Item};
 use cost::{assign_rounds, child_scan_cheaper, expected_roots, pinned_values, reads_whole_table};
 use fuse::fuse_partition;
+use nested::{add_by_grandparent, keep_returned_children};
 use round::{round_relations, run_tasks};
 use stitch::distinct_values;
 
@@ -52,6 +55,9 @@ enum Task<'a> {
     /// The whole child table (one Scan with the include filter), keeping
     /// the children of these parent values (`None`: decided later).
     Scan(&'a NodeSpec, Option<Vec<AttributeValue>>),
+    /// A grandchild level read by the prefix of its grandparents, whose
+    /// join values (as the child level's Queries get them) are these.
+    Nested(nested::ByGrandparent<'a>, Vec<AttributeValue>),
 }
 
 /// Loads the includes of rows already read (lazy loading, pages, streams).
@@ -73,63 +79,157 @@ pub(crate) async fn load(
     run(db, Some(plan), Vec::new(), specs).await
 }
 
+/// The level-1 reads that need no root row: a Scan of the child table
+/// when it is cheaper under a whole-table root read, or the children of
+/// join values the root filter pins.
+struct EarlyReads<'a> {
+    tasks: Vec<Task<'a>>,
+    /// Their node ids.
+    nodes: HashSet<usize>,
+    /// The nodes read by a whole child-table Scan (kept for the roots' join
+    /// values once the roots are in).
+    scanned: HashSet<usize>,
+}
+
+async fn early_reads<'a>(
+    db: &Dynamite,
+    plan: Option<&Plan>,
+    specs: &'a [NodeSpec],
+) -> EarlyReads<'a> {
+    let mut early = EarlyReads {
+        tasks: Vec::new(),
+        nodes: HashSet::new(),
+        scanned: HashSet::new(),
+    };
+    let Some(plan) = plan else {
+        return early;
+    };
+    let expected = match reads_whole_table(plan) {
+        true => expected_roots(plan, exec::table_stats(db, &plan.table).await),
+        false => None,
+    };
+    for spec in specs {
+        let scan = match expected {
+            Some(parents) => child_scan_cheaper(db, spec, parents).await,
+            None => false,
+        };
+        if scan {
+            early.nodes.insert(spec.id);
+            early.scanned.insert(spec.id);
+            early.tasks.push(Task::Scan(spec, None));
+        } else if let Some(values) = pinned_values(plan, spec)
+            && plan.limit.is_none_or(|l| values.len() <= l)
+        {
+            early.nodes.insert(spec.id);
+            if child_scan_cheaper(db, spec, values.len() as f64).await {
+                early.tasks.push(Task::Scan(spec, Some(values)));
+            } else {
+                early.tasks.push(Task::Values(spec, values));
+            }
+        }
+    }
+    early
+}
+
+/// The include tree flattened: every node by id, with its parent.
+struct Tree<'a> {
+    all: Vec<&'a NodeSpec>,
+    by_id: HashMap<usize, &'a NodeSpec>,
+    parent_of: HashMap<usize, Option<usize>>,
+}
+
+impl<'a> Tree<'a> {
+    fn new(specs: &'a [NodeSpec]) -> Tree<'a> {
+        fn visit(spec: &NodeSpec, parent: Option<usize>, m: &mut HashMap<usize, Option<usize>>) {
+            m.insert(spec.id, parent);
+            for c in &spec.children {
+                visit(c, Some(spec.id), m);
+            }
+        }
+        let mut all = Vec::new();
+        specs.iter().for_each(|s| s.walk(&mut all));
+        let by_id = all.iter().map(|n| (n.id, *n)).collect();
+        let mut parent_of = HashMap::new();
+        specs.iter().for_each(|s| visit(s, None, &mut parent_of));
+        Tree {
+            all,
+            by_id,
+            parent_of,
+        }
+    }
+
+    fn parent(&self, id: usize) -> Option<usize> {
+        self.parent_of.get(&id).copied().flatten()
+    }
+
+    fn store(&self, loaded: &mut Loaded, results: Vec<(usize, Groups)>) {
+        for (id, groups) in results {
+            if let Some(spec) = self.by_id.get(&id) {
+                loaded.store(spec, groups);
+            }
+        }
+    }
+
+    /// The rows whose children `node` reads: its parent level's (under a
+    /// many-to-many with a limit, only the far rows kept), or the roots.
+    fn parents_of<'b>(
+        &self,
+        node: &NodeSpec,
+        loaded: &'b Loaded,
+        roots: &'b [Item],
+    ) -> Cow<'b, [Item]> {
+        let level = |id: Option<usize>| -> &'b [Item] {
+            match id {
+                Some(p) => loaded.items.get(&p).map_or(&[], Vec::as_slice),
+                None => roots,
+            }
+        };
+        let parent = self.parent(node.id);
+        let far = parent
+            .and_then(|p| self.by_id.get(&p))
+            .filter(|far| far.per_parent.is_some_and(|p| p.limit.is_some()));
+        let near = far.and_then(|far| self.by_id.get(&self.parent(far.id)?));
+        let (Some(far), Some(near)) = (far, near) else {
+            return Cow::Borrowed(level(parent));
+        };
+        let mut seen = HashSet::new();
+        Cow::Owned(
+            level(self.parent(near.id))
+                .iter()
+                .flat_map(|g| loaded.far_rows(near, far, g))
+                .filter(|i| seen.insert(key_fingerprint(i, far.target.key_names())))
+                .cloned()
+                .collect(),
+        )
+    }
+}
+
 async fn run(
     db: &Dynamite,
     plan: Option<&Plan>,
     roots: Vec<Item>,
     specs: &[NodeSpec],
 ) -> Result<(Vec<Item>, Loaded)> {
-    // Level-1 reads that need no root row.
-    let mut early_tasks: Vec<Task<'_>> = Vec::new();
-    let mut early = HashSet::new();
-    let mut scanned_early = HashSet::new();
-    if let Some(plan) = plan {
-        let expected = match reads_whole_table(plan) {
-            true => expected_roots(plan, exec::table_stats(db, &plan.table).await),
-            false => None,
-        };
-        for spec in specs {
-            let scan = match expected {
-                Some(parents) => child_scan_cheaper(db, spec, parents).await,
-                None => false,
-            };
-            if scan {
-                early.insert(spec.id);
-                scanned_early.insert(spec.id);
-                early_tasks.push(Task::Scan(spec, None));
-            } else if let Some(values) = pinned_values(plan, spec)
-                && plan.limit.is_none_or(|l| values.len() <= l)
-            {
-                early.insert(spec.id);
-                if child_scan_cheaper(db, spec, values.len() as f64).await {
-                    early_tasks.push(Task::Scan(spec, Some(values)));
-                } else {
-                    early_tasks.push(Task::Values(spec, values));
-                }
-            }
-        }
-    }
+    let EarlyReads {
+        tasks: mut early_tasks,
+        nodes: early,
+        scanned: scanned_early,
+    } = early_reads(db, plan, specs).await;
     let rounds = assign_rounds(specs, &early);
     let last_round = rounds.values().copied().max().unwrap_or(0);
     let mut loaded = Loaded::default();
-    let mut all = Vec::new();
-    specs.iter().for_each(|s| s.walk(&mut all));
-    let by_id: HashMap<usize, &NodeSpec> = all.iter().map(|n| (n.id, *n)).collect();
-    let store = |loaded: &mut Loaded, results: Vec<(usize, Groups)>| {
-        for (id, groups) in results {
-            if let Some(spec) = by_id.get(&id) {
-                loaded.store(spec, groups);
-            }
-        }
-    };
+    let tree = Tree::new(specs);
 
     // Round 0: the root read with the early include reads; a shared-table
     // row and collections of its own partition are one Query.
     let fused = plan.and_then(|plan| fuse_partition(plan, &mut early_tasks));
-    // Nested collections the fused Query loaded are not read again.
+    // Nested collections read already (by the fused Query, or by their
+    // grandparents' prefix) are not read again.
     let mut fused_loaded: HashSet<usize> = HashSet::new();
     let roots = match plan {
         Some(plan) => {
+            let by_grandparent = add_by_grandparent(&mut early_tasks);
+            fused_loaded.extend(by_grandparent.iter().map(|b| b.node.id));
             let root_read = async {
                 match &fused {
                     Some(fused) => fused.read(db, plan).await,
@@ -153,7 +253,7 @@ async fn run(
             early_results.extend(fused_results);
             // The child Scan read every parent's children: keep the rows'.
             for (id, groups) in &mut early_results {
-                if let Some(spec) = by_id.get(id).filter(|s| scanned_early.contains(&s.id)) {
+                if let Some(spec) = tree.by_id.get(id).filter(|s| scanned_early.contains(&s.id)) {
                     let wanted: HashSet<KeyId> = distinct_values(&root, &spec.parent_attrs)
                         .iter()
                         .filter_map(value_key)
@@ -161,61 +261,22 @@ async fn run(
                     groups.retain(|k, _| wanted.contains(k));
                 }
             }
-            store(&mut loaded, early_results);
+            keep_returned_children(&by_grandparent, &mut early_results);
+            tree.store(&mut loaded, early_results);
             loaded.rounds += 1;
             root
         }
         None => roots,
     };
 
-    let parent_of: HashMap<usize, Option<usize>> = {
-        let mut m = HashMap::new();
-        fn visit(spec: &NodeSpec, parent: Option<usize>, m: &mut HashMap<usize, Option<usize>>) {
-            m.insert(spec.id, parent);
-            for c in &spec.children {
-                visit(c, Some(spec.id), m);
-            }
-        }
-        specs.iter().for_each(|s| visit(s, None, &mut m));
-        m
-    };
     for round in 1..=last_round {
         let mut tasks = Vec::new();
-        for node in all.iter().filter(|n| {
+        for node in tree.all.iter().filter(|n| {
             rounds.get(&n.id) == Some(&round)
                 && !early.contains(&n.id)
                 && !fused_loaded.contains(&n.id)
         }) {
-            let parent = parent_of.get(&node.id).copied().flatten();
-            let parents: &[Item] = match parent {
-                Some(p) => loaded.items.get(&p).map_or(&[], Vec::as_slice),
-                None => &roots,
-            };
-            // Under a many-to-many with a limit, only the far rows kept.
-            let kept: Vec<Item>;
-            let parents = match parent.and_then(|p| by_id.get(&p)) {
-                Some(far) if far.per_parent.is_some_and(|p| p.limit.is_some()) => {
-                    let near = parent_of.get(&far.id).copied().flatten();
-                    let grandparents: &[Item] =
-                        match near.and_then(|n| parent_of.get(&n).copied().flatten()) {
-                            Some(g) => loaded.items.get(&g).map_or(&[], Vec::as_slice),
-                            None => &roots,
-                        };
-                    let mut seen = HashSet::new();
-                    kept = match near.and_then(|n| by_id.get(&n)) {
-                        Some(near) => grandparents
-                            .iter()
-                            .flat_map(|g| loaded.far_rows(near, far, g))
-                            .filter(|i| seen.insert(key_fingerprint(i, far.target.key_names())))
-                            .cloned()
-                            .collect(),
-                        None => parents.to_vec(),
-                    };
-                    kept.as_slice()
-                }
-                _ => parents,
-            };
-            let values = node.values_of(parents);
+            let values = node.values_of(&tree.parents_of(node, &loaded, &roots));
             if values.is_empty() {
                 continue;
             }
@@ -228,11 +289,14 @@ async fn run(
         if tasks.is_empty() {
             continue;
         }
+        let by_grandparent = add_by_grandparent(&mut tasks);
+        fused_loaded.extend(by_grandparent.iter().map(|b| b.node.id));
         let relations = round_relations(false, &tasks);
         let reads = tasks.len();
-        let results =
+        let mut results =
             crate::trace::round(loaded.rounds + 1, reads, &relations, run_tasks(db, tasks)).await?;
-        store(&mut loaded, results);
+        keep_returned_children(&by_grandparent, &mut results);
+        tree.store(&mut loaded, results);
         loaded.rounds += 1;
     }
     db.metrics().record_rounds(loaded.rounds.max(1) as u64);

@@ -94,21 +94,28 @@ pub(super) fn round_relations(root: bool, tasks: &[Task<'_>]) -> String {
         names.push("root".to_owned());
     }
     for task in tasks {
-        let (Task::Values(spec, _) | Task::Scan(spec, _)) = task;
-        names.push(format!("{} ({})", spec.field, spec.target.model));
+        match task {
+            Task::Values(spec, _) | Task::Scan(spec, _) => {
+                names.push(format!("{} ({})", spec.field, spec.target.model));
+            }
+            Task::Nested(by, _) => names.push(format!(
+                "{} ({}, by grandparent)",
+                by.node.field, by.node.target.model
+            )),
+        }
     }
     names.join(", ")
 }
 
 /// One Query or Scan of a round, owning everything it needs.
 pub(super) struct ReadJob {
-    node: usize,
+    pub(super) node: usize,
     /// The join value queried, `None` for a whole-table Scan.
-    value: Option<KeyId>,
+    pub(super) value: Option<KeyId>,
     /// For a Scan: the join values whose children are kept (`None`: all).
-    wanted: Option<HashSet<KeyId>>,
-    spec: ReadSpec,
-    limit: Option<usize>,
+    pub(super) wanted: Option<HashSet<KeyId>>,
+    pub(super) spec: ReadSpec,
+    pub(super) limit: Option<usize>,
 }
 
 /// Runs one round: every BatchGetItem lookup merged into the fewest calls,
@@ -163,6 +170,10 @@ pub(super) async fn run_tasks(db: &Dynamite, tasks: Vec<Task<'_>>) -> Result<Vec
                         limit: if belongs_to { Some(1) } else { node.limit },
                     });
                 }
+            }
+            Task::Nested(by, values) => {
+                nodes.insert(by.node.id, by.node);
+                jobs.extend(by.jobs(&values));
             }
             Task::Scan(node, wanted) => {
                 nodes.insert(node.id, node);

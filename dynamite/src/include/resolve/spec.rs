@@ -56,7 +56,13 @@ pub struct NodeSpec {
     /// The matching attributes on the child rows.
     pub(crate) child_attrs: Vec<&'static str>,
     pub(crate) access: NodeAccess,
+    /// The include's filter with the conditions every read adds (not
+    /// soft-deleted, not expired, this model's entity).
     pub(crate) filter: Option<Node>,
+    /// Whether the level may keep rows out of its collection for good: a
+    /// filter given by the user, or soft delete (a limit is
+    /// [`NodeSpec::limit`]; expired TTL rows are deleted by DynamoDB soon).
+    pub(crate) drops_rows: bool,
     pub(crate) limit: Option<usize>,
     pub(crate) order: Option<SortOrder>,
     /// Attributes fetched (`None`: all).
@@ -183,6 +189,7 @@ impl NodeSpec {
             access,
             // Includes skip soft-deleted rows at every level.
             filter,
+            drops_rows: options.filter.is_some() || target.deleted_at.is_some(),
             limit,
             order: options.order,
             projection,
