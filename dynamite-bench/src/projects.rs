@@ -6,6 +6,10 @@
 //! - P1 `projects.tasks.comments` of one tenant: the projects' Query, then
 //!   per project one Query of its tasks and one of all its tasks' comments
 //!   (by the project's prefix `COMMENT#<project_id>#`), in one round.
+//! - P1 per task: P1 with `comments().limit(1000)` (more than any task
+//!   holds, so the same rows): a limit keeps one Query per task, a round
+//!   later, which is the plan P1 had before nested collections were read
+//!   by prefix; it gives the "before" numbers.
 //! - P2 the same with a task filter (`state = "open"`): the task level
 //!   drops rows, so the comments are read per task (the fused read would
 //!   read the comments of the tasks the filter excluded).
@@ -84,15 +88,18 @@ pub const COMMENTS: usize = 3;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProjectQuery {
     P1,
+    P1PerTask,
     P2,
 }
 
 impl ProjectQuery {
-    pub const ALL: [ProjectQuery; 2] = [ProjectQuery::P1, ProjectQuery::P2];
+    pub const ALL: [ProjectQuery; 3] =
+        [ProjectQuery::P1, ProjectQuery::P1PerTask, ProjectQuery::P2];
 
     pub fn name(self) -> &'static str {
         match self {
             ProjectQuery::P1 => "P1",
+            ProjectQuery::P1PerTask => "P1 per task",
             ProjectQuery::P2 => "P2",
         }
     }
@@ -100,24 +107,29 @@ impl ProjectQuery {
     pub fn shape(self) -> &'static str {
         match self {
             ProjectQuery::P1 => "tenant's projects + tasks.comments",
+            ProjectQuery::P1PerTask => "same, comments().limit(1000): per task (before)",
             ProjectQuery::P2 => "tenant's projects + tasks(state = open).comments",
         }
     }
 
     fn query(self, tenant: &str) -> Query<PProject> {
         let tasks = match self {
-            ProjectQuery::P1 => PProject::tasks(),
+            ProjectQuery::P1 | ProjectQuery::P1PerTask => PProject::tasks(),
             ProjectQuery::P2 => PProject::tasks().filter(PTask::STATE.eq("open")),
+        };
+        let comments = match self {
+            ProjectQuery::P1PerTask => PTask::comments().limit(1000),
+            _ => PTask::comments(),
         };
         PProject::query()
             .filter(PProject::TENANT_ID.eq(tenant))
-            .include(tasks.include(PTask::comments()))
+            .include(tasks.include(comments))
     }
 
     /// Comments returned for one tenant.
     pub fn expected_comments(self) -> usize {
         let tasks = match self {
-            ProjectQuery::P1 => TASKS,
+            ProjectQuery::P1 | ProjectQuery::P1PerTask => TASKS,
             ProjectQuery::P2 => TASKS.div_ceil(2),
         };
         PROJECTS * tasks * COMMENTS
@@ -308,7 +320,14 @@ mod tests {
         assert_eq!(p1.requests.items_read, items as u64);
         // A task filter: the comments per open task, a round later (one
         // Query each, or one Scan of this small table for 20 tasks).
-        let p2 = &reports[1];
+        let before = &reports[1];
+        assert_eq!(
+            before.requests.total,
+            1 + (PROJECTS + PROJECTS * TASKS) as u64
+        );
+        assert_eq!(before.requests.rounds, 3);
+        assert_eq!(before.requests.items_read, p1.requests.items_read);
+        let p2 = &reports[2];
         assert!(
             p2.explain.contains("COMMENT#<project_id>#<task_id>#"),
             "{p2:?}"
