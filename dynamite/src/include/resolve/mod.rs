@@ -11,12 +11,16 @@
 //!   with one Scan (carrying the include filter) in the same round.
 //! - Key propagation: when the root filter pins the join value, the child
 //!   read goes out in the same round as the root read.
+//! - Nested collections of a shared table whose partition and sort prefix
+//!   the grandparent renders: one Query per grandparent, in the round of
+//!   the children ([`nested`]).
 //!
 //! Stages, one module each: [`spec`] (the untyped plan of an include),
 //! [`cost`] (Scan or Queries, pinned values, the round of each node),
 //! [`round`] (the requests of one round), [`fuse`] (a row and the
-//! collections of its partition in one Query), [`stitch`] (join values and
-//! the loaded graph), [`describe`] (`explain()`).
+//! collections of its partition in one Query), [`nested`] (grandchildren
+//! read by their grandparent's prefix), [`stitch`] (join values and the
+//! loaded graph), [`describe`] (`explain()`).
 
 mod cost;
 mod describe;
