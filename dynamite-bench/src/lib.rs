@@ -5,6 +5,8 @@
 //!   requests by operation, rounds, items read and returned, consumed
 //!   capacity and wall time.
 //! - `dynamite-bench compare`: scale 100 against scale 1,000, interleaved.
+//! - `dynamite-bench projects`: tenants -> projects -> tasks -> comments in
+//!   one shared table (nested collections read by their project's prefix).
 //! - `cargo bench -p dynamite-bench --bench micro`: marshalling against
 //!   hand-written code and `serde_dynamo`, and the embedded GetItem round trip.
 //!
@@ -16,6 +18,7 @@
 
 pub mod compare;
 pub mod micro;
+pub mod projects;
 pub mod report;
 pub mod single;
 pub mod workload;

@@ -6,6 +6,7 @@
 //!                          [--runs R] [--json PATH]
 //! dynamite-bench compare [--scales 100,1000] [--endpoint URL] [--prefix P] [--no-seed]
 //!                        [--query Q] [--runs R] [--json PATH]
+//! dynamite-bench projects --scale N [--endpoint URL] [--prefix P] [--no-seed] [--runs R]
 //! dynamite-bench drop --prefix P --endpoint URL
 //! ```
 //!
@@ -18,6 +19,7 @@
 use std::process::ExitCode;
 
 use dynamite_bench::compare::{self, CompareOptions};
+use dynamite_bench::projects;
 use dynamite_bench::report;
 use dynamite_bench::shop::Scale;
 use dynamite_bench::workload::{self, Backend, BenchResult, QueryId};
@@ -32,6 +34,10 @@ usage:
   dynamite-bench compare [--scales 100,1000] [options]
       seeds every scale under its own prefix (<P>s<N>_), runs the queries
       on all of them interleaved, and compares requests and median wall time
+  dynamite-bench projects --scale N [options]
+      seeds N tenants of 5 projects, 8 tasks per project and 3 comments per
+      task in one shared table, then measures P1 (a tenant's projects +
+      tasks.comments) and P2 (the same with a task filter)
   dynamite-bench drop --prefix P --endpoint URL
       deletes the five tables under prefix P
 
@@ -77,7 +83,10 @@ fn parse_count(flag: &str, value: &str) -> BenchResult<usize> {
 
 fn parse_args(mut argv: impl Iterator<Item = String>) -> BenchResult<Args> {
     let command = argv.next().ok_or("missing command")?;
-    if !matches!(command.as_str(), "ecommerce" | "compare" | "drop") {
+    if !matches!(
+        command.as_str(),
+        "ecommerce" | "compare" | "drop" | "projects"
+    ) {
         return Err(format!("unknown command `{command}`"));
     }
     let mut args = Args {
@@ -136,8 +145,8 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> BenchResult<Args> {
             other => return Err(format!("unknown option `{other}`")),
         }
     }
-    if args.command == "ecommerce" && args.scale.is_none() {
-        return Err("ecommerce needs --scale N".to_owned());
+    if matches!(args.command.as_str(), "ecommerce" | "projects") && args.scale.is_none() {
+        return Err(format!("{} needs --scale N", args.command));
     }
     if args.command == "drop" && (args.prefix.is_none() || args.backend.endpoint.is_none()) {
         return Err("drop needs --prefix and --endpoint".to_owned());
@@ -370,6 +379,28 @@ async fn drop_tables(args: &Args) -> BenchResult<()> {
     Ok(())
 }
 
+/// `projects`: seeds the tenants and prints P1 and P2.
+async fn projects(args: &Args) -> BenchResult<()> {
+    let tenants = args.scale.unwrap_or(1);
+    let prefix = args
+        .prefix
+        .clone()
+        .unwrap_or_else(|| format!("bench_projects_s{tenants}_"));
+    println!(
+        "projects workload: {tenants} tenant(s) of {} projects x {} tasks x {} comments on {}",
+        projects::PROJECTS,
+        projects::TASKS,
+        projects::COMMENTS,
+        args.backend.name()
+    );
+    let reports = projects::run(&args.backend, &prefix, tenants, args.seed, args.runs).await?;
+    println!("{}", projects::table(&reports));
+    for r in &reports {
+        println!("{} plan:\n{}\n", r.query.name(), r.explain);
+    }
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = match parse_args(std::env::args().skip(1)) {
@@ -385,6 +416,7 @@ async fn main() -> ExitCode {
     let result = match args.command.as_str() {
         "compare" => run_compare(&args).await,
         "drop" => drop_tables(&args).await,
+        "projects" => projects(&args).await,
         _ => ecommerce(&args).await,
     };
     match result {

@@ -162,6 +162,17 @@
 //!   Scan of the child table.
 //! - Key propagation: when the root filter pins the join value, the child
 //!   Query goes out in the same round as the root read.
+//! - Nested collections of a shared table: when a grandchild's partition
+//!   and sort-key prefix are rendered from fields the grandparent binds
+//!   (comments under `COMMENT#<project_id>#`), the grandchildren of all the
+//!   children of one parent are one Query by that prefix, in the round of
+//!   the children, stitched to them by the join value. Only when the child
+//!   level returns its whole collection (no filter, limit or soft delete)
+//!   and the grandchild level has no limit: then it reads no more items
+//!   than one Query per child (rows of orphans and of expired children
+//!   not yet swept aside). `explain()` shows it
+//!   (`` `comments`: Query .. key pk = "TENANT#<tenant_id>" AND
+//!   begins_with(sk, "COMMENT#<project_id>#") ``).
 //! - Many-to-many (`through`): the junction rows like a `has_many`, then the
 //!   far rows of every parent of the round in one BatchGetItem round.
 //! - Polymorphic `belongs_to`: ids grouped by type value, every target table

@@ -88,6 +88,17 @@
 //!   foreign-key index. Composite foreign keys
 //!   (`has_many(foreign_key = ["user_id", "order_id"])`) reach grandchildren
 //!   in the same partition.
+//! - Nested collections by prefix: projects -> tasks -> comments under
+//!   `TENANT#{tenant_id}`, tasks at `TASK#{project_id}#{id}`, comments at
+//!   `COMMENT#{project_id}#{task_id}#{id}`. The comments of every task of a
+//!   project are ONE Query (`begins_with(sk, "COMMENT#<project_id>#")`),
+//!   sent with the tasks' Query and stitched to the tasks in memory: a
+//!   tenant's 5 projects of 8 tasks are 11 requests in 2 rounds, not 46 in
+//!   3. This holds when the task level returns its whole collection (no
+//!   filter, limit or soft delete on `tasks`) and `comments` has no limit;
+//!   otherwise comments are read per task, which never reads the comments
+//!   of tasks a filter dropped. Put the grandparent's fields first in the
+//!   grandchild's sort key to get it.
 //!
 //! `explain()` shows the partition read:
 //!

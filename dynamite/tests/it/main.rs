@@ -25,6 +25,7 @@ mod many_to_many;
 mod models;
 mod multi_key;
 mod named_keys;
+mod nested_collections;
 mod paging_backward;
 mod placeholders;
 mod polymorphic;
