@@ -7,7 +7,6 @@ use crate::client::TableStats;
 use crate::model::RelationKind;
 use crate::read::SortOrder;
 use crate::read::plan::{Plan, describe_condition};
-use crate::template::Segment;
 use crate::value::AttributeValue;
 
 use super::Task;
@@ -270,4 +269,3 @@ fn request_line(node: &NodeSpec) -> String {
         }
     }
 }
-

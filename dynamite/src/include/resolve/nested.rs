@@ -27,11 +27,11 @@ use crate::read::canonical::KeyId;
 use crate::read::exec::ReadSpec;
 use crate::value::{AttributeValue, Item};
 
-use crate::template::describe_prefix;
 use super::round::ReadJob;
 use super::spec::{NodeAccess, NodeSpec};
 use super::stitch::{distinct_values, value_key};
 use super::{Groups, Task};
+use crate::template::describe_prefix;
 
 /// A grandchild level read by its grandparents' prefix.
 #[derive(Debug, Clone)]
