@@ -86,6 +86,12 @@ impl ApiError {
                 "another request changed the same resources: retry",
             ),
             ErrorKind::Conflict => ApiError::version_conflict(),
+            // A hot query that would read a whole partition to filter it
+            // (`.strict()`): the service's bug, not the client's.
+            ErrorKind::Client if e.is_strict_read() => {
+                tracing::error!(error = %e, "strict read refused");
+                ApiError::internal()
+            }
             ErrorKind::Client => {
                 if let dynamite::Error::Validation { field, .. } = e {
                     ApiError::bad_request(format!("`{field}` is not valid"))

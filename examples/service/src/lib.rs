@@ -10,18 +10,19 @@
 //! | `POST /tenant`, `GET /tenant` | the tenant of the header |
 //! | `POST /projects`, `GET /projects` | create (transaction: checks the tenant), list (paged) |
 //! | `GET /projects/{p}`, `PATCH /projects/{p}` | get (`ETag`), rename (`If-Match` or `version`) |
-//! | `GET /projects/{p}/tree` | the project, its tasks and their comments |
+//! | `GET /projects/{p}/tree` | the project, its tasks and their comments (3 requests) |
 //! | `POST /projects/{p}/tasks`, `GET /projects/{p}/tasks` | create (transaction: bumps `task_count`), list (`?status=`, paged) |
 //! | `GET` / `PATCH` / `DELETE /projects/{p}/tasks/{t}` | get, change, delete (transaction: drops `task_count`) |
 //! | `POST` / `GET /projects/{p}/tasks/{t}/comments` | comment (transaction: checks the task), list (paged) |
-//! | `GET /tasks?assignee=` | the tenant's tasks of one assignee (paged) |
+//! | `GET /tasks?assignee=` | the tenant's tasks of one assignee (paged, the index `gsi1`) |
 //! | `POST /sessions`, `GET` / `DELETE /sessions/{s}` | sessions with a time to live |
 //!
 //! Pages take `?limit=` (1 to 100, default 20) and `?cursor=` (the
 //! previous page's `next`). Statuses: 400 invalid input (a bad header,
 //! body, id, limit or cursor, another query's cursor included), 404 not
 //! found (in this tenant), 409 version conflict or existing row, 428 a
-//! write without a version, 503 throttled or outcome unknown, 500 other.
+//! write without a version, 503 throttled or outcome unknown, 500 other
+//! (a hot query refused by `.strict()` included).
 
 pub mod error;
 pub mod extract;

@@ -7,14 +7,16 @@
 //! | [`Project`] | `TENANT#<tenant_id>` | `PROJECT#<id>` |
 //! | [`Task`] | `TENANT#<tenant_id>` | `TASK#<project_id>#<id>` |
 //! | [`Comment`] | `TENANT#<tenant_id>` | `COMMENT#<project_id>#<task_id>#<id>` |
+//! | [`Session`] | `TENANT#<tenant_id>` | `SESSION#<id>` |
 //!
 //! Every key starts with the tenant, so a read by key or by collection is
 //! pinned to one tenant's partition by construction. Tasks also live in
 //! the overloaded index `gsi1` under `ASSIGNEE#<tenant_id>#<assignee>`:
 //! "the tasks of one assignee" within a tenant.
 //!
-//! [`Session`]s expire (DynamoDB TTL) and keep a table of their own,
-//! `sessions`, keyed the same way (`TENANT#<tenant_id>` / `SESSION#<id>`).
+//! [`Session`]s expire: the table's TTL attribute is `expires_at`, which
+//! only sessions have, so DynamoDB's sweep deletes sessions and nothing
+//! else of the tenant's partition.
 
 use dynamite::DynamiteBuilder;
 use dynamite::prelude::*;
@@ -47,13 +49,10 @@ pub struct Project {
     /// The project's name.
     #[dynamite(not_empty)]
     pub name: String,
-    /// How many tasks the project holds.
-    //
-    // FEATURE SLOT (unversioned counters): mark this field
-    // `#[dynamite(unversioned)]` once it exists, so that creating a task
-    // no longer bumps `version` and a client's `If-Match` on the project
-    // survives task creation.
-    #[dynamite(default = 0)]
+    /// How many tasks the project holds. Unversioned: the transactions
+    /// that create and delete tasks change it without bumping `version`,
+    /// so a client's `If-Match` on the project survives task creation.
+    #[dynamite(default = 0, unversioned)]
     pub task_count: i64,
     /// Optimistic locking: the `ETag` / `If-Match` of the project.
     #[dynamite(version)]
@@ -143,15 +142,10 @@ pub struct Comment {
 }
 
 /// A session of a tenant's user, gone once `expires_at` has passed: reads
-/// hide it at once, DynamoDB's TTL sweep deletes it later.
-//
-// FEATURE SLOT (TTL per model in a shared table): today every model of a
-// shared table must declare the same TTL field or none, so sessions keep
-// their own table. Once a model without TTL may share a table with one
-// that has it, `table = "app"` here moves sessions into the tenant's
-// partition; nothing else changes.
+/// hide it at once, DynamoDB's TTL sweep deletes it later. It lives in the
+/// tenant's partition of the shared table, next to models without TTL.
 #[derive(Table, Debug, Clone, Serialize)]
-#[dynamite(table = "sessions", pk = "TENANT#{tenant_id}", sk = "SESSION#{id}")]
+#[dynamite(table = "app", pk = "TENANT#{tenant_id}", sk = "SESSION#{id}")]
 pub struct Session {
     /// The owning tenant.
     pub tenant_id: String,

@@ -44,7 +44,10 @@ pub async fn create(
             .body(body.body),
     );
     tx.condition_check::<Task>(
-        (tenant.as_str(), project.as_str(), task.as_str()),
+        Task::key()
+            .tenant_id(&tenant)
+            .project_id(&project)
+            .id(&task),
         Task::ID.eq(task.as_str()),
     );
     let committed = tx.commit().await.map_err(|e| {

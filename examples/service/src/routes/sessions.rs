@@ -61,7 +61,7 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Session>> {
     check_id("session", &id)?;
-    Session::get(&db, (tenant.as_str(), id.as_str()))
+    Session::get(&db, Session::key().tenant_id(&tenant).id(&id))
         .await
         .map_err(|e| ApiError::from_db(&e, "session"))?
         .map(Json)
@@ -75,7 +75,7 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     check_id("session", &id)?;
-    Session::delete_key(&db, (tenant.as_str(), id.as_str()))
+    Session::delete_key(&db, Session::key().tenant_id(&tenant).id(&id))
         .await
         .map_err(|e| ApiError::from_db(&e, "session"))?;
     Ok(StatusCode::NO_CONTENT.into_response())

@@ -105,3 +105,26 @@ async fn unknown_resources_are_404() {
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
+
+/// A strict read refused (a hot query that would read a whole partition
+/// to filter it) is the service's bug: 500 `internal`, not a 400 that
+/// blames the client, and nothing of the read in the message.
+#[test]
+fn a_strict_read_refusal_is_500() {
+    use dynamite_example_service::error::ApiError;
+    let e = dynamite::Error::StrictRead {
+        model: "Task",
+        what: "a whole partition",
+        read: "Query app pk = TENANT#acme".into(),
+    };
+    assert_eq!(e.kind(), dynamite::ErrorKind::Client, "dynamite's own kind");
+    let api = ApiError::from_db(&e, "task");
+    assert_eq!(
+        (api.status, api.code, api.message.as_str()),
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error"
+        )
+    );
+}

@@ -33,9 +33,10 @@ async fn the_tree_holds_every_task_and_comment() {
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
     assert_eq!(
         r.etag.as_deref(),
-        Some("\"4\""),
-        "created, then 3 tasks counted"
+        Some("\"1\""),
+        "the task counter is unversioned: 3 tasks leave the version at 1"
     );
+    assert_eq!(r.body["task_count"], 3);
     let got = r.body["tasks"].as_array().expect("tasks loaded");
     assert_eq!(ids(got), tasks);
     for (task, expected) in got.iter().zip(&comments) {
@@ -44,15 +45,51 @@ async fn the_tree_holds_every_task_and_comment() {
             expected
         );
     }
-    // FEATURE SLOT (nested collections in one Query per prefix): today a
-    // GetItem, one Query of the tasks and one Query of comments per task
-    // (2 + 3); with the comments of the project read by their common
-    // prefix it is 3 whatever the number of tasks.
+    // A GetItem, then one round with a Query of the tasks and one Query
+    // of all their comments by the prefix `COMMENT#<project>#`.
+    // Before (one Query of comments per task, a round later):
+    // (GetItem, Query, rounds) = (1, 1 + 3, 3).
     let m = api.db.metrics();
     assert_eq!(
         (m.count("GetItem"), m.count("Query"), m.rounds()),
-        (1, 1 + 3, 3),
+        (1, 2, 2),
         "{:?}",
         m.snapshot()
     );
+    // The project, its 3 tasks and their 5 comments: nothing else read.
+    assert_eq!(m.items_read(), 1 + 3 + 5, "{:?}", m.snapshot());
+}
+
+/// The tree's cost does not grow with the number of tasks: 3 requests in 2
+/// rounds for 0, 1 or 12 tasks.
+//
+// Before: `2 + tasks` requests in 3 rounds (2 for no task).
+#[tokio::test]
+async fn the_tree_costs_the_same_whatever_the_number_of_tasks() {
+    let api = Api::new().await;
+    api.tenant("acme").await;
+    for n in [0usize, 1, 12] {
+        let project = api.project("acme", &format!("p{n}")).await;
+        for t in 0..n {
+            let task = api.task("acme", &project, &format!("t{t}"), "ada").await;
+            api.comment("acme", &project, &task, "c").await;
+        }
+        api.db.metrics().reset();
+        let r = api.get("acme", &format!("/projects/{project}/tree")).await;
+        assert_eq!(r.status, StatusCode::OK, "{r:?}");
+        assert_eq!(r.body["tasks"].as_array().map(Vec::len), Some(n));
+        let m = api.db.metrics();
+        eprintln!(
+            "tree of {n} tasks: {} requests, {} rounds, {} items read",
+            m.data_plane_requests(),
+            m.rounds(),
+            m.items_read()
+        );
+        assert_eq!(
+            (m.data_plane_requests(), m.rounds(), m.items_read()),
+            (3, 2, (1 + 2 * n) as u64),
+            "{n} tasks: {:?}",
+            m.snapshot()
+        );
+    }
 }
