@@ -174,6 +174,26 @@ fn decode_item(value: &Value) -> Result<Item> {
         .collect()
 }
 
+/// Writes and reads the cursors of one plan.
+pub(crate) struct Codec {
+    signature: String,
+}
+
+impl Codec {
+    /// The codec of the plan with this signature.
+    pub(crate) fn new(signature: String) -> Codec {
+        Codec { signature }
+    }
+
+    pub(crate) fn encode(&self, position: &Position) -> Result<Cursor> {
+        Cursor::encode(&self.signature, position)
+    }
+
+    pub(crate) fn decode(&self, cursor: &Cursor) -> Result<Position> {
+        cursor.decode(&self.signature)
+    }
+}
+
 impl Cursor {
     /// The cursor as a URL-safe string.
     pub fn as_str(&self) -> &str {
