@@ -10,6 +10,7 @@ mod bulk;
 mod common;
 mod convergence;
 mod crud;
+mod cursors;
 mod declarations;
 mod differential;
 mod export;

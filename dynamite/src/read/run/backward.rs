@@ -40,7 +40,17 @@ pub(super) async fn backward_page(ctx: &PageCtx<'_>, key: Option<Item>) -> Resul
                 rows.extend(page.items);
                 match page.last_key {
                     None => break (rows, None),
-                    Some(last) if !rows.is_empty() => break (rows, Some(last)),
+                    // A plain cursor holds a row returned (the earliest
+                    // of this page), never one the filter excluded.
+                    Some(last) if !rows.is_empty() => {
+                        let at = match rows.last() {
+                            Some(row) if !ctx.codec.sealed() => {
+                                key_from_item(row, &plan.cursor_keys)
+                            }
+                            _ => last,
+                        };
+                        break (rows, Some(at));
+                    }
                     Some(last) => start = Some(last),
                 }
             }

@@ -19,6 +19,7 @@
 
 mod all;
 mod backward;
+mod fits;
 mod page;
 mod partitions;
 mod read;

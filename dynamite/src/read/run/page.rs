@@ -4,6 +4,7 @@ use std::cmp::Ordering;
 
 use super::all::collect;
 use super::backward::{backward_page, backward_partitions_page};
+use super::fits;
 use super::partitions::{merged_page, sequential_page};
 use super::read::read_keys;
 use super::{
@@ -12,6 +13,7 @@ use super::{
 };
 use crate::client::Dynamite;
 use crate::error::{Error, Result};
+use crate::read::canonical::{KeyId, plan_signature};
 use crate::read::cursor::{Codec, Cursor, PartitionPosition, Position};
 use crate::read::exec::RenderedRead;
 use crate::read::plan::{Access, Plan};
@@ -64,17 +66,21 @@ pub(crate) async fn fetch_page(
     plan: &Plan,
     cursor: Option<&Cursor>,
 ) -> Result<PageOut> {
-    let codec = Codec::new(plan.signature());
+    let codec = Codec::new(plan_signature(plan), db.cursor_keys());
     let position = match cursor.map(|c| codec.decode(c)).transpose()? {
         Some(Position::Start) => None,
         p => p,
     };
+    if let Some(p) = &position {
+        fits::check(db, plan, p)?;
+    }
     let backward = matches!(
         position,
         Some(
             Position::Before(_)
                 | Position::BeforeOffset(_)
                 | Position::SortedBefore(_)
+                | Position::SortedKeyBefore(..)
                 | Position::End
         )
     );
@@ -128,16 +134,20 @@ pub(crate) async fn fetch_page(
 }
 
 /// A page of a read sorted in memory: every match is read and sorted, the
-/// page is cut from the sorted rows.
+/// page is cut from the sorted rows. A position holds the sort value of its
+/// row, unless the cursor is plain and the sort attribute must not show
+/// (sensitive, or not projected): then the row's key and its rank.
 async fn sorted_page(ctx: &PageCtx<'_>, position: Option<Position>) -> Result<PageOut> {
     let (plan, want) = (ctx.plan, ctx.want);
     let items = sort_rows(plan, collect(ctx.db, plan).await?);
     let len = items.len();
+    let hidden = !ctx.codec.sealed() && sort_value_hidden(plan);
     let sort_key = |row: &Item| {
         let mut names = plan.table_keys.clone();
         names.extend(plan.memory_sort.map(|(a, _)| a));
         key_from_item(row, &names)
     };
+    let table_key = |row: &Item| key_from_item(row, &plan.table_keys);
     // The first row after `row` (`strict`), or at or after it.
     let at = |row: &Item, strict: bool| {
         items
@@ -149,17 +159,39 @@ async fn sorted_page(ctx: &PageCtx<'_>, position: Option<Position>) -> Result<Pa
             })
             .unwrap_or(len)
     };
+    // The rank of the row with this key, else the rank it had (`Err`: the
+    // row is gone or no longer matches).
+    let find = |key: &Item, rank: usize| {
+        let id = KeyId::of(key, plan.table_keys.iter().copied());
+        items
+            .iter()
+            .position(|i| plan.key_id(i) == id)
+            .ok_or(rank.min(len))
+    };
     let (begin, end) = match &position {
         None => (0, want.unwrap_or(len).min(len)),
-        Some(Position::Sorted(after)) => {
-            let begin = at(after, true);
+        Some(Position::Sorted(_) | Position::SortedKey(..)) => {
+            let begin = match &position {
+                Some(Position::Sorted(after)) => at(after, true),
+                // Gone: its successor now holds its rank.
+                Some(Position::SortedKey(key, rank)) => {
+                    find(key, *rank).map_or_else(|rank| rank, |i| i.saturating_add(1))
+                }
+                _ => len,
+            };
             (
                 begin,
                 want.map_or(len, |w| begin.saturating_add(w).min(len)),
             )
         }
-        Some(Position::SortedBefore(before)) => {
-            let end = at(before, false);
+        Some(Position::SortedBefore(_) | Position::SortedKeyBefore(..)) => {
+            let end = match &position {
+                Some(Position::SortedBefore(before)) => at(before, false),
+                Some(Position::SortedKeyBefore(key, rank)) => {
+                    find(key, *rank).unwrap_or_else(|rank| rank)
+                }
+                _ => 0,
+            };
             (want.map_or(0, |w| end.saturating_sub(w)), end)
         }
         Some(Position::End) => (want.map_or(0, |w| len.saturating_sub(w)), len),
@@ -168,11 +200,15 @@ async fn sorted_page(ctx: &PageCtx<'_>, position: Option<Position>) -> Result<Pa
     let page: Vec<Item> = items.get(begin..end).unwrap_or_default().to_vec();
     let next = match (end < len, page.last()) {
         (false, _) => None,
+        (true, Some(last)) if hidden => {
+            ctx.some(Position::SortedKey(table_key(last), end.saturating_sub(1)))?
+        }
         (true, Some(last)) => ctx.some(Position::Sorted(sort_key(last)))?,
         (true, None) => ctx.some(Position::Start)?,
     };
     let previous = match page.first().or(items.get(begin)) {
         _ if begin == 0 || !ctx.reversible => None,
+        Some(first) if hidden => ctx.some(Position::SortedKeyBefore(table_key(first), begin))?,
         Some(first) => ctx.some(Position::SortedBefore(sort_key(first)))?,
         None => ctx.some(Position::End)?,
     };
@@ -180,6 +216,18 @@ async fn sorted_page(ctx: &PageCtx<'_>, position: Option<Position>) -> Result<Pa
         items: page,
         next,
         previous,
+    })
+}
+
+/// Whether the attribute a read is sorted by in memory must not appear in
+/// a plain cursor: a sensitive attribute, or one the caller does not get.
+fn sort_value_hidden(plan: &Plan) -> bool {
+    plan.memory_sort.is_some_and(|(attribute, _)| {
+        crate::mask::is_masked(&plan.table, attribute)
+            || plan
+                .keep
+                .as_ref()
+                .is_some_and(|keep| !keep.iter().any(|k| k == attribute))
     })
 }
 
@@ -318,14 +366,19 @@ async fn partitions_page(
     })
 }
 
-/// A page of one Query or Scan: DynamoDB's own page without a limit.
+/// A page of one Query or Scan: DynamoDB's own page without a limit. A
+/// sealed cursor resumes at DynamoDB's LastEvaluatedKey; a plain one only
+/// ever after the last row returned (LastEvaluatedKey may be a row the
+/// filter excluded, e.g. another tenant's), so a page that returned
+/// nothing yet reads on until a row matches or the read ends.
 async fn page_of_one(
     ctx: &PageCtx<'_>,
     read: &RenderedRead,
     mut start: Option<Item>,
 ) -> Result<(Vec<Item>, Option<Cursor>)> {
     let (db, plan, want) = (ctx.db, ctx.plan, ctx.want);
-    let encode = |p: &Position| ctx.cursor(p);
+    let after_row =
+        |row: &Item| ctx.cursor(&Position::After(key_from_item(row, &plan.cursor_keys)));
     let mut items: Vec<Item> = Vec::new();
     loop {
         let remaining = want.map(|w| w.saturating_sub(items.len()));
@@ -335,15 +388,23 @@ async fn page_of_one(
         if page.items.len() > wanted {
             // Stop inside this page: resume right after the last row returned.
             items.extend(page.items.into_iter().take(wanted));
-            let last = items.last().map(|i| key_from_item(i, &plan.cursor_keys));
-            let cursor = last.map(|k| encode(&Position::After(k))).transpose()?;
+            let cursor = items.last().map(after_row).transpose()?;
             return Ok((items, cursor));
         }
         items.extend(page.items);
         let done = want.is_none_or(|w| items.len() >= w);
         match page.last_key {
             None => return Ok((items, None)),
-            Some(k) if done => return Ok((items, Some(encode(&Position::After(k))?))),
+            Some(k) if done && ctx.codec.sealed() => {
+                return Ok((items, Some(ctx.cursor(&Position::After(k))?)));
+            }
+            Some(k) if done => match items.last() {
+                Some(last) => {
+                    let cursor = after_row(last)?;
+                    return Ok((items, Some(cursor)));
+                }
+                None => start = Some(k),
+            },
             Some(k) => start = Some(k),
         }
     }

@@ -37,13 +37,29 @@ pub(super) async fn sequential_page(
             break;
         }
         if want.is_none() {
-            // One DynamoDB page of the first unfinished partition.
-            let page = read.page(db, resume(&states[i]), None).await?;
-            states[i] = match page.last_key {
-                Some(k) => PartitionPosition::After(k),
-                None => PartitionPosition::Done,
-            };
-            items.extend(page.items.into_iter().map(|item| (i, item)));
+            // One DynamoDB page of the first unfinished partition; a plain
+            // cursor resumes after the last row returned (reading on past
+            // pages that matched nothing), a sealed one where DynamoDB
+            // stopped.
+            let mut start = resume(&states[i]);
+            loop {
+                let page = read.page(db, start, None).await?;
+                let last_row = page
+                    .items
+                    .last()
+                    .map(|row| key_from_item(row, &plan.cursor_keys));
+                items.extend(page.items.into_iter().map(|item| (i, item)));
+                match (page.last_key, last_row) {
+                    (None, _) => states[i] = PartitionPosition::Done,
+                    (Some(k), _) if ctx.codec.sealed() => states[i] = PartitionPosition::After(k),
+                    (Some(_), Some(row)) => states[i] = PartitionPosition::After(row),
+                    (Some(k), None) => {
+                        start = Some(k);
+                        continue;
+                    }
+                }
+                break;
+            }
             break;
         }
         let (rows, exhausted) = read_from(db, read, resume(&states[i]), needed).await?;
