@@ -290,6 +290,42 @@ mod tests {
     }
 
     #[test]
+    fn regression_placeholder_like_values_keep_the_signature_stable() {
+        use crate::expr::{CompareOp, Node};
+        let eq = |path, v: &str| Node::Compare {
+            path,
+            op: CompareOp::Eq,
+            value: Ok(AttributeValue::S(v.into())),
+        };
+        let mut text = String::new();
+        write_node(&mut text, &Node::And(vec![eq("a", ":v1"), eq("b", "#n0")]));
+        for _ in 0..20 {
+            let mut again = String::new();
+            write_node(&mut again, &Node::And(vec![eq("a", ":v1"), eq("b", "#n0")]));
+            assert_eq!(again, text);
+        }
+        // Structure, not text: these two differ.
+        let mut swapped = String::new();
+        write_node(
+            &mut swapped,
+            &Node::And(vec![eq("a", "#n0"), eq("b", ":v1")]),
+        );
+        assert_ne!(swapped, text);
+        // Deep trees are written without recursion.
+        let mut deep = eq("a", "x");
+        for _ in 0..100_000 {
+            deep = Node::Not(Box::new(deep));
+        }
+        let mut out = String::new();
+        write_node(&mut out, &deep);
+        assert!(out.len() > 100_000);
+        // Dropping the tree recursively would overflow: unwind it here.
+        while let Node::Not(inner) = deep {
+            deep = *inner;
+        }
+    }
+
+    #[test]
     fn sets_are_equal_whatever_their_order() {
         let a = AttributeValue::Ss(vec!["x".into(), "y".into()]);
         let b = AttributeValue::Ss(vec!["y".into(), "x".into()]);

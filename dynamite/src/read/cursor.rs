@@ -557,6 +557,43 @@ mod tests {
         assert_eq!(c.decode("q").unwrap(), p);
     }
 
+    #[test]
+    fn sealed_cursors_round_trip_rotate_and_refuse_tampering() {
+        let mut key = Item::new();
+        key.insert("tenant".into(), AttributeValue::S("acme-secret".into()));
+        let position = Position::After(key);
+        let keys = |s: &[[u8; 32]]| {
+            CursorKeys::from_secrets(&s.iter().map(|k| k.to_vec()).collect::<Vec<_>>()).unwrap()
+        };
+        let (a, b) = ([1u8; 32], [2u8; 32]);
+        let old = Codec::new("q".into(), keys(&[a]));
+        let sealed = old.encode(&position).unwrap();
+        assert!(!sealed.as_str().contains("acme"));
+        assert_ne!(sealed, old.encode(&position).unwrap(), "random nonce");
+        assert_eq!(old.decode(&sealed).unwrap(), position);
+        // Rotated: the old secret still opens it.
+        let rotated = Codec::new("q".into(), keys(&[b, a]));
+        assert_eq!(rotated.decode(&sealed).unwrap(), position);
+        // Dropped secret, other query, plain handle, plain cursor: refused.
+        let refused = [
+            Codec::new("q".into(), keys(&[b])).decode(&sealed),
+            Codec::new("other".into(), keys(&[a])).decode(&sealed),
+            Codec::new("q".into(), CursorKeys::default()).decode(&sealed),
+            old.decode(&Cursor::encode("q", &position).unwrap()),
+        ];
+        for r in refused {
+            assert!(r.unwrap_err().is_invalid_cursor());
+        }
+        let text = sealed.as_str();
+        for at in 2..text.len() {
+            let mut bytes = text.as_bytes().to_vec();
+            bytes[at] = if bytes[at] == b'A' { b'B' } else { b'A' };
+            let forged = Cursor::parse(String::from_utf8(bytes).unwrap());
+            assert!(old.decode(&forged).is_err());
+        }
+        assert!(CursorKeys::from_secrets(&[vec![0u8; 31]]).is_err());
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2_000))]
 

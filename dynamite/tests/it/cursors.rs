@@ -150,6 +150,7 @@ fn same_value(json: &Value, value: &dynamite::AttributeValue) -> bool {
         (Some((t, Value::String(b))), V::B(v)) if t == "B" => {
             URL_SAFE_NO_PAD.decode(b).is_ok_and(|b| b == v.as_ref())
         }
+        (Some((t, _)), V::Null(_)) => t == "NULL",
         _ => false,
     }
 }
@@ -164,8 +165,12 @@ pub(crate) fn unreturned_key(cursor: &Cursor, received: &[dynamite::Item]) -> Op
         .into_iter()
         .find(|key| {
             !received.iter().any(|row| {
-                key.iter()
-                    .all(|(name, v)| row.get(name).is_some_and(|stored| same_value(v, stored)))
+                // A NULL sort value stands for an absent attribute too
+                // (an `Option` field that is `None`).
+                key.iter().all(|(name, v)| match row.get(name) {
+                    Some(stored) => same_value(v, stored),
+                    None => v.get("NULL").is_some(),
+                })
             })
         })
         .map(|key| Value::Object(key).to_string())
