@@ -107,6 +107,8 @@ struct Inner {
     /// At most this many Queries for one `is_in` on a partition key.
     max_is_in_queries: Option<usize>,
     sync_timeout: Duration,
+    /// Seal cursors with these (current first); empty: plain cursors.
+    cursor_keys: crate::read::cursor::CursorKeys,
     /// The options of each table `sync()` manages (full table name).
     table_options: TableOptionsByTable,
     #[cfg(feature = "embedded")]
@@ -225,6 +227,7 @@ pub struct DynamiteBuilder {
     default_table_options: TableOptions,
     table_options: Vec<(&'static TableMeta, TableOptions)>,
     trace_values: bool,
+    cursor_secrets: crate::read::cursor::Secrets,
 }
 
 impl Dynamite {
@@ -276,6 +279,11 @@ impl Dynamite {
     /// How many requests one operation keeps in flight.
     pub fn concurrency(&self) -> usize {
         self.inner.concurrency
+    }
+
+    /// The ciphers sealing this handle's cursors (none: plain cursors).
+    pub(crate) fn cursor_keys(&self) -> crate::read::cursor::CursorKeys {
+        self.inner.cursor_keys.clone()
     }
 
     pub(crate) fn sync_timeout(&self) -> Duration {
@@ -423,6 +431,7 @@ impl DynamiteBuilder {
             default_table_options: TableOptions::default(),
             table_options: Vec::new(),
             trace_values: false,
+            cursor_secrets: crate::read::cursor::Secrets::default(),
         }
     }
 
@@ -640,6 +649,46 @@ impl DynamiteBuilder {
         self
     }
 
+    /// Seals the cursors of `page()`: opaque and tamper-proof
+    /// (XChaCha20-Poly1305, bound to the query), so a client holding one
+    /// sees no key (tenant ids, row ids) and cannot alter it or use it for
+    /// another query. The first secret seals; every listed one opens, so
+    /// list the new secret first and keep the previous ones for as long as
+    /// their cursors should keep working (a cursor sealed under a secret no
+    /// longer listed is [`crate::Error::InvalidCursor`]). A handle with
+    /// secrets refuses plain cursors, one without refuses sealed ones.
+    /// Each secret is at least 32 random bytes, else `build()` is
+    /// [`crate::Error::Config`]. Without secrets a cursor is readable
+    /// base64: it shows the key attributes of the row it resumes after.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> dynamite::Result<()> {
+    /// use dynamite::prelude::*;
+    /// #[derive(Table, Debug, Clone)]
+    /// struct Note { #[dynamite(primary_key)] id: String }
+    /// let current = [7u8; 32]; // from a secrets manager
+    /// let previous = [9u8; 32];
+    /// let db = Dynamite::embedded()
+    ///     .cursor_secrets([current, previous])
+    ///     .table::<Note>()
+    ///     .build()
+    ///     .await?;
+    /// db.sync().await?;
+    /// for id in ["a", "b"] {
+    ///     Note::create().id(id).exec(&db).await?;
+    /// }
+    /// let page = Note::query().limit(1).page(&db, None).await?;
+    /// let next = page.next.unwrap();
+    /// assert_eq!(Note::query().limit(1).page(&db, Some(&next)).await?.items.len(), 1);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn cursor_secrets<S: AsRef<[u8]>>(mut self, secrets: impl IntoIterator<Item = S>) -> Self {
+        self.cursor_secrets = crate::read::cursor::Secrets::new(secrets);
+        self
+    }
+
     /// How long `sync()` waits for tables and indexes to become ACTIVE (default 120 s).
     pub fn sync_timeout(mut self, timeout: Duration) -> Self {
         self.sync_timeout = timeout;
@@ -655,6 +704,7 @@ impl DynamiteBuilder {
             &self.table_options,
         )?;
         let registry = Registry::with_metas(self.prefix, &self.tables).resolve()?;
+        let cursor_keys = self.cursor_secrets.keys()?;
 
         let retry = RetryConfig::standard()
             .with_retry_mode(self.retry_mode)
@@ -677,6 +727,7 @@ impl DynamiteBuilder {
                     strict: self.strict,
                     max_is_in_queries: self.max_is_in_queries,
                     sync_timeout: self.sync_timeout,
+                    cursor_keys,
                     table_options,
                     #[cfg(feature = "embedded")]
                     embedded: base.inner.embedded.clone(),
@@ -753,6 +804,7 @@ impl DynamiteBuilder {
                 strict: self.strict,
                 max_is_in_queries: self.max_is_in_queries,
                 sync_timeout: self.sync_timeout,
+                cursor_keys,
                 table_options,
                 #[cfg(feature = "embedded")]
                 embedded,

@@ -70,12 +70,10 @@ pub(crate) fn is_masked_anywhere(name: &str) -> bool {
     read().names.contains(name)
 }
 
-/// Whether text shows values as they are (a cursor's fingerprint) or with
-/// sensitive ones masked (everything a person reads).
+/// How text shows values: sensitive ones masked (everything a person
+/// reads; a cursor's fingerprint is structural, `read::canonical`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Show {
-    /// Values as they are.
-    Exact,
     /// Sensitive values as [`MASK`].
     Masked,
 }

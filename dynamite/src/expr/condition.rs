@@ -80,12 +80,70 @@ pub(crate) enum Node {
     Not(Box<Node>),
 }
 
+/// How deep a [`Condition`] may nest: `and` / `or` / `not` levels, a
+/// leaf counting as one. A combinator that would nest deeper gives a
+/// condition that fails with [`crate::Error::InvalidValue`] when used
+/// (before anything is sent), so a tree built from client input can never
+/// exhaust the stack while rendered, evaluated or planned.
+///
+/// ```
+/// use dynamite::prelude::*;
+/// use dynamite::expr::MAX_CONDITION_DEPTH;
+/// #[derive(Table, Debug, Clone)]
+/// struct Task { #[dynamite(primary_key)] id: String, status: String }
+/// let mut c = Task::STATUS.eq("a");
+/// for _ in 0..MAX_CONDITION_DEPTH {
+///     c = !c;
+/// }
+/// assert!(c.to_expression().unwrap_err().is_invalid_value());
+/// ```
+pub const MAX_CONDITION_DEPTH: usize = 100;
+
+/// The leaf standing for a tree that nests deeper than
+/// [`MAX_CONDITION_DEPTH`]: an operand that is an error, so every path
+/// (planning, includes, write conditions) refuses it before sending.
+fn too_deep() -> Node {
+    Node::Compare {
+        path: "(condition)",
+        op: CompareOp::Eq,
+        value: Err(ValueError::Invalid(format!(
+            "the condition nests deeper than {MAX_CONDITION_DEPTH} levels of and / or / not"
+        ))),
+    }
+}
+
 impl Node {
+    /// Nesting levels (a leaf is 1), counted without recursion.
+    pub(crate) fn depth(&self) -> usize {
+        let mut deepest = 0;
+        let mut stack = vec![(self, 1usize)];
+        while let Some((node, depth)) = stack.pop() {
+            deepest = deepest.max(depth);
+            match node {
+                Node::And(parts) | Node::Or(parts) => {
+                    stack.extend(parts.iter().map(|p| (p, depth.saturating_add(1))));
+                }
+                Node::Not(inner) => stack.push((inner, depth.saturating_add(1))),
+                _ => {}
+            }
+        }
+        deepest
+    }
+
     /// The conjuncts of a top-level AND (or the node itself).
     pub(crate) fn conjuncts(self) -> Vec<Node> {
         match self {
             Node::And(parts) => parts.into_iter().flat_map(Node::conjuncts).collect(),
             other => vec![other],
+        }
+    }
+
+    /// Joins alternatives into one node (`None` when empty).
+    pub(crate) fn any(mut parts: Vec<Node>) -> Option<Node> {
+        match parts.len() {
+            0 => None,
+            1 => parts.pop(),
+            _ => Some(Node::Or(parts)),
         }
     }
 
@@ -141,12 +199,18 @@ pub struct Expression {
 /// (or `&`, `|`, `!`).
 pub struct Condition<M> {
     pub(crate) node: Node,
+    /// `node.depth()`, kept so combining is O(1) in the tree's depth.
+    depth: usize,
     _marker: PhantomData<fn() -> M>,
 }
 
 impl<M> Clone for Condition<M> {
     fn clone(&self) -> Self {
-        Condition::new(self.node.clone())
+        Condition {
+            node: self.node.clone(),
+            depth: self.depth,
+            _marker: PhantomData,
+        }
     }
 }
 
@@ -158,17 +222,45 @@ impl<M> fmt::Debug for Condition<M> {
 
 impl<M> Condition<M> {
     pub(crate) fn new(node: Node) -> Self {
+        let depth = node.depth();
+        Condition::nested(node, depth)
+    }
+
+    /// A condition of known depth; past [`MAX_CONDITION_DEPTH`] the tree
+    /// is dropped for the leaf that refuses it.
+    fn nested(node: Node, depth: usize) -> Self {
+        let (node, depth) = if depth > MAX_CONDITION_DEPTH {
+            (too_deep(), 1)
+        } else {
+            (node, depth)
+        };
         Condition {
             node,
+            depth,
             _marker: PhantomData,
+        }
+    }
+
+    /// The depth of this condition's operands once flattened into a
+    /// top-level `And` (`and`) or `Or` (`or`).
+    fn inner_depth(&self, flattened: fn(&Node) -> bool) -> usize {
+        if flattened(&self.node) {
+            self.depth.saturating_sub(1)
+        } else {
+            self.depth
         }
     }
 
     /// Both conditions hold.
     pub fn and(self, other: Condition<M>) -> Condition<M> {
+        let is_and = |n: &Node| matches!(n, Node::And(_));
+        let depth = self
+            .inner_depth(is_and)
+            .max(other.inner_depth(is_and))
+            .saturating_add(1);
         let mut parts = self.node.conjuncts();
         parts.extend(other.node.conjuncts());
-        Condition::new(Node::And(parts))
+        Condition::nested(Node::And(parts), depth)
     }
 
     /// The condition as DynamoDB receives it: expression text with `#n` /
@@ -194,6 +286,11 @@ impl<M> Condition<M> {
 
     /// At least one condition holds.
     pub fn or(self, other: Condition<M>) -> Condition<M> {
+        let is_or = |n: &Node| matches!(n, Node::Or(_));
+        let depth = self
+            .inner_depth(is_or)
+            .max(other.inner_depth(is_or))
+            .saturating_add(1);
         let mut parts = match self.node {
             Node::Or(p) => p,
             n => vec![n],
@@ -202,13 +299,14 @@ impl<M> Condition<M> {
             Node::Or(p) => parts.extend(p),
             n => parts.push(n),
         }
-        Condition::new(Node::Or(parts))
+        Condition::nested(Node::Or(parts), depth)
     }
 
     /// The condition does not hold.
     #[allow(clippy::should_implement_trait)]
     pub fn not(self) -> Condition<M> {
-        Condition::new(Node::Not(Box::new(self.node)))
+        let depth = self.depth.saturating_add(1);
+        Condition::nested(Node::Not(Box::new(self.node)), depth)
     }
 }
 

@@ -13,6 +13,6 @@ mod render;
 
 pub use column::{Column, Columns, Contains, SizeOf};
 pub(crate) use condition::{CompareOp, Node, Operand};
-pub use condition::{Condition, Expression};
+pub use condition::{Condition, Expression, MAX_CONDITION_DEPTH};
 pub use into_value::IntoValue;
 pub(crate) use render::ExpressionBuilder;

@@ -182,25 +182,26 @@ impl ExpressionBuilder {
     /// sensitive attribute: a value's attribute is not known per
     /// placeholder, so all are hidden).
     pub(crate) fn describe(&self, expression: &str, hidden: bool) -> String {
-        let mut out = expression.to_owned();
-        let mut values: Vec<_> = self.values.iter().collect();
-        values.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
-        for (placeholder, value) in values {
-            if placeholder == NOW {
-                continue;
+        // One pass over the text: a substituted value that looks like a
+        // placeholder (`":v0"`) is never substituted again.
+        let mut out = String::with_capacity(expression.len());
+        let mut rest = expression;
+        while let Some(at) = rest.find(['#', ':']) {
+            out.push_str(&rest[..at]);
+            let token_end = rest[at + 1..]
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .map_or(rest.len(), |end| at + 1 + end);
+            let token = &rest[at..token_end];
+            match (self.names.get(token), self.values.get(token)) {
+                (Some(name), _) => out.push_str(name),
+                (None, Some(_)) if token == NOW => out.push_str(token),
+                (None, Some(_)) if hidden => out.push_str(crate::mask::MASK),
+                (None, Some(value)) => out.push_str(&crate::value::describe_value(value)),
+                (None, None) => out.push_str(token),
             }
-            let shown = if hidden {
-                crate::mask::MASK.to_owned()
-            } else {
-                crate::value::describe_value(value)
-            };
-            out = out.replace(placeholder.as_str(), &shown);
+            rest = &rest[token_end..];
         }
-        let mut names: Vec<_> = self.names.iter().collect();
-        names.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
-        for (placeholder, name) in names {
-            out = out.replace(placeholder.as_str(), name);
-        }
+        out.push_str(rest);
         out
     }
 }
@@ -225,6 +226,27 @@ mod tests {
         assert_eq!(text, "(#n0 = :v0 AND attribute_exists(#n1))");
         assert!(!text.contains("status") && !text.contains("a'b"));
         assert_eq!(b.names().unwrap()["#n0"], "status");
+    }
+
+    #[test]
+    fn regression_placeholder_like_values_are_described_as_given() {
+        let mut b = ExpressionBuilder::new();
+        let node = Node::And(vec![
+            Node::Compare {
+                path: "a",
+                op: CompareOp::Eq,
+                value: Ok(AttributeValue::S(":v1".into())),
+            },
+            Node::Compare {
+                path: "b",
+                op: CompareOp::Eq,
+                value: Ok(AttributeValue::S("#n0".into())),
+            },
+        ]);
+        let text = b.render(&node).unwrap();
+        for _ in 0..20 {
+            assert_eq!(b.describe(&text, false), "(a = \":v1\" AND b = \"#n0\")");
+        }
     }
 
     #[test]

@@ -227,6 +227,90 @@
 //! # }
 //! ```
 //!
+//! ### Cursors over HTTP
+//!
+//! [`Page`](crate::Page) and [`Cursor`](crate::Cursor) implement serde's
+//! `Serialize` / `Deserialize` (the `serde` feature, on by default; with
+//! `default-features = false` add `features = ["serde"]`): a page is
+//! `{"items": [...], "next": "...", "previous": null}`, a cursor is its
+//! string. Send `next` to the client, take it back as a query parameter,
+//! and hand it to the same query: `Cursor::parse(text)` or serde both
+//! accept any string; it is checked when used.
+//!
+//! What a cursor holds: the position to resume at (the key attributes of
+//! the last row returned, an offset into a key list, one position per
+//! partition for `is_in`) and a fingerprint of its query. **Without
+//! secrets a cursor is readable base64 JSON: it shows the raw key values
+//! of a row the caller received** (tenant id, row id). It never holds a row
+//! the caller did not receive: a page of a filtered read ends after its
+//! last returned row, not at DynamoDB's `LastEvaluatedKey` (which can be a
+//! row the filter excluded, another tenant's); the next page then re-reads
+//! at most one DynamoDB page (1 MB) of excluded rows, and a page that
+//! would return nothing reads on until a row matches or the read ends. A
+//! read sorted in memory by a `Sensitive` attribute, or by one the query
+//! does not project, resumes by the last row's key and rank instead of its
+//! sort value (a row deleted meanwhile: its rank).
+//!
+//! With [`cursor_secrets`](crate::DynamiteBuilder::cursor_secrets) cursors
+//! are sealed: XChaCha20-Poly1305 (authenticated encryption) with a random
+//! nonce and the query's structural fingerprint as associated data. A
+//! sealed cursor shows nothing, cannot be altered, and opens only for the
+//! query that made it; it may resume at DynamoDB's own position (no
+//! re-reading). List the current secret first and the previous ones after
+//! it: cursors sealed under any listed secret keep working across a key
+//! rotation; one sealed under a secret no longer listed is
+//! `InvalidCursor`.
+//!
+//! Errors, all `Error::InvalidCursor` (a client error: answer 400), before
+//! any request is sent: a string that is no cursor; a cursor of another
+//! query (another filter, order, projection, key list or partition); a
+//! start key that does not fit the query (another partition, attributes of
+//! another table or index, wrong types, extra attributes, outside the sort
+//! key range); a plain cursor given to a handle with secrets, a sealed one
+//! to a handle without; a sealed cursor altered or sealed under an unlisted
+//! secret. Filters built from client input are bounded too: a condition
+//! nesting deeper than [`MAX_CONDITION_DEPTH`](crate::expr::MAX_CONDITION_DEPTH)
+//! levels of `and` / `or` / `not` is `Error::InvalidValue` on every
+//! terminal, and values that look like placeholders (`":v0"`) are plain
+//! values.
+//!
+//! ```
+//! # use dynamite::prelude::*;
+//! # use dynamite::{Cursor, Page};
+//! # #[derive(Table, Debug, Clone, serde::Serialize, serde::Deserialize)]
+//! # struct Event {
+//! #     #[dynamite(primary_key)]
+//! #     stream: String,
+//! #     #[dynamite(sort_key)]
+//! #     seq: i64,
+//! # }
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> dynamite::Result<()> {
+//! let db = Dynamite::embedded()
+//!     .cursor_secrets([[42u8; 32]]) // from a secrets manager, current first
+//!     .table::<Event>()
+//!     .build()
+//!     .await?;
+//! # db.sync().await?;
+//! # for seq in 1..=3 {
+//! #     Event::create().stream("s1").seq(seq).exec(&db).await?;
+//! # }
+//! let q = || Event::query().filter(Event::STREAM.eq("s1")).limit(2);
+//! let body = serde_json::to_string(&q().page(&db, None).await?).unwrap();
+//! // ... the client sends `next` back:
+//! let page: Page<Event> = serde_json::from_str(&body).unwrap();
+//! let next: Option<Cursor> = page.next;
+//! let rest = q().page(&db, next.as_ref()).await?;
+//! assert_eq!(rest.items.len(), 1);
+//! let forged = Cursor::parse("eyJmIjoiMCJ9");
+//! assert!(q().page(&db, Some(&forged)).await.unwrap_err().is_invalid_cursor());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! A [`Partition`](crate::Partition) read (every model of one partition of
+//! a shared table) filters, orders, limits, pages and streams the same way.
+//!
 //! ## Projections
 //!
 //! `.attributes((Event::SEQ, Event::KIND))` returns

@@ -67,6 +67,7 @@ use crate::write::IntoKey;
 /// its direction, so a previous-page cursor cannot be misused as a
 /// next-page one (nor either by another query: [`Error::InvalidCursor`]).
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Page<T> {
     /// The rows of this page, in the query's order.
     pub items: Vec<T>,

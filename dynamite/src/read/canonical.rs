@@ -10,7 +10,10 @@
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 
+use super::plan::{Access, Plan};
+use crate::expr::Node;
 use crate::number::Decimal;
 use crate::value::{AttributeValue, Item};
 
@@ -128,6 +131,133 @@ impl KeyId {
     }
 }
 
+/// Everything that decides which rows a plan returns in which order (not
+/// the page size), written structurally: each value in canonical form
+/// (so `1` and `1.0` are one), each string quoted, nothing substituted.
+/// What a cursor is bound to: the same query always gives the same text,
+/// whatever its values look like (`":v0"`, `"#n0"`).
+pub(crate) fn plan_signature(plan: &Plan) -> String {
+    let mut s = String::new();
+    let _ = write!(s, "table {:?}", plan.table);
+    match &plan.access {
+        Access::Nothing => s.push_str(" nothing"),
+        Access::Get { key } => {
+            s.push_str(" get ");
+            write_item(&mut s, key);
+        }
+        Access::BatchGet { keys } => {
+            let _ = write!(s, " batch {}", keys.len());
+            for key in keys {
+                s.push(' ');
+                write_item(&mut s, key);
+            }
+        }
+        Access::Query {
+            index,
+            key_condition,
+            sort_key,
+        } => {
+            let _ = write!(s, " query {index:?} {sort_key:?} key ");
+            write_node(&mut s, key_condition);
+        }
+        Access::MultiQuery {
+            index,
+            partition,
+            values,
+            sort_condition,
+            sort_key,
+        } => {
+            let _ = write!(s, " queries {index:?} {partition:?} {sort_key:?} [");
+            for v in values {
+                let _ = write!(s, "{:?},", Canonical::of(v));
+            }
+            s.push_str("] key ");
+            write_option(&mut s, sort_condition.as_ref());
+        }
+        Access::Scan => s.push_str(" scan"),
+    }
+    s.push_str(" filter ");
+    write_option(&mut s, plan.filter.as_ref());
+    s.push_str(" residual ");
+    write_option(&mut s, plan.residual.as_ref());
+    let _ = write!(
+        s,
+        " forward {} sort {:?} offset {} project {:?} keep {:?} consistent {} keys {:?} {:?}",
+        plan.forward,
+        plan.memory_sort,
+        plan.offset,
+        plan.projection,
+        plan.keep,
+        plan.consistent,
+        plan.table_keys,
+        plan.cursor_keys,
+    );
+    s
+}
+
+fn write_item(out: &mut String, item: &Item) {
+    let sorted: BTreeMap<&String, Canonical> =
+        item.iter().map(|(k, v)| (k, Canonical::of(v))).collect();
+    let _ = write!(out, "{sorted:?}");
+}
+
+fn write_option(out: &mut String, node: Option<&Node>) {
+    match node {
+        Some(n) => write_node(out, n),
+        None => out.push('-'),
+    }
+}
+
+/// A condition tree in prefix form, written without recursion.
+fn write_node(out: &mut String, node: &Node) {
+    let operand = |o: &crate::expr::Operand| match o {
+        Ok(v) => format!("{:?}", Canonical::of(v)),
+        Err(_) => "error".to_owned(),
+    };
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        let _ = match node {
+            Node::Compare { path, op, value } => {
+                write!(out, "({path:?} {} {})", op.symbol(), operand(value))
+            }
+            Node::Between { path, low, high } => {
+                write!(out, "(between {path:?} {} {})", operand(low), operand(high))
+            }
+            Node::BeginsWith { path, value } => {
+                write!(out, "(begins {path:?} {})", operand(value))
+            }
+            Node::Contains { path, value } => {
+                write!(out, "(contains {path:?} {})", operand(value))
+            }
+            Node::In { path, values } => {
+                let shown: Vec<String> = values.iter().map(operand).collect();
+                write!(out, "(in {path:?} [{}])", shown.join(","))
+            }
+            Node::Exists(p) => write!(out, "(exists {p:?})"),
+            Node::NotExists(p) => write!(out, "(not_exists {p:?})"),
+            Node::Size { path, op, value } => {
+                write!(out, "(size {path:?} {} {value})", op.symbol())
+            }
+            Node::IsNone(p) => write!(out, "(none {p:?})"),
+            Node::IsSome(p) => write!(out, "(some {p:?})"),
+            Node::Unexpired(p) => write!(out, "(unexpired {p:?})"),
+            Node::Expired(p) => write!(out, "(expired {p:?})"),
+            Node::And(parts) => {
+                stack.extend(parts.iter().rev());
+                write!(out, "and{} ", parts.len())
+            }
+            Node::Or(parts) => {
+                stack.extend(parts.iter().rev());
+                write!(out, "or{} ", parts.len())
+            }
+            Node::Not(inner) => {
+                stack.push(inner);
+                write!(out, "not ")
+            }
+        };
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,6 +287,42 @@ mod tests {
         assert_eq!(Decimal::parse(""), None);
         assert_eq!(Decimal::parse("1E"), None);
         assert_eq!(n(".5"), n("0.5"));
+    }
+
+    #[test]
+    fn regression_placeholder_like_values_keep_the_signature_stable() {
+        use crate::expr::{CompareOp, Node};
+        let eq = |path, v: &str| Node::Compare {
+            path,
+            op: CompareOp::Eq,
+            value: Ok(AttributeValue::S(v.into())),
+        };
+        let mut text = String::new();
+        write_node(&mut text, &Node::And(vec![eq("a", ":v1"), eq("b", "#n0")]));
+        for _ in 0..20 {
+            let mut again = String::new();
+            write_node(&mut again, &Node::And(vec![eq("a", ":v1"), eq("b", "#n0")]));
+            assert_eq!(again, text);
+        }
+        // Structure, not text: these two differ.
+        let mut swapped = String::new();
+        write_node(
+            &mut swapped,
+            &Node::And(vec![eq("a", "#n0"), eq("b", ":v1")]),
+        );
+        assert_ne!(swapped, text);
+        // Deep trees are written without recursion.
+        let mut deep = eq("a", "x");
+        for _ in 0..100_000 {
+            deep = Node::Not(Box::new(deep));
+        }
+        let mut out = String::new();
+        write_node(&mut out, &deep);
+        assert!(out.len() > 100_000);
+        // Dropping the tree recursively would overflow: unwind it here.
+        while let Node::Not(inner) = deep {
+            deep = *inner;
+        }
     }
 
     #[test]

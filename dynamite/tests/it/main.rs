@@ -11,6 +11,7 @@ mod cancellations;
 mod common;
 mod convergence;
 mod crud;
+mod cursors;
 mod declarations;
 mod differential;
 mod export;

@@ -6,7 +6,7 @@ use super::{Access, Plan};
 use crate::expr::{ExpressionBuilder, Node};
 use crate::mask::Show;
 use crate::read::canonical::KeyId;
-use crate::value::{Item, describe_key_by, describe_key_in};
+use crate::value::{Item, describe_key_in};
 
 /// The requests a query will send, from `.explain()`.
 ///
@@ -79,21 +79,10 @@ impl Plan {
         line
     }
 
-    /// Everything that decides which rows come back in which order (not
-    /// the page size): what a cursor is bound to.
-    pub(crate) fn signature(&self) -> String {
-        let mut s = self.describe_read(Show::Exact);
-        if let Some(keep) = &self.keep {
-            s.push_str(&format!(" keep [{}]", keep.join(", ")));
-        }
-        s
-    }
-
     fn describe_read(&self, show: Show) -> String {
         let table = self.table.as_str();
         let condition = |node: &Node| describe_condition_as(table, node, show);
         let key = |key: &Item| match show {
-            Show::Exact => describe_key_by(key, |_| false),
             Show::Masked => describe_key_in(table, key),
         };
         let mut line = match &self.access {
