@@ -2,6 +2,9 @@
 //! embedded engine, or with `DYNAMITE_ENDPOINT=http://127.0.0.1:8000`
 //! against DynamoDB Local; `DYNAMITE_AWS=1` uses the AWS default chain.
 //! Listens on `SERVICE_ADDR` (default `127.0.0.1:3000`).
+//! `SERVICE_CURSOR_SECRETS` (comma-separated, current first, each at
+//! least 32 bytes) seals page cursors: clients then see no key, and
+//! cursors survive a rotation while the old secret is still listed.
 
 use dynamite::Dynamite;
 use dynamite_example_service::{app, models};
@@ -15,6 +18,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .credentials("test", "test"),
         _ if std::env::var("DYNAMITE_AWS").is_ok_and(|v| v == "1") => Dynamite::from_env(),
         _ => Dynamite::embedded(),
+    };
+    let builder = match std::env::var("SERVICE_CURSOR_SECRETS") {
+        Ok(secrets) if !secrets.is_empty() => builder.cursor_secrets(secrets.split(',')),
+        _ => {
+            eprintln!("SERVICE_CURSOR_SECRETS is not set: page cursors show raw keys");
+            builder
+        }
     };
     let db = models::register(builder).build().await?;
     db.sync().await?;

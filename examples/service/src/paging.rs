@@ -18,8 +18,9 @@ pub struct PageParams {
     /// [`PageParams::limit`]: a query string's numbers reach a
     /// `#[serde(flatten)]`ed struct as strings.
     pub limit: Option<String>,
-    /// The `next` of the previous page.
-    pub cursor: Option<String>,
+    /// The `next` of the previous page (serde `Cursor`: checked, and
+    /// opened when the handle seals cursors, by the query that takes it).
+    pub cursor: Option<Cursor>,
 }
 
 impl PageParams {
@@ -39,35 +40,31 @@ impl PageParams {
 
     /// The cursor, if any. Whether it belongs to the query is checked by
     /// the query itself (another query's cursor, another tenant's included,
-    /// is `InvalidCursor`: a 400).
-    //
-    // FEATURE SLOT (serde `Cursor`, sealed cursors): with the `serde`
-    // feature `Cursor` deserializes straight from the query string, and a
-    // handle given secrets seals it; today it is the cursor's string form,
-    // which shows the last row's key (tenant id included) to its client.
-    pub fn cursor(&self) -> Option<Cursor> {
-        self.cursor.as_deref().map(Cursor::parse)
+    /// a tampered one or one sealed under a retired secret is
+    /// `InvalidCursor`: a 400). With `SERVICE_CURSOR_SECRETS` set (see
+    /// `main.rs`) cursors are sealed: a client sees no key, tenant id
+    /// included.
+    pub fn cursor(&self) -> Option<&Cursor> {
+        self.cursor.as_ref()
     }
 }
 
-/// One page of rows as JSON.
-//
-// FEATURE SLOT (serde `Page`): with `Page<T>: Serialize` this type goes
-// and handlers return the page itself.
+/// One page of rows as JSON: [`Page`] without its `previous` cursor (the
+/// service pages forward only) and without `next` on the last page.
 #[derive(Debug, Serialize)]
 pub struct PageBody<T> {
     /// The rows.
     pub items: Vec<T>,
     /// The cursor of the next page; absent on the last one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub next: Option<String>,
+    pub next: Option<Cursor>,
 }
 
 impl<T> From<Page<T>> for PageBody<T> {
     fn from(page: Page<T>) -> PageBody<T> {
         PageBody {
             items: page.items,
-            next: page.next.map(|c| c.as_str().to_owned()),
+            next: page.next,
         }
     }
 }

@@ -77,7 +77,7 @@ pub async fn list(
                 & Comment::TASK_ID.eq(task),
         )
         .limit(page.limit()?)
-        .page(&db, page.cursor().as_ref())
+        .page(&db, page.cursor())
         .await
         .map_err(|e| ApiError::from_db(&e, "comment"))?;
     Ok(Json(rows.into()))

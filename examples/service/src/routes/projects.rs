@@ -65,7 +65,7 @@ pub async fn list(
     let rows = Project::query()
         .filter(Project::TENANT_ID.eq(tenant))
         .limit(page.limit()?)
-        .page(&db, page.cursor().as_ref())
+        .page(&db, page.cursor())
         .await
         .map_err(|e| ApiError::from_db(&e, "project"))?;
     Ok(Json(rows.into()))

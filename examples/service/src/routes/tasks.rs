@@ -132,7 +132,7 @@ pub async fn list(
         .filter(filter)
         .strict()
         .limit(params.page.limit()?)
-        .page(&db, params.page.cursor().as_ref())
+        .page(&db, params.page.cursor())
         .await
         .map_err(|e| ApiError::from_db(&e, "task"))?;
     Ok(Json(rows.into()))
@@ -161,7 +161,7 @@ pub async fn by_assignee(
         .filter(filter)
         .strict()
         .limit(params.page.limit()?)
-        .page(&db, params.page.cursor().as_ref())
+        .page(&db, params.page.cursor())
         .await
         .map_err(|e| ApiError::from_db(&e, "task"))?;
     Ok(Json(rows.into()))

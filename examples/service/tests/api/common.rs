@@ -11,6 +11,10 @@ use dynamite_testkit::backend::{self, TEST_ENDPOINT_VAR};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
+/// The secret the tests' handles seal cursors with (as a service's
+/// `SERVICE_CURSOR_SECRETS` would).
+pub const CURSOR_SECRET: &str = "example-service-test-cursor-secret-0001";
+
 /// The service and its handle (for `metrics()`).
 pub struct Api {
     pub db: Dynamite,
@@ -34,7 +38,19 @@ impl Resp {
 
 impl Api {
     pub async fn new() -> Api {
-        let db = models::register(backend::isolated(TEST_ENDPOINT_VAR, "svc"))
+        Api::with_secrets(&[CURSOR_SECRET]).await
+    }
+
+    /// The service on a handle sealing cursors with `secrets` (current
+    /// first); none: plain cursors.
+    pub async fn with_secrets(secrets: &[&str]) -> Api {
+        let builder = backend::isolated(TEST_ENDPOINT_VAR, "svc");
+        let builder = if secrets.is_empty() {
+            builder
+        } else {
+            builder.cursor_secrets(secrets.iter().copied())
+        };
+        let db = models::register(builder)
             .build()
             .await
             .expect("build the handle");

@@ -3,7 +3,7 @@
 use axum::http::StatusCode;
 use serde_json::json;
 
-use crate::common::{Api, ids};
+use crate::common::{Api, CURSOR_SECRET, ids};
 
 #[tokio::test]
 async fn pages_walk_every_row_once_in_order() {
@@ -80,6 +80,76 @@ async fn a_cursor_belongs_to_its_query() {
     tampered.insert(3, 'A');
     let r = api
         .get("acme", &format!("/projects?cursor={tampered}"))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{r:?}");
+}
+
+/// What a client can read in a cursor: its text, and the text of its
+/// base64 decoding (a plain cursor is base64 JSON).
+fn readable(cursor: &str) -> String {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let decoded = URL_SAFE_NO_PAD
+        .decode(
+            cursor
+                .rsplit('.')
+                .next()
+                .unwrap_or(cursor)
+                .trim_end_matches('='),
+        )
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .unwrap_or_default();
+    format!("{cursor} {decoded}")
+}
+
+/// The first page's `next` of `tenant`'s projects (3 of them, pages of 1).
+async fn first_next(api: &Api, tenant: &str) -> String {
+    api.tenant(tenant).await;
+    for n in 0..3 {
+        api.project(tenant, &format!("p{n}")).await;
+    }
+    let first = api.get(tenant, "/projects?limit=1").await;
+    assert_eq!(first.status, StatusCode::OK, "{first:?}");
+    first.body["next"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn sealed_cursors_show_no_key_and_survive_a_rotation() {
+    // Without a secret the cursor shows the tenant id (what the guide
+    // warns about): the check below can see it when it is there.
+    let plain = Api::with_secrets(&[]).await;
+    let next = first_next(&plain, "tenant-visible").await;
+    assert!(readable(&next).contains("tenant-visible"), "{next}");
+
+    let sealed = Api::new().await;
+    let next = first_next(&sealed, "tenant-hidden").await;
+    assert!(!readable(&next).contains("tenant-hidden"), "{next}");
+    let second = sealed
+        .get("tenant-hidden", &format!("/projects?limit=1&cursor={next}"))
+        .await;
+    assert_eq!(second.status, StatusCode::OK, "{second:?}");
+    assert_eq!(second.body["items"].as_array().map(Vec::len), Some(1));
+
+    // A handle that rotated to a new secret and still lists the old one
+    // opens the cursor; one that dropped the old secret refuses it.
+    let rotated =
+        Api::with_secrets(&["example-service-rotated-cursor-secret-02", CURSOR_SECRET]).await;
+    let r = rotated
+        .get("tenant-hidden", &format!("/projects?limit=1&cursor={next}"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    let retired = Api::with_secrets(&["example-service-rotated-cursor-secret-02"]).await;
+    let r = retired
+        .get("tenant-hidden", &format!("/projects?limit=1&cursor={next}"))
+        .await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::BAD_REQUEST, "invalid_request"),
+        "{r:?}"
+    );
+    // A plain handle refuses a sealed cursor too.
+    let r = plain
+        .get("tenant-hidden", &format!("/projects?limit=1&cursor={next}"))
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{r:?}");
 }
