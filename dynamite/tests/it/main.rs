@@ -36,6 +36,7 @@ mod regressions;
 mod relations;
 mod retries;
 mod review_reads;
+mod review19_reads;
 mod review_ttl;
 mod review_writes;
 mod safety_models;
