@@ -36,6 +36,7 @@ mod relations;
 mod retries;
 mod review_reads;
 mod review_ttl;
+mod review_rev_writes;
 mod review_writes;
 mod safety_models;
 mod schema;
