@@ -38,6 +38,7 @@ mod retries;
 mod review_reads;
 mod review19_reads;
 mod review_ttl;
+mod review_rev_writes;
 mod review_writes;
 mod safety_models;
 mod schema;
