@@ -255,6 +255,7 @@ impl<E: Entities> Partition<E> {
             deleted_at: None,
             skipped: None,
             paths: Vec::new(),
+            strict: false,
         })
     }
 }

@@ -21,6 +21,9 @@ pub(crate) enum OnCondition {
         expected_version: Option<AttributeValue>,
         has_condition: bool,
         reindexed: Option<super::reindex::Reindexed>,
+        /// The operation applies to live rows only: a soft-deleted row is
+        /// not found to it, whatever its version.
+        live_only: bool,
     },
     /// A check that a row Dynamite needs exists (a parent, a linked row).
     RowExists,
@@ -102,9 +105,15 @@ fn failed_condition(
         OnCondition::RowExists => return CancellationKind::NotFound,
         OnCondition::Guard => (None, false, None),
         OnCondition::Existing {
+            live_only: true, ..
+        } if old.is_some_and(|o| meta.owns(o) && meta.is_deleted(o)) => {
+            return CancellationKind::NotFound;
+        }
+        OnCondition::Existing {
             expected_version,
             has_condition,
             reindexed,
+            ..
         } => (
             expected_version.as_ref(),
             *has_condition,

@@ -101,7 +101,7 @@ impl<T: Table> UpdateWhere<T> {
         described((|| {
             let registry = models.registry();
             let table = registry.table_name::<T>()?;
-            let mut steps = vec![self.matching_plan(registry)?.describe()];
+            let mut steps = vec![self.matching_plan(models)?.describe()];
             let update = self.template();
             let indexes = update.rerendered_indexes();
             if update.reads_row_first() {

@@ -23,14 +23,17 @@ fn empty_filter(model: &'static str, operation: &'static str) -> Error {
 
 /// The read of the keys of the rows matching `filter`.
 fn matching_plan<T: Table>(
-    registry: &crate::registry::Registry,
+    models: &(impl crate::registry::Models + ?Sized),
     filter: Option<Node>,
 ) -> Result<plan::Plan> {
-    let registered = registry.get::<T>()?;
+    let registered = models.registry().get::<T>()?;
     let request = ReadRequest {
         // A shared table: this model's items only; never expired rows.
         filter: crate::read::and_filter(filter, crate::read::writable_row(&T::META)),
         projection: Some(T::META.key_names().collect()),
+        // The handle's rules for reads hold for the selection too.
+        strict: models.strict_reads(),
+        max_is_in_queries: models.max_is_in_queries(),
         ..ReadRequest::default()
     };
     plan::plan(
@@ -43,7 +46,7 @@ fn matching_plan<T: Table>(
 
 /// Reads the keys of the rows matching `filter`.
 async fn matching_keys<T: Table>(db: &Dynamite, filter: Option<Node>) -> Result<Vec<Item>> {
-    let plan = matching_plan::<T>(db.registry(), filter)?;
+    let plan = matching_plan::<T>(db, filter)?;
     let items = crate::read::run::fetch(db, &plan).await?;
     items.iter().map(|i| T::META.key_of(i)).collect()
 }
@@ -108,8 +111,11 @@ impl<T: Table> UpdateWhere<T> {
     }
 
     /// The read of the matching keys (for `explain`).
-    pub(super) fn matching_plan(&self, registry: &crate::registry::Registry) -> Result<plan::Plan> {
-        matching_plan::<T>(registry, self.filter.clone())
+    pub(super) fn matching_plan(
+        &self,
+        models: &(impl crate::registry::Models + ?Sized),
+    ) -> Result<plan::Plan> {
+        matching_plan::<T>(models, self.filter.clone())
     }
 
     /// The update applied to each matching row (for `explain`).

@@ -118,7 +118,6 @@ fn ids(rows: &[R19Tk]) -> Vec<u16> {
 /// `matching_plan` builds `ReadRequest { .. ReadRequest::default() }`,
 /// never reading the handle's `strict_reads()`.
 #[tokio::test]
-#[ignore = "finding: a strict handle does not refuse the Scan update_where selects with"]
 async fn review_strict_handle_refuses_update_where_scan() {
     let db = tk_db(true, None).await;
     let r = R19Tk::update_where(R19Tk::DUE.eq(1u16))
@@ -136,7 +135,6 @@ async fn review_strict_handle_refuses_update_where_scan() {
 #[tokio::test]
 // Same promise; instead: `delete_where(tenant = t0 AND due = 1)` reads the
 // whole partition of t0, filters, and deletes 4 rows. Same cause.
-#[ignore = "finding: a strict handle does not refuse delete_where reading a whole partition to filter"]
 async fn review_strict_handle_refuses_delete_where_whole_partition() {
     let db = tk_db(true, None).await;
     let r = R19Tk::delete_where(R19Tk::TENANT.eq("t0") & R19Tk::DUE.eq(1u16))
@@ -275,7 +273,6 @@ async fn review_cursor_replayed_on_a_forced_path() {
 /// values is `Error::FanOutLimit` before anything is sent." The rows
 /// `delete_where` selects go through the same planner.
 #[tokio::test]
-#[ignore = "finding: delete_where / update_where ignore the handle max_is_in_queries"]
 async fn review_delete_where_ignores_the_handle_is_in_cap() {
     let db = tk_db(false, Some(2)).await;
     let r = R19Tk::delete_where(R19Tk::TENANT.is_in(["a", "b", "c"]) & R19Tk::ASSIGNEE.ne("zed"))
@@ -363,7 +360,6 @@ async fn put_tree(db: &Dynamite, tenant: &str, projects: &[(&str, &[(&str, &[u16
 /// Cause: include/resolve/cost.rs + round.rs choose the Scan with no
 /// strict check (includes do not go through `plan::plan`).
 #[tokio::test]
-#[ignore = "finding: a strict query include level Scans the whole table"]
 async fn review_strict_query_include_level_scans() {
     let db = nest_db().await;
     let mut projects = Vec::new();

@@ -112,7 +112,6 @@ fn kinds(err: &Error) -> Vec<CancellationKind> {
 /// is due): write/cancel.rs `failed_condition` -> `classify_failure`
 /// compares versions before looking at `deleted_at`.
 #[tokio::test]
-#[ignore = "finding: a soft-deleted row is VersionConflict, not NotFound, in a transaction"]
 async fn review_tx_soft_deleted_row_is_not_found_whatever_the_version() {
     let db = db().await;
     let stale = post(&db, "p1").await;

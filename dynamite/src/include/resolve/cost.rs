@@ -1,6 +1,7 @@
 //! Cost choice and round assignment: a child Scan or one Query per
 //! parent, join values the root read pins, the round of each node.
 
+use crate::registry::Models;
 use std::collections::{HashMap, HashSet};
 
 use crate::client::{Dynamite, TableStats};
@@ -35,9 +36,19 @@ pub(super) fn scan_is_cheaper(
 }
 
 /// [`scan_is_cheaper`] with the child table's statistics (fetched, cached);
-/// without statistics, Queries.
-pub(super) async fn child_scan_cheaper(db: &Dynamite, node: &NodeSpec, parents: f64) -> bool {
-    if node.kind == RelationKind::BelongsTo || node.is_batch() || parents <= db.concurrency() as f64
+/// without statistics, Queries. A strict read (the query's `.strict()` or
+/// the handle's) never Scans a child table: it reads by key.
+pub(super) async fn child_scan_cheaper(
+    db: &Dynamite,
+    node: &NodeSpec,
+    parents: f64,
+    strict: bool,
+) -> bool {
+    if strict
+        || db.strict_reads()
+        || node.kind == RelationKind::BelongsTo
+        || node.is_batch()
+        || parents <= db.concurrency() as f64
     {
         return false;
     }

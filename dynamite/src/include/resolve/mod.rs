@@ -114,7 +114,7 @@ async fn early_reads<'a>(
     };
     for spec in specs {
         let scan = match expected {
-            Some(parents) => child_scan_cheaper(db, spec, parents).await,
+            Some(parents) => child_scan_cheaper(db, spec, parents, plan.strict).await,
             None => false,
         };
         if scan {
@@ -125,7 +125,7 @@ async fn early_reads<'a>(
             && plan.limit.is_none_or(|l| values.len() <= l)
         {
             early.nodes.insert(spec.id);
-            if child_scan_cheaper(db, spec, values.len() as f64).await {
+            if child_scan_cheaper(db, spec, values.len() as f64, plan.strict).await {
                 early.tasks.push(Task::Scan(spec, Some(values)));
             } else {
                 early.tasks.push(Task::Values(spec, values));
@@ -284,7 +284,14 @@ async fn run(
             if values.is_empty() {
                 continue;
             }
-            if child_scan_cheaper(db, node, values.len() as f64).await {
+            if child_scan_cheaper(
+                db,
+                node,
+                values.len() as f64,
+                plan.is_some_and(|p| p.strict),
+            )
+            .await
+            {
                 tasks.push(Task::Scan(node, Some(values)));
             } else {
                 tasks.push(Task::Values(node, values));

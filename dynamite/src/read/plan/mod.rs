@@ -95,6 +95,8 @@ pub(crate) struct Plan {
     pub(crate) skipped: Option<(String, &'static str)>,
     /// Why the path was chosen and the others rejected, for `explain()`.
     pub(crate) paths: Vec<String>,
+    /// A strict read: the include levels under it never Scan either.
+    pub(crate) strict: bool,
 }
 
 /// Which paths a read may take.
@@ -206,6 +208,7 @@ pub(crate) fn plan(
         skipped: chosen.skipped,
         cursor_keys: chosen.cursor_keys,
         paths: chosen.paths,
+        strict: request.strict,
     })
 }
 
