@@ -320,13 +320,20 @@ mod tests {
         assert_eq!(p1.requests.items_read, items as u64);
         // A task filter: the comments per open task, a round later (one
         // Query each, or one Scan of this small table for 20 tasks).
+        // The plan before: comments a round after the tasks, one Query per
+        // task, or (the cost rule, from the table's statistics) one Scan
+        // of the comments' table when that reads less.
         let before = &reports[1];
-        assert_eq!(
-            before.requests.total,
-            1 + (PROJECTS + PROJECTS * TASKS) as u64
+        let per_task = 1 + (PROJECTS + PROJECTS * TASKS) as u64;
+        let scanned = 1 + PROJECTS as u64 + 1;
+        assert!(
+            before.requests.total == per_task || before.requests.total == scanned,
+            "{before:?}"
         );
         assert_eq!(before.requests.rounds, 3);
-        assert_eq!(before.requests.items_read, p1.requests.items_read);
+        if before.requests.total == per_task {
+            assert_eq!(before.requests.items_read, p1.requests.items_read);
+        }
         let p2 = &reports[2];
         assert!(
             p2.explain.contains("COMMENT#<project_id>#<task_id>#"),
