@@ -301,7 +301,10 @@ async fn nest_db() -> Dynamite {
     db
 }
 
-async fn put_tree(db: &Dynamite, tenant: &str, projects: &[(&str, &[(&str, &[u16])])]) {
+/// Projects of one tenant: each with its tasks, each with its comments' ids.
+type Tree<'a> = [(&'a str, &'a [(&'a str, &'a [u16])])];
+
+async fn put_tree(db: &Dynamite, tenant: &str, projects: &Tree<'_>) {
     for (p, tasks) in projects {
         R19Project::put_many(
             db,
