@@ -223,7 +223,7 @@ impl<T: Table> Query<T> {
     /// let db = Dynamite::embedded().table::<Post>().build().await?;
     /// db.sync().await?;
     /// // A key condition on the sort key: allowed.
-    /// Post::query().filter(Post::BLOG.eq("b")).filter(Post::N.gt(3)).strict().all(&db).await?;
+    /// Post::query().filter(Post::BLOG.eq("b")).filter(Post::N.gt(3u32)).strict().all(&db).await?;
     /// // The whole partition read to filter on `title`: refused.
     /// let filtered = Post::query().filter(Post::BLOG.eq("b")).filter(Post::TITLE.eq("x"));
     /// assert!(filtered.strict().all(&db).await.unwrap_err().is_strict_read());
