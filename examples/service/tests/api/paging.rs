@@ -132,12 +132,17 @@ async fn sealed_cursors_show_no_key_and_survive_a_rotation() {
 
     // A handle that rotated to a new secret and still lists the old one
     // opens the cursor; one that dropped the old secret refuses it.
-    let rotated =
-        Api::with_secrets(&["example-service-rotated-cursor-secret-02", CURSOR_SECRET]).await;
-    let r = rotated
-        .get("tenant-hidden", &format!("/projects?limit=1&cursor={next}"))
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    // (On an endpoint each test handle has its own table prefix and a
+    // cursor is bound to its table: the rotated handle is checked on the
+    // embedded engine, where the tables are named alike.)
+    if !crate::common::on_endpoint() {
+        let rotated =
+            Api::with_secrets(&["example-service-rotated-cursor-secret-02", CURSOR_SECRET]).await;
+        let r = rotated
+            .get("tenant-hidden", &format!("/projects?limit=1&cursor={next}"))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    }
     let retired = Api::with_secrets(&["example-service-rotated-cursor-secret-02"]).await;
     let r = retired
         .get("tenant-hidden", &format!("/projects?limit=1&cursor={next}"))
