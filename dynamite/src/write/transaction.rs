@@ -115,6 +115,43 @@ fn update_hooks<T: Table>(
     )
 }
 
+/// The caller's UpdateItem of a prepared update (a soft delete is one),
+/// with `ALL_OLD` on a failed condition to tell why.
+fn update_operation(
+    meta: &'static TableMeta,
+    p: super::update::PreparedUpdate,
+    before: Option<BeforeFn>,
+    after: Option<AfterFn>,
+) -> Result<Operation> {
+    let sdk = built(
+        SdkUpdate::builder()
+            .table_name(&p.table)
+            .set_key(Some(p.key.clone()))
+            .update_expression(p.expression)
+            .condition_expression(p.condition)
+            .set_expression_attribute_names(p.names)
+            .set_expression_attribute_values(p.values)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build(),
+    )?;
+    Ok(Operation {
+        meta,
+        table: p.table,
+        key: p.key,
+        item: TransactWriteItem::builder().update(sdk).build(),
+        on_condition: OnCondition::Existing {
+            expected_version: p.expected_version,
+            has_condition: p.has_condition,
+            reindexed: Some(p.reindexed),
+            live_only: p.live_only,
+        },
+        origin: Origin::Caller,
+        before,
+        after,
+        created: None,
+    })
+}
+
 fn delete_hooks<T: Table>(key: &Item) -> (Option<BeforeFn>, Option<AfterFn>) {
     let (k1, k2) = (key.clone(), key.clone());
     (
@@ -296,35 +333,7 @@ impl<'db> Transaction<'db> {
         let changes = update.changes();
         let operation = update.prepare(self.db).and_then(|p| {
             let (before, after) = update_hooks::<T>(&p.key, changes);
-            let sdk = built(
-                SdkUpdate::builder()
-                    .table_name(&p.table)
-                    .set_key(Some(p.key.clone()))
-                    .update_expression(p.expression)
-                    .condition_expression(p.condition)
-                    .set_expression_attribute_names(p.names)
-                    .set_expression_attribute_values(p.values)
-                    .return_values_on_condition_check_failure(
-                        ReturnValuesOnConditionCheckFailure::AllOld,
-                    )
-                    .build(),
-            )?;
-            Ok(Operation {
-                meta: T::meta(),
-                table: p.table,
-                key: p.key,
-                item: TransactWriteItem::builder().update(sdk).build(),
-                on_condition: OnCondition::Existing {
-                    expected_version: p.expected_version,
-                    has_condition: p.has_condition,
-                    reindexed: Some(p.reindexed),
-                    live_only: p.live_only,
-                },
-                origin: Origin::Caller,
-                before,
-                after,
-                created: None,
-            })
+            update_operation(T::meta(), p, before, after)
         });
         self.push(operation)
     }
@@ -372,35 +381,7 @@ impl<'db> Transaction<'db> {
                     .expecting(version)
                     .prepare(self.db)?;
                 let (before, after) = delete_hooks::<T>(&p.key);
-                let sdk = built(
-                    SdkUpdate::builder()
-                        .table_name(&p.table)
-                        .set_key(Some(p.key.clone()))
-                        .update_expression(p.expression)
-                        .condition_expression(p.condition)
-                        .set_expression_attribute_names(p.names)
-                        .set_expression_attribute_values(p.values)
-                        .return_values_on_condition_check_failure(
-                            ReturnValuesOnConditionCheckFailure::AllOld,
-                        )
-                        .build(),
-                )?;
-                return Ok(Operation {
-                    meta: T::meta(),
-                    table: p.table,
-                    key: p.key,
-                    item: TransactWriteItem::builder().update(sdk).build(),
-                    on_condition: OnCondition::Existing {
-                        expected_version: p.expected_version,
-                        has_condition: p.has_condition,
-                        reindexed: Some(p.reindexed),
-                        live_only: p.live_only,
-                    },
-                    origin: Origin::Caller,
-                    before,
-                    after,
-                    created: None,
-                });
+                return update_operation(T::meta(), p, before, after);
             }
             let table = self.db.registered::<T>()?.table_name.clone();
             let mut names = ExpressionBuilder::new();

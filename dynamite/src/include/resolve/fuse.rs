@@ -164,11 +164,7 @@ impl FusedPartition<'_> {
         let roots: Vec<Item> = items.iter().filter(|i| is_root(i)).cloned().collect();
         let mut results = Vec::new();
         for node in &self.nodes {
-            let mine: Vec<Item> = items
-                .iter()
-                .filter(|i| node.filter.as_ref().is_none_or(|f| eval::matches(f, i)))
-                .cloned()
-                .collect();
+            let mine = rows_of(node, &items);
             let mut groups = Groups::new();
             group_scanned(node, mine, &mut groups, None);
             results.push((node.id, groups));
@@ -196,15 +192,20 @@ impl FusedPartition<'_> {
                 continue;
             }
             let wanted: HashSet<KeyId> = values.iter().filter_map(value_key).collect();
-            let mine: Vec<Item> = items
-                .iter()
-                .filter(|i| node.filter.as_ref().is_none_or(|f| eval::matches(f, i)))
-                .cloned()
-                .collect();
+            let mine = rows_of(node, &items);
             let mut groups = Groups::new();
             group_scanned(node, mine, &mut groups, Some(&wanted));
             results.push((node.id, groups));
         }
         Ok((roots, results))
     }
+}
+
+/// The rows of `items` that `node`'s filter keeps.
+fn rows_of(node: &NodeSpec, items: &[Item]) -> Vec<Item> {
+    items
+        .iter()
+        .filter(|i| node.filter.as_ref().is_none_or(|f| eval::matches(f, i)))
+        .cloned()
+        .collect()
 }

@@ -49,18 +49,13 @@ pub(super) fn partition_jobs(
             node: node.id,
             value: value_key(&value),
             wanted: None,
-            spec: ReadSpec {
-                table: node.table.clone(),
-                index: read.index.map(str::to_owned),
-                key_condition: Node::all(parts),
-                filter: node.filter.clone(),
-                residual: None,
-                projection: node.projection.clone(),
-                forward: node.order != Some(SortOrder::Desc),
-                consistent: false,
-                count_only: false,
-                segment: None,
-            },
+            spec: per_value_spec(
+                node,
+                read.index.map(str::to_owned),
+                Node::all(parts),
+                node.filter.clone(),
+                None,
+            ),
             limit: if belongs_to { Some(1) } else { node.limit },
         });
     }
@@ -155,18 +150,13 @@ pub(super) async fn run_tasks(db: &Dynamite, tasks: Vec<Task<'_>>) -> Result<Vec
                         node: node.id,
                         value: value_key(&value),
                         wanted: None,
-                        spec: ReadSpec {
-                            table: node.table.clone(),
-                            index: Some(name.clone()),
-                            key_condition: Some(key_condition),
+                        spec: per_value_spec(
+                            node,
+                            Some(name.clone()),
+                            Some(key_condition),
                             filter,
                             residual,
-                            projection: node.projection.clone(),
-                            forward: node.order != Some(SortOrder::Desc),
-                            consistent: false,
-                            count_only: false,
-                            segment: None,
-                        },
+                        ),
                         limit: if belongs_to { Some(1) } else { node.limit },
                     });
                 }
@@ -323,4 +313,27 @@ pub(super) async fn run_batch(
         out.push((node.id, groups));
     }
     Ok(out)
+}
+
+/// The Query of one parent's children of `node` (eventually consistent,
+/// in the node's order).
+fn per_value_spec(
+    node: &NodeSpec,
+    index: Option<String>,
+    key_condition: Option<Node>,
+    filter: Option<Node>,
+    residual: Option<Node>,
+) -> ReadSpec {
+    ReadSpec {
+        table: node.table.clone(),
+        index,
+        key_condition,
+        filter,
+        residual,
+        projection: node.projection.clone(),
+        forward: node.order != Some(SortOrder::Desc),
+        consistent: false,
+        count_only: false,
+        segment: None,
+    }
 }
