@@ -565,7 +565,8 @@ impl DynamiteBuilder {
     }
 
     /// At most `n` Queries for one `is_in` on a partition key (one Query
-    /// per distinct value; default 100): more distinct values are
+    /// per distinct value; default 100; on fields of a partition-key
+    /// template, one per rendered partition): more distinct values are
     /// [`crate::Error::FanOutLimit`] before anything is sent.
     pub fn max_is_in_queries(mut self, n: usize) -> Self {
         self.max_is_in_queries = Some(n.max(1));

@@ -67,9 +67,10 @@
 //!
 //! Access paths, cheapest first: full key `eq` → GetItem; a list of keys →
 //! BatchGetItem; a partition pinned → Query (of the table or an index);
-//! `is_in` on a partition key → one Query per value, concurrent (at most
-//! 100 by default, `max_is_in_queries(n)` on the handle builder, beyond
-//! that `Error::FanOutLimit` before sending); otherwise Scan. Among the
+//! `is_in` on a partition key → one Query per value, concurrent (on fields
+//! of a shared table's partition template, one per rendered partition; at
+//! most 100 by default, `max_is_in_queries(n)` on the handle builder,
+//! beyond that `Error::FanOutLimit` before sending); otherwise Scan. Among the
 //! table's partition and every index whose partition the filter pins, the
 //! planner ranks (from the filter and the declared schema only, never from
 //! data): a path giving the asked `order` natively first, one partition

@@ -417,7 +417,6 @@ async fn review_strict_query_include_level_scans() {
 /// value. Cause: read/plan/paths.rs does not build a MultiQuery for a
 /// template partition field.
 #[tokio::test]
-#[ignore = "finding: is_in on a template partition field Scans the whole shared table"]
 async fn review_is_in_on_template_partition_scans_every_tenant() {
     let db = nest_db().await;
     let e = R19Project::query()
