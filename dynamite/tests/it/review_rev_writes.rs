@@ -232,7 +232,6 @@ async fn review_stale_save_keeps_unversioned_set_and_option() {
 /// another handle), only `sync()` can see it: DescribeTimeToLive names
 /// `expires_at`, and this handle's `RvwNoTtl` stores an `i64` there.
 #[tokio::test]
-#[ignore = "finding: sync() accepts a number field under the table's TTL attribute enabled elsewhere"]
 async fn review_sync_refuses_a_number_under_the_tables_ttl_set_elsewhere() {
     let db = common::builder().table::<RvwNoTtl>().build().await.unwrap();
     db.sync().await.unwrap();
