@@ -589,9 +589,10 @@ impl DynamiteBuilder {
     /// whose answer was lost and that the SDK retried is recognised as
     /// applied (by its id in the stored item) instead of being reported as
     /// `AlreadyExists` / `Conflict`, and is never applied twice (updates
-    /// are conditioned on the stored id not being theirs; unversioned
-    /// increments, set additions and appends are not resent after an
-    /// attempt that may have applied, see the guide's writing chapter). Default
+    /// are conditioned on the stored id not being theirs; creates, hard
+    /// deletes and unversioned increments, set additions and appends are
+    /// not resent after an attempt that may have applied, see the guide's
+    /// writing chapter). Default
     /// `_dynamite_write`; models never declare it.
     pub fn write_id_attribute(mut self, name: impl Into<String>) -> Self {
         self.write_id = Some(name.into());
