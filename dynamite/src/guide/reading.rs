@@ -148,7 +148,10 @@
 //! is `Error::IndexUnusable` before sending, never a Scan. `.strict()` (or
 //! `strict(true)` on the handle builder, for every query) refuses, before
 //! sending, every Scan and every Query that reads a whole partition only
-//! to filter it:
+//! to filter it. `update_where(..).strict()` and `delete_where(..).strict()`
+//! select their rows under the same rule; include levels follow the root
+//! query's (or the handle's) strictness and then never Scan a child table:
+//!
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
