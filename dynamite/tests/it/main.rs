@@ -52,6 +52,7 @@ mod soak;
 mod soft_delete;
 mod table_options;
 mod transactions;
+mod transport_equivalence;
 mod ttl;
 mod ttl_shared;
 mod validation;
