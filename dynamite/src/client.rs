@@ -267,7 +267,7 @@ impl Dynamite {
     /// let db = Dynamite::embedded().table::<Note>().build().await?;
     /// db.sync().await?;
     /// Note::create().id("n1").text("hi").exec(&db).await?;
-    /// assert_eq!(Note::get("n1").exec(&db).await?.map(|n| n.text), Some("hi".into()));
+    /// assert_eq!(Note::get(&db, "n1").await?.map(|n| n.text), Some("hi".into()));
     ///
     /// // The raw SDK client goes through the same transport.
     /// let tables = db.client().list_tables().send().await?;
@@ -317,7 +317,7 @@ impl Dynamite {
     ///     .table::<Note>()
     ///     .build()
     ///     .await?;
-    /// assert!(Note::get("n1").exec(&over_http).await?.is_some());
+    /// assert!(Note::get(&over_http, "n1").await?.is_some());
     /// # Ok(())
     /// # }
     /// ```
