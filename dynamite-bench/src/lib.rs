@@ -7,6 +7,8 @@
 //! - `dynamite-bench compare`: scale 100 against scale 1,000, interleaved.
 //! - `dynamite-bench projects`: tenants -> projects -> tasks -> comments in
 //!   one shared table (nested collections read by their project's prefix).
+//! - `dynamite-bench transport`: the embedded engine without a socket
+//!   against the same engine over loopback HTTP (GetItem, Q6, Q9).
 //! - `cargo bench -p dynamite-bench --bench micro`: marshalling against
 //!   hand-written code and `serde_dynamo`, and the embedded GetItem round trip.
 //!
@@ -21,6 +23,7 @@ pub mod micro;
 pub mod projects;
 pub mod report;
 pub mod single;
+pub mod transport;
 pub mod workload;
 
 /// The e-commerce models and dataset, shared with the integration tests.

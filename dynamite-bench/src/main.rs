@@ -7,6 +7,7 @@
 //! dynamite-bench compare [--scales 100,1000] [--endpoint URL] [--prefix P] [--no-seed]
 //!                        [--query Q] [--runs R] [--json PATH]
 //! dynamite-bench projects --scale N [--endpoint URL] [--prefix P] [--no-seed] [--runs R]
+//! dynamite-bench transport [--scale N] [--runs R] [--json PATH]
 //! dynamite-bench drop --prefix P --endpoint URL
 //! ```
 //!
@@ -38,6 +39,10 @@ usage:
       seeds N tenants of 5 projects, 8 tasks per project and 3 comments per
       task in one shared table, then measures P1 (a tenant's projects +
       tasks.comments) and P2 (the same with a task filter)
+  dynamite-bench transport [--scale N] [--runs R] [--json PATH]
+      one embedded engine (scale N, default 100) reached without a socket and
+      over its loopback HTTP server: ORM get and SDK GetItem (25 x R rounds),
+      Q6 and Q9 (R rounds), interleaved, medians
   dynamite-bench drop --prefix P --endpoint URL
       deletes the five tables under prefix P
 
@@ -85,7 +90,7 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> BenchResult<Args> {
     let command = argv.next().ok_or("missing command")?;
     if !matches!(
         command.as_str(),
-        "ecommerce" | "compare" | "drop" | "projects"
+        "ecommerce" | "compare" | "drop" | "projects" | "transport"
     ) {
         return Err(format!("unknown command `{command}`"));
     }
@@ -147,6 +152,13 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> BenchResult<Args> {
     }
     if matches!(args.command.as_str(), "ecommerce" | "projects") && args.scale.is_none() {
         return Err(format!("{} needs --scale N", args.command));
+    }
+    if args.command == "transport"
+        && (args.backend.endpoint.is_some() || args.backend.path.is_some())
+    {
+        return Err(
+            "transport measures the in-memory embedded engine: no --endpoint or --path".to_owned(),
+        );
     }
     if args.command == "drop" && (args.prefix.is_none() || args.backend.endpoint.is_none()) {
         return Err("drop needs --prefix and --endpoint".to_owned());
@@ -401,6 +413,25 @@ async fn projects(args: &Args) -> BenchResult<()> {
     Ok(())
 }
 
+/// `transport`: socketless against loopback HTTP over one engine.
+async fn transport(args: &Args) -> BenchResult<()> {
+    let scale = Scale::new(args.scale.unwrap_or(100));
+    let get_runs = args.runs * 25;
+    println!(
+        "transport: one embedded engine at scale {}, socketless against loopback HTTP; \
+         {get_runs} interleaved GetItem rounds, {} Q6 and Q9 rounds (one warm-up)",
+        scale.users, args.runs
+    );
+    let report = dynamite_bench::transport::run(scale, get_runs, args.runs).await?;
+    println!("{}", report.table());
+    let checks = report.checks();
+    print_checks(&checks);
+    if let Some(path) = &args.json {
+        write_json(path, &dynamite_bench::transport::to_json(&report, &checks))?;
+    }
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = match parse_args(std::env::args().skip(1)) {
@@ -417,6 +448,7 @@ async fn main() -> ExitCode {
         "compare" => run_compare(&args).await,
         "drop" => drop_tables(&args).await,
         "projects" => projects(&args).await,
+        "transport" => transport(&args).await,
         _ => ecommerce(&args).await,
     };
     match result {

@@ -112,7 +112,7 @@ struct Inner {
     /// The options of each table `sync()` manages (full table name).
     table_options: TableOptionsByTable,
     #[cfg(feature = "embedded")]
-    embedded: Option<Arc<crate::embedded::EmbeddedServer>>,
+    embedded: Option<crate::embedded::EmbeddedEngine>,
 }
 
 /// Per-table options over the defaults, resolved at `build`.
@@ -245,6 +245,36 @@ impl Dynamite {
 
     /// A builder for the in-process engine (in memory unless
     /// [`DynamiteBuilder::path`] is set). Never chosen implicitly.
+    ///
+    /// Each `build()` starts a fresh engine (`dynoxide-rs`, SQLite). The
+    /// SDK reaches it without a socket: its HTTP client hands each request's
+    /// bytes to the engine on the engine's own thread and parses the answer
+    /// as it would from DynamoDB, so retries, interceptors, metrics and error
+    /// codes are those of the wire. The engine outlives the Tokio runtime
+    /// that built it and stops with the last handle. For an HTTP endpoint
+    /// over the same data, see [`Dynamite::embedded_endpoint`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use dynamite::prelude::*;
+    /// #[derive(Table, Debug, Clone)]
+    /// struct Note {
+    ///     #[dynamite(primary_key)]
+    ///     id: String,
+    ///     text: String,
+    /// }
+    /// let db = Dynamite::embedded().table::<Note>().build().await?;
+    /// db.sync().await?;
+    /// Note::create().id("n1").text("hi").exec(&db).await?;
+    /// assert_eq!(Note::get(&db, "n1").await?.map(|n| n.text), Some("hi".into()));
+    ///
+    /// // The raw SDK client goes through the same transport.
+    /// let tables = db.client().list_tables().send().await?;
+    /// assert_eq!(tables.table_names(), [db.table_name::<Note>()?]);
+    /// # Ok(())
+    /// # }
+    /// ```
     #[cfg(feature = "embedded")]
     pub fn embedded() -> DynamiteBuilder {
         DynamiteBuilder::new(Source::Embedded { path: None })
@@ -255,15 +285,55 @@ impl Dynamite {
         &self.inner.client
     }
 
-    /// The HTTP endpoint of the embedded engine this handle started (for
-    /// other DynamoDB tools), `None` for other backends. The engine stops
-    /// when the last handle using it is dropped.
+    /// The HTTP endpoint of the embedded engine this handle started, for
+    /// tools that need one (the CLI, a fault proxy, another language); `None`
+    /// for other backends, or if the server could not start (logged).
+    ///
+    /// The handle itself talks to the engine without a socket. The first
+    /// call starts the engine's HTTP server on `127.0.0.1`, over the same
+    /// data; later calls return the same address. The server stops when the
+    /// last handle using the engine is dropped.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> dynamite::Result<()> {
+    /// use dynamite::prelude::*;
+    /// #[derive(Table, Debug, Clone)]
+    /// struct Note {
+    ///     #[dynamite(primary_key)]
+    ///     id: String,
+    /// }
+    /// let db = Dynamite::embedded().table::<Note>().build().await?;
+    /// db.sync().await?;
+    /// Note::create().id("n1").exec(&db).await?;
+    ///
+    /// // Another client, over HTTP, sees the same data.
+    /// let endpoint = db.embedded_endpoint().expect("an embedded handle");
+    /// assert!(endpoint.starts_with("http://127.0.0.1:"));
+    /// assert_eq!(db.embedded_endpoint(), Some(endpoint));
+    /// let over_http = Dynamite::builder()
+    ///     .endpoint(endpoint)
+    ///     .credentials("x", "y")
+    ///     .table::<Note>()
+    ///     .build()
+    ///     .await?;
+    /// assert!(Note::get(&over_http, "n1").await?.is_some());
+    /// # Ok(())
+    /// # }
+    /// ```
     #[cfg(feature = "embedded")]
     pub fn embedded_endpoint(&self) -> Option<&str> {
         self.inner
             .embedded
-            .as_deref()
-            .map(crate::embedded::EmbeddedServer::endpoint)
+            .as_ref()
+            .and_then(crate::embedded::EmbeddedEngine::endpoint)
+    }
+
+    /// The embedded engine this handle started, `None` for other backends.
+    #[cfg(feature = "embedded")]
+    #[allow(dead_code)] // The seam for snapshots (issue 20 item 3).
+    pub(crate) fn embedded_engine(&self) -> Option<&crate::embedded::EmbeddedEngine> {
+        self.inner.embedded.as_ref()
     }
 
     /// Request metrics of this handle (shared with its clones).
@@ -325,7 +395,7 @@ impl Dynamite {
     pub async fn sweep_expired(&self) -> Result<usize> {
         let span = crate::trace::operation_span!("dynamite.sweep_expired", None);
         match &self.inner.embedded {
-            Some(server) => tracing::Instrument::instrument(server.sweep_ttl(), span).await,
+            Some(engine) => tracing::Instrument::instrument(engine.sweep_ttl(), span).await,
             None => Err(crate::Error::Config(
                 "sweep_expired runs the embedded engine's TTL sweep; this handle talks to \
                  another endpoint, which deletes expired items on its own schedule"
@@ -743,11 +813,13 @@ impl DynamiteBuilder {
         let config = match &self.source {
             #[cfg(feature = "embedded")]
             Source::Embedded { path } => {
-                let server = crate::embedded::EmbeddedServer::start(path.as_deref())?;
+                let engine = crate::embedded::EmbeddedEngine::start(path.as_deref())?;
                 let config = aws_sdk_dynamodb::Config::builder()
                     .behavior_version(BehaviorVersion::latest())
                     .region(Region::new("us-east-1"))
-                    .endpoint_url(server.endpoint())
+                    // Never dialled: the HTTP client hands requests to the engine.
+                    .endpoint_url("http://embedded.dynamite.invalid")
+                    .http_client(engine.http_client())
                     .credentials_provider(Credentials::new(
                         "dynamite",
                         "dynamite",
@@ -758,7 +830,7 @@ impl DynamiteBuilder {
                     .retry_config(retry)
                     .interceptor(MetricsInterceptor::new(metrics.clone(), trace.clone()));
                 let config = with_budget(config, self.retry_budget).build();
-                embedded = Some(Arc::new(server));
+                embedded = Some(engine);
                 config
             }
             Source::Configured | Source::Environment => {

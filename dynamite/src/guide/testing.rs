@@ -2,9 +2,14 @@
 //!
 //! With the default feature `embedded`, [`Dynamite::embedded()`](crate::Dynamite::embedded)
 //! runs a DynamoDB engine in-process (SQLite in memory, or a file with
-//! `.path("db.sqlite")`): no Docker, no Java, no network. It is only used
-//! when asked for: a missing AWS configuration is an error, never a silent
-//! switch to a local database.
+//! `.path("db.sqlite")`): no Docker, no Java, no network. The SDK reaches it
+//! without a socket (its HTTP client hands the request bytes to the engine
+//! and parses the answer as DynamoDB's), so error codes, retries and
+//! metrics are those of the wire at a fraction of a loopback round trip;
+//! [`Dynamite::embedded_endpoint`](crate::Dynamite::embedded_endpoint)
+//! starts an HTTP server over the same data for tools that need an
+//! endpoint. It is only used when asked for: a missing AWS configuration is
+//! an error, never a silent switch to a local database.
 //!
 //! Each handle from `embedded()` is a fresh, empty database, so tests do not
 //! share state and run in parallel:

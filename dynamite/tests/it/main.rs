@@ -53,6 +53,7 @@ mod soft_delete;
 mod table_options;
 mod template_is_in;
 mod transactions;
+mod transport_equivalence;
 mod ttl;
 mod ttl_shared;
 mod validation;
