@@ -266,6 +266,12 @@ impl Dynamite {
             .map(crate::embedded::EmbeddedServer::endpoint)
     }
 
+    /// The embedded engine this handle talks to, `None` for other backends.
+    #[cfg(feature = "embedded")]
+    pub(crate) fn embedded_database(&self) -> Option<&dynoxide::Database> {
+        self.inner.embedded.as_deref().map(crate::embedded::EmbeddedServer::database)
+    }
+
     /// Request metrics of this handle (shared with its clones).
     pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics

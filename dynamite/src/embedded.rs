@@ -101,6 +101,11 @@ impl EmbeddedServer {
             .map_err(|e| Error::backend("embedded engine: TTL sweep", e))
     }
 
+    /// The engine itself (snapshots and restores of a test database).
+    pub(crate) fn database(&self) -> &dynoxide::Database {
+        &self.database
+    }
+
     /// The HTTP endpoint the SDK talks to.
     pub(crate) fn endpoint(&self) -> &str {
         &self.endpoint
