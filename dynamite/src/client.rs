@@ -269,7 +269,10 @@ impl Dynamite {
     /// The embedded engine this handle talks to, `None` for other backends.
     #[cfg(feature = "embedded")]
     pub(crate) fn embedded_database(&self) -> Option<&dynoxide::Database> {
-        self.inner.embedded.as_deref().map(crate::embedded::EmbeddedServer::database)
+        self.inner
+            .embedded
+            .as_deref()
+            .map(crate::embedded::EmbeddedServer::database)
     }
 
     /// Request metrics of this handle (shared with its clones).

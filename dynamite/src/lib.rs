@@ -59,7 +59,7 @@
 //! - [Includes and their request plans](guide::includes)
 //! - [Writing and consistency](guide::writing)
 //! - [Single-table design](guide::single_table)
-//! - [Testing with the embedded engine](guide::testing)
+//! - [Testing: `#[dynamite::test]`, fixtures, snapshots](guide::testing)
 //! - [Coming from the TypeScript library](guide::from_typescript)
 //! - [Moving to AWS](guide::aws)
 //!

@@ -104,7 +104,10 @@ async fn a_registry_function_registers_the_models(db: Dynamite) -> dynamite::Res
     Ok(())
 }
 
-#[dynamite::test(models(User, Order), fixtures("tests/fixtures/shop.json", "tests/fixtures/more_users.json"))]
+#[dynamite::test(
+    models(User, Order),
+    fixtures("tests/fixtures/shop.json", "tests/fixtures/more_users.json")
+)]
 async fn fixture_files_load_through_creates(db: Dynamite) -> dynamite::Result<()> {
     let ada = User::get(&db, "ada").await?.expect("loaded");
     assert_eq!(ada.email, "ada@example.com", "the before_create hook ran");
@@ -139,7 +142,10 @@ async fn fixture_files_load_through_creates(db: Dynamite) -> dynamite::Result<()
         .unwrap();
     let raw = raw.item().expect("raw item stored");
     assert_eq!(raw["note"], AttributeValue::S("from the old system".into()));
-    assert_eq!(raw["tags"], AttributeValue::Ss(vec!["a".into(), "b".into()]));
+    assert_eq!(
+        raw["tags"],
+        AttributeValue::Ss(vec!["a".into(), "b".into()])
+    );
     Ok(())
 }
 
@@ -262,10 +268,7 @@ async fn tables_named(prefix: &str) -> Vec<String> {
 
 /// Runs `body` through the harness the attribute uses; returns the
 /// handle's prefix and the panic message, if it panicked.
-fn run_harness(
-    panics: bool,
-    fail: bool,
-) -> (String, Option<String>) {
+fn run_harness(panics: bool, fail: bool) -> (String, Option<String>) {
     let prefix = Arc::new(Mutex::new(String::new()));
     let seen = prefix.clone();
     let result = std::panic::catch_unwind(move || {
@@ -303,17 +306,28 @@ fn run_harness(
 
 #[test]
 fn tables_are_deleted_after_a_test_that_passes_fails_or_panics() {
-    let checks = [(false, false, None), (true, false, Some("panicking on purpose")), (false, true, Some("failing on purpose"))];
+    let checks = [
+        (false, false, None),
+        (true, false, Some("panicking on purpose")),
+        (false, true, Some("failing on purpose")),
+    ];
     for (panics, fail, expected) in checks {
         let (prefix, message) = run_harness(panics, fail);
         match expected {
             None => assert_eq!(message, None),
-            Some(text) => assert!(message.as_deref().unwrap_or_default().contains(text), "{message:?}"),
+            Some(text) => assert!(
+                message.as_deref().unwrap_or_default().contains(text),
+                "{message:?}"
+            ),
         }
         if on_endpoint() {
             assert!(prefix.starts_with("cleanup_"), "{prefix}");
             let rt = dynamite::testing::runtime(Flavor::CurrentThread).unwrap();
-            assert_eq!(rt.block_on(tables_named(&prefix)), Vec::<String>::new(), "{prefix}");
+            assert_eq!(
+                rt.block_on(tables_named(&prefix)),
+                Vec::<String>::new(),
+                "{prefix}"
+            );
         } else {
             assert_eq!(prefix, "", "the embedded engine needs no prefix");
         }
@@ -348,25 +362,53 @@ async fn fixture_errors_name_the_file_the_model_and_the_row(db: Dynamite) {
 
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/bad_row.json");
     let error = fixtures.load(&db, path).await.unwrap_err();
-    let Error::Fixture { file, model, row, message, .. } = &error else {
+    let Error::Fixture {
+        file,
+        model,
+        row,
+        message,
+        ..
+    } = &error
+    else {
         panic!("{error:?}")
     };
-    assert_eq!((file.as_str(), model.as_str(), *row), (path, "User", Some(1)));
+    assert_eq!(
+        (file.as_str(), model.as_str(), *row),
+        (path, "User", Some(1))
+    );
     assert_eq!(message, "missing field `name`");
     assert_eq!(error.kind(), dynamite::ErrorKind::Internal);
-    assert!(User::get(&db, "dee").await.unwrap().is_some(), "rows before it stay");
+    assert!(
+        User::get(&db, "dee").await.unwrap().is_some(),
+        "rows before it stay"
+    );
 
-    let error = fixtures.load_json(&db, "x.json", r#"{"Usr": []}"#).await.unwrap_err();
+    let error = fixtures
+        .load_json(&db, "x.json", r#"{"Usr": []}"#)
+        .await
+        .unwrap_err();
     assert_eq!(
         error.to_string(),
         "fixture x.json, Usr: no model of this test is named `Usr` (known: User, Order; raw items go under \"$items\")"
     );
 
     let error = fixtures.load_json(&db, "x.json", "[1]").await.unwrap_err();
-    assert!(error.is_fixture() && error.to_string().starts_with("fixture x.json: not a JSON object"), "{error}");
+    assert!(
+        error.is_fixture()
+            && error
+                .to_string()
+                .starts_with("fixture x.json: not a JSON object"),
+        "{error}"
+    );
 
-    let error = fixtures.load_json(&db, "x.json", r#"{"User": {"id": "a"}}"#).await.unwrap_err();
-    assert_eq!(error.to_string(), "fixture x.json, User: expected a list of rows, found an object");
+    let error = fixtures
+        .load_json(&db, "x.json", r#"{"User": {"id": "a"}}"#)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "fixture x.json, User: expected a list of rows, found an object"
+    );
 
     let raw = r#"{"$items": {"shop": [{"pk": {"S": "a"}, "sk": {"S": "b"}}, {"pk": {"N": 1}}]}}"#;
     let error = fixtures.load_json(&db, "raw.json", raw).await.unwrap_err();
@@ -377,20 +419,45 @@ async fn fixture_errors_name_the_file_the_model_and_the_row(db: Dynamite) {
 
     // A write that fails: the key exists. The write's error is the source.
     let error = fixtures
-        .load_json(&db, "again.json", r#"{"User": [{"id": "dee", "email": "d@e", "name": "D"}]}"#)
+        .load_json(
+            &db,
+            "again.json",
+            r#"{"User": [{"id": "dee", "email": "d@e", "name": "D"}]}"#,
+        )
         .await
         .unwrap_err();
     let source = std::error::Error::source(&error).unwrap();
-    assert!(source.downcast_ref::<Error>().unwrap().is_already_exists(), "{error}");
-    assert!(error.to_string().starts_with("fixture again.json, User row 0: not stored:"), "{error}");
+    assert!(
+        source.downcast_ref::<Error>().unwrap().is_already_exists(),
+        "{error}"
+    );
+    assert!(
+        error
+            .to_string()
+            .starts_with("fixture again.json, User row 0: not stored:"),
+        "{error}"
+    );
 
-    let missing = fixtures.load(&db, "tests/fixtures/nope.json").await.unwrap_err();
-    assert!(missing.to_string().starts_with("fixture tests/fixtures/nope.json: cannot read it"), "{missing}");
+    let missing = fixtures
+        .load(&db, "tests/fixtures/nope.json")
+        .await
+        .unwrap_err();
+    assert!(
+        missing
+            .to_string()
+            .starts_with("fixture tests/fixtures/nope.json: cannot read it"),
+        "{missing}"
+    );
 }
 
 #[dynamite::test(models(User))]
 async fn snapshots_copy_an_embedded_database(db: Dynamite) -> dynamite::Result<()> {
-    User::create().id("a").email("a@b").name("A").exec(&db).await?;
+    User::create()
+        .id("a")
+        .email("a@b")
+        .name("A")
+        .exec(&db)
+        .await?;
     if on_endpoint() {
         assert!(matches!(db.snapshot().await, Err(Error::Config(_))));
         return Ok(());
@@ -398,14 +465,23 @@ async fn snapshots_copy_an_embedded_database(db: Dynamite) -> dynamite::Result<(
     let files_before = snapshot_files();
     let snapshot = db.snapshot().await?;
     assert!(!snapshot.is_empty());
-    User::create().id("b").email("b@b").name("B").exec(&db).await?;
+    User::create()
+        .id("b")
+        .email("b@b")
+        .name("B")
+        .exec(&db)
+        .await?;
     db.restore(&snapshot).await?;
     assert_eq!(User::query().count(&db).await?, 1, "back to the snapshot");
 
     let other = Dynamite::embedded().table::<User>().build().await?;
     other.restore(&snapshot).await?;
     assert!(User::get(&other, "a").await?.is_some());
-    assert_eq!(snapshot_files(), files_before, "no snapshot file is left behind");
+    assert_eq!(
+        snapshot_files(),
+        files_before,
+        "no snapshot file is left behind"
+    );
     Ok(())
 }
 
@@ -416,7 +492,11 @@ fn snapshot_files() -> usize {
         .map(|entries| {
             entries
                 .flatten()
-                .filter(|e| e.file_name().to_string_lossy().starts_with("dynamite-snapshot-"))
+                .filter(|e| {
+                    e.file_name()
+                        .to_string_lossy()
+                        .starts_with("dynamite-snapshot-")
+                })
                 .count()
         })
         .unwrap_or(0)

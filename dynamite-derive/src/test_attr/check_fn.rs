@@ -16,7 +16,10 @@ pub fn check(cx: &Ctxt, function: &ItemFn) -> bool {
         );
     }
     if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
-        cx.error_spanned_by(&sig.generics, "a #[dynamite::test] function takes no generics");
+        cx.error_spanned_by(
+            &sig.generics,
+            "a #[dynamite::test] function takes no generics",
+        );
     }
     for attr in &function.attrs {
         let path = attr.path();

@@ -77,7 +77,10 @@ pub fn parse(cx: &Ctxt, args: TokenStream) -> Options {
             continue;
         };
         if seen.contains(&key) {
-            cx.error_spanned_by(path, format!("duplicate option `{key}` of #[dynamite::test]"));
+            cx.error_spanned_by(
+                path,
+                format!("duplicate option `{key}` of #[dynamite::test]"),
+            );
             continue;
         }
         seen.push(key.clone());
@@ -99,9 +102,14 @@ pub fn parse(cx: &Ctxt, args: TokenStream) -> Options {
                         cx.error_spanned_by(&meta, "`fixtures(..)` lists at least one file")
                     }
                     Ok(files) => {
-                        options.fixtures = files.into_iter().map(|path| FixtureFile { path }).collect()
+                        options.fixtures =
+                            files.into_iter().map(|path| FixtureFile { path }).collect()
                     }
-                    Err(e) => cx.syn_error(e),
+                    Err(e) => cx.error(
+                        e.span(),
+                        "fixture files are string literals: \
+                         `fixtures(\"tests/fixtures/users.json\")`",
+                    ),
                 }
             }
             REGISTRY => options.registry = path_value(cx, &meta, REGISTRY),
@@ -122,19 +130,20 @@ pub fn parse(cx: &Ctxt, args: TokenStream) -> Options {
                 }
             }
             WORKER_THREADS => match value(&meta) {
-                Some(Expr::Lit(ExprLit { lit: Lit::Int(n), .. })) => {
-                    match n.base10_parse::<usize>() {
-                        Ok(0) => cx.error_spanned_by(n, "`worker_threads` must be at least 1"),
-                        Ok(_) => options.worker_threads = Some(n.clone()),
-                        Err(e) => cx.syn_error(e),
-                    }
-                }
+                Some(Expr::Lit(ExprLit {
+                    lit: Lit::Int(n), ..
+                })) => match n.base10_parse::<usize>() {
+                    Ok(0) => cx.error_spanned_by(n, "`worker_threads` must be at least 1"),
+                    Ok(_) => options.worker_threads = Some(n.clone()),
+                    Err(e) => cx.syn_error(e),
+                },
                 _ => cx.error_spanned_by(&meta, "expected `worker_threads = N` (an integer)"),
             },
             START_PAUSED => cx.error_spanned_by(
                 path,
                 "`start_paused` is not supported by #[dynamite::test] (it needs Tokio's \
-                 `test-util` feature): call `tokio::time::pause()` at the start of the test",
+                 `test-util` feature); use #[tokio::test(start_paused = true)] and \
+                 `testing::Harness` or a handle of your own",
             ),
             CRATE => {
                 if let Some(lit) = str_value(cx, &meta, CRATE) {
@@ -198,7 +207,9 @@ fn path_value(cx: &Ctxt, meta: &Meta, key: &str) -> Option<syn::Path> {
 
 fn str_value(cx: &Ctxt, meta: &Meta, key: &str) -> Option<LitStr> {
     match value(meta) {
-        Some(Expr::Lit(ExprLit { lit: Lit::Str(s), .. })) => Some(s.clone()),
+        Some(Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        })) => Some(s.clone()),
         _ => {
             cx.error_spanned_by(meta, format!("expected `{key} = \"..\"` (a string)"));
             None
@@ -212,16 +223,23 @@ fn list<T: syn::parse::Parse>(meta: &Meta, key: &str) -> syn::Result<Vec<T>> {
             .parse_args_with(Punctuated::<T, Token![,]>::parse_terminated)?
             .into_iter()
             .collect()),
-        _ => Err(syn::Error::new_spanned(meta, format!("expected `{key}(..)`"))),
+        _ => Err(syn::Error::new_spanned(
+            meta,
+            format!("expected `{key}(..)`"),
+        )),
     }
 }
 
 /// Fixture files must exist (relative to the crate's `Cargo.toml`): a
 /// missing one is an error at its literal rather than `include_str!`'s.
 pub fn check_files(cx: &Ctxt, options: &Options) {
+    // Without models the files cannot load anyway: that error is enough.
     let Ok(dir) = std::env::var("CARGO_MANIFEST_DIR") else {
         return;
     };
+    if options.models.is_empty() {
+        return;
+    }
     for file in &options.fixtures {
         let path = std::path::Path::new(&dir).join(file.path.value());
         if !path.is_file() {

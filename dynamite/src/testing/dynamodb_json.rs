@@ -61,7 +61,11 @@ fn attribute(value: &Value) -> Result<AttributeValue, String> {
         "BS" => V::Bs(list()?.iter().map(blob).collect::<Result<_, _>>()?),
         "L" => V::L(list()?.iter().map(attribute).collect::<Result<_, _>>()?),
         "M" => V::M(item(body)?),
-        other => return Err(format!("unknown type `{other}` (S, N, B, BOOL, NULL, SS, NS, BS, L, M)")),
+        other => {
+            return Err(format!(
+                "unknown type `{other}` (S, N, B, BOOL, NULL, SS, NS, BS, L, M)"
+            ));
+        }
     })
 }
 
@@ -88,7 +92,10 @@ mod tests {
             decoded["b"],
             AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(vec![1, 2]))
         );
-        assert_eq!(decoded["ss"], AttributeValue::Ss(vec!["x".into(), "y".into()]));
+        assert_eq!(
+            decoded["ss"],
+            AttributeValue::Ss(vec!["x".into(), "y".into()])
+        );
         let AttributeValue::L(list) = &decoded["l"] else {
             panic!("{decoded:?}")
         };
@@ -100,7 +107,10 @@ mod tests {
         let error = item(&json!({"pk": {"S": 1}})).unwrap_err();
         assert_eq!(error, "attribute `pk`: `S` holds a string");
         let error = item(&json!({"m": {"M": {"x": {"Q": "1"}}}})).unwrap_err();
-        assert!(error.starts_with("attribute `m`: attribute `x`: unknown type `Q`"), "{error}");
+        assert!(
+            error.starts_with("attribute `m`: attribute `x`: unknown type `Q`"),
+            "{error}"
+        );
         assert!(item(&json!(["pk"])).is_err());
     }
 }

@@ -91,7 +91,11 @@ impl fmt::Debug for Fixtures {
         f.debug_struct("Fixtures")
             .field(
                 "models",
-                &self.models.iter().map(|(name, _)| *name).collect::<Vec<_>>(),
+                &self
+                    .models
+                    .iter()
+                    .map(|(name, _)| *name)
+                    .collect::<Vec<_>>(),
             )
             .finish()
     }
@@ -131,7 +135,13 @@ impl Fixtures {
         let path = path.as_ref();
         let name = path.display().to_string();
         let json = std::fs::read_to_string(path).map_err(|e| {
-            fixture_error(&name, "", None, format!("cannot read it: {e}"), Some(Box::new(e)))
+            fixture_error(
+                &name,
+                "",
+                None,
+                format!("cannot read it: {e}"),
+                Some(Box::new(e)),
+            )
         })?;
         self.load_json(db, &name, &json).await
     }

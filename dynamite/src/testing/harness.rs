@@ -130,7 +130,10 @@ impl fmt::Debug for Harness {
             .field("name", &self.name)
             .field("flavor", &self.flavor)
             .field("configure", &self.configure.len())
-            .field("fixtures", &self.steps.iter().map(|(n, _)| *n).collect::<Vec<_>>())
+            .field(
+                "fixtures",
+                &self.steps.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+            )
             .field("seed", &self.seed.as_ref().map(|(_, n, _)| *n))
             .finish_non_exhaustive()
     }
@@ -262,7 +265,10 @@ impl Harness {
             Ok(Ok(())) => {}
         }
         if let Err(e) = cleanup {
-            panic!("{}: the test passed, but its tables were not deleted: {e}", self.name);
+            panic!(
+                "{}: the test passed, but its tables were not deleted: {e}",
+                self.name
+            );
         }
     }
 
@@ -286,12 +292,18 @@ impl Harness {
     async fn set_up(&self, db: &Dynamite, on_endpoint: bool) -> Result<(), String> {
         match &self.seed {
             #[cfg(feature = "embedded")]
-            Some((id, name, seed)) if !on_endpoint => self.restore_seed(db, *id, name, seed).await?,
+            Some((id, name, seed)) if !on_endpoint => {
+                self.restore_seed(db, *id, name, seed).await?
+            }
             Some((_, name, seed)) => {
                 db.sync().await.map_err(|e| format!("sync: {e}"))?;
                 seed(db).await.map_err(|e| format!("seed {name}: {e}"))?;
             }
-            None => db.sync().await.map(drop).map_err(|e| format!("sync: {e}"))?,
+            None => db
+                .sync()
+                .await
+                .map(drop)
+                .map_err(|e| format!("sync: {e}"))?,
         }
         let _ = on_endpoint;
         #[cfg(feature = "serde")]
@@ -330,8 +342,13 @@ impl Harness {
                     .build()
                     .await
                     .map_err(|e| format!("seed {name}: {e}"))?;
-                seeded.sync().await.map_err(|e| format!("seed {name}: sync: {e}"))?;
-                seed(&seeded).await.map_err(|e| format!("seed {name}: {e}"))?;
+                seeded
+                    .sync()
+                    .await
+                    .map_err(|e| format!("seed {name}: sync: {e}"))?;
+                seed(&seeded)
+                    .await
+                    .map_err(|e| format!("seed {name}: {e}"))?;
                 seeded
                     .snapshot()
                     .await

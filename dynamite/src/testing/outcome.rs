@@ -3,6 +3,10 @@
 
 /// A test's or a set-up function's result: `()` or `Result<(), E>` with
 /// `E: Debug` (as `#[test]` accepts).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a test result",
+    label = "a test, fixture or seed returns `()` or `Result<(), E>` with `E: Debug`"
+)]
 pub trait TestResult {
     /// `Err` with the error's `Debug` form when the test or step failed.
     fn into_result(self) -> Result<(), String>;
