@@ -84,80 +84,85 @@ pub fn parse(cx: &Ctxt, args: TokenStream) -> Options {
             continue;
         }
         seen.push(key.clone());
-        match key.as_str() {
-            MODELS => {
-                options.models_given = true;
-                match list::<syn::Path>(&meta, MODELS) {
-                    Ok(models) if models.is_empty() => {
-                        cx.error_spanned_by(&meta, "`models(..)` names at least one model")
-                    }
-                    Ok(models) => options.models = models,
-                    Err(e) => cx.syn_error(e),
-                }
-            }
-            FIXTURES => {
-                options.fixtures_span = Some(syn::spanned::Spanned::span(&meta));
-                match list::<LitStr>(&meta, FIXTURES) {
-                    Ok(files) if files.is_empty() => {
-                        cx.error_spanned_by(&meta, "`fixtures(..)` lists at least one file")
-                    }
-                    Ok(files) => {
-                        options.fixtures =
-                            files.into_iter().map(|path| FixtureFile { path }).collect()
-                    }
-                    Err(e) => cx.error(
-                        e.span(),
-                        "fixture files are string literals: \
-                         `fixtures(\"tests/fixtures/users.json\")`",
-                    ),
-                }
-            }
-            REGISTRY => options.registry = path_value(cx, &meta, REGISTRY),
-            FIXTURE => options.fixture = path_value(cx, &meta, FIXTURE),
-            SEED => options.seed = path_value(cx, &meta, SEED),
-            FLAVOR => {
-                if let Some(lit) = str_value(cx, &meta, FLAVOR) {
-                    match lit.value().as_str() {
-                        "current_thread" => options.flavor = Some((Flavor::CurrentThread, lit.span())),
-                        "multi_thread" => options.flavor = Some((Flavor::MultiThread, lit.span())),
-                        other => cx.error_spanned_by(
-                            &lit,
-                            format!(
-                                "unknown flavor `{other}`: expected \"current_thread\" or \"multi_thread\""
-                            ),
-                        ),
-                    }
-                }
-            }
-            WORKER_THREADS => match value(&meta) {
-                Some(Expr::Lit(ExprLit {
-                    lit: Lit::Int(n), ..
-                })) => match n.base10_parse::<usize>() {
-                    Ok(0) => cx.error_spanned_by(n, "`worker_threads` must be at least 1"),
-                    Ok(_) => options.worker_threads = Some(n.clone()),
-                    Err(e) => cx.syn_error(e),
-                },
-                _ => cx.error_spanned_by(&meta, "expected `worker_threads = N` (an integer)"),
-            },
-            START_PAUSED => cx.error_spanned_by(
-                path,
-                "`start_paused` is not supported by #[dynamite::test] (it needs Tokio's \
-                 `test-util` feature); use #[tokio::test(start_paused = true)] and \
-                 `testing::Harness` or a handle of your own",
-            ),
-            CRATE => {
-                if let Some(lit) = str_value(cx, &meta, CRATE) {
-                    match lit.parse::<syn::Path>() {
-                        Ok(p) => options.krate = Some(p),
-                        Err(e) => cx.error_spanned_by(&lit, format!("`crate` is a path: {e}")),
-                    }
-                }
-            }
-            other => cx.error_spanned_by(path, unknown_message(other)),
-        }
+        option(cx, &mut options, &key, &meta);
     }
     check(cx, &options);
     options
+}
+
+/// Reads the option `key` (named once) into `options`.
+fn option(cx: &Ctxt, options: &mut Options, key: &str, meta: &Meta) {
+    let path = meta.path();
+    match key {
+        MODELS => {
+            options.models_given = true;
+            match list::<syn::Path>(meta, MODELS) {
+                Ok(models) if models.is_empty() => {
+                    cx.error_spanned_by(meta, "`models(..)` names at least one model")
+                }
+                Ok(models) => options.models = models,
+                Err(e) => cx.syn_error(e),
+            }
+        }
+        FIXTURES => {
+            options.fixtures_span = Some(syn::spanned::Spanned::span(meta));
+            match list::<LitStr>(meta, FIXTURES) {
+                Ok(files) if files.is_empty() => {
+                    cx.error_spanned_by(meta, "`fixtures(..)` lists at least one file")
+                }
+                Ok(files) => {
+                    options.fixtures = files.into_iter().map(|path| FixtureFile { path }).collect()
+                }
+                Err(e) => cx.error(
+                    e.span(),
+                    "fixture files are string literals: \
+                     `fixtures(\"tests/fixtures/users.json\")`",
+                ),
+            }
+        }
+        REGISTRY => options.registry = path_value(cx, meta, REGISTRY),
+        FIXTURE => options.fixture = path_value(cx, meta, FIXTURE),
+        SEED => options.seed = path_value(cx, meta, SEED),
+        FLAVOR => {
+            if let Some(lit) = str_value(cx, meta, FLAVOR) {
+                match lit.value().as_str() {
+                    "current_thread" => options.flavor = Some((Flavor::CurrentThread, lit.span())),
+                    "multi_thread" => options.flavor = Some((Flavor::MultiThread, lit.span())),
+                    other => cx.error_spanned_by(
+                        &lit,
+                        format!(
+                            "unknown flavor `{other}`: expected \"current_thread\" or \"multi_thread\""
+                        ),
+                    ),
+                }
+            }
+        }
+        WORKER_THREADS => match value(meta) {
+            Some(Expr::Lit(ExprLit {
+                lit: Lit::Int(n), ..
+            })) => match n.base10_parse::<usize>() {
+                Ok(0) => cx.error_spanned_by(n, "`worker_threads` must be at least 1"),
+                Ok(_) => options.worker_threads = Some(n.clone()),
+                Err(e) => cx.syn_error(e),
+            },
+            _ => cx.error_spanned_by(meta, "expected `worker_threads = N` (an integer)"),
+        },
+        START_PAUSED => cx.error_spanned_by(
+            path,
+            "`start_paused` is not supported by #[dynamite::test] (it needs Tokio's \
+             `test-util` feature); use #[tokio::test(start_paused = true)] with a handle \
+             of your own",
+        ),
+        CRATE => {
+            if let Some(lit) = str_value(cx, meta, CRATE) {
+                match lit.parse::<syn::Path>() {
+                    Ok(p) => options.krate = Some(p),
+                    Err(e) => cx.error_spanned_by(&lit, format!("`crate` is a path: {e}")),
+                }
+            }
+        }
+        other => cx.error_spanned_by(path, unknown_message(other)),
+    }
 }
 
 /// Checks across options.

@@ -146,8 +146,9 @@ impl Fixtures {
         self.load_json(db, &name, &json).await
     }
 
-    /// Stores the rows of the fixture `json` (named `name` in errors), in
-    /// the order they are listed within each model; returns how many it
+    /// Stores the rows of the fixture `json` (named `name` in errors):
+    /// the lists in the order of their keys (`"$items"` first, then the
+    /// models by name), each list's rows in order; returns how many it
     /// stored. Stops at the first failure (rows stored before it stay).
     pub async fn load_json(&self, db: &Dynamite, name: &str, json: &str) -> Result<usize> {
         let lists: Map<String, Value> = serde_json::from_str(json).map_err(|e| {
@@ -171,13 +172,7 @@ impl Fixtures {
                     RowError::Parse(e) => {
                         fixture_error(name, &model, Some(index), e.to_string(), Some(Box::new(e)))
                     }
-                    RowError::Write(e) => fixture_error(
-                        name,
-                        &model,
-                        Some(index),
-                        format!("not stored: {e}"),
-                        Some(Box::new(e)),
-                    ),
+                    RowError::Write(e) => not_stored(name, &model, index, e),
                 })?;
                 stored += 1;
             }
@@ -253,13 +248,7 @@ async fn raw_items(db: &Dynamite, file: &str, tables: Value) -> Result<usize> {
                 .await
                 .map_err(|e| {
                     let e = crate::error::sdk_error("PutItem", &full, e);
-                    fixture_error(
-                        file,
-                        &label,
-                        Some(index),
-                        format!("not stored: {e}"),
-                        Some(Box::new(e)),
-                    )
+                    not_stored(file, &label, index, e)
                 })?;
             stored += 1;
         }
@@ -276,6 +265,12 @@ fn json_type(value: &Value) -> &'static str {
         Value::Array(_) => "a list",
         Value::Object(_) => "an object",
     }
+}
+
+/// Row `row` of `model` was sent, and its write failed with `error`.
+fn not_stored(file: &str, model: &str, row: usize, error: Error) -> Error {
+    let message = format!("not stored: {error}");
+    fixture_error(file, model, Some(row), message, Some(Box::new(error)))
 }
 
 fn fixture_error(

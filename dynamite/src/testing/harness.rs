@@ -220,7 +220,8 @@ impl Harness {
     ///
     /// When the test fails: a set-up step fails, the body panics (the panic
     /// is resumed after the clean-up) or returns an `Err`, or the clean-up
-    /// of an endpoint's tables fails.
+    /// of an endpoint's tables fails. Also when called on a Tokio runtime
+    /// (it builds its own: call it from a plain `#[test]`).
     pub fn run<F, Fut>(self, body: F)
     where
         F: FnOnce(Dynamite) -> Fut,
@@ -305,6 +306,8 @@ impl Harness {
                 .map(drop)
                 .map_err(|e| format!("sync: {e}"))?,
         }
+        // Without the embedded engine there is no snapshot: seeds run per test.
+        #[cfg(not(feature = "embedded"))]
         let _ = on_endpoint;
         #[cfg(feature = "serde")]
         for (name, json) in &self.files {
