@@ -11,7 +11,9 @@
 //! item conversion, columns, relations, create builder, validation, hooks).
 //! Generated code calls only `dynamite::__private` helpers and the public
 //! traits. Errors from every stage are collected (`ctxt`) and reported
-//! together; a derive never expands to nothing.
+//! together; a derive never expands to nothing. The attribute
+//! `#[dynamite::test]` lives in `test_attr` (its options, the function's
+//! shape, the expansion into a plain `#[test]`).
 
 mod ast;
 mod attr;
@@ -26,6 +28,7 @@ mod literal;
 mod reserved;
 mod symbol;
 mod template;
+mod test_attr;
 
 use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};
@@ -120,4 +123,12 @@ pub fn derive_attribute(input: TokenStream) -> TokenStream {
 pub fn derive_entities(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     expand_entities::derive(&input).into()
+}
+
+/// `#[dynamite::test]`: an async test on a fresh database (use it through
+/// `dynamite::test`; its options are documented there). Expands to a plain
+/// `#[test]` that runs the function through `dynamite::testing::Harness`.
+#[proc_macro_attribute]
+pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
+    test_attr::expand(args.into(), item.into()).into()
 }

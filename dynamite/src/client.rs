@@ -329,11 +329,13 @@ impl Dynamite {
             .and_then(crate::embedded::EmbeddedEngine::endpoint)
     }
 
-    /// The embedded engine this handle started, `None` for other backends.
+    /// The embedded engine this handle talks to, `None` for other backends.
     #[cfg(feature = "embedded")]
-    #[allow(dead_code)] // The seam for snapshots (issue 20 item 3).
-    pub(crate) fn embedded_engine(&self) -> Option<&crate::embedded::EmbeddedEngine> {
-        self.inner.embedded.as_ref()
+    pub(crate) fn embedded_database(&self) -> Option<&dynoxide::Database> {
+        self.inner
+            .embedded
+            .as_ref()
+            .map(crate::embedded::EmbeddedEngine::database)
     }
 
     /// Request metrics of this handle (shared with its clones).

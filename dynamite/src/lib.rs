@@ -59,7 +59,7 @@
 //! - [Includes and their request plans](guide::includes)
 //! - [Writing and consistency](guide::writing)
 //! - [Single-table design](guide::single_table)
-//! - [Testing with the embedded engine](guide::testing)
+//! - [Testing: `#[dynamite::test]`, fixtures, snapshots](guide::testing)
 //! - [Coming from the TypeScript library](guide::from_typescript)
 //! - [Moving to AWS](guide::aws)
 //!
@@ -93,6 +93,7 @@ pub mod table_options;
 mod table_spec;
 mod table_status;
 pub mod template;
+pub mod testing;
 mod time;
 mod trace;
 pub mod ttl;
@@ -193,6 +194,44 @@ pub use dynamite_derive::Table;
 pub use dynamite_derive::Attribute;
 #[cfg(feature = "derive")]
 pub use dynamite_derive::Entities;
+
+/// `#[dynamite::test]`: an async test on a fresh database, with its models
+/// synced and its fixtures loaded; see [`testing`] and the guide's chapter
+/// [Testing](crate::guide::testing).
+///
+/// ```no_run
+/// use dynamite::prelude::*;
+///
+/// #[derive(Table, Debug, Clone, serde::Deserialize)]
+/// struct User {
+///     #[dynamite(primary_key)]
+///     id: String,
+///     name: String,
+/// }
+///
+/// #[dynamite::test(models(User))]
+/// async fn creates_a_user(db: Dynamite) -> dynamite::Result<()> {
+///     User::create().id("ada").name("Ada").exec(&db).await?;
+///     assert_eq!(User::query().count(&db).await?, 1);
+///     Ok(())
+/// }
+/// ```
+///
+/// | option | example | meaning |
+/// |---|---|---|
+/// | `models` | `models(User, Order)` | the models registered on the handle and synced |
+/// | `registry` | `registry = app::models` | a `fn(DynamiteBuilder) -> DynamiteBuilder` applied to the builder (models, options) |
+/// | `fixtures` | `fixtures("tests/fixtures/users.json")` | JSON files of rows (relative to the crate's `Cargo.toml`), loaded in order; their models are those of `models(..)` and must implement `serde::Deserialize` |
+/// | `fixture` | `fixture = setup::orders` | an `async fn(&Dynamite) -> R` run after the files |
+/// | `seed` | `seed = setup::catalog` | an `async fn(&Dynamite) -> R` run once per test binary on the embedded engine, its snapshot restored into each test's database (run in each test on an endpoint) |
+/// | `flavor` | `flavor = "multi_thread"` | the Tokio runtime: `current_thread` (default) or `multi_thread` |
+/// | `worker_threads` | `worker_threads = 2` | workers of a `multi_thread` runtime |
+/// | `crate` | `crate = "db"` | the path of the runtime crate when the dependency is renamed |
+///
+/// `R` is `()` or `Result<(), E: Debug>`; the test itself takes a
+/// [`Dynamite`] or nothing and returns the same.
+#[cfg(feature = "derive")]
+pub use dynamite_derive::test;
 
 /// The SDK crate, for users who need raw access.
 pub use aws_sdk_dynamodb as sdk;

@@ -66,7 +66,6 @@ impl EmbeddedEngine {
     }
 
     /// The engine itself, for what the DynamoDB API cannot ask.
-    #[allow(dead_code)] // The seam for snapshots (issue 20 item 3).
     pub(crate) fn database(&self) -> &dynoxide::Database {
         &self.core.database
     }

@@ -11,7 +11,7 @@ use super::{CancellationKind, CancellationReason, Error};
 /// | `NotFound` | `NotFound` | 404 |
 /// | `Conflict` | `AlreadyExists`, `ConditionFailed`, `Conflict`; `Backend` with `TransactionConflictException` / `TransactionInProgressException` | 409 |
 /// | `Unavailable` | `Throttled`, `Timeout`, `OutcomeUnknown`; `Backend` with a 5xx code or no answer at all (a dropped connection, a timeout) | 503 |
-/// | `Internal` | `Decode`, `Schema`, `Config`, `NotRegistered`, `InvalidTableName`, `NotFetched`, `Unsupported`, `ConsistentIndexRead`, `IndexUnusable`, `UnknownTarget`, `AppliedUnreadable`; any other `Backend` | 500 |
+/// | `Internal` | `Decode`, `Schema`, `Config`, `NotRegistered`, `InvalidTableName`, `NotFetched`, `Unsupported`, `ConsistentIndexRead`, `IndexUnusable`, `UnknownTarget`, `AppliedUnreadable`, `Fixture`; any other `Backend` | 500 |
 ///
 /// Errors made of others take their kind from them:
 /// `TransactionCanceled` is `Unavailable` when an operation was throttled,
@@ -123,7 +123,8 @@ impl Error {
             | Error::ConsistentIndexRead { .. }
             | Error::IndexUnusable { .. }
             | Error::UnknownTarget { .. }
-            | Error::AppliedUnreadable { .. } => ErrorKind::Internal,
+            | Error::AppliedUnreadable { .. }
+            | Error::Fixture { .. } => ErrorKind::Internal,
             Error::TransactionCanceled { reasons, added } => cancelled_kind(reasons, added),
             Error::Batch {
                 failed,

@@ -416,6 +416,27 @@ pub enum Error {
         expected: Vec<&'static str>,
     },
 
+    /// A fixture (rows loaded before a test, see [`crate::testing::Fixtures`])
+    /// could not be read or stored: a file that is not JSON, a model the
+    /// loader does not know, a row that does not deserialize into its model,
+    /// or a write that failed (the write's error is the `source`).
+    #[error("fixture {file}{}: {message}", fixture_location(.model, *.row))]
+    Fixture {
+        /// The fixture file (as given), or the name of the fixture function.
+        file: String,
+        /// The model the row is of (its type name), `$items.<table>` for a
+        /// raw item; empty for a failure of the whole file.
+        model: String,
+        /// The row's index in its list, from 0.
+        row: Option<usize>,
+        /// What went wrong.
+        message: String,
+        /// The error that caused it (the JSON parser's, or the write's
+        /// [`Error`]), when one did.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+
     /// Waiting for a table or index timed out.
     #[error("timed out waiting for {0}")]
     Timeout(String),
@@ -437,6 +458,14 @@ pub enum Error {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+}
+
+fn fixture_location(model: &str, row: Option<usize>) -> String {
+    match (model.is_empty(), row) {
+        (true, _) => String::new(),
+        (false, None) => format!(", {model}"),
+        (false, Some(row)) => format!(", {model} row {row}"),
+    }
 }
 
 fn format_causes(causes: &[Error]) -> String {
@@ -585,6 +614,11 @@ impl Error {
     /// row could not be given back.
     pub fn is_applied_unreadable(&self) -> bool {
         matches!(self, Error::AppliedUnreadable { .. })
+    }
+
+    /// True for [`Error::Fixture`].
+    pub fn is_fixture(&self) -> bool {
+        matches!(self, Error::Fixture { .. })
     }
 
     /// True for [`Error::Schema`].

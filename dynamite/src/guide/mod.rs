@@ -18,7 +18,8 @@
 //!    updates, optimistic locking, soft delete, validation, transactions.
 //! 6. [Single-table design](single_table): several models in one table, key
 //!    templates, one Query for a whole object graph.
-//! 7. [Testing](testing): the embedded engine, metrics and plans in tests.
+//! 7. [Testing](testing): `#[dynamite::test]`, fixtures, seeds and
+//!    snapshots, metrics and plans in tests.
 //! 8. [Coming from the TypeScript library](from_typescript): the same
 //!    concepts, side by side.
 //! 9. [Moving to AWS](aws): credentials, table prefixes, `sync_plan`, the

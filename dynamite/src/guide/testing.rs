@@ -11,6 +11,183 @@
 //! endpoint. It is only used when asked for: a missing AWS configuration is
 //! an error, never a silent switch to a local database.
 //!
+//! ## `#[dynamite::test]`
+//!
+//! An async test on a fresh database: the attribute builds the handle,
+//! registers the models it names, syncs their tables, and passes the
+//! handle in. Each test gets its own in-memory database, so tests run in
+//! parallel and never see each other's rows.
+//!
+//! ```no_run
+//! use dynamite::DynamiteBuilder;
+//! use dynamite::prelude::*;
+//!
+//! #[derive(Table, Debug, Clone, serde::Deserialize)]
+//! struct User {
+//!     #[dynamite(primary_key)]
+//!     id: String,
+//!     name: String,
+//! }
+//!
+//! #[dynamite::test(models(User))]
+//! async fn creates_a_user(db: Dynamite) -> dynamite::Result<()> {
+//!     User::create().id("u1").name("Ada").exec(&db).await?;
+//!     assert_eq!(User::query().count(&db).await?, 1);
+//!     Ok(())
+//! }
+//!
+//! // Models registered by a function of the application, on a
+//! // multi-threaded runtime; a test may also take no handle.
+//! fn models(builder: DynamiteBuilder) -> DynamiteBuilder {
+//!     builder.table::<User>()
+//! }
+//!
+//! #[dynamite::test(registry = models, flavor = "multi_thread", worker_threads = 2)]
+//! async fn spawns(db: Dynamite) {
+//!     let task = tokio::spawn(async move { User::query().count(&db).await });
+//!     assert_eq!(task.await.unwrap().unwrap(), 0);
+//! }
+//! ```
+//!
+//! It expands to a plain `#[test]` (no Tokio macros needed), so
+//! `#[should_panic]` and `#[ignore]` work as usual; the test returns `()`
+//! or `Result<(), E: Debug>`, and takes a [`Dynamite`](crate::Dynamite)
+//! or nothing. Misspelled options, a function that is not `async` or an
+//! argument that is not the handle are compile errors. The options are
+//! listed on [`dynamite::test`](crate::test); [`testing::Harness`](crate::testing::Harness)
+//! runs a test the same way without the attribute.
+//!
+//! With the variable `DYNAMITE_TEST_ENDPOINT` set (`http://127.0.0.1:8000`
+//! for DynamoDB Local), every test runs against that endpoint instead,
+//! with a table prefix of its own, and its tables are deleted afterwards,
+//! also when it fails or panics.
+//!
+//! ## Fixtures
+//!
+//! `fixtures("tests/fixtures/shop.json", ..)` loads rows before the test,
+//! from JSON files (paths relative to the crate's `Cargo.toml`; a missing
+//! file is a compile error). A file maps each model's type name to its
+//! rows in the model's serde form, so the models implement
+//! `serde::Deserialize`; raw DynamoDB-JSON items for data no model
+//! describes go under `"$items"`, by table name without the prefix:
+//!
+//! ```json
+//! {
+//!   "User": [{"id": "u1", "name": "Ada"}, {"id": "u2", "name": "Bob"}],
+//!   "$items": {"users": [{"id": {"S": "legacy"}, "imported": {"BOOL": true}}]}
+//! }
+//! ```
+//!
+//! Rows are stored like a `create`: hooks run, validators apply, keys and
+//! index templates are rendered, and a key stored twice is an error. A
+//! field a row leaves out takes its `#[serde(default)]` (the derive's
+//! `default = ..` belongs to the create builder). `fixture = path` runs an
+//! `async fn(&Dynamite)` after the files, for data easier written in Rust.
+//!
+//! ```no_run
+//! # use dynamite::prelude::*;
+//! # #[derive(Table, Debug, Clone, serde::Deserialize)]
+//! # struct User {
+//! #     #[dynamite(primary_key)]
+//! #     id: String,
+//! #     name: String,
+//! # }
+//! async fn more_users(db: &Dynamite) -> dynamite::Result<()> {
+//!     User::create().id("u3").name("Cy").exec(db).await?;
+//!     Ok(())
+//! }
+//!
+//! #[dynamite::test(models(User), fixtures("tests/fixtures/users.json"), fixture = more_users)]
+//! async fn lists_users(db: Dynamite) -> dynamite::Result<()> {
+//!     assert_eq!(User::query().count(&db).await?, 3);
+//!     Ok(())
+//! }
+//! ```
+//!
+//! A bad file fails the test with [`Error::Fixture`](crate::Error::Fixture),
+//! naming the file, the model and the row. [`testing::Fixtures`](crate::testing::Fixtures)
+//! loads files without the attribute:
+//!
+//! ```
+//! # use dynamite::prelude::*;
+//! # #[derive(Table, Debug, Clone, serde::Deserialize)]
+//! # struct User {
+//! #     #[dynamite(primary_key)]
+//! #     id: String,
+//! #     name: String,
+//! # }
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> dynamite::Result<()> {
+//! use dynamite::testing::Fixtures;
+//!
+//! let db = Dynamite::embedded().table::<User>().build().await?;
+//! db.sync().await?;
+//! let json = r#"{"User": [{"id": "u1", "name": "Ada"}, {"id": "u2"}]}"#;
+//! let error = Fixtures::new().model::<User>().load_json(&db, "users.json", json).await.unwrap_err();
+//! assert_eq!(error.to_string(), "fixture users.json, User row 1: missing field `name`");
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Seeding once: snapshots
+//!
+//! When many tests start from the same larger data set, `seed = path`
+//! names an `async fn(&Dynamite)` that fills it. On the embedded engine it
+//! runs once per test binary (and set of tables), on a database of its
+//! own; each test's database then starts as a copy of it, restored from a
+//! snapshot, and fixtures load on top. Tests still never see each other's
+//! writes. With `DYNAMITE_TEST_ENDPOINT` set, the seed function runs in
+//! each test instead (another endpoint has no snapshot to restore).
+//!
+//! ```no_run
+//! # use dynamite::prelude::*;
+//! # #[derive(Table, Debug, Clone)]
+//! # struct User {
+//! #     #[dynamite(primary_key)]
+//! #     id: String,
+//! #     name: String,
+//! # }
+//! async fn catalog(db: &Dynamite) -> dynamite::Result<()> {
+//!     let users = (0..1000).map(|i| User::create().id(format!("u{i}")).name("seeded"));
+//!     User::create_many(db, users).await?;
+//!     Ok(())
+//! }
+//!
+//! #[dynamite::test(models(User), seed = catalog)]
+//! async fn counts_the_catalog(db: Dynamite) -> dynamite::Result<()> {
+//!     assert_eq!(User::query().count(&db).await?, 1000);
+//!     Ok(())
+//! }
+//! ```
+//!
+//! The snapshots are [`Dynamite::snapshot`](crate::Dynamite::snapshot) and
+//! [`Dynamite::restore`](crate::Dynamite::restore), usable directly: a
+//! [`Snapshot`](crate::testing::Snapshot) is held in memory, and restoring
+//! it replaces every table and item of an embedded database.
+//!
+//! ```
+//! # use dynamite::prelude::*;
+//! # #[derive(Table, Debug, Clone)]
+//! # struct User {
+//! #     #[dynamite(primary_key)]
+//! #     id: String,
+//! #     name: String,
+//! # }
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> dynamite::Result<()> {
+//! let db = Dynamite::embedded().table::<User>().build().await?;
+//! db.sync().await?;
+//! User::create().id("u1").name("Ada").exec(&db).await?;
+//! let seed = db.snapshot().await?;
+//! User::create().id("u2").name("Bob").exec(&db).await?;
+//! db.restore(&seed).await?;
+//! assert_eq!(User::query().count(&db).await?, 1);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Without the attribute
+//!
 //! Each handle from `embedded()` is a fresh, empty database, so tests do not
 //! share state and run in parallel:
 //!
@@ -98,8 +275,9 @@
 //!
 //! ## The same tests against DynamoDB Local
 //!
-//! To run a suite against AWS's own emulator as well, build the handle from
-//! an endpoint when one is given, with a table prefix unique to the run:
+//! `#[dynamite::test]` does this on its own (`DYNAMITE_TEST_ENDPOINT`).
+//! For a hand-built handle, build it from an endpoint when one is given,
+//! with a table prefix unique to the run:
 //!
 //! ```no_run
 //! # use dynamite::prelude::*;

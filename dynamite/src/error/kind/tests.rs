@@ -157,6 +157,16 @@ fn every_variant() -> Vec<(Error, ErrorKind)> {
             K::Internal,
         ),
         (
+            Error::Fixture {
+                file: "tests/fixtures/users.json".into(),
+                model: MODEL.into(),
+                row: Some(2),
+                message: m.clone(),
+                source: Some(Box::new(Error::not_found(TABLE, &key_item()))),
+            },
+            K::Internal,
+        ),
+        (
             Error::TooManyOperations {
                 what: "a transaction",
                 limit: 100,
@@ -342,6 +352,7 @@ fn covered(error: &Error) -> &'static str {
         Error::ConflictingUpdate { .. } => "ConflictingUpdate",
         Error::OutcomeUnknown { .. } => "OutcomeUnknown",
         Error::AppliedUnreadable { .. } => "AppliedUnreadable",
+        Error::Fixture { .. } => "Fixture",
         Error::TooManyOperations { .. } => "TooManyOperations",
         Error::DuplicateItem { .. } => "DuplicateItem",
         Error::UnfilteredWrite { .. } => "UnfilteredWrite",
@@ -363,7 +374,7 @@ fn covered(error: &Error) -> &'static str {
     }
 }
 
-const VARIANTS: usize = 35;
+const VARIANTS: usize = 36;
 
 #[test]
 fn every_variant_has_its_documented_kind() {
