@@ -1,0 +1,1403 @@
+//! Adversarial review of issue 19, items 9 (pages and cursors for HTTP,
+//! sealed cursors) and 11 (hostile input), through the public API only.
+//! Tests marked `#[ignore = "finding: .."]` fail on the current code; the
+//! others are regression tests. Each states what the issue or the docs
+//! promise.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use dynamite::prelude::*;
+use dynamite::{Cursor, Dynamite, Entities, Error, ErrorKind, Partition, Sensitive};
+use futures::TryStreamExt;
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+use crate::common;
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[dynamite(table = "r19c_tasks")]
+pub struct RcTask {
+    #[dynamite(primary_key)]
+    pub tenant: String,
+    #[dynamite(sort_key)]
+    pub id: String,
+    #[dynamite(index(name = "by_assignee", sort_key = "rank"))]
+    pub assignee: String,
+    pub rank: i64,
+    pub status: String,
+    pub code: Sensitive<String>,
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[dynamite(table = "r19c_shop", pk = "TENANT#{tenant}", sk = "PROFILE")]
+pub struct RcTenant {
+    pub tenant: String,
+    pub name: String,
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[dynamite(table = "r19c_shop", pk = "TENANT#{tenant}", sk = "ORDER#{id}")]
+pub struct RcOrder {
+    pub tenant: String,
+    pub id: String,
+    pub total: i64,
+}
+
+/// A model of the same partitions that the entity enum does not list.
+#[derive(Table, Debug, Clone, PartialEq)]
+#[dynamite(table = "r19c_shop", pk = "TENANT#{tenant}", sk = "NOTE#{id}")]
+pub struct RcNote {
+    pub tenant: String,
+    pub id: String,
+    pub text: String,
+}
+
+#[derive(Entities, Debug)]
+pub enum RcTenantItem {
+    Tenant(RcTenant),
+    Order(RcOrder),
+}
+
+/// A model keyed by a sensitive field.
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "r19c_accounts", pk = "ACCOUNT#{email}", sk = "PROFILE")]
+pub struct RcAccount {
+    pub email: Sensitive<String>,
+    pub name: String,
+}
+
+const SECRET_A: [u8; 32] = [0x1A; 32];
+const SECRET_B: [u8; 32] = [0x2B; 32];
+const EMAIL: &str = "ada.hidden@example.com";
+
+fn register(builder: dynamite::DynamiteBuilder) -> dynamite::DynamiteBuilder {
+    builder
+        .table::<RcTask>()
+        .table::<RcTenant>()
+        .table::<RcOrder>()
+        .table::<RcNote>()
+        .table::<RcAccount>()
+}
+
+async fn db() -> Dynamite {
+    let db = register(common::builder()).build().await.unwrap();
+    db.sync().await.unwrap();
+    db.metrics().reset();
+    db
+}
+
+/// A handle on `db`'s backend and tables, with these cursor secrets.
+async fn sealed<S: AsRef<[u8]>>(db: &Dynamite, secrets: Vec<S>) -> dynamite::Result<Dynamite> {
+    register(
+        Dynamite::builder()
+            .same_backend_as(db)
+            .table_prefix(db.table_prefix()),
+    )
+    .cursor_secrets(secrets)
+    .build()
+    .await
+}
+
+fn task(tenant: &str, id: &str, assignee: &str, rank: i64, status: &str) -> RcTask {
+    RcTask {
+        tenant: tenant.to_owned(),
+        id: id.to_owned(),
+        assignee: assignee.to_owned(),
+        rank,
+        status: status.to_owned(),
+        code: Sensitive::new(format!("code-{id}")),
+    }
+}
+
+async fn put(db: &Dynamite, rows: &[RcTask]) {
+    RcTask::put_many(db, rows.to_vec()).await.unwrap();
+}
+
+fn ids(rows: &[RcTask]) -> Vec<String> {
+    rows.iter().map(|r| r.id.clone()).collect()
+}
+
+/// The JSON inside a plain cursor.
+fn plain(cursor: &Cursor) -> Value {
+    let bytes = URL_SAFE_NO_PAD.decode(cursor.as_str()).unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+fn reencode(body: &Value) -> Cursor {
+    Cursor::parse(URL_SAFE_NO_PAD.encode(body.to_string()))
+}
+
+/// `body` with its position's start key (`p.k`) attribute `name` set.
+fn with_key_value(body: &Value, name: &str, value: Value) -> Cursor {
+    let mut b = body.clone();
+    b["p"]["k"][name] = value;
+    reencode(&b)
+}
+
+// ------------------------------------------------ start keys before sending
+
+/// Issue 19 item 11: "a forged cursor whose start key does not fit the
+/// plan reaches DynamoDB and comes back as a backend error: it must be
+/// `InvalidCursor` before sending"; guide: start keys of "wrong types"
+/// are refused "before any request is sent". A start key whose number is
+/// out of DynamoDB's range (`1E+200`, 40 digits) is sent and comes back as
+/// `Backend(ValidationException)` "Number overflow" (both backends); a
+/// 1,500-byte sort key (DynamoDB's cap is 1,024; the check uses 2,048 for
+/// every key) is sent too (both local engines answer it). Fix:
+/// read/run/fits.rs `scalars` (DynamoDB's number range and precision, a
+/// per-role byte cap).
+#[tokio::test]
+#[ignore = "finding: a forged start key with a 1,500-byte sort key or an out-of-range number is sent"]
+async fn forged_start_keys_past_dynamodb_key_limits_are_refused_before_sending() {
+    let db = db().await;
+    let rows: Vec<RcTask> = (0..3)
+        .map(|i| task("a", &format!("id{i}"), "bob", i, "open"))
+        .collect();
+    put(&db, &rows).await;
+    // Table Query: the sort key `id`.
+    let q = || RcTask::query().filter(RcTask::TENANT.eq("a")).limit(1);
+    let body = plain(&q().page(&db, None).await.unwrap().next.unwrap());
+    // Index Query: the index sort key `rank` (a number).
+    let g = || RcTask::query().filter(RcTask::ASSIGNEE.eq("bob")).limit(1);
+    let gbody = plain(&g().page(&db, None).await.unwrap().next.unwrap());
+    let mut failures = Vec::new();
+    let cases: Vec<(&str, bool, Cursor)> = vec![
+        (
+            "sort key of 1,500 bytes",
+            true,
+            with_key_value(&body, "id", json!({"S": "x".repeat(1_500)})),
+        ),
+        (
+            "number 1E+200",
+            false,
+            with_key_value(&gbody, "rank", json!({"N": "1E+200"})),
+        ),
+        (
+            "number of 40 digits",
+            false,
+            with_key_value(
+                &gbody,
+                "rank",
+                json!({"N": "1234567890123456789012345678901234567890"}),
+            ),
+        ),
+    ];
+    for (what, table, cursor) in cases {
+        db.metrics().reset();
+        let r = if table {
+            q().page(&db, Some(&cursor)).await.map(drop)
+        } else {
+            g().page(&db, Some(&cursor)).await.map(drop)
+        };
+        let sent = db.metrics().data_plane_requests();
+        match r {
+            Err(e) if e.is_invalid_cursor() && sent == 0 => {}
+            other => failures.push(format!("{what}: {other:?}, {sent} request(s)")),
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// The same promise for `Partition` reads and `is_in` partitions: every
+/// position a cursor holds is checked against its own partition.
+#[tokio::test]
+async fn forged_partition_and_is_in_positions_are_refused_before_sending() {
+    let db = db().await;
+    for t in ["a", "b"] {
+        RcTenant::create()
+            .tenant(t)
+            .name(t)
+            .exec(&db)
+            .await
+            .unwrap();
+        for i in 0..3 {
+            RcOrder::create()
+                .tenant(t)
+                .id(format!("o{i}"))
+                .total(i)
+                .exec(&db)
+                .await
+                .unwrap();
+        }
+    }
+    let p = || Partition::<RcTenantItem>::of::<RcTenant>("a").limit(1);
+    let body = plain(&p().page(&db, None).await.unwrap().next.unwrap());
+    let mut forged = body.clone();
+    forged["p"]["k"]["pk"] = json!({"S": "TENANT#b"});
+    db.metrics().reset();
+    let e = p().page(&db, Some(&reencode(&forged))).await.unwrap_err();
+    assert!(e.is_invalid_cursor(), "{e}");
+    assert_eq!(db.metrics().data_plane_requests(), 0);
+
+    put(
+        &db,
+        &[
+            task("a", "x1", "bob", 1, "open"),
+            task("a", "x2", "bob", 2, "open"),
+            task("b", "y1", "bob", 1, "open"),
+            task("c", "z1", "bob", 1, "open"),
+        ],
+    )
+    .await;
+    let q = || {
+        RcTask::query()
+            .filter(RcTask::TENANT.is_in(["a", "b"]))
+            .limit(1)
+    };
+    let body = plain(&q().page(&db, None).await.unwrap().next.unwrap());
+    let parts = body["p"]["p"].as_array().cloned().unwrap();
+    // Partition 0 ("a") resumed at a key of tenant "c".
+    let mut moved = body.clone();
+    let mut key = parts[0].clone();
+    key["tenant"] = json!({"S": "c"});
+    moved["p"]["p"][0] = key;
+    // More partitions than the query has.
+    let mut longer = body.clone();
+    longer["p"]["p"] = json!(["start", "start", "start"]);
+    for cursor in [reencode(&moved), reencode(&longer)] {
+        db.metrics().reset();
+        let e = q().page(&db, Some(&cursor)).await.unwrap_err();
+        assert!(e.is_invalid_cursor(), "{e}");
+        assert_eq!(db.metrics().data_plane_requests(), 0);
+    }
+}
+
+/// Strings that are no cursor, sent as JSON by a client: `InvalidCursor`,
+/// nothing sent, on a plain and on a sealed handle; serde takes any string.
+#[tokio::test]
+async fn hostile_cursor_strings_are_invalid_cursor_and_send_nothing() {
+    let db = db().await;
+    let sealed_db = sealed(&db, vec![SECRET_A]).await.unwrap();
+    put(&db, &[task("a", "x", "bob", 1, "open")]).await;
+    let nested = format!("{}1{}", "[".repeat(10_000), "]".repeat(10_000));
+    let texts = [
+        String::new(),
+        " ".to_owned(),
+        "s.".to_owned(),
+        "s.AAAA".to_owned(),
+        "null".to_owned(),
+        "e30".to_owned(), // {}
+        URL_SAFE_NO_PAD.encode("{\"f\":null,\"p\":{\"k\":{}}}"),
+        URL_SAFE_NO_PAD.encode(&nested),
+        "x".repeat(1_000_000),
+        "é😀\u{0}".to_owned(),
+    ];
+    for handle in [&db, &sealed_db] {
+        for text in &texts {
+            let cursor: Cursor = serde_json::from_value(Value::String(text.clone())).unwrap();
+            db.metrics().reset();
+            sealed_db.metrics().reset();
+            let e = RcTask::query()
+                .filter(RcTask::TENANT.eq("a"))
+                .limit(1)
+                .page(handle, Some(&cursor))
+                .await
+                .unwrap_err();
+            assert!(e.is_invalid_cursor(), "{e}");
+            assert_eq!(e.kind(), ErrorKind::Client);
+            assert_eq!(handle.metrics().data_plane_requests(), 0);
+        }
+    }
+}
+
+// ------------------------------------------------------- secrets, rotation
+
+/// `cursor_secrets`: "Each secret is at least 32 random bytes, else
+/// `build()` is `Error::Config`"; issue 19 item 9: with secrets, cursors
+/// are sealed. An empty list (a secrets manager that returned nothing)
+/// builds a handle whose cursors are plain base64 JSON showing tenant
+/// ids: the handle fails open. Expected: `Error::Config` at build, like a
+/// short secret. Fix: read/cursor.rs `CursorKeys::from_secrets` (or the
+/// builder) when `cursor_secrets` was called with no secret.
+#[tokio::test]
+#[ignore = "finding: cursor_secrets([]) builds a handle whose cursors are plain (fails open)"]
+async fn an_empty_secret_list_is_a_config_error_not_plain_cursors() {
+    let db = db().await;
+    let r = sealed(&db, Vec::<Vec<u8>>::new()).await;
+    assert!(matches!(r, Err(Error::Config(_))), "{:?}", r.map(drop));
+}
+
+/// Secret lengths: 31 bytes (alone or beside a good one) is `Config`;
+/// 33 bytes and 4 KB work; rotation in either order opens both.
+#[tokio::test]
+async fn secret_lengths_and_rotation_order() {
+    let db = db().await;
+    put(
+        &db,
+        &(0..4)
+            .map(|i| task("a", &format!("id{i}"), "bob", i, "open"))
+            .collect::<Vec<_>>(),
+    )
+    .await;
+    for bad in [
+        vec![vec![7u8; 31]],
+        vec![SECRET_A.to_vec(), vec![7u8; 31]],
+        vec![Vec::new()],
+    ] {
+        let e = sealed(&db, bad).await.unwrap_err();
+        assert!(matches!(e, Error::Config(_)), "{e}");
+        // The message never quotes a secret.
+        assert!(!format!("{e} {e:?}").contains("7, 7"));
+    }
+    let q = || RcTask::query().filter(RcTask::TENANT.eq("a")).limit(1);
+    for good in [vec![vec![9u8; 33]], vec![vec![3u8; 4096]]] {
+        let h = sealed(&db, good).await.unwrap();
+        let next = q().page(&h, None).await.unwrap().next.unwrap();
+        assert!(next.as_str().starts_with("s."));
+        assert_eq!(
+            ids(&q().page(&h, Some(&next)).await.unwrap().items),
+            ["id1"]
+        );
+    }
+    let ab = sealed(&db, vec![SECRET_A, SECRET_B]).await.unwrap();
+    let ba = sealed(&db, vec![SECRET_B, SECRET_A]).await.unwrap();
+    let from_ab = q().page(&ab, None).await.unwrap().next.unwrap();
+    let from_ba = q().page(&ba, None).await.unwrap().next.unwrap();
+    for (h, c) in [(&ab, &from_ba), (&ba, &from_ab), (&ab, &from_ab)] {
+        assert_eq!(ids(&q().page(h, Some(c)).await.unwrap().items), ["id1"]);
+    }
+    // Sealed under A only: the same secret twice still opens it.
+    let aa = sealed(&db, vec![SECRET_A, SECRET_A]).await.unwrap();
+    assert_eq!(
+        ids(&q().page(&aa, Some(&from_ab)).await.unwrap().items),
+        ["id1"]
+    );
+}
+
+/// Issue 19 item 9: a sealed cursor "opens only for the query that made
+/// it". Another table (the same models under another table prefix, as a
+/// tenant-per-prefix service has) and the same secret: refused.
+#[tokio::test]
+async fn sealed_and_plain_cursors_are_bound_to_the_table_prefix() {
+    let db = db().await;
+    let other = register(
+        Dynamite::builder()
+            .same_backend_as(&db)
+            .table_prefix(format!("{}o_", db.table_prefix())),
+    )
+    .build()
+    .await
+    .unwrap();
+    other.sync().await.unwrap();
+    let rows: Vec<RcTask> = (0..4)
+        .map(|i| task("a", &format!("id{i}"), "bob", i, "open"))
+        .collect();
+    put(&db, &rows).await;
+    put(&other, &rows).await;
+    let q = || RcTask::query().filter(RcTask::TENANT.eq("a")).limit(1);
+    let plain_next = q().page(&db, None).await.unwrap().next.unwrap();
+    assert!(
+        q().page(&other, Some(&plain_next))
+            .await
+            .unwrap_err()
+            .is_invalid_cursor()
+    );
+    let sa = sealed(&db, vec![SECRET_A]).await.unwrap();
+    let sb = register(
+        Dynamite::builder()
+            .same_backend_as(&db)
+            .table_prefix(other.table_prefix()),
+    )
+    .cursor_secrets(vec![SECRET_A])
+    .build()
+    .await
+    .unwrap();
+    let next = q().page(&sa, None).await.unwrap().next.unwrap();
+    assert!(
+        q().page(&sb, Some(&next))
+            .await
+            .unwrap_err()
+            .is_invalid_cursor()
+    );
+}
+
+// ------------------------------------------------ what a plain cursor shows
+
+/// Issue 19 item 11: the in-memory sort put "the sort field's value in
+/// the cursor even when it is `Sensitive`", fixed by resuming at the key;
+/// `Sensitive`'s docs and the mask module: sensitive values, "and keys
+/// rendered from them", never appear in text a person reads. A plain
+/// cursor of a read of a model keyed by a `Sensitive` email shows that
+/// email in clear (base64 JSON of `pk = "ACCOUNT#<email>"`), in every
+/// page's `next`, to every client and every access log that records query
+/// strings. Expected: no plain cursor for a table whose keys are masked
+/// (sealed required: `Error::Config`/`InvalidRequest` on `page()` without
+/// secrets), or the key shown masked. Fix: read/run/page.rs (`PageCtx::
+/// cursor`) with `mask::any_masked` on the plan's cursor keys.
+#[tokio::test]
+#[ignore = "finding: a plain cursor shows a Sensitive key (pk rendered from a Sensitive email) in clear"]
+async fn a_plain_cursor_never_shows_a_sensitive_key() {
+    let db = db().await;
+    for (email, name) in [(EMAIL, "Ada"), ("bob.hidden@example.com", "Bob")] {
+        RcAccount::create()
+            .email(Sensitive::new(email.to_owned()))
+            .name(name)
+            .exec(&db)
+            .await
+            .unwrap();
+    }
+    let page = RcAccount::query().limit(1).page(&db, None).await;
+    let text = match page {
+        Ok(p) => p
+            .next
+            .map(|c| {
+                String::from_utf8_lossy(&URL_SAFE_NO_PAD.decode(c.as_str()).unwrap()).into_owned()
+            })
+            .unwrap_or_default(),
+        Err(e) => {
+            // Refusing plain cursors on a masked key is fine too.
+            assert_eq!(e.kind(), ErrorKind::Client, "{e}");
+            return;
+        }
+    };
+    assert!(!text.contains(".hidden@"), "plain cursor shows: {text}");
+}
+
+/// Issue 19 item 11: "a cursor carries only positions of rows the caller
+/// received"; `Partition` docs: "Only the live items of the models `E`
+/// lists come back (the rule is sent as the Query's filter, so a limit
+/// counts them alone)". A partition holding a model the enum does not
+/// list (notes): pages hold only listed models, each page `limit` items,
+/// and no cursor names a note.
+#[tokio::test]
+async fn partition_cursors_hold_only_returned_items_of_listed_models() {
+    let db = db().await;
+    RcTenant::create()
+        .tenant("a")
+        .name("Acme")
+        .exec(&db)
+        .await
+        .unwrap();
+    for i in 0..6 {
+        RcOrder::create()
+            .tenant("a")
+            .id(format!("o{i}"))
+            .total(i)
+            .exec(&db)
+            .await
+            .unwrap();
+        RcNote::create()
+            .tenant("a")
+            .id(format!("n{i}"))
+            .text("secret note")
+            .exec(&db)
+            .await
+            .unwrap();
+    }
+    let q = || Partition::<RcTenantItem>::of::<RcTenant>("a").limit(2);
+    let mut cursor: Option<Cursor> = None;
+    let mut seen = Vec::new();
+    for _ in 0..10 {
+        let page = q().page(&db, cursor.as_ref()).await.unwrap();
+        let names: Vec<String> = page
+            .items
+            .iter()
+            .map(|i| match i {
+                RcTenantItem::Tenant(t) => format!("T{}", t.tenant),
+                RcTenantItem::Order(o) => o.id.clone(),
+            })
+            .collect();
+        if page.next.is_some() {
+            assert_eq!(names.len(), 2, "{names:?}");
+        }
+        seen.extend(names);
+        let Some(next) = page.next else { break };
+        let shown = plain(&next).to_string();
+        assert!(!shown.contains("NOTE#"), "cursor names a note: {shown}");
+        cursor = Some(next);
+    }
+    assert_eq!(seen, ["o0", "o1", "o2", "o3", "o4", "o5", "Ta"]);
+}
+
+// --------------------------------------------------- never skip or repeat
+
+/// Guide: a cursor "never skips or repeats rows, filters included"; "A
+/// read sorted in memory by a `Sensitive` attribute ... resumes by the
+/// last row's key and rank instead of its sort value (a row deleted
+/// meanwhile: its rank)". Rows 7..0 by `code` descending, pages of 3:
+/// after the first page [7, 6, 5], rows 5 and 6 are deleted. The rows
+/// after the cursor are [4, 3, 2, ...]; the plain cursor resumes at rank 2
+/// of the new list, [7, 4, 3, 2, ...], and skips row 4 (a sealed cursor,
+/// which holds the sort value, does not). Fix: read/run/page.rs
+/// `sorted_page` (e.g. a keyed MAC of the sort value is not orderable;
+/// keep the sort value but require secrets for hidden sorts, or document
+/// that plain cursors of hidden sorts may skip rows).
+#[tokio::test]
+#[ignore = "finding: a plain cursor of a read sorted by a Sensitive field skips a row after deletes"]
+async fn hidden_sort_cursor_never_skips_a_row_after_deletes() {
+    let db = db().await;
+    let sealed_db = sealed(&db, vec![SECRET_A]).await.unwrap();
+    let mut failures = Vec::new();
+    for (name, handle) in [("sealed", &sealed_db), ("plain", &db)] {
+        let rows: Vec<RcTask> = (0..8)
+            .map(|i| task(name, &format!("r{i}"), "bob", i, "open"))
+            .collect();
+        put(&db, &rows).await;
+        let q = || {
+            RcTask::query()
+                .filter(RcTask::TENANT.eq(name))
+                .order_by(RcTask::CODE, Desc)
+                .limit(3)
+        };
+        let first = q().page(handle, None).await.unwrap();
+        assert_eq!(ids(&first.items), ["r7", "r6", "r5"]);
+        for id in ["r5", "r6"] {
+            RcTask::delete_key(&db, (name.to_owned(), id.to_owned()))
+                .await
+                .unwrap();
+        }
+        let second = q().page(handle, first.next.as_ref()).await.unwrap();
+        if ids(&second.items) != ["r4", "r3", "r2"] {
+            failures.push(format!("{name}: {:?}", ids(&second.items)));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:?}");
+}
+
+/// The same promise when the cursor's row changes its (hidden) sort value:
+/// row r5 (last of the first page) moves to the end. The rows after the
+/// first page are still r4, r3, r2 (r5 may come again later: keyset
+/// paging); the plain cursor finds r5 at its new rank and resumes after
+/// it, skipping r4..r0.
+#[tokio::test]
+#[ignore = "finding: a plain cursor of a read sorted by a Sensitive field skips every row when its row's value changes"]
+async fn hidden_sort_cursor_never_skips_rows_after_an_update() {
+    let db = db().await;
+    let sealed_db = sealed(&db, vec![SECRET_A]).await.unwrap();
+    let mut failures = Vec::new();
+    for (name, handle) in [("sealed", &sealed_db), ("plain", &db)] {
+        let rows: Vec<RcTask> = (0..8)
+            .map(|i| task(name, &format!("r{i}"), "bob", i, "open"))
+            .collect();
+        put(&db, &rows).await;
+        let q = || {
+            RcTask::query()
+                .filter(RcTask::TENANT.eq(name))
+                .order_by(RcTask::CODE, Desc)
+                .limit(3)
+        };
+        let first = q().page(handle, None).await.unwrap();
+        assert_eq!(ids(&first.items), ["r7", "r6", "r5"]);
+        let mut moved = rows[5].clone();
+        moved.code = Sensitive::new("a-first".to_owned());
+        put(&db, &[moved]).await;
+        let second = q().page(handle, first.next.as_ref()).await.unwrap();
+        if ids(&second.items) != ["r4", "r3", "r2"] {
+            failures.push(format!("{name}: {:?}", ids(&second.items)));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:?}");
+}
+
+/// The rows of a plan walked page by page with the page size changing at
+/// every step, forward; the guide: a cursor "never skips or repeats rows".
+async fn walk<F>(handle: &Dynamite, q: F, sizes: &[usize]) -> Vec<String>
+where
+    F: Fn(usize) -> dynamite::Query<RcTask>,
+{
+    let mut out = Vec::new();
+    let mut cursor: Option<Cursor> = None;
+    for step in 0..200 {
+        let size = sizes[step % sizes.len()];
+        let page = q(size).page(handle, cursor.as_ref()).await.unwrap();
+        out.extend(ids(&page.items));
+        match page.next {
+            Some(c) => cursor = Some(c),
+            None => return out,
+        }
+    }
+    panic!("no last page after 200 pages: {out:?}");
+}
+
+/// Page size changes between pages (signature excludes the limit): every
+/// access path, plain and sealed, gives the rows of `all()` exactly once,
+/// in order (any order for a Scan).
+#[tokio::test]
+async fn cursors_survive_page_size_changes_on_every_path() {
+    let db = db().await;
+    let sealed_db = sealed(&db, vec![SECRET_A]).await.unwrap();
+    let mut rows = Vec::new();
+    for t in ["a", "b", "c"] {
+        for i in 0..9i64 {
+            let status = if i % 3 == 0 { "done" } else { "open" };
+            rows.push(task(
+                t,
+                &format!("{t}{i}"),
+                ["bob", "ann"][(i % 2) as usize],
+                i,
+                status,
+            ));
+        }
+    }
+    put(&db, &rows).await;
+    type Plan = Box<dyn Fn(usize) -> dynamite::Query<RcTask>>;
+    let plans: Vec<(&str, Plan, bool)> = vec![
+        (
+            "query+filter",
+            Box::new(|n| {
+                RcTask::query()
+                    .filter(RcTask::TENANT.eq("a") & RcTask::STATUS.eq("open"))
+                    .limit(n)
+            }),
+            true,
+        ),
+        (
+            "query desc",
+            Box::new(|n| {
+                RcTask::query()
+                    .filter(RcTask::TENANT.eq("b"))
+                    .order(Desc)
+                    .limit(n)
+            }),
+            true,
+        ),
+        (
+            "gsi",
+            Box::new(|n| {
+                RcTask::query()
+                    .filter(RcTask::ASSIGNEE.eq("bob") & RcTask::STATUS.eq("open"))
+                    .limit(n)
+            }),
+            true,
+        ),
+        (
+            "is_in",
+            Box::new(|n| {
+                RcTask::query()
+                    .filter(RcTask::TENANT.is_in(["c", "a"]) & RcTask::STATUS.ne("done"))
+                    .limit(n)
+            }),
+            true,
+        ),
+        (
+            "is_in ordered",
+            Box::new(|n| {
+                RcTask::query()
+                    .filter(RcTask::ASSIGNEE.is_in(["bob", "ann"]))
+                    .order(Desc)
+                    .limit(n)
+            }),
+            true,
+        ),
+        (
+            "keys",
+            Box::new(|n| {
+                RcTask::query()
+                    .filter(
+                        RcTask::TENANT.eq("a")
+                            & RcTask::ID.is_in(["a8", "a1", "zz", "a4", "a2", "a7"]),
+                    )
+                    .limit(n)
+            }),
+            true,
+        ),
+        (
+            "memory sort",
+            Box::new(|n| {
+                RcTask::query()
+                    .filter(RcTask::TENANT.eq("c"))
+                    .order_by(RcTask::STATUS, Asc)
+                    .limit(n)
+            }),
+            true,
+        ),
+        (
+            "hidden sort",
+            Box::new(|n| {
+                RcTask::query()
+                    .filter(RcTask::TENANT.eq("c"))
+                    .order_by(RcTask::CODE, Desc)
+                    .limit(n)
+            }),
+            true,
+        ),
+        (
+            "scan",
+            Box::new(|n| RcTask::query().filter(RcTask::RANK.ge(4i64)).limit(n)),
+            false,
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (name, q, ordered) in &plans {
+        let mut want = ids(&q(1).limit(usize::MAX).all(&db).await.unwrap());
+        for (h, handle) in [("plain", &db), ("sealed", &sealed_db)] {
+            let mut got = walk(handle, q, &[2, 1, 4, 3, 7]).await;
+            if !ordered {
+                got.sort();
+                want.sort();
+            }
+            if got != want {
+                failures.push(format!("{name} {h}: {got:?} != {want:?}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// Backward paging with a page size changed between calls: the previous
+/// page of a page reached with limit 3, read with limit 2, is the 2 rows
+/// just before it (plain and sealed; Query, key list, partitions, memory
+/// sort, hidden sort).
+#[tokio::test]
+async fn previous_cursors_survive_page_size_changes() {
+    let db = db().await;
+    let sealed_db = sealed(&db, vec![SECRET_A]).await.unwrap();
+    let rows: Vec<RcTask> = (0..9)
+        .map(|i| task("a", &format!("a{i}"), "bob", i, "open"))
+        .chain((0..3).map(|i| task("b", &format!("b{i}"), "bob", i, "open")))
+        .collect();
+    put(&db, &rows).await;
+    type Plan = Box<dyn Fn(usize) -> dynamite::Query<RcTask>>;
+    let plans: Vec<(&str, Plan)> = vec![
+        (
+            "query",
+            Box::new(|n| RcTask::query().filter(RcTask::TENANT.eq("a")).limit(n)),
+        ),
+        (
+            "keys",
+            Box::new(|n| {
+                RcTask::query()
+                    .filter(
+                        RcTask::TENANT.eq("a")
+                            & RcTask::ID.is_in(["a0", "a1", "a2", "a3", "a4", "a5", "a6"]),
+                    )
+                    .limit(n)
+            }),
+        ),
+        (
+            "partitions",
+            Box::new(|n| {
+                RcTask::query()
+                    .filter(RcTask::TENANT.is_in(["b", "a"]))
+                    .limit(n)
+            }),
+        ),
+        (
+            "memory sort",
+            Box::new(|n| {
+                RcTask::query()
+                    .filter(RcTask::TENANT.eq("a"))
+                    .order_by(RcTask::RANK, Desc)
+                    .limit(n)
+            }),
+        ),
+        (
+            "hidden sort",
+            Box::new(|n| {
+                RcTask::query()
+                    .filter(RcTask::TENANT.eq("a"))
+                    .order_by(RcTask::CODE, Asc)
+                    .limit(n)
+            }),
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (name, q) in &plans {
+        let all = ids(&q(1).limit(usize::MAX).all(&db).await.unwrap());
+        for (h, handle) in [("plain", &db), ("sealed", &sealed_db)] {
+            let first = q(3).page(handle, None).await.unwrap();
+            let second = q(3).page(handle, first.next.as_ref()).await.unwrap();
+            let Some(prev) = second.previous else {
+                failures.push(format!("{name} {h}: no previous"));
+                continue;
+            };
+            let back = q(2).page(handle, Some(&prev)).await.unwrap();
+            if ids(&back.items) != all[1..3] {
+                failures.push(format!(
+                    "{name} {h}: {:?} != {:?}",
+                    ids(&back.items),
+                    &all[1..3]
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// A cursor is bound to its query: the cursor of `page()` given to the
+/// same query with another order, projection, consistency, offset,
+/// forced path or an `attributes()` projection is refused, before
+/// sending.
+#[tokio::test]
+async fn cursors_refused_by_every_other_shape_of_the_query() {
+    let db = db().await;
+    put(
+        &db,
+        &(0..4)
+            .map(|i| task("a", &format!("id{i}"), "bob", i, "open"))
+            .collect::<Vec<_>>(),
+    )
+    .await;
+    let q = || RcTask::query().filter(RcTask::TENANT.eq("a")).limit(1);
+    let next = q().page(&db, None).await.unwrap().next.unwrap();
+    let prev = q().page(&db, Some(&next)).await.unwrap().previous.unwrap();
+    for cursor in [&next, &prev] {
+        db.metrics().reset();
+        let errs = [
+            q().order(Desc).page(&db, Some(cursor)).await.map(drop),
+            q().consistent().page(&db, Some(cursor)).await.map(drop),
+            q().offset(1).page(&db, Some(cursor)).await.map(drop),
+            q().order_by(RcTask::RANK, Asc)
+                .page(&db, Some(cursor))
+                .await
+                .map(drop),
+            q().attributes((RcTask::ID, RcTask::STATUS))
+                .page(&db, Some(cursor))
+                .await
+                .map(drop),
+            RcTask::query()
+                .filter(RcTask::TENANT.eq("a") & RcTask::STATUS.eq("open"))
+                .page(&db, Some(cursor))
+                .await
+                .map(drop),
+            RcTask::query()
+                .filter(RcTask::TENANT.eq("a") & RcTask::ASSIGNEE.eq("bob"))
+                .page(&db, Some(cursor))
+                .await
+                .map(drop),
+        ];
+        for (i, e) in errs.into_iter().enumerate() {
+            match e {
+                Err(e) if e.is_invalid_cursor() => {}
+                other => panic!("shape {i}: {other:?}"),
+            }
+        }
+        assert_eq!(db.metrics().data_plane_requests(), 0);
+    }
+}
+
+// ---------------------------------------------------------------- is_in caps
+
+/// Issue 19 item 11: "`is_in` on a partition key sends one Query per value
+/// with no cap ...: a configurable cap (a sensible default) with a typed
+/// error beyond it"; "never ... unbounded fan-out". With the cap at 10,
+/// `tenant IN (40 values) AND id IN (40 values)` is 1,600 full keys: 16
+/// BatchGetItem requests (both backends), past the cap that refuses
+/// `tenant IN (11 values)` alone. Key lists have no cap at all: the list
+/// is the product of the `is_in` lists (1,000 x 1,000 client strings: a
+/// million keys in memory, 10,000 requests), and `tenant = a AND id IN
+/// (100,000 ids)` sent 1,000 BatchGetItem requests in 10 s (measured,
+/// embedded). Expected: `FanOutLimit` before sending (a documented cap on
+/// the keys / requests one read may send). Fix: read/plan/paths.rs next
+/// to the MultiQuery check (`access_of` building `Access::BatchGet`).
+#[tokio::test]
+#[ignore = "finding: tenant IN (n) AND id IN (m) builds n*m keys and sends n*m/100 BatchGetItem past the is_in cap"]
+async fn is_in_on_both_keys_is_capped_like_partition_fan_out() {
+    let db = register(common::builder())
+        .max_is_in_queries(10)
+        .build()
+        .await
+        .unwrap();
+    db.sync().await.unwrap();
+    put(&db, &[task("t3", "i3", "bob", 1, "open")]).await;
+    let tenants: Vec<String> = (0..40).map(|i| format!("t{i}")).collect();
+    let idents: Vec<String> = (0..40).map(|i| format!("i{i}")).collect();
+    db.metrics().reset();
+    let alone = RcTask::query()
+        .filter(RcTask::TENANT.is_in(tenants[..11].to_vec()))
+        .all(&db)
+        .await
+        .unwrap_err();
+    assert!(matches!(alone, Error::FanOutLimit { .. }), "{alone}");
+    assert_eq!(db.metrics().data_plane_requests(), 0);
+    let r = RcTask::query()
+        .filter(RcTask::TENANT.is_in(tenants.clone()) & RcTask::ID.is_in(idents.clone()))
+        .all(&db)
+        .await;
+    let sent = db.metrics().data_plane_requests();
+    assert!(
+        matches!(r, Err(Error::FanOutLimit { .. })) && sent == 0,
+        "{:?} after {sent} requests ({:?})",
+        r.map(|rows| rows.len()),
+        db.metrics().snapshot()
+    );
+}
+
+/// The same cap for an `OR` of partition equalities (what a filter built
+/// from a client's list looks like without `is_in`).
+#[tokio::test]
+async fn or_of_partition_equalities_is_capped_or_one_read() {
+    let db = register(common::builder())
+        .max_is_in_queries(10)
+        .build()
+        .await
+        .unwrap();
+    db.sync().await.unwrap();
+    put(&db, &[task("t3", "i3", "bob", 1, "open")]).await;
+    let mut c = RcTask::TENANT.eq("t0");
+    for i in 1..40 {
+        c = c | RcTask::TENANT.eq(format!("t{i}"));
+    }
+    db.metrics().reset();
+    let r = RcTask::query().filter(c).all(&db).await;
+    let sent = db.metrics().data_plane_requests();
+    match r {
+        Err(Error::FanOutLimit { .. }) => assert_eq!(sent, 0),
+        Ok(rows) => {
+            assert_eq!(ids(&rows), ["i3"]);
+            assert!(sent <= 10, "{sent} requests: {:?}", db.metrics().snapshot());
+        }
+        Err(e) => panic!("{e}"),
+    }
+    // The index partition too.
+    let mut c = RcTask::ASSIGNEE.eq("a0");
+    for i in 1..40 {
+        c = c | RcTask::ASSIGNEE.eq(format!("a{i}"));
+    }
+    db.metrics().reset();
+    let r = RcTask::query().filter(c).all(&db).await;
+    let sent = db.metrics().data_plane_requests();
+    assert!(
+        matches!(r, Err(Error::FanOutLimit { .. })) && sent == 0 || r.is_ok() && sent <= 10,
+        "{:?} {sent}",
+        r.map(|r| r.len())
+    );
+    let e = RcTask::query()
+        .filter(RcTask::ASSIGNEE.is_in((0..11).map(|i| format!("a{i}")).collect::<Vec<_>>()))
+        .all(&db)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::FanOutLimit { .. }), "{e}");
+    // Duplicates count once: 5,000 copies of one value are one Query.
+    db.metrics().reset();
+    let one = RcTask::query()
+        .filter(RcTask::TENANT.is_in(vec!["t3".to_owned(); 5_000]))
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(ids(&one), ["i3"]);
+    assert_eq!(db.metrics().data_plane_requests(), 1);
+}
+
+// ------------------------------------------- hostile values in filters/keys
+
+/// Issue 19 item 11: client strings in filters and ids get "a typed
+/// error or bounded work"; the docs promise `MissingKey` before sending
+/// for empty keys. Keys longer than DynamoDB allows (partition 2,048
+/// bytes, sort 1,024) cannot exist, but are sent: `get` of a 1,100-byte
+/// sort key or a 2,100-byte partition key, `tenant = a AND id = <1,100
+/// bytes>` and `id IN (..)` are `Backend(ValidationException)` after 1
+/// request on both backends; `id > <1,100 bytes>` is a Backend error on
+/// DynamoDB Local but answers (nothing) on the embedded engine: the
+/// backends disagree; a write is an `Error::Batch` of a backend cause.
+/// (A Query whose partition key is 2,100 bytes answers nothing on both.)
+/// Expected: nothing found (`Ok`, nothing sent) or a typed client error
+/// before sending, and a write refused before sending. Fix: where keys
+/// are rendered (write/key.rs `key_item`, read/plan key conditions).
+#[tokio::test]
+#[ignore = "finding: keys past DynamoDB's size caps are sent (Backend errors; id > <1,100 bytes> differs between backends)"]
+async fn oversized_key_values_give_the_same_answer_on_both_backends() {
+    let db = db().await;
+    put(&db, &[task("a", "x", "bob", 1, "open")]).await;
+    let long_pk = "p".repeat(2_100);
+    let long_sk = "s".repeat(1_100);
+    let mut failures = Vec::new();
+    let mut check = |what: &str, r: dynamite::Result<usize>, sent: u64| match r {
+        Ok(0) => {}
+        Err(e)
+            if !matches!(e, Error::Backend { .. })
+                && e.kind() == ErrorKind::Client
+                && sent == 0 => {}
+        other => failures.push(format!("{what}: {other:?} ({sent} sent)")),
+    };
+    let cases: Vec<(&str, dynamite::Query<RcTask>)> = vec![
+        (
+            "query pk",
+            RcTask::query().filter(RcTask::TENANT.eq(long_pk.clone())),
+        ),
+        (
+            "query sk",
+            RcTask::query().filter(RcTask::TENANT.eq("a") & RcTask::ID.eq(long_sk.clone())),
+        ),
+        (
+            "query sk range",
+            RcTask::query().filter(RcTask::TENANT.eq("a") & RcTask::ID.gt(long_sk.clone())),
+        ),
+        (
+            "gsi pk",
+            RcTask::query().filter(RcTask::ASSIGNEE.eq(long_pk.clone())),
+        ),
+        (
+            "is_in pk",
+            RcTask::query().filter(RcTask::TENANT.is_in([long_pk.clone(), "a".to_owned()])),
+        ),
+        (
+            "is_in sk",
+            RcTask::query().filter(
+                RcTask::TENANT.eq("a") & RcTask::ID.is_in([long_sk.clone(), "x".to_owned()]),
+            ),
+        ),
+    ];
+    for (what, q) in cases {
+        db.metrics().reset();
+        let r = q
+            .all(&db)
+            .await
+            .map(|rows| rows.iter().filter(|r| r.id != "x").count());
+        check(what, r, db.metrics().data_plane_requests());
+    }
+    db.metrics().reset();
+    let r = RcTask::get(&db, ("a".to_owned(), long_sk.clone()))
+        .await
+        .map(|r| usize::from(r.is_some()));
+    check("get", r, db.metrics().data_plane_requests());
+    db.metrics().reset();
+    let r = RcTask::get(&db, (long_pk.clone(), "x".to_owned()))
+        .await
+        .map(|r| usize::from(r.is_some()));
+    check("get pk", r, db.metrics().data_plane_requests());
+    // A write of such a key: a typed error before sending.
+    db.metrics().reset();
+    let r = RcTask::put_many(&db, vec![task("a", &long_sk, "bob", 1, "open")]).await;
+    let sent = db.metrics().data_plane_requests();
+    match r {
+        Err(e) if !matches!(e, Error::Backend { .. }) && sent == 0 => {}
+        other => failures.push(format!("write: {:?} ({sent} sent)", other.map(drop))),
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// Issue 19 item 11: client input gets "a typed error or bounded work";
+/// the library knows DynamoDB's limits (it splits `IN` lists at 100).
+/// Filters that render past DynamoDB's 4 KB expression limit (a wide `OR`
+/// of 600 equalities, `status IN (1,000 values)` on a plain attribute) are
+/// sent and come back as `Backend(ValidationException)` "Expression size
+/// has exceeded the maximum allowed size" (1 request, both backends).
+/// Expected: `InvalidValue` before sending, like a tree past
+/// `MAX_CONDITION_DEPTH`. Fix: read/exec.rs where the read is rendered
+/// (check the rendered expression lengths), or expr/render.rs.
+#[tokio::test]
+#[ignore = "finding: filters past DynamoDB's 4 KB expression limit are sent and come back as Backend errors"]
+async fn filters_past_dynamodb_expression_limits_answer_alike_on_both_backends() {
+    let db = db().await;
+    put(&db, &[task("a", "x", "bob", 1, "v7")]).await;
+    let mut wide = RcTask::STATUS.eq("v0");
+    for i in 1..600 {
+        wide = wide | RcTask::STATUS.eq(format!("v{i}"));
+    }
+    let list: Vec<String> = (0..1_000).map(|i| format!("v{i}")).collect();
+    let mut failures = Vec::new();
+    for (what, c) in [("wide or", wide), ("in 1000", RcTask::STATUS.is_in(list))] {
+        db.metrics().reset();
+        let r = RcTask::query()
+            .filter(RcTask::TENANT.eq("a") & c)
+            .all(&db)
+            .await;
+        let sent = db.metrics().data_plane_requests();
+        match r {
+            // Answered: the row matches ("v7" is listed).
+            Ok(rows) if ids(&rows) == ["x"] => {}
+            // Or refused before sending, typed.
+            Err(e)
+                if !matches!(e, Error::Backend { .. })
+                    && e.kind() == ErrorKind::Client
+                    && sent == 0 => {}
+            other => failures.push(format!(
+                "{what}: {:?} ({sent} sent)",
+                other.map(|r| ids(&r))
+            )),
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+// ---------------------------------------------- errors a service can show
+
+/// Issue 19 item 10: `public_message()` has "no table names, keys or
+/// values"; `Display` masks `Sensitive` values. Every error hostile input
+/// provokes here (forged cursor, sealed cursor of another handle, fan-out,
+/// deep tree, missing row with a sensitive key, a separator in a
+/// sensitive key) is a client-or-not-found kind whose public message
+/// names nothing of the request, and whose `Display` / `Debug` never
+/// shows the sensitive email.
+#[tokio::test]
+async fn errors_from_hostile_input_show_no_names_keys_or_secrets() {
+    let db = register(common::builder())
+        .max_is_in_queries(2)
+        .build()
+        .await
+        .unwrap();
+    db.sync().await.unwrap();
+    let sealed_db = sealed(&db, vec![SECRET_A]).await.unwrap();
+    put(&db, &[task("tenant-zq", "id-zq", "bob", 1, "open")]).await;
+    let q = || {
+        RcTask::query()
+            .filter(RcTask::TENANT.eq("tenant-zq"))
+            .limit(1)
+    };
+    let mut forged =
+        json!({"f": "0", "p": {"k": {"tenant": {"S": "tenant-zq"}, "id": {"S": "id-zq"}}}});
+    forged["p"]["k"]["x"] = json!({"S": "value-zq"});
+    let mut deep = RcTask::STATUS.eq("value-zq");
+    for _ in 0..200 {
+        deep = !deep;
+    }
+    let errors: Vec<Error> = vec![
+        q().page(&db, Some(&reencode(&forged))).await.unwrap_err(),
+        q().page(&db, Some(&Cursor::parse("s.AAAA")))
+            .await
+            .unwrap_err(),
+        q().page(&sealed_db, Some(&reencode(&forged)))
+            .await
+            .unwrap_err(),
+        RcTask::query()
+            .filter(RcTask::TENANT.is_in(["tenant-zq", "b-zq", "c-zq"]))
+            .all(&db)
+            .await
+            .unwrap_err(),
+        RcTask::query().filter(deep).all(&db).await.unwrap_err(),
+        RcAccount::update_key(Sensitive::new(EMAIL.to_owned()))
+            .set(RcAccount::NAME, "x")
+            .exec(&db)
+            .await
+            .unwrap_err(),
+        RcAccount::create()
+            .email(Sensitive::new(format!("{EMAIL}#x")))
+            .name("n")
+            .exec(&db)
+            .await
+            .unwrap_err(),
+        RcAccount::get(&db, Sensitive::new(format!("{EMAIL}#x")))
+            .await
+            .unwrap_err(),
+    ];
+    for e in &errors {
+        let public = e.public_message();
+        for word in [
+            "r19c",
+            "tenant",
+            "zq",
+            "ada",
+            "hidden",
+            "RcTask",
+            "RcAccount",
+        ] {
+            assert!(
+                !public.contains(word),
+                "{word} in public message {public:?} of {e}"
+            );
+        }
+        assert!(
+            matches!(e.kind(), ErrorKind::Client | ErrorKind::NotFound),
+            "{e}: {:?}",
+            e.kind()
+        );
+        let shown = format!("{e} {e:?}");
+        assert!(!shown.contains("hidden@"), "{shown}");
+    }
+}
+
+// ---------------------------------------------------------- property test
+
+fn hostile() -> BoxedStrategy<String> {
+    prop_oneof![
+        Just(String::new()),
+        Just(":v0".to_owned()),
+        Just("#n0".to_owned()),
+        Just("a#b".to_owned()),
+        Just("\u{0}".to_owned()),
+        Just("x".repeat(1_000)),
+        "[a-c]{1,2}",
+        "\\PC{0,16}",
+    ]
+    .boxed()
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Get(String, String),
+    Delete(String, String),
+    PkIn(Vec<String>),
+    KeysIn(String, Vec<String>),
+    Begins(String, String),
+    Range(String, String, String),
+    Partition(String),
+    Cursor(String, String),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        (hostile(), hostile()).prop_map(|(a, b)| Op::Get(a, b)),
+        (hostile(), hostile()).prop_map(|(a, b)| Op::Delete(a, b)),
+        proptest::collection::vec(hostile(), 0..150).prop_map(Op::PkIn),
+        (hostile(), proptest::collection::vec(hostile(), 0..300))
+            .prop_map(|(a, l)| Op::KeysIn(a, l)),
+        (hostile(), hostile()).prop_map(|(a, b)| Op::Begins(a, b)),
+        (hostile(), hostile(), hostile()).prop_map(|(a, b, c)| Op::Range(a, b, c)),
+        hostile().prop_map(Op::Partition),
+        (hostile(), "\\PC{0,64}").prop_map(|(a, c)| Op::Cursor(a, c)),
+    ]
+}
+
+/// Issue 19 item 11: "Every such input gets a typed error or bounded
+/// work, never a panic, abort, or unbounded fan-out; a fuzz/property test
+/// feeds random hostile strings, lists and trees through the public API."
+/// Random hostile ids, keys, lists and cursors through get, delete_key,
+/// `is_in` on the partition key and on the full key, `begins_with` /
+/// `between` on the sort key, `Partition::of` and `page()`: no panic; a
+/// non-backend error (refused before sending, nothing sent) or an answer
+/// inside the filter, with at most `max_is_in_queries` (default 100)
+/// Queries + 4 BatchGetItem per call. (Strings stay under DynamoDB's key
+/// caps: keys past them are the finding of
+/// `oversized_key_values_give_the_same_answer_on_both_backends`.)
+#[test]
+fn hostile_ids_keys_lists_and_cursors_are_typed_or_bounded() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let db = rt.block_on(db());
+    let rows: Vec<RcTask> = ["a", "b", ":v0"]
+        .iter()
+        .flat_map(|t| (0..3).map(move |i| task(t, &format!("{t}{i}"), "bob", i, "open")))
+        .collect();
+    rt.block_on(put(&db, &rows));
+    let mut runner = common::seeded_runner(64);
+    let result = runner.run(&op(), |op| {
+        db.metrics().reset();
+        let r: dynamite::Result<Vec<RcTask>> = rt.block_on(async {
+            match &op {
+                Op::Get(t, i) => RcTask::get(&db, (t.clone(), i.clone()))
+                    .await
+                    .map(|r| r.into_iter().collect()),
+                Op::Delete(t, i) => RcTask::delete_key(&db, (t.clone(), i.clone()))
+                    .await
+                    .map(|_| Vec::new()),
+                Op::PkIn(l) => {
+                    RcTask::query()
+                        .filter(RcTask::TENANT.is_in(l.clone()))
+                        .all(&db)
+                        .await
+                }
+                Op::KeysIn(t, l) => {
+                    RcTask::query()
+                        .filter(RcTask::TENANT.eq(t.clone()) & RcTask::ID.is_in(l.clone()))
+                        .all(&db)
+                        .await
+                }
+                Op::Begins(t, p) => {
+                    RcTask::query()
+                        .filter(RcTask::TENANT.eq(t.clone()) & RcTask::ID.begins_with(p.clone()))
+                        .all(&db)
+                        .await
+                }
+                Op::Range(t, lo, hi) => {
+                    RcTask::query()
+                        .filter(
+                            RcTask::TENANT.eq(t.clone())
+                                & RcTask::ID.between(lo.clone(), hi.clone()),
+                        )
+                        .all(&db)
+                        .await
+                }
+                Op::Partition(t) => Partition::<RcTenantItem>::of::<RcTenant>(t.clone())
+                    .all(&db)
+                    .await
+                    .map(|_| Vec::new()),
+                Op::Cursor(t, c) => RcTask::query()
+                    .filter(RcTask::TENANT.eq(t.clone()))
+                    .limit(2)
+                    .page(&db, Some(&Cursor::parse(c.clone())))
+                    .await
+                    .map(|p| p.items),
+            }
+        });
+        let m = db.metrics();
+        prop_assert!(
+            m.count("Query") <= 100 && m.count("BatchGetItem") <= 4,
+            "{:?}",
+            m.snapshot()
+        );
+        match r {
+            Ok(rows) => {
+                for row in &rows {
+                    let inside = match &op {
+                        Op::Get(t, i) => &row.tenant == t && &row.id == i,
+                        Op::PkIn(l) => l.contains(&row.tenant),
+                        Op::KeysIn(t, l) => &row.tenant == t && l.contains(&row.id),
+                        Op::Begins(t, p) => &row.tenant == t && row.id.starts_with(p.as_str()),
+                        Op::Range(t, lo, hi) => &row.tenant == t && *lo <= row.id && row.id <= *hi,
+                        Op::Cursor(t, _) => &row.tenant == t,
+                        Op::Delete(..) | Op::Partition(_) => true,
+                    };
+                    prop_assert!(inside, "{row:?} outside {op:?}");
+                }
+            }
+            // A delete of a missing row is told by DynamoDB.
+            Err(e) if e.is_not_found() && matches!(op, Op::Delete(..)) => {}
+            Err(e) => {
+                prop_assert!(!matches!(e, Error::Backend { .. }), "backend error: {e}");
+                prop_assert_eq!(m.data_plane_requests(), 0, "refused after sending: {}", e);
+            }
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+/// A stream of the same query never takes a cursor, but its rows are the
+/// pages' rows: `page()` walked to the end equals `stream()` (and
+/// `all()`), plain and sealed, for a filtered GSI read with hostile
+/// placeholder-like values.
+#[tokio::test]
+async fn pages_stream_and_all_agree_with_placeholder_values() {
+    let db = db().await;
+    let sealed_db = sealed(&db, vec![SECRET_A]).await.unwrap();
+    let rows: Vec<RcTask> = (0..12)
+        .map(|i| {
+            task(
+                ["a", ":v0", "#n0"][i % 3],
+                &format!(":v{i}"),
+                ":v1",
+                i as i64,
+                ["#n1", ":v0"][i % 2],
+            )
+        })
+        .collect();
+    put(&db, &rows).await;
+    let q = || {
+        RcTask::query().filter(
+            RcTask::ASSIGNEE.eq(":v1") & RcTask::STATUS.eq(":v0") & RcTask::TENANT.ne("#n0"),
+        )
+    };
+    let all = ids(&q().all(&db).await.unwrap());
+    let streamed: Vec<RcTask> = q().stream(&db).try_collect().await.unwrap();
+    assert_eq!(ids(&streamed), all);
+    for handle in [&db, &sealed_db] {
+        let got = walk(handle, |n| q().limit(n), &[1, 2]).await;
+        assert_eq!(got, all);
+    }
+    assert_eq!(all.len(), 4);
+}
+
+/// Issue 19 item 11: a filter built from a client's list gets "bounded
+/// work", "never ... unbounded". `Condition::and` re-flattens every
+/// conjunct built so far (`self.node.conjuncts()` allocates a Vec per
+/// part), so `a & b & c ...` of n terms costs O(n^2): measured in a debug
+/// build, 5,000 terms 4.4 s, 10,000 terms 19 s, 20,000 terms 78 s of CPU
+/// (`|` of 20,000 terms: 5 ms). A server that ANDs a client's list of
+/// exclusions into a filter is pinned for minutes by one request. Fix:
+/// expr/condition.rs `Condition::and` (move an `And`'s parts as `or`
+/// does, instead of `conjuncts()` on both sides).
+#[test]
+#[ignore = "finding: building a & b & c ... of n terms is O(n^2): 20,000 terms take 78 s (| takes 5 ms)"]
+fn long_and_chains_build_in_linear_time() {
+    let build = |n: usize, and: bool| {
+        let started = std::time::Instant::now();
+        let mut c = RcTask::STATUS.eq("v0");
+        for i in 1..n {
+            let leaf = RcTask::STATUS.ne(format!("v{i}"));
+            c = if and { c & leaf } else { c | leaf };
+        }
+        drop(c);
+        started.elapsed()
+    };
+    let or = build(4_000, false);
+    let and = build(4_000, true);
+    assert!(
+        and < std::time::Duration::from_millis(500),
+        "4,000 `&` terms: {and:?} (`|`: {or:?})"
+    );
+}
