@@ -155,8 +155,9 @@ fn with_key_value(body: &Value, name: &str, value: Value) -> Cursor {
 /// `InvalidCursor` before sending"; guide: start keys of "wrong types"
 /// are refused "before any request is sent". A start key whose number is
 /// out of DynamoDB's range (`1E+200`, 40 digits) is sent and comes back as
-/// `Backend(ValidationException)` "Number overflow" (both backends); a
-/// 1,500-byte sort key (DynamoDB's cap is 1,024; the check uses 2,048 for
+/// `Backend(ValidationException)` "Number overflow" (both backends), as
+/// are `1E-131` (underflow) and `" 1"` / `"1 "` (the number check takes
+/// padded text, DynamoDB does not); a 1,500-byte sort key (DynamoDB's cap is 1,024; the check uses 2,048 for
 /// every key) is sent too (both local engines answer it). Fix:
 /// read/run/fits.rs `scalars` (DynamoDB's number range and precision, a
 /// per-role byte cap).
@@ -175,19 +176,19 @@ async fn forged_start_keys_past_dynamodb_key_limits_are_refused_before_sending()
     let g = || RcTask::query().filter(RcTask::ASSIGNEE.eq("bob")).limit(1);
     let gbody = plain(&g().page(&db, None).await.unwrap().next.unwrap());
     let mut failures = Vec::new();
-    let cases: Vec<(&str, bool, Cursor)> = vec![
+    let mut cases: Vec<(String, bool, Cursor)> = vec![
         (
-            "sort key of 1,500 bytes",
+            "sort key of 1,500 bytes".to_owned(),
             true,
             with_key_value(&body, "id", json!({"S": "x".repeat(1_500)})),
         ),
         (
-            "number 1E+200",
+            "number 1E+200".to_owned(),
             false,
             with_key_value(&gbody, "rank", json!({"N": "1E+200"})),
         ),
         (
-            "number of 40 digits",
+            "number of 40 digits".to_owned(),
             false,
             with_key_value(
                 &gbody,
@@ -196,6 +197,14 @@ async fn forged_start_keys_past_dynamodb_key_limits_are_refused_before_sending()
             ),
         ),
     ];
+    // Numbers DynamoDB refuses: below its smallest magnitude, padded.
+    for n in ["1E-131", " 1", "1 "] {
+        cases.push((
+            format!("number {n:?}"),
+            false,
+            with_key_value(&gbody, "rank", json!({ "N": n })),
+        ));
+    }
     for (what, table, cursor) in cases {
         db.metrics().reset();
         let r = if table {
@@ -1943,4 +1952,46 @@ async fn index_cursors_never_show_sensitive_or_unprojected_sort_keys() {
         failures.push(format!("unprojected index sort key: {shown}"));
     }
     assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// README on `is_in`: more than `max_is_in_queries` distinct values on a
+/// partition key is `FanOutLimit`; issue 19 item 1: the planner chooses
+/// "among the table's partition and every eligible index". When another
+/// path answers with one Query (`tenant = a` pins the table's partition,
+/// or `assignee = bob` pins an index), a long client list on the other
+/// partition key is only a filter there: the read answers, never
+/// `FanOutLimit`.
+#[tokio::test]
+async fn a_long_is_in_list_beside_a_pinned_partition_is_a_filter_not_fan_out() {
+    let db = db().await;
+    put(
+        &db,
+        &[
+            task("a", "x1", "bob", 1, "open"),
+            task("a", "x2", "ann", 2, "open"),
+            task("b", "y1", "bob", 3, "open"),
+        ],
+    )
+    .await;
+    let names: Vec<String> = (0..150)
+        .map(|i| format!("u{i}"))
+        .chain(["bob".to_owned()])
+        .collect();
+    let tenants: Vec<String> = (0..150)
+        .map(|i| format!("t{i}"))
+        .chain(["a".to_owned()])
+        .collect();
+    db.metrics().reset();
+    let by_tenant = RcTask::query()
+        .filter(RcTask::TENANT.eq("a") & RcTask::ASSIGNEE.is_in(names))
+        .all(&db)
+        .await;
+    let by_assignee = RcTask::query()
+        .filter(RcTask::ASSIGNEE.eq("bob") & RcTask::TENANT.is_in(tenants))
+        .all(&db)
+        .await;
+    let requests = db.metrics().data_plane_requests();
+    assert_eq!(ids(&by_tenant.unwrap()), ["x1"]);
+    assert_eq!(ids(&by_assignee.unwrap()), ["x1"]);
+    assert!(requests <= 2, "{:?}", db.metrics().snapshot());
 }
