@@ -80,14 +80,15 @@ pub(crate) fn own_entity(meta: &TableMeta) -> Option<Node> {
     meta.single_table.map(|layout| layout.entity_condition())
 }
 
-/// Adds `extra` to a filter as one more conjunct.
+/// Adds `extra` to a filter as one more conjunct (its conjuncts appended
+/// to the filter's own Vec: `.filter()` called n times is O(n)).
 pub(crate) fn and_filter(filter: Option<Node>, extra: Option<Node>) -> Option<Node> {
     match (filter, extra) {
         (f, None) => f,
         (None, e) => e,
         (Some(f), Some(e)) => {
-            let mut parts = f.conjuncts();
-            parts.push(e);
+            let mut parts = f.into_and_parts();
+            e.push_conjuncts(&mut parts);
             Node::all(parts)
         }
     }
