@@ -36,11 +36,12 @@ pub(crate) fn condition_operators(text: &str) -> usize {
     while let Some((at, c)) = chars.next() {
         let word_char = |c: char| c.is_ascii_alphanumeric() || c == '_';
         match c {
-            '#' | ':' => {
-                while chars.next_if(|(_, c)| word_char(*c)).is_some() {}
-            }
+            '#' | ':' => while chars.next_if(|(_, c)| word_char(*c)).is_some() {},
             '=' | '<' | '>' => {
-                while chars.next_if(|(_, c)| matches!(c, '=' | '<' | '>')).is_some() {}
+                while chars
+                    .next_if(|(_, c)| matches!(c, '=' | '<' | '>'))
+                    .is_some()
+                {}
                 count += 1;
             }
             c if word_char(c) => {
@@ -54,8 +55,16 @@ pub(crate) fn condition_operators(text: &str) -> usize {
                         in_between = true;
                         count += 1;
                     }
-                    "AND" | "OR" | "NOT" | "IN" | "attribute_exists" | "attribute_not_exists"
-                    | "attribute_type" | "begins_with" | "contains" | "size" => count += 1,
+                    "AND"
+                    | "OR"
+                    | "NOT"
+                    | "IN"
+                    | "attribute_exists"
+                    | "attribute_not_exists"
+                    | "attribute_type"
+                    | "begins_with"
+                    | "contains"
+                    | "size" => count += 1,
                     _ => {}
                 }
             }
@@ -431,7 +440,10 @@ mod tests {
     fn operators_are_counted_as_dynamodb_counts_them() {
         assert_eq!(condition_operators("#n0 = :v0"), 1);
         assert_eq!(condition_operators("(#n0 <> :v0 AND #n1 >= :v1)"), 3);
-        assert_eq!(condition_operators("#n0 BETWEEN :v0 AND :v1 AND size(#n1) > :v2"), 4);
+        assert_eq!(
+            condition_operators("#n0 BETWEEN :v0 AND :v1 AND size(#n1) > :v2"),
+            4
+        );
         assert_eq!(
             condition_operators("(NOT (#n0 < :now)) OR #n1 IN (:v1, :v2, :vAND)"),
             4
@@ -440,7 +452,10 @@ mod tests {
             condition_operators("(attribute_exists(#n0) AND NOT attribute_type(#n0, :v0))"),
             4
         );
-        assert_eq!(update_operators("SET #n0 = #n0 + :v0, #n1 = if_not_exists(#n1, :v1)"), 2);
+        assert_eq!(
+            update_operators("SET #n0 = #n0 + :v0, #n1 = if_not_exists(#n1, :v1)"),
+            2
+        );
     }
 
     #[test]

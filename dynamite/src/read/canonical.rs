@@ -242,12 +242,7 @@ impl Writer<'_> {
         while let Some(node) = stack.pop() {
             let _ = match node {
                 Node::Compare { path, op, value } => {
-                    write!(
-                        out,
-                        "({path:?} {} {})",
-                        op.symbol(),
-                        operand(path, value)
-                    )
+                    write!(out, "({path:?} {} {})", op.symbol(), operand(path, value))
                 }
                 Node::Between { path, low, high } => write!(
                     out,
@@ -334,7 +329,8 @@ mod tests {
         Writer { hidden: &[] }.node(&mut text, &Node::And(vec![eq("a", ":v1"), eq("b", "#n0")]));
         for _ in 0..20 {
             let mut again = String::new();
-            Writer { hidden: &[] }.node(&mut again, &Node::And(vec![eq("a", ":v1"), eq("b", "#n0")]));
+            Writer { hidden: &[] }
+                .node(&mut again, &Node::And(vec![eq("a", ":v1"), eq("b", "#n0")]));
             assert_eq!(again, text);
         }
         // Structure, not text: these two differ.

@@ -1236,7 +1236,11 @@ async fn reads_past_dynamodb_expression_limits_answer_exactly_on_every_terminal(
             vec!["x0", "x1"],
         ),
         // A Scan and an index Query with the long list.
-        ("scan", RcTask::STATUS.is_in(list.clone()), vec!["x1", "x3", "x5", "y0"]),
+        (
+            "scan",
+            RcTask::STATUS.is_in(list.clone()),
+            vec!["x1", "x3", "x5", "y0"],
+        ),
         (
             "index",
             RcTask::ASSIGNEE.eq("bob") & RcTask::STATUS.is_in(list.clone()),
@@ -1253,13 +1257,13 @@ async fn reads_past_dynamodb_expression_limits_answer_exactly_on_every_terminal(
         assert_eq!(q().count(&db).await.unwrap(), want.len(), "{what}");
         let streamed: Vec<RcTask> = q().stream(&db).try_collect().await.unwrap();
         assert_eq!(sorted(ids(&streamed)), want, "{what}");
-        let projected = q()
-            .attributes((RcTask::ID,))
-            .all(&db)
-            .await
-            .unwrap();
+        let projected = q().attributes((RcTask::ID,)).all(&db).await.unwrap();
         for row in &projected {
-            assert!(row.item().get("status").is_none(), "{what}: {:?}", row.item());
+            assert!(
+                row.item().get("status").is_none(),
+                "{what}: {:?}",
+                row.item()
+            );
         }
         assert_eq!(projected.len(), want.len(), "{what}");
         let walked = walk(&db, |n| q().limit(n), &[1, 2]).await;
@@ -1341,6 +1345,73 @@ async fn writes_past_dynamodb_expression_limits_are_refused_before_sending() {
         .exec(&db)
         .await
         .unwrap();
+}
+
+/// A plain cursor's fingerprint is unkeyed (anyone can hash guesses): it
+/// leaves out the values of `Sensitive` fields of the filter, so a cursor
+/// of `code = <secret>` cannot be brute-forced offline; other values still
+/// bind it. The rows it returns are still filtered by the query's own
+/// values. Sealed cursors bind every value (another value: refused).
+#[tokio::test]
+async fn plain_fingerprints_leave_sensitive_filter_values_out() {
+    let db = db().await;
+    let rows: Vec<RcTask> = (0..4)
+        .map(|i| task("a", &format!("id{i}"), "bob", i, "open"))
+        .chain((4..6).map(|i| task("a", &format!("id{i}"), "bob", i, "done")))
+        .collect();
+    put(&db, &rows).await;
+    let q = |code: &str, status: &str| {
+        RcTask::query()
+            .filter(
+                RcTask::TENANT.eq("a")
+                    & RcTask::CODE.ne(Sensitive::new(code.to_owned()))
+                    & RcTask::STATUS.eq(status.to_owned()),
+            )
+            .limit(1)
+    };
+    let f = |c: &Cursor| plain(c)["f"].as_str().unwrap().to_owned();
+    let one = q("pin-1111", "open")
+        .page(&db, None)
+        .await
+        .unwrap()
+        .next
+        .unwrap();
+    let two = q("pin-2222", "open")
+        .page(&db, None)
+        .await
+        .unwrap()
+        .next
+        .unwrap();
+    let other = q("pin-1111", "done")
+        .page(&db, None)
+        .await
+        .unwrap()
+        .next
+        .unwrap();
+    assert_eq!(f(&one), f(&two));
+    assert_ne!(f(&one), f(&other));
+    // The cursor resumes with the query's own values.
+    let next = q("code-id2", "open").page(&db, Some(&one)).await.unwrap();
+    assert_eq!(ids(&next.items), ["id1"]);
+    let next = q("code-id2", "open")
+        .page(&db, next.next.as_ref())
+        .await
+        .unwrap();
+    assert_eq!(ids(&next.items), ["id3"], "id2's code is excluded");
+    let sealed_db = sealed(&db, vec![SECRET_A]).await.unwrap();
+    let s1 = q("pin-1111", "open")
+        .page(&sealed_db, None)
+        .await
+        .unwrap()
+        .next
+        .unwrap();
+    assert!(
+        q("pin-2222", "open")
+            .page(&sealed_db, Some(&s1))
+            .await
+            .unwrap_err()
+            .is_invalid_cursor()
+    );
 }
 
 // ---------------------------------------------- errors a service can show
