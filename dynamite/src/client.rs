@@ -732,8 +732,11 @@ impl DynamiteBuilder {
     /// longer listed is [`crate::Error::InvalidCursor`]). A handle with
     /// secrets refuses plain cursors, one without refuses sealed ones.
     /// Each secret is at least 32 random bytes, else `build()` is
-    /// [`crate::Error::Config`]. Without secrets a cursor is readable
-    /// base64: it shows the key attributes of the row it resumes after.
+    /// [`crate::Error::Config`]; so is an empty list (it fails closed:
+    /// never plain cursors because a secrets manager returned nothing).
+    /// Without secrets a cursor is readable base64: it shows the key
+    /// attributes of the row it resumes after, and a read whose cursor
+    /// would hold a `Sensitive` value is refused (see `Query::page`).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]

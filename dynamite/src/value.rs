@@ -994,7 +994,8 @@ fn number_size(n: &str) -> usize {
     digits.div_ceil(2) + 1
 }
 
-fn value_size(value: &AttributeValue) -> usize {
+/// The size of one value, as [`item_size`] counts it.
+pub(crate) fn value_size(value: &AttributeValue) -> usize {
     match value {
         AttributeValue::S(s) => s.len(),
         AttributeValue::N(n) => number_size(n),

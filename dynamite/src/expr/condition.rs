@@ -130,10 +130,36 @@ impl Node {
         deepest
     }
 
-    /// The conjuncts of a top-level AND (or the node itself).
+    /// The conjuncts of a top-level AND, nested ANDs flattened (or the
+    /// node itself).
     pub(crate) fn conjuncts(self) -> Vec<Node> {
+        let mut out = Vec::new();
+        self.push_conjuncts(&mut out);
+        out
+    }
+
+    /// Moves the conjuncts of this node onto `out` (as
+    /// [`Node::conjuncts`]): linear in the parts moved, without recursion,
+    /// so appending one term to an `And` of n terms costs O(1), not O(n).
+    pub(crate) fn push_conjuncts(self, out: &mut Vec<Node>) {
+        let parts = match self {
+            Node::And(parts) => parts,
+            other => return out.push(other),
+        };
+        let mut stack: Vec<Node> = parts.into_iter().rev().collect();
+        while let Some(node) = stack.pop() {
+            match node {
+                Node::And(parts) => stack.extend(parts.into_iter().rev()),
+                other => out.push(other),
+            }
+        }
+    }
+
+    /// The parts of an `And` (its own Vec, moved, so appending to it is
+    /// O(1)), or the node alone.
+    pub(crate) fn into_and_parts(self) -> Vec<Node> {
         match self {
-            Node::And(parts) => parts.into_iter().flat_map(Node::conjuncts).collect(),
+            Node::And(parts) => parts,
             other => vec![other],
         }
     }
@@ -258,8 +284,9 @@ impl<M> Condition<M> {
             .inner_depth(is_and)
             .max(other.inner_depth(is_and))
             .saturating_add(1);
-        let mut parts = self.node.conjuncts();
-        parts.extend(other.node.conjuncts());
+        // Reuse the left side's Vec: `a & b & c ...` of n terms is O(n).
+        let mut parts = self.node.into_and_parts();
+        other.node.push_conjuncts(&mut parts);
         Condition::nested(Node::And(parts), depth)
     }
 

@@ -15,4 +15,6 @@ pub use column::{Column, Columns, Contains, SizeOf};
 pub(crate) use condition::{CompareOp, Node, Operand};
 pub use condition::{Condition, Expression, MAX_CONDITION_DEPTH};
 pub use into_value::IntoValue;
-pub(crate) use render::ExpressionBuilder;
+pub(crate) use render::{
+    ExpressionBuilder, MAX_EXPRESSION_BYTES, MAX_OPERATORS, condition_operators,
+};

@@ -6,6 +6,83 @@ use super::condition::{Node, Operand};
 use crate::error::{Error, Result};
 use crate::value::AttributeValue;
 
+/// DynamoDB's limits on expressions (Developer Guide, "Constraints",
+/// expression parameters): any one expression string (key condition,
+/// filter, condition, update, projection) is at most 4 KB; all substitution
+/// variables of a request (`ExpressionAttributeNames` and
+/// `ExpressionAttributeValues`) at most 2 MB; `IN` takes at most 100
+/// operands. A read keeps its FilterExpression within them (what does not
+/// fit is evaluated in memory, see `read::exec`); a write past them is
+/// [`Error::Validation`] before anything is sent.
+pub(crate) const MAX_EXPRESSION_BYTES: usize = 4 * 1024;
+/// See [`MAX_EXPRESSION_BYTES`].
+pub(crate) const MAX_SUBSTITUTION_BYTES: usize = 2 * 1024 * 1024;
+/// See [`MAX_EXPRESSION_BYTES`].
+pub(crate) const MAX_IN_OPERANDS: usize = 100;
+/// Operators and functions one expression may hold (documented for
+/// UpdateExpression; DynamoDB refuses a FilterExpression or
+/// ConditionExpression past it too: "too many operators").
+pub(crate) const MAX_OPERATORS: usize = 300;
+
+/// The operators and functions of a condition as DynamoDB counts them
+/// (measured against DynamoDB Local): each comparator, `AND`, `OR`,
+/// `NOT`, `IN`, `BETWEEN` (its own `AND` not counted) and function
+/// (`size(a) > :v` is two). Placeholders are skipped, so values never
+/// count.
+pub(crate) fn condition_operators(text: &str) -> usize {
+    let mut count = 0usize;
+    let mut in_between = false;
+    let mut chars = text.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        let word_char = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        match c {
+            '#' | ':' => while chars.next_if(|(_, c)| word_char(*c)).is_some() {},
+            '=' | '<' | '>' => {
+                while chars
+                    .next_if(|(_, c)| matches!(c, '=' | '<' | '>'))
+                    .is_some()
+                {}
+                count += 1;
+            }
+            c if word_char(c) => {
+                let mut end = at + c.len_utf8();
+                while let Some((i, c)) = chars.next_if(|(_, c)| word_char(*c)) {
+                    end = i + c.len_utf8();
+                }
+                match &text[at..end] {
+                    "AND" if in_between => in_between = false,
+                    "BETWEEN" => {
+                        in_between = true;
+                        count += 1;
+                    }
+                    "AND"
+                    | "OR"
+                    | "NOT"
+                    | "IN"
+                    | "attribute_exists"
+                    | "attribute_not_exists"
+                    | "attribute_type"
+                    | "begins_with"
+                    | "contains"
+                    | "size" => count += 1,
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    count
+}
+
+/// The operators and functions of an UpdateExpression as DynamoDB's
+/// documented limit counts them (`SET a = :v1 + :v2` has one).
+pub(crate) fn update_operators(text: &str) -> usize {
+    [" + ", " - ", "if_not_exists(", "list_append("]
+        .iter()
+        .map(|op| text.matches(op).count())
+        .sum()
+}
+
 /// Collects `#name` and `:value` placeholders while rendering expressions.
 ///
 /// One builder serves every expression of a request (key condition, filter,
@@ -18,6 +95,18 @@ pub(crate) struct ExpressionBuilder {
     /// The epoch second `Unexpired` / `Expired` compare with, taken once
     /// per builder (one request).
     now: Option<i64>,
+    /// Bytes of the placeholders, names and values so far.
+    substitution_bytes: usize,
+}
+
+/// What a builder held at one point, to take back what was rendered since
+/// ([`ExpressionBuilder::rollback`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Mark {
+    names: usize,
+    values: usize,
+    now: bool,
+    substitution_bytes: usize,
 }
 
 /// The value placeholder of the current epoch second; `explain()` shows it
@@ -35,6 +124,9 @@ impl ExpressionBuilder {
             return p.clone();
         }
         let placeholder = format!("#n{}", self.names.len());
+        self.substitution_bytes = self
+            .substitution_bytes
+            .saturating_add(placeholder.len() + attribute.len());
         self.names.insert(placeholder.clone(), attribute.to_owned());
         self.by_attribute
             .insert(attribute.to_owned(), placeholder.clone());
@@ -44,8 +136,98 @@ impl ExpressionBuilder {
     /// The placeholder for a value.
     pub(crate) fn value(&mut self, value: AttributeValue) -> String {
         let placeholder = format!(":v{}", self.values.len());
+        self.substitution_bytes = self
+            .substitution_bytes
+            .saturating_add(placeholder.len() + crate::value::value_size(&value));
         self.values.insert(placeholder.clone(), value);
         placeholder
+    }
+
+    /// The builder's state now, for [`Self::rollback`].
+    pub(crate) fn mark(&self) -> Mark {
+        Mark {
+            names: self.names.len(),
+            values: self.values.len(),
+            now: self.now.is_some(),
+            substitution_bytes: self.substitution_bytes,
+        }
+    }
+
+    /// Forgets every placeholder added since `mark` (cost: the ones
+    /// forgotten).
+    pub(crate) fn rollback(&mut self, mark: Mark) {
+        for i in mark.names..self.names.len() {
+            if let Some(attribute) = self.names.remove(&format!("#n{i}")) {
+                self.by_attribute.remove(&attribute);
+            }
+        }
+        for i in mark.values..self.values.len() {
+            self.values.remove(&format!(":v{i}"));
+        }
+        if !mark.now && self.now.take().is_some() {
+            self.values.remove(NOW);
+        }
+        self.substitution_bytes = mark.substitution_bytes;
+    }
+
+    /// Whether the substitution variables so far are within DynamoDB's
+    /// [`MAX_SUBSTITUTION_BYTES`].
+    pub(crate) fn substitutions_fit(&self) -> bool {
+        self.substitution_bytes <= MAX_SUBSTITUTION_BYTES
+    }
+
+    /// A write's expressions (`(what, text)`, e.g. `("condition", ..)`)
+    /// within DynamoDB's limits, else [`Error::Validation`] naming the
+    /// model and what is too long: nothing is sent, nothing is cut.
+    pub(crate) fn check_write(&self, model: &str, expressions: &[(&str, &str)]) -> Result<()> {
+        let too_long = |what: &str, message: String| Error::Validation {
+            model: model.to_owned(),
+            field: format!("({what})"),
+            message,
+        };
+        for (what, text) in expressions {
+            let operators = if *what == "update" {
+                update_operators(text)
+            } else {
+                condition_operators(text)
+            };
+            if operators > MAX_OPERATORS {
+                return Err(too_long(
+                    what,
+                    format!(
+                        "the {what} expression holds {operators} operators and functions, past \
+                         DynamoDB's limit of {MAX_OPERATORS}: split the write or shorten its \
+                         condition (nothing was sent)"
+                    ),
+                ));
+            }
+        }
+        if let Some((what, text)) = expressions
+            .iter()
+            .find(|(_, text)| text.len() > MAX_EXPRESSION_BYTES)
+        {
+            return Err(too_long(
+                what,
+                format!(
+                    "the {what} expression renders to {} bytes, past DynamoDB's limit of {} \
+                     bytes per expression: split the write or shorten its condition (nothing \
+                     was sent)",
+                    text.len(),
+                    MAX_EXPRESSION_BYTES
+                ),
+            ));
+        }
+        if !self.substitutions_fit() {
+            return Err(too_long(
+                "values",
+                format!(
+                    "the expression values and names take {} bytes, past DynamoDB's limit of \
+                     {} bytes per request (nothing was sent)",
+                    self.substitution_bytes, MAX_SUBSTITUTION_BYTES
+                ),
+            ));
+        }
+        Ok(())
     }
 
     fn operand(&mut self, path: &str, operand: &Operand) -> Result<String> {
@@ -93,7 +275,7 @@ impl ExpressionBuilder {
                 let n = self.name(path);
                 // DynamoDB allows at most 100 operands per IN: split into ORs.
                 let mut groups = Vec::new();
-                for chunk in values.chunks(100) {
+                for chunk in values.chunks(MAX_IN_OPERANDS) {
                     let vs = chunk
                         .iter()
                         .map(|v| self.operand(path, v))
@@ -145,8 +327,13 @@ impl ExpressionBuilder {
     /// The placeholder of the current epoch second.
     fn now(&mut self) -> &'static str {
         let now = *self.now.get_or_insert_with(crate::ttl::now_seconds);
-        self.values
-            .insert(NOW.to_owned(), AttributeValue::N(now.to_string()));
+        let value = AttributeValue::N(now.to_string());
+        if !self.values.contains_key(NOW) {
+            self.substitution_bytes = self
+                .substitution_bytes
+                .saturating_add(NOW.len() + crate::value::value_size(&value));
+        }
+        self.values.insert(NOW.to_owned(), value);
         NOW
     }
 
@@ -247,6 +434,28 @@ mod tests {
         for _ in 0..20 {
             assert_eq!(b.describe(&text, false), "(a = \":v1\" AND b = \"#n0\")");
         }
+    }
+
+    #[test]
+    fn operators_are_counted_as_dynamodb_counts_them() {
+        assert_eq!(condition_operators("#n0 = :v0"), 1);
+        assert_eq!(condition_operators("(#n0 <> :v0 AND #n1 >= :v1)"), 3);
+        assert_eq!(
+            condition_operators("#n0 BETWEEN :v0 AND :v1 AND size(#n1) > :v2"),
+            4
+        );
+        assert_eq!(
+            condition_operators("(NOT (#n0 < :now)) OR #n1 IN (:v1, :v2, :vAND)"),
+            4
+        );
+        assert_eq!(
+            condition_operators("(attribute_exists(#n0) AND NOT attribute_type(#n0, :v0))"),
+            4
+        );
+        assert_eq!(
+            update_operators("SET #n0 = #n0 + :v0, #n1 = if_not_exists(#n1, :v1)"),
+            2
+        );
     }
 
     #[test]

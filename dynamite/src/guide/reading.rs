@@ -250,10 +250,23 @@
 //! last returned row, not at DynamoDB's `LastEvaluatedKey` (which can be a
 //! row the filter excluded, another tenant's); the next page then re-reads
 //! at most one DynamoDB page (1 MB) of excluded rows, and a page that
-//! would return nothing reads on until a row matches or the read ends. A
-//! read sorted in memory by a `Sensitive` attribute, or by one the query
-//! does not project, resumes by the last row's key and rank instead of its
-//! sort value (a row deleted meanwhile: its rank).
+//! would return nothing reads on until a row matches or the read ends.
+//!
+//! The position is the key attributes of the last row returned: the
+//! table's keys, plus the index keys of an index read, plus the sort value
+//! of a read sorted in memory (`order_by` a non-key field). They are
+//! fetched even when `attributes(..)` projects them away (and stripped
+//! from the rows), and the next page starts strictly after that (sort
+//! value, key), so rows deleted or changed between pages never make it
+//! skip one. **A plain cursor never holds a `Sensitive` value**: a read
+//! whose position would include one (a sensitive key, a key rendered from
+//! a sensitive field such as `pk = "USER#{email}"`, a sensitive index key
+//! or `order_by` field) is `Error::Config` on `page()` without secrets,
+//! before anything is sent (decided from the query, not the data): give
+//! the handle `cursor_secrets`, or read with `all()` / `stream()`. The
+//! fingerprint of a plain cursor is unkeyed, so it leaves out the values
+//! of `Sensitive` fields of the filter (it cannot be inverted to guess
+//! them); a sealed cursor binds every value.
 //!
 //! With [`cursor_secrets`](crate::DynamiteBuilder::cursor_secrets) cursors
 //! are sealed: XChaCha20-Poly1305 (authenticated encryption) with a random
@@ -263,7 +276,9 @@
 //! re-reading). List the current secret first and the previous ones after
 //! it: cursors sealed under any listed secret keep working across a key
 //! rotation; one sealed under a secret no longer listed is
-//! `InvalidCursor`.
+//! `InvalidCursor`. `cursor_secrets` given an empty list is
+//! `Error::Config` at `build()`: it fails closed, never plain cursors
+//! because a secrets manager returned nothing.
 //!
 //! Errors, all `Error::InvalidCursor` (a client error: answer 400), before
 //! any request is sent: a string that is no cursor; a cursor of another
@@ -276,7 +291,16 @@
 //! nesting deeper than [`MAX_CONDITION_DEPTH`](crate::expr::MAX_CONDITION_DEPTH)
 //! levels of `and` / `or` / `not` is `Error::InvalidValue` on every
 //! terminal, and values that look like placeholders (`":v0"`) are plain
-//! values.
+//! values. Building `a & b & c ...` or calling `.filter()` n times costs
+//! O(n) (one flat `AND`). DynamoDB refuses an expression over 4 KB, with
+//! more than 300 operators and functions, or whose values total over
+//! 2 MB: a read never sends such a FilterExpression (an `is_in` of more
+//! than 100 values becomes an `OR` of `IN`s; conjuncts that do not fit
+//! are evaluated in memory, with DynamoDB's semantics, so the answer is
+//! the same and only the transfer grows), while a write whose condition
+//! or update would pass them (`condition(..)`, `update_where`,
+//! `delete_where`, a transaction's `condition_check`) is
+//! `Error::Validation` before anything is sent.
 //!
 //! ```
 //! # use dynamite::prelude::*;

@@ -451,6 +451,20 @@ impl<T: Table> Query<T> {
     /// lists, partitions read one after the other and reads sorted in
     /// memory have one too; Scans do not.
     ///
+    /// What a cursor holds: the key attributes of the last row returned
+    /// (the table's keys, plus the index keys of an index read, plus the
+    /// sort value of a read sorted in memory), fetched even when
+    /// [`attributes`](Query::attributes) projects them away and stripped
+    /// from the rows; the next page starts strictly after that position.
+    /// Without [`cursor_secrets`](crate::DynamiteBuilder::cursor_secrets)
+    /// it is readable base64, so a read whose cursor would hold a
+    /// [`Sensitive`](crate::Sensitive) value (a sensitive key, a key
+    /// rendered from a sensitive field, an index key or `order_by` field
+    /// that is sensitive) is [`Error::Config`](crate::Error::Config)
+    /// before anything is sent: give the handle cursor secrets (sealed
+    /// cursors hold them encrypted), or use [`all`](Query::all) /
+    /// [`stream`](Query::stream).
+    ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> dynamite::Result<()> {

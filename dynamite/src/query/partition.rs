@@ -229,6 +229,13 @@ impl<E: Entities> Partition<E> {
         let value = key.get(pk).cloned().unwrap_or(AttributeValue::Null(true));
         let mut table_keys = vec![pk];
         table_keys.extend(meta.sort_key.map(|k| k.name));
+        let mut sensitive: Vec<&'static str> = models
+            .iter()
+            .chain([&meta])
+            .flat_map(|m| m.sensitive_names())
+            .collect();
+        sensitive.sort_unstable();
+        sensitive.dedup();
         let live = Node::any(models.into_iter().filter_map(live_only).collect());
         Ok(Plan {
             table,
@@ -256,6 +263,7 @@ impl<E: Entities> Partition<E> {
             skipped: None,
             paths: Vec::new(),
             strict: false,
+            sensitive,
         })
     }
 }

@@ -136,20 +136,30 @@ impl KeyId {
 /// (so `1` and `1.0` are one), each string quoted, nothing substituted.
 /// What a cursor is bound to: the same query always gives the same text,
 /// whatever its values look like (`":v0"`, `"#n0"`).
-pub(crate) fn plan_signature(plan: &Plan) -> String {
+///
+/// `sealed`: the text is the associated data of a sealed cursor (never
+/// shown). Else it is hashed into a plain cursor's unkeyed fingerprint,
+/// which anyone may try to invert offline: the values of `Sensitive`
+/// attributes are left out (a plain cursor is then bound to the query's
+/// shape for them, and the rows it returns are still filtered by the
+/// query's own values).
+pub(crate) fn plan_signature(plan: &Plan, sealed: bool) -> String {
+    let w = Writer {
+        hidden: if sealed { &[] } else { &plan.sensitive },
+    };
     let mut s = String::new();
     let _ = write!(s, "table {:?}", plan.table);
     match &plan.access {
         Access::Nothing => s.push_str(" nothing"),
         Access::Get { key } => {
             s.push_str(" get ");
-            write_item(&mut s, key);
+            w.item(&mut s, key);
         }
         Access::BatchGet { keys } => {
             let _ = write!(s, " batch {}", keys.len());
             for key in keys {
                 s.push(' ');
-                write_item(&mut s, key);
+                w.item(&mut s, key);
             }
         }
         Access::Query {
@@ -158,7 +168,7 @@ pub(crate) fn plan_signature(plan: &Plan) -> String {
             sort_key,
         } => {
             let _ = write!(s, " query {index:?} {sort_key:?} key ");
-            write_node(&mut s, key_condition);
+            w.node(&mut s, key_condition);
         }
         Access::MultiQuery {
             index,
@@ -169,17 +179,17 @@ pub(crate) fn plan_signature(plan: &Plan) -> String {
         } => {
             let _ = write!(s, " queries {index:?} {partition:?} {sort_key:?} [");
             for v in values {
-                let _ = write!(s, "{:?},", Canonical::of(v));
+                let _ = write!(s, "{},", w.value(partition, v));
             }
             s.push_str("] key ");
-            write_option(&mut s, sort_condition.as_ref());
+            w.option(&mut s, sort_condition.as_ref());
         }
         Access::Scan => s.push_str(" scan"),
     }
     s.push_str(" filter ");
-    write_option(&mut s, plan.filter.as_ref());
+    w.option(&mut s, plan.filter.as_ref());
     s.push_str(" residual ");
-    write_option(&mut s, plan.residual.as_ref());
+    w.option(&mut s, plan.residual.as_ref());
     let _ = write!(
         s,
         " forward {} sort {:?} offset {} project {:?} keep {:?} consistent {} keys {:?} {:?}",
@@ -195,66 +205,84 @@ pub(crate) fn plan_signature(plan: &Plan) -> String {
     s
 }
 
-fn write_item(out: &mut String, item: &Item) {
-    let sorted: BTreeMap<&String, Canonical> =
-        item.iter().map(|(k, v)| (k, Canonical::of(v))).collect();
-    let _ = write!(out, "{sorted:?}");
+/// Writes a plan's parts, the values of `hidden` attributes left out.
+struct Writer<'a> {
+    hidden: &'a [&'static str],
 }
 
-fn write_option(out: &mut String, node: Option<&Node>) {
-    match node {
-        Some(n) => write_node(out, n),
-        None => out.push('-'),
+impl Writer<'_> {
+    fn value(&self, path: &str, value: &AttributeValue) -> String {
+        if self.hidden.contains(&path) {
+            crate::mask::MASK.to_owned()
+        } else {
+            format!("{:?}", Canonical::of(value))
+        }
     }
-}
 
-/// A condition tree in prefix form, written without recursion.
-fn write_node(out: &mut String, node: &Node) {
-    let operand = |o: &crate::expr::Operand| match o {
-        Ok(v) => format!("{:?}", Canonical::of(v)),
-        Err(_) => "error".to_owned(),
-    };
-    let mut stack = vec![node];
-    while let Some(node) = stack.pop() {
-        let _ = match node {
-            Node::Compare { path, op, value } => {
-                write!(out, "({path:?} {} {})", op.symbol(), operand(value))
-            }
-            Node::Between { path, low, high } => {
-                write!(out, "(between {path:?} {} {})", operand(low), operand(high))
-            }
-            Node::BeginsWith { path, value } => {
-                write!(out, "(begins {path:?} {})", operand(value))
-            }
-            Node::Contains { path, value } => {
-                write!(out, "(contains {path:?} {})", operand(value))
-            }
-            Node::In { path, values } => {
-                let shown: Vec<String> = values.iter().map(operand).collect();
-                write!(out, "(in {path:?} [{}])", shown.join(","))
-            }
-            Node::Exists(p) => write!(out, "(exists {p:?})"),
-            Node::NotExists(p) => write!(out, "(not_exists {p:?})"),
-            Node::Size { path, op, value } => {
-                write!(out, "(size {path:?} {} {value})", op.symbol())
-            }
-            Node::IsNone(p) => write!(out, "(none {p:?})"),
-            Node::IsSome(p) => write!(out, "(some {p:?})"),
-            Node::Unexpired(p) => write!(out, "(unexpired {p:?})"),
-            Node::Expired(p) => write!(out, "(expired {p:?})"),
-            Node::And(parts) => {
-                stack.extend(parts.iter().rev());
-                write!(out, "and{} ", parts.len())
-            }
-            Node::Or(parts) => {
-                stack.extend(parts.iter().rev());
-                write!(out, "or{} ", parts.len())
-            }
-            Node::Not(inner) => {
-                stack.push(inner);
-                write!(out, "not ")
-            }
+    fn item(&self, out: &mut String, item: &Item) {
+        let sorted: BTreeMap<&String, String> =
+            item.iter().map(|(k, v)| (k, self.value(k, v))).collect();
+        let _ = write!(out, "{sorted:?}");
+    }
+
+    fn option(&self, out: &mut String, node: Option<&Node>) {
+        match node {
+            Some(n) => self.node(out, n),
+            None => out.push('-'),
+        }
+    }
+
+    /// A condition tree in prefix form, written without recursion.
+    fn node(&self, out: &mut String, node: &Node) {
+        let operand = |path: &str, o: &crate::expr::Operand| match o {
+            Ok(v) => self.value(path, v),
+            Err(_) => "error".to_owned(),
         };
+        let mut stack = vec![node];
+        while let Some(node) = stack.pop() {
+            let _ = match node {
+                Node::Compare { path, op, value } => {
+                    write!(out, "({path:?} {} {})", op.symbol(), operand(path, value))
+                }
+                Node::Between { path, low, high } => write!(
+                    out,
+                    "(between {path:?} {} {})",
+                    operand(path, low),
+                    operand(path, high)
+                ),
+                Node::BeginsWith { path, value } => {
+                    write!(out, "(begins {path:?} {})", operand(path, value))
+                }
+                Node::Contains { path, value } => {
+                    write!(out, "(contains {path:?} {})", operand(path, value))
+                }
+                Node::In { path, values } => {
+                    let shown: Vec<String> = values.iter().map(|v| operand(path, v)).collect();
+                    write!(out, "(in {path:?} [{}])", shown.join(","))
+                }
+                Node::Exists(p) => write!(out, "(exists {p:?})"),
+                Node::NotExists(p) => write!(out, "(not_exists {p:?})"),
+                Node::Size { path, op, value } => {
+                    write!(out, "(size {path:?} {} {value})", op.symbol())
+                }
+                Node::IsNone(p) => write!(out, "(none {p:?})"),
+                Node::IsSome(p) => write!(out, "(some {p:?})"),
+                Node::Unexpired(p) => write!(out, "(unexpired {p:?})"),
+                Node::Expired(p) => write!(out, "(expired {p:?})"),
+                Node::And(parts) => {
+                    stack.extend(parts.iter().rev());
+                    write!(out, "and{} ", parts.len())
+                }
+                Node::Or(parts) => {
+                    stack.extend(parts.iter().rev());
+                    write!(out, "or{} ", parts.len())
+                }
+                Node::Not(inner) => {
+                    stack.push(inner);
+                    write!(out, "not ")
+                }
+            };
+        }
     }
 }
 
@@ -298,15 +326,16 @@ mod tests {
             value: Ok(AttributeValue::S(v.into())),
         };
         let mut text = String::new();
-        write_node(&mut text, &Node::And(vec![eq("a", ":v1"), eq("b", "#n0")]));
+        Writer { hidden: &[] }.node(&mut text, &Node::And(vec![eq("a", ":v1"), eq("b", "#n0")]));
         for _ in 0..20 {
             let mut again = String::new();
-            write_node(&mut again, &Node::And(vec![eq("a", ":v1"), eq("b", "#n0")]));
+            Writer { hidden: &[] }
+                .node(&mut again, &Node::And(vec![eq("a", ":v1"), eq("b", "#n0")]));
             assert_eq!(again, text);
         }
         // Structure, not text: these two differ.
         let mut swapped = String::new();
-        write_node(
+        Writer { hidden: &[] }.node(
             &mut swapped,
             &Node::And(vec![eq("a", "#n0"), eq("b", ":v1")]),
         );
@@ -317,7 +346,7 @@ mod tests {
             deep = Node::Not(Box::new(deep));
         }
         let mut out = String::new();
-        write_node(&mut out, &deep);
+        Writer { hidden: &[] }.node(&mut out, &deep);
         assert!(out.len() > 100_000);
         // Dropping the tree recursively would overflow: unwind it here.
         while let Node::Not(inner) = deep {

@@ -218,24 +218,41 @@ fn decode_item(value: &Value) -> Result<Item> {
         .collect()
 }
 
-/// Cursor secrets as given to the builder (never shown by `Debug`).
+/// Cursor secrets as given to the builder (never shown by `Debug`);
+/// `None` when `cursor_secrets` was not called.
 #[derive(Clone, Default)]
-pub(crate) struct Secrets(Vec<Vec<u8>>);
+pub(crate) struct Secrets(Option<Vec<Vec<u8>>>);
 
 impl fmt::Debug for Secrets {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Secrets({} secret(s))", self.0.len())
+        write!(
+            f,
+            "Secrets({} secret(s))",
+            self.0.as_ref().map_or(0, Vec::len)
+        )
     }
 }
 
 impl Secrets {
     pub(crate) fn new<S: AsRef<[u8]>>(secrets: impl IntoIterator<Item = S>) -> Secrets {
-        Secrets(secrets.into_iter().map(|s| s.as_ref().to_vec()).collect())
+        Secrets(Some(
+            secrets.into_iter().map(|s| s.as_ref().to_vec()).collect(),
+        ))
     }
 
-    /// The ciphers, or [`Error::Config`] for a secret too short.
+    /// The ciphers, or [`Error::Config`] for a secret too short or an
+    /// empty list (a secrets manager that returned nothing must not give
+    /// plain cursors: fail closed).
     pub(crate) fn keys(&self) -> Result<CursorKeys> {
-        CursorKeys::from_secrets(&self.0)
+        match &self.0 {
+            None => Ok(CursorKeys::default()),
+            Some(secrets) if secrets.is_empty() => Err(Error::Config(
+                "`cursor_secrets` was given no secret: list at least one (32 random bytes or \
+                 more), or do not call it for plain cursors"
+                    .to_owned(),
+            )),
+            Some(secrets) => CursorKeys::from_secrets(secrets),
+        }
     }
 }
 
@@ -274,7 +291,8 @@ impl CursorKeys {
         Ok(CursorKeys(std::sync::Arc::new(ciphers)))
     }
 
-    fn is_empty(&self) -> bool {
+    /// No secret: cursors are plain.
+    pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 }

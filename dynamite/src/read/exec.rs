@@ -13,7 +13,9 @@ use futures::StreamExt;
 use super::canonical::KeyId;
 use crate::client::{Dynamite, TableStats};
 use crate::error::{Error, Result, sdk_error};
-use crate::expr::{ExpressionBuilder, Node};
+use crate::expr::{
+    ExpressionBuilder, MAX_EXPRESSION_BYTES, MAX_OPERATORS, Node, condition_operators,
+};
 use crate::value::{AttributeValue, Item};
 
 /// Keys per BatchGetItem call (DynamoDB's limit).
@@ -114,18 +116,26 @@ pub(crate) struct RawPage {
 }
 
 impl ReadSpec {
-    pub(crate) fn render(self) -> Result<RenderedRead> {
+    /// Renders the read. A FilterExpression past DynamoDB's limits is
+    /// never sent: the conjuncts that do not fit join the residual
+    /// (evaluated in memory with DynamoDB's semantics, their attributes
+    /// fetched), so the answer is the same and only transfer grows.
+    pub(crate) fn render(mut self) -> Result<RenderedRead> {
         let mut builder = ExpressionBuilder::new();
         let key_condition = self
             .key_condition
             .as_ref()
             .map(|n| builder.render(n))
             .transpose()?;
-        let filter = self
-            .filter
-            .as_ref()
-            .map(|n| builder.render(n))
-            .transpose()?;
+        let filter = match self.filter.take() {
+            Some(node) => {
+                let fitted = fit_filter(&mut builder, node)?;
+                self.filter = fitted.sent;
+                self.keep_in_memory(fitted.moved);
+                fitted.text
+            }
+            None => None,
+        };
         // A count sends no ProjectionExpression, so it must not name the
         // projected attributes either (DynamoDB refuses unused names).
         let projection = self.projection.as_ref().filter(|_| !self.count_only);
@@ -145,6 +155,95 @@ impl ReadSpec {
             spec: self,
         })
     }
+}
+
+impl ReadSpec {
+    /// Adds filter conjuncts to the residual, and what they read to the
+    /// projection (rows are stripped to the caller's attributes later).
+    fn keep_in_memory(&mut self, moved: Vec<Node>) {
+        if moved.is_empty() {
+            return;
+        }
+        if let Some(projection) = &mut self.projection {
+            let mut read = Vec::new();
+            for node in &moved {
+                super::eval::attributes(node, &mut read);
+            }
+            for attribute in read {
+                if !projection.iter().any(|p| p == attribute) {
+                    projection.push(attribute.to_owned());
+                }
+            }
+        }
+        let mut parts = self
+            .residual
+            .take()
+            .map(Node::into_and_parts)
+            .unwrap_or_default();
+        parts.extend(moved);
+        self.residual = Node::all(parts);
+    }
+}
+
+/// A filter rendered within DynamoDB's limits.
+struct Fitted {
+    text: Option<String>,
+    /// The conjuncts sent.
+    sent: Option<Node>,
+    /// The conjuncts left for the residual.
+    moved: Vec<Node>,
+}
+
+/// Renders `filter` whole when it fits DynamoDB's 4 KB and 300 operators
+/// per expression and 2 MB of substitutions, else conjunct by conjunct, in order, keeping
+/// those that still fit (an `OR` is kept or moved whole: part of it
+/// would drop rows). Linear in the filter's size.
+fn fit_filter(builder: &mut ExpressionBuilder, filter: Node) -> Result<Fitted> {
+    let mark = builder.mark();
+    let whole = builder.render(&filter)?;
+    if whole.len() <= MAX_EXPRESSION_BYTES
+        && builder.substitutions_fit()
+        && condition_operators(&whole) <= MAX_OPERATORS
+    {
+        return Ok(Fitted {
+            text: Some(whole),
+            sent: Some(filter),
+            moved: Vec::new(),
+        });
+    }
+    builder.rollback(mark);
+    let (mut texts, mut sent, mut moved) = (Vec::new(), Vec::new(), Vec::new());
+    // "(" and ")" around two or more conjuncts.
+    let (mut length, mut operators) = (2usize, 0usize);
+    for part in filter.conjuncts() {
+        let mark = builder.mark();
+        let text = builder.render(&part)?;
+        let joined = !texts.is_empty();
+        let added = text.len() + if joined { " AND ".len() } else { 0 };
+        let ops = condition_operators(&text) + usize::from(joined);
+        if length.saturating_add(added) <= MAX_EXPRESSION_BYTES
+            && operators.saturating_add(ops) <= MAX_OPERATORS
+            && builder.substitutions_fit()
+        {
+            length += added;
+            operators += ops;
+            texts.push(text);
+            sent.push(part);
+        } else {
+            builder.rollback(mark);
+            moved.push(part);
+        }
+    }
+    let text = match texts.len() {
+        0 => None,
+        1 => texts.pop(),
+        _ => Some(format!("({})", texts.join(" AND "))),
+    };
+    Ok(Fitted {
+        text,
+        sent: Node::all(sent),
+        moved,
+    })
 }
 
 impl RenderedRead {

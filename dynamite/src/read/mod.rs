@@ -80,15 +80,74 @@ pub(crate) fn own_entity(meta: &TableMeta) -> Option<Node> {
     meta.single_table.map(|layout| layout.entity_condition())
 }
 
-/// Adds `extra` to a filter as one more conjunct.
+/// Adds `extra` to a filter as one more conjunct (its conjuncts appended
+/// to the filter's own Vec: `.filter()` called n times is O(n)).
 pub(crate) fn and_filter(filter: Option<Node>, extra: Option<Node>) -> Option<Node> {
     match (filter, extra) {
         (f, None) => f,
         (None, e) => e,
         (Some(f), Some(e)) => {
-            let mut parts = f.conjuncts();
-            parts.push(e);
+            let mut parts = f.into_and_parts();
+            e.push_conjuncts(&mut parts);
             Node::all(parts)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expr::CompareOp;
+
+    fn leaf(i: usize) -> Node {
+        Node::Compare {
+            path: "status",
+            op: CompareOp::Ne,
+            value: Ok(crate::value::AttributeValue::S(format!("v{i}"))),
+        }
+    }
+
+    /// `.filter()` called n times, and `&` of n terms, append to one flat
+    /// `And` (O(n) in all; `DYNAMITE_PRINT_TIMINGS=1` prints the time),
+    /// nested `And`s flattened without recursion.
+    #[test]
+    fn regression_and_filter_appends_to_one_flat_and() {
+        const N: usize = 20_000;
+        let started = std::time::Instant::now();
+        let mut filter = None;
+        for i in 0..N {
+            filter = and_filter(filter, Some(leaf(i)));
+        }
+        let elapsed = started.elapsed();
+        if std::env::var_os("DYNAMITE_PRINT_TIMINGS").is_some() {
+            eprintln!("and_filter x {N}: {elapsed:?}");
+        }
+        let Some(Node::And(parts)) = filter else {
+            panic!("not an And");
+        };
+        assert_eq!(parts.len(), N);
+        // `a & b & c ...` likewise (the Condition keeps one flat Vec).
+        let started = std::time::Instant::now();
+        let mut c = crate::expr::Condition::<()>::new(leaf(0));
+        for i in 1..N {
+            c = c & crate::expr::Condition::new(leaf(i));
+        }
+        let elapsed = started.elapsed();
+        if std::env::var_os("DYNAMITE_PRINT_TIMINGS").is_some() {
+            eprintln!("& x {N}: {elapsed:?}");
+        }
+        assert!(matches!(&c.node, Node::And(p) if p.len() == N));
+        assert!(parts.iter().all(|p| matches!(p, Node::Compare { .. })));
+        // Nested Ands (planner-built) flatten, in order.
+        let nested = Node::And(vec![
+            Node::And(vec![leaf(0), Node::And(vec![leaf(1), leaf(2)])]),
+            leaf(3),
+        ]);
+        let flat = nested.conjuncts();
+        assert_eq!(flat.len(), 4);
+        let Some(Node::And(parts)) = and_filter(Some(leaf(9)), Some(Node::And(flat))) else {
+            panic!("not an And");
+        };
+        assert_eq!(parts.len(), 5);
     }
 }

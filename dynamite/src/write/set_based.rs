@@ -52,6 +52,13 @@ async fn matching_keys<T: Table>(
     filter: Option<Node>,
     strict: bool,
 ) -> Result<Vec<Item>> {
+    // Each row's write carries the filter as its condition: one past
+    // DynamoDB's expression limits is refused before anything is read.
+    if let Some(node) = &filter {
+        let mut b = crate::expr::ExpressionBuilder::new();
+        let text = b.render(node)?;
+        b.check_write(T::META.model, &[("condition", &text)])?;
+    }
     let plan = matching_plan::<T>(db, filter, strict)?;
     let items = crate::read::run::fetch(db, &plan).await?;
     items.iter().map(|i| T::META.key_of(i)).collect()

@@ -254,6 +254,7 @@ pub(crate) async fn remove<T: Table>(
     if let Some(own) = crate::read::writable_row(meta) {
         expression = format!("{expression} AND {}", builder.render(&own)?);
     }
+    builder.check_write(meta.model, &[("condition", &expression)])?;
     if db.exact_writes() {
         return remove_exactly_once(
             db,

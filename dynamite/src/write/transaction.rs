@@ -451,6 +451,7 @@ impl<'db> Transaction<'db> {
             if let Some(own) = crate::read::writable_row(&T::META) {
                 expression = format!("{expression} AND {}", b.render(&own)?);
             }
+            b.check_write(T::META.model, &[("condition", &expression)])?;
             let check = built(
                 ConditionCheck::builder()
                     .table_name(&table)

@@ -396,7 +396,10 @@ async fn regression_plain_cursor_never_holds_an_unreturned_row() {
 }
 
 /// Regression: an in-memory sort put the sort field's value in the cursor,
-/// even a `Sensitive` one or one not projected.
+/// even a `Sensitive` one. Now a plain cursor never holds a `Sensitive`
+/// value: `page()` of such a read without cursor secrets is
+/// `Error::Config` before sending; sealed, it pages exactly (forward,
+/// backward, and after the cursor's row is deleted).
 #[tokio::test]
 async fn regression_sorted_cursor_hides_a_sensitive_sort_value() {
     let db = db().await;
@@ -410,19 +413,18 @@ async fn regression_sorted_cursor_hides_a_sensitive_sort_value() {
             .order_by(CurTask::CODE, Desc)
             .limit(3)
     };
+    db.metrics().reset();
+    let refused = q().page(&db, None).await.unwrap_err();
+    assert!(matches!(refused, dynamite::Error::Config(_)), "{refused}");
+    assert!(refused.to_string().contains("cursor_secrets"), "{refused}");
+    assert_eq!(db.metrics().data_plane_requests(), 0);
+    let sealed = with_secrets(&db, vec![SECRET_A]).await.unwrap();
     let mut got = Vec::new();
     let mut cursor = None;
     let mut previous = None;
     for _ in 0..10 {
-        let page = q().page(&db, cursor.as_ref()).await.unwrap();
+        let page = q().page(&sealed, cursor.as_ref()).await.unwrap();
         got.extend(page.items.iter().map(|r| r.id.clone()));
-        for c in page.next.iter().chain(page.previous.iter()) {
-            let text = serde_json::to_string(&plain(c)).unwrap();
-            assert!(
-                !text.contains("code-"),
-                "sensitive sort value in cursor: {text}"
-            );
-        }
         previous = page.previous.clone();
         match page.next {
             Some(c) => cursor = Some(c),
@@ -433,18 +435,18 @@ async fn regression_sorted_cursor_hides_a_sensitive_sort_value() {
     want.sort_by(|a, b| b.cmp(a));
     assert_eq!(got, want);
     // Backward from the last page: the page before it.
-    let back = q().page(&db, previous.as_ref()).await.unwrap();
+    let back = q().page(&sealed, previous.as_ref()).await.unwrap();
     assert_eq!(
         back.items.iter().map(|r| r.id.clone()).collect::<Vec<_>>(),
         want[3..6].to_vec()
     );
-    // A row removed since: the cursor resumes at its rank.
-    let first = q().page(&db, None).await.unwrap();
+    // A row removed since: the cursor resumes after its (value, key).
+    let first = q().page(&sealed, None).await.unwrap();
     let last_id = first.items.last().unwrap().id.clone();
     CurTask::delete_key(&db, ("t".to_owned(), last_id))
         .await
         .unwrap();
-    let second = q().page(&db, first.next.as_ref()).await.unwrap();
+    let second = q().page(&sealed, first.next.as_ref()).await.unwrap();
     assert_eq!(
         second
             .items

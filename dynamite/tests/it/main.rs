@@ -35,6 +35,7 @@ mod read_engine;
 mod regressions;
 mod relations;
 mod retries;
+mod review19_cursors;
 mod review19_reads;
 mod review_reads;
 mod review_rev_writes;

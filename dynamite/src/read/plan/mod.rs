@@ -97,6 +97,9 @@ pub(crate) struct Plan {
     pub(crate) paths: Vec<String>,
     /// A strict read: the include levels under it never Scan either.
     pub(crate) strict: bool,
+    /// The stored attributes whose values are `Sensitive` (fields, and
+    /// keys rendered from them) in the rows read: never in a plain cursor.
+    pub(crate) sensitive: Vec<&'static str>,
 }
 
 /// Which paths a read may take.
@@ -220,6 +223,7 @@ pub(crate) fn plan(
         cursor_keys: chosen.cursor_keys,
         paths: chosen.paths,
         strict: request.strict,
+        sensitive: meta.sensitive_names(),
     })
 }
 

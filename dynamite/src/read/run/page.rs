@@ -13,7 +13,7 @@ use super::{
 };
 use crate::client::Dynamite;
 use crate::error::{Error, Result};
-use crate::read::canonical::{KeyId, plan_signature};
+use crate::read::canonical::plan_signature;
 use crate::read::cursor::{Codec, Cursor, PartitionPosition, Position};
 use crate::read::exec::RenderedRead;
 use crate::read::plan::{Access, Plan};
@@ -66,7 +66,12 @@ pub(crate) async fn fetch_page(
     plan: &Plan,
     cursor: Option<&Cursor>,
 ) -> Result<PageOut> {
-    let codec = Codec::new(plan_signature(plan), db.cursor_keys());
+    let keys = db.cursor_keys();
+    let sealed = !keys.is_empty();
+    if !sealed {
+        plain_cursor_allowed(plan)?;
+    }
+    let codec = Codec::new(plan_signature(plan, sealed), keys);
     let position = match cursor.map(|c| codec.decode(c)).transpose()? {
         Some(Position::Start) => None,
         p => p,
@@ -80,7 +85,6 @@ pub(crate) async fn fetch_page(
             Position::Before(_)
                 | Position::BeforeOffset(_)
                 | Position::SortedBefore(_)
-                | Position::SortedKeyBefore(..)
                 | Position::End
         )
     );
@@ -134,20 +138,15 @@ pub(crate) async fn fetch_page(
 }
 
 /// A page of a read sorted in memory: every match is read and sorted, the
-/// page is cut from the sorted rows. A position holds the sort value of its
-/// row, unless the cursor is plain and the sort attribute must not show
-/// (sensitive, or not projected): then the row's key and its rank.
+/// page is cut from the sorted rows. A position holds the sort value and
+/// the key of its row (fetched even when the query projects them away),
+/// and the next page starts strictly after that (value, key): rows
+/// deleted or changed meanwhile never make it skip one.
 async fn sorted_page(ctx: &PageCtx<'_>, position: Option<Position>) -> Result<PageOut> {
     let (plan, want) = (ctx.plan, ctx.want);
     let items = sort_rows(plan, collect(ctx.db, plan).await?);
     let len = items.len();
-    let hidden = !ctx.codec.sealed() && sort_value_hidden(plan);
-    let sort_key = |row: &Item| {
-        let mut names = plan.table_keys.clone();
-        names.extend(plan.memory_sort.map(|(a, _)| a));
-        key_from_item(row, &names)
-    };
-    let table_key = |row: &Item| key_from_item(row, &plan.table_keys);
+    let sort_key = |row: &Item| key_from_item(row, &sorted_positions(plan));
     // The first row after `row` (`strict`), or at or after it.
     let at = |row: &Item, strict: bool| {
         items
@@ -159,56 +158,32 @@ async fn sorted_page(ctx: &PageCtx<'_>, position: Option<Position>) -> Result<Pa
             })
             .unwrap_or(len)
     };
-    // The rank of the row with this key, else the rank it had (`Err`: the
-    // row is gone or no longer matches).
-    let find = |key: &Item, rank: usize| {
-        let id = KeyId::of(key, plan.table_keys.iter().copied());
-        items
-            .iter()
-            .position(|i| plan.key_id(i) == id)
-            .ok_or(rank.min(len))
-    };
     let (begin, end) = match &position {
         None => (0, want.unwrap_or(len).min(len)),
-        Some(Position::Sorted(_) | Position::SortedKey(..)) => {
-            let begin = match &position {
-                Some(Position::Sorted(after)) => at(after, true),
-                // Gone: its successor now holds its rank.
-                Some(Position::SortedKey(key, rank)) => {
-                    find(key, *rank).map_or_else(|rank| rank, |i| i.saturating_add(1))
-                }
-                _ => len,
-            };
+        Some(Position::Sorted(after)) => {
+            let begin = at(after, true);
             (
                 begin,
                 want.map_or(len, |w| begin.saturating_add(w).min(len)),
             )
         }
-        Some(Position::SortedBefore(_) | Position::SortedKeyBefore(..)) => {
-            let end = match &position {
-                Some(Position::SortedBefore(before)) => at(before, false),
-                Some(Position::SortedKeyBefore(key, rank)) => {
-                    find(key, *rank).unwrap_or_else(|rank| rank)
-                }
-                _ => 0,
-            };
+        Some(Position::SortedBefore(before)) => {
+            let end = at(before, false);
             (want.map_or(0, |w| end.saturating_sub(w)), end)
         }
         Some(Position::End) => (want.map_or(0, |w| len.saturating_sub(w)), len),
+        // Key-and-rank positions (no longer written: a rank skips rows
+        // after deletes) and positions of other reads.
         Some(_) => return Err(wrong()),
     };
     let page: Vec<Item> = items.get(begin..end).unwrap_or_default().to_vec();
     let next = match (end < len, page.last()) {
         (false, _) => None,
-        (true, Some(last)) if hidden => {
-            ctx.some(Position::SortedKey(table_key(last), end.saturating_sub(1)))?
-        }
         (true, Some(last)) => ctx.some(Position::Sorted(sort_key(last)))?,
         (true, None) => ctx.some(Position::Start)?,
     };
     let previous = match page.first().or(items.get(begin)) {
         _ if begin == 0 || !ctx.reversible => None,
-        Some(first) if hidden => ctx.some(Position::SortedKeyBefore(table_key(first), begin))?,
         Some(first) => ctx.some(Position::SortedBefore(sort_key(first)))?,
         None => ctx.some(Position::End)?,
     };
@@ -219,16 +194,46 @@ async fn sorted_page(ctx: &PageCtx<'_>, position: Option<Position>) -> Result<Pa
     })
 }
 
-/// Whether the attribute a read is sorted by in memory must not appear in
-/// a plain cursor: a sensitive attribute, or one the caller does not get.
-fn sort_value_hidden(plan: &Plan) -> bool {
-    plan.memory_sort.is_some_and(|(attribute, _)| {
-        crate::mask::is_masked(&plan.table, attribute)
-            || plan
-                .keep
-                .as_ref()
-                .is_some_and(|keep| !keep.iter().any(|k| k == attribute))
-    })
+/// The attributes a position of a read sorted in memory holds: the table
+/// keys and the sort attribute.
+fn sorted_positions(plan: &Plan) -> Vec<&'static str> {
+    let mut names = plan.table_keys.clone();
+    names.extend(plan.memory_sort.map(|(a, _)| a));
+    names
+}
+
+/// The attributes a cursor of `plan` may hold: the key attributes of the
+/// read (table keys, the index keys of an index read), plus the sort
+/// attribute of a read sorted in memory; none for key lists (offsets).
+fn positions(plan: &Plan) -> Vec<&'static str> {
+    if sorted_in_memory(plan) {
+        return sorted_positions(plan);
+    }
+    match &plan.access {
+        Access::Nothing | Access::Get { .. } | Access::BatchGet { .. } => Vec::new(),
+        Access::Query { .. } | Access::MultiQuery { .. } | Access::Scan => {
+            let mut names = plan.cursor_keys.clone();
+            names.extend(plan.memory_sort.map(|(a, _)| a));
+            names
+        }
+    }
+}
+
+/// A plain cursor never holds a `Sensitive` value (a sensitive field, or
+/// a key rendered from one): a read whose cursor would is refused before
+/// anything is sent, decided from the plan, not from the data.
+fn plain_cursor_allowed(plan: &Plan) -> Result<()> {
+    let names = positions(plan);
+    let Some(sensitive) = names.iter().find(|n| plan.sensitive.contains(n)) else {
+        return Ok(());
+    };
+    Err(Error::Config(format!(
+        "page() of this read would put `{sensitive}` (a Sensitive value, or a key rendered \
+         from one) of table `{}` in a plain cursor, which shows it to whoever holds the \
+         cursor: give the handle cursor secrets (`DynamiteBuilder::cursor_secrets`) so \
+         cursors are sealed, or read it with `all()` / `stream()`",
+        plan.table
+    )))
 }
 
 /// A page of a key list: cursors are offsets into the list.

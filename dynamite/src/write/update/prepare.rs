@@ -78,6 +78,10 @@ impl<T: Table> Update<T> {
             (name.to_owned(), id)
         });
         let expression = merge_clauses(expression);
+        b.check_write(
+            meta.model,
+            &[("update", &expression), ("condition", &condition)],
+        )?;
         Ok(PreparedUpdate {
             table,
             key,
