@@ -565,7 +565,8 @@ impl DynamiteBuilder {
     }
 
     /// At most `n` Queries for one `is_in` on a partition key (one Query
-    /// per distinct value; default 100): more distinct values are
+    /// per distinct value; default 100; on fields of a partition-key
+    /// template, one per rendered partition): more distinct values are
     /// [`crate::Error::FanOutLimit`] before anything is sent.
     pub fn max_is_in_queries(mut self, n: usize) -> Self {
         self.max_is_in_queries = Some(n.max(1));
@@ -588,9 +589,10 @@ impl DynamiteBuilder {
     /// whose answer was lost and that the SDK retried is recognised as
     /// applied (by its id in the stored item) instead of being reported as
     /// `AlreadyExists` / `Conflict`, and is never applied twice (updates
-    /// are conditioned on the stored id not being theirs; unversioned
-    /// increments, set additions and appends are not resent after an
-    /// attempt that may have applied, see the guide's writing chapter). Default
+    /// are conditioned on the stored id not being theirs; creates, hard
+    /// deletes and unversioned increments, set additions and appends are
+    /// not resent after an attempt that may have applied, see the guide's
+    /// writing chapter). Default
     /// `_dynamite_write`; models never declare it.
     pub fn write_id_attribute(mut self, name: impl Into<String>) -> Self {
         self.write_id = Some(name.into());

@@ -464,9 +464,7 @@ fn swept_by_ttl(with_ttl: &TableMeta, without: &TableMeta) -> Option<String> {
     if without.ttl.is_some() {
         return None;
     }
-    let field = without.attributes.iter().find(|a| {
-        a.name == ttl && !matches!(a.scalar, Some(ScalarType::S) | Some(ScalarType::B))
-    })?;
+    let field = swept_field(without, ttl)?;
     Some(format!(
         "`{}` is the TTL attribute of `{}`, and `{}.{}` is stored under that name without \
          being its TTL: DynamoDB's TTL sweep would delete `{}` rows once that value, read as \
@@ -474,6 +472,38 @@ fn swept_by_ttl(with_ttl: &TableMeta, without: &TableMeta) -> Option<String> {
          (`#[dynamite(rename = \"..\")]`) or declare the field `#[dynamite(ttl)]`",
         ttl, with_ttl.model, without.model, field.field, without.model
     ))
+}
+
+/// The field of `meta` that DynamoDB's sweep would read under the TTL
+/// attribute `ttl` without being the model's TTL: stored under that name,
+/// of a type that may hold a number (only strings and binary are known
+/// never to).
+fn swept_field(meta: &TableMeta, ttl: &str) -> Option<&'static crate::model::AttributeMeta> {
+    if meta.ttl == Some(ttl) {
+        return None;
+    }
+    meta.attributes
+        .iter()
+        .find(|a| a.name == ttl && !matches!(a.scalar, Some(ScalarType::S) | Some(ScalarType::B)))
+}
+
+/// The TTL attribute `live` that table `table` has enabled (as
+/// DescribeTimeToLive says, whoever enabled it) against every model of
+/// `registry` stored there, with or without TTL: a number field stored
+/// under that name that is not its model's TTL is [`Error::Config`]
+/// naming the model, field, table and attribute.
+pub(crate) fn check_live_ttl(registry: &Registry, table: &str, live: &str) -> Result<()> {
+    for registered in registry.iter().filter(|r| r.table_name == table) {
+        let meta = registered.meta;
+        if let Some(field) = swept_field(meta, live) {
+            return Err(Error::Config(format!(
+                "table `{table}` has TTL enabled on `{live}`, and `{}.{}` is stored under that                  name without being its TTL: DynamoDB's TTL sweep would delete `{}` rows once                  that value, read as epoch seconds, has passed; rename the stored attribute                  (`#[dynamite(rename = \"..\")]`), declare the field `#[dynamite(ttl)]`, or \
+                 disable the table's TTL",
+                meta.model, field.field, meta.model
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Two metadata references denote the same model.

@@ -11,7 +11,7 @@ use std::time::Instant;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, CreateGlobalSecondaryIndexAction, GlobalSecondaryIndex,
     GlobalSecondaryIndexUpdate, KeySchemaElement, KeyType, Projection, ProjectionType,
-    ScalarAttributeType, TableDescription,
+    ScalarAttributeType, TableDescription, TimeToLiveStatus,
 };
 use tracing::Instrument;
 
@@ -343,14 +343,34 @@ async fn create_index(
     Ok(())
 }
 
+/// Every table the models need, with its description (`None`: missing).
+/// An existing table's live TTL attribute (DescribeTimeToLive: enabled or
+/// enabling, by whoever) is checked against the number fields of every
+/// model stored there first, so that a refusal changes nothing.
+async fn described(db: &Dynamite) -> Result<Vec<(TableSpec, Option<TableDescription>)>> {
+    let mut tables = Vec::new();
+    for spec in desired(db)? {
+        let existing = describe(db, &spec.name).await?;
+        if existing.is_some()
+            && let Some((Some(live), TimeToLiveStatus::Enabled | TimeToLiveStatus::Enabling)) =
+                sync_options::current_ttl(db, &spec.name).await?
+        {
+            crate::registry::check_live_ttl(db.registry(), &spec.name, &live)?;
+        }
+        tables.push((spec, existing));
+    }
+    Ok(tables)
+}
+
 impl Dynamite {
-    /// What [`sync`](Dynamite::sync) would change, without changing anything.
+    /// What [`sync`](Dynamite::sync) would change, without changing anything;
+    /// what `sync` would refuse is the same error here.
     pub async fn sync_plan(&self) -> Result<SyncReport> {
         let span = crate::trace::operation_span!("dynamite.sync_plan", None);
         async move {
             let mut report = SyncReport::default();
-            for spec in desired(self)? {
-                match describe(self, &spec.name).await? {
+            for (spec, existing) in described(self).await? {
+                match existing {
                     None => {
                         report.changes.push(Change::CreateTable {
                             table: spec.name.clone(),
@@ -386,13 +406,18 @@ impl Dynamite {
     /// Idempotent; never deletes or recreates a table, and never makes a
     /// change that would lose data or protection: those are in
     /// [`SyncReport::withheld`], as are options the endpoint lacks.
+    ///
+    /// A table whose TTL is already enabled (by anyone) on an attribute a
+    /// registered model stores a number field under, without it being that
+    /// model's TTL, is [`Error::Config`] before anything changes: DynamoDB's
+    /// sweep would delete those rows.
     pub async fn sync(&self) -> Result<SyncReport> {
         let span = crate::trace::operation_span!("dynamite.sync", None);
         async move {
             let deadline = Instant::now() + self.sync_timeout();
             let mut report = SyncReport::default();
-            for spec in desired(self)? {
-                match describe(self, &spec.name).await? {
+            for (spec, existing) in described(self).await? {
+                match existing {
                     None => {
                         create_table(self, &spec).await?;
                         report.changes.push(Change::CreateTable {

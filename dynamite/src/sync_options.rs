@@ -259,7 +259,7 @@ where
 
 /// The TTL attribute and status of a table (`None`: the endpoint does not
 /// implement DescribeTimeToLive).
-async fn current_ttl(
+pub(crate) async fn current_ttl(
     db: &Dynamite,
     table: &str,
 ) -> Result<Option<(Option<String>, TimeToLiveStatus)>> {

@@ -319,18 +319,20 @@ pub enum Error {
         read: String,
     },
 
-    /// An `is_in` on a partition key with more distinct values than the
-    /// handle allows Queries for one read (`max_is_in_queries`, default
-    /// 100). Nothing was sent.
+    /// An `is_in` on a partition key (or on fields of a partition-key
+    /// template: every combination of their lists is a partition) naming
+    /// more distinct partitions than the handle allows Queries for one read
+    /// (`max_is_in_queries`, default 100). Nothing was sent.
     #[error(
         "{model}: is_in on the partition key {attribute} has {values} distinct values, more than the {limit} Queries one read may send; split the list, or raise the handle's max_is_in_queries"
     )]
     FanOutLimit {
         /// The model.
         model: &'static str,
-        /// The partition key attribute.
+        /// The partition key attribute (of a template: the field given as
+        /// a list, or the key attribute when several are).
         attribute: &'static str,
-        /// Distinct values given.
+        /// Distinct values (partitions) given.
         values: usize,
         /// The handle's limit.
         limit: usize,

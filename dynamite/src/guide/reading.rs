@@ -67,9 +67,10 @@
 //!
 //! Access paths, cheapest first: full key `eq` → GetItem; a list of keys →
 //! BatchGetItem; a partition pinned → Query (of the table or an index);
-//! `is_in` on a partition key → one Query per value, concurrent (at most
-//! 100 by default, `max_is_in_queries(n)` on the handle builder, beyond
-//! that `Error::FanOutLimit` before sending); otherwise Scan. Among the
+//! `is_in` on a partition key → one Query per value, concurrent (on fields
+//! of a shared table's partition template, one per rendered partition; at
+//! most 100 by default, `max_is_in_queries(n)` on the handle builder,
+//! beyond that `Error::FanOutLimit` before sending); otherwise Scan. Among the
 //! table's partition and every index whose partition the filter pins, the
 //! planner ranks (from the filter and the declared schema only, never from
 //! data): a path giving the asked `order` natively first, one partition
@@ -147,7 +148,10 @@
 //! is `Error::IndexUnusable` before sending, never a Scan. `.strict()` (or
 //! `strict(true)` on the handle builder, for every query) refuses, before
 //! sending, every Scan and every Query that reads a whole partition only
-//! to filter it:
+//! to filter it. `update_where(..).strict()` and `delete_where(..).strict()`
+//! select their rows under the same rule; include levels follow the root
+//! query's (or the handle's) strictness and then never Scan a child table:
+//!
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]

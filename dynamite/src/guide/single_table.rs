@@ -188,7 +188,11 @@
 //! item whose TTL attribute holds a past number, whatever its model: a
 //! model without TTL that stores a field under the table's TTL name (any
 //! type but a string or binary) is `Error::Config` at `build()`; rename
-//! that field's stored attribute.
+//! that field's stored attribute. A TTL enabled on the table by someone
+//! else (another program, another service's models) only shows at
+//! `sync()` / `sync_plan()`: they read it (DescribeTimeToLive) and refuse
+//! such a field with the same `Error::Config`, naming the model, field,
+//! table and attribute, before changing anything.
 //!
 //! ```
 //! # use dynamite::prelude::*;

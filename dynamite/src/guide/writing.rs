@@ -281,6 +281,13 @@
 //!   finds the call's own write id (`Ok`: applied exactly once) or not
 //!   (`Error::OutcomeUnknown`). The stored id names only the last writer,
 //!   so after another writer nothing else can tell.
+//! - `create` and hard deletes (`delete` / `delete_key` without
+//!   `deleted_at`, `force_delete`, `delete_key_expecting`) are not resent
+//!   after such an attempt either: another writer may have deleted the
+//!   created row (or created the deleted key again) in between, which
+//!   makes the condition hold again, and a resent write would apply a
+//!   second time. A create then reads its row back once (its own write id:
+//!   `Ok`); a hard delete is `Error::OutcomeUnknown`.
 //! - Transactions, `create_many` and, with `exact_writes(true)`, every
 //!   single write carry a ClientRequestToken: a retry is answered from the
 //!   first attempt, so they are `Ok` even after a lost answer.

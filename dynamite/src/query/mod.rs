@@ -205,6 +205,8 @@ impl<T: Table> Query<T> {
     /// The conditions every read adds (soft delete, TTL, a shared table's
     /// entity) do not count. The handle's
     /// [`strict`](crate::DynamiteBuilder::strict) sets it for every query.
+    /// The query's include levels follow it (they have no switch of their
+    /// own): under a strict query none Scans a child table.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]

@@ -29,7 +29,10 @@
 //! appends) is therefore never sent again after such an attempt
 //! ([`AtMostOnce`] stops the SDK's retries there); it asks
 //! instead ([`applied_by`]): its own id stored means applied exactly once,
-//! anything else is `OutcomeUnknown`.
+//! anything else is `OutcomeUnknown`. So are a create and a hard delete,
+//! whose conditions another writer can make true again (by deleting the
+//! created row, or creating the deleted key again) between a maybe applied
+//! attempt and its retry.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -21,10 +21,12 @@ fn empty_filter(model: &'static str, operation: &'static str) -> Error {
     Error::UnfilteredWrite { model, operation }
 }
 
-/// The read of the keys of the rows matching `filter`.
+/// The read of the keys of the rows matching `filter`: strict when the
+/// call or the handle says so.
 fn matching_plan<T: Table>(
     models: &(impl crate::registry::Models + ?Sized),
     filter: Option<Node>,
+    strict: bool,
 ) -> Result<plan::Plan> {
     let registered = models.registry().get::<T>()?;
     let request = ReadRequest {
@@ -32,7 +34,7 @@ fn matching_plan<T: Table>(
         filter: crate::read::and_filter(filter, crate::read::writable_row(&T::META)),
         projection: Some(T::META.key_names().collect()),
         // The handle's rules for reads hold for the selection too.
-        strict: models.strict_reads(),
+        strict: strict || models.strict_reads(),
         max_is_in_queries: models.max_is_in_queries(),
         ..ReadRequest::default()
     };
@@ -45,8 +47,12 @@ fn matching_plan<T: Table>(
 }
 
 /// Reads the keys of the rows matching `filter`.
-async fn matching_keys<T: Table>(db: &Dynamite, filter: Option<Node>) -> Result<Vec<Item>> {
-    let plan = matching_plan::<T>(db, filter)?;
+async fn matching_keys<T: Table>(
+    db: &Dynamite,
+    filter: Option<Node>,
+    strict: bool,
+) -> Result<Vec<Item>> {
+    let plan = matching_plan::<T>(db, filter, strict)?;
     let items = crate::read::run::fetch(db, &plan).await?;
     items.iter().map(|i| T::META.key_of(i)).collect()
 }
@@ -89,6 +95,7 @@ fn tally(operation: &'static str, results: Vec<(Item, Result<()>)>) -> Result<us
 pub struct UpdateWhere<T> {
     filter: Option<Node>,
     all_rows: bool,
+    strict: bool,
     template: Update<T>,
 }
 
@@ -97,6 +104,7 @@ impl<T> std::fmt::Debug for UpdateWhere<T> {
         f.debug_struct("UpdateWhere")
             .field("filter", &self.filter)
             .field("all_rows", &self.all_rows)
+            .field("strict", &self.strict)
             .finish_non_exhaustive()
     }
 }
@@ -106,6 +114,7 @@ impl<T: Table> UpdateWhere<T> {
         UpdateWhere {
             filter: filter.map(|c| c.node),
             all_rows: false,
+            strict: false,
             template: Update::new(Ok(Item::new())),
         }
     }
@@ -115,7 +124,7 @@ impl<T: Table> UpdateWhere<T> {
         &self,
         models: &(impl crate::registry::Models + ?Sized),
     ) -> Result<plan::Plan> {
-        matching_plan::<T>(models, self.filter.clone())
+        matching_plan::<T>(models, self.filter.clone(), self.strict)
     }
 
     /// The update applied to each matching row (for `explain`).
@@ -126,6 +135,42 @@ impl<T: Table> UpdateWhere<T> {
     /// Allows an empty filter: every row of the table is updated.
     pub fn all_rows(mut self) -> Self {
         self.all_rows = true;
+        self
+    }
+
+    /// Selects the rows to update like a strict query
+    /// ([`Query::strict`](crate::Query::strict)): a selection that would
+    /// read a whole table or partition to filter it is
+    /// [`Error::StrictRead`] before anything is read or written. The
+    /// handle's `strict(true)` makes every `update_where` strict.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> dynamite::Result<()> {
+    /// use dynamite::prelude::*;
+    /// #[derive(Table, Debug, Clone)]
+    /// struct Task {
+    ///     #[dynamite(primary_key)]
+    ///     project: String,
+    ///     #[dynamite(sort_key)]
+    ///     id: u32,
+    ///     done: bool,
+    /// }
+    /// let db = Dynamite::embedded().table::<Task>().build().await?;
+    /// db.sync().await?;
+    /// Task::create().project("p").id(1u32).done(false).exec(&db).await?;
+    /// // The key pins the rows: allowed.
+    /// let by_key = Task::PROJECT.eq("p") & Task::ID.eq(1u32);
+    /// let n = Task::update_where(by_key).set(Task::DONE, true).strict().exec(&db).await?;
+    /// assert_eq!(n, 1);
+    /// // A Scan to find them: refused, nothing read.
+    /// let scan = Task::update_where(Task::DONE.eq(true)).set(Task::DONE, false).strict();
+    /// assert!(scan.exec(&db).await.unwrap_err().is_strict_read());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn strict(mut self) -> Self {
+        self.strict = true;
         self
     }
 
@@ -173,7 +218,7 @@ impl<T: Table> UpdateWhere<T> {
             }
             // Validation failures are reported before anything is read.
             self.template.check()?;
-            let keys = matching_keys::<T>(db, self.filter.clone()).await?;
+            let keys = matching_keys::<T>(db, self.filter.clone(), self.strict).await?;
             let template = &self.template;
             let filter = &self.filter;
             let writes: Vec<_> = keys
@@ -207,6 +252,7 @@ impl<T: Table> UpdateWhere<T> {
 pub struct DeleteWhere<T> {
     filter: Option<Node>,
     all_rows: bool,
+    strict: bool,
     _model: std::marker::PhantomData<fn() -> T>,
 }
 
@@ -215,6 +261,7 @@ impl<T> std::fmt::Debug for DeleteWhere<T> {
         f.debug_struct("DeleteWhere")
             .field("filter", &self.filter)
             .field("all_rows", &self.all_rows)
+            .field("strict", &self.strict)
             .finish()
     }
 }
@@ -224,6 +271,7 @@ impl<T: Table> DeleteWhere<T> {
         DeleteWhere {
             filter: filter.map(|c| c.node),
             all_rows: false,
+            strict: false,
             _model: std::marker::PhantomData,
         }
     }
@@ -231,6 +279,44 @@ impl<T: Table> DeleteWhere<T> {
     /// Allows an empty filter: every row of the table is deleted.
     pub fn all_rows(mut self) -> Self {
         self.all_rows = true;
+        self
+    }
+
+    /// Selects the rows to delete like a strict query
+    /// ([`Query::strict`](crate::Query::strict)): a selection that would
+    /// read a whole table or partition to filter it is
+    /// [`Error::StrictRead`] before anything is read or deleted. The
+    /// handle's `strict(true)` makes every `delete_where` strict.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> dynamite::Result<()> {
+    /// use dynamite::prelude::*;
+    /// #[derive(Table, Debug, Clone)]
+    /// struct Task {
+    ///     #[dynamite(primary_key)]
+    ///     project: String,
+    ///     #[dynamite(sort_key)]
+    ///     id: u32,
+    ///     done: bool,
+    /// }
+    /// let db = Dynamite::embedded().table::<Task>().build().await?;
+    /// db.sync().await?;
+    /// Task::create().project("p").id(1u32).done(true).exec(&db).await?;
+    /// // The whole partition read to filter on `done`: refused, nothing deleted.
+    /// let filtered = Task::PROJECT.eq("p") & Task::DONE.eq(true);
+    /// let r = Task::delete_where(filtered.clone()).strict().exec(&db).await;
+    /// assert!(r.unwrap_err().is_strict_read());
+    /// // Not strict: read, filtered, deleted.
+    /// assert_eq!(Task::delete_where(filtered).exec(&db).await?, 1);
+    /// // A sort-key range pins the rows read: allowed.
+    /// let range = Task::PROJECT.eq("p") & Task::ID.gt(5u32);
+    /// assert_eq!(Task::delete_where(range).strict().exec(&db).await?, 0);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn strict(mut self) -> Self {
+        self.strict = true;
         self
     }
 
@@ -243,7 +329,7 @@ impl<T: Table> DeleteWhere<T> {
                 return Err(empty_filter(T::META.model, "delete_where"));
             }
             let table = db.registered::<T>()?.table_name.clone();
-            let keys = matching_keys::<T>(db, self.filter.clone()).await?;
+            let keys = matching_keys::<T>(db, self.filter.clone(), self.strict).await?;
             let (table, filter) = (&table, &self.filter);
             let deletes: Vec<_> = keys
                 .into_iter()

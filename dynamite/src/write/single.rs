@@ -162,6 +162,10 @@ pub(crate) async fn create<T: Table>(db: &Dynamite, mut model: T) -> Result<T> {
             Sent::ConditionFailed(old) => existing(old.as_ref(), "TransactWriteItems")?,
         }
     } else {
+        // Never sent again after an attempt that may have stored the row:
+        // another writer may have deleted it since, and a resent create
+        // (its condition met again) would store it a second time. Its own
+        // write id, read back, tells instead.
         let result = db
             .client()
             .put_item()
@@ -174,6 +178,7 @@ pub(crate) async fn create<T: Table>(db: &Dynamite, mut model: T) -> Result<T> {
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .customize()
             .interceptor(attempts.interceptor())
+            .config_override(evidence::AtMostOnce::config())
             .send()
             .await;
         match result {
@@ -182,7 +187,22 @@ pub(crate) async fn create<T: Table>(db: &Dynamite, mut model: T) -> Result<T> {
                 Some(PutItemError::ConditionalCheckFailedException(failed)) => {
                     existing(failed.item(), "PutItem")?
                 }
-                _ => return Err(evidence::write_error("PutItem", &table, &key, e, &attempts)),
+                _ => {
+                    let stored = match &write_id {
+                        Some((name, id)) if evidence::answer_lost(&e) => {
+                            evidence::applied_by(db, &table, &key, name, id).await
+                        }
+                        _ => None,
+                    };
+                    match stored {
+                        Some(stored) => stored,
+                        None => {
+                            return Err(evidence::write_error(
+                                "PutItem", &table, &key, e, &attempts,
+                            ));
+                        }
+                    }
+                }
             },
         }
     };
@@ -245,6 +265,9 @@ pub(crate) async fn remove<T: Table>(
         )
         .await;
     }
+    // Never sent again after an attempt that may have deleted the row:
+    // another writer may have created the key again since, and a resent
+    // delete (its condition met by the new row) would delete that row too.
     let attempts = evidence::Attempts::default();
     let result = db
         .client()
@@ -258,6 +281,7 @@ pub(crate) async fn remove<T: Table>(
         .return_consumed_capacity(ReturnConsumedCapacity::Total)
         .customize()
         .interceptor(attempts.interceptor())
+        .config_override(evidence::AtMostOnce::config())
         .send()
         .await;
     match result {

@@ -522,6 +522,61 @@ async fn regression_forged_start_keys_are_refused_before_sending() {
     assert_eq!(q().page(&db, Some(&real)).await.unwrap().items.len(), 1);
 }
 
+/// Regression: a forged number in a start key was only checked to parse:
+/// one outside DynamoDB's range (38 significant digits, magnitude 1E-130 to
+/// under 1E+126) reached DynamoDB and came back as a backend error. Now
+/// `InvalidCursor`, nothing sent; the range's own edges still read.
+#[tokio::test]
+async fn regression_forged_numbers_out_of_dynamodbs_range_are_refused_before_sending() {
+    let db = db().await;
+    let rows: Vec<CurTask> = (0..4)
+        .map(|i| task("a", &format!("id{i}"), "bob", i, "open"))
+        .collect();
+    put(&db, &rows).await;
+    // Through `by_assignee`: the start key holds the number `rank`.
+    let q = || {
+        CurTask::query()
+            .filter(CurTask::ASSIGNEE.eq("bob"))
+            .limit(1)
+    };
+    let real = q().page(&db, None).await.unwrap().next.unwrap();
+    let body = plain(&real);
+    let key = body["p"]["k"].clone();
+    assert!(key.get("rank").is_some(), "{body}");
+    let with_rank = |n: &str| {
+        let mut b = body.clone();
+        b["p"]["k"]["rank"] = serde_json::json!({ "N": n });
+        reencode(&b)
+    };
+    let out_of_range = [
+        "1E+126".to_owned(),
+        "-1E+126".to_owned(),
+        "1E-131".to_owned(),
+        "1E+2147483647".to_owned(),
+        "1E+99999999999999999999".to_owned(),
+        "1".repeat(39),
+        format!("-{}", "9".repeat(39)),
+        format!("0.{}", "1".repeat(39)),
+        "NaN".to_owned(),
+        "Infinity".to_owned(),
+    ];
+    for n in &out_of_range {
+        db.metrics().reset();
+        let err = q().page(&db, Some(&with_rank(n))).await.unwrap_err();
+        assert!(err.is_invalid_cursor(), "{n}: {err}");
+        assert_eq!(db.metrics().data_plane_requests(), 0, "{n}: sent");
+    }
+    // DynamoDB's edges are numbers it stores: sent, no error.
+    for n in [
+        "9.9999999999999999999999999999999999999E+125",
+        "1E-130",
+        "-1E-130",
+    ] {
+        let page = q().page(&db, Some(&with_rank(n))).await;
+        assert!(page.is_ok(), "{n}: {page:?}");
+    }
+}
+
 /// Regression: a filter value that looks like a placeholder made the
 /// query's fingerprint change between calls (placeholders substituted in
 /// hash-map order): the query refused its own next cursor about half the time.

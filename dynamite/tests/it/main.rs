@@ -52,6 +52,7 @@ mod single_table_differential;
 mod soak;
 mod soft_delete;
 mod table_options;
+mod template_is_in;
 mod transactions;
 mod ttl;
 mod ttl_shared;

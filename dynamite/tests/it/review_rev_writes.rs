@@ -232,7 +232,6 @@ async fn review_stale_save_keeps_unversioned_set_and_option() {
 /// another handle), only `sync()` can see it: DescribeTimeToLive names
 /// `expires_at`, and this handle's `RvwNoTtl` stores an `i64` there.
 #[tokio::test]
-#[ignore = "finding: sync() accepts a number field under the table's TTL attribute enabled elsewhere"]
 async fn review_sync_refuses_a_number_under_the_tables_ttl_set_elsewhere() {
     let db = common::builder().table::<RvwNoTtl>().build().await.unwrap();
     db.sync().await.unwrap();
@@ -321,7 +320,10 @@ async fn drop_rig() -> (
     let schedule: Schedule = {
         let armed = armed.clone();
         Arc::new(move |_, target| {
-            let write = matches!(target, "UpdateItem" | "DeleteItem" | "TransactWriteItems");
+            let write = matches!(
+                target,
+                "PutItem" | "UpdateItem" | "DeleteItem" | "TransactWriteItems"
+            );
             if write && std::mem::take(&mut *armed.lock().unwrap()) {
                 Fault::DropAfter
             } else {
@@ -361,7 +363,6 @@ async fn drop_rig() -> (
 /// starts at version 1); the SDK's retry finds version 1 and deletes the
 /// other writer's new row too — applied twice behind one call.
 #[tokio::test]
-#[ignore = "finding: a retried hard delete_key_expecting deletes a row recreated after it applied"]
 async fn review_retried_delete_key_expecting_does_not_delete_a_recreated_row() {
     let (backend, faulty, proxy, armed, intervene) = drop_rig().await;
     let mk = |db: Dynamite| async move {
@@ -389,6 +390,119 @@ async fn review_retried_delete_key_expecting_does_not_delete_a_recreated_row() {
     assert!(
         left.is_some(),
         "the row another writer created after this delete applied was deleted too; told {told:?}"
+    );
+}
+
+/// The class of the finding above: a write whose condition another
+/// writer can make true again after this call's first attempt applied (a
+/// hard delete: the key created again; a create: the row deleted again)
+/// is never resent after an attempt that may have applied. Per case, the
+/// applications (1 is the dropped first attempt; 2 would be the retry's
+/// too) and what the caller was told: applied once, and `Ok` only for an
+/// applied write.
+#[tokio::test]
+async fn regression_writes_another_writer_reenables_are_never_resent() {
+    let key = ("t", "o", 1u32, "r");
+    let mk = |db: Dynamite| async move {
+        RvwFour::create()
+            .tenant("t")
+            .org("o")
+            .n(1u32)
+            .id("r")
+            .title("theirs")
+            .exec(&db)
+            .await
+            .unwrap();
+    };
+    let mut seen = Vec::new();
+    for case in [
+        "delete_key_expecting",
+        "delete_key",
+        "row.delete",
+        "tx delete_key_expecting",
+        "tx delete_key",
+        "create, deleted by another",
+        "create, alone",
+        "delete_key, alone",
+    ] {
+        let (backend, faulty, proxy, armed, intervene) = drop_rig().await;
+        let is_create = case.starts_with("create");
+        if !is_create {
+            mk(backend.clone()).await;
+        }
+        let other = backend.clone();
+        type Next = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+        *intervene.lock().unwrap() = match case {
+            "create, alone" | "delete_key, alone" => None,
+            "create, deleted by another" => Some(Box::pin(async move {
+                RvwFour::delete_key(&other, key).await.unwrap();
+            }) as Next),
+            _ => Some(Box::pin(mk(other)) as Next),
+        };
+        *armed.lock().unwrap() = true;
+        let told = match case {
+            "delete_key_expecting" => RvwFour::delete_key_expecting(&faulty, key, 1).await,
+            "delete_key" | "delete_key, alone" => RvwFour::delete_key(&faulty, key).await,
+            "row.delete" => {
+                let row = RvwFour::get(&faulty, key).await.unwrap().unwrap();
+                *armed.lock().unwrap() = true;
+                row.delete(&faulty).await
+            }
+            "tx delete_key_expecting" | "tx delete_key" => {
+                let mut tx = faulty.transaction();
+                if case == "tx delete_key" {
+                    tx.delete_key::<RvwFour>(key);
+                } else {
+                    tx.delete_key_expecting::<RvwFour>(key, 1);
+                }
+                tx.commit().await.map(drop)
+            }
+            _ => RvwFour::create()
+                .tenant("t")
+                .org("o")
+                .n(1u32)
+                .id("r")
+                .title("mine")
+                .exec(&faulty)
+                .await
+                .map(drop),
+        };
+        let dropped = proxy
+            .injected
+            .of(dynamite_testkit::faults::Fault::DropAfter);
+        let left = RvwFour::get(&backend, key).await.unwrap();
+        // The first attempt applied (its answer was dropped); a resent one
+        // would have undone the other writer's write.
+        let applied = match case {
+            "create, alone" | "delete_key, alone" => 1,
+            "create, deleted by another" => 1 + usize::from(left.is_some()),
+            _ => 1 + usize::from(left.is_none()),
+        };
+        let told = match &told {
+            Ok(()) => "Ok",
+            Err(e) if e.is_outcome_unknown() => "OutcomeUnknown",
+            Err(_) => "other error",
+        };
+        seen.push((case, dropped, applied, told));
+    }
+    for (case, dropped, applied, told) in &seen {
+        assert_eq!(*dropped, 1, "{case}: {seen:?}");
+        assert_eq!(*applied, 1, "{case}: applied twice: {seen:?}");
+        assert!(told != &"other error", "{case}: {seen:?}");
+    }
+    // Alone, the create's own write id, read back, tells: applied, Ok. A
+    // hard delete has nothing left to tell.
+    let told = |case: &str| seen.iter().find(|s| s.0 == case).map(|s| s.3);
+    assert_eq!(told("create, alone"), Some("Ok"), "{seen:?}");
+    assert_eq!(
+        told("delete_key, alone"),
+        Some("OutcomeUnknown"),
+        "{seen:?}"
+    );
+    assert_eq!(
+        told("delete_key_expecting"),
+        Some("OutcomeUnknown"),
+        "{seen:?}"
     );
 }
 

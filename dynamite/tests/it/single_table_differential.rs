@@ -1,8 +1,9 @@
 //! Differential test of shared-table reads: random rows of two models in
 //! one table (their keys render alike), random filters on key-template
-//! fields and plain fields, and every answer compared with a brute-force
-//! reference (all rows of the model, filtered in memory). Seeded, shrinking
-//! to a minimal filter.
+//! fields and plain fields (`is_in` on a partition template's field among
+//! them), read whole or page by page through cursors, and every answer
+//! compared with a brute-force reference (all rows of the model, filtered
+//! in memory). Seeded, shrinking to a minimal filter.
 
 use std::collections::BTreeSet;
 
@@ -39,12 +40,14 @@ const STATUSES: [&str; 3] = ["a", "b", "c"];
 #[derive(Debug, Clone)]
 enum F {
     User(&'static str),
+    UserIn(Vec<&'static str>),
     IdEq(u16),
     IdGt(u16),
     IdLe(u16),
     IdBetween(u16, u16),
     IdIn(Vec<u16>),
     Status(&'static str),
+    StatusIn(Vec<&'static str>),
     StatusNe(&'static str),
     TotalGt(i32),
     And(Box<F>, Box<F>),
@@ -56,12 +59,14 @@ impl F {
     fn condition(&self) -> Condition<Ord> {
         match self {
             F::User(u) => Ord::USER.eq(*u),
+            F::UserIn(v) => Ord::USER.is_in(v.clone()),
             F::IdEq(i) => Ord::ID.eq(*i),
             F::IdGt(i) => Ord::ID.gt(*i),
             F::IdLe(i) => Ord::ID.le(*i),
             F::IdBetween(a, b) => Ord::ID.between(*a, *b),
             F::IdIn(v) => Ord::ID.is_in(v.clone()),
             F::Status(s) => Ord::STATUS.eq(*s),
+            F::StatusIn(v) => Ord::STATUS.is_in(v.clone()),
             F::StatusNe(s) => Ord::STATUS.ne(*s),
             F::TotalGt(t) => Ord::TOTAL.gt(*t),
             F::And(a, b) => a.condition().and(b.condition()),
@@ -73,12 +78,14 @@ impl F {
     fn matches(&self, o: &Ord) -> bool {
         match self {
             F::User(u) => o.user == *u,
+            F::UserIn(v) => v.contains(&o.user.as_str()),
             F::IdEq(i) => o.id == *i,
             F::IdGt(i) => o.id > *i,
             F::IdLe(i) => o.id <= *i,
             F::IdBetween(a, b) => *a <= o.id && o.id <= *b,
             F::IdIn(v) => v.contains(&o.id),
             F::Status(s) => o.status == *s,
+            F::StatusIn(v) => v.contains(&o.status.as_str()),
             F::StatusNe(s) => o.status != *s,
             F::TotalGt(t) => o.total > *t,
             F::And(a, b) => a.matches(o) && b.matches(o),
@@ -88,11 +95,18 @@ impl F {
     }
 }
 
+/// A list of 0 to 3 values of `of`, repeats allowed.
+fn list(of: &[&'static str]) -> impl Strategy<Value = Vec<&'static str>> + Clone {
+    proptest::collection::vec(proptest::sample::select(of.to_vec()), 0..4)
+}
+
 fn filter() -> impl Strategy<Value = F> {
     let user = proptest::sample::select(USERS.to_vec());
     let status = proptest::sample::select(STATUSES.to_vec());
     let leaf = prop_oneof![
         user.clone().prop_map(F::User),
+        list(&USERS).prop_map(F::UserIn),
+        list(&STATUSES).prop_map(F::StatusIn),
         (0u16..24).prop_map(F::IdEq),
         (0u16..24).prop_map(F::IdGt),
         (0u16..24).prop_map(F::IdLe),
@@ -109,12 +123,17 @@ fn filter() -> impl Strategy<Value = F> {
             inner.prop_map(|a| F::Not(Box::new(a))),
         ]
     });
-    // Most cases pin the partition (or gsi1's), so keyed plans are exercised.
+    // Most cases pin the partition (or gsi1's), with `=` or a list of
+    // partitions, so keyed plans are exercised.
     prop_oneof![
         2 => (proptest::sample::select(USERS.to_vec()), tree.clone())
             .prop_map(|(u, f)| F::And(Box::new(F::User(u)), Box::new(f))),
+        2 => (list(&USERS), tree.clone())
+            .prop_map(|(u, f)| F::And(Box::new(F::UserIn(u)), Box::new(f))),
         1 => (proptest::sample::select(STATUSES.to_vec()), tree.clone())
             .prop_map(|(s, f)| F::And(Box::new(F::Status(s)), Box::new(f))),
+        1 => (list(&STATUSES), tree.clone())
+            .prop_map(|(s, f)| F::And(Box::new(F::StatusIn(s)), Box::new(f))),
         1 => tree,
     ]
 }
@@ -191,36 +210,69 @@ fn shared_table_reads_match_the_reference_on_random_filters() {
         },
         TestRng::deterministic_rng(RngAlgorithm::ChaCha),
     );
-    let result = runner.run(&(filter(), any::<bool>()), |(f, desc)| {
+    // An order (none, Asc, Desc) and a page size (`None`: one `all()`).
+    let read = (0u8..3, proptest::option::of(1usize..7));
+    let result = runner.run(&(filter(), read), |(f, (order, page))| {
         let expected: BTreeSet<(String, u16)> = ords
             .iter()
             .filter(|o| f.matches(o))
             .map(|o| (o.user.clone(), o.id))
             .collect();
-        let got = rt.block_on(async {
+        let order = [None, Some(Asc), Some(Desc)][usize::from(order)];
+        let query = || {
             let query = Ord::query().filter(f.condition());
-            let query = if desc { query.order(Desc) } else { query };
-            query.all(&db).await
+            match order {
+                Some(direction) => query.order(direction),
+                None => query,
+            }
+        };
+        db.metrics().reset();
+        let got = rt.block_on(async {
+            let Some(size) = page else {
+                return query().all(&db).await;
+            };
+            let mut rows = Vec::new();
+            let mut cursor = None;
+            // More pages than rows would mean a cursor that does not advance.
+            for _ in 0..=ords.len() {
+                let page = query().limit(size).page(&db, cursor.as_ref()).await?;
+                rows.extend(page.items);
+                cursor = page.next;
+                if cursor.is_none() {
+                    break;
+                }
+            }
+            Ok(rows)
         });
         let got = got.map_err(|e| TestCaseError::fail(format!("{f:?}: {e}")))?;
         let keys: Vec<(String, u16)> = got.iter().map(|o| (o.user.clone(), o.id)).collect();
         let as_set: BTreeSet<(String, u16)> = keys.iter().cloned().collect();
-        prop_assert_eq!(&as_set, &expected, "{:?}", f);
+        prop_assert_eq!(&as_set, &expected, "{:?} page {:?}", f, page);
         prop_assert_eq!(keys.len(), as_set.len(), "no duplicates: {:?}", f);
         for o in &got {
             prop_assert!(ords.contains(o), "a row of another model: {:?}", o);
         }
-        // Within one partition the order is the sort key's, numerically.
-        if let F::And(pinned, _) = &f
-            && let F::User(_) = **pinned
-        {
-            let ids: Vec<u16> = got.iter().map(|o| o.id).collect();
-            let mut sorted = ids.clone();
-            sorted.sort_unstable();
-            if desc {
-                sorted.reverse();
+        let ids: Vec<u16> = got.iter().map(|o| o.id).collect();
+        let mut sorted = ids.clone();
+        sorted.sort_unstable();
+        if order == Some(Desc) {
+            sorted.reverse();
+        }
+        match &f {
+            // Within one partition the order is the sort key's, numerically.
+            F::And(pinned, _) if matches!(**pinned, F::User(_)) => {
+                prop_assert_eq!(ids, sorted, "{:?}", f);
             }
-            prop_assert_eq!(ids, sorted, "{:?}", f);
+            // A list of partitions (of the table or of gsi1): one Query
+            // each, merged by the sort key when ordered.
+            F::And(pinned, _) if matches!(&**pinned, F::UserIn(v) | F::StatusIn(v) if !v.is_empty()) =>
+            {
+                prop_assert_eq!(db.metrics().count("Scan"), 0, "{:?}", f);
+                if order.is_some() {
+                    prop_assert_eq!(ids, sorted, "{:?}", f);
+                }
+            }
+            _ => {}
         }
         Ok(())
     });

@@ -244,3 +244,144 @@ async fn a_model_storing_a_number_under_the_ttl_attribute_is_refused() {
         .await;
     assert!(fine.is_ok());
 }
+
+/// No model of `ttl_live` declares TTL; `LiveCounter` stores a number
+/// under `expires`, `LiveLabel` a string.
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "ttl_live", pk = "T#{tenant}", sk = "C#{id}")]
+struct LiveCounter {
+    tenant: String,
+    id: String,
+    expires: i64,
+}
+
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "ttl_live", pk = "T#{tenant}", sk = "L#{id}")]
+struct LiveLabel {
+    tenant: String,
+    id: String,
+    expires: String,
+}
+
+/// Its own TTL is `due`; it stores a number under `expires` too.
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "ttl_live", pk = "T#{tenant}", sk = "D#{id}")]
+struct LiveDue {
+    tenant: String,
+    id: String,
+    #[dynamite(ttl)]
+    due: Option<i64>,
+    expires: Option<u32>,
+}
+
+/// Its TTL is the one enabled: fine.
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "ttl_live", pk = "T#{tenant}", sk = "S#{id}")]
+struct LiveSession {
+    tenant: String,
+    id: String,
+    #[dynamite(ttl)]
+    expires: Option<i64>,
+}
+
+/// Another table, created by the first `sync()` that goes through.
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "ttl_live_other")]
+struct LiveOther {
+    #[dynamite(primary_key)]
+    id: String,
+}
+
+/// Enables TTL on `attribute` of `db`'s table of `T`, as another program
+/// would.
+async fn enable_ttl_elsewhere<T: Table>(db: &Dynamite, attribute: &str) {
+    use aws_sdk_dynamodb::types::TimeToLiveSpecification;
+    db.client()
+        .update_time_to_live()
+        .table_name(db.table_name::<T>().unwrap())
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .enabled(true)
+                .attribute_name(attribute)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+/// Issue 19 item 8: a model storing a number under the table's TTL name
+/// is `Error::Config` at `sync()` / `sync_plan()` too, when the TTL was
+/// enabled elsewhere (only DescribeTimeToLive shows it), with or without a
+/// model declaring TTL, and before anything is changed.
+#[tokio::test]
+async fn sync_refuses_a_number_under_a_ttl_enabled_elsewhere() {
+    let first = builder()
+        .table::<LiveCounter>()
+        .table::<LiveLabel>()
+        .build()
+        .await
+        .unwrap();
+    first.sync().await.unwrap();
+    enable_ttl_elsewhere::<LiveCounter>(&first, "expires").await;
+    let on_same_tables = |b: dynamite::DynamiteBuilder| {
+        b.same_backend_as(&first)
+            .table_prefix(first.table_prefix())
+            .table::<LiveOther>()
+    };
+    // No model declares TTL: LiveCounter's number is refused, by name.
+    let db = on_same_tables(Dynamite::builder())
+        .table::<LiveLabel>()
+        .table::<LiveCounter>()
+        .build()
+        .await
+        .unwrap();
+    let table = db.table_name::<LiveCounter>().unwrap();
+    for result in [db.sync_plan().await.map(drop), db.sync().await.map(drop)] {
+        match result {
+            Err(Error::Config(m)) => {
+                for part in ["LiveCounter.expires", table.as_str(), "`expires`"] {
+                    assert!(m.contains(part), "{part} in: {m}");
+                }
+            }
+            other => panic!("expected Error::Config, got {other:?}"),
+        }
+    }
+    // Nothing changed: the other table was not created.
+    let other = db.table_name::<LiveOther>().unwrap();
+    let described = db.client().describe_table().table_name(&other).send().await;
+    assert!(described.is_err(), "{other} was created");
+    // A model whose own TTL is another attribute: refused the same way.
+    let db = on_same_tables(Dynamite::builder())
+        .table::<LiveDue>()
+        .build()
+        .await
+        .unwrap();
+    let r = db.sync().await;
+    assert!(
+        matches!(&r, Err(Error::Config(m)) if m.contains("LiveDue.expires")),
+        "{r:?}"
+    );
+    // A string under that name, and the model whose TTL it is: fine.
+    let db = on_same_tables(Dynamite::builder())
+        .table::<LiveLabel>()
+        .table::<LiveSession>()
+        .build()
+        .await
+        .unwrap();
+    db.sync().await.unwrap();
+    let described = db.client().describe_table().table_name(&other).send().await;
+    assert!(described.is_ok(), "{other} was not created");
+}
+
+/// TTL enabled elsewhere on another attribute: a number under `expires`
+/// is never swept, `sync()` goes through.
+#[tokio::test]
+async fn sync_accepts_a_number_under_a_name_the_table_ttl_does_not_use() {
+    let db = builder().table::<LiveCounter>().build().await.unwrap();
+    db.sync().await.unwrap();
+    enable_ttl_elsewhere::<LiveCounter>(&db, "gone").await;
+    db.sync_plan().await.unwrap();
+    db.sync().await.unwrap();
+}

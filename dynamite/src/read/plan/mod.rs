@@ -3,8 +3,8 @@
 //!
 //! 1. **Key condition**: partition `=` and ONE sort-key condition (`=`, `<`,
 //!    `<=`, `>`, `>=`, `BETWEEN`, `begins_with`) on the table or index read; a full key or a
-//!    key list becomes GetItem / BatchGetItem, `IN` on a partition key one
-//!    Query per distinct value.
+//!    key list becomes GetItem / BatchGetItem, `IN` on a partition key (or
+//!    on fields of a partition template) one Query per distinct partition.
 //! 2. **Server filter** (FilterExpression): conditions DynamoDB accepts
 //!    there. A Query's own key attributes cannot appear in it.
 //! 3. **Residual**: everything else, evaluated in memory after the read
@@ -171,9 +171,20 @@ pub(crate) fn plan(
     // conditions: one left over is dropped (it holds for every row of the
     // read, except that a sparse index's attributes may be absent).
     let user_conjuncts = conjuncts.0.len();
-    let implied = keys::template_conditions(meta, &conjuncts)?;
-    conjuncts.0.extend(implied.into_iter().map(Some));
-    let chosen = paths::choose(meta, indexes, &eligibility, &mut conjuncts, request)?;
+    let implied = keys::template_conditions(meta, &conjuncts, request.max_is_in_queries())?;
+    let mut oversized = Vec::new();
+    for (node, over) in implied {
+        oversized.extend(over.map(|o| (conjuncts.0.len(), o)));
+        conjuncts.0.push(Some(node));
+    }
+    let chosen = paths::choose(
+        meta,
+        indexes,
+        &eligibility,
+        &mut conjuncts,
+        &oversized,
+        request,
+    )?;
 
     conjuncts.0.truncate(user_conjuncts);
     let rest = conjuncts.rest();
@@ -221,16 +232,22 @@ fn strict_check(
     chosen: &paths::Chosen,
     rest: &[Node],
 ) -> Result<()> {
+    use crate::read::canonical::Canonical;
     let filters = rest.iter().any(|n| {
         let pinned = match n {
             Node::Compare {
                 path,
                 op: crate::expr::CompareOp::Eq,
                 value: Ok(v),
-            } => chosen.pinned.iter().any(|(field, pinned)| {
-                field == path
-                    && crate::read::canonical::Canonical::of(pinned)
-                        == crate::read::canonical::Canonical::of(v)
+            } => chosen
+                .pinned
+                .iter()
+                .any(|(field, pinned)| field == path && Canonical::of(pinned) == Canonical::of(v)),
+            // The list a templated partition was rendered from.
+            Node::In { path, values } => chosen.pinned_lists.iter().any(|(field, list)| {
+                let given: std::collections::HashSet<Canonical> =
+                    values.iter().flatten().map(Canonical::of).collect();
+                field == path && given == list.iter().map(Canonical::of).collect()
             }),
             _ => false,
         };

@@ -10,6 +10,7 @@ use super::candidates::{
     Candidate, PartitionPin, SortFix, Target, index_candidate, table_candidate,
 };
 use super::conjuncts::{Conjuncts, check_key_value};
+use super::keys::Oversized;
 use super::{Access, PathHint, ReadRequest};
 use crate::error::{Error, Result};
 use crate::expr::{CompareOp, Node};
@@ -36,11 +37,18 @@ pub(super) struct Chosen {
     /// (their own `=` conditions, left in the filter of a templated key,
     /// hold for every row read).
     pub(super) pinned: Vec<(&'static str, AttributeValue)>,
+    /// The fields of a templated partition given as `is_in` lists, with
+    /// their values: one Query per combination.
+    pub(super) pinned_lists: Vec<(&'static str, Vec<AttributeValue>)>,
 }
 
 /// The table's full key (or key list) the filter pins with `=` / `is_in`,
 /// with the conjuncts it uses; `None` when it does not pin one.
-fn key_read(meta: &TableMeta, conjuncts: &mut Conjuncts) -> Result<Option<Access>> {
+fn key_read(
+    meta: &TableMeta,
+    conjuncts: &mut Conjuncts,
+    oversized: &[(usize, Oversized)],
+) -> Result<Option<Access>> {
     let pk = meta.partition_key;
     let sk = meta.sort_key;
     let pk_eq = conjuncts.eq(pk.name);
@@ -68,6 +76,7 @@ fn key_read(meta: &TableMeta, conjuncts: &mut Conjuncts) -> Result<Option<Access
     let Some((pi, pvs)) = partitions else {
         return Ok(None);
     };
+    fan_out_limit(meta, pi, oversized)?;
     if sk.is_some() && sorts.is_none() {
         return Ok(None);
     }
@@ -206,6 +215,7 @@ pub(super) fn choose(
     indexes: &[IndexSpec],
     eligibility: &[std::result::Result<(), &'static str>],
     conjuncts: &mut Conjuncts,
+    oversized: &[(usize, Oversized)],
     request: &ReadRequest,
 ) -> Result<Chosen> {
     let table_keys: Vec<&'static str> = meta.key_names().collect();
@@ -230,6 +240,7 @@ pub(super) fn choose(
         paths: Vec::new(),
         bare_partition: false,
         pinned: Vec::new(),
+        pinned_lists: Vec::new(),
     };
     if nothing {
         chosen.access = Access::Nothing;
@@ -246,7 +257,7 @@ pub(super) fn choose(
                 index: name.to_owned(),
             });
         }
-    } else if let Some(access) = key_read(meta, conjuncts)? {
+    } else if let Some(access) = key_read(meta, conjuncts, oversized)? {
         chosen.access = access;
         chosen
             .paths
@@ -296,7 +307,9 @@ pub(super) fn choose(
     chosen
         .paths
         .extend(rejected.into_iter().map(|r| format!("rejected: {r}")));
-    take(meta, chosen, best, table_keys, conjuncts, request)
+    take(
+        meta, chosen, best, table_keys, conjuncts, oversized, request,
+    )
 }
 
 /// The paths the read may take (the table's partition and the eligible
@@ -376,6 +389,7 @@ fn take(
     best: Candidate<'_>,
     table_keys: Vec<&'static str>,
     conjuncts: &mut Conjuncts,
+    oversized: &[(usize, Oversized)],
     request: &ReadRequest,
 ) -> Result<Chosen> {
     match best.target {
@@ -395,20 +409,49 @@ fn take(
         .iter()
         .filter_map(|f| conjuncts.eq(f).map(|(_, v)| (*f, v)))
         .collect();
-    chosen.access = access_of(best, conjuncts);
-    if let Access::MultiQuery {
-        partition, values, ..
-    } = &chosen.access
-        && values.len() > request.max_is_in_queries()
+    if let PartitionPin::In {
+        conjunct,
+        attribute,
+        values,
+    } = &best.partition
     {
-        return Err(Error::FanOutLimit {
-            model: meta.model,
-            attribute: partition,
-            values: values.len(),
-            limit: request.max_is_in_queries(),
-        });
+        fan_out_limit(meta, *conjunct, oversized)?;
+        let limit = request.max_is_in_queries();
+        if values.len() > limit {
+            return Err(Error::FanOutLimit {
+                model: meta.model,
+                attribute,
+                values: values.len(),
+                limit,
+            });
+        }
+        chosen.pinned_lists = best
+            .pinned
+            .iter()
+            .filter(|f| conjuncts.eq(f).is_none())
+            .filter_map(|f| conjuncts.is_in(f).map(|(_, v)| (*f, v)))
+            .collect();
     }
+    chosen.access = access_of(best, conjuncts);
     Ok(chosen)
+}
+
+/// [`Error::FanOutLimit`] when the `is_in` conjunct `conjunct` is a
+/// templated partition rendered from more combinations than the cap.
+fn fan_out_limit(
+    meta: &TableMeta,
+    conjunct: usize,
+    oversized: &[(usize, Oversized)],
+) -> Result<()> {
+    match oversized.iter().find(|(i, _)| *i == conjunct) {
+        Some((_, over)) => Err(Error::FanOutLimit {
+            model: meta.model,
+            attribute: over.attribute,
+            values: over.values,
+            limit: over.limit,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Whether `node` is one of the conditions every read of `meta` carries

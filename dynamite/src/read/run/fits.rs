@@ -9,7 +9,6 @@ use super::read_spec;
 use crate::client::Dynamite;
 use crate::error::{Error, Result};
 use crate::expr::Node;
-use crate::number::Decimal;
 use crate::read::cursor::{PartitionPosition, Position};
 use crate::read::eval;
 use crate::read::plan::{Access, Plan};
@@ -105,7 +104,8 @@ fn partition_condition(plan: &Plan, i: usize) -> Result<Option<Node>> {
 }
 
 /// A start key: exactly the read's key attributes, each a non-empty
-/// string, number or binary of its declared type, inside the key condition.
+/// string, number (in DynamoDB's range) or binary of its declared type,
+/// inside the key condition.
 fn start_key(
     plan: &Plan,
     types: &HashMap<&'static str, ScalarType>,
@@ -149,8 +149,10 @@ fn scalars(types: &HashMap<&'static str, ScalarType>, key: &Item) -> Result<()> 
                     && b.as_ref().len() <= MAX_KEY_BYTES
                     && declared.is_none_or(|t| t == ScalarType::B)
             }
+            // What DynamoDB stores: 38 significant digits, 1E-130 to
+            // under 1E+126.
             AttributeValue::N(n) => {
-                Decimal::parse(n).is_some() && declared.is_none_or(|t| t == ScalarType::N)
+                crate::number::refusal(n).is_none() && declared.is_none_or(|t| t == ScalarType::N)
             }
             _ => false,
         };
