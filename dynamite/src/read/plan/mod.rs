@@ -172,17 +172,18 @@ pub(crate) fn plan(
     // read, except that a sparse index's attributes may be absent).
     let user_conjuncts = conjuncts.0.len();
     let implied = keys::template_conditions(meta, &conjuncts, request.max_is_in_queries())?;
-    let mut oversized = Vec::new();
+    let mut listed = Vec::new();
     for (node, over) in implied {
-        oversized.extend(over.map(|o| (conjuncts.0.len(), o)));
+        listed.extend(over.map(|o| (conjuncts.0.len(), o)));
         conjuncts.0.push(Some(node));
     }
+    conjuncts.fit_keys(meta, indexes);
     let chosen = paths::choose(
         meta,
         indexes,
         &eligibility,
         &mut conjuncts,
-        &oversized,
+        &listed,
         request,
     )?;
 
