@@ -111,7 +111,8 @@ pub(crate) enum PathHint {
     Index(&'static str),
 }
 
-/// Queries one `is_in` on a partition key may send by default.
+/// Requests one `is_in` fan-out may send by default (a Query per
+/// partition, a BatchGetItem per 100 keys).
 pub(crate) const DEFAULT_MAX_IS_IN_QUERIES: usize = 100;
 
 /// What the builder asks for.
@@ -133,7 +134,7 @@ pub(crate) struct ReadRequest {
 }
 
 impl ReadRequest {
-    /// Queries one `is_in` on a partition key may send.
+    /// Requests one `is_in` fan-out may send.
     pub(crate) fn max_is_in_queries(&self) -> usize {
         self.max_is_in_queries.unwrap_or(DEFAULT_MAX_IS_IN_QUERIES)
     }
