@@ -636,10 +636,13 @@ impl DynamiteBuilder {
         self
     }
 
-    /// At most `n` Queries for one `is_in` on a partition key (one Query
-    /// per distinct value; default 100; on fields of a partition-key
-    /// template, one per rendered partition): more distinct values are
-    /// [`crate::Error::FanOutLimit`] before anything is sent.
+    /// At most `n` requests (default 100) for the fan-out of one read's
+    /// `is_in`: one Query per distinct partition (`is_in` on a partition
+    /// key, or on fields of a partition-key template: one per rendered
+    /// partition), one BatchGetItem per 100 distinct keys of a key list
+    /// (`is_in` on a simple key, or on the sort key beside a pinned or
+    /// listed partition). More is [`crate::Error::FanOutLimit`] before
+    /// anything is sent; the keys are counted, never built past the cap.
     pub fn max_is_in_queries(mut self, n: usize) -> Self {
         self.max_is_in_queries = Some(n.max(1));
         self

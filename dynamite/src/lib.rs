@@ -78,6 +78,7 @@ pub mod expr;
 pub mod guide;
 pub mod hooks;
 pub mod include;
+mod key_limits;
 mod mask;
 pub mod metrics;
 pub mod model;

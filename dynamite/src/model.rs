@@ -476,11 +476,14 @@ impl TableMeta {
     /// is left out (a sparse index).
     ///
     /// An empty string or binary in a declared index's key attribute is
-    /// [`Error::MissingKey`] (DynamoDB refuses it), for every model.
+    /// [`Error::MissingKey`] (DynamoDB refuses it), for every model; a key
+    /// value (of the table or of a declared index, rendered or not) past
+    /// DynamoDB's size limit (2,048 bytes in a partition key, 1,024 in a
+    /// sort key) is [`Error::InvalidValue`].
     pub fn render_keys(&self, item: &mut Item) -> Result<()> {
         self.refuse_empty_index_keys(item)?;
         let Some(layout) = self.single_table else {
-            return Ok(());
+            return crate::key_limits::check_item(self, item);
         };
         for field in layout.key_fields {
             if item
@@ -533,7 +536,7 @@ impl TableMeta {
             layout.entity_attribute.to_owned(),
             AttributeValue::S(layout.entity.to_owned()),
         );
-        Ok(())
+        crate::key_limits::check_item(self, item)
     }
 
     /// An empty string or binary in a key attribute of a declared index is

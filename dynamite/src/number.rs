@@ -172,6 +172,10 @@ impl Decimal {
 /// stores exactly (valid syntax, at most 38 significant digits, zero or a
 /// magnitude from 1E-130 to under 1E+126). Never allocates by exponent.
 pub(crate) fn refusal(text: &str) -> Option<&'static str> {
+    // DynamoDB parses the text as given: `" 1"` is not a number to it.
+    if text.trim() != text {
+        return Some("not a number (surrounding whitespace)");
+    }
     let Some(number) = Decimal::parse(text) else {
         return Some("not a number");
     };
@@ -197,6 +201,7 @@ mod tests {
         assert!(refusal(&"1".repeat(38)).is_none());
         assert!(refusal(&"1".repeat(39)).is_some());
         assert!(refusal(&format!("-{}", "9".repeat(39))).is_some());
+        assert!(refusal(" 1").is_some() && refusal("1 ").is_some());
     }
 
     #[test]

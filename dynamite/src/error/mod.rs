@@ -319,12 +319,13 @@ pub enum Error {
         read: String,
     },
 
-    /// An `is_in` on a partition key (or on fields of a partition-key
-    /// template: every combination of their lists is a partition) naming
-    /// more distinct partitions than the handle allows Queries for one read
-    /// (`max_is_in_queries`, default 100). Nothing was sent.
+    /// An `is_in` whose fan-out needs more requests than the handle allows
+    /// one read (`max_is_in_queries`, default 100): one Query per distinct
+    /// partition (on a partition key, or on fields of a partition-key
+    /// template: every combination of their lists is a partition), one
+    /// BatchGetItem per 100 distinct keys of a key list. Nothing was sent.
     #[error(
-        "{model}: is_in on the partition key {attribute} has {values} distinct values, more than the {limit} Queries one read may send; split the list, or raise the handle's max_is_in_queries"
+        "{model}: is_in on {attribute} needs {values} requests, more than the {limit} one read may send; split the list, or raise the handle's max_is_in_queries"
     )]
     FanOutLimit {
         /// The model.
@@ -332,7 +333,8 @@ pub enum Error {
         /// The partition key attribute (of a template: the field given as
         /// a list, or the key attribute when several are).
         attribute: &'static str,
-        /// Distinct values (partitions) given.
+        /// The requests the read would send (saturated): the distinct
+        /// partitions, or the key list's BatchGetItem requests.
         values: usize,
         /// The handle's limit.
         limit: usize,

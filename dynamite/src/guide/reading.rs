@@ -68,9 +68,13 @@
 //! Access paths, cheapest first: full key `eq` → GetItem; a list of keys →
 //! BatchGetItem; a partition pinned → Query (of the table or an index);
 //! `is_in` on a partition key → one Query per value, concurrent (on fields
-//! of a shared table's partition template, one per rendered partition; at
-//! most 100 by default, `max_is_in_queries(n)` on the handle builder,
-//! beyond that `Error::FanOutLimit` before sending); otherwise Scan. Among the
+//! of a shared table's partition template, one per rendered partition; a
+//! list of full keys, one BatchGetItem per 100 keys; at most 100 requests
+//! by default, `max_is_in_queries(n)` on the handle builder, beyond that
+//! `Error::FanOutLimit` before sending); otherwise Scan. Key values
+//! DynamoDB cannot store (empty, past 2,048 bytes in a partition key or
+//! 1,024 in a sort key) are never sent: `=` / `is_in` of one matches
+//! nothing, a range bound past the cap is evaluated in memory. Among the
 //! table's partition and every index whose partition the filter pins, the
 //! planner ranks (from the filter and the declared schema only, never from
 //! data): a path giving the asked `order` natively first, one partition

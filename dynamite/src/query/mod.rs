@@ -764,16 +764,20 @@ pub trait TableReads: Table {
     }
 
     /// The row with this key (`"id"`, or `(partition, sort)`), if any: one GetItem.
-    /// A missing or empty key is [`Error::MissingKey`] and nothing is sent.
+    /// A missing or empty key is [`Error::MissingKey`] and nothing is sent;
+    /// a key past DynamoDB's size limits (2,048 bytes in a partition key,
+    /// 1,024 in a sort key) is `None`, with nothing sent (no row has it).
     fn get(
         db: &Dynamite,
         key: impl IntoKey<Self::Key, Self::KeyFields>,
     ) -> impl Future<Output = Result<Option<Self>>> + Send {
-        let prepared = crate::write::key::key_item::<Self>(key)
+        let prepared = crate::write::key::read_key_item::<Self>(key)
             .and_then(|k| db.registered::<Self>().map(|r| (k, r.table_name.clone())));
         let span = operation_span!("dynamite.get", Self::META.model);
         async move {
             let (key, table) = prepared?;
+            // A key DynamoDB could not store: no row has it.
+            let Some(key) = key else { return Ok(None) };
             exec::get_item(db, &table, key, None, false)
                 .await?
                 .filter(|item| Self::META.is_visible(item))
@@ -789,9 +793,10 @@ pub trait TableReads: Table {
         db: &Dynamite,
         keys: impl IntoIterator<Item = K>,
     ) -> impl Future<Output = Result<Vec<Self>>> + Send {
+        // Keys DynamoDB could not store are left out: no row has them.
         let prepared = keys
             .into_iter()
-            .map(crate::write::key::key_item::<Self>)
+            .filter_map(|k| crate::write::key::read_key_item::<Self>(k).transpose())
             .collect::<Result<Vec<_>>>()
             .and_then(|keys| {
                 db.registered::<Self>()

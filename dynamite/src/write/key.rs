@@ -139,7 +139,20 @@ tuple_keys! {
     (A KA 0, B KB 1, C KC 2, D KD 3, E KE 4, F KF 5)
 }
 
-/// The key item of a caller's key: the model's key conversion, checked.
+/// The key item of a caller's key: the model's key conversion, checked
+/// (empty: [`Error::MissingKey`](crate::Error::MissingKey); a value past
+/// DynamoDB's key size limits: [`Error::InvalidValue`](crate::Error::InvalidValue)).
 pub(crate) fn key_item<T: crate::Table>(key: impl IntoKey<T::Key, T::KeyFields>) -> Result<Item> {
-    T::key_item(&key.into_key())
+    let item = T::key_item(&key.into_key())?;
+    crate::key_limits::check_item(&T::META, &item)?;
+    Ok(item)
+}
+
+/// The key item of a caller's key for a read: `None` when DynamoDB could
+/// not store it (past its size limits), so no row has it.
+pub(crate) fn read_key_item<T: crate::Table>(
+    key: impl IntoKey<T::Key, T::KeyFields>,
+) -> Result<Option<Item>> {
+    let item = T::key_item(&key.into_key())?;
+    Ok(crate::key_limits::storable(&T::META, &item).then_some(item))
 }

@@ -21,6 +21,7 @@ mod hooks;
 mod include_projection;
 mod index_choice;
 mod index_kinds;
+mod key_limits;
 mod locking;
 mod many_to_many;
 mod models;

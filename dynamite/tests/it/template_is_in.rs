@@ -255,16 +255,24 @@ async fn the_is_in_cap_counts_rendered_partitions_before_sending() {
         .all(&db)
         .await;
     assert_eq!(fan_out(&r), Some(("pk", 25_000_000, 3)), "{r:?}");
-    // The full key of each: the same cap.
+    // The full key of each: a key list, whose requests count (one
+    // BatchGetItem per 100 keys): 301 keys are 4 requests, past 3.
+    let tenants: Vec<String> = (0..301).map(|n| format!("t{n}")).collect();
+    let r = TinDoc::query()
+        .filter(TinDoc::ORG.eq("o0") & TinDoc::TENANT.is_in(tenants.clone()) & TinDoc::ID.eq(1u16))
+        .all(&db)
+        .await;
+    assert_eq!(fan_out(&r), Some(("tenant", 4, 3)), "{r:?}");
+    // Two lists on the partition, the sort key pinned: their product.
     let r = TinDoc::query()
         .filter(
-            TinDoc::ORG.eq("o0")
-                & TinDoc::TENANT.is_in(["t0", "t1", "t2", "t3"])
+            TinDoc::ORG.is_in(tenants.clone())
+                & TinDoc::TENANT.is_in(tenants[..2].to_vec())
                 & TinDoc::ID.eq(1u16),
         )
         .all(&db)
         .await;
-    assert_eq!(fan_out(&r), Some(("tenant", 4, 3)), "{r:?}");
+    assert_eq!(fan_out(&r), Some(("pk", 7, 3)), "{r:?}");
     // The GSI's template too.
     let db_two = tin_db(false, Some(2)).await;
     let r = TinDoc::query()
@@ -282,6 +290,20 @@ async fn the_is_in_cap_counts_rendered_partitions_before_sending() {
         .unwrap();
     assert_eq!(got.len(), 10);
     assert_eq!(db.metrics().count("Query"), 2);
+    // A key list within the cap: 300 keys, 3 BatchGetItem.
+    db.metrics().reset();
+    let got = TinDoc::query()
+        .filter(
+            TinDoc::ORG.eq("o0")
+                & TinDoc::TENANT.is_in(tenants[..300].to_vec())
+                & TinDoc::ID.eq(1u16),
+        )
+        .all(&db)
+        .await
+        .unwrap();
+    assert!(got.iter().all(|d| d.org == "o0" && d.id == 1), "{got:?}");
+    assert_eq!(db.metrics().count("BatchGetItem"), 3);
+    assert_eq!(db.metrics().data_plane_requests(), 3);
 }
 
 #[tokio::test]

@@ -171,13 +171,24 @@ async fn regression_sync_refuses_an_index_of_the_same_name_with_other_keys() {
 
 #[tokio::test]
 async fn regression_backend_errors_keep_the_sdk_error_code_and_request_id() {
-    let db = crate::common::db().await;
-    // A partition key over DynamoDB's 2,048-byte limit: DynamoDB refuses
-    // the write (an empty GSI key value is refused before sending now).
-    let err = User::create()
-        .id("k".repeat(2_100))
-        .name("Ada")
-        .email("ada@example.com")
+    // A table whose key has another type than the model's (made behind
+    // the handle's back, never synced): DynamoDB refuses the write. (Keys
+    // past DynamoDB's size limits and empty index keys are refused before
+    // sending now.)
+    let db = handle().await;
+    let table = db.table_name::<Account>().unwrap();
+    db.client()
+        .create_table()
+        .table_name(&table)
+        .attribute_definitions(attribute("id", ScalarAttributeType::N))
+        .key_schema(hash("id"))
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+    let err = Account::create()
+        .id("a1")
+        .email("a@example.com")
         .exec(&db)
         .await
         .unwrap_err();

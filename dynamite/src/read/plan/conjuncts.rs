@@ -5,8 +5,10 @@ use std::collections::HashSet;
 
 use crate::error::{Error, Result};
 use crate::expr::{CompareOp, Node};
+use crate::key_limits::{self, Role, Unfit};
 use crate::model::{KeyMeta, TableMeta};
 use crate::read::canonical::{Canonical, scalar_order};
+use crate::registry::IndexSpec;
 use crate::value::{AttributeValue, ScalarType, is_empty_key_value};
 
 /// The conjuncts of a filter, consumed as the planner assigns them.
@@ -38,14 +40,76 @@ impl Conjuncts {
         })
     }
 
-    /// A condition allowed on a sort key in a KeyConditionExpression.
+    /// A condition allowed on a sort key in a KeyConditionExpression: not
+    /// one whose operand no sort key can hold (`> ""`, `begins_with ""`,
+    /// a bound past 1,024 bytes), which DynamoDB refuses there; it stays
+    /// in the filter, evaluated on the rows read.
     pub(super) fn sort_condition(&self, key: KeyMeta) -> Option<usize> {
+        let fits = |v: &std::result::Result<AttributeValue, _>| {
+            v.as_ref()
+                .is_ok_and(|v| key_limits::unfit(v, Role::Sort).is_none())
+        };
         self.0.iter().position(|n| match n {
-            Some(Node::Compare { path, op, .. }) => *path == key.name && *op != CompareOp::Ne,
-            Some(Node::Between { path, .. }) => *path == key.name,
-            Some(Node::BeginsWith { path, .. }) => *path == key.name && key.scalar != ScalarType::N,
+            Some(Node::Compare { path, op, value }) => {
+                *path == key.name && *op != CompareOp::Ne && fits(value)
+            }
+            Some(Node::Between { path, low, high }) => *path == key.name && fits(low) && fits(high),
+            Some(Node::BeginsWith { path, value }) => {
+                *path == key.name && key.scalar != ScalarType::N && fits(value)
+            }
             _ => false,
         })
+    }
+
+    /// Applies what DynamoDB stores in key attributes (of the table and of
+    /// `indexes`, see [`key_limits`]) to the conjuncts: values no key can
+    /// hold (empty, past the byte cap) are dropped from `is_in` lists, and
+    /// `=` such a value, or `<` / `<=` an empty one, becomes `is_in` of
+    /// nothing (no row matches: the read sends nothing). Exact: no stored
+    /// row satisfies what is removed. `=` an empty value on the table's
+    /// own key is left to the key read ([`Error::MissingKey`]).
+    pub(super) fn fit_keys(&mut self, meta: &TableMeta, indexes: &[IndexSpec]) {
+        for slot in &mut self.0 {
+            let Some(node) = slot else { continue };
+            let (path, unsatisfiable) = match node {
+                Node::Compare {
+                    path,
+                    op,
+                    value: Ok(v),
+                } => {
+                    let Some(role) = key_limits::role_of(meta, indexes, path) else {
+                        continue;
+                    };
+                    let unfit = key_limits::unfit(v, role);
+                    let table_key = meta.key_names().any(|k| k == *path);
+                    let never = match op {
+                        // `= ""` on the table's key stays: the key read
+                        // refuses it (`MissingKey`, as `get` does).
+                        CompareOp::Eq => unfit.is_some_and(|u| !(table_key && u == Unfit::Empty)),
+                        CompareOp::Lt | CompareOp::Le => unfit == Some(Unfit::Empty),
+                        _ => false,
+                    };
+                    (*path, never)
+                }
+                Node::In { path, values } if !values.is_empty() => {
+                    let Some(role) = key_limits::role_of(meta, indexes, path) else {
+                        continue;
+                    };
+                    values.retain(|v| {
+                        v.as_ref()
+                            .map_or(true, |v| key_limits::unfit(v, role).is_none())
+                    });
+                    (*path, values.is_empty())
+                }
+                _ => continue,
+            };
+            if unsatisfiable {
+                *node = Node::In {
+                    path,
+                    values: Vec::new(),
+                };
+            }
+        }
     }
 
     pub(super) fn take(&mut self, i: usize) -> Option<Node> {

@@ -10,28 +10,38 @@ use crate::model::TableMeta;
 use crate::template::{Segment, fields, render_prefix};
 use crate::value::AttributeValue;
 
-/// A partition named by more `is_in` values than the read's cap: its
-/// implied `IN` holds only the first `cap + 1` rendered values, so the
-/// path that takes it must refuse it ([`Error::FanOutLimit`]).
+/// A partition rendered from `is_in` lists: its implied `IN` holds only
+/// the first `cap * 100 + 1` rendered values (more than any path within
+/// the cap sends requests for: a Query per partition, a BatchGetItem per
+/// 100 keys), so the path that takes it counts its requests from here
+/// ([`Error::FanOutLimit`] past the cap).
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Oversized {
+pub(super) struct Listed {
     /// The field given as a list (the key attribute when several are).
     pub(super) attribute: &'static str,
     /// The partitions the lists name (their product, saturated).
     pub(super) values: usize,
-    /// The read's cap.
-    pub(super) limit: usize,
+    /// Whether every one was rendered (the implied `IN` is the list).
+    pub(super) complete: bool,
+}
+
+impl Listed {
+    /// The partitions a path reads, given the implied `IN`'s `rendered`
+    /// distinct values.
+    pub(super) fn partitions(&self, rendered: usize) -> usize {
+        if self.complete { rendered } else { self.values }
+    }
 }
 
 /// One key condition a filter implies, and, for a partition rendered from
-/// more lists of values than the cap allows, how many it names.
-pub(super) type Implied = (Node, Option<Oversized>);
+/// lists of values, how many it names.
+pub(super) type Implied = (Node, Option<Listed>);
 
 /// For a model in a shared table: the key conditions its filter implies.
 /// `user_id = "u1"` pins the partition `pk = "USER#u1"`, and
 /// `user_id.is_in(["u1", "u2"])` the partitions `pk IN ("USER#u1",
 /// "USER#u2")` (with several fields given as lists, every combination:
-/// at most `cap + 1` are rendered). The sort key gets `=` when every field
+/// at most `cap * 100 + 1` are rendered). The sort key gets `=` when every field
 /// of its template is pinned with `=`, else `begins_with` the rendered
 /// text up to the first unpinned field (at least the model's literal
 /// prefix). The field conditions themselves stay in the filter.
@@ -65,13 +75,13 @@ pub(super) fn template_conditions(
         let Some(partitions) = partitions(meta, partition_template, conjuncts, cap)? else {
             continue;
         };
-        let oversized = (partitions.count > cap).then_some(Oversized {
+        let listed = (!partitions.lists.is_empty()).then_some(Listed {
             attribute: match partitions.lists.as_slice() {
                 [field] => field,
                 _ => pk,
             },
             values: partitions.count,
-            limit: cap,
+            complete: partitions.count <= rendered_cap(cap),
         });
         let mut texts = partitions.texts.into_iter().map(AttributeValue::S);
         let partition = match (partitions.lists.is_empty(), texts.next()) {
@@ -85,7 +95,7 @@ pub(super) fn template_conditions(
                 values: first.into_iter().chain(texts).map(Ok).collect(),
             },
         };
-        implied.push((partition, oversized));
+        implied.push((partition, listed));
         if let (Some(template), Some(sk)) = (sort_template, sk) {
             let (text, complete) = render(meta, template, |attribute| {
                 conjuncts.eq(attribute).map(|(_, v)| Cow::Owned(v))
@@ -126,11 +136,17 @@ fn render<'v>(
     })
 }
 
+/// The most partitions a read within the cap can name: `cap` requests of
+/// a key list (100 keys each); a Query per partition allows fewer.
+fn rendered_cap(cap: usize) -> usize {
+    cap.saturating_mul(crate::read::exec::BATCH_GET_LIMIT)
+}
+
 /// The partitions a filter names through a partition template.
 struct Partitions {
     /// One rendered text per combination of the lists, the first field's
     /// values slowest, each list in the order its values were first given;
-    /// at most `cap + 1`.
+    /// at most `cap * 100 + 1`.
     texts: Vec<String>,
     /// How many combinations there are (saturated).
     count: usize,
@@ -166,7 +182,7 @@ fn partitions(
         .iter()
         .fold(1usize, |n, (_, given)| n.saturating_mul(given.len()));
     let mut texts = Vec::new();
-    for n in 0..count.min(cap.saturating_add(1)) {
+    for n in 0..count.min(rendered_cap(cap).saturating_add(1)) {
         // Combination `n` in mixed radix, the last field's digit fastest.
         let mut rest = n;
         let mut pick = vec![0; values.len()];

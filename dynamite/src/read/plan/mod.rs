@@ -114,7 +114,8 @@ pub(crate) enum PathHint {
     Index(&'static str),
 }
 
-/// Queries one `is_in` on a partition key may send by default.
+/// Requests one `is_in` fan-out may send by default (a Query per
+/// partition, a BatchGetItem per 100 keys).
 pub(crate) const DEFAULT_MAX_IS_IN_QUERIES: usize = 100;
 
 /// What the builder asks for.
@@ -136,7 +137,7 @@ pub(crate) struct ReadRequest {
 }
 
 impl ReadRequest {
-    /// Queries one `is_in` on a partition key may send.
+    /// Requests one `is_in` fan-out may send.
     pub(crate) fn max_is_in_queries(&self) -> usize {
         self.max_is_in_queries.unwrap_or(DEFAULT_MAX_IS_IN_QUERIES)
     }
@@ -175,17 +176,18 @@ pub(crate) fn plan(
     // read, except that a sparse index's attributes may be absent).
     let user_conjuncts = conjuncts.0.len();
     let implied = keys::template_conditions(meta, &conjuncts, request.max_is_in_queries())?;
-    let mut oversized = Vec::new();
+    let mut listed = Vec::new();
     for (node, over) in implied {
-        oversized.extend(over.map(|o| (conjuncts.0.len(), o)));
+        listed.extend(over.map(|o| (conjuncts.0.len(), o)));
         conjuncts.0.push(Some(node));
     }
+    conjuncts.fit_keys(meta, indexes);
     let chosen = paths::choose(
         meta,
         indexes,
         &eligibility,
         &mut conjuncts,
-        &oversized,
+        &listed,
         request,
     )?;
 

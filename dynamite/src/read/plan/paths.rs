@@ -10,7 +10,7 @@ use super::candidates::{
     Candidate, PartitionPin, SortFix, Target, index_candidate, table_candidate,
 };
 use super::conjuncts::{Conjuncts, check_key_value};
-use super::keys::Oversized;
+use super::keys::Listed;
 use super::{Access, PathHint, ReadRequest};
 use crate::error::{Error, Result};
 use crate::expr::{CompareOp, Node};
@@ -47,7 +47,8 @@ pub(super) struct Chosen {
 fn key_read(
     meta: &TableMeta,
     conjuncts: &mut Conjuncts,
-    oversized: &[(usize, Oversized)],
+    listed: &[(usize, Listed)],
+    cap: usize,
 ) -> Result<Option<Access>> {
     let pk = meta.partition_key;
     let sk = meta.sort_key;
@@ -76,9 +77,29 @@ fn key_read(
     let Some((pi, pvs)) = partitions else {
         return Ok(None);
     };
-    fan_out_limit(meta, pi, oversized)?;
     if sk.is_some() && sorts.is_none() {
+        // A Query path; its own fan-out check applies.
         return Ok(None);
+    }
+    // The key list's requests, counted before it is built: a templated
+    // partition names `over.values` partitions (only the first
+    // `cap * 100 + 1` rendered).
+    let over = listed.iter().find(|(i, _)| *i == pi).map(|(_, o)| *o);
+    let partition_count = over.map_or(pvs.len(), |o| o.partitions(pvs.len()));
+    let sort_count = sorts.as_ref().map_or(1, |(_, svs)| svs.len());
+    let requests = batch_requests(partition_count.saturating_mul(sort_count));
+    if requests > cap {
+        let attribute = match (&over, pk_eq.is_some(), sk) {
+            (Some(o), _, _) => o.attribute,
+            (None, true, Some(s)) => s.name,
+            _ => pk.name,
+        };
+        return Err(Error::FanOutLimit {
+            model: meta.model,
+            attribute,
+            values: requests,
+            limit: cap,
+        });
     }
     let mut keys = Vec::new();
     match (sk, &sorts) {
@@ -102,6 +123,11 @@ fn key_read(
             Access::BatchGet { keys }
         },
     ))
+}
+
+/// The BatchGetItem requests a list of `keys` keys takes (100 a request).
+pub(super) fn batch_requests(keys: usize) -> usize {
+    keys.div_ceil(crate::read::exec::BATCH_GET_LIMIT)
 }
 
 fn key_of(pairs: &[(&'static str, &AttributeValue)]) -> Item {
@@ -215,7 +241,7 @@ pub(super) fn choose(
     indexes: &[IndexSpec],
     eligibility: &[std::result::Result<(), &'static str>],
     conjuncts: &mut Conjuncts,
-    oversized: &[(usize, Oversized)],
+    listed: &[(usize, Listed)],
     request: &ReadRequest,
 ) -> Result<Chosen> {
     let table_keys: Vec<&'static str> = meta.key_names().collect();
@@ -257,7 +283,7 @@ pub(super) fn choose(
                 index: name.to_owned(),
             });
         }
-    } else if let Some(access) = key_read(meta, conjuncts, oversized)? {
+    } else if let Some(access) = key_read(meta, conjuncts, listed, request.max_is_in_queries())? {
         chosen.access = access;
         chosen
             .paths
@@ -307,9 +333,7 @@ pub(super) fn choose(
     chosen
         .paths
         .extend(rejected.into_iter().map(|r| format!("rejected: {r}")));
-    take(
-        meta, chosen, best, table_keys, conjuncts, oversized, request,
-    )
+    take(meta, chosen, best, table_keys, conjuncts, listed, request)
 }
 
 /// The paths the read may take (the table's partition and the eligible
@@ -389,7 +413,7 @@ fn take(
     best: Candidate<'_>,
     table_keys: Vec<&'static str>,
     conjuncts: &mut Conjuncts,
-    oversized: &[(usize, Oversized)],
+    listed: &[(usize, Listed)],
     request: &ReadRequest,
 ) -> Result<Chosen> {
     match best.target {
@@ -415,13 +439,15 @@ fn take(
         values,
     } = &best.partition
     {
-        fan_out_limit(meta, *conjunct, oversized)?;
+        // One Query per partition.
+        let over = listed.iter().find(|(i, _)| i == conjunct).map(|(_, o)| *o);
         let limit = request.max_is_in_queries();
-        if values.len() > limit {
+        let requests = over.map_or(values.len(), |o| o.partitions(values.len()));
+        if requests > limit {
             return Err(Error::FanOutLimit {
                 model: meta.model,
-                attribute,
-                values: values.len(),
+                attribute: over.map_or(*attribute, |o| o.attribute),
+                values: requests,
                 limit,
             });
         }
@@ -434,24 +460,6 @@ fn take(
     }
     chosen.access = access_of(best, conjuncts);
     Ok(chosen)
-}
-
-/// [`Error::FanOutLimit`] when the `is_in` conjunct `conjunct` is a
-/// templated partition rendered from more combinations than the cap.
-fn fan_out_limit(
-    meta: &TableMeta,
-    conjunct: usize,
-    oversized: &[(usize, Oversized)],
-) -> Result<()> {
-    match oversized.iter().find(|(i, _)| *i == conjunct) {
-        Some((_, over)) => Err(Error::FanOutLimit {
-            model: meta.model,
-            attribute: over.attribute,
-            values: over.values,
-            limit: over.limit,
-        }),
-        None => Ok(()),
-    }
 }
 
 /// Whether `node` is one of the conditions every read of `meta` carries

@@ -9,13 +9,11 @@ use super::read_spec;
 use crate::client::Dynamite;
 use crate::error::{Error, Result};
 use crate::expr::Node;
+use crate::key_limits::{self, Role};
 use crate::read::cursor::{PartitionPosition, Position};
 use crate::read::eval;
 use crate::read::plan::{Access, Plan};
 use crate::value::{AttributeValue, Item, ScalarType};
-
-/// The longest key value DynamoDB takes (a partition key, in bytes).
-const MAX_KEY_BYTES: usize = 2048;
 
 fn invalid(reason: &str) -> Error {
     Error::InvalidCursor {
@@ -24,8 +22,9 @@ fn invalid(reason: &str) -> Error {
 }
 
 /// The declared type of every key attribute of the plan's table (table
-/// keys and index keys of every model registered on it).
-fn key_types(db: &Dynamite, plan: &Plan) -> HashMap<&'static str, ScalarType> {
+/// keys and index keys of every model registered on it), with its
+/// strictest role (a sort key of any of them caps it at 1,024 bytes).
+fn key_types(db: &Dynamite, plan: &Plan) -> HashMap<&'static str, (ScalarType, Role)> {
     let mut types = HashMap::new();
     for registered in db.registry().iter() {
         if registered.table_name != plan.table {
@@ -35,7 +34,12 @@ fn key_types(db: &Dynamite, plan: &Plan) -> HashMap<&'static str, ScalarType> {
         let table_keys = std::iter::once(meta.partition_key).chain(meta.sort_key);
         let index_keys = registered.indexes.iter().flat_map(|i| i.key_attributes());
         for key in table_keys.chain(index_keys) {
-            types.insert(key.name, key.scalar);
+            let role =
+                key_limits::role_of(meta, &registered.indexes, key.name).unwrap_or(Role::Partition);
+            let entry = types.entry(key.name).or_insert((key.scalar, role));
+            if role == Role::Sort {
+                entry.1 = Role::Sort;
+            }
         }
     }
     types
@@ -108,7 +112,7 @@ fn partition_condition(plan: &Plan, i: usize) -> Result<Option<Node>> {
 /// inside the key condition.
 fn start_key(
     plan: &Plan,
-    types: &HashMap<&'static str, ScalarType>,
+    types: &HashMap<&'static str, (ScalarType, Role)>,
     key: &Item,
     condition: Option<&Node>,
 ) -> Result<()> {
@@ -135,20 +139,15 @@ fn exact_names(key: &Item, names: &[&'static str]) -> Result<()> {
     Ok(())
 }
 
-fn scalars(types: &HashMap<&'static str, ScalarType>, key: &Item) -> Result<()> {
+fn scalars(types: &HashMap<&'static str, (ScalarType, Role)>, key: &Item) -> Result<()> {
     for (name, value) in key {
-        let declared = types.get(name.as_str()).copied();
+        let known = types.get(name.as_str()).copied();
+        let declared = known.map(|(t, _)| t);
+        let role = known.map_or(Role::Partition, |(_, r)| r);
+        let stored = key_limits::unfit(value, role).is_none();
         let fits = match value {
-            AttributeValue::S(s) => {
-                !s.is_empty()
-                    && s.len() <= MAX_KEY_BYTES
-                    && declared.is_none_or(|t| t == ScalarType::S)
-            }
-            AttributeValue::B(b) => {
-                !b.as_ref().is_empty()
-                    && b.as_ref().len() <= MAX_KEY_BYTES
-                    && declared.is_none_or(|t| t == ScalarType::B)
-            }
+            AttributeValue::S(_) => stored && declared.is_none_or(|t| t == ScalarType::S),
+            AttributeValue::B(_) => stored && declared.is_none_or(|t| t == ScalarType::B),
             // What DynamoDB stores: 38 significant digits, 1E-130 to
             // under 1E+126.
             AttributeValue::N(n) => {
