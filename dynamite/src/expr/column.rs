@@ -167,7 +167,17 @@ impl<M, T: Attribute> Column<M, T> {
             value: self.operand(prefix),
         })
     }
-    /// `attribute IN (v1, v2, ...)`. An empty list matches nothing.
+    /// `attribute IN (v1, v2, ...)`. An empty list matches nothing; repeated
+    /// values count once.
+    ///
+    /// On a partition key (or a field of a partition-key template) the read
+    /// becomes one Query per value; with the sort key pinned too, a key
+    /// list read by BatchGetItem (100 keys a request). Such a fan-out is
+    /// bounded by [`DynamiteBuilder::max_is_in_queries`](crate::DynamiteBuilder::max_is_in_queries)
+    /// (requests, default 100): beyond it the read is
+    /// [`Error::FanOutLimit`](crate::Error::FanOutLimit) before anything is
+    /// sent. Elsewhere it is a filter; a list of more than 100 values, which
+    /// DynamoDB refuses in one `IN`, is split or evaluated in memory.
     pub fn is_in<V: IntoValue<T, F>, F>(self, values: impl IntoIterator<Item = V>) -> Condition<M> {
         Condition::new(Node::In {
             path: self.name,
