@@ -460,7 +460,7 @@ impl<T: Table> Query<T> {
     /// it is readable base64, so a read whose cursor would hold a
     /// [`Sensitive`](crate::Sensitive) value (a sensitive key, a key
     /// rendered from a sensitive field, an index key or `order_by` field
-    /// that is sensitive) is [`Error::Config`](crate::Error::Config)
+    /// that is sensitive) is [`Error::Config`]
     /// before anything is sent: give the handle cursor secrets (sealed
     /// cursors hold them encrypted), or use [`all`](Query::all) /
     /// [`stream`](Query::stream).
