@@ -52,7 +52,10 @@
 //! It expands to a plain `#[test]` (no Tokio macros needed), so
 //! `#[should_panic]` and `#[ignore]` work as usual; the test returns `()`
 //! or `Result<(), E: Debug>`, and takes a [`Dynamite`](crate::Dynamite)
-//! or nothing. Misspelled options, a function that is not `async` or an
+//! or nothing. The handle's [`metrics()`](crate::Dynamite::metrics) start
+//! at zero when the body starts (set-up, sync, fixtures and seeds are not
+//! counted), so a test can assert its request counts directly. Misspelled
+//! options, a function that is not `async` or an
 //! argument that is not the handle are compile errors. The options are
 //! listed on [`dynamite::test`](crate::test); [`testing::Harness`](crate::testing::Harness)
 //! runs a test the same way without the attribute.

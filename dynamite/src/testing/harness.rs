@@ -321,6 +321,8 @@ impl Harness {
                 .await
                 .map_err(|e| format!("fixture {name}: {e}"))?;
         }
+        // The test's `db.metrics()` counts its own requests, not the set-up's.
+        db.metrics().reset();
         Ok(())
     }
 

@@ -1,6 +1,5 @@
 use dynamite::prelude::*;
 
-use crate::common::db;
 use crate::models::{Event, Product, User, product};
 
 fn users(range: std::ops::Range<usize>) -> Vec<User> {
@@ -15,17 +14,15 @@ fn users(range: std::ops::Range<usize>) -> Vec<User> {
         .collect()
 }
 
-#[tokio::test]
-async fn put_many_of_60_is_3_batch_write_items() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn put_many_of_60_is_3_batch_write_items(db: Dynamite) {
     User::put_many(&db, users(0..60)).await.unwrap();
     assert_eq!(db.metrics().count("BatchWriteItem"), 3);
     assert_eq!(User::query().count(&db).await.unwrap(), 60);
 }
 
-#[tokio::test]
-async fn put_many_upserts_and_dedupes_keys_last_wins() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn put_many_upserts_and_dedupes_keys_last_wins(db: Dynamite) {
     User::put_many(&db, users(0..5)).await.unwrap();
     let mut changed = users(3..8);
     for u in &mut changed {
@@ -47,25 +44,22 @@ async fn put_many_upserts_and_dedupes_keys_last_wins() {
     assert_eq!(User::get(&db, "u0001").await.unwrap().unwrap().name, "n1");
 }
 
-#[tokio::test]
-async fn put_many_of_nothing_sends_nothing() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn put_many_of_nothing_sends_nothing(db: Dynamite) {
     User::put_many(&db, Vec::new()).await.unwrap();
     assert_eq!(db.metrics().data_plane_requests(), 0);
 }
 
-#[tokio::test]
-async fn create_many_writes_transactions_of_100() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn create_many_writes_transactions_of_100(db: Dynamite) {
     let created = User::create_many(&db, users(0..250)).await.unwrap();
     assert_eq!(created.len(), 250);
     assert_eq!(db.metrics().count("TransactWriteItems"), 3);
     assert_eq!(User::query().count(&db).await.unwrap(), 250);
 }
 
-#[tokio::test]
-async fn create_many_never_overwrites_and_reports_existing_keys() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn create_many_never_overwrites_and_reports_existing_keys(db: Dynamite) {
     let mut original = users(5..6).remove(0);
     original.name = "original".into();
     User::create_many(&db, [original]).await.unwrap();
@@ -94,9 +88,8 @@ async fn create_many_never_overwrites_and_reports_existing_keys() {
     );
 }
 
-#[tokio::test]
-async fn create_many_rejects_conflicting_duplicates_before_sending() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn create_many_rejects_conflicting_duplicates_before_sending(db: Dynamite) {
     let mut rows = users(0..3);
     let mut dup = rows[1].clone();
     dup.name = "different".into();
@@ -111,9 +104,8 @@ async fn create_many_rejects_conflicting_duplicates_before_sending() {
     assert_eq!(User::create_many(&db, rows).await.unwrap().len(), 3);
 }
 
-#[tokio::test]
-async fn delete_many_removes_only_the_given_keys() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn delete_many_removes_only_the_given_keys(db: Dynamite) {
     let events: Vec<Event> = (1..=40)
         .map(|s| Event::create().stream("s").seq(s).kind("k").build())
         .collect();
@@ -134,9 +126,8 @@ async fn delete_many_removes_only_the_given_keys() {
     assert_eq!(left, (31..=40).collect::<Vec<_>>());
 }
 
-#[tokio::test]
-async fn bulk_writes_validate_every_row_before_sending_any() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn bulk_writes_validate_every_row_before_sending_any(db: Dynamite) {
     let mut rows: Vec<Product> = (0..30)
         .map(|i| product(&format!("p{i}"), "c", 1.0))
         .collect();

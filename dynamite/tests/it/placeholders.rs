@@ -3,12 +3,10 @@
 use dynamite::prelude::*;
 use proptest::prelude::*;
 
-use crate::common::db;
 use crate::models::{Reserved, User};
 
-#[tokio::test]
-async fn reserved_word_attribute_names_work_everywhere() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn reserved_word_attribute_names_work_everywhere(db: Dynamite) {
     let rows: Vec<Reserved> = (0..5)
         .map(|i| {
             Reserved::create()
@@ -81,9 +79,8 @@ proptest! {
     }
 }
 
-#[tokio::test]
-async fn adversarial_values_round_trip_through_the_backend() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn adversarial_values_round_trip_through_the_backend(db: Dynamite) {
     let nasty = [
         "#n0",
         ":v0",

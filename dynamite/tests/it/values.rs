@@ -6,7 +6,6 @@ use dynamite::prelude::*;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 
-use crate::common::db;
 use crate::models::{Product, product};
 
 fn round_trip<T: Attribute + PartialEq + std::fmt::Debug>(value: &T) -> T {
@@ -80,9 +79,8 @@ fn sensitive_values_never_print() {
     assert_eq!(s.to_value().unwrap(), AttributeValue::S("hunter2".into()));
 }
 
-#[tokio::test]
-async fn random_floats_survive_the_backend() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn random_floats_survive_the_backend(db: Dynamite) {
     let mut rows = Vec::new();
     let mut runner = proptest::test_runner::TestRunner::deterministic();
     for i in 0..50 {
