@@ -1,12 +1,11 @@
 use dynamite::Error;
 use dynamite::prelude::*;
 
-use crate::common::{builder, db};
+use crate::common::builder;
 use crate::models::{Event, Product, Stray, User, product};
 
-#[tokio::test]
-async fn empty_key_on_get_update_delete_is_missing_key_and_sends_nothing() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn empty_key_on_get_update_delete_is_missing_key_and_sends_nothing(db: Dynamite) {
     assert!(User::get(&db, "").await.unwrap_err().is_missing_key());
     assert!(
         User::update_key("")
@@ -48,9 +47,8 @@ async fn empty_key_on_get_update_delete_is_missing_key_and_sends_nothing() {
 // A partition-only key for a composite table, or a key of the wrong type,
 // no longer compiles: see `tests/ui/keys/wrong_key.rs`. What remains a
 // run-time error is an empty key part.
-#[tokio::test]
-async fn an_empty_key_part_is_missing_key_and_never_a_table_wide_write() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn an_empty_key_part_is_missing_key_and_never_a_table_wide_write(db: Dynamite) {
     Event::create()
         .stream("s")
         .seq(1)
@@ -78,9 +76,8 @@ async fn an_empty_key_part_is_missing_key_and_never_a_table_wide_write() {
     assert!(Event::get(&db, ("s", 1)).await.unwrap().is_some());
 }
 
-#[tokio::test]
-async fn a_row_with_an_empty_key_cannot_be_created_or_saved() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn a_row_with_an_empty_key_cannot_be_created_or_saved(db: Dynamite) {
     let err = User::create()
         .id("")
         .name("x")
@@ -95,9 +92,8 @@ async fn a_row_with_an_empty_key_cannot_be_created_or_saved() {
     assert_eq!(db.metrics().data_plane_requests(), 0);
 }
 
-#[tokio::test]
-async fn an_unregistered_model_is_an_error() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn an_unregistered_model_is_an_error(db: Dynamite) {
     let err = Stray::get(&db, "x").await.unwrap_err();
     assert!(
         matches!(err, Error::NotRegistered { model: "Stray" }),
@@ -109,9 +105,8 @@ async fn an_unregistered_model_is_an_error() {
     assert_eq!(db.metrics().data_plane_requests(), 0);
 }
 
-#[tokio::test]
-async fn an_item_over_400_kb_is_rejected_before_sending() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn an_item_over_400_kb_is_rejected_before_sending(db: Dynamite) {
     let mut p = product("big", "c", 1.0);
     p.tags = vec!["x".repeat(1024); 401];
     let err = Product::create_many(&db, [p.clone()]).await.unwrap_err();
@@ -124,9 +119,8 @@ async fn an_item_over_400_kb_is_rejected_before_sending() {
     assert_eq!(db.metrics().data_plane_requests(), 0);
 }
 
-#[tokio::test]
-async fn an_item_just_under_400_kb_is_accepted() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn an_item_just_under_400_kb_is_accepted(db: Dynamite) {
     let mut p = product("big", "c", 1.0);
     p.tags = vec!["x".repeat(1000); 390];
     Product::put_many(&db, [p.clone()]).await.unwrap();
@@ -152,9 +146,8 @@ async fn invalid_table_names_fail_at_build() {
     assert!(matches!(err, Error::InvalidTableName { .. }), "{err}");
 }
 
-#[tokio::test]
-async fn a_wrong_stored_type_is_a_decode_error_naming_the_attribute() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn a_wrong_stored_type_is_a_decode_error_naming_the_attribute(db: Dynamite) {
     let table = db.table_name::<User>().unwrap();
     db.client()
         .put_item()
@@ -186,9 +179,8 @@ async fn a_wrong_stored_type_is_a_decode_error_naming_the_attribute() {
     }
 }
 
-#[tokio::test]
-async fn a_missing_required_attribute_is_a_decode_error() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn a_missing_required_attribute_is_a_decode_error(db: Dynamite) {
     let table = db.table_name::<User>().unwrap();
     db.client()
         .put_item()
@@ -201,9 +193,8 @@ async fn a_missing_required_attribute_is_a_decode_error() {
     assert!(err.is_decode(), "{err}");
 }
 
-#[tokio::test]
-async fn nan_and_out_of_range_numbers_are_rejected_before_sending() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn nan_and_out_of_range_numbers_are_rejected_before_sending(db: Dynamite) {
     for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 1e300, -1e-300] {
         let mut p = product("n", "c", bad);
         p.id = "n".into();

@@ -1,11 +1,9 @@
 use dynamite::prelude::*;
 
-use crate::common::db;
 use crate::models::{Event, Product, User, product};
 
-#[tokio::test]
-async fn create_fills_defaults_and_timestamps() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn create_fills_defaults_and_timestamps(db: Dynamite) {
     let user = User::create()
         .name("Ada")
         .email("ada@example.com")
@@ -23,9 +21,8 @@ async fn create_fills_defaults_and_timestamps() {
     assert_eq!(db.metrics().count("GetItem"), 1);
 }
 
-#[tokio::test]
-async fn generated_ids_sort_in_creation_order() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn generated_ids_sort_in_creation_order(db: Dynamite) {
     let mut ids = Vec::new();
     for i in 0..20 {
         let u = User::create()
@@ -41,9 +38,8 @@ async fn generated_ids_sort_in_creation_order() {
     assert_eq!(ids, sorted);
 }
 
-#[tokio::test]
-async fn create_with_an_existing_key_is_already_exists_and_keeps_the_row() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn create_with_an_existing_key_is_already_exists_and_keeps_the_row(db: Dynamite) {
     let first = User::create()
         .id("u1")
         .name("First")
@@ -64,15 +60,13 @@ async fn create_with_an_existing_key_is_already_exists_and_keeps_the_row() {
     assert_eq!(stored.name, first.name);
 }
 
-#[tokio::test]
-async fn get_of_a_missing_row_is_none() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn get_of_a_missing_row_is_none(db: Dynamite) {
     assert!(User::get(&db, "nobody").await.unwrap().is_none());
 }
 
-#[tokio::test]
-async fn composite_keys_round_trip() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn composite_keys_round_trip(db: Dynamite) {
     for seq in 1..=3 {
         Event::create()
             .stream("s1")
@@ -93,9 +87,8 @@ async fn composite_keys_round_trip() {
     );
 }
 
-#[tokio::test]
-async fn save_writes_changes_and_refreshes_updated_at() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn save_writes_changes_and_refreshes_updated_at(db: Dynamite) {
     let mut user = User::create()
         .name("Ada")
         .email("ada@x.io")
@@ -118,9 +111,8 @@ async fn save_writes_changes_and_refreshes_updated_at() {
     assert_eq!(stored.age, None, "None removes the attribute");
 }
 
-#[tokio::test]
-async fn save_of_a_deleted_row_is_not_found_and_does_not_recreate_it() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn save_of_a_deleted_row_is_not_found_and_does_not_recreate_it(db: Dynamite) {
     let mut user = User::create()
         .name("Ada")
         .email("ada@x.io")
@@ -133,9 +125,8 @@ async fn save_of_a_deleted_row_is_not_found_and_does_not_recreate_it() {
     assert!(User::get(&db, user.id.as_str()).await.unwrap().is_none());
 }
 
-#[tokio::test]
-async fn save_keeps_attributes_the_model_does_not_declare() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn save_keeps_attributes_the_model_does_not_declare(db: Dynamite) {
     let mut user = User::create()
         .name("Ada")
         .email("ada@x.io")
@@ -171,9 +162,8 @@ async fn save_keeps_attributes_the_model_does_not_declare() {
     assert_eq!(raw.get("name"), Some(&AttributeValue::S("Ada L.".into())));
 }
 
-#[tokio::test]
-async fn update_changes_only_what_is_asked() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn update_changes_only_what_is_asked(db: Dynamite) {
     let p = Product::create_many(&db, [product("Mouse", "input", 29.99)])
         .await
         .unwrap()
@@ -200,9 +190,8 @@ async fn update_changes_only_what_is_asked() {
     assert_eq!(db.metrics().count("GetItem"), 0, "no read-modify-write");
 }
 
-#[tokio::test]
-async fn update_refreshes_updated_at_and_removes_options() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn update_refreshes_updated_at_and_removes_options(db: Dynamite) {
     let user = User::create()
         .name("Ada")
         .email("ada@x.io")
@@ -223,9 +212,8 @@ async fn update_refreshes_updated_at_and_removes_options() {
     assert_eq!(updated.age, Some(31));
 }
 
-#[tokio::test]
-async fn update_of_a_missing_row_is_not_found_and_creates_nothing() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn update_of_a_missing_row_is_not_found_and_creates_nothing(db: Dynamite) {
     let err = User::update_key("ghost")
         .set(User::NAME, "Boo")
         .exec(&db)
@@ -235,9 +223,8 @@ async fn update_of_a_missing_row_is_not_found_and_creates_nothing() {
     assert!(User::get(&db, "ghost").await.unwrap().is_none());
 }
 
-#[tokio::test]
-async fn update_with_a_failing_condition_changes_nothing() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn update_with_a_failing_condition_changes_nothing(db: Dynamite) {
     let user = User::create()
         .name("Ada")
         .email("ada@x.io")
@@ -262,9 +249,8 @@ async fn update_with_a_failing_condition_changes_nothing() {
     );
 }
 
-#[tokio::test]
-async fn updating_a_key_attribute_is_refused() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn updating_a_key_attribute_is_refused(db: Dynamite) {
     let user = User::create()
         .name("Ada")
         .email("ada@x.io")
@@ -281,9 +267,8 @@ async fn updating_a_key_attribute_is_refused() {
     assert_eq!(db.metrics().count("UpdateItem"), 0);
 }
 
-#[tokio::test]
-async fn delete_removes_the_row_and_a_second_delete_is_not_found() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn delete_removes_the_row_and_a_second_delete_is_not_found(db: Dynamite) {
     let user = User::create()
         .name("Ada")
         .email("ada@x.io")
@@ -295,9 +280,8 @@ async fn delete_removes_the_row_and_a_second_delete_is_not_found() {
     assert!(user.delete(&db).await.unwrap_err().is_not_found());
 }
 
-#[tokio::test]
-async fn values_of_every_kind_round_trip_through_the_backend() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn values_of_every_kind_round_trip_through_the_backend(db: Dynamite) {
     let mut p = product("Camera", "photo", 1e-3);
     p.tags = vec!["a".into(), "b".into()];
     p.labels = ["x".to_string(), "y".to_string()].into_iter().collect();

@@ -4,7 +4,6 @@ use dynamite::Cursor;
 use dynamite::prelude::*;
 use futures::TryStreamExt;
 
-use crate::common::db;
 use crate::models::{Event, Product, User, product};
 
 async fn seed_users(db: &Dynamite, n: usize) -> Vec<User> {
@@ -36,9 +35,8 @@ async fn seed_events(db: &Dynamite, stream: &str, n: i64) {
     db.metrics().reset();
 }
 
-#[tokio::test]
-async fn full_key_eq_plans_a_get_item() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn full_key_eq_plans_a_get_item(db: Dynamite) {
     seed_users(&db, 3).await;
     let q = User::query().filter(User::ID.eq("u0001"));
     assert!(
@@ -56,9 +54,8 @@ async fn full_key_eq_plans_a_get_item() {
     assert_eq!(db.metrics().data_plane_requests(), 1);
 }
 
-#[tokio::test]
-async fn a_filter_on_a_get_is_applied_to_the_item() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn a_filter_on_a_get_is_applied_to_the_item(db: Dynamite) {
     seed_users(&db, 3).await;
     let hit = User::query()
         .filter(User::ID.eq("u0000").and(User::ROLE.eq("premium")))
@@ -74,9 +71,8 @@ async fn a_filter_on_a_get_is_applied_to_the_item() {
     assert!(miss.is_empty());
 }
 
-#[tokio::test]
-async fn is_in_on_the_key_is_batch_get_of_100_keys_a_call() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn is_in_on_the_key_is_batch_get_of_100_keys_a_call(db: Dynamite) {
     seed_users(&db, 260).await;
     let ids: Vec<String> = (0..250).map(|i| format!("u{i:04}")).collect();
     let q = User::query().filter(User::ID.is_in(ids.clone()));
@@ -99,9 +95,8 @@ async fn is_in_on_the_key_is_batch_get_of_100_keys_a_call() {
     assert_eq!(db.metrics().data_plane_requests(), 3);
 }
 
-#[tokio::test]
-async fn get_many_keeps_input_order_and_skips_missing_keys() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn get_many_keeps_input_order_and_skips_missing_keys(db: Dynamite) {
     seed_users(&db, 5).await;
     let users = User::get_many(&db, ["u0003", "missing", "u0001", "u0003"])
         .await
@@ -111,9 +106,8 @@ async fn get_many_keeps_input_order_and_skips_missing_keys() {
     assert_eq!(db.metrics().count("BatchGetItem"), 1);
 }
 
-#[tokio::test]
-async fn partition_key_eq_is_a_query_with_sort_key_conditions() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn partition_key_eq_is_a_query_with_sort_key_conditions(db: Dynamite) {
     seed_events(&db, "s1", 30).await;
     seed_events(&db, "s2", 5).await;
     let q = Event::query().filter(Event::STREAM.eq("s1").and(Event::SEQ.between(10, 19)));
@@ -147,9 +141,8 @@ async fn partition_key_eq_is_a_query_with_sort_key_conditions() {
     );
 }
 
-#[tokio::test]
-async fn first_and_last_read_one_item_on_a_query() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn first_and_last_read_one_item_on_a_query(db: Dynamite) {
     seed_events(&db, "s1", 40).await;
     let first = Event::query()
         .filter(Event::STREAM.eq("s1"))
@@ -168,9 +161,8 @@ async fn first_and_last_read_one_item_on_a_query() {
     assert_eq!(db.metrics().count("Scan"), 0);
 }
 
-#[tokio::test]
-async fn limit_with_a_filter_pages_until_enough_and_no_further() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn limit_with_a_filter_pages_until_enough_and_no_further(db: Dynamite) {
     seed_events(&db, "s1", 60).await;
     let q = Event::query()
         .filter(Event::STREAM.eq("s1").and(Event::KIND.eq("special")))
@@ -187,9 +179,8 @@ async fn limit_with_a_filter_pages_until_enough_and_no_further() {
     assert_eq!(db.metrics().count("Query"), 1, "one page holds them all");
 }
 
-#[tokio::test]
-async fn indexed_attribute_is_a_gsi_query() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn indexed_attribute_is_a_gsi_query(db: Dynamite) {
     seed_users(&db, 10).await;
     let q = User::query().filter(User::EMAIL.eq("u7@x.io"));
     assert_eq!(
@@ -202,9 +193,8 @@ async fn indexed_attribute_is_a_gsi_query() {
     assert_eq!(db.metrics().count("Scan"), 0);
 }
 
-#[tokio::test]
-async fn index_with_a_sort_key_orders_and_ranges_natively() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn index_with_a_sort_key_orders_and_ranges_natively(db: Dynamite) {
     let prices = [5.0, 50.0, 20.0, 10.0, 99.5];
     let rows: Vec<Product> = prices.iter().map(|p| product("p", "gadgets", *p)).collect();
     Product::put_many(&db, rows).await.unwrap();
@@ -224,9 +214,8 @@ async fn index_with_a_sort_key_orders_and_ranges_natively() {
     assert_eq!(db.metrics().count("Query"), 1);
 }
 
-#[tokio::test]
-async fn is_in_on_an_indexed_attribute_queries_each_value() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn is_in_on_an_indexed_attribute_queries_each_value(db: Dynamite) {
     seed_users(&db, 10).await;
     let q = User::query().filter(User::EMAIL.is_in(["u1@x.io", "u2@x.io", "nobody@x.io"]));
     assert!(
@@ -250,9 +239,8 @@ async fn is_in_on_an_indexed_attribute_queries_each_value() {
     assert_eq!(db.metrics().count("Query"), 3);
 }
 
-#[tokio::test]
-async fn other_filters_scan_with_a_filter_expression() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn other_filters_scan_with_a_filter_expression(db: Dynamite) {
     seed_users(&db, 20).await;
     let q = User::query().filter(User::ROLE.eq("premium").and(User::AGE.lt(30)));
     assert_eq!(
@@ -270,9 +258,8 @@ async fn other_filters_scan_with_a_filter_expression() {
     assert_eq!(db.metrics().count("Scan"), 1);
 }
 
-#[tokio::test]
-async fn every_operator_filters_as_documented() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn every_operator_filters_as_documented(db: Dynamite) {
     seed_users(&db, 20).await;
     let count = |c: Condition<User>| {
         let db = db.clone();
@@ -300,9 +287,8 @@ async fn every_operator_filters_as_documented() {
     );
 }
 
-#[tokio::test]
-async fn is_none_matches_missing_attributes() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn is_none_matches_missing_attributes(db: Dynamite) {
     User::create()
         .id("a")
         .name("A")
@@ -338,9 +324,8 @@ async fn is_none_matches_missing_attributes() {
     );
 }
 
-#[tokio::test]
-async fn order_by_a_non_key_attribute_sorts_in_memory_and_says_so() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn order_by_a_non_key_attribute_sorts_in_memory_and_says_so(db: Dynamite) {
     seed_users(&db, 12).await;
     let q = User::query()
         .filter(User::ROLE.eq("premium"))
@@ -364,9 +349,8 @@ async fn order_by_a_non_key_attribute_sorts_in_memory_and_says_so() {
     assert_eq!(ages, vec![30, 28, 26]);
 }
 
-#[tokio::test]
-async fn scan_with_limit_stops_reading_once_satisfied() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn scan_with_limit_stops_reading_once_satisfied(db: Dynamite) {
     seed_users(&db, 50).await;
     let users = User::query().limit(7).all(&db).await.unwrap();
     assert_eq!(users.len(), 7);
@@ -376,9 +360,8 @@ async fn scan_with_limit_stops_reading_once_satisfied() {
     assert_eq!(db.metrics().count("Scan"), 2);
 }
 
-#[tokio::test]
-async fn pages_with_a_filter_never_skip_or_repeat_rows() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn pages_with_a_filter_never_skip_or_repeat_rows(db: Dynamite) {
     seed_users(&db, 45).await;
     let expected = User::query()
         .filter(User::ROLE.eq("premium"))
@@ -410,9 +393,8 @@ async fn pages_with_a_filter_never_skip_or_repeat_rows() {
     assert_eq!(seen.len(), expected, "no row skipped");
 }
 
-#[tokio::test]
-async fn query_pages_resume_after_the_last_row() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn query_pages_resume_after_the_last_row(db: Dynamite) {
     seed_events(&db, "s1", 25).await;
     let mut cursor = None;
     let mut seqs = Vec::new();
@@ -433,9 +415,8 @@ async fn query_pages_resume_after_the_last_row() {
     assert_eq!(seqs, (1..=25).rev().collect::<Vec<_>>());
 }
 
-#[tokio::test]
-async fn a_cursor_from_another_query_is_rejected() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn a_cursor_from_another_query_is_rejected(db: Dynamite) {
     seed_events(&db, "s1", 5).await;
     seed_users(&db, 5).await;
     let page = User::query().limit(2).page(&db, None).await.unwrap();
@@ -448,9 +429,8 @@ async fn a_cursor_from_another_query_is_rejected() {
     assert!(err.is_invalid_cursor(), "{err}");
 }
 
-#[tokio::test]
-async fn stream_yields_every_row_across_pages() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn stream_yields_every_row_across_pages(db: Dynamite) {
     seed_events(&db, "s1", 30).await;
     let seqs: Vec<i64> = Event::query()
         .filter(Event::STREAM.eq("s1"))
@@ -470,9 +450,8 @@ async fn stream_yields_every_row_across_pages() {
     assert_eq!(limited.len(), 4);
 }
 
-#[tokio::test]
-async fn count_uses_select_count() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn count_uses_select_count(db: Dynamite) {
     seed_events(&db, "s1", 30).await;
     let n = Event::query()
         .filter(Event::STREAM.eq("s1").and(Event::KIND.eq("special")))
@@ -483,9 +462,8 @@ async fn count_uses_select_count() {
     assert_eq!(User::query().count(&db).await.unwrap(), 0);
 }
 
-#[tokio::test]
-async fn projections_fetch_only_the_listed_attributes_and_cannot_be_written() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn projections_fetch_only_the_listed_attributes_and_cannot_be_written(db: Dynamite) {
     seed_users(&db, 3).await;
     let rows = User::query()
         .filter(User::ID.eq("u0002"))
@@ -512,9 +490,8 @@ async fn projections_fetch_only_the_listed_attributes_and_cannot_be_written() {
     assert_eq!(full.email, "u2@x.io");
 }
 
-#[tokio::test]
-async fn explain_sends_nothing() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn explain_sends_nothing(db: Dynamite) {
     let _ = User::query().filter(User::ROLE.eq("x")).explain(&db);
     let _ = User::query().filter(User::ID.eq("x")).explain(&db);
     assert_eq!(db.metrics().data_plane_requests(), 0);

@@ -23,9 +23,8 @@ async fn users(db: &Dynamite, n: usize) {
 }
 
 // Regression: the TypeScript library's defect 1.
-#[tokio::test]
-async fn a_missing_key_is_never_a_table_wide_write() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn a_missing_key_is_never_a_table_wide_write(db: Dynamite) {
     users(&db, 5).await;
     assert!(
         User::update_key("")
@@ -56,9 +55,8 @@ async fn a_missing_key_is_never_a_table_wide_write() {
 }
 
 // Regression: the TypeScript library's defect 2.
-#[tokio::test]
-async fn composite_keys_send_both_key_attributes() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn composite_keys_send_both_key_attributes(db: Dynamite) {
     for seq in 1..=3 {
         Event::create()
             .stream("s")
@@ -84,9 +82,8 @@ async fn composite_keys_send_both_key_attributes() {
 }
 
 // Regression: the TypeScript library's defect 3.
-#[tokio::test]
-async fn transactions_over_25_operations_stay_one_atomic_call() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn transactions_over_25_operations_stay_one_atomic_call(db: Dynamite) {
     let mut tx = db.transaction();
     for i in 0..60 {
         tx.create(
@@ -103,9 +100,8 @@ async fn transactions_over_25_operations_stay_one_atomic_call() {
 }
 
 // Regression: the TypeScript library's defect 4.
-#[tokio::test]
-async fn update_is_one_conditional_update_item_not_a_read_modify_write() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn update_is_one_conditional_update_item_not_a_read_modify_write(db: Dynamite) {
     users(&db, 1).await;
     User::update_key("u000")
         .set(User::NAME, "x")
@@ -120,9 +116,8 @@ async fn update_is_one_conditional_update_item_not_a_read_modify_write() {
 }
 
 // Regression: the TypeScript library's defect 5.
-#[tokio::test]
-async fn limit_and_first_stop_reading_early() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn limit_and_first_stop_reading_early(db: Dynamite) {
     users(&db, 300).await;
     let three = User::query().limit(3).all(&db).await.unwrap();
     assert_eq!(three.len(), 3);
@@ -264,9 +259,8 @@ async fn a_projection_without_the_foreign_key_still_stitches() {
 }
 
 // Regression: the TypeScript library's defect 8.
-#[tokio::test]
-async fn filtered_cursors_do_not_skip_leftover_rows() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn filtered_cursors_do_not_skip_leftover_rows(db: Dynamite) {
     users(&db, 50).await;
     let mut seen = Vec::new();
     let mut cursor = None;
@@ -363,9 +357,8 @@ async fn every_plain_field_is_persisted_and_clients_are_explicit() {
 }
 
 // Regression: the TypeScript library's defect 12.
-#[tokio::test]
-async fn errors_are_typed() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn errors_are_typed(db: Dynamite) {
     User::create()
         .id("x")
         .name("X")
@@ -389,9 +382,8 @@ async fn errors_are_typed() {
     assert!(matches!(err, Error::NotFound { .. }));
 }
 
-#[tokio::test]
-async fn toasty_more_than_25_rows_are_chunked_and_unprocessed_items_retried() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn toasty_more_than_25_rows_are_chunked_and_unprocessed_items_retried(db: Dynamite) {
     users(&db, 130).await;
     assert_eq!(User::query().count(&db).await.unwrap(), 130);
     let db2 = crate::common::db().await;
@@ -406,9 +398,8 @@ async fn toasty_more_than_25_rows_are_chunked_and_unprocessed_items_retried() {
     assert_eq!(db2.metrics().count("BatchWriteItem"), 6);
 }
 
-#[tokio::test]
-async fn toasty_more_than_100_keys_in_one_read_are_batched_not_a_panic() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn toasty_more_than_100_keys_in_one_read_are_batched_not_a_panic(db: Dynamite) {
     users(&db, 250).await;
     let found = User::get_many(&db, (0..250).map(|i| format!("u{i:03}")))
         .await
@@ -417,18 +408,16 @@ async fn toasty_more_than_100_keys_in_one_read_are_batched_not_a_panic() {
     assert_eq!(db.metrics().count("BatchGetItem"), 3);
 }
 
-#[tokio::test]
-async fn toasty_schema_sync_never_recreates_a_table() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn toasty_schema_sync_never_recreates_a_table(db: Dynamite) {
     users(&db, 3).await;
     assert!(db.sync().await.unwrap().is_empty());
     assert_eq!(db.metrics().count("DeleteTable"), 0);
     assert_eq!(User::query().count(&db).await.unwrap(), 3);
 }
 
-#[tokio::test]
-async fn toasty_order_by_on_a_gsi_query_is_honoured() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn toasty_order_by_on_a_gsi_query_is_honoured(db: Dynamite) {
     let rows = (0..6).map(|i| {
         User::create()
             .id(format!("o{i}"))
@@ -453,9 +442,8 @@ async fn toasty_order_by_on_a_gsi_query_is_honoured() {
     );
 }
 
-#[tokio::test]
-async fn toasty_first_with_a_non_key_filter_does_not_scan_limit_1_page_after_page() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn toasty_first_with_a_non_key_filter_does_not_scan_limit_1_page_after_page(db: Dynamite) {
     users(&db, 200).await;
     let found = User::query()
         .filter(User::NAME.eq("n199"))

@@ -20,9 +20,8 @@ async fn users(db: &Dynamite, n: usize) {
     db.metrics().reset();
 }
 
-#[tokio::test]
-async fn a_transaction_commits_every_operation_in_one_request() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn a_transaction_commits_every_operation_in_one_request(db: Dynamite) {
     users(&db, 3).await;
     let mut tx = db.transaction();
     tx.create(
@@ -46,9 +45,8 @@ async fn a_transaction_commits_every_operation_in_one_request() {
     assert!(Event::get(&db, ("s", 1_i64)).await.unwrap().is_some());
 }
 
-#[tokio::test]
-async fn a_cancelled_transaction_changes_nothing_and_says_why() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn a_cancelled_transaction_changes_nothing_and_says_why(db: Dynamite) {
     users(&db, 3).await;
     let mut tx = db.transaction();
     tx.update(User::update_key("u0").set(User::NAME, "changed"));
@@ -79,9 +77,8 @@ async fn a_cancelled_transaction_changes_nothing_and_says_why() {
     assert_eq!(User::get(&db, "u1").await.unwrap().unwrap().name, "n1");
 }
 
-#[tokio::test]
-async fn more_than_100_operations_is_an_error_before_sending() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn more_than_100_operations_is_an_error_before_sending(db: Dynamite) {
     let mut tx = db.transaction();
     for i in 0..101 {
         tx.create(
@@ -115,9 +112,8 @@ async fn more_than_100_operations_is_an_error_before_sending() {
     assert_eq!(User::query().count(&db).await.unwrap(), 100);
 }
 
-#[tokio::test]
-async fn two_operations_on_one_item_is_an_error_before_sending() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn two_operations_on_one_item_is_an_error_before_sending(db: Dynamite) {
     users(&db, 1).await;
     let mut tx = db.transaction();
     tx.update(User::update_key("u0").set(User::NAME, "a"));
@@ -127,18 +123,16 @@ async fn two_operations_on_one_item_is_an_error_before_sending() {
     assert_eq!(db.metrics().data_plane_requests(), 0);
 }
 
-#[tokio::test]
-async fn a_bad_operation_fails_the_commit_before_sending() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn a_bad_operation_fails_the_commit_before_sending(db: Dynamite) {
     let mut tx = db.transaction();
     tx.update(User::update_key("").set(User::NAME, "a"));
     assert!(tx.commit().await.unwrap_err().is_missing_key());
     assert_eq!(db.metrics().data_plane_requests(), 0);
 }
 
-#[tokio::test]
-async fn transact_get_reads_rows_of_several_models_in_order() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn transact_get_reads_rows_of_several_models_in_order(db: Dynamite) {
     users(&db, 2).await;
     Event::create()
         .stream("s")
@@ -159,9 +153,8 @@ async fn transact_get_reads_rows_of_several_models_in_order() {
     assert_eq!(db.metrics().count("TransactGetItems"), 1);
 }
 
-#[tokio::test]
-async fn update_where_updates_only_matching_rows() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn update_where_updates_only_matching_rows(db: Dynamite) {
     users(&db, 10).await;
     let n = User::update_where(User::ROLE.eq("premium"))
         .set(User::NAME, "vip")
@@ -182,9 +175,8 @@ async fn update_where_updates_only_matching_rows() {
     assert_eq!(n, 2);
 }
 
-#[tokio::test]
-async fn set_based_writes_refuse_an_empty_filter_unless_all_rows() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn set_based_writes_refuse_an_empty_filter_unless_all_rows(db: Dynamite) {
     users(&db, 4).await;
     let err = User::update_where(None)
         .set(User::NAME, "x")
@@ -213,9 +205,8 @@ async fn set_based_writes_refuse_an_empty_filter_unless_all_rows() {
     assert_eq!(User::query().count(&db).await.unwrap(), 0);
 }
 
-#[tokio::test]
-async fn delete_where_deletes_only_matching_rows() {
-    let db = db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn delete_where_deletes_only_matching_rows(db: Dynamite) {
     users(&db, 9).await;
     let n = User::delete_where(User::ROLE.eq("customer"))
         .exec(&db)
