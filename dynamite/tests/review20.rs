@@ -642,6 +642,32 @@ async fn bad_fixture_rows_name_file_model_and_row() {
             Some(0),
         ),
         (r#"{"Nope": []}"#, "Nope", None),
+        (
+            r#"{"Note": [{"id": "d", "text": "t"}, {"id": "d", "text": "again"}]}"#,
+            "Note",
+            Some(1),
+        ),
+        (
+            r#"{"$items": {"r20_notes": [{"id": {"S": "e"}, "n": {"N": 5}}]}}"#,
+            "$items.r20_notes",
+            Some(0),
+        ),
+        (
+            r#"{"$items": {"r20_notes": [{"id": {"S": "e"}, "b": {"B": "@@"}}]}}"#,
+            "$items.r20_notes",
+            Some(0),
+        ),
+        (
+            r#"{"$items": {"r20_notes": [{"id": {"S": "e"}, "s": {"SS": []}}]}}"#,
+            "$items.r20_notes",
+            Some(0),
+        ),
+        (
+            r#"{"$items": {"r20_notes": [{"id": {"S": "e"}, "s": {"S": "a", "N": "1"}}]}}"#,
+            "$items.r20_notes",
+            Some(0),
+        ),
+        (r#"{"$items": [{"id": {"S": "e"}}]}"#, "$items", None),
     ];
     for (json, want_model, want_row) in cases {
         match fixtures.load_json(&db, "bad.json", json).await {
@@ -954,4 +980,236 @@ async fn ttl_and_sweep_are_one_engine_for_both_transports() {
         .key("id", s("new")));
     assert!(kept.contains("99999999999"), "{kept}");
     assert_eq!(db.sweep_expired().await.unwrap(), 0);
+}
+
+/// A snapshot holds "every table, index and item": a table made with the
+/// raw SDK (a GSI, a stream, tags, TTL) describes the same after restore
+/// into a fresh handle, and its index answers.
+#[tokio::test]
+async fn a_snapshot_keeps_indexes_streams_tags_and_ttl() {
+    use dynamite::sdk::types::{
+        AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
+        Projection, ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType, Tag,
+        TimeToLiveSpecification,
+    };
+    if on_endpoint() {
+        return;
+    }
+    let seeded = Dynamite::embedded().build().await.unwrap();
+    let c = seeded.client();
+    let key = |name: &str, kind: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(kind)
+            .build()
+            .unwrap()
+    };
+    let attr = |name: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .unwrap()
+    };
+    c.create_table()
+        .table_name("r20_raw")
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key("pk", KeyType::Hash))
+        .attribute_definitions(attr("pk"))
+        .attribute_definitions(attr("g"))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("by_g")
+                .key_schema(key("g", KeyType::Hash))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::NewAndOldImages)
+                .build()
+                .unwrap(),
+        )
+        .tags(Tag::builder().key("team").value("r20").build().unwrap())
+        .send()
+        .await
+        .unwrap();
+    c.update_time_to_live()
+        .table_name("r20_raw")
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .enabled(true)
+                .attribute_name("exp")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    c.put_item()
+        .table_name("r20_raw")
+        .item("pk", s("p1"))
+        .item("g", s("G"))
+        .send()
+        .await
+        .unwrap();
+    let describe = async |db: &Dynamite| {
+        let c = db.client();
+        let table = c
+            .describe_table()
+            .table_name("r20_raw")
+            .send()
+            .await
+            .unwrap();
+        let table = table.table().unwrap();
+        let arn = table.table_arn().unwrap().to_owned();
+        let tags = c
+            .list_tags_of_resource()
+            .resource_arn(&arn)
+            .send()
+            .await
+            .unwrap();
+        let ttl = c
+            .describe_time_to_live()
+            .table_name("r20_raw")
+            .send()
+            .await
+            .unwrap();
+        let by_g = c
+            .query()
+            .table_name("r20_raw")
+            .index_name("by_g")
+            .key_condition_expression("g = :g")
+            .expression_attribute_values(":g", s("G"))
+            .send()
+            .await
+            .unwrap();
+        (
+            table
+                .global_secondary_indexes()
+                .iter()
+                .map(|i| i.index_name().unwrap_or_default().to_owned())
+                .collect::<Vec<_>>(),
+            table.stream_specification().cloned(),
+            tags.tags().to_vec(),
+            ttl.time_to_live_description()
+                .and_then(|d| d.attribute_name())
+                .map(str::to_owned),
+            by_g.count(),
+        )
+    };
+    let before = describe(&seeded).await;
+    assert_eq!(before.4, 1);
+    let snapshot = seeded.snapshot().await.unwrap();
+    let fresh = Dynamite::embedded().build().await.unwrap();
+    fresh.restore(&snapshot).await.unwrap();
+    assert_eq!(describe(&fresh).await, before);
+}
+
+/// Bad `.path(..)`s are typed errors from `build()`, never panics.
+#[tokio::test]
+async fn an_unusable_path_is_a_typed_error() {
+    if on_endpoint() {
+        return;
+    }
+    let missing_dir = std::env::temp_dir().join("r20-no-such-dir/x/y/db.sqlite");
+    let result = Dynamite::embedded().path(&missing_dir).build().await;
+    assert!(result.is_err(), "{result:?}");
+    let a_dir = std::env::temp_dir();
+    let result = Dynamite::embedded().path(&a_dir).build().await;
+    assert!(result.is_err(), "{result:?}");
+}
+
+/// Issue 20: the engine outlives any one test's runtime. Requests left in
+/// flight on a runtime that is shut down do not wedge the engine: the
+/// handle answers on the next runtime, and two runtimes on two threads
+/// use one handle at once.
+#[test]
+fn a_runtime_dropped_mid_request_leaves_the_handle_usable() {
+    if on_endpoint() {
+        return;
+    }
+    let rt = |threads: Option<usize>| match threads {
+        None => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap(),
+        Some(n) => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(n)
+            .enable_all()
+            .build()
+            .unwrap(),
+    };
+    let first = rt(Some(2));
+    let db = first.block_on(async {
+        let db = Dynamite::embedded().table::<Note>().build().await.unwrap();
+        db.sync().await.unwrap();
+        db
+    });
+    for i in 0..200 {
+        let db = db.clone();
+        first.spawn(async move {
+            let _ = Note::create().id(format!("f{i}")).text("x").exec(&db).await;
+        });
+    }
+    first.shutdown_background();
+    std::thread::scope(|scope| {
+        for t in 0..3 {
+            let db = db.clone();
+            scope.spawn(move || {
+                rt(if t == 0 { None } else { Some(1) }).block_on(async {
+                    let writes = (0..100)
+                        .map(|i| Note::create().id(format!("t{t}-{i}")).text("y").exec(&db));
+                    for r in futures::future::join_all(writes).await {
+                        r.unwrap();
+                    }
+                });
+            });
+        }
+    });
+    rt(None).block_on(async {
+        let n = Note::query().count(&db).await.unwrap();
+        assert!((300..=500).contains(&n), "{n}");
+    });
+}
+
+/// Raw `$items` are "DynamoDB-JSON items": `{"NULL": false}` is not one
+/// (DynamoDB refuses a NULL that is not `true`, as the raw SDK put below
+/// shows on every backend), so the fixture must refuse it with a typed
+/// `Error::Fixture` rather than store a NULL.
+#[tokio::test]
+#[ignore = "finding: raw $items accept {\"NULL\": false} (and any NULL body) and store NULL; DynamoDB refuses it"]
+async fn a_null_that_is_not_true_is_refused() {
+    let db = harness_db(|b| b.table::<Note>()).await;
+    let table = db.table_name::<Note>().unwrap();
+    let raw = db
+        .client()
+        .put_item()
+        .table_name(&table)
+        .item("id", s("z"))
+        .item("z", Av::Null(false))
+        .send()
+        .await;
+    assert_eq!(
+        raw.map_err(|e| e.code().map(str::to_owned)).err(),
+        Some(Some("ValidationException".to_owned()))
+    );
+    let result = Fixtures::new()
+        .load_json(
+            &db,
+            "null.json",
+            r#"{"$items": {"r20_notes": [{"id": {"S": "z"}, "z": {"NULL": false}}]}}"#,
+        )
+        .await;
+    cleanup(&db).await;
+    assert!(
+        matches!(result, Err(Error::Fixture { row: Some(0), .. })),
+        "{result:?}"
+    );
 }
