@@ -1213,3 +1213,81 @@ async fn a_null_that_is_not_true_is_refused() {
         "{result:?}"
     );
 }
+
+/// One entity of a shared (single-table) table, with an index of its own.
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "r20_shop", pk = "A#{id}", sk = "A")]
+#[dynamite(index(name = "g_a", pk = "GA#{tag}", sk = "A#{id}"))]
+struct ShopA {
+    id: String,
+    tag: String,
+}
+
+/// Another entity of the same table, with another index.
+#[derive(Table, Debug, Clone)]
+#[dynamite(table = "r20_shop", pk = "B#{id}", sk = "B")]
+#[dynamite(index(name = "g_b", pk = "GB#{tag}", sk = "B#{id}"))]
+struct ShopB {
+    id: String,
+    tag: String,
+}
+
+/// A seed every test of the suite shares (it writes raw data only).
+async fn shared_seed(db: &Dynamite) -> dynamite::Result<()> {
+    db.client()
+        .put_item()
+        .table_name(format!("{}r20_shop", db.table_prefix()))
+        .item("pk", s("SEED"))
+        .item("sk", s("SEED"))
+        .send()
+        .await
+        .map(drop)
+        .map_err(|e| Error::Config(format!("{e:?}")))
+}
+
+/// Issue 20: "each test gets a fresh handle with the models it names ...
+/// synced". Two tests share a seed function and a table name but name
+/// different models of that (single-table) table: the second must still
+/// get its own model's index, not the schema of the first test's seed
+/// snapshot (the seed cache is keyed by seed function and table names only,
+/// and a restored seed is not synced).
+#[test]
+#[ignore = "finding: a seed snapshot keyed by (seed fn, table names) is reused for other models of the same table; their indexes are missing"]
+fn a_shared_seed_does_not_drop_another_models_indexes() {
+    use dynamite::testing::Harness;
+    let indexes = |db: Dynamite| async move {
+        let t = db
+            .client()
+            .describe_table()
+            .table_name(
+                db.table_name::<ShopA>()
+                    .or_else(|_| db.table_name::<ShopB>())
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let names: Vec<String> = t
+            .table()
+            .unwrap()
+            .global_secondary_indexes()
+            .iter()
+            .filter_map(|i| i.index_name().map(str::to_owned))
+            .collect();
+        names
+    };
+    Harness::new("r20_seed_a")
+        .configure(|b| b.table::<ShopA>())
+        .seed(shared_seed)
+        .run(|db| async move {
+            let names = indexes(db.clone()).await;
+            assert!(names.contains(&"g_a".to_owned()), "{names:?}");
+        });
+    Harness::new("r20_seed_b")
+        .configure(|b| b.table::<ShopB>())
+        .seed(shared_seed)
+        .run(|db| async move {
+            let names = indexes(db.clone()).await;
+            assert!(names.contains(&"g_b".to_owned()), "{names:?}");
+        });
+}
