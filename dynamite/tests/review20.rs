@@ -1291,3 +1291,107 @@ fn a_shared_seed_does_not_drop_another_models_indexes() {
             assert!(names.contains(&"g_b".to_owned()), "{names:?}");
         });
 }
+
+/// Requests near DynamoDB's request-size limits (a BatchWriteItem of 25
+/// items of ~390 KB, about 10 MB; a TransactWriteItems over 4 MB) answer
+/// alike over both transports.
+#[tokio::test]
+async fn requests_near_the_size_limits_match_over_both_transports() {
+    if on_endpoint() {
+        return;
+    }
+    let (db, http) = pair().await;
+    let sl = db.client();
+    let t = "r20_notes";
+    let big = "w".repeat(390_000);
+    let put = |i: usize| {
+        WriteRequest::builder()
+            .put_request(
+                PutRequest::builder()
+                    .item("id", s(&format!("w{i:02}")))
+                    .item("text", s(&big))
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    };
+    let batch = same!(sl, &http, |c| c
+        .batch_write_item()
+        .request_items(t, (0..25).map(put).collect()));
+    assert!(batch.starts_with("Ok"), "{batch}");
+    let tx_put = |i: usize| {
+        TransactWriteItem::builder()
+            .put(
+                dynamite::sdk::types::Put::builder()
+                    .table_name(t)
+                    .item("id", s(&format!("x{i:02}")))
+                    .item("text", s(&big))
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    };
+    let tx = same!(sl, &http, |c| c
+        .transact_write_items()
+        .set_transact_items(Some((0..12).map(tx_put).collect())));
+    let tx_small = same!(sl, &http, |c| c
+        .transact_write_items()
+        .set_transact_items(Some((0..8).map(tx_put).collect())));
+    assert!(tx_small.starts_with("Ok"), "{tx_small}");
+    assert!(tx.contains("ValidationException"), "over 4 MB: {tx}");
+}
+
+/// `embedded_endpoint()`: "The server stops when the last handle using the
+/// engine is dropped" (a handle made with `same_backend_as` is one of
+/// them); the server started implicitly by a deeply nested request is the
+/// one `embedded_endpoint()` returns.
+#[tokio::test]
+async fn the_loopback_server_stops_with_the_last_handle() {
+    if on_endpoint() {
+        return;
+    }
+    let db = Dynamite::embedded().table::<Note>().build().await.unwrap();
+    db.sync().await.unwrap();
+    // Past serde's recursion limit: answered through the loopback server.
+    let deep = db
+        .client()
+        .put_item()
+        .table_name("r20_notes")
+        .item("id", s("deep"))
+        .item("text", nested(70))
+        .send()
+        .await;
+    assert_eq!(
+        deep.err()
+            .and_then(|e| e.code().map(str::to_owned))
+            .as_deref(),
+        Some("ValidationException")
+    );
+    let endpoint = db.embedded_endpoint().unwrap().to_owned();
+    let address = endpoint.trim_start_matches("http://").to_owned();
+    let shared = Dynamite::builder()
+        .same_backend_as(&db)
+        .build()
+        .await
+        .unwrap();
+    drop(db);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        std::net::TcpStream::connect(&address).is_ok(),
+        "a handle remains"
+    );
+    assert_eq!(shared.embedded_endpoint(), Some(endpoint.as_str()));
+    drop(shared);
+    let mut refused = false;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        if std::net::TcpStream::connect(&address).is_err() {
+            refused = true;
+            break;
+        }
+    }
+    assert!(
+        refused,
+        "{address} still accepts connections after the last handle was dropped"
+    );
+}
