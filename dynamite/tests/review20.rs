@@ -1395,3 +1395,22 @@ async fn the_loopback_server_stops_with_the_last_handle() {
         "{address} still accepts connections after the last handle was dropped"
     );
 }
+
+/// The handle parameter may have any name and be `mut`; the body may
+/// return any `Result<(), E: Debug>`.
+#[dynamite::test(models(Note))]
+async fn any_parameter_name_and_error_type(
+    mut handle: Dynamite,
+) -> Result<(), Box<dyn std::error::Error>> {
+    handle = handle.clone();
+    Note::create().id("p").text("t").exec(&handle).await?;
+    Ok(())
+}
+
+/// A fixture file naming the model by its type name loads through the
+/// attribute too (relative to the crate root), before a fixture function.
+#[dynamite::test(models(Note), fixture = add_one)]
+async fn a_fixture_function_alone(db: Dynamite) -> dynamite::Result<()> {
+    assert_eq!(Note::query().count(&db).await?, 1);
+    Ok(())
+}
