@@ -335,7 +335,10 @@ async fn every_operation_family_matches_over_both_transports() {
             .return_values(dynamite::sdk::types::ReturnValue::AllNew)
     };
     same!(sl, &http, |c| update(c, "SET hits = :one"));
-    same!(sl, &http, |c| update(c, "SET hits = if_not_exists(hits, :one), more = :one"));
+    same!(sl, &http, |c| update(
+        c,
+        "SET hits = if_not_exists(hits, :one), more = :one"
+    ));
     same!(sl, &http, |c| update(c, "SET id = :one"));
     same!(sl, &http, |c| update(c, "SET #missing = :one"));
     same!(sl, &http, |c| update(c, "REMOVE"));
@@ -362,7 +365,11 @@ async fn every_operation_family_matches_over_both_transports() {
         .total_segments(3)
         .filter_expression("begins_with(id, :p)")
         .expression_attribute_values(":p", s("b01")));
-    same!(sl, &http, |c| c.scan().table_name(t).segment(3).total_segments(3));
+    same!(sl, &http, |c| c
+        .scan()
+        .table_name(t)
+        .segment(3)
+        .total_segments(3));
     same!(sl, &http, |c| c.scan().table_name(t).limit(0));
     // TTL, streams, tags, tables.
     same!(sl, &http, |c| c.describe_time_to_live().table_name(t));
@@ -1452,4 +1459,34 @@ async fn any_parameter_name_and_error_type(
 async fn a_fixture_function_alone(db: Dynamite) -> dynamite::Result<()> {
     assert_eq!(Note::query().count(&db).await?, 1);
     Ok(())
+}
+
+/// Issue 20: the socketless transport answers "exactly as the loopback
+/// HTTP server over the same engine does". The engine's server refuses a
+/// body over 16 MiB (`DefaultBodyLimit`, HTTP 413, no `__type`) before
+/// any parsing; the socketless adapter skips that check and answers a
+/// ValidationException (400), so code that handles the oversized-request
+/// path differs between the two transports.
+#[tokio::test]
+#[ignore = "finding: socketless transport does not mirror the server's 16 MiB body limit (400 ValidationException vs 413)"]
+async fn a_body_over_16_mib_is_refused_alike() {
+    if on_endpoint() {
+        return;
+    }
+    let (db, http) = pair().await;
+    let sl = db.client();
+    let t = "r20_notes";
+    // 17 MiB in one PutItem, flat and deeply nested (the loopback path).
+    let huge = "h".repeat(17 << 20);
+    same!(sl, &http, |c| c
+        .put_item()
+        .table_name(t)
+        .item("id", s("huge"))
+        .item("text", s(&huge)));
+    same!(sl, &http, |c| c
+        .put_item()
+        .table_name(t)
+        .item("id", s("huge"))
+        .item("text", nested(70))
+        .item("more", s(&huge)));
 }
