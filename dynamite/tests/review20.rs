@@ -1490,3 +1490,88 @@ async fn a_body_over_16_mib_is_refused_alike() {
         .item("text", nested(70))
         .item("more", s(&huge)));
 }
+
+/// The engine's server reads BatchWriteItem, TransactWriteItems,
+/// TransactGetItems and the PartiQL operations under its older value
+/// layer (dynoxide `ValueLayer::for_operation`); numbers at and past the
+/// edges in those operations answer alike over both transports.
+#[tokio::test]
+async fn numbers_in_batches_transactions_and_partiql_match_over_both_transports() {
+    if on_endpoint() {
+        return;
+    }
+    let (db, http) = pair().await;
+    let sl = db.client();
+    let t = "r20_notes";
+    let numbers = [
+        "1",
+        "-0",
+        "00",
+        "+1",
+        ".5",
+        "5.",
+        "1e5",
+        "1E+126",
+        "9.9999999999999999999999999999999999999E+125",
+        "1E-130",
+        "1E-131",
+        "123456789012345678901234567890123456789",
+        "1E+99999999999",
+        "1E-99999999999",
+        "0E+99999999999",
+        "0.000000000000000000000000000000000000000000001",
+        "NaN",
+        "Infinity",
+        " 1",
+        "1 ",
+        "",
+        "0x10",
+        "1_000",
+    ];
+    for (i, num) in numbers.iter().enumerate() {
+        let id = format!("n{i:02}");
+        let put = || {
+            WriteRequest::builder()
+                .put_request(
+                    PutRequest::builder()
+                        .item("id", s(&id))
+                        .item("n", n(num))
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+        };
+        same!(sl, &http, |c| c
+            .batch_write_item()
+            .request_items(t, vec![put()]));
+        let tx = || {
+            TransactWriteItem::builder()
+                .update(
+                    dynamite::sdk::types::Update::builder()
+                        .table_name(t)
+                        .key("id", s(&id))
+                        .update_expression("SET m = :n")
+                        .expression_attribute_values(":n", n(num))
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+        };
+        same!(sl, &http, |c| c.transact_write_items().transact_items(tx()));
+        same!(sl, &http, |c| c
+            .execute_statement()
+            .statement(format!("UPDATE \"{t}\" SET p = ? WHERE id = '{id}'"))
+            .parameters(n(num)));
+        same!(sl, &http, |c| c
+            .execute_statement()
+            .statement(format!("SELECT * FROM \"{t}\" WHERE id = '{id}' AND n = ?"))
+            .parameters(n(num)));
+        same!(sl, &http, |c| c
+            .update_item()
+            .table_name(t)
+            .key("id", s(&id))
+            .update_expression("SET q = :n")
+            .expression_attribute_values(":n", n(num)));
+        same!(sl, &http, |c| c.get_item().table_name(t).key("id", s(&id)));
+    }
+}
