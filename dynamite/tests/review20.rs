@@ -628,7 +628,7 @@ async fn snapshots_restore_across_handles_and_refuse_other_endpoints() {
 /// `Error::Fixture`) rather than silently load every `"Note"` row into
 /// whichever model was registered first.
 #[tokio::test]
-#[ignore = "finding: Fixtures::model silently drops a second model with the same type name; its rows go to the first"]
+
 async fn two_models_with_one_type_name_are_not_silently_merged() {
     let db = harness_db(|b| b.table::<Note>().table::<other::Note>()).await;
     let fixtures = Fixtures::new().model::<Note>().model::<other::Note>();
@@ -1230,7 +1230,7 @@ fn a_runtime_dropped_mid_request_leaves_the_handle_usable() {
 /// shows on every backend), so the fixture must refuse it with a typed
 /// `Error::Fixture` rather than store a NULL.
 #[tokio::test]
-#[ignore = "finding: raw $items accept {\"NULL\": false} (and any NULL body) and store NULL; DynamoDB refuses it"]
+
 async fn a_null_that_is_not_true_is_refused() {
     let db = harness_db(|b| b.table::<Note>()).await;
     let table = db.table_name::<Note>().unwrap();
@@ -1298,7 +1298,7 @@ async fn shared_seed(db: &Dynamite) -> dynamite::Result<()> {
 /// snapshot (the seed cache is keyed by seed function and table names only,
 /// and a restored seed is not synced).
 #[test]
-#[ignore = "finding: a seed snapshot keyed by (seed fn, table names) is reused for other models of the same table; their indexes are missing"]
+
 fn a_shared_seed_does_not_drop_another_models_indexes() {
     use dynamite::testing::Harness;
     let indexes = |db: Dynamite| async move {
@@ -1468,7 +1468,7 @@ async fn a_fixture_function_alone(db: Dynamite) -> dynamite::Result<()> {
 /// ValidationException (400), so code that handles the oversized-request
 /// path differs between the two transports.
 #[tokio::test]
-#[ignore = "finding: socketless transport does not mirror the server's 16 MiB body limit (400 ValidationException vs 413)"]
+
 async fn a_body_over_16_mib_is_refused_alike() {
     if on_endpoint() {
         return;

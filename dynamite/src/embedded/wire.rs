@@ -18,6 +18,9 @@ use serde::de::DeserializeOwned;
 pub(super) const AMZ_JSON: &str = "application/x-amz-json-1.0";
 const TARGET_PREFIX: &str = "DynamoDB_20120810.";
 const STREAMS_TARGET_PREFIX: &str = "DynamoDBStreams_20120810.";
+/// The server's request body limit (`MAX_BODY_SIZE`, axum's
+/// `DefaultBodyLimit`), whose refusal its HTTP layer shapes.
+const MAX_BODY_SIZE: usize = 16 * 1024 * 1024;
 /// The server's answer to anything but a POST (and to an unknown media type).
 const NOT_FOUND_BODY: &str = "<UnknownOperationException/>\n";
 const SERIALIZATION_BARE: &str = r#"{"__type":"com.amazon.coral.service#SerializationException"}"#;
@@ -84,7 +87,8 @@ pub(super) enum Answer {
     /// Answered here.
     Response(WireResponse),
     /// A body nested deeper than serde reads, which the server answers with
-    /// private code (`deep_nesting`): send it to the loopback server.
+    /// private code (`deep_nesting`), or one past the server's body limit,
+    /// which its HTTP layer refuses: send it to the loopback server.
     Loopback,
 }
 
@@ -107,6 +111,9 @@ pub(super) fn answer(db: &Database, request: &WireRequest) -> Answer {
             return Answer::Response(WireResponse::new(200, None, body));
         }
         _ => return Answer::Response(WireResponse::new(404, None, NOT_FOUND_BODY)),
+    }
+    if request.body.len() > MAX_BODY_SIZE {
+        return Answer::Loopback;
     }
     let Ok(body) = std::str::from_utf8(&request.body) else {
         // axum's `String` extractor refuses the request before the handler.

@@ -55,7 +55,11 @@ fn attribute(value: &Value) -> Result<AttributeValue, String> {
             body.as_bool()
                 .ok_or_else(|| "`BOOL` holds true or false".to_owned())?,
         ),
-        "NULL" => V::Null(true),
+        // DynamoDB refuses `{"NULL": false}` (ValidationException).
+        "NULL" => match body {
+            Value::Bool(true) => V::Null(true),
+            _ => return Err("`NULL` holds true (DynamoDB refuses any other)".to_owned()),
+        },
         "SS" => V::Ss(list()?.iter().map(text).collect::<Result<_, _>>()?),
         "NS" => V::Ns(list()?.iter().map(text).collect::<Result<_, _>>()?),
         "BS" => V::Bs(list()?.iter().map(blob).collect::<Result<_, _>>()?),

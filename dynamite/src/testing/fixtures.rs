@@ -83,7 +83,9 @@ enum RowError {
 /// ```
 #[derive(Clone, Default)]
 pub struct Fixtures {
-    models: Vec<(&'static str, LoadRow)>,
+    /// Model name, Rust type path (which tells two models of one name
+    /// apart), loader.
+    models: Vec<(&'static str, &'static str, LoadRow)>,
 }
 
 impl fmt::Debug for Fixtures {
@@ -94,7 +96,7 @@ impl fmt::Debug for Fixtures {
                 &self
                     .models
                     .iter()
-                    .map(|(name, _)| *name)
+                    .map(|(name, _, _)| *name)
                     .collect::<Vec<_>>(),
             )
             .finish()
@@ -121,10 +123,14 @@ impl Fixtures {
     }
 
     /// Rows listed under `T`'s type name (`"User"`) deserialize into `T`.
+    /// Two models of one name (`a::Note`, `b::Note`) make that name
+    /// ambiguous: a file listing it is an [`Error::Fixture`](crate::Error::Fixture)
+    /// naming both.
     pub fn model<T: Table + DeserializeOwned>(mut self) -> Self {
         let name = T::META.model;
-        if !self.models.iter().any(|(n, _)| *n == name) {
-            self.models.push((name, load_row::<T>));
+        let path = std::any::type_name::<T>();
+        if !self.models.iter().any(|(_, p, _)| *p == path) {
+            self.models.push((name, path, load_row::<T>));
         }
         self
     }
@@ -181,28 +187,40 @@ impl Fixtures {
     }
 
     fn loader(&self, file: &str, model: &str) -> Result<LoadRow> {
-        self.models
-            .iter()
-            .find(|(n, _)| *n == model)
-            .map(|(_, load)| *load)
-            .ok_or_else(|| {
-                let known: Vec<&str> = self.models.iter().map(|(n, _)| *n).collect();
-                fixture_error(
-                    file,
-                    model,
-                    None,
-                    format!(
-                        "no model of this test is named `{model}` (known: {}; raw items go \
+        let named: Vec<_> = self.models.iter().filter(|(n, _, _)| *n == model).collect();
+        if named.len() > 1 {
+            let paths: Vec<&str> = named.iter().map(|(_, p, _)| *p).collect();
+            return Err(fixture_error(
+                file,
+                model,
+                None,
+                format!(
+                    "{} models of this test are named `{model}` ({}): a fixture file names \
+                     models by type name, so load each through a `Fixtures` of its own",
+                    paths.len(),
+                    paths.join(", ")
+                ),
+                None,
+            ));
+        }
+        named.first().map(|(_, _, load)| *load).ok_or_else(|| {
+            let known: Vec<&str> = self.models.iter().map(|(n, _, _)| *n).collect();
+            fixture_error(
+                file,
+                model,
+                None,
+                format!(
+                    "no model of this test is named `{model}` (known: {}; raw items go \
                          under \"{RAW_ITEMS}\")",
-                        if known.is_empty() {
-                            "none".to_owned()
-                        } else {
-                            known.join(", ")
-                        }
-                    ),
-                    None,
-                )
-            })
+                    if known.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                ),
+                None,
+            )
+        })
     }
 }
 

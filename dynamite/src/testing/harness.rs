@@ -336,10 +336,16 @@ impl Harness {
         name: &str,
         seed: &Step,
     ) -> Result<(), String> {
-        let mut tables: Vec<String> = db.registered_all().map(|r| r.table_name.clone()).collect();
-        tables.sort();
-        tables.dedup();
-        let cell = super::seed::cell((id, tables));
+        // One snapshot per seed and schema: each registered model (its
+        // static metadata's address tells two models of one name apart) and
+        // the table it is stored in.
+        let mut schema: Vec<String> = db
+            .registered_all()
+            .map(|r| format!("{}:{}@{:p}", r.table_name, r.meta.model, r.meta))
+            .collect();
+        schema.sort();
+        schema.dedup();
+        let cell = super::seed::cell((id, schema));
         let snapshot = cell
             .get_or_try_init(|| async {
                 let seeded = self
@@ -362,7 +368,13 @@ impl Harness {
             .await?;
         db.restore(snapshot)
             .await
-            .map_err(|e| format!("seed {name}: {e}"))
+            .map_err(|e| format!("seed {name}: {e}"))?;
+        // The snapshot holds the seeded handle's tables; the test's own
+        // options (indexes, TTL, table options) are brought to them.
+        db.sync()
+            .await
+            .map(drop)
+            .map_err(|e| format!("seed {name}: sync after restore: {e}"))
     }
 }
 

@@ -1,5 +1,6 @@
 //! Seeds run once per test binary: the snapshot each seed function left,
-//! per set of tables, shared by every test that names it.
+//! per schema (registered models and their tables), shared by every test
+//! that names both.
 
 use std::any::TypeId;
 use std::collections::HashMap;
@@ -10,7 +11,7 @@ use tokio::sync::OnceCell;
 use super::snapshot::Snapshot;
 
 /// A seed function (its type: every `fn` item has its own) and the full
-/// names of the tables of the handle it seeds.
+/// schema of the handle it seeds (one `table:model@address` per model).
 pub(super) type SeedKey = (TypeId, Vec<String>);
 
 static SEEDS: LazyLock<Mutex<HashMap<SeedKey, Arc<OnceCell<Snapshot>>>>> =
