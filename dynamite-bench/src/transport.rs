@@ -4,7 +4,7 @@
 //! One engine, two handles: the socketless one `Dynamite::embedded()`
 //! builds, and one over `embedded_endpoint()` (HTTP/1 on 127.0.0.1). Runs
 //! are interleaved (each round measures every variant once) and the
-//! reports are medians. Targets (issue 20): the ORM's `get` ≤ 1.3× a raw
+//! reports are medians. Targets: the ORM's `get` ≤ 1.3× a raw
 //! SDK GetItem over the socketless transport; socketless ≥ 4× faster than
 //! loopback for GetItem and ≥ 3× for Q6 and Q9, with equal request counts.
 
