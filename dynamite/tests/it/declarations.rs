@@ -5,8 +5,6 @@
 
 use dynamite::prelude::*;
 
-use crate::common::builder;
-
 #[derive(Table, Debug, Clone, PartialEq)]
 #[dynamite(table = "decl_members")]
 pub struct Member {
@@ -32,16 +30,6 @@ pub struct Member {
     pub note: Option<String>,
 }
 
-async fn db() -> Dynamite {
-    let db = builder()
-        .table::<Member>()
-        .build()
-        .await
-        .expect("build the handle");
-    db.sync().await.expect("sync the schema");
-    db
-}
-
 async fn nicks(db: &Dynamite, filter: Condition<Member>) -> Vec<String> {
     let mut ids: Vec<String> = Member::query()
         .filter(filter)
@@ -55,9 +43,8 @@ async fn nicks(db: &Dynamite, filter: Condition<Member>) -> Vec<String> {
     ids
 }
 
-#[tokio::test]
-async fn an_optional_string_takes_str_in_setters_columns_and_updates() {
-    let db = db().await;
+#[dynamite::test(models(Member))]
+async fn an_optional_string_takes_str_in_setters_columns_and_updates(db: Dynamite) {
     let owned = String::from("cy");
     Member::create()
         .id("a")
@@ -162,9 +149,8 @@ async fn an_optional_string_takes_str_in_setters_columns_and_updates() {
     );
 }
 
-#[tokio::test]
-async fn literal_defaults_fit_their_field_types() {
-    let db = db().await;
+#[dynamite::test(models(Member))]
+async fn literal_defaults_fit_their_field_types(db: Dynamite) {
     let built = Member::create().id("m").build();
     let expected = Member {
         id: "m".into(),

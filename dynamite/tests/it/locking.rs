@@ -3,7 +3,7 @@
 use dynamite::Error;
 use dynamite::prelude::*;
 
-use crate::safety_models::{Doc, Ticket, db};
+use crate::safety_models::{Doc, Ticket};
 
 async fn doc(db: &Dynamite, id: &str) -> Doc {
     Doc::create()
@@ -19,9 +19,8 @@ async fn stored(db: &Dynamite, id: &str) -> Doc {
     Doc::get(db, id).await.unwrap().expect("stored")
 }
 
-#[tokio::test]
-async fn create_sets_version_one_and_save_bumps_it_in_place() {
-    let db = db().await;
+#[dynamite::test(registry = crate::safety_models::register)]
+async fn create_sets_version_one_and_save_bumps_it_in_place(db: Dynamite) {
     let mut d = doc(&db, "d1").await;
     assert_eq!(d.version, 1);
     assert_eq!(stored(&db, "d1").await.version, 1);
@@ -37,9 +36,8 @@ async fn create_sets_version_one_and_save_bumps_it_in_place() {
 }
 
 // Regression: the TypeScript library's defect 4.
-#[tokio::test]
-async fn update_is_not_a_blind_read_modify_write() {
-    let db = db().await;
+#[dynamite::test(registry = crate::safety_models::register)]
+async fn update_is_not_a_blind_read_modify_write(db: Dynamite) {
     doc(&db, "d1").await;
     // Two writers read the same row.
     let mut a = stored(&db, "d1").await;
@@ -57,9 +55,8 @@ async fn update_is_not_a_blind_read_modify_write() {
     assert_eq!((s.title.as_str(), s.version), ("from a", 2));
 }
 
-#[tokio::test]
-async fn row_update_checks_the_version_and_adds_one() {
-    let db = db().await;
+#[dynamite::test(registry = crate::safety_models::register)]
+async fn row_update_checks_the_version_and_adds_one(db: Dynamite) {
     let d = doc(&db, "d1").await;
     let d2 = d
         .update()
@@ -89,9 +86,8 @@ async fn row_update_checks_the_version_and_adds_one() {
     assert_eq!((d3.views, d3.version), (2, 3));
 }
 
-#[tokio::test]
-async fn update_key_without_a_version_only_bumps_it() {
-    let db = db().await;
+#[dynamite::test(registry = crate::safety_models::register)]
+async fn update_key_without_a_version_only_bumps_it(db: Dynamite) {
     doc(&db, "d1").await;
     let d = Doc::update_key("d1")
         .set(Doc::TITLE, "by key")
@@ -107,9 +103,8 @@ async fn update_key_without_a_version_only_bumps_it() {
     assert!(err.is_not_found(), "{err:?}");
 }
 
-#[tokio::test]
-async fn the_version_cannot_be_set_by_hand() {
-    let db = db().await;
+#[dynamite::test(registry = crate::safety_models::register)]
+async fn the_version_cannot_be_set_by_hand(db: Dynamite) {
     doc(&db, "d1").await;
     db.metrics().reset();
     let err = Doc::update_key("d1")
@@ -121,9 +116,8 @@ async fn the_version_cannot_be_set_by_hand() {
     assert_eq!(db.metrics().data_plane_requests(), 0);
 }
 
-#[tokio::test]
-async fn delete_requires_the_version_and_missing_rows_stay_not_found() {
-    let db = db().await;
+#[dynamite::test(registry = crate::safety_models::register)]
+async fn delete_requires_the_version_and_missing_rows_stay_not_found(db: Dynamite) {
     let old = doc(&db, "d1").await;
     let fresh = old.update().set(Doc::TITLE, "x").exec(&db).await.unwrap();
     let err = old.delete(&db).await.unwrap_err();
@@ -137,9 +131,8 @@ async fn delete_requires_the_version_and_missing_rows_stay_not_found() {
     assert!(err.is_not_found(), "{err:?}");
 }
 
-#[tokio::test]
-async fn delete_many_by_key_is_refused_on_a_versioned_model() {
-    let db = db().await;
+#[dynamite::test(registry = crate::safety_models::register)]
+async fn delete_many_by_key_is_refused_on_a_versioned_model(db: Dynamite) {
     doc(&db, "d1").await;
     db.metrics().reset();
     let err = Doc::delete_many(&db, ["d1"]).await.unwrap_err();
@@ -148,9 +141,8 @@ async fn delete_many_by_key_is_refused_on_a_versioned_model() {
     assert!(Doc::get(&db, "d1").await.unwrap().is_some());
 }
 
-#[tokio::test]
-async fn delete_rows_many_checks_each_version_with_conditional_deletes() {
-    let db = db().await;
+#[dynamite::test(registry = crate::safety_models::register)]
+async fn delete_rows_many_checks_each_version_with_conditional_deletes(db: Dynamite) {
     let mut rows = Vec::new();
     for i in 0..5 {
         rows.push(doc(&db, &format!("d{i}")).await);
@@ -185,9 +177,8 @@ async fn delete_rows_many_checks_each_version_with_conditional_deletes() {
     Doc::delete_rows_many(&db, &rows[1..]).await.unwrap();
 }
 
-#[tokio::test]
-async fn transactions_carry_the_version_condition() {
-    let db = db().await;
+#[dynamite::test(registry = crate::safety_models::register)]
+async fn transactions_carry_the_version_condition(db: Dynamite) {
     let old = doc(&db, "d1").await;
     let other = doc(&db, "d2").await;
     let fresh = old.update().set(Doc::TITLE, "x").exec(&db).await.unwrap();
@@ -221,9 +212,8 @@ async fn transactions_carry_the_version_condition() {
     assert!(Doc::get(&db, "d2").await.unwrap().is_none());
 }
 
-#[tokio::test]
-async fn a_versioned_soft_deleted_model_checks_both() {
-    let db = db().await;
+#[dynamite::test(registry = crate::safety_models::register)]
+async fn a_versioned_soft_deleted_model_checks_both(db: Dynamite) {
     let t = Ticket::create()
         .id("t1")
         .status("open")

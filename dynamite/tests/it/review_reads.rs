@@ -48,18 +48,6 @@ pub struct RrVault {
     pub code: Option<Sensitive<u8>>,
 }
 
-async fn db() -> Dynamite {
-    let db = common::builder()
-        .table::<RrMail>()
-        .table::<RrJob>()
-        .table::<RrVault>()
-        .build()
-        .await
-        .unwrap();
-    db.sync().await.unwrap();
-    db
-}
-
 fn ids<T>(rows: &[T], id: impl Fn(&T) -> String) -> Vec<String> {
     let mut v: Vec<String> = rows.iter().map(id).collect();
     v.sort();
@@ -72,9 +60,8 @@ fn ids<T>(rows: &[T], id: impl Fn(&T) -> String) -> Vec<String> {
 /// attributes exists"; issue 18: "Same rows as the Scan plan, always."
 /// An empty string is a present attribute (`EMAIL.eq("")` holds for it),
 /// but DynamoDB keeps no GSI entry for it.
-#[tokio::test]
-async fn review_empty_string_on_plain_gsi_refused_before_sending_or_found() {
-    let db = db().await;
+#[dynamite::test(models(RrMail, RrJob, RrVault))]
+async fn review_empty_string_on_plain_gsi_refused_before_sending_or_found(db: Dynamite) {
     let created = RrMail::create()
         .id("m1")
         .email("")
@@ -115,9 +102,8 @@ async fn review_empty_string_on_plain_gsi_refused_before_sending_or_found() {
 /// Foreign data: another program stored `prio` as NULL (no index keys).
 /// `PRIO.exists()` is `attribute_exists(prio)`, which holds for NULL: a
 /// Scan returns the row, so every plan must.
-#[tokio::test]
-async fn review_exists_on_sparse_template_field_with_foreign_null() {
-    let db = db().await;
+#[dynamite::test(models(RrMail, RrJob, RrVault))]
+async fn review_exists_on_sparse_template_field_with_foreign_null(db: Dynamite) {
     RrJob::create()
         .id("a")
         .prio(Some(3))
@@ -178,9 +164,8 @@ fn assert_hidden(shown: &str, secrets: &[&str]) {
 /// Issue 18 class 8: "A `Sensitive` attribute ... never appears in an
 /// error's Display or Debug". A sensitive `u128` of 39 digits cannot be
 /// stored: the refusal must not quote it.
-#[tokio::test]
-async fn review_sensitive_number_refusal_on_create_is_masked() {
-    let db = db().await;
+#[dynamite::test(models(RrMail, RrJob, RrVault))]
+async fn review_sensitive_number_refusal_on_create_is_masked(db: Dynamite) {
     let big: u128 = BIG.parse().unwrap();
     let error = RrVault::create()
         .id("v")
@@ -194,9 +179,8 @@ async fn review_sensitive_number_refusal_on_create_is_masked() {
 }
 
 /// The same for a sensitive float out of DynamoDB's range.
-#[tokio::test]
-async fn review_sensitive_float_refusal_on_create_is_masked() {
-    let db = db().await;
+#[dynamite::test(models(RrMail, RrJob, RrVault))]
+async fn review_sensitive_float_refusal_on_create_is_masked(db: Dynamite) {
     let error = RrVault::create()
         .id("v")
         .big(Sensitive::new(1))
@@ -210,9 +194,8 @@ async fn review_sensitive_float_refusal_on_create_is_masked() {
 
 /// A filter on a sensitive field with a value that cannot be converted:
 /// the error and `explain()` must not quote it.
-#[tokio::test]
-async fn review_sensitive_filter_refusal_is_masked() {
-    let db = db().await;
+#[dynamite::test(models(RrMail, RrJob, RrVault))]
+async fn review_sensitive_filter_refusal_is_masked(db: Dynamite) {
     let big: u128 = BIG.parse().unwrap();
     let q = RrVault::query().filter(RrVault::BIG.eq(Sensitive::new(big)));
     let plan = q.explain(&db).to_string();
@@ -230,9 +213,8 @@ async fn review_sensitive_filter_refusal_is_masked() {
 
 /// Decode errors on a renamed `Option<Sensitive<u8>>` and an out-of-range
 /// sensitive number written by another program.
-#[tokio::test]
-async fn review_sensitive_decode_errors_renamed_and_optional_are_masked() {
-    let db = db().await;
+#[dynamite::test(models(RrMail, RrJob, RrVault))]
+async fn review_sensitive_decode_errors_renamed_and_optional_are_masked(db: Dynamite) {
     let table = db.table_name::<RrVault>().unwrap();
     db.client()
         .put_item()
@@ -266,9 +248,8 @@ async fn review_sensitive_decode_errors_renamed_and_optional_are_masked() {
 }
 
 /// Updates: an unconvertible sensitive value in `set`, in its explain.
-#[tokio::test]
-async fn review_sensitive_update_refusal_is_masked() {
-    let db = db().await;
+#[dynamite::test(models(RrMail, RrJob, RrVault))]
+async fn review_sensitive_update_refusal_is_masked(db: Dynamite) {
     RrVault::create()
         .id("v")
         .big(Sensitive::new(1))
@@ -547,9 +528,8 @@ async fn review_projected_template_row_key_fields_readable() {
 /// query is a query (`.attributes(..)` "returns `Projected<User>` rows").
 /// Its count sends the projection's `ExpressionAttributeNames` with
 /// `Select=COUNT` and no projection expression: DynamoDB refuses the request.
-#[tokio::test]
-async fn review_projected_query_count() {
-    let db = db().await;
+#[dynamite::test(models(RrMail, RrJob, RrVault))]
+async fn review_projected_query_count(db: Dynamite) {
     RrMail::create()
         .id("m1")
         .email("a@b")
@@ -579,9 +559,8 @@ async fn review_projected_query_count() {
 }
 
 /// `first()` / `last()` on a literal-partition sparse index agree with `all()`.
-#[tokio::test]
-async fn review_sparse_literal_partition_first_last_match_all() {
-    let db = db().await;
+#[dynamite::test(models(RrMail, RrJob, RrVault))]
+async fn review_sparse_literal_partition_first_last_match_all(db: Dynamite) {
     for (id, prio) in [
         ("a", Some(3)),
         ("b", None),

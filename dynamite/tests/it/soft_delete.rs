@@ -5,7 +5,7 @@ use std::time::Duration;
 use dynamite::prelude::*;
 use futures::TryStreamExt;
 
-use crate::safety_models::{Author, Post, db};
+use crate::safety_models::{Author, Post};
 
 async fn seed(db: &Dynamite) {
     for a in ["a1", "a2"] {
@@ -38,9 +38,8 @@ async fn stored_with_deleted(db: &Dynamite, id: &str) -> Post {
 }
 
 // Regression: the TypeScript library's defect 12.
-#[tokio::test]
-async fn save_and_soft_delete_refresh_updated_at() {
-    let db = db().await;
+#[dynamite::test(registry = crate::safety_models::register)]
+async fn save_and_soft_delete_refresh_updated_at(db: Dynamite) {
     seed(&db).await;
     let mut p = Post::get(&db, "p0").await.unwrap().unwrap();
     let created = p.updated_at.clone();
@@ -63,9 +62,8 @@ async fn save_and_soft_delete_refresh_updated_at() {
     );
 }
 
-#[tokio::test]
-async fn reads_skip_soft_deleted_rows_by_default() {
-    let db = db().await;
+#[dynamite::test(registry = crate::safety_models::register)]
+async fn reads_skip_soft_deleted_rows_by_default(db: Dynamite) {
     seed(&db).await;
     Post::delete_key(&db, "p1").await.unwrap();
     assert!(Post::get(&db, "p1").await.unwrap().is_none());
@@ -110,9 +108,8 @@ async fn reads_skip_soft_deleted_rows_by_default() {
     assert!(projected.is_empty());
 }
 
-#[tokio::test]
-async fn includes_skip_soft_deleted_rows_at_every_level() {
-    let db = db().await;
+#[dynamite::test(registry = crate::safety_models::register)]
+async fn includes_skip_soft_deleted_rows_at_every_level(db: Dynamite) {
     seed(&db).await;
     Post::delete_key(&db, "p0").await.unwrap();
     Author::delete_key(&db, "a2").await.unwrap();
@@ -157,9 +154,8 @@ async fn includes_skip_soft_deleted_rows_at_every_level() {
     assert_eq!(Author::query().all(&db).await.unwrap().len(), 1);
 }
 
-#[tokio::test]
-async fn restore_and_force_delete() {
-    let db = db().await;
+#[dynamite::test(registry = crate::safety_models::register)]
+async fn restore_and_force_delete(db: Dynamite) {
     seed(&db).await;
     let p = Post::get(&db, "p0").await.unwrap().unwrap();
     p.delete(&db).await.unwrap();
@@ -214,9 +210,8 @@ async fn restore_and_force_delete() {
     );
 }
 
-#[tokio::test]
-async fn restore_needs_a_soft_delete_model_and_an_existing_row() {
-    let db = db().await;
+#[dynamite::test(registry = crate::safety_models::register)]
+async fn restore_needs_a_soft_delete_model_and_an_existing_row(db: Dynamite) {
     seed(&db).await;
     let mut p = Post::get(&db, "p0").await.unwrap().unwrap();
     p.id = "missing".into();
@@ -229,9 +224,8 @@ async fn restore_needs_a_soft_delete_model_and_an_existing_row() {
     assert!(doc.restore(&db).await.unwrap_err().is_unsupported());
 }
 
-#[tokio::test]
-async fn delete_many_soft_deletes_with_conditional_writes() {
-    let db = db().await;
+#[dynamite::test(registry = crate::safety_models::register)]
+async fn delete_many_soft_deletes_with_conditional_writes(db: Dynamite) {
     seed(&db).await;
     db.metrics().reset();
     Post::delete_many(&db, ["p0", "p1", "gone"]).await.unwrap();
@@ -241,9 +235,8 @@ async fn delete_many_soft_deletes_with_conditional_writes() {
     assert_eq!(Post::query().only_deleted().count(&db).await.unwrap(), 2);
 }
 
-#[tokio::test]
-async fn transactions_and_set_based_deletes_are_soft() {
-    let db = db().await;
+#[dynamite::test(registry = crate::safety_models::register)]
+async fn transactions_and_set_based_deletes_are_soft(db: Dynamite) {
     seed(&db).await;
     let p = Post::get(&db, "p0").await.unwrap().unwrap();
     let mut tx = db.transaction();

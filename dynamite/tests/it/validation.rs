@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use dynamite::prelude::*;
 use dynamite::{AttributeValue, Error};
 
-use crate::safety_models::{Account, db};
+use crate::safety_models::Account;
 
 fn valid(id: &str) -> Account {
     Account::create()
@@ -34,9 +34,8 @@ fn assert_invalid(err: &Error, field: &str, message: &str) {
     );
 }
 
-#[tokio::test]
-async fn create_runs_every_rule_and_sends_nothing_on_failure() {
-    let db = db().await;
+#[dynamite::test(registry = crate::safety_models::register)]
+async fn create_runs_every_rule_and_sends_nothing_on_failure(db: Dynamite) {
     let cases: Vec<(Account, &str, &str)> = vec![
         (
             Account {
@@ -98,9 +97,8 @@ async fn create_runs_every_rule_and_sends_nothing_on_failure() {
     assert_eq!(ok.age, Some(36));
 }
 
-#[tokio::test]
-async fn save_and_update_validate_the_new_values() {
-    let db = db().await;
+#[dynamite::test(registry = crate::safety_models::register)]
+async fn save_and_update_validate_the_new_values(db: Dynamite) {
     let mut row = Account::create()
         .id("v1")
         .name("Ada")
@@ -144,9 +142,8 @@ async fn save_and_update_validate_the_new_values() {
     assert_eq!((updated.name.as_str(), updated.age), ("Grace", None));
 }
 
-#[tokio::test]
-async fn bulk_writes_and_transactions_validate_every_row_before_sending() {
-    let db = db().await;
+#[dynamite::test(registry = crate::safety_models::register)]
+async fn bulk_writes_and_transactions_validate_every_row_before_sending(db: Dynamite) {
     let bad = Account {
         email: "x".into(),
         ..valid("v2")
@@ -172,9 +169,8 @@ async fn bulk_writes_and_transactions_validate_every_row_before_sending() {
 }
 
 // Regression: the TypeScript library's defect 10.
-#[tokio::test]
-async fn validators_do_not_run_on_read() {
-    let db = db().await;
+#[dynamite::test(registry = crate::safety_models::register)]
+async fn validators_do_not_run_on_read(db: Dynamite) {
     // An item written before the rules existed (or by another service).
     let table = db.table_name::<Account>().unwrap();
     let item: HashMap<String, AttributeValue> = [
