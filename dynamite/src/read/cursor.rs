@@ -96,13 +96,6 @@ pub(crate) enum Position {
     BeforeOffset(usize),
     /// The page ending just before this row of a read sorted in memory.
     SortedBefore(Item),
-    /// Resume after the row with this key of a read sorted in memory by an
-    /// attribute a plain cursor must not show (sensitive or not
-    /// projected), else at the rank the row had (it is gone).
-    SortedKey(Item, usize),
-    /// The page ending just before the row with this key (else at the rank
-    /// it had) of a read sorted in memory by a hidden attribute.
-    SortedKeyBefore(Item, usize),
     /// The page ending just before this key of partition `n` of a
     /// multi-partition read (`None`: after the partition's last row).
     PartitionsBefore(usize, Option<Item>),
@@ -418,10 +411,6 @@ fn position_json(position: &Position) -> Result<Value> {
         Position::Before(key) => json!({ "bk": encode_item(key)? }),
         Position::BeforeOffset(n) => json!({ "bo": n }),
         Position::SortedBefore(row) => json!({ "br": encode_item(row)? }),
-        Position::SortedKey(key, rank) => json!({ "rk": encode_item(key)?, "rn": rank }),
-        Position::SortedKeyBefore(key, rank) => {
-            json!({ "brk": encode_item(key)?, "brn": rank })
-        }
         Position::PartitionsBefore(n, key) => json!({
             "bp": n,
             "bpk": key.as_ref().map(encode_item).transpose()?,
@@ -465,12 +454,6 @@ fn position_from_json(position: &Value) -> Result<Position> {
     }
     if let Some(k) = position.get("bk") {
         return Ok(Position::Before(decode_item(k)?));
-    }
-    if let (Some(k), Some(n)) = (position.get("rk"), position.get("rn")) {
-        return Ok(Position::SortedKey(decode_item(k)?, offset(n)?));
-    }
-    if let (Some(k), Some(n)) = (position.get("brk"), position.get("brn")) {
-        return Ok(Position::SortedKeyBefore(decode_item(k)?, offset(n)?));
     }
     if let Some(r) = position.get("r") {
         return Ok(Position::Sorted(decode_item(r)?));

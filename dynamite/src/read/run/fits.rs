@@ -78,10 +78,6 @@ pub(super) fn check(db: &Dynamite, plan: &Plan, position: &Position) -> Result<(
             }
             Ok(())
         }
-        Position::SortedKey(key, _) | Position::SortedKeyBefore(key, _) => {
-            exact_names(key, &plan.table_keys)?;
-            scalars(&types, key)
-        }
         _ => Ok(()),
     }
 }
