@@ -41,8 +41,8 @@ usage:
       tasks.comments) and P2 (the same with a task filter)
   dynamite-bench transport [--scale N] [--runs R] [--json PATH]
       one embedded engine (scale N, default 100) reached without a socket and
-      over its loopback HTTP server: ORM get and SDK GetItem (25 x R rounds),
-      Q6 and Q9 (R rounds), interleaved, medians
+      over its loopback HTTP server: ORM get and SDK GetItem (25 x R each),
+      Q6 and Q9 (R each), in alternating back-to-back blocks, medians
   dynamite-bench drop --prefix P --endpoint URL
       deletes the five tables under prefix P
 
@@ -419,7 +419,8 @@ async fn transport(args: &Args) -> BenchResult<()> {
     let get_runs = args.runs * 25;
     println!(
         "transport: one embedded engine at scale {}, socketless against loopback HTTP; \
-         {get_runs} interleaved GetItem rounds, {} Q6 and Q9 rounds (one warm-up)",
+         {get_runs} GetItem and {} Q6 and Q9 runs per variant, in alternating blocks \
+         (one warm-up)",
         scale.users, args.runs
     );
     let report = dynamite_bench::transport::run(scale, get_runs, args.runs).await?;

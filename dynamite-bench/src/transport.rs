@@ -2,9 +2,11 @@
 //! against the same engine over its loopback HTTP server, in one process.
 //!
 //! One engine, two handles: the socketless one `Dynamite::embedded()`
-//! builds, and one over `embedded_endpoint()` (HTTP/1 on 127.0.0.1). Runs
-//! are interleaved (each round measures every variant once) and the
-//! reports are medians. Targets: the ORM's `get` ≤ 1.3× a raw
+//! builds, and one over `embedded_endpoint()` (HTTP/1 on 127.0.0.1). Each
+//! round gives every variant a block of back-to-back requests (25 GetItem,
+//! 5 query runs), as a test sends them, in an order that rotates from round
+//! to round; the reports are medians. A socketless GetItem after 1 ms idle
+//! is reported beside them: it pays the engine thread's wake-up. Targets: the ORM's `get` ≤ 1.3× a raw
 //! SDK GetItem over the socketless transport; socketless ≥ 4× faster than
 //! loopback for GetItem and ≥ 3× for Q6 and Q9, with equal request counts.
 
@@ -22,6 +24,11 @@ use crate::workload::{self, BenchResult, QueryId, Requests, Timing};
 pub const ORM_OVER_SDK_TARGET: f64 = 1.3;
 pub const GET_ITEM_SPEEDUP_TARGET: f64 = 4.0;
 pub const QUERY_SPEEDUP_TARGET: f64 = 3.0;
+
+/// Requests a variant sends back to back before the next variant's turn.
+const GET_BLOCK: usize = 25;
+/// Query runs a variant makes back to back before the next variant's turn.
+const QUERY_BLOCK: usize = 5;
 
 /// What one variant cost: per-run wall times and the requests of one run.
 #[derive(Debug, Clone)]
@@ -42,6 +49,8 @@ pub struct TransportReport {
     pub orm_get_socketless: Variant,
     pub sdk_get_socketless: Variant,
     pub sdk_get_loopback: Variant,
+    /// A socketless GetItem after 1 ms without requests (reported, no target).
+    pub sdk_get_idle: Variant,
     pub q6_socketless: Variant,
     pub q6_loopback: Variant,
     pub q9_socketless: Variant,
@@ -148,27 +157,56 @@ pub async fn run(scale: Scale, get_runs: usize, query_runs: usize) -> BenchResul
     let mut orm = Recorder::new("ORM get, socketless");
     let mut sdk = Recorder::new("SDK GetItem, socketless");
     let mut sdk_http = Recorder::new("SDK GetItem, loopback HTTP");
+    let mut sdk_idle = Recorder::new("SDK GetItem, socketless, after 1 ms idle");
     // Warm-up: connections, credentials, caches.
     for _ in 0..20 {
         orm_get(&socketless, &id).await?;
         sdk_get(&socketless, &table, &id).await?;
         sdk_get(&loopback, &table, &id).await?;
     }
-    for _ in 0..get_runs.max(1) {
-        socketless.metrics().reset();
-        let start = Instant::now();
-        orm_get(&socketless, &id).await?;
-        orm.record(&socketless, start.elapsed())?;
-
+    let mut left = get_runs.max(1);
+    let mut round = 0;
+    while left > 0 {
+        let n = left.min(GET_BLOCK);
+        left -= n;
+        // Each variant sends a block of requests back to back, as a test
+        // does; the order of the blocks rotates from round to round.
+        for slot in 0..3 {
+            match (slot + round) % 3 {
+                0 => {
+                    for _ in 0..n {
+                        socketless.metrics().reset();
+                        let start = Instant::now();
+                        orm_get(&socketless, &id).await?;
+                        orm.record(&socketless, start.elapsed())?;
+                    }
+                }
+                1 => {
+                    for _ in 0..n {
+                        socketless.metrics().reset();
+                        let start = Instant::now();
+                        sdk_get(&socketless, &table, &id).await?;
+                        sdk.record(&socketless, start.elapsed())?;
+                    }
+                }
+                _ => {
+                    for _ in 0..n {
+                        loopback.metrics().reset();
+                        let start = Instant::now();
+                        sdk_get(&loopback, &table, &id).await?;
+                        sdk_http.record(&loopback, start.elapsed())?;
+                    }
+                }
+            }
+        }
+        // One request after the engine thread has gone to sleep: the cost
+        // of its wake-up, reported beside the targets.
+        tokio::time::sleep(Duration::from_millis(1)).await;
         socketless.metrics().reset();
         let start = Instant::now();
         sdk_get(&socketless, &table, &id).await?;
-        sdk.record(&socketless, start.elapsed())?;
-
-        loopback.metrics().reset();
-        let start = Instant::now();
-        sdk_get(&loopback, &table, &id).await?;
-        sdk_http.record(&loopback, start.elapsed())?;
+        sdk_idle.record(&socketless, start.elapsed())?;
+        round += 1;
     }
 
     let mut queries = Vec::new();
@@ -180,11 +218,23 @@ pub async fn run(scale: Scale, get_runs: usize, query_runs: usize) -> BenchResul
         let mut slow = Recorder::new(b);
         q.measure_once(&socketless, scale).await?;
         q.measure_once(&loopback, scale).await?;
-        for _ in 0..query_runs.max(1) {
-            let s = q.measure_once(&socketless, scale).await?;
-            fast.record(&socketless, s.wall)?;
-            let s = q.measure_once(&loopback, scale).await?;
-            slow.record(&loopback, s.wall)?;
+        let mut left = query_runs.max(1);
+        let mut round = 0;
+        while left > 0 {
+            let n = left.min(QUERY_BLOCK);
+            left -= n;
+            for slot in 0..2 {
+                let (db, recorder) = if (slot + round) % 2 == 0 {
+                    (&socketless, &mut fast)
+                } else {
+                    (&loopback, &mut slow)
+                };
+                for _ in 0..n {
+                    let s = q.measure_once(db, scale).await?;
+                    recorder.record(db, s.wall)?;
+                }
+            }
+            round += 1;
         }
         queries.push((fast.finish(), slow.finish()));
     }
@@ -198,6 +248,7 @@ pub async fn run(scale: Scale, get_runs: usize, query_runs: usize) -> BenchResul
         orm_get_socketless: orm.finish(),
         sdk_get_socketless: sdk.finish(),
         sdk_get_loopback: sdk_http.finish(),
+        sdk_get_idle: sdk_idle.finish(),
         q6_socketless,
         q6_loopback,
         q9_socketless,
@@ -210,11 +261,12 @@ fn ratio(a: &Variant, b: &Variant) -> f64 {
 }
 
 impl TransportReport {
-    pub fn variants(&self) -> [&Variant; 7] {
+    pub fn variants(&self) -> [&Variant; 8] {
         [
             &self.orm_get_socketless,
             &self.sdk_get_socketless,
             &self.sdk_get_loopback,
+            &self.sdk_get_idle,
             &self.q6_socketless,
             &self.q6_loopback,
             &self.q9_socketless,

@@ -19,6 +19,7 @@ async fn the_transport_subcommand_measures_every_variant_with_equal_requests() {
     assert_eq!(report.orm_get_socketless.requests.operations(), get);
     assert_eq!(report.sdk_get_socketless.requests.operations(), get);
     assert_eq!(report.sdk_get_loopback.requests.operations(), get);
+    assert_eq!(report.sdk_get_idle.requests.operations(), get);
     assert_eq!(report.sdk_get_socketless.samples.len(), 4);
     assert_eq!(
         report.q6_socketless.requests.operations(),

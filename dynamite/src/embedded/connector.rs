@@ -1,7 +1,8 @@
 //! The SDK's HTTP client for the embedded engine: a request's bytes in, the
 //! bytes the engine's HTTP server would answer out, with no socket.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
@@ -116,14 +117,33 @@ fn write(response: WireResponse) -> Result<HttpResponse, ConnectorError> {
     Ok(out)
 }
 
-/// A request id as the server makes them: 52 upper-case hex digits.
+/// A request id in the server's form, 52 upper-case hex digits: a random
+/// prefix drawn once per process and a counter, unique per response without
+/// drawing randomness per request.
 fn request_id() -> String {
-    let mut id = format!(
-        "{}{}",
-        uuid::Uuid::now_v7().simple(),
-        uuid::Uuid::now_v7().simple()
-    );
-    id.truncate(52);
-    id.make_ascii_uppercase();
-    id
+    static PREFIX: OnceLock<String> = OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let prefix = PREFIX.get_or_init(|| uuid::Uuid::new_v4().simple().to_string().to_uppercase());
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{prefix}{n:020X}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::request_id;
+
+    #[test]
+    fn request_ids_have_the_servers_form_and_differ() {
+        let a = request_id();
+        let b = request_id();
+        assert_ne!(a, b);
+        for id in [&a, &b] {
+            assert_eq!(id.len(), 52, "{id}");
+            assert!(
+                id.chars()
+                    .all(|c| c.is_ascii_digit() || ('A'..='F').contains(&c)),
+                "{id}"
+            );
+        }
+    }
 }

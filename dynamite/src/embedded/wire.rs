@@ -136,21 +136,20 @@ pub(super) fn answer(db: &Database, request: &WireRequest) -> Answer {
     } else {
         "application/json"
     };
-    if !body.is_empty()
-        && let Err(e) = serde_json::from_str::<serde_json::Value>(body)
-    {
-        if e.to_string().starts_with("recursion limit exceeded") {
-            return Answer::Loopback;
-        }
-        return Answer::Response(WireResponse::new(400, Some(ct), SERIALIZATION_BARE));
-    }
+    // The server refuses a body that is not JSON before anything else. A
+    // body the operation's request type reads is JSON, so the check runs
+    // only where an answer would otherwise be a refusal: one parse per
+    // request, not two.
+    let malformed = || not_json(body).map(|refusal| refusal.framed(ct));
     let target = request.target.as_deref().unwrap_or("");
     let operation = target
         .strip_prefix(TARGET_PREFIX)
         .or_else(|| target.strip_prefix(STREAMS_TARGET_PREFIX))
         .filter(|op| OPERATIONS.contains(op));
     let Some(operation) = operation else {
-        return Answer::Response(WireResponse::new(400, Some(ct), UNKNOWN_OPERATION));
+        return malformed().unwrap_or_else(|| {
+            Answer::Response(WireResponse::new(400, Some(ct), UNKNOWN_OPERATION))
+        });
     };
     let material = dynoxide::auth_material::AuthMaterial {
         authorization: request.authorization.as_deref(),
@@ -158,37 +157,96 @@ pub(super) fn answer(db: &Database, request: &WireRequest) -> Answer {
         has_date_header: request.has_date_header,
     };
     if let Some(refusal) = dynoxide::auth_material::validate(material) {
-        return Answer::Response(WireResponse::new(400, Some(ct), refusal));
+        return malformed()
+            .unwrap_or_else(|| Answer::Response(WireResponse::new(400, Some(ct), refusal)));
     }
     if body.is_empty() {
         return Answer::Response(WireResponse::new(400, Some(ct), SERIALIZATION_BARE));
     }
-    Answer::Response(match dispatch(db, operation, body) {
-        Ok(json) => WireResponse::new(200, Some(ct), json),
-        Err(e) => {
-            let e = on_the_wire(operation, e);
-            let status = e.status_code();
-            WireResponse::new(status, Some(ct), error_body(operation, &e))
+    let failure = match dispatch(db, operation, body) {
+        Ok(json) => return Answer::Response(WireResponse::new(200, Some(ct), json)),
+        Err(Failure::Read(e)) => match malformed() {
+            Some(refusal) => return refusal,
+            None => read_error(&e.to_string()),
+        },
+        Err(Failure::Engine(e)) => e,
+    };
+    let e = on_the_wire(operation, failure);
+    let status = e.status_code();
+    Answer::Response(WireResponse::new(
+        status,
+        Some(ct),
+        error_body(operation, &e),
+    ))
+}
+
+/// How the server refuses a body that is not JSON.
+enum NotJson {
+    /// Nested deeper than serde reads: the server's private code answers.
+    TooDeep,
+    /// Anything else: a bare SerializationException.
+    Malformed,
+}
+
+impl NotJson {
+    fn framed(self, content_type: &str) -> Answer {
+        match self {
+            NotJson::TooDeep => Answer::Loopback,
+            NotJson::Malformed => Answer::Response(WireResponse::new(
+                400,
+                Some(content_type),
+                SERIALIZATION_BARE,
+            )),
         }
+    }
+}
+
+/// The server's JSON check (`serde_json::Value` over the body), which an
+/// empty body passes.
+fn not_json(body: &str) -> Option<NotJson> {
+    if body.is_empty() {
+        return None;
+    }
+    // `Value`, not `IgnoredAny`: only `Value` applies serde's depth limit,
+    // which the server's check hits.
+    let e = serde_json::from_str::<serde_json::Value>(body).err()?;
+    Some(if e.to_string().starts_with("recursion limit exceeded") {
+        NotJson::TooDeep
+    } else {
+        NotJson::Malformed
     })
+}
+
+/// Why an operation failed: its request type did not read the body, or the
+/// engine refused the request.
+enum Failure {
+    Read(serde_json::Error),
+    Engine(DynoxideError),
+}
+
+impl From<DynoxideError> for Failure {
+    fn from(e: DynoxideError) -> Self {
+        Failure::Engine(e)
+    }
 }
 
 /// Reads the request type, runs the operation, writes the response type.
 fn call<Req, Resp>(
     body: &str,
     op: impl FnOnce(Req) -> dynoxide::Result<Resp>,
-) -> dynoxide::Result<String>
+) -> Result<String, Failure>
 where
     Req: DeserializeOwned,
     Resp: Serialize,
 {
-    let request = serde_json::from_str(body).map_err(|e| read_error(&e.to_string()))?;
+    let request = serde_json::from_str(body).map_err(Failure::Read)?;
     let response = op(request)?;
-    serde_json::to_string(&response).map_err(|e| DynoxideError::InternalServerError(e.to_string()))
+    serde_json::to_string(&response)
+        .map_err(|e| Failure::Engine(DynoxideError::InternalServerError(e.to_string())))
 }
 
 /// The server's `dispatch_operation`, one arm per operation.
-fn dispatch(db: &Database, operation: &str, body: &str) -> dynoxide::Result<String> {
+fn dispatch(db: &Database, operation: &str, body: &str) -> Result<String, Failure> {
     match operation {
         "CreateTable" => call(body, |r| db.create_table(r)),
         "DeleteTable" => call(body, |r| db.delete_table(r)),
@@ -218,9 +276,9 @@ fn dispatch(db: &Database, operation: &str, body: &str) -> dynoxide::Result<Stri
         "TagResource" => call(body, |r| db.tag_resource(r)),
         "UntagResource" => call(body, |r| db.untag_resource(r)),
         "ListTagsOfResource" => call(body, |r| db.list_tags_of_resource(r)),
-        _ => Err(DynoxideError::SerializationException(
+        _ => Err(Failure::Engine(DynoxideError::SerializationException(
             "UnknownOperationException".to_owned(),
-        )),
+        ))),
     }
 }
 
@@ -265,10 +323,23 @@ fn read_error(msg: &str) -> DynoxideError {
         )
     } else if msg.contains("Supplied AttributeValue") {
         DynoxideError::ValidationException(without_position(msg).to_owned())
-    } else {
+    } else if REWORDED.iter().any(|shape| msg.starts_with(shape)) {
+        // dynoxide rewords these in DynamoDB's words (private code); the
+        // class is the same and the wording differs.
         DynoxideError::SerializationException(without_position(msg).to_owned())
+    } else {
+        DynoxideError::SerializationException(msg.to_owned())
     }
 }
+
+/// The serde messages dynoxide's private `map_serde_to_dynamodb_message`
+/// rewrites; any other one it passes on as serde wrote it.
+const REWORDED: &[&str] = &[
+    "invalid type: ",
+    "invalid length ",
+    "expected string for ",
+    "expected value at line ",
+];
 
 /// serde_json's " at line N column N" suffix removed.
 fn without_position(msg: &str) -> &str {
@@ -310,5 +381,114 @@ fn error_body(operation: &str, e: &DynoxideError) -> String {
             serde_json::to_string(&body).unwrap_or_default()
         }
         _ => e.to_json(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::embedded::server::LoopbackServer;
+
+    fn request(target: &str, body: &str, authorization: Option<&str>) -> WireRequest {
+        WireRequest {
+            method: "POST".to_owned(),
+            content_type: Some(AMZ_JSON.to_owned()),
+            target: Some(target.to_owned()),
+            authorization: authorization.map(str::to_owned),
+            has_date_header: true,
+            body: body.as_bytes().to_vec(),
+            ..WireRequest::default()
+        }
+    }
+
+    /// Raw requests the SDK never sends, each answered in process exactly as
+    /// the engine's own server answers it (the JSON check runs only on the
+    /// refusal paths, so its order against the other checks is what this
+    /// pins down).
+    #[test]
+    fn refusals_match_the_servers_in_order() {
+        let db = Database::memory().unwrap();
+        let server = LoopbackServer::start(db.clone()).unwrap();
+        let auth = "AWS4-HMAC-SHA256 Credential=a/20260101/us-east-1/dynamodb/aws4_request, \
+                    SignedHeaders=host, Signature=abc";
+        let get = "DynamoDB_20120810.GetItem";
+        let create = r#"{"TableName":"t","KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],
+            "AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],
+            "BillingMode":"PAY_PER_REQUEST"}"#;
+        let cases = [
+            // Not JSON, with every other check failing too: the JSON check wins.
+            request("DynamoDB_20120810.Nope", "{not json", Some(auth)),
+            request(get, "{not json", None),
+            request(get, "{\"TableName\":\"t\"} trailing", Some(auth)),
+            // JSON, unknown operation / missing auth.
+            request("DynamoDB_20120810.Nope", "{}", Some(auth)),
+            request(get, "{}", None),
+            // JSON the request type refuses: the engine's classification.
+            request(get, "{}", Some(auth)),
+            request(
+                get,
+                r#"{"TableName":"t","TableName":"u","Key":{}}"#,
+                Some(auth),
+            ),
+            request(get, r#"{"TableName":"t","Key":{"id":{}}}"#, Some(auth)),
+            request(get, "[]", Some(auth)),
+            request(get, "", Some(auth)),
+            // Answered by the engine.
+            request("DynamoDB_20120810.CreateTable", create, Some(auth)),
+            request(
+                get,
+                r#"{"TableName":"t","Key":{"id":{"S":"a"}}}"#,
+                Some(auth),
+            ),
+            request(
+                get,
+                r#"{"TableName":"missing","Key":{"id":{"S":"a"}}}"#,
+                Some(auth),
+            ),
+        ];
+        for case in &cases {
+            let here = match answer(&db, case) {
+                Answer::Response(r) => r,
+                Answer::Loopback => panic!("answered by the server: {case:?}"),
+            };
+            let there = server.post(case).unwrap();
+            assert_eq!(here, there, "{case:?}");
+        }
+    }
+
+    /// A type mismatch dynoxide rewords: same status and class.
+    #[test]
+    fn reworded_refusals_keep_the_servers_class() {
+        let db = Database::memory().unwrap();
+        let server = LoopbackServer::start(db.clone()).unwrap();
+        let auth = "AWS4-HMAC-SHA256 Credential=a/20260101/us-east-1/dynamodb/aws4_request, \
+                    SignedHeaders=host, Signature=abc";
+        let case = request(
+            "DynamoDB_20120810.GetItem",
+            r#"{"TableName":5,"Key":{}}"#,
+            Some(auth),
+        );
+        let Answer::Response(here) = answer(&db, &case) else {
+            panic!("answered by the server");
+        };
+        let there = server.post(&case).unwrap();
+        let class = |r: &WireResponse| {
+            let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+            v["__type"].as_str().unwrap().to_owned()
+        };
+        assert_eq!(here.status, there.status);
+        assert_eq!(class(&here), class(&there));
+    }
+
+    #[test]
+    fn a_body_past_the_depth_limit_goes_to_the_server() {
+        let db = Database::memory().unwrap();
+        let auth = "AWS4-HMAC-SHA256 Credential=a/20260101/us-east-1/dynamodb/aws4_request, \
+                    SignedHeaders=host, Signature=abc";
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        for target in ["DynamoDB_20120810.GetItem", "DynamoDB_20120810.Nope"] {
+            let case = request(target, &deep, Some(auth));
+            assert!(matches!(answer(&db, &case), Answer::Loopback), "{target}");
+        }
     }
 }
