@@ -83,8 +83,14 @@
 //!
 //! Rows are stored like a `create`: hooks run, validators apply, keys and
 //! index templates are rendered, and a key stored twice is an error. A
-//! field a row leaves out takes its `#[serde(default)]` (the derive's
-//! `default = ..` belongs to the create builder). `fixture = path` runs an
+//! field a row leaves out gets what `create` would give it: its
+//! `#[dynamite(default = ..)]` (a fresh `uuid` per row, the function's
+//! value, the literal), the loading time for `created_at` / `updated_at`,
+//! 1 for `version`; a field without one takes its `#[serde(default)]`, or
+//! `None` for an `Option`. A value the row gives is kept, `null` too. The
+//! keys are serde's (`#[serde(rename_all = "camelCase")]` applies), and a
+//! default is written in its serde form, so its type implements
+//! `Serialize` (else serde asks for the field). `fixture = path` runs an
 //! `async fn(&Dynamite)` after the files, for data easier written in Rust.
 //!
 //! ```no_run
