@@ -49,6 +49,33 @@
 //! }
 //! ```
 //!
+//! A registry function sets builder options as well as models: a test
+//! needing a handle configured otherwise (`.strict(true)`,
+//! `.max_is_in_queries(2)`, `.cursor_secrets(..)`) names a function of its
+//! own, which may build on the application's:
+//!
+//! ```no_run
+//! # use dynamite::DynamiteBuilder;
+//! # use dynamite::prelude::*;
+//! # #[derive(Table, Debug, Clone)]
+//! # struct User {
+//! #     #[dynamite(primary_key)]
+//! #     id: String,
+//! # }
+//! # fn models(builder: DynamiteBuilder) -> DynamiteBuilder {
+//! #     builder.table::<User>()
+//! # }
+//! fn strict_models(builder: DynamiteBuilder) -> DynamiteBuilder {
+//!     models(builder).strict(true)
+//! }
+//!
+//! #[dynamite::test(registry = strict_models)]
+//! async fn refuses_a_scan(db: Dynamite) {
+//!     let scan = User::query().filter(User::ID.ne("u1")).all(&db).await;
+//!     assert!(scan.unwrap_err().is_strict_read());
+//! }
+//! ```
+//!
 //! It expands to a plain `#[test]` (no Tokio macros needed), so
 //! `#[should_panic]` and `#[ignore]` work as usual; the test returns `()`
 //! or `Result<(), E: Debug>`, and takes a [`Dynamite`](crate::Dynamite)
