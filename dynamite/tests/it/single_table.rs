@@ -532,16 +532,8 @@ async fn relations_between_shared_table_models_load_their_rows_only() {
 /// `explain()` showed the model's literal prefix (`TOY#`) while each Query
 /// sent the prefix rendered with the parent's fields (`TOY#<pet>#`): both
 /// now come from the same template and bound fields.
-#[tokio::test]
-async fn regression_explain_shows_the_sort_prefix_each_collection_query_sends() {
-    let db = crate::common::builder()
-        .table::<Owner>()
-        .table::<Pet>()
-        .table::<Toy>()
-        .build()
-        .await
-        .unwrap();
-    db.sync().await.unwrap();
+#[dynamite::test(models(Owner, Pet, Toy))]
+async fn regression_explain_shows_the_sort_prefix_each_collection_query_sends(db: Dynamite) {
     let plan = Pet::query()
         .filter(Pet::OWNER_ID.eq("b"))
         .include(Pet::toys())
@@ -628,15 +620,8 @@ struct Entry {
     basket_by_key: BelongsTo<Basket>,
 }
 
-#[tokio::test]
-async fn a_single_foreign_key_joins_the_parents_own_id_through_its_gsi() {
-    let db = crate::common::builder()
-        .table::<Basket>()
-        .table::<Entry>()
-        .build()
-        .await
-        .unwrap();
-    db.sync().await.unwrap();
+#[dynamite::test(models(Basket, Entry))]
+async fn a_single_foreign_key_joins_the_parents_own_id_through_its_gsi(db: Dynamite) {
     for (user, basket) in [("u1", "b1"), ("u1", "b2"), ("u2", "b3")] {
         Basket::create()
             .id(basket)
@@ -723,15 +708,8 @@ struct Draft {
     title: String,
 }
 
-#[tokio::test]
-async fn every_write_works_on_shared_table_models_and_touches_only_their_items() {
-    let db = crate::common::builder()
-        .table::<Doc>()
-        .table::<Draft>()
-        .build()
-        .await
-        .unwrap();
-    db.sync().await.unwrap();
+#[dynamite::test(models(Doc, Draft))]
+async fn every_write_works_on_shared_table_models_and_touches_only_their_items(db: Dynamite) {
     // create_many, and a draft at a key no doc uses.
     let docs: Vec<_> = (1..=4)
         .map(|id| {
@@ -839,15 +817,8 @@ async fn every_write_works_on_shared_table_models_and_touches_only_their_items()
     assert_eq!(Draft::query().count(&db).await.unwrap(), 1);
 }
 
-#[tokio::test]
-async fn composite_foreign_keys_read_the_partition_and_the_key_field_by_field() {
-    let db = crate::common::builder()
-        .table::<Basket>()
-        .table::<Entry>()
-        .build()
-        .await
-        .unwrap();
-    db.sync().await.unwrap();
+#[dynamite::test(models(Basket, Entry))]
+async fn composite_foreign_keys_read_the_partition_and_the_key_field_by_field(db: Dynamite) {
     for (user, basket) in [("u1", "b1"), ("u1", "b2"), ("u2", "b1")] {
         Basket::create()
             .id(basket)
@@ -1251,14 +1222,8 @@ struct Tag {
     uses: u32,
 }
 
-#[tokio::test]
-async fn a_field_in_both_templates_is_one_key_part() {
-    let db = crate::common::builder()
-        .table::<Tag>()
-        .build()
-        .await
-        .unwrap();
-    db.sync().await.unwrap();
+#[dynamite::test(models(Tag))]
+async fn a_field_in_both_templates_is_one_key_part(db: Dynamite) {
     let tag = Tag::create().name("rust").uses(3).exec(&db).await.unwrap();
     let key: String = tag.key();
     assert_eq!(key, "rust");
