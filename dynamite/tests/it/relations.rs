@@ -4,13 +4,18 @@ use dynamite::prelude::*;
 
 use crate::shop::{self, Order, OrderItem, Product, Review, User, order_id, product_id, user_id};
 
+/// 100 users with their orders, items, products and reviews: seeded once
+/// per test binary on the embedded engine, each test starting from a copy.
+async fn users_100(db: &Dynamite) {
+    shop::seed(db, 100).await;
+}
+
 fn requests(db: &Dynamite) -> u64 {
     db.metrics().data_plane_requests()
 }
 
-#[dynamite::test(registry = shop::register)]
+#[dynamite::test(registry = shop::register, seed = users_100)]
 async fn q6_first_user_with_orders_is_two_requests_in_one_round(db: Dynamite) {
-    shop::seed(&db, 100).await;
     let user = User::query()
         .filter(User::ID.eq(user_id(0)))
         .include(User::orders())
@@ -39,9 +44,8 @@ async fn q6_first_user_with_orders_is_two_requests_in_one_round(db: Dynamite) {
     assert_eq!(db.metrics().items_read(), 6);
 }
 
-#[dynamite::test(registry = shop::register)]
+#[dynamite::test(registry = shop::register, seed = users_100)]
 async fn q7_first_order_with_user_and_items_products(db: Dynamite) {
-    shop::seed(&db, 100).await;
     let order = Order::query()
         .filter(Order::ID.eq(order_id(0)))
         .include(Order::user())
@@ -69,9 +73,8 @@ async fn q7_first_order_with_user_and_items_products(db: Dynamite) {
     assert_eq!(db.metrics().rounds(), 2);
 }
 
-#[dynamite::test(registry = shop::register)]
+#[dynamite::test(registry = shop::register, seed = users_100)]
 async fn q8_first_product_with_reviews_and_their_users(db: Dynamite) {
-    shop::seed(&db, 100).await;
     let product = Product::query()
         .filter(Product::ID.eq(product_id(0)))
         .include(Product::reviews().include(Review::user()))
@@ -93,9 +96,8 @@ async fn q8_first_product_with_reviews_and_their_users(db: Dynamite) {
     assert_eq!(db.metrics().rounds(), 2);
 }
 
-#[dynamite::test(registry = shop::register)]
+#[dynamite::test(registry = shop::register, seed = users_100)]
 async fn q9_first_user_with_orders_items_products_and_reviews_products(db: Dynamite) {
-    shop::seed(&db, 100).await;
     let user = User::query()
         .filter(User::ID.eq(user_id(3)))
         .include(User::orders().include(Order::items().include(OrderItem::product())))
@@ -129,9 +131,8 @@ async fn q9_first_user_with_orders_items_products_and_reviews_products(db: Dynam
     assert_eq!(db.metrics().rounds(), 3);
 }
 
-#[dynamite::test(registry = shop::register)]
+#[dynamite::test(registry = shop::register, seed = users_100)]
 async fn q10_all_users_with_completed_orders_is_two_scans(db: Dynamite) {
-    shop::seed(&db, 100).await;
     let users = User::query()
         .include(User::orders().filter(Order::STATUS.eq("completed")))
         .all(&db)
