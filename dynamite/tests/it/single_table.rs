@@ -4,7 +4,7 @@
 //! filter names, and entity isolation of every read and write.
 
 use dynamite::prelude::*;
-use dynamite::{Dynamite, Error};
+use dynamite::{Dynamite, DynamiteBuilder, Error};
 
 #[derive(Table, Debug, Clone, PartialEq)]
 #[dynamite(table = "st_shop", pk = "USER#{id}", sk = "PROFILE")]
@@ -50,22 +50,22 @@ struct Note {
     tag: Option<String>,
 }
 
-async fn shop() -> Dynamite {
-    let db = crate::common::builder()
+fn register(builder: DynamiteBuilder) -> DynamiteBuilder {
+    builder
         .table::<Member>()
         .table::<Purchase>()
         .table::<Line>()
         .table::<Note>()
-        .build()
-        .await
-        .unwrap();
-    let report = db.sync().await.unwrap();
-    assert_eq!(report.changes.len(), 1, "one shared table: {report:?}");
+}
+
+/// Members u1 and u2, each with orders o0 (open), o1 and o2 (paid) of
+/// lines 2, 10 and 1.
+async fn shop(db: &Dynamite) {
     for user in ["u1", "u2"] {
         Member::create()
             .id(user)
             .name(user.to_uppercase())
-            .exec(&db)
+            .exec(db)
             .await
             .unwrap();
         for (i, status) in ["open", "paid", "paid"].iter().enumerate() {
@@ -75,7 +75,7 @@ async fn shop() -> Dynamite {
                 .user_id(user)
                 .status(*status)
                 .total(10 * (i as u32 + 1))
-                .exec(&db)
+                .exec(db)
                 .await
                 .unwrap();
             for seq in [2_u16, 10, 1] {
@@ -84,14 +84,19 @@ async fn shop() -> Dynamite {
                     .order_id(order.as_str())
                     .seq(seq)
                     .sku(format!("sku-{seq}"))
-                    .exec(&db)
+                    .exec(db)
                     .await
                     .unwrap();
             }
         }
     }
-    db.metrics().reset();
-    db
+}
+
+#[tokio::test]
+async fn the_four_models_sync_as_one_shared_table() {
+    let db = register(crate::common::builder()).build().await.unwrap();
+    let report = db.sync().await.unwrap();
+    assert_eq!(report.changes.len(), 1, "one shared table: {report:?}");
 }
 
 #[tokio::test]
@@ -132,9 +137,8 @@ async fn items_carry_rendered_keys_and_the_entity_type() {
     );
 }
 
-#[tokio::test]
-async fn reads_by_key_and_by_partition_see_only_their_model() {
-    let db = shop().await;
+#[dynamite::test(registry = register, fixture = shop)]
+async fn reads_by_key_and_by_partition_see_only_their_model(db: Dynamite) {
     let order = Purchase::get(&db, ("u1", "o1")).await.unwrap().unwrap();
     assert_eq!(order.status, "paid");
     assert_eq!(db.metrics().count("GetItem"), 1);
@@ -196,9 +200,8 @@ async fn reads_by_key_and_by_partition_see_only_their_model() {
     assert_eq!(Line::query().count(&db).await.unwrap(), 18);
 }
 
-#[tokio::test]
-async fn a_model_whose_key_renders_the_same_never_reads_updates_or_deletes_another() {
-    let db = shop().await;
+#[dynamite::test(registry = register, fixture = shop)]
+async fn a_model_whose_key_renders_the_same_never_reads_updates_or_deletes_another(db: Dynamite) {
     // Note ("u1", "o1") renders the key of Purchase ("u1", "o1").
     assert!(Note::get(&db, ("u1", "o1")).await.unwrap().is_none());
     assert!(
@@ -267,9 +270,8 @@ async fn a_model_whose_key_renders_the_same_never_reads_updates_or_deletes_anoth
     assert!(Purchase::get(&db, ("u1", "o2")).await.unwrap().is_some());
 }
 
-#[tokio::test]
-async fn writes_render_keys_and_refuse_what_would_corrupt_them() {
-    let db = shop().await;
+#[dynamite::test(registry = register, fixture = shop)]
+async fn writes_render_keys_and_refuse_what_would_corrupt_them(db: Dynamite) {
     let mut order = Purchase::get(&db, ("u2", "o0")).await.unwrap().unwrap();
     order.status = "shipped".into();
     order.save(&db).await.unwrap();
@@ -545,9 +547,8 @@ async fn regression_explain_shows_the_sort_prefix_each_collection_query_sends(db
     );
 }
 
-#[tokio::test]
-async fn overloaded_gsis_are_rendered_sparse_and_read_by_their_template_fields() {
-    let db = shop().await;
+#[dynamite::test(registry = register, fixture = shop)]
+async fn overloaded_gsis_are_rendered_sparse_and_read_by_their_template_fields(db: Dynamite) {
     let plan = Purchase::query()
         .filter(Purchase::ID.eq("o1"))
         .explain(&db)
@@ -903,10 +904,9 @@ enum MemberItem {
     Line(Line),
 }
 
-#[tokio::test]
-async fn a_whole_partition_reads_typed_in_one_query() {
+#[dynamite::test(registry = register, fixture = shop)]
+async fn a_whole_partition_reads_typed_in_one_query(db: Dynamite) {
     use dynamite::Partition;
-    let db = shop().await;
     Note::create()
         .id("n1")
         .user_id("u1")
@@ -1028,9 +1028,8 @@ async fn sync_refuses_conflicting_gsis_before_creating_and_adds_a_new_one() {
     assert_eq!(found.len(), 1);
 }
 
-#[tokio::test]
-async fn adversarial_key_values_stay_in_their_own_item() {
-    let db = shop().await;
+#[dynamite::test(registry = register, fixture = shop)]
+async fn adversarial_key_values_stay_in_their_own_item(db: Dynamite) {
     // Another model's literal prefix, its entity name, unicode: stored and
     // read back as themselves, never as the other model's item.
     for id in ["PROFILE", "ORDER", "Member", "Purchase", "ü-ß-東京", " "] {
@@ -1075,9 +1074,8 @@ async fn adversarial_key_values_stay_in_their_own_item() {
     assert!(matches!(err, dynamite::Error::InvalidValue { .. }), "{err}");
 }
 
-#[tokio::test]
-async fn updating_a_gsi_template_field_re_renders_the_index_keys() {
-    let db = shop().await;
+#[dynamite::test(registry = register, fixture = shop)]
+async fn updating_a_gsi_template_field_re_renders_the_index_keys(db: Dynamite) {
     Note::create()
         .id("g1")
         .user_id("u5")
@@ -1163,9 +1161,8 @@ async fn an_entity_type_used_twice_in_a_table_is_refused_whatever_the_order() {
     assert!(matches!(err, Error::Config(_)), "{err}");
 }
 
-#[tokio::test]
-async fn a_fused_root_read_keeps_offset_and_empty_limit() {
-    let db = shop().await;
+#[dynamite::test(registry = register, fixture = shop)]
+async fn a_fused_root_read_keeps_offset_and_empty_limit(db: Dynamite) {
     let none = Member::query()
         .filter(Member::ID.eq("u1"))
         .offset(1)
@@ -1241,10 +1238,9 @@ async fn a_field_in_both_templates_is_one_key_part(db: Dynamite) {
     assert_eq!(db.metrics().count("GetItem"), 1, "every key field pinned");
 }
 
-#[tokio::test]
-async fn pages_streams_and_counts_of_a_shared_table_see_one_model() {
+#[dynamite::test(registry = register, fixture = shop)]
+async fn pages_streams_and_counts_of_a_shared_table_see_one_model(db: Dynamite) {
     use futures::TryStreamExt;
-    let db = shop().await;
     // 9 lines in u1's partition, between its orders and its profile.
     let mut cursor = None;
     let mut seen = Vec::new();
@@ -1285,9 +1281,8 @@ async fn pages_streams_and_counts_of_a_shared_table_see_one_model() {
     );
 }
 
-#[tokio::test]
-async fn a_key_of_three_fields_reads_and_writes_by_key() {
-    let db = shop().await;
+#[dynamite::test(registry = register, fixture = shop)]
+async fn a_key_of_three_fields_reads_and_writes_by_key(db: Dynamite) {
     let key: (String, String, u16) = ("u2".into(), "o1".into(), 10);
     let line = Line::get(&db, ("u2", "o1", 10)).await.unwrap().unwrap();
     assert_eq!(line.key(), key);
