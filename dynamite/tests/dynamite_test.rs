@@ -104,6 +104,24 @@ async fn a_registry_function_registers_the_models(db: Dynamite) -> dynamite::Res
     Ok(())
 }
 
+/// A registry function sets builder options too; the harness's own
+/// settings (a fresh database, or the test's table prefix) still apply.
+fn strict_shop(builder: DynamiteBuilder) -> DynamiteBuilder {
+    shop(builder).strict(true).max_is_in_queries(2)
+}
+
+#[dynamite::test(registry = strict_shop)]
+async fn a_registry_function_sets_builder_options(db: Dynamite) {
+    let scan = User::query().filter(User::NAME.eq("Ada")).all(&db).await;
+    assert!(scan.unwrap_err().is_strict_read());
+    // 201 keys: three BatchGetItems, past the cap of two.
+    let ids: Vec<String> = (0..201).map(|i| format!("u{i}")).collect();
+    let many = User::query().filter(User::ID.is_in(ids)).all(&db).await;
+    assert!(many.unwrap_err().is_fan_out_limit());
+    assert_eq!(db.metrics().data_plane_requests(), 0);
+    assert_eq!(db.table_prefix().is_empty(), !on_endpoint());
+}
+
 #[dynamite::test(
     models(User, Order),
     fixtures("tests/fixtures/shop.json", "tests/fixtures/more_users.json")

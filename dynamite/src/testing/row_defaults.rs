@@ -92,7 +92,9 @@ impl<T> FixtureNoSerialize for &FixtureValue<'_, T> {
     }
 }
 
+// The borrow is the dispatch: written as generated code writes it.
 #[cfg(all(test, feature = "serde"))]
+#[allow(clippy::needless_borrow)]
 mod tests {
     use super::*;
 
