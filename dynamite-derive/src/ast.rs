@@ -11,6 +11,8 @@ use crate::ctxt::Ctxt;
 
 /// A `#[derive(Table)]` model: a struct with named fields.
 pub struct Model<'a> {
+    /// The item as written (for other derives' attributes, such as serde's).
+    pub input: &'a DeriveInput,
     pub ident: &'a Ident,
     /// The model's visibility, given to its create builder.
     pub vis: &'a syn::Visibility,
@@ -156,6 +158,7 @@ impl<'a> Model<'a> {
             .map(|(i, f)| Field::from_ast(cx, i, f, input, rename_all, Derive::Table))
             .collect();
         Some(Model {
+            input,
             ident: &input.ident,
             vis: &input.vis,
             attrs,

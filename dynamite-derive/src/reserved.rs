@@ -25,6 +25,7 @@ pub const TRAIT_FNS: &[(&str, &str)] = &[
     ("__after_update", "Table"),
     ("__before_delete", "Table"),
     ("__after_delete", "Table"),
+    ("__fill_fixture_defaults", "Table"),
     // `TableReads`
     ("query", "TableReads"),
     ("get", "TableReads"),

@@ -8,6 +8,9 @@ pub use crate::model::{
     AttributeMeta, IndexMeta, IndexTemplate, KeyMeta, Polymorphic, PolymorphicTarget, RelationKind,
     RelationMeta, SingleTable, TableMeta, Through,
 };
+pub use crate::testing::row_defaults::{
+    FixtureJson, FixtureNoSerialize, FixtureRow, FixtureSerialize, FixtureValue,
+};
 pub use crate::value::{AttributeValue, Item, ScalarType, ValueError};
 pub use std::collections::HashMap;
 pub use std::result::Result;

@@ -734,6 +734,14 @@ pub trait Table: Sized + Send + Sync + 'static {
         async { Ok(()) }
     }
 
+    /// Fills what a fixture row (the model's serde form) leaves out with
+    /// what `create` would give: `default = ..`, now for the timestamps, 1
+    /// for `version`. Generated; nothing for models without defaults.
+    #[doc(hidden)]
+    fn __fill_fixture_defaults(row: &mut crate::testing::row_defaults::FixtureRow<'_>) {
+        let _ = row;
+    }
+
     /// The metadata, as a function (handy in `fn` pointers).
     fn meta() -> &'static TableMeta {
         // `META` is a constant; promote it to a static reference.

@@ -104,6 +104,24 @@ async fn a_registry_function_registers_the_models(db: Dynamite) -> dynamite::Res
     Ok(())
 }
 
+/// A registry function sets builder options too; the harness's own
+/// settings (a fresh database, or the test's table prefix) still apply.
+fn strict_shop(builder: DynamiteBuilder) -> DynamiteBuilder {
+    shop(builder).strict(true).max_is_in_queries(2)
+}
+
+#[dynamite::test(registry = strict_shop)]
+async fn a_registry_function_sets_builder_options(db: Dynamite) {
+    let scan = User::query().filter(User::NAME.eq("Ada")).all(&db).await;
+    assert!(scan.unwrap_err().is_strict_read());
+    // 201 keys: three BatchGetItems, past the cap of two.
+    let ids: Vec<String> = (0..201).map(|i| format!("u{i}")).collect();
+    let many = User::query().filter(User::ID.is_in(ids)).all(&db).await;
+    assert!(many.unwrap_err().is_fan_out_limit());
+    assert_eq!(db.metrics().data_plane_requests(), 0);
+    assert_eq!(db.table_prefix().is_empty(), !on_endpoint());
+}
+
 #[dynamite::test(
     models(User, Order),
     fixtures("tests/fixtures/shop.json", "tests/fixtures/more_users.json")
@@ -166,6 +184,104 @@ async fn a_fixture_function_runs_after_the_files(db: Dynamite) -> dynamite::Resu
     assert_eq!(User::query().count(&db).await?, 1);
     assert_eq!(Order::query().count(&db).await?, 2);
     Ok(())
+}
+
+fn fresh_code() -> String {
+    "generated".into()
+}
+
+/// Fields `create` fills when left unset, named as serde names them.
+#[derive(Table, Debug, Clone, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Member {
+    #[dynamite(primary_key)]
+    id: String,
+    display_name: String,
+    #[dynamite(default = "member")]
+    role: String,
+    #[dynamite(default = 3)]
+    quota: u32,
+    #[dynamite(default = fresh_code)]
+    invite_code: String,
+    #[dynamite(default = uuid)]
+    token: String,
+    #[serde(rename = "nick")]
+    #[dynamite(default = "anon")]
+    nickname: Option<String>,
+    #[dynamite(created_at)]
+    created_at: String,
+    #[dynamite(updated_at)]
+    updated_at: String,
+    #[dynamite(version)]
+    version: u64,
+}
+
+#[dynamite::test(models(Member), fixtures("tests/fixtures/members.json"))]
+async fn fixture_rows_get_the_defaults_create_gives(db: Dynamite) -> dynamite::Result<()> {
+    let built = Member::create().id("b").display_name("B").build();
+    let m1 = Member::get(&db, "m1").await?.expect("loaded");
+    assert_eq!(
+        (m1.role.as_str(), m1.quota, m1.invite_code.as_str()),
+        (built.role.as_str(), built.quota, built.invite_code.as_str())
+    );
+    assert_eq!(m1.nickname, built.nickname);
+    assert_eq!(m1.version, built.version);
+    assert_eq!(m1.token.len(), built.token.len());
+    assert_eq!(&m1.token[14..15], "7", "a time-ordered UUID v7");
+    assert_eq!(m1.created_at, m1.updated_at, "one now, as create");
+    assert!(m1.created_at.ends_with('Z') && m1.created_at <= built.created_at);
+
+    // Each row its own generated id; a value given is kept, `null` too.
+    let m3 = Member::get(&db, "m3").await?.expect("loaded");
+    assert_ne!(m3.token, m1.token);
+    assert_eq!(m3.nickname, None);
+    let m2 = Member::get(&db, "m2").await?.expect("loaded");
+    assert_eq!(
+        (m2.role.as_str(), m2.quota, m2.invite_code.as_str()),
+        ("admin", 9, "given")
+    );
+    assert_eq!(
+        (m2.token.as_str(), m2.nickname.as_deref()),
+        ("t-2", Some("bobby"))
+    );
+    assert_eq!(
+        (m2.created_at.as_str(), m2.updated_at.as_str(), m2.version),
+        ("2020-01-01T00:00:00.000Z", "2021-01-01T00:00:00.000Z", 4)
+    );
+    Ok(())
+}
+
+/// `Deserialize` without `Serialize`: no serde form to write a default in.
+#[derive(Attribute, Debug, Clone, PartialEq, serde::Deserialize)]
+struct Level(u8);
+
+fn entry_level() -> Level {
+    Level(1)
+}
+
+#[derive(Table, Debug, Clone, serde::Deserialize)]
+struct Badge {
+    #[dynamite(primary_key)]
+    id: String,
+    #[dynamite(default = entry_level)]
+    level: Level,
+}
+
+#[dynamite::test(models(Badge))]
+async fn a_default_without_a_serde_form_is_left_to_serde(db: Dynamite) {
+    assert_eq!(Badge::create().id("b").build().level, Level(1));
+    let json = r#"{"Badge": [{"id": "b1", "level": 3}, {"id": "b2"}]}"#;
+    let error = Fixtures::new()
+        .model::<Badge>()
+        .load_json(&db, "badges.json", json)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "fixture badges.json, Badge row 1: missing field `level`"
+    );
+    let b1 = Badge::get(&db, "b1").await.unwrap().expect("row 0 stored");
+    assert_eq!(b1.level, Level(3));
 }
 
 static SEEDS: AtomicUsize = AtomicUsize::new(0);

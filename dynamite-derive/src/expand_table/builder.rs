@@ -285,80 +285,20 @@ impl<'m, 'a> Builder<'m, 'a> {
     fn create_impl(&self) -> TokenStream {
         let model = self.model.ident;
         let ident = &self.ident;
-        // One `now` per timestamp type, shared by `created_at`, `updated_at`
-        // and `default = now` fields, so they are equal on create.
-        let mut now_groups: Vec<(String, Vec<&Field>)> = Vec::new();
-        for field in &self.model.fields {
-            let is_now = field.attrs.created_at.is_some()
-                || field.attrs.updated_at.is_some()
-                || matches!(
-                    field.attrs.default.as_ref().map(|d| &d.value),
-                    Some(DefaultValue::Now)
-                );
-            if !is_now || !field.persisted() {
-                continue;
-            }
-            let ty = &field.ty;
-            let key = quote!(#ty).to_string();
-            match now_groups.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, group)) => group.push(field),
-                None => now_groups.push((key, vec![field])),
-            }
-        }
-        let now_lets = now_groups.iter().enumerate().map(|(i, (_, group))| {
-            let now = format_ident!("__now_{}", i);
-            let ty = &group[0].ty;
-            quote!(let #now: #ty = <#ty as ::dynamite::Timestamp>::now();)
-        });
+        let defaults = Defaults::new(self.model);
+        let now_lets = defaults.now_lets();
 
         let values = self.model.fields.iter().map(|field| {
             let member = &field.member;
             if !field.persisted() {
                 return quote!(#member: ::core::default::Default::default());
             }
-            let ty = &field.ty;
-            let fallback =
-                if let Some((i, group)) = now_groups.iter().enumerate().find_map(|(i, (_, g))| {
-                    g.iter().any(|f| std::ptr::eq(*f, field)).then_some((i, g))
-                }) {
-                    let now = format_ident!("__now_{}", i);
-                    let last = group.last().is_some_and(|f| std::ptr::eq(*f, field));
-                    if last {
-                        quote!(#now)
-                    } else {
-                        quote!(::core::clone::Clone::clone(&#now))
-                    }
-                } else if field.attrs.version.is_some() {
-                    // A new row is version 1.
-                    quote!(1)
-                } else if let Some(default) = &field.attrs.default {
-                    // A literal default of an `Option` field is its `Some` value.
-                    let some = |value: TokenStream| {
-                        if field.is_option() {
-                            quote!(::core::option::Option::Some(#value))
-                        } else {
-                            value
-                        }
-                    };
-                    match &default.value {
-                        // Checked by `check_default`; an error here is only
-                        // reported, never expanded into a confusing one.
-                        DefaultValue::Lit(literal) => match literal_default(field, literal) {
-                            Ok(value) => some(value),
-                            Err(error) => error.to_compile_error(),
-                        },
-                        DefaultValue::Path(path) => quote!(#path()),
-                        DefaultValue::Uuid => quote!(<#ty as ::dynamite::GeneratedId>::uuid()),
-                        DefaultValue::Ulid => quote!(<#ty as ::dynamite::GeneratedId>::ulid()),
-                        // Handled by the `now` groups above.
-                        DefaultValue::Now => quote!(<#ty as ::dynamite::Timestamp>::now()),
-                    }
-                } else if field.is_option() {
-                    quote!(::core::option::Option::None)
-                } else {
-                    // Required: the all-`Set` builder holds the value itself.
-                    return quote!(#member: self.#member);
-                };
+            let fallback = match defaults.fallback(field) {
+                Some(value) => value,
+                None if field.is_option() => quote!(::core::option::Option::None),
+                // Required: the all-`Set` builder holds the value itself.
+                None => return quote!(#member: self.#member),
+            };
             quote! {
                 #member: match self.#member {
                     ::core::option::Option::Some(value) => value,
@@ -377,7 +317,7 @@ impl<'m, 'a> Builder<'m, 'a> {
                 type Model = #model;
 
                 fn build(self) -> #model {
-                    #(#now_lets)*
+                    #now_lets
                     #model {
                         #(#values,)*
                     }
@@ -406,5 +346,95 @@ fn is_primitive(ty: &syn::Type) -> bool {
             .get_ident()
             .is_some_and(|i| PRIMITIVES.contains(&i.to_string().as_str())),
         _ => false,
+    }
+}
+
+/// What `create` gives a persisted field left unset: `now` for
+/// `created_at` / `updated_at` / `default = now` (one `now` per timestamp
+/// type, so they are equal on create), 1 for `version`, the `default = ..`
+/// value. Shared by the create builder and the fixture loader.
+pub(super) struct Defaults<'m, 'a> {
+    /// One group of fields per timestamp type (keyed by the type's tokens).
+    now_groups: Vec<(String, Vec<&'m Field<'a>>)>,
+}
+
+impl<'m, 'a> Defaults<'m, 'a> {
+    pub(super) fn new(model: &'m Model<'a>) -> Self {
+        let mut now_groups: Vec<(String, Vec<&Field>)> = Vec::new();
+        for field in &model.fields {
+            let is_now = field.attrs.created_at.is_some()
+                || field.attrs.updated_at.is_some()
+                || matches!(
+                    field.attrs.default.as_ref().map(|d| &d.value),
+                    Some(DefaultValue::Now)
+                );
+            if !is_now || !field.persisted() {
+                continue;
+            }
+            let ty = &field.ty;
+            let key = quote!(#ty).to_string();
+            match now_groups.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, group)) => group.push(field),
+                None => now_groups.push((key, vec![field])),
+            }
+        }
+        Defaults { now_groups }
+    }
+
+    /// `let __now_0: T = <T as Timestamp>::now();` per timestamp type.
+    pub(super) fn now_lets(&self) -> TokenStream {
+        let lets = self.now_groups.iter().enumerate().map(|(i, (_, group))| {
+            let now = format_ident!("__now_{}", i);
+            let ty = &group[0].ty;
+            quote!(let #now: #ty = <#ty as ::dynamite::Timestamp>::now();)
+        });
+        quote!(#(#lets)*)
+    }
+
+    /// The value `create` gives `field` when unset (an expression using
+    /// [`now_lets`](Self::now_lets)), `None` when it has no default (an
+    /// `Option` is then `None`, any other field is required).
+    pub(super) fn fallback(&self, field: &Field) -> Option<TokenStream> {
+        let ty = &field.ty;
+        if let Some((i, group)) = self
+            .now_groups
+            .iter()
+            .enumerate()
+            .find_map(|(i, (_, g))| g.iter().any(|f| std::ptr::eq(*f, field)).then_some((i, g)))
+        {
+            let now = format_ident!("__now_{}", i);
+            let last = group.last().is_some_and(|f| std::ptr::eq(*f, field));
+            return Some(if last {
+                quote!(#now)
+            } else {
+                quote!(::core::clone::Clone::clone(&#now))
+            });
+        }
+        if field.attrs.version.is_some() {
+            // A new row is version 1.
+            return Some(quote!(1));
+        }
+        let default = field.attrs.default.as_ref()?;
+        // A literal default of an `Option` field is its `Some` value.
+        let some = |value: TokenStream| {
+            if field.is_option() {
+                quote!(::core::option::Option::Some(#value))
+            } else {
+                value
+            }
+        };
+        Some(match &default.value {
+            // Checked by `check_default`; an error here is only
+            // reported, never expanded into a confusing one.
+            DefaultValue::Lit(literal) => match literal_default(field, literal) {
+                Ok(value) => some(value),
+                Err(error) => error.to_compile_error(),
+            },
+            DefaultValue::Path(path) => quote!(#path()),
+            DefaultValue::Uuid => quote!(<#ty as ::dynamite::GeneratedId>::uuid()),
+            DefaultValue::Ulid => quote!(<#ty as ::dynamite::GeneratedId>::ulid()),
+            // Handled by the `now` groups above.
+            DefaultValue::Now => quote!(<#ty as ::dynamite::Timestamp>::now()),
+        })
     }
 }

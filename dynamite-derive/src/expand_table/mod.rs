@@ -13,6 +13,7 @@
 
 mod builder;
 mod columns;
+mod fixture;
 mod hooks;
 mod item;
 mod key_builder;
@@ -74,6 +75,7 @@ fn expand(model: &Model, schema: &Schema) -> TokenStream {
     let versioned = item::versioned_impl(ident, schema);
     let validate = validate_fns(&persisted);
     let hooks = model.attrs.hooks.map(|_| hook_fns());
+    let fixture_defaults = fixture::fill_fn(model);
 
     // Includes write relation fields and users read them, but a crate may
     // only ever lazy-load one (`User::orders().of(&user)`): count the fields
@@ -117,6 +119,7 @@ fn expand(model: &Model, schema: &Schema) -> TokenStream {
                 #stamps
                 #validate
                 #hooks
+                #fixture_defaults
             }
 
             #versioned

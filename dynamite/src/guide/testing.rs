@@ -49,6 +49,33 @@
 //! }
 //! ```
 //!
+//! A registry function sets builder options as well as models: a test
+//! needing a handle configured otherwise (`.strict(true)`,
+//! `.max_is_in_queries(2)`, `.cursor_secrets(..)`) names a function of its
+//! own, which may build on the application's:
+//!
+//! ```no_run
+//! # use dynamite::DynamiteBuilder;
+//! # use dynamite::prelude::*;
+//! # #[derive(Table, Debug, Clone)]
+//! # struct User {
+//! #     #[dynamite(primary_key)]
+//! #     id: String,
+//! # }
+//! # fn models(builder: DynamiteBuilder) -> DynamiteBuilder {
+//! #     builder.table::<User>()
+//! # }
+//! fn strict_models(builder: DynamiteBuilder) -> DynamiteBuilder {
+//!     models(builder).strict(true)
+//! }
+//!
+//! #[dynamite::test(registry = strict_models)]
+//! async fn refuses_a_scan(db: Dynamite) {
+//!     let scan = User::query().filter(User::ID.ne("u1")).all(&db).await;
+//!     assert!(scan.unwrap_err().is_strict_read());
+//! }
+//! ```
+//!
 //! It expands to a plain `#[test]` (no Tokio macros needed), so
 //! `#[should_panic]` and `#[ignore]` work as usual; the test returns `()`
 //! or `Result<(), E: Debug>`, and takes a [`Dynamite`](crate::Dynamite)
@@ -83,8 +110,14 @@
 //!
 //! Rows are stored like a `create`: hooks run, validators apply, keys and
 //! index templates are rendered, and a key stored twice is an error. A
-//! field a row leaves out takes its `#[serde(default)]` (the derive's
-//! `default = ..` belongs to the create builder). `fixture = path` runs an
+//! field a row leaves out gets what `create` would give it: its
+//! `#[dynamite(default = ..)]` (a fresh `uuid` per row, the function's
+//! value, the literal), the loading time for `created_at` / `updated_at`,
+//! 1 for `version`; a field without one takes its `#[serde(default)]`, or
+//! `None` for an `Option`. A value the row gives is kept, `null` too. The
+//! keys are serde's (`#[serde(rename_all = "camelCase")]` applies), and a
+//! default is written in its serde form, so its type implements
+//! `Serialize` (else serde asks for the field). `fixture = path` runs an
 //! `async fn(&Dynamite)` after the files, for data easier written in Rust.
 //!
 //! ```no_run

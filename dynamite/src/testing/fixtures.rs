@@ -38,12 +38,18 @@ enum RowError {
 /// }
 /// ```
 ///
-/// Each row is deserialized with serde (a field the row leaves out takes
-/// its `#[serde(default)]`; the derive's `default = ..` and timestamps
-/// belong to the create builder and are not applied) and stored like a
-/// `create`: `before_create` / `after_create` hooks run, validators apply,
-/// keys and index templates are rendered, and a row whose key is already
-/// stored is an error. Raw items are stored as they are (a PutItem, no
+/// A field a row leaves out gets what `create` would give it: its
+/// `#[dynamite(default = ..)]` (a literal, a function's value, a fresh
+/// `uuid` / `ulid`, `now`), the time of loading for `created_at` and
+/// `updated_at`, 1 for `version`; else its `#[serde(default)]`, `None` for
+/// an `Option`, or a "missing field" error. Keys are serde's (after
+/// `#[serde(rename)]` / `rename_all`), and a default is written in its
+/// type's serde form, so that type must implement `Serialize`. A value the
+/// row gives is kept as given, as `create` keeps what is set. Then the row
+/// is deserialized with serde and stored like a `create`:
+/// `before_create` / `after_create` hooks run, validators apply, keys and
+/// index templates are rendered, and a row whose key is already stored is
+/// an error. Raw items are stored as they are (a PutItem, no
 /// condition) in the prefixed table, which must exist. Every failure is
 /// [`Error::Fixture`], naming the file, the model and the row's index.
 ///
@@ -108,6 +114,10 @@ fn load_row<T: Table + DeserializeOwned>(
     value: Value,
 ) -> BoxFuture<'_, std::result::Result<(), RowError>> {
     Box::pin(async move {
+        let mut value = value;
+        if let Value::Object(row) = &mut value {
+            T::__fill_fixture_defaults(&mut super::row_defaults::FixtureRow::new(row));
+        }
         let row: T = serde_json::from_value(value).map_err(RowError::Parse)?;
         crate::write::single::create(db, row)
             .await

@@ -17,6 +17,7 @@ mod dynamodb_json;
 mod fixtures;
 mod harness;
 mod outcome;
+pub(crate) mod row_defaults;
 #[cfg(feature = "embedded")]
 mod seed;
 #[cfg(feature = "embedded")]

@@ -111,9 +111,8 @@ fn kinds(err: &Error) -> Vec<CancellationKind> {
     err.cancellation_reasons().iter().map(|r| r.kind).collect()
 }
 
-#[tokio::test]
-async fn every_condition_kind_is_typed_in_the_order_added() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn every_condition_kind_is_typed_in_the_order_added(db: Dynamite) {
     seat(&db, "s1", "ada").await;
     seat(&db, "s2", "bob").await;
     let s3 = seat(&db, "s3", "cy").await;
@@ -179,9 +178,8 @@ async fn every_condition_kind_is_typed_in_the_order_added() {
     assert!(CxNote::get(&db, "n3").await.unwrap().is_none());
 }
 
-#[tokio::test]
-async fn a_validation_error_of_dynamodb_is_typed() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn a_validation_error_of_dynamodb_is_typed(db: Dynamite) {
     CxNote::create()
         .id("big")
         .text("x".repeat(250_000))
@@ -424,9 +422,8 @@ async fn a_set_write_retries_a_transaction_conflict() {
 /// cancelled with a typed reason (a transaction conflict where the backend
 /// reports one, else a version conflict of the stale copy), and the rows
 /// show exactly the commits.
-#[tokio::test]
-async fn concurrent_transactions_are_all_or_nothing_with_typed_reasons() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn concurrent_transactions_are_all_or_nothing_with_typed_reasons(db: Dynamite) {
     let a = seat(&db, "a", "0").await;
     let b = seat(&db, "b", "0").await;
     let writers = 8;

@@ -64,8 +64,8 @@ pub enum TenantItem {
 const SECRET_A: [u8; 32] = [0xA5; 32];
 const SECRET_B: [u8; 32] = [0x5B; 32];
 
-fn builder() -> dynamite::DynamiteBuilder {
-    common::builder()
+fn register(builder: dynamite::DynamiteBuilder) -> dynamite::DynamiteBuilder {
+    builder
         .table::<CurTask>()
         .table::<CurNote>()
         .table::<CurTenant>()
@@ -73,7 +73,7 @@ fn builder() -> dynamite::DynamiteBuilder {
 }
 
 async fn db() -> Dynamite {
-    let db = builder().build().await.unwrap();
+    let db = register(common::builder()).build().await.unwrap();
     db.sync().await.unwrap();
     db
 }
@@ -181,9 +181,8 @@ fn s(value: &Value) -> Option<&str> {
 }
 
 #[cfg(feature = "serde")]
-#[tokio::test]
-async fn page_and_cursor_serialize_for_http() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn page_and_cursor_serialize_for_http(db: Dynamite) {
     for id in ["a", "b", "c"] {
         CurNote::create()
             .id(id)
@@ -218,9 +217,8 @@ async fn page_and_cursor_serialize_for_http() {
     assert!(err.is_invalid_cursor(), "{err}");
 }
 
-#[tokio::test]
-async fn sealed_cursors_hide_keys_and_survive_a_rotation() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn sealed_cursors_hide_keys_and_survive_a_rotation(db: Dynamite) {
     let rows: Vec<CurTask> = (0..5)
         .map(|i| task("tenant-secret-42", &format!("t{i}"), "bob", i, "open"))
         .collect();
@@ -338,9 +336,8 @@ fn boundary_rows() -> Vec<CurTask> {
 /// Regression (issue: hostile input): a plain cursor carried DynamoDB's
 /// LastEvaluatedKey, the key of a row the filter excluded (here another
 /// tenant's id at the 1 MB boundary of an index Query).
-#[tokio::test]
-async fn regression_plain_cursor_never_holds_an_unreturned_row() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn regression_plain_cursor_never_holds_an_unreturned_row(db: Dynamite) {
     let rows = boundary_rows();
     put(&db, &rows).await;
     let q = || CurTask::query().filter(CurTask::ASSIGNEE.eq("bob") & CurTask::STATUS.eq("open"));
@@ -400,9 +397,8 @@ async fn regression_plain_cursor_never_holds_an_unreturned_row() {
 /// value: `page()` of such a read without cursor secrets is
 /// `Error::Config` before sending; sealed, it pages exactly (forward,
 /// backward, and after the cursor's row is deleted).
-#[tokio::test]
-async fn regression_sorted_cursor_hides_a_sensitive_sort_value() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn regression_sorted_cursor_hides_a_sensitive_sort_value(db: Dynamite) {
     let rows: Vec<CurTask> = (0..7)
         .map(|i| task("t", &format!("id{i}"), "bob", i, "open"))
         .collect();
@@ -459,9 +455,8 @@ async fn regression_sorted_cursor_hides_a_sensitive_sort_value() {
 
 /// Regression: a forged cursor whose start key does not fit the plan was
 /// sent and came back as a backend error; now `InvalidCursor`, nothing sent.
-#[tokio::test]
-async fn regression_forged_start_keys_are_refused_before_sending() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn regression_forged_start_keys_are_refused_before_sending(db: Dynamite) {
     let rows: Vec<CurTask> = (0..4)
         .map(|i| task("a", &format!("id{i}"), "bob", i, "open"))
         .chain((0..4).map(|i| task("b", &format!("id{i}"), "bob", i, "open")))
@@ -528,9 +523,8 @@ async fn regression_forged_start_keys_are_refused_before_sending() {
 /// one outside DynamoDB's range (38 significant digits, magnitude 1E-130 to
 /// under 1E+126) reached DynamoDB and came back as a backend error. Now
 /// `InvalidCursor`, nothing sent; the range's own edges still read.
-#[tokio::test]
-async fn regression_forged_numbers_out_of_dynamodbs_range_are_refused_before_sending() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn regression_forged_numbers_out_of_dynamodbs_range_are_refused_before_sending(db: Dynamite) {
     let rows: Vec<CurTask> = (0..4)
         .map(|i| task("a", &format!("id{i}"), "bob", i, "open"))
         .collect();
@@ -582,9 +576,8 @@ async fn regression_forged_numbers_out_of_dynamodbs_range_are_refused_before_sen
 /// Regression: a filter value that looks like a placeholder made the
 /// query's fingerprint change between calls (placeholders substituted in
 /// hash-map order): the query refused its own next cursor about half the time.
-#[tokio::test]
-async fn regression_placeholder_like_values_accept_their_own_cursor() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn regression_placeholder_like_values_accept_their_own_cursor(db: Dynamite) {
     let rows: Vec<CurTask> = (0..6)
         .map(|i| {
             task(
@@ -645,9 +638,8 @@ fn deep(levels: usize) -> Condition<CurTask> {
 /// Regression: a filter tree a few thousand levels deep overflowed the
 /// stack while rendering and aborted the process. 100,000 levels are a
 /// typed error on every terminal, before anything is sent.
-#[tokio::test]
-async fn regression_deep_condition_trees_are_refused_not_overflowing() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn regression_deep_condition_trees_are_refused_not_overflowing(db: Dynamite) {
     put(&db, &[task("a", "x", "bob", 1, "open")]).await;
     let tree = deep(100_000);
     assert!(tree.to_expression().unwrap_err().is_invalid_value());
@@ -715,9 +707,8 @@ async fn regression_deep_condition_trees_are_refused_not_overflowing() {
     assert!(e.is_invalid_value(), "{e}");
 }
 
-#[tokio::test]
-async fn partition_reads_filter_order_page_and_stream() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn partition_reads_filter_order_page_and_stream(db: Dynamite) {
     CurTenant::create()
         .tenant("a")
         .name("Acme")

@@ -51,7 +51,7 @@ use dynamite::prelude::*;
 use dynamite::query::Columns;
 use dynamite::sdk::primitives::Blob;
 use dynamite::sdk::types::{DeleteRequest, PutRequest, WriteRequest};
-use dynamite::{Cursor, Item};
+use dynamite::{Cursor, DynamiteBuilder, Item};
 use proptest::collection::{btree_set, vec};
 use proptest::option;
 use proptest::prelude::*;
@@ -142,13 +142,17 @@ pub struct Toy {
     pub color: String,
 }
 
-async fn backend() -> Dynamite {
-    let db = common::builder()
+fn register(builder: DynamiteBuilder) -> DynamiteBuilder {
+    builder
         .table::<Diff>()
         .table::<Solo>()
         .table::<Parent>()
         .table::<Kid>()
         .table::<Toy>()
+}
+
+async fn backend() -> Dynamite {
+    let db = register(common::builder())
         .build()
         .await
         .expect("build the handle");
@@ -3186,9 +3190,8 @@ fn keys(rows: &[Diff]) -> Vec<(String, i64)> {
 /// A second condition on the sort key (or `<>`, or an `OR` of values) stays
 /// in the FilterExpression of the Query: DynamoDB refuses key attributes
 /// there ("Filter Expression can only contain non-primary key attributes").
-#[tokio::test]
-async fn regression_key_attribute_in_query_filter_expression() {
-    let db = backend().await;
+#[dynamite::test(registry = register)]
+async fn regression_key_attribute_in_query_filter_expression(db: Dynamite) {
     Diff::put_many(&db, (0..4).map(|sk| row("a", sk)))
         .await
         .unwrap();
@@ -3202,9 +3205,8 @@ async fn regression_key_attribute_in_query_filter_expression() {
 
 /// The same on a GSI: a second condition on the index sort key, or any
 /// condition on a table key attribute, goes into the GSI Query's filter.
-#[tokio::test]
-async fn regression_key_attribute_in_index_query_filter_expression() {
-    let db = backend().await;
+#[dynamite::test(registry = register)]
+async fn regression_key_attribute_in_index_query_filter_expression(db: Dynamite) {
     let mut a = row("a", 0);
     a.rank = 1;
     let mut b = row("b", 0);
@@ -3231,9 +3233,8 @@ async fn regression_key_attribute_in_index_query_filter_expression() {
 
 /// An include filter on the child's join attribute (or its key) lands in
 /// the FilterExpression of the child's foreign-key index Query.
-#[tokio::test]
-async fn regression_include_filter_on_child_key_attribute() {
-    let db = backend().await;
+#[dynamite::test(registry = register)]
+async fn regression_include_filter_on_child_key_attribute(db: Dynamite) {
     Parent::put_many(&db, [Parent::create().id("p0").cat("c1").score(0).build()])
         .await
         .unwrap();
@@ -3263,9 +3264,8 @@ async fn regression_include_filter_on_child_key_attribute() {
 
 /// `is_in` on an indexed attribute with a repeated value queries the
 /// partition twice: every row comes back twice, and `count` doubles.
-#[tokio::test]
-async fn regression_is_in_with_a_repeated_value_on_an_index_duplicates_rows() {
-    let db = backend().await;
+#[dynamite::test(registry = register)]
+async fn regression_is_in_with_a_repeated_value_on_an_index_duplicates_rows(db: Dynamite) {
     Solo::put_many(&db, [solo("s1", "k1")]).await.unwrap();
     let q = || Solo::query().filter(Solo::KIND.is_in(["k1", "k1"]));
     assert_eq!(q().all(&db).await.unwrap().len(), 1);
@@ -3273,9 +3273,8 @@ async fn regression_is_in_with_a_repeated_value_on_an_index_duplicates_rows() {
 }
 
 /// ... and `update_where` applies its update twice to each row.
-#[tokio::test]
-async fn regression_update_where_with_a_repeated_is_in_value_updates_twice() {
-    let db = backend().await;
+#[dynamite::test(registry = register)]
+async fn regression_update_where_with_a_repeated_is_in_value_updates_twice(db: Dynamite) {
     Solo::put_many(&db, [solo("s1", "k1")]).await.unwrap();
     let n = Solo::update_where(Solo::KIND.is_in(["k1", "k1"]))
         .increment(Solo::MARK, 1)
@@ -3289,9 +3288,8 @@ async fn regression_update_where_with_a_repeated_is_in_value_updates_twice() {
 /// `tag = x` is read from the sparse GSI `by_tag` (sort key `opt_num`, an
 /// `Option`), which holds no row whose `opt_num` is absent: those rows are
 /// lost by `all`, `count`, `page`, `update_where` and `delete_where`.
-#[tokio::test]
-async fn regression_sparse_index_drops_rows_without_its_sort_key() {
-    let db = backend().await;
+#[dynamite::test(registry = register)]
+async fn regression_sparse_index_drops_rows_without_its_sort_key(db: Dynamite) {
     let mut none = row("a", 1);
     none.opt_num = None;
     Diff::put_many(&db, [row("a", 0), none]).await.unwrap();
@@ -3315,9 +3313,8 @@ async fn regression_sparse_index_drops_rows_without_its_sort_key() {
 /// With `attributes(..)`, the filter left after a GetItem / BatchGetItem is
 /// evaluated in memory on the projected item, which lacks the attributes
 /// it tests: the row is dropped.
-#[tokio::test]
-async fn regression_projection_drops_rows_of_an_in_memory_filter() {
-    let db = backend().await;
+#[dynamite::test(registry = register)]
+async fn regression_projection_drops_rows_of_an_in_memory_filter(db: Dynamite) {
     Diff::put_many(&db, [row("a", 0), row("b", 0)])
         .await
         .unwrap();
@@ -3347,9 +3344,8 @@ async fn regression_projection_drops_rows_of_an_in_memory_filter() {
 /// undefined (absent attribute, number) `size(a) <> n` is true on DynamoDB,
 /// false in memory; and a string's size is its UTF-16 length on DynamoDB
 /// Local (`size("é") = 1`), its UTF-8 length in memory.
-#[tokio::test]
-async fn regression_in_memory_size_differs_from_dynamodb() {
-    let db = backend().await;
+#[dynamite::test(registry = register)]
+async fn regression_in_memory_size_differs_from_dynamodb(db: Dynamite) {
     let mut s = solo("s1", "k1");
     s.note = Some("é".into());
     Solo::put_many(&db, [s, solo("s2", "k1")]).await.unwrap();
@@ -3377,9 +3373,8 @@ async fn regression_in_memory_size_differs_from_dynamodb() {
 }
 
 /// `page()` refuses an `is_in` on an indexed attribute, which `all()` reads.
-#[tokio::test]
-async fn regression_page_refuses_is_in_on_an_index() {
-    let db = backend().await;
+#[dynamite::test(registry = register)]
+async fn regression_page_refuses_is_in_on_an_index(db: Dynamite) {
     Solo::put_many(&db, [solo("s1", "k1"), solo("s2", "k2")])
         .await
         .unwrap();
@@ -3405,9 +3400,8 @@ async fn regression_page_refuses_is_in_on_an_index() {
 /// `order_by` on an `Option` column sorts in memory, comparing a stored NULL
 /// with nothing: rows holding NULL are not ordered with the `None` rows,
 /// and the result is not sorted.
-#[tokio::test]
-async fn regression_in_memory_order_by_with_null_values() {
-    let db = backend().await;
+#[dynamite::test(registry = register)]
+async fn regression_in_memory_order_by_with_null_values(db: Dynamite) {
     let mut a = row("a", 0);
     a.opt_s = Some("x".into());
     let mut b = row("a", 1);
@@ -3431,9 +3425,8 @@ async fn regression_in_memory_order_by_with_null_values() {
 /// Found by the harness (seed 33): `size(opt_num) <> n` holds on rows
 /// without `opt_num`, so it does not make the sparse index `by_tag`
 /// eligible; the rows without it must come back.
-#[tokio::test]
-async fn regression_size_ne_does_not_make_a_sparse_index_eligible() {
-    let db = backend().await;
+#[dynamite::test(registry = register)]
+async fn regression_size_ne_does_not_make_a_sparse_index_eligible(db: Dynamite) {
     let mut none = row("a", 1);
     none.opt_num = None;
     Diff::put_many(&db, [row("a", 0), none]).await.unwrap();

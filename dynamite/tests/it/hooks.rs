@@ -2,11 +2,10 @@
 
 use dynamite::prelude::*;
 
-use crate::safety_models::{Audited, Plain, db, hook_calls};
+use crate::safety_models::{Audited, Plain, hook_calls};
 
-#[tokio::test]
-async fn hooks_run_around_single_writes() {
-    let db = db().await;
+#[dynamite::test(registry = crate::safety_models::register)]
+async fn hooks_run_around_single_writes(db: Dynamite) {
     let mut row = Audited::create()
         .id("h1-a")
         .text("hi")
@@ -36,9 +35,8 @@ async fn hooks_run_around_single_writes() {
     );
 }
 
-#[tokio::test]
-async fn a_before_hook_error_vetoes_the_write() {
-    let db = db().await;
+#[dynamite::test(registry = crate::safety_models::register)]
+async fn a_before_hook_error_vetoes_the_write(db: Dynamite) {
     db.metrics().reset();
     let err = Audited::create()
         .id("h2-a")
@@ -82,9 +80,8 @@ async fn a_before_hook_error_vetoes_the_write() {
     );
 }
 
-#[tokio::test]
-async fn in_a_transaction_after_hooks_run_only_after_the_commit() {
-    let db = db().await;
+#[dynamite::test(registry = crate::safety_models::register)]
+async fn in_a_transaction_after_hooks_run_only_after_the_commit(db: Dynamite) {
     Audited::create()
         .id("h3-old")
         .text("x")
@@ -128,9 +125,8 @@ async fn in_a_transaction_after_hooks_run_only_after_the_commit() {
     assert!(Audited::get(&db, "h3-other").await.unwrap().is_none());
 }
 
-#[tokio::test]
-async fn bulk_writes_run_no_hooks_and_models_without_the_attribute_run_none() {
-    let db = db().await;
+#[dynamite::test(registry = crate::safety_models::register)]
+async fn bulk_writes_run_no_hooks_and_models_without_the_attribute_run_none(db: Dynamite) {
     Audited::put_many(&db, [Audited::create().id("h4-a").text("veto").build()])
         .await
         .unwrap();
@@ -149,9 +145,13 @@ async fn bulk_writes_run_no_hooks_and_models_without_the_attribute_run_none() {
     assert!(hook_calls("h4-").is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn writes_with_hooks_are_send_futures() {
-    let db = std::sync::Arc::new(db().await);
+#[dynamite::test(
+    registry = crate::safety_models::register,
+    flavor = "multi_thread",
+    worker_threads = 2
+)]
+async fn writes_with_hooks_are_send_futures(db: Dynamite) {
+    let db = std::sync::Arc::new(db);
     let handle = tokio::spawn({
         let db = db.clone();
         async move {
@@ -167,9 +167,8 @@ async fn writes_with_hooks_are_send_futures() {
 
 /// Issue "Writes and keys that cannot lie", item 6: `row.update()` hands
 /// the row to `before_update`, so a veto that inspects it holds.
-#[tokio::test]
-async fn regression_row_update_passes_the_row_to_before_update() {
-    let db = db().await;
+#[dynamite::test(registry = crate::safety_models::register)]
+async fn regression_row_update_passes_the_row_to_before_update(db: Dynamite) {
     Audited::create()
         .id("h9-a")
         .text("ok")
@@ -200,9 +199,8 @@ async fn regression_row_update_passes_the_row_to_before_update() {
 
 /// Item 6: `before_create(&mut self)` may fill a field, and what it sets
 /// is what is stored, by `create` and in a transaction.
-#[tokio::test]
-async fn regression_before_create_can_fill_a_field_that_is_stored() {
-    let db = db().await;
+#[dynamite::test(registry = crate::safety_models::register)]
+async fn regression_before_create_can_fill_a_field_that_is_stored(db: Dynamite) {
     let row = Audited::create()
         .id("h10-a")
         .text("slug me")
@@ -226,9 +224,8 @@ async fn regression_before_create_can_fill_a_field_that_is_stored() {
 /// Item 6: `before_update` sees what the write changes, so it can veto by
 /// field (here: the text of "-frozen" rows), for updates by key, by row,
 /// `save`, and in a transaction.
-#[tokio::test]
-async fn regression_before_update_sees_the_changes() {
-    let db = db().await;
+#[dynamite::test(registry = crate::safety_models::register)]
+async fn regression_before_update_sees_the_changes(db: Dynamite) {
     let mut row = Audited::create()
         .id("h11-frozen")
         .text("ice")

@@ -789,9 +789,8 @@ async fn snapshot(db: &Dynamite) -> Vec<String> {
 /// attribute even when the projection leaves it out (it is an `Option`
 /// field: it used to be fetched only when listed, and every target read
 /// as "none").
-#[tokio::test]
-async fn regression_polymorphic_under_a_projection_reads_the_type_attribute() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn regression_polymorphic_under_a_projection_reads_the_type_attribute(db: Dynamite) {
     IpUser::create()
         .id("u0")
         .name("Ada")
@@ -844,9 +843,8 @@ async fn regression_polymorphic_under_a_projection_reads_the_type_attribute() {
 /// projection is never a model a write accepts. It used to come back as
 /// a full `IpOrder` whose unfetched `note` read `None`, and `save()` of it
 /// removed `note` from the stored item.
-#[tokio::test]
-async fn regression_a_projected_child_cannot_be_saved_back() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn regression_a_projected_child_cannot_be_saved_back(db: Dynamite) {
     IpUser::create()
         .id("u0")
         .name("Ada")
@@ -907,9 +905,8 @@ async fn regression_a_projected_child_cannot_be_saved_back() {
 /// A query with `.attributes(..)` and includes used to read the includes
 /// and drop them (a projected row has no relation fields): refused now,
 /// before anything is sent.
-#[tokio::test]
-async fn regression_includes_under_a_projected_query_are_refused() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn regression_includes_under_a_projected_query_are_refused(db: Dynamite) {
     IpUser::create()
         .id("u0")
         .name("Ada")

@@ -216,6 +216,11 @@ async fn load(rows: &[Ticket]) -> Dynamite {
         .await
         .unwrap();
     db.sync().await.unwrap();
+    put(&db, rows).await;
+    db
+}
+
+async fn put(db: &Dynamite, rows: &[Ticket]) {
     for t in rows {
         Ticket::create()
             .tenant(t.tenant.as_str())
@@ -225,11 +230,10 @@ async fn load(rows: &[Ticket]) -> Dynamite {
             .due(t.due)
             .prio(t.prio)
             .label(t.label.clone())
-            .exec(&db)
+            .exec(db)
             .await
             .unwrap();
     }
-    db
 }
 
 fn keys(rows: &[Ticket]) -> BTreeSet<(String, u16)> {
@@ -491,7 +495,8 @@ fn every_chosen_path_matches_the_reference_and_reads_no_more_than_the_paths_it_c
 
 // ------------------------------------------------------------ fixed cases
 
-async fn small() -> Dynamite {
+/// 20 tickets of tenant t0.
+async fn small(db: &Dynamite) {
     let mut rows = Vec::new();
     for id in 0..20u16 {
         rows.push(Ticket {
@@ -504,15 +509,14 @@ async fn small() -> Dynamite {
             label: (id % 4 == 0).then(|| "x".to_owned()),
         });
     }
-    load(&rows).await
+    put(db, &rows).await;
 }
 
 /// The example: tenant + assignee. Before, the tenant's partition
 /// (20 items) was read and filtered; the index pinning both reads the
 /// assignee's 7.
-#[tokio::test]
-async fn regression_tenant_and_assignee_read_the_index_pinning_both() {
-    let db = small().await;
+#[dynamite::test(models(Ticket), fixture = small)]
+async fn regression_tenant_and_assignee_read_the_index_pinning_both(db: Dynamite) {
     let q = || {
         Ticket::query()
             .filter(Ticket::TENANT.eq("t0"))
@@ -550,9 +554,8 @@ async fn regression_tenant_and_assignee_read_the_index_pinning_both() {
 
 /// `order` by the table's sort key ranks a path that gives it natively
 /// above one that pins more: `by_status` sorts by `due`.
-#[tokio::test]
-async fn regression_order_prefers_the_path_giving_it_natively() {
-    let db = small().await;
+#[dynamite::test(models(Ticket), fixture = small)]
+async fn regression_order_prefers_the_path_giving_it_natively(db: Dynamite) {
     let q = Ticket::query()
         .filter(Ticket::TENANT.eq("t0"))
         .filter(Ticket::STATUS.eq("open"));
@@ -577,9 +580,8 @@ async fn regression_order_prefers_the_path_giving_it_natively() {
     assert_eq!(ids, [18, 16, 14, 12, 10, 8, 6, 4, 2, 0]);
 }
 
-#[tokio::test]
-async fn consistent_reads_choose_among_table_paths() {
-    let db = small().await;
+#[dynamite::test(models(Ticket), fixture = small)]
+async fn consistent_reads_choose_among_table_paths(db: Dynamite) {
     // An index would be chosen; consistent reads the tenant's partition.
     let q = Ticket::query()
         .filter(Ticket::TENANT.eq("t0"))
@@ -621,9 +623,8 @@ async fn consistent_reads_choose_among_table_paths() {
     assert!(err.is_consistent_index_read(), "{err}");
 }
 
-#[tokio::test]
-async fn a_hint_the_index_cannot_serve_is_an_error_before_sending() {
-    let db = small().await;
+#[dynamite::test(models(Ticket), fixture = small)]
+async fn a_hint_the_index_cannot_serve_is_an_error_before_sending(db: Dynamite) {
     db.metrics().reset();
     // Partition not pinned.
     let err = Ticket::query()
@@ -664,9 +665,8 @@ async fn a_hint_the_index_cannot_serve_is_an_error_before_sending() {
     assert!(explain.root().starts_with("Scan"), "{explain:#}");
 }
 
-#[tokio::test]
-async fn is_in_on_a_partition_key_is_capped() {
-    let db = small().await;
+#[dynamite::test(models(Ticket), fixture = small)]
+async fn is_in_on_a_partition_key_is_capped(db: Dynamite) {
     let many: Vec<String> = (0..5000).map(|i| format!("t{i}")).collect();
     db.metrics().reset();
     let err = Ticket::query()
@@ -761,7 +761,8 @@ async fn a_strict_handle_refuses_whole_reads_and_explain_says_why() {
         .filter(Ticket::STATUS.eq("open"))
         .explain(&db);
     assert!(refused.root().starts_with("invalid: "), "{refused}");
-    let db = small().await;
+    let db = load(&[]).await;
+    small(&db).await;
     let explain = Ticket::query()
         .filter(Ticket::TENANT.eq("t0"))
         .filter(Ticket::ASSIGNEE.eq("ann"))

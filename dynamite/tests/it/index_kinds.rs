@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use dynamite::prelude::*;
-use dynamite::{Condition, Dynamite, Item};
+use dynamite::{Condition, Dynamite, DynamiteBuilder, Item};
 use futures::StreamExt;
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -321,17 +321,20 @@ async fn create_task(db: &Dynamite, t: &Task) {
         .unwrap();
 }
 
+fn register(builder: DynamiteBuilder) -> DynamiteBuilder {
+    builder.table::<Task>().table::<Memo>().table::<Proj>()
+}
+
 async fn load(tasks: &[Task], memos: &[Memo]) -> Dynamite {
-    let db = crate::common::builder()
-        .table::<Task>()
-        .table::<Memo>()
-        .table::<Proj>()
-        .build()
-        .await
-        .unwrap();
+    let db = register(crate::common::builder()).build().await.unwrap();
     db.sync().await.unwrap();
+    put(&db, tasks, memos).await;
+    db
+}
+
+async fn put(db: &Dynamite, tasks: &[Task], memos: &[Memo]) {
     for t in tasks {
-        create_task(&db, t).await;
+        create_task(db, t).await;
     }
     for m in memos {
         Memo::create()
@@ -339,14 +342,13 @@ async fn load(tasks: &[Task], memos: &[Memo]) -> Dynamite {
             .id(m.id)
             .proj(m.proj.as_str())
             .shipped(m.shipped)
-            .exec(&db)
+            .exec(db)
             .await
             .unwrap();
     }
     for p in PROJS {
-        Proj::create().id(p).exec(&db).await.unwrap();
+        Proj::create().id(p).exec(db).await.unwrap();
     }
-    db
 }
 
 /// The `mark` of every stored task, by id (read with a raw Scan: no
@@ -660,6 +662,12 @@ fn every_index_kind_matches_the_reference_on_random_filters() {
 /// Two tasks of kind `k0` in one project, one not shipped (outside the
 /// sparse indexes `lst`, `g_kind` and `g_proj`), and two memos, one not
 /// shipped (outside `lst`).
+/// The rows of `small()`, stored.
+async fn small_rows(db: &Dynamite) {
+    let (tasks, memos) = small();
+    put(db, &tasks, &memos).await;
+}
+
 fn small() -> (Vec<Task>, Vec<Memo>) {
     let task = |id: u16, shipped: Option<u16>| Task {
         owner: "a".into(),
@@ -688,10 +696,8 @@ fn small() -> (Vec<Task>, Vec<Memo>) {
 /// literal partition `lstpk = "TASKS"` it renders itself, read `mall`, and
 /// left `lstpk = "TASKS"` in the server filter: the memo without `shipped`
 /// was dropped.
-#[tokio::test]
-async fn regression_a_rendered_literal_partition_never_filters_rows() {
-    let (tasks, memos) = small();
-    let db = load(&tasks, &memos).await;
+#[dynamite::test(registry = register, fixture = small_rows)]
+async fn regression_a_rendered_literal_partition_never_filters_rows(db: Dynamite) {
     let q = Memo::query();
     let plan = q.explain(&db).to_string();
     assert!(!plan.contains("lstpk"), "{plan}");
@@ -704,10 +710,8 @@ async fn regression_a_rendered_literal_partition_never_filters_rows() {
 /// `begins_with(g_kindsk, "S#")` made the index sparse on `shipped` look
 /// readable. Now: no rendered condition in the filter, the sparse index
 /// named as not read, every row back on every terminal.
-#[tokio::test]
-async fn regression_rendered_conditions_prove_nothing_about_a_sparse_template() {
-    let (tasks, memos) = small();
-    let db = load(&tasks, &memos).await;
+#[dynamite::test(registry = register, fixture = small_rows)]
+async fn regression_rendered_conditions_prove_nothing_about_a_sparse_template(db: Dynamite) {
     let q = || Task::query().filter(Task::KIND.eq("k0"));
     let plan = q().explain(&db).to_string();
     assert_eq!(
@@ -747,10 +751,8 @@ async fn regression_rendered_conditions_prove_nothing_about_a_sparse_template() 
 /// (`g_proj`: `P#{proj}` / `{shipped}#P#{id}`): the child without `shipped`
 /// was missing from includes and lazy loads. Now such a template is not a
 /// child read; the foreign-key index `proj_index` is created and read.
-#[tokio::test]
-async fn regression_has_many_through_a_sparse_template_reads_every_child() {
-    let (tasks, memos) = small();
-    let db = load(&tasks, &memos).await;
+#[dynamite::test(registry = register, fixture = small_rows)]
+async fn regression_has_many_through_a_sparse_template_reads_every_child(db: Dynamite) {
     let projs = Proj::query()
         .filter(Proj::ID.eq("p0"))
         .include(Proj::tasks())

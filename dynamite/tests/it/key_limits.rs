@@ -7,9 +7,7 @@
 //! BatchGetItem per 100 keys) as it bounds Queries per partition.
 
 use dynamite::prelude::*;
-use dynamite::{Dynamite, Error, ErrorKind};
-
-use crate::common;
+use dynamite::{Dynamite, DynamiteBuilder, Error, ErrorKind};
 
 #[derive(Table, Debug, Clone, PartialEq)]
 #[dynamite(table = "kl_tasks")]
@@ -49,18 +47,17 @@ pub struct KlBlob {
     pub blob: Bytes,
 }
 
-async fn db(cap: Option<usize>) -> Dynamite {
-    let mut b = common::builder()
+fn register(builder: DynamiteBuilder) -> DynamiteBuilder {
+    builder
         .table::<KlTask>()
         .table::<KlUser>()
         .table::<KlDoc>()
-        .table::<KlBlob>();
-    if let Some(cap) = cap {
-        b = b.max_is_in_queries(cap);
-    }
-    let db = b.build().await.unwrap();
-    db.sync().await.unwrap();
-    db
+        .table::<KlBlob>()
+}
+
+/// The models, with at most 2 Queries or BatchGetItems per key list.
+fn register_is_in_cap_2(builder: DynamiteBuilder) -> DynamiteBuilder {
+    register(builder).max_is_in_queries(2)
 }
 
 fn task(tenant: &str, id: &str, assignee: &str, label: &str) -> KlTask {
@@ -76,13 +73,11 @@ fn ids(rows: &[KlTask]) -> Vec<&str> {
     rows.iter().map(|r| r.id.as_str()).collect()
 }
 
-/// A handle holding `a/m` (assignee bob, label l1) and `a/z` (assignee
+/// Stores `a/m` (assignee bob, label l1) and `a/z` (assignee
 /// `second`, label l2).
-async fn seeded(second: &str) -> Dynamite {
-    let db = db(None).await;
+async fn seed(db: &Dynamite, second: &str) {
     let rows = vec![task("a", "m", "bob", "l1"), task("a", "z", second, "l2")];
-    KlTask::put_many(&db, rows).await.unwrap();
-    db
+    KlTask::put_many(db, rows).await.unwrap();
 }
 
 /// Each query answers these ids (in any order).
@@ -120,9 +115,8 @@ fn refused(db: &Dynamite, r: dynamite::Result<()>) -> Result<(), String> {
     }
 }
 
-#[tokio::test]
-async fn values_at_the_caps_are_stored_and_read_back() {
-    let db = db(None).await;
+#[dynamite::test(registry = register)]
+async fn values_at_the_caps_are_stored_and_read_back(db: Dynamite) {
     let pk = "p".repeat(2_048);
     let sk = "s".repeat(1_024);
     let row = task(&pk, &sk, &"a".repeat(2_048), &"l".repeat(1_024));
@@ -145,9 +139,9 @@ async fn values_at_the_caps_are_stored_and_read_back() {
     assert_eq!(got, [row]);
 }
 
-#[tokio::test]
-async fn reads_of_keys_past_the_caps_answer_without_sending() {
-    let db = seeded("bob").await;
+#[dynamite::test(registry = register)]
+async fn reads_of_keys_past_the_caps_answer_without_sending(db: Dynamite) {
+    seed(&db, "bob").await;
     let big_pk = "p".repeat(2_049);
     let big_sk = "m".repeat(1_025);
     let big_label = "l".repeat(1_025);
@@ -250,9 +244,9 @@ async fn reads_of_keys_past_the_caps_answer_without_sending() {
     answers(&db, cases).await;
 }
 
-#[tokio::test]
-async fn empty_key_values_in_conditions_answer_exactly() {
-    let db = seeded("ann").await;
+#[dynamite::test(registry = register)]
+async fn empty_key_values_in_conditions_answer_exactly(db: Dynamite) {
+    seed(&db, "ann").await;
     let cases: Vec<(&str, dynamite::Query<KlTask>, Vec<&str>)> = vec![
         (
             "sk >= \"\"",
@@ -334,9 +328,8 @@ async fn empty_key_values_in_conditions_answer_exactly() {
     refused(&db, r).unwrap();
 }
 
-#[tokio::test]
-async fn writes_of_keys_past_the_caps_are_refused_before_sending() {
-    let db = db(None).await;
+#[dynamite::test(registry = register)]
+async fn writes_of_keys_past_the_caps_are_refused_before_sending(db: Dynamite) {
     let mut failures = Vec::new();
     let big_pk = "p".repeat(2_049);
     let big_sk = "s".repeat(1_025);
@@ -437,9 +430,8 @@ async fn writes_of_keys_past_the_caps_are_refused_before_sending() {
         .unwrap();
 }
 
-#[tokio::test]
-async fn the_is_in_cap_counts_batch_get_requests() {
-    let db = db(Some(2)).await;
+#[dynamite::test(registry = register_is_in_cap_2)]
+async fn the_is_in_cap_counts_batch_get_requests(db: Dynamite) {
     KlUser::put_many(
         &db,
         vec![KlUser {

@@ -383,9 +383,8 @@ fn through_include_differential() {
     }
 }
 
-#[tokio::test]
-async fn through_include_of_one_student_is_three_requests_in_two_rounds() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn through_include_of_one_student_is_three_requests_in_two_rounds(db: Dynamite) {
     courses(&db, 6).await;
     MStudent::create()
         .id("s1")
@@ -461,9 +460,8 @@ async fn through_include_of_one_student_is_three_requests_in_two_rounds() {
     );
 }
 
-#[tokio::test]
-async fn nested_includes_read_only_for_the_far_rows_kept() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn nested_includes_read_only_for_the_far_rows_kept(db: Dynamite) {
     courses(&db, 5).await;
     for c in 0..5 {
         MLesson::create()
@@ -505,9 +503,8 @@ async fn nested_includes_read_only_for_the_far_rows_kept() {
     assert_eq!(db.metrics().rounds(), 3);
 }
 
-#[tokio::test]
-async fn through_include_of_150_far_rows_is_one_batch_round() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn through_include_of_150_far_rows_is_one_batch_round(db: Dynamite) {
     courses(&db, 150).await;
     for s in 0..3 {
         MStudent::create()
@@ -539,11 +536,10 @@ async fn through_include_of_150_far_rows_is_one_batch_round() {
     assert_eq!(db.metrics().rounds(), 4);
 }
 
-#[tokio::test]
-async fn regression_the_reverse_side_reads_a_junction_keyed_by_the_pair() {
+#[dynamite::test(registry = register)]
+async fn regression_the_reverse_side_reads_a_junction_keyed_by_the_pair(db: Dynamite) {
     // Its foreign-key GSI once had the junction's sort key as both of its
     // keys, and CreateTable refused it.
-    let db = db().await;
     courses(&db, 3).await;
     for s in ["s1", "s2", "s3"] {
         MStudent::create()
@@ -582,9 +578,8 @@ async fn regression_the_reverse_side_reads_a_junction_keyed_by_the_pair() {
     assert_eq!(got, [vec![], vec!["s1", "s2"], vec!["s2", "s3"]]);
 }
 
-#[tokio::test]
-async fn through_include_skips_links_to_missing_far_rows() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn through_include_skips_links_to_missing_far_rows(db: Dynamite) {
     courses(&db, 2).await;
     MStudent::create()
         .id("s1")
@@ -615,9 +610,8 @@ async fn through_include_skips_links_to_missing_far_rows() {
     assert_eq!(ids, [course_id(1).as_str()]);
 }
 
-#[tokio::test]
-async fn through_include_works_with_an_id_keyed_junction_but_set_writes_refuse_it() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn through_include_works_with_an_id_keyed_junction_but_set_writes_refuse_it(db: Dynamite) {
     courses(&db, 3).await;
     LooseStudent::create().id("s1").exec(&db).await.unwrap();
     for (id, c) in [("a", 2), ("b", 0), ("c", 2)] {
@@ -653,9 +647,8 @@ async fn through_include_works_with_an_id_keyed_junction_but_set_writes_refuse_i
 
 // ----------------------------------------------------------- set writes
 
-#[tokio::test]
-async fn replace_of_five_is_one_transaction() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn replace_of_five_is_one_transaction(db: Dynamite) {
     courses(&db, 10).await;
     MStudent::create()
         .id("s1")
@@ -735,9 +728,8 @@ async fn replace_of_five_is_one_transaction() {
     assert!(linked(&db, "s1").await.is_empty());
 }
 
-#[tokio::test]
-async fn replace_of_150_goes_in_checked_chunks() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn replace_of_150_goes_in_checked_chunks(db: Dynamite) {
     courses(&db, 300).await;
     MStudent::create()
         .id("s1")
@@ -783,9 +775,8 @@ async fn replace_of_150_goes_in_checked_chunks() {
     );
 }
 
-#[tokio::test]
-async fn set_writes_refuse_missing_parents_and_empty_keys() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn set_writes_refuse_missing_parents_and_empty_keys(db: Dynamite) {
     courses(&db, 3).await;
     let err = MStudent::courses()
         .replace(&db, "nobody", [course_id(1)])
@@ -821,9 +812,8 @@ async fn set_writes_refuse_missing_parents_and_empty_keys() {
     assert!(err.is_unsupported(), "{err}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_replaces_end_with_one_of_the_two_sets() {
-    let db = db().await;
+#[dynamite::test(registry = register, flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_replaces_end_with_one_of_the_two_sets(db: Dynamite) {
     courses(&db, 20).await;
     for round in 0..8 {
         let student = format!("s{round}");
@@ -1003,10 +993,9 @@ async fn a_chunk_that_fails_reports_the_chunks_that_applied() {
     drop(proxy);
 }
 
-#[tokio::test]
-async fn include_reference_counts_match_after_writes() {
+#[dynamite::test(registry = register)]
+async fn include_reference_counts_match_after_writes(db: Dynamite) {
     // The include and the junction agree after a sequence of set writes.
-    let db = db().await;
     courses(&db, 12).await;
     let mut expected: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for s in 0..4 {
@@ -1087,8 +1076,9 @@ pub struct SSeatGroup {
     pub group_id: String,
 }
 
-async fn shared_db() -> Dynamite {
-    let db = common::builder()
+/// The shared-table models (and the course models their far rows use).
+fn register_shared(builder: DynamiteBuilder) -> DynamiteBuilder {
+    builder
         .table::<SUser>()
         .table::<SGroup>()
         .table::<SMember>()
@@ -1098,9 +1088,10 @@ async fn shared_db() -> Dynamite {
         .table::<MLesson>()
         .table::<MStudent>()
         .table::<MEnrollment>()
-        .build()
-        .await
-        .unwrap();
+}
+
+async fn shared_db() -> Dynamite {
+    let db = register_shared(common::builder()).build().await.unwrap();
     db.sync().await.unwrap();
     db
 }
@@ -1252,9 +1243,8 @@ fn shared_table_set_writes_differential() {
 /// Set writes on a shared-table far model used to fail: the far key was
 /// converted to the rendered key attributes (`pk`, `sk`), which hold no
 /// `id` field (a configuration error for every call).
-#[tokio::test]
-async fn regression_set_writes_take_a_far_model_keyed_by_templates() {
-    let db = shared_db().await;
+#[dynamite::test(registry = register_shared)]
+async fn regression_set_writes_take_a_far_model_keyed_by_templates(db: Dynamite) {
     groups(&db).await;
     SUser::create().id("u1").exec(&db).await.unwrap();
     let change = SUser::groups()
@@ -1304,9 +1294,8 @@ async fn regression_set_writes_take_a_far_model_keyed_by_templates() {
 /// Linking to a far row that does not exist used to write a dangling
 /// junction row. Now it is `NotFound` and nothing is written, in one
 /// transaction and over several (the far rows are read first).
-#[tokio::test]
-async fn regression_linking_a_missing_far_row_is_not_found_and_writes_nothing() {
-    let db = shared_db().await;
+#[dynamite::test(registry = register_shared)]
+async fn regression_linking_a_missing_far_row_is_not_found_and_writes_nothing(db: Dynamite) {
     groups(&db).await;
     SUser::create().id("u1").exec(&db).await.unwrap();
     SUser::groups().add(&db, "u1", [group_id(0)]).await.unwrap();
@@ -1343,9 +1332,8 @@ async fn regression_linking_a_missing_far_row_is_not_found_and_writes_nothing() 
 
 /// `attach` to a parent deleted since it was read used to create a child
 /// pointing at nothing: it is `NotFound` now, and no child is written.
-#[tokio::test]
-async fn regression_attach_to_a_missing_parent_is_not_found() {
-    let db = shared_db().await;
+#[dynamite::test(registry = register_shared)]
+async fn regression_attach_to_a_missing_parent_is_not_found(db: Dynamite) {
     courses(&db, 1).await;
     let course = MCourse::get(&db, course_id(0)).await.unwrap().unwrap();
     let lesson = MCourse::lessons()

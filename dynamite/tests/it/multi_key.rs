@@ -57,10 +57,14 @@ fn rows() -> Vec<Ticket> {
         .collect()
 }
 
+async fn seed(db: &Dynamite) {
+    Ticket::put_many(db, rows()).await.unwrap();
+}
+
 async fn seeded() -> Dynamite {
     let db = builder().table::<Ticket>().build().await.unwrap();
     db.sync().await.unwrap();
-    Ticket::put_many(&db, rows()).await.unwrap();
+    seed(&db).await;
     db.metrics().reset();
     db
 }
@@ -69,9 +73,8 @@ fn explain(db: &Dynamite, q: &dynamite::Query<Ticket>) -> String {
     q.explain(db).root().replace(db.table_prefix(), "")
 }
 
-#[tokio::test]
-async fn the_planner_reads_the_index_when_every_partition_attribute_is_pinned() {
-    let db = seeded().await;
+#[dynamite::test(models(Ticket), fixture = seed)]
+async fn the_planner_reads_the_index_when_every_partition_attribute_is_pinned(db: Dynamite) {
     let pinned = || {
         Ticket::query()
             .filter(Ticket::REGION.eq("eu"))
@@ -125,9 +128,8 @@ async fn the_planner_reads_the_index_when_every_partition_attribute_is_pinned() 
     );
 }
 
-#[tokio::test]
-async fn the_planner_falls_back_when_the_index_cannot_answer() {
-    let db = seeded().await;
+#[dynamite::test(models(Ticket), fixture = seed)]
+async fn the_planner_falls_back_when_the_index_cannot_answer(db: Dynamite) {
     // One partition attribute of two: not this index (and `by_region_closed`
     // is sparse on `closed`, which the filter does not imply): a Scan.
     let q = Ticket::query().filter(Ticket::REGION.eq("eu"));
@@ -500,9 +502,8 @@ fn multi_attribute_index_reads_match_the_reference() {
     );
 }
 
-#[tokio::test]
-async fn pages_of_a_multi_attribute_index_walk_both_ways() {
-    let db = seeded().await;
+#[dynamite::test(models(Ticket), fixture = seed)]
+async fn pages_of_a_multi_attribute_index_walk_both_ways(db: Dynamite) {
     let q = || {
         Ticket::query()
             .filter(Ticket::REGION.eq("us"))
@@ -544,9 +545,8 @@ async fn pages_of_a_multi_attribute_index_walk_both_ways() {
 /// filter pins (`by_region_closed` by `region`, `by_region_status` by
 /// `region` and `status`), `order` followed the first declared one and
 /// sorted by `closed` in memory, while the read went to the other.
-#[tokio::test]
-async fn regression_order_follows_the_index_pinning_the_most_attributes() {
-    let db = seeded().await;
+#[dynamite::test(models(Ticket), fixture = seed)]
+async fn regression_order_follows_the_index_pinning_the_most_attributes(db: Dynamite) {
     let q = Ticket::query()
         .filter(Ticket::REGION.eq("us"))
         .filter(Ticket::STATUS.eq("open"))
@@ -575,9 +575,8 @@ async fn regression_order_follows_the_index_pinning_the_most_attributes() {
 /// attribute with `=`, and a condition on a later sort attribute needs `=`
 /// on the earlier ones. (The planner never sends either; this pins the
 /// backends the tests trust.)
-#[tokio::test]
-async fn the_backends_enforce_the_multi_attribute_key_rules() {
-    let db = seeded().await;
+#[dynamite::test(models(Ticket), fixture = seed)]
+async fn the_backends_enforce_the_multi_attribute_key_rules(db: Dynamite) {
     let table = db.table_name::<Ticket>().unwrap();
     // The error code of a raw Query of `by_region_status` (`None`: it ran).
     let code =
@@ -628,10 +627,8 @@ struct SharedTicket {
     n: u32,
 }
 
-#[tokio::test]
-async fn a_shared_table_model_reads_its_multi_attribute_index() {
-    let db = builder().table::<SharedTicket>().build().await.unwrap();
-    db.sync().await.unwrap();
+#[dynamite::test(models(SharedTicket))]
+async fn a_shared_table_model_reads_its_multi_attribute_index(db: Dynamite) {
     for n in 0..6u32 {
         SharedTicket::create()
             .id(format!("s{n}"))

@@ -2,7 +2,7 @@
 //! and addresses exactly the row the tuple `(..)` of the same parts does.
 
 use dynamite::prelude::*;
-use dynamite::{Dynamite, Partition};
+use dynamite::{Dynamite, DynamiteBuilder, Partition};
 use proptest::prelude::*;
 
 use crate::common::builder;
@@ -49,14 +49,15 @@ struct NkEvent {
     body: String,
 }
 
-async fn db() -> Dynamite {
-    let db = builder()
+fn register(builder: DynamiteBuilder) -> DynamiteBuilder {
+    builder
         .table::<NkTask>()
         .table::<NkProject>()
         .table::<NkEvent>()
-        .build()
-        .await
-        .unwrap();
+}
+
+async fn db() -> Dynamite {
+    let db = register(builder()).build().await.unwrap();
     db.sync().await.unwrap();
     db
 }
@@ -72,9 +73,8 @@ async fn task(db: &Dynamite, tenant: &str, project: &str, id: &str) -> NkTask {
         .unwrap()
 }
 
-#[tokio::test]
-async fn a_named_key_is_accepted_by_every_read_and_write_by_key() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn a_named_key_is_accepted_by_every_read_and_write_by_key(db: Dynamite) {
     NkProject::create()
         .tenant_id("t1")
         .id("p1")

@@ -14,8 +14,8 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use dynamite::Dynamite;
 use dynamite::prelude::*;
+use dynamite::{Dynamite, DynamiteBuilder};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
@@ -76,14 +76,15 @@ fn now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-async fn db() -> Dynamite {
-    let db = crate::common::builder()
+fn register(builder: DynamiteBuilder) -> DynamiteBuilder {
+    builder
         .table::<NProject>()
         .table::<NTask>()
         .table::<NComment>()
-        .build()
-        .await
-        .unwrap();
+}
+
+async fn db() -> Dynamite {
+    let db = register(crate::common::builder()).build().await.unwrap();
     db.sync().await.unwrap();
     db
 }
@@ -407,9 +408,9 @@ fn nested_collections_match_the_reference_on_random_trees() {
 
 // ------------------------------------------------------ fixed examples
 
-/// One tenant, 2 projects of 3 tasks of 2 comments, plus an orphan comment.
-async fn seeded() -> (Dynamite, String) {
-    let db = db().await;
+/// One tenant (returned), 2 projects of 3 tasks of 2 comments, plus an
+/// orphan comment.
+async fn seed(db: &Dynamite) -> String {
     let tenant = format!("t{}", TENANT_SEQ.fetch_add(1, Ordering::Relaxed));
     let mut tree: BTreeMap<u16, ProjectRow> = BTreeMap::new();
     for p in 0..2u16 {
@@ -430,14 +431,14 @@ async fn seeded() -> (Dynamite, String) {
             },
         );
     }
-    write(&db, std::slice::from_ref(&tenant), &vec![tree]).await;
+    write(db, std::slice::from_ref(&tenant), &vec![tree]).await;
     db.metrics().reset();
-    (db, tenant)
+    tenant
 }
 
-#[tokio::test]
-async fn comments_of_all_tasks_of_a_project_are_one_query() {
-    let (db, tenant) = seeded().await;
+#[dynamite::test(registry = register)]
+async fn comments_of_all_tasks_of_a_project_are_one_query(db: Dynamite) {
+    let tenant = seed(&db).await;
     let projects = NProject::query()
         .filter(NProject::TENANT_ID.eq(tenant.clone()))
         .include(NProject::tasks().include(NTask::comments()))
@@ -459,9 +460,9 @@ async fn comments_of_all_tasks_of_a_project_are_one_query() {
     assert_eq!(m.items_read(), 22);
 }
 
-#[tokio::test]
-async fn a_task_filter_keeps_one_query_per_task() {
-    let (db, tenant) = seeded().await;
+#[dynamite::test(registry = register)]
+async fn a_task_filter_keeps_one_query_per_task(db: Dynamite) {
+    let tenant = seed(&db).await;
     let projects = NProject::query()
         .filter(NProject::TENANT_ID.eq(tenant.clone()))
         .include(
@@ -480,9 +481,8 @@ async fn a_task_filter_keeps_one_query_per_task() {
     assert_eq!(m.rounds(), 3);
 }
 
-#[tokio::test]
-async fn explain_shows_the_query_by_the_projects_prefix() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn explain_shows_the_query_by_the_projects_prefix(db: Dynamite) {
     let plan = NProject::query()
         .filter(NProject::TENANT_ID.eq("t0"))
         .include(

@@ -115,9 +115,8 @@ fn describe(target: Option<&Target>) -> String {
     }
 }
 
-#[tokio::test]
-async fn mixed_targets_are_one_batch_get_round() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn mixed_targets_are_one_batch_get_round(db: Dynamite) {
     targets(&db, 3).await;
     comment(&db, "c1", Some("post"), Some("p0")).await;
     comment(&db, "c2", Some("video"), Some("v1")).await;
@@ -158,9 +157,8 @@ async fn mixed_targets_are_one_batch_get_round() {
     assert_eq!(db.metrics().rounds(), 2);
 }
 
-#[tokio::test]
-async fn an_unknown_type_value_is_a_typed_error() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn an_unknown_type_value_is_a_typed_error(db: Dynamite) {
     targets(&db, 1).await;
     comment(&db, "c1", Some("post"), Some("p0")).await;
     comment(&db, "c2", Some("podcast"), Some("p0")).await;
@@ -183,9 +181,8 @@ async fn an_unknown_type_value_is_a_typed_error() {
     assert_eq!(describe(t.as_ref()), "post p0 Post 0");
 }
 
-#[tokio::test]
-async fn a_missing_target_is_none() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn a_missing_target_is_none(db: Dynamite) {
     targets(&db, 1).await;
     comment(&db, "c1", Some("photo"), Some("gone")).await;
     comment(&db, "c2", Some("photo"), None).await;
@@ -200,9 +197,8 @@ async fn a_missing_target_is_none() {
     }
 }
 
-#[tokio::test]
-async fn nested_under_another_include() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn nested_under_another_include(db: Dynamite) {
     targets(&db, 2).await;
     for (id, kind, target) in [
         ("c1", "video", "v0"),

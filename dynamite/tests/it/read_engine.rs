@@ -3,7 +3,7 @@
 //! the embedded engine and on DynamoDB Local.
 
 use dynamite::prelude::*;
-use dynamite::{Cursor, Dynamite};
+use dynamite::{Cursor, Dynamite, DynamiteBuilder};
 
 use crate::models::{Event, Product, User, product};
 use crate::safety_models::{Author, Post};
@@ -20,15 +20,9 @@ pub struct Task {
     pub note: Option<String>,
 }
 
-async fn db() -> Dynamite {
-    let db = crate::safety_models::register(crate::models::register(
-        crate::common::builder().table::<Task>(),
-    ))
-    .build()
-    .await
-    .expect("build");
-    db.sync().await.expect("sync");
-    db
+/// The suite's models, the safety models, and `Task`.
+fn register(builder: DynamiteBuilder) -> DynamiteBuilder {
+    crate::safety_models::register(crate::models::register(builder.table::<Task>()))
 }
 
 async fn events(db: &Dynamite, streams: &[&str], n: i64) {
@@ -79,9 +73,10 @@ fn seqs(rows: &[Event]) -> Vec<i64> {
 
 // Class 1: key attributes never reach a FilterExpression.
 
-#[tokio::test]
-async fn regression_two_sort_key_bounds_query_with_one_and_filter_the_other_in_memory() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn regression_two_sort_key_bounds_query_with_one_and_filter_the_other_in_memory(
+    db: Dynamite,
+) {
     events(&db, &["s1", "s2"], 10).await;
     let q = Event::query().filter(
         Event::STREAM
@@ -98,9 +93,8 @@ async fn regression_two_sort_key_bounds_query_with_one_and_filter_the_other_in_m
     assert_eq!(db.metrics().count("Query"), 1);
 }
 
-#[tokio::test]
-async fn regression_sort_key_in_ne_and_or_are_answered_not_rejected() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn regression_sort_key_in_ne_and_or_are_answered_not_rejected(db: Dynamite) {
     events(&db, &["s1", "s2"], 10).await;
     let q = |c| Event::query().filter(Event::STREAM.eq("s1").and(c));
     let got = q(Event::SEQ.is_in([3, 1, 3])).all(&db).await.unwrap();
@@ -127,9 +121,8 @@ async fn regression_sort_key_in_ne_and_or_are_answered_not_rejected() {
     assert_eq!(seqs(&got), vec![6, 5, 3, 2]);
 }
 
-#[tokio::test]
-async fn regression_index_key_conditions_on_a_gsi_query_are_residual() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn regression_index_key_conditions_on_a_gsi_query_are_residual(db: Dynamite) {
     let rows: Vec<Product> = [5.0, 10.0, 20.0, 50.0, 99.5]
         .iter()
         .map(|p| product("p", "gadgets", *p))
@@ -152,9 +145,8 @@ async fn regression_index_key_conditions_on_a_gsi_query_are_residual() {
     assert_eq!(got, vec![10.0, 20.0, 99.5]);
 }
 
-#[tokio::test]
-async fn regression_include_filter_on_the_childs_id_when_the_index_sorts_by_id() {
-    let db = crate::shop::db().await;
+#[dynamite::test(registry = crate::shop::register)]
+async fn regression_include_filter_on_the_childs_id_when_the_index_sorts_by_id(db: Dynamite) {
     crate::shop::seed(&db, 4).await;
     let first = crate::shop::order_id(1);
     let users = crate::shop::User::query()
@@ -180,9 +172,8 @@ async fn regression_include_filter_on_the_childs_id_when_the_index_sorts_by_id()
 
 // Class 2: the residual always sees the attributes it reads.
 
-#[tokio::test]
-async fn regression_projected_get_with_another_condition_fetches_what_it_filters_on() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn regression_projected_get_with_another_condition_fetches_what_it_filters_on(db: Dynamite) {
     users(&db, 4).await;
     let rows = User::query()
         .filter(User::ID.eq("u0000").and(User::ROLE.eq("premium")))
@@ -198,9 +189,8 @@ async fn regression_projected_get_with_another_condition_fetches_what_it_filters
     );
 }
 
-#[tokio::test]
-async fn regression_update_where_on_a_key_and_another_condition_writes_the_row() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn regression_update_where_on_a_key_and_another_condition_writes_the_row(db: Dynamite) {
     users(&db, 4).await;
     let n = User::update_where(User::ID.eq("u0002").and(User::ROLE.eq("premium")))
         .set(User::NAME, "renamed")
@@ -224,9 +214,10 @@ async fn regression_update_where_on_a_key_and_another_condition_writes_the_row()
     assert!(User::get(&db, "u0001").await.unwrap().is_none());
 }
 
-#[tokio::test]
-async fn regression_projected_belongs_to_include_never_attaches_a_soft_deleted_parent() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn regression_projected_belongs_to_include_never_attaches_a_soft_deleted_parent(
+    db: Dynamite,
+) {
     Author::create()
         .id("a1")
         .name("Ann")
@@ -262,9 +253,8 @@ async fn regression_projected_belongs_to_include_never_attaches_a_soft_deleted_p
 
 // Class 3: in memory, DynamoDB's semantics.
 
-#[tokio::test]
-async fn regression_ne_on_an_absent_attribute_is_true_on_every_plan() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn regression_ne_on_an_absent_attribute_is_true_on_every_plan(db: Dynamite) {
     users(&db, 6).await;
     // u0000 and u0003 have no age.
     let by_scan = User::query()
@@ -294,18 +284,18 @@ async fn regression_ne_on_an_absent_attribute_is_true_on_every_plan() {
 
 // Class 4 and 5: is_in deduplicated; on a partition key, one Query per value.
 
-#[tokio::test]
-async fn regression_repeated_is_in_values_on_an_index_read_each_row_once() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn regression_repeated_is_in_values_on_an_index_read_each_row_once(db: Dynamite) {
     users(&db, 4).await;
     let q = User::query().filter(User::EMAIL.is_in(["u1@x.io", "u1@x.io", "u2@x.io"]));
     assert_eq!(q.clone().all(&db).await.unwrap().len(), 2);
     assert_eq!(q.count(&db).await.unwrap(), 2);
 }
 
-#[tokio::test]
-async fn regression_is_in_on_the_partition_key_of_a_composite_table_is_one_query_per_value() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn regression_is_in_on_the_partition_key_of_a_composite_table_is_one_query_per_value(
+    db: Dynamite,
+) {
     events(&db, &["s1", "s2", "s3"], 5).await;
     let q = Event::query().filter(Event::STREAM.is_in(["s1", "s3", "s1"]));
     let text = q.explain(&db).root().replace(db.table_prefix(), "");
@@ -339,10 +329,9 @@ async fn regression_is_in_on_the_partition_key_of_a_composite_table_is_one_query
 
 // Class 6: limit bounds the reading; includes run for the rows kept.
 
-#[tokio::test]
-async fn regression_first_of_150_ids_with_an_include_reads_at_most_3_times() {
+#[dynamite::test(registry = crate::shop::register)]
+async fn regression_first_of_150_ids_with_an_include_reads_at_most_3_times(db: Dynamite) {
     use crate::shop::{User as ShopUser, user_id};
-    let db = crate::shop::db().await;
     crate::shop::seed(&db, 150).await;
     db.metrics().reset();
     let ids: Vec<String> = (0..150).map(user_id).collect();
@@ -364,9 +353,8 @@ async fn regression_first_of_150_ids_with_an_include_reads_at_most_3_times() {
 
 // Class 7: cursors are bound to their query.
 
-#[tokio::test]
-async fn regression_a_cursor_of_another_query_is_refused() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn regression_a_cursor_of_another_query_is_refused(db: Dynamite) {
     events(&db, &["s1"], 10).await;
     let a = Event::query().filter(Event::STREAM.eq("s1")).limit(3);
     let page = a.clone().page(&db, None).await.unwrap();
@@ -397,9 +385,8 @@ async fn regression_a_cursor_of_another_query_is_refused() {
     }
 }
 
-#[tokio::test]
-async fn regression_page_over_a_key_list_keeps_order_by() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn regression_page_over_a_key_list_keeps_order_by(db: Dynamite) {
     users(&db, 8).await;
     let ids: Vec<String> = (0..8).map(|i| format!("u{i:04}")).collect();
     let q = User::query()
@@ -424,9 +411,8 @@ async fn regression_page_over_a_key_list_keeps_order_by() {
 
 // Class 8: a sparse index never drops rows.
 
-#[tokio::test]
-async fn regression_sparse_index_is_only_used_when_the_filter_needs_its_sort_key() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn regression_sparse_index_is_only_used_when_the_filter_needs_its_sort_key(db: Dynamite) {
     let tasks = vec![
         Task::create().id("t1").owner("o").due(Some(5)).build(),
         Task::create().id("t2").owner("o").build(),
@@ -450,9 +436,8 @@ async fn regression_sparse_index_is_only_used_when_the_filter_needs_its_sort_key
 
 // Class 9: consistent reads are never silently weakened.
 
-#[tokio::test]
-async fn regression_consistent_read_on_an_index_is_a_typed_error() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn regression_consistent_read_on_an_index_is_a_typed_error(db: Dynamite) {
     users(&db, 2).await;
     let err = User::query()
         .filter(User::EMAIL.eq("u1@x.io"))
@@ -473,9 +458,8 @@ async fn regression_consistent_read_on_an_index_is_a_typed_error() {
 
 // Class 11: no read for an empty is_in; ordered paging and offset.
 
-#[tokio::test]
-async fn regression_empty_is_in_reads_nothing() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn regression_empty_is_in_reads_nothing(db: Dynamite) {
     users(&db, 3).await;
     let rows = User::query()
         .filter(User::ROLE.is_in(Vec::<String>::new()))
@@ -486,9 +470,8 @@ async fn regression_empty_is_in_reads_nothing() {
     assert_eq!(db.metrics().data_plane_requests(), 0);
 }
 
-#[tokio::test]
-async fn regression_in_memory_order_pages_exactly_and_offset_skips() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn regression_in_memory_order_pages_exactly_and_offset_skips(db: Dynamite) {
     users(&db, 10).await;
     let q = User::query()
         .filter(User::ROLE.eq("premium").or(User::ROLE.eq("customer")))
@@ -534,9 +517,8 @@ async fn authors_with_posts(db: &Dynamite, authors: usize) {
     db.metrics().reset();
 }
 
-#[tokio::test]
-async fn regression_soft_delete_root_keeps_the_child_scan() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn regression_soft_delete_root_keeps_the_child_scan(db: Dynamite) {
     authors_with_posts(&db, 40).await;
     let authors = Author::query()
         .include(Author::posts())
@@ -558,9 +540,8 @@ async fn regression_soft_delete_root_keeps_the_child_scan() {
     );
 }
 
-#[tokio::test]
-async fn few_parents_query_each_parent_instead_of_scanning_the_child_table() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn few_parents_query_each_parent_instead_of_scanning_the_child_table(db: Dynamite) {
     authors_with_posts(&db, 40).await;
     let authors = Author::query()
         .filter(Author::NAME.eq("author 7"))

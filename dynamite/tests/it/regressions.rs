@@ -130,9 +130,8 @@ async fn limit_and_first_stop_reading_early(db: Dynamite) {
 }
 
 // Regression: the TypeScript library's defect 6.
-#[tokio::test]
-async fn includes_query_the_index_instead_of_scanning_with_an_or_chain() {
-    let db = shop::db().await;
+#[dynamite::test(registry = crate::shop::register)]
+async fn includes_query_the_index_instead_of_scanning_with_an_or_chain(db: Dynamite) {
     shop::seed(&db, 200).await;
     let ids: Vec<String> = (0..180).map(user_id).collect();
     let users = crate::shop::User::query()
@@ -167,9 +166,8 @@ async fn includes_query_the_index_instead_of_scanning_with_an_or_chain() {
 }
 
 // Regression: the TypeScript library's defect 6.
-#[tokio::test]
-async fn many_to_many_junction_reads_paginate_past_1_mb() {
-    let db = shop::db().await;
+#[dynamite::test(registry = crate::shop::register)]
+async fn many_to_many_junction_reads_paginate_past_1_mb(db: Dynamite) {
     shop::seed(&db, 1).await;
     // 1,200 orders of ~1 KB each: more than one 1 MB page of the GSI.
     let note = "x".repeat(1_000);
@@ -199,10 +197,9 @@ async fn many_to_many_junction_reads_paginate_past_1_mb() {
 }
 
 // Regression: the TypeScript library's defect 13.
-#[tokio::test]
-async fn many_to_many_replace_pages_the_junction_and_is_transactional() {
+#[dynamite::test(registry = crate::many_to_many::register)]
+async fn many_to_many_replace_pages_the_junction_and_is_transactional(db: Dynamite) {
     use crate::many_to_many::{MEnrollment, MStudent, course_id};
-    let db = crate::many_to_many::db().await;
     MStudent::create()
         .id("s1")
         .name("Ada")
@@ -244,9 +241,8 @@ async fn many_to_many_replace_pages_the_junction_and_is_transactional() {
 }
 
 // Regression: the TypeScript library's defect 7.
-#[tokio::test]
-async fn a_projection_without_the_foreign_key_still_stitches() {
-    let db = shop::db().await;
+#[dynamite::test(registry = crate::shop::register)]
+async fn a_projection_without_the_foreign_key_still_stitches(db: Dynamite) {
     shop::seed(&db, 2).await;
     let user = crate::shop::User::query()
         .filter(crate::shop::User::ID.eq(user_id(1)))
@@ -458,9 +454,8 @@ async fn toasty_first_with_a_non_key_filter_does_not_scan_limit_1_page_after_pag
     );
 }
 
-#[tokio::test]
-async fn toasty_include_filters_are_sent_to_dynamodb() {
-    let db = shop::db().await;
+#[dynamite::test(registry = crate::shop::register)]
+async fn toasty_include_filters_are_sent_to_dynamodb(db: Dynamite) {
     shop::seed(&db, 4).await;
     let user = crate::shop::User::query()
         .filter(crate::shop::User::ID.eq(user_id(0)))

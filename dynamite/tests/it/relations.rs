@@ -4,14 +4,18 @@ use dynamite::prelude::*;
 
 use crate::shop::{self, Order, OrderItem, Product, Review, User, order_id, product_id, user_id};
 
+/// 100 users with their orders, items, products and reviews: seeded once
+/// per test binary on the embedded engine, each test starting from a copy.
+async fn users_100(db: &Dynamite) {
+    shop::seed(db, 100).await;
+}
+
 fn requests(db: &Dynamite) -> u64 {
     db.metrics().data_plane_requests()
 }
 
-#[tokio::test]
-async fn q6_first_user_with_orders_is_two_requests_in_one_round() {
-    let db = shop::db().await;
-    shop::seed(&db, 100).await;
+#[dynamite::test(registry = shop::register, seed = users_100)]
+async fn q6_first_user_with_orders_is_two_requests_in_one_round(db: Dynamite) {
     let user = User::query()
         .filter(User::ID.eq(user_id(0)))
         .include(User::orders())
@@ -40,10 +44,8 @@ async fn q6_first_user_with_orders_is_two_requests_in_one_round() {
     assert_eq!(db.metrics().items_read(), 6);
 }
 
-#[tokio::test]
-async fn q7_first_order_with_user_and_items_products() {
-    let db = shop::db().await;
-    shop::seed(&db, 100).await;
+#[dynamite::test(registry = shop::register, seed = users_100)]
+async fn q7_first_order_with_user_and_items_products(db: Dynamite) {
     let order = Order::query()
         .filter(Order::ID.eq(order_id(0)))
         .include(Order::user())
@@ -71,10 +73,8 @@ async fn q7_first_order_with_user_and_items_products() {
     assert_eq!(db.metrics().rounds(), 2);
 }
 
-#[tokio::test]
-async fn q8_first_product_with_reviews_and_their_users() {
-    let db = shop::db().await;
-    shop::seed(&db, 100).await;
+#[dynamite::test(registry = shop::register, seed = users_100)]
+async fn q8_first_product_with_reviews_and_their_users(db: Dynamite) {
     let product = Product::query()
         .filter(Product::ID.eq(product_id(0)))
         .include(Product::reviews().include(Review::user()))
@@ -96,10 +96,8 @@ async fn q8_first_product_with_reviews_and_their_users() {
     assert_eq!(db.metrics().rounds(), 2);
 }
 
-#[tokio::test]
-async fn q9_first_user_with_orders_items_products_and_reviews_products() {
-    let db = shop::db().await;
-    shop::seed(&db, 100).await;
+#[dynamite::test(registry = shop::register, seed = users_100)]
+async fn q9_first_user_with_orders_items_products_and_reviews_products(db: Dynamite) {
     let user = User::query()
         .filter(User::ID.eq(user_id(3)))
         .include(User::orders().include(Order::items().include(OrderItem::product())))
@@ -133,10 +131,8 @@ async fn q9_first_user_with_orders_items_products_and_reviews_products() {
     assert_eq!(db.metrics().rounds(), 3);
 }
 
-#[tokio::test]
-async fn q10_all_users_with_completed_orders_is_two_scans() {
-    let db = shop::db().await;
-    shop::seed(&db, 100).await;
+#[dynamite::test(registry = shop::register, seed = users_100)]
+async fn q10_all_users_with_completed_orders_is_two_scans(db: Dynamite) {
     let users = User::query()
         .include(User::orders().filter(Order::STATUS.eq("completed")))
         .all(&db)
@@ -156,9 +152,8 @@ async fn q10_all_users_with_completed_orders_is_two_scans() {
     assert_eq!(db.metrics().rounds(), 1, "the two Scans run concurrently");
 }
 
-#[tokio::test]
-async fn include_filters_limits_orders_and_projections() {
-    let db = shop::db().await;
+#[dynamite::test(registry = shop::register)]
+async fn include_filters_limits_orders_and_projections(db: Dynamite) {
     shop::seed(&db, 10).await;
     let user = User::query()
         .filter(User::ID.eq(user_id(1)))
@@ -202,9 +197,8 @@ async fn include_filters_limits_orders_and_projections() {
     );
 }
 
-#[tokio::test]
-async fn belongs_to_filters_apply_after_the_batch_read() {
-    let db = shop::db().await;
+#[dynamite::test(registry = shop::register)]
+async fn belongs_to_filters_apply_after_the_batch_read(db: Dynamite) {
     shop::seed(&db, 10).await;
     let items = OrderItem::query()
         .filter(OrderItem::ORDER_ID.eq(order_id(0)))
@@ -222,9 +216,8 @@ async fn belongs_to_filters_apply_after_the_batch_read() {
     assert!(items.iter().all(|i| i.product.is_loaded()));
 }
 
-#[tokio::test]
-async fn has_one_yields_the_first_child_in_index_order() {
-    let db = shop::db().await;
+#[dynamite::test(registry = shop::register)]
+async fn has_one_yields_the_first_child_in_index_order(db: Dynamite) {
     shop::seed(&db, 5).await;
     let user = User::query()
         .filter(User::ID.eq(user_id(2)))
@@ -239,9 +232,8 @@ async fn has_one_yields_the_first_child_in_index_order() {
     );
 }
 
-#[tokio::test]
-async fn lazy_loading_binds_a_relation_to_one_row() {
-    let db = shop::db().await;
+#[dynamite::test(registry = shop::register)]
+async fn lazy_loading_binds_a_relation_to_one_row(db: Dynamite) {
     shop::seed(&db, 5).await;
     let user = User::get(&db, user_id(1)).await.unwrap().unwrap();
     db.metrics().reset();
@@ -275,9 +267,8 @@ async fn lazy_loading_binds_a_relation_to_one_row() {
     assert!(with_products.iter().all(|i| i.product.is_some()));
 }
 
-#[tokio::test]
-async fn lazy_loading_by_key_reads_no_parent_when_the_join_is_the_key() {
-    let db = shop::db().await;
+#[dynamite::test(registry = shop::register)]
+async fn lazy_loading_by_key_reads_no_parent_when_the_join_is_the_key(db: Dynamite) {
     shop::seed(&db, 5).await;
     db.metrics().reset();
     // has_many on the parent's key: the key alone is enough, one Query.
@@ -325,9 +316,8 @@ async fn lazy_loading_by_key_reads_no_parent_when_the_join_is_the_key() {
     assert_eq!(db.metrics().data_plane_requests(), 0);
 }
 
-#[tokio::test]
-async fn includes_over_150_parents_of_a_small_child_table_scan_it_once() {
-    let db = shop::db().await;
+#[dynamite::test(registry = shop::register)]
+async fn includes_over_150_parents_of_a_small_child_table_scan_it_once(db: Dynamite) {
     shop::seed(&db, 160).await;
     let ids: Vec<String> = (0..150).map(user_id).collect();
     let users = User::query()
@@ -345,9 +335,8 @@ async fn includes_over_150_parents_of_a_small_child_table_scan_it_once() {
     assert_eq!(db.metrics().count("Scan"), 1);
 }
 
-#[tokio::test]
-async fn includes_over_1000_parents_batch_and_stitch() {
-    let db = shop::db().await;
+#[dynamite::test(registry = shop::register)]
+async fn includes_over_1000_parents_batch_and_stitch(db: Dynamite) {
     shop::seed(&db, 220).await;
     let orders = Order::query()
         .include(Order::user())
@@ -367,10 +356,9 @@ async fn includes_over_1000_parents_batch_and_stitch() {
     assert_eq!(db.metrics().count("Query"), 0, "{:?}", db.metrics());
 }
 
-#[tokio::test]
-async fn includes_work_on_pages_and_streams() {
+#[dynamite::test(registry = shop::register)]
+async fn includes_work_on_pages_and_streams(db: Dynamite) {
     use futures::TryStreamExt;
-    let db = shop::db().await;
     shop::seed(&db, 6).await;
     let page = User::query()
         .limit(4)
@@ -397,9 +385,8 @@ async fn includes_work_on_pages_and_streams() {
     assert!(streamed.iter().all(|u| u.reviews.len() == 2));
 }
 
-#[tokio::test]
-async fn explain_shows_the_include_plan_round_by_round() {
-    let db = shop::db().await;
+#[dynamite::test(registry = shop::register)]
+async fn explain_shows_the_include_plan_round_by_round(db: Dynamite) {
     let q = User::query()
         .filter(User::ID.eq("u"))
         .include(User::orders().include(Order::items().include(OrderItem::product())))
@@ -423,9 +410,8 @@ async fn explain_shows_the_include_plan_round_by_round() {
     assert_eq!(db.metrics().data_plane_requests(), 0);
 }
 
-#[tokio::test]
-async fn query_futures_are_send_so_they_can_be_spawned() {
-    let db = shop::db().await;
+#[dynamite::test(registry = shop::register)]
+async fn query_futures_are_send_so_they_can_be_spawned(db: Dynamite) {
     shop::seed(&db, 3).await;
     let task = {
         let db = db.clone();
@@ -459,14 +445,8 @@ pub struct Node {
     pub parent: BelongsTo<Node>,
 }
 
-#[tokio::test]
-async fn includes_nest_deeper_than_five_levels() {
-    let db = crate::common::builder()
-        .table::<Node>()
-        .build()
-        .await
-        .unwrap();
-    db.sync().await.unwrap();
+#[dynamite::test(models(Node))]
+async fn includes_nest_deeper_than_five_levels(db: Dynamite) {
     // Two children per node, 8 levels: 255 nodes.
     let mut rows = Vec::new();
     let mut level = vec!["n".to_string()];

@@ -100,6 +100,13 @@ async fn db() -> Dynamite {
     db
 }
 
+/// The models, with at most `N` Queries or BatchGetItems per key list.
+fn register_is_in_cap<const N: usize>(
+    builder: dynamite::DynamiteBuilder,
+) -> dynamite::DynamiteBuilder {
+    register(builder).max_is_in_queries(N)
+}
+
 /// A handle on `db`'s backend and tables, with these cursor secrets.
 async fn sealed<S: AsRef<[u8]>>(db: &Dynamite, secrets: Vec<S>) -> dynamite::Result<Dynamite> {
     register(
@@ -161,9 +168,8 @@ fn with_key_value(body: &Value, name: &str, value: Value) -> Cursor {
 /// every key) is sent too (both local engines answer it). Fix:
 /// read/run/fits.rs `scalars` (DynamoDB's number range and precision, a
 /// per-role byte cap).
-#[tokio::test]
-async fn forged_start_keys_past_dynamodb_key_limits_are_refused_before_sending() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn forged_start_keys_past_dynamodb_key_limits_are_refused_before_sending(db: Dynamite) {
     let rows: Vec<RcTask> = (0..3)
         .map(|i| task("a", &format!("id{i}"), "bob", i, "open"))
         .collect();
@@ -222,9 +228,8 @@ async fn forged_start_keys_past_dynamodb_key_limits_are_refused_before_sending()
 
 /// The same promise for `Partition` reads and `is_in` partitions: every
 /// position a cursor holds is checked against its own partition.
-#[tokio::test]
-async fn forged_partition_and_is_in_positions_are_refused_before_sending() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn forged_partition_and_is_in_positions_are_refused_before_sending(db: Dynamite) {
     for t in ["a", "b"] {
         RcTenant::create()
             .tenant(t)
@@ -286,9 +291,8 @@ async fn forged_partition_and_is_in_positions_are_refused_before_sending() {
 
 /// Strings that are no cursor, sent as JSON by a client: `InvalidCursor`,
 /// nothing sent, on a plain and on a sealed handle; serde takes any string.
-#[tokio::test]
-async fn hostile_cursor_strings_are_invalid_cursor_and_send_nothing() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn hostile_cursor_strings_are_invalid_cursor_and_send_nothing(db: Dynamite) {
     let sealed_db = sealed(&db, vec![SECRET_A]).await.unwrap();
     put(&db, &[task("a", "x", "bob", 1, "open")]).await;
     let nested = format!("{}1{}", "[".repeat(10_000), "]".repeat(10_000));
@@ -331,18 +335,16 @@ async fn hostile_cursor_strings_are_invalid_cursor_and_send_nothing() {
 /// ids: the handle fails open. Expected: `Error::Config` at build, like a
 /// short secret. Fix: read/cursor.rs `CursorKeys::from_secrets` (or the
 /// builder) when `cursor_secrets` was called with no secret.
-#[tokio::test]
-async fn an_empty_secret_list_is_a_config_error_not_plain_cursors() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn an_empty_secret_list_is_a_config_error_not_plain_cursors(db: Dynamite) {
     let r = sealed(&db, Vec::<Vec<u8>>::new()).await;
     assert!(matches!(r, Err(Error::Config(_))), "{:?}", r.map(drop));
 }
 
 /// Secret lengths: 31 bytes (alone or beside a good one) is `Config`;
 /// 33 bytes and 4 KB work; rotation in either order opens both.
-#[tokio::test]
-async fn secret_lengths_and_rotation_order() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn secret_lengths_and_rotation_order(db: Dynamite) {
     put(
         &db,
         &(0..4)
@@ -388,9 +390,8 @@ async fn secret_lengths_and_rotation_order() {
 /// Issue 19 item 9: a sealed cursor "opens only for the query that made
 /// it". Another table (the same models under another table prefix, as a
 /// tenant-per-prefix service has) and the same secret: refused.
-#[tokio::test]
-async fn sealed_and_plain_cursors_are_bound_to_the_table_prefix() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn sealed_and_plain_cursors_are_bound_to_the_table_prefix(db: Dynamite) {
     let other = register(
         Dynamite::builder()
             .same_backend_as(&db)
@@ -445,9 +446,8 @@ async fn sealed_and_plain_cursors_are_bound_to_the_table_prefix() {
 /// (sealed required: `Error::Config`/`InvalidRequest` on `page()` without
 /// secrets), or the key shown masked. Fix: read/run/page.rs (`PageCtx::
 /// cursor`) with `mask::any_masked` on the plan's cursor keys.
-#[tokio::test]
-async fn a_plain_cursor_never_shows_a_sensitive_key() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn a_plain_cursor_never_shows_a_sensitive_key(db: Dynamite) {
     for (email, name) in [(EMAIL, "Ada"), ("bob.hidden@example.com", "Bob")] {
         RcAccount::create()
             .email(Sensitive::new(email.to_owned()))
@@ -499,9 +499,8 @@ async fn a_plain_cursor_never_shows_a_sensitive_key() {
 /// counts them alone)". A partition holding a model the enum does not
 /// list (notes): pages hold only listed models, each page `limit` items,
 /// and no cursor names a note.
-#[tokio::test]
-async fn partition_cursors_hold_only_returned_items_of_listed_models() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn partition_cursors_hold_only_returned_items_of_listed_models(db: Dynamite) {
     RcTenant::create()
         .tenant("a")
         .name("Acme")
@@ -608,9 +607,8 @@ async fn sorted_ids(
     (got, page.next)
 }
 
-#[tokio::test]
-async fn hidden_sort_cursor_never_skips_a_row_after_deletes() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn hidden_sort_cursor_never_skips_a_row_after_deletes(db: Dynamite) {
     let sealed_db = sealed(&db, vec![SECRET_A]).await.unwrap();
     let mut failures = Vec::new();
     for (name, handle, by_code) in [
@@ -652,9 +650,8 @@ async fn hidden_sort_cursor_never_skips_a_row_after_deletes() {
 /// The same promise when the cursor's row changes its sort value: row r5
 /// (last of the first page) moves to the end. The rows after the first
 /// page are still r4, r3, r2 (r5 may come again later: keyset paging).
-#[tokio::test]
-async fn hidden_sort_cursor_never_skips_rows_after_an_update() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn hidden_sort_cursor_never_skips_rows_after_an_update(db: Dynamite) {
     let sealed_db = sealed(&db, vec![SECRET_A]).await.unwrap();
     let mut failures = Vec::new();
     for (name, handle, by_code) in [
@@ -703,9 +700,8 @@ where
 /// Page size changes between pages (signature excludes the limit): every
 /// access path, plain and sealed, gives the rows of `all()` exactly once,
 /// in order (any order for a Scan).
-#[tokio::test]
-async fn cursors_survive_page_size_changes_on_every_path() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn cursors_survive_page_size_changes_on_every_path(db: Dynamite) {
     let sealed_db = sealed(&db, vec![SECRET_A]).await.unwrap();
     let mut rows = Vec::new();
     for t in ["a", "b", "c"] {
@@ -835,9 +831,8 @@ async fn cursors_survive_page_size_changes_on_every_path() {
 /// page of a page reached with limit 3, read with limit 2, is the 2 rows
 /// just before it (plain and sealed; Query, key list, partitions, memory
 /// sort, hidden sort).
-#[tokio::test]
-async fn previous_cursors_survive_page_size_changes() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn previous_cursors_survive_page_size_changes(db: Dynamite) {
     let sealed_db = sealed(&db, vec![SECRET_A]).await.unwrap();
     let rows: Vec<RcTask> = (0..9)
         .map(|i| task("a", &format!("a{i}"), "bob", i, "open"))
@@ -921,9 +916,8 @@ async fn previous_cursors_survive_page_size_changes() {
 /// same query with another order, projection, consistency, offset,
 /// forced path or an `attributes()` projection is refused, before
 /// sending.
-#[tokio::test]
-async fn cursors_refused_by_every_other_shape_of_the_query() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn cursors_refused_by_every_other_shape_of_the_query(db: Dynamite) {
     put(
         &db,
         &(0..4)
@@ -983,14 +977,8 @@ async fn cursors_refused_by_every_other_shape_of_the_query() {
 /// embedded). Expected: `FanOutLimit` before sending (a documented cap on
 /// the keys / requests one read may send). Fix: read/plan/paths.rs next
 /// to the MultiQuery check (`access_of` building `Access::BatchGet`).
-#[tokio::test]
-async fn is_in_on_both_keys_is_capped_like_partition_fan_out() {
-    let db = register(common::builder())
-        .max_is_in_queries(10)
-        .build()
-        .await
-        .unwrap();
-    db.sync().await.unwrap();
+#[dynamite::test(registry = register_is_in_cap::<10>)]
+async fn is_in_on_both_keys_is_capped_like_partition_fan_out(db: Dynamite) {
     put(&db, &[task("t3", "i3", "bob", 1, "open")]).await;
     let tenants: Vec<String> = (0..40).map(|i| format!("t{i}")).collect();
     let idents: Vec<String> = (0..40).map(|i| format!("i{i}")).collect();
@@ -1017,14 +1005,8 @@ async fn is_in_on_both_keys_is_capped_like_partition_fan_out() {
 
 /// The same cap for an `OR` of partition equalities (what a filter built
 /// from a client's list looks like without `is_in`).
-#[tokio::test]
-async fn or_of_partition_equalities_is_capped_or_one_read() {
-    let db = register(common::builder())
-        .max_is_in_queries(10)
-        .build()
-        .await
-        .unwrap();
-    db.sync().await.unwrap();
+#[dynamite::test(registry = register_is_in_cap::<10>)]
+async fn or_of_partition_equalities_is_capped_or_one_read(db: Dynamite) {
     put(&db, &[task("t3", "i3", "bob", 1, "open")]).await;
     let mut c = RcTask::TENANT.eq("t0");
     for i in 1..40 {
@@ -1086,9 +1068,8 @@ async fn or_of_partition_equalities_is_capped_or_one_read() {
 /// Expected: nothing found (`Ok`, nothing sent) or a typed client error
 /// before sending, and a write refused before sending. Fix: where keys
 /// are rendered (write/key.rs `key_item`, read/plan key conditions).
-#[tokio::test]
-async fn oversized_key_values_give_the_same_answer_on_both_backends() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn oversized_key_values_give_the_same_answer_on_both_backends(db: Dynamite) {
     put(&db, &[task("a", "x", "bob", 1, "open")]).await;
     let long_pk = "p".repeat(2_100);
     let long_sk = "s".repeat(1_100);
@@ -1167,9 +1148,8 @@ async fn oversized_key_values_give_the_same_answer_on_both_backends() {
 /// Expected: `InvalidValue` before sending, like a tree past
 /// `MAX_CONDITION_DEPTH`. Fix: read/exec.rs where the read is rendered
 /// (check the rendered expression lengths), or expr/render.rs.
-#[tokio::test]
-async fn filters_past_dynamodb_expression_limits_answer_alike_on_both_backends() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn filters_past_dynamodb_expression_limits_answer_alike_on_both_backends(db: Dynamite) {
     put(&db, &[task("a", "x", "bob", 1, "v7")]).await;
     let mut wide = RcTask::STATUS.eq("v0");
     for i in 1..600 {
@@ -1206,9 +1186,8 @@ async fn filters_past_dynamodb_expression_limits_answer_alike_on_both_backends()
 /// past the 4 KB limit in different shapes (a long AND of conjuncts that
 /// partly fits, an IN of 1,000 values, one huge string value) answers
 /// exactly on both backends: what does not fit is evaluated in memory.
-#[tokio::test]
-async fn reads_past_dynamodb_expression_limits_answer_exactly_on_every_terminal() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn reads_past_dynamodb_expression_limits_answer_exactly_on_every_terminal(db: Dynamite) {
     let rows: Vec<RcTask> = (0..6)
         .map(|i| task("a", &format!("x{i}"), "bob", i, &format!("v{i}")))
         .chain([task("b", "y0", "bob", 9, "v1")])
@@ -1273,9 +1252,8 @@ async fn reads_past_dynamodb_expression_limits_answer_exactly_on_every_terminal(
 /// and nothing is written: a conditioned update, a transaction's
 /// condition check, `update_where` and `delete_where` (whose rows are
 /// written with the filter as their condition).
-#[tokio::test]
-async fn writes_past_dynamodb_expression_limits_are_refused_before_sending() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn writes_past_dynamodb_expression_limits_are_refused_before_sending(db: Dynamite) {
     put(&db, &[task("a", "x", "bob", 1, "v7")]).await;
     let list: Vec<String> = (0..1_000).map(|i| format!("v{i}")).collect();
     let wide = || RcTask::STATUS.is_in(list.clone());
@@ -1349,9 +1327,8 @@ async fn writes_past_dynamodb_expression_limits_are_refused_before_sending() {
 /// of `code = <secret>` cannot be brute-forced offline; other values still
 /// bind it. The rows it returns are still filtered by the query's own
 /// values. Sealed cursors bind every value (another value: refused).
-#[tokio::test]
-async fn plain_fingerprints_leave_sensitive_filter_values_out() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn plain_fingerprints_leave_sensitive_filter_values_out(db: Dynamite) {
     let rows: Vec<RcTask> = (0..4)
         .map(|i| task("a", &format!("id{i}"), "bob", i, "open"))
         .chain((4..6).map(|i| task("a", &format!("id{i}"), "bob", i, "done")))
@@ -1420,14 +1397,8 @@ async fn plain_fingerprints_leave_sensitive_filter_values_out() {
 /// sensitive key, strict reads filtering on sensitive values) is a client-or-not-found kind whose public message
 /// names nothing of the request, and whose `Display` / `Debug` never
 /// shows the sensitive email.
-#[tokio::test]
-async fn errors_from_hostile_input_show_no_names_keys_or_secrets() {
-    let db = register(common::builder())
-        .max_is_in_queries(2)
-        .build()
-        .await
-        .unwrap();
-    db.sync().await.unwrap();
+#[dynamite::test(registry = register_is_in_cap::<2>)]
+async fn errors_from_hostile_input_show_no_names_keys_or_secrets(db: Dynamite) {
     let sealed_db = sealed(&db, vec![SECRET_A]).await.unwrap();
     put(&db, &[task("tenant-zq", "id-zq", "bob", 1, "open")]).await;
     let q = || {
@@ -1667,9 +1638,8 @@ fn hostile_ids_keys_lists_and_cursors_are_typed_or_bounded() {
 /// pages' rows: `page()` walked to the end equals `stream()` (and
 /// `all()`), plain and sealed, for a filtered GSI read with hostile
 /// placeholder-like values.
-#[tokio::test]
-async fn pages_stream_and_all_agree_with_placeholder_values() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn pages_stream_and_all_agree_with_placeholder_values(db: Dynamite) {
     let sealed_db = sealed(&db, vec![SECRET_A]).await.unwrap();
     let rows: Vec<RcTask> = (0..12)
         .map(|i| {
@@ -1716,8 +1686,8 @@ async fn pages_stream_and_all_agree_with_placeholder_values() {
 // quadratic version also gave but in minutes (measured in the fix's
 // report); the same flat filter plans, renders within DynamoDB's limits
 // and answers exactly.
-#[tokio::test]
-async fn long_and_chains_build_in_linear_time() {
+#[dynamite::test(registry = register)]
+async fn long_and_chains_build_in_linear_time(db: Dynamite) {
     const N: usize = 20_000;
     let mut c = RcTask::STATUS.eq("v0");
     for i in 1..N {
@@ -1738,7 +1708,6 @@ async fn long_and_chains_build_in_linear_time() {
     // `.filter()` once per term: one flat AND of every term, which the read
     // answers (the FilterExpression keeps what fits in 4 KB, the rest is
     // evaluated in memory).
-    let db = db().await;
     put(
         &db,
         &[
@@ -1880,9 +1849,8 @@ fn hostile_values_filter_alike_in_memory_and_in_dynamodb() {
 /// `Partition` docs: "filtered, ordered, limited and paged like
 /// [`crate::Query`]": page sizes changed between pages, forward and
 /// back, plain and sealed, give the rows of `all()` exactly once.
-#[tokio::test]
-async fn partition_cursors_survive_page_size_changes() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn partition_cursors_survive_page_size_changes(db: Dynamite) {
     let sealed_db = sealed(&db, vec![SECRET_A]).await.unwrap();
     RcTenant::create()
         .tenant("a")
@@ -2124,9 +2092,8 @@ fn hostile_conditions_on_a_template_sort_key_match_byte_order() {
 /// bound or prefix is no key condition (`begins_with ""` / `> ""` pin
 /// nothing; `< ""` matches nothing), an empty index partition value
 /// matches nothing (drop it from `is_in`), as for the table's keys.
-#[tokio::test]
-async fn empty_strings_in_key_positions_are_answered_or_refused_before_sending() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn empty_strings_in_key_positions_are_answered_or_refused_before_sending(db: Dynamite) {
     put(&db, &[task("a", "x", "bob", 1, "open")]).await;
     let cases: Vec<(&str, dynamite::Query<RcTask>, Vec<&str>)> = vec![
         ("pk", RcTask::query().filter(RcTask::TENANT.eq("")), vec![]),
@@ -2205,9 +2172,8 @@ async fn empty_strings_in_key_positions_are_answered_or_refused_before_sending()
 // (the reviewer's test asserted it must not); a Sensitive index key (`pin`)
 // never does: such a read's `page()` without secrets is `Error::Config`
 // before sending, and sealed it pages exactly.
-#[tokio::test]
-async fn index_cursors_never_show_sensitive_or_unprojected_sort_keys() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn index_cursors_never_show_sensitive_or_unprojected_sort_keys(db: Dynamite) {
     for (id, pin) in [
         ("p1", "pin-secret-111"),
         ("p2", "pin-secret-222"),
@@ -2285,9 +2251,8 @@ async fn index_cursors_never_show_sensitive_or_unprojected_sort_keys() {
 /// or `assignee = bob` pins an index), a long client list on the other
 /// partition key is only a filter there: the read answers, never
 /// `FanOutLimit`.
-#[tokio::test]
-async fn a_long_is_in_list_beside_a_pinned_partition_is_a_filter_not_fan_out() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn a_long_is_in_list_beside_a_pinned_partition_is_a_filter_not_fan_out(db: Dynamite) {
     put(
         &db,
         &[

@@ -4,9 +4,7 @@
 //! `#[ignore = "finding: .."]` fail on the current code.
 
 use dynamite::prelude::*;
-use dynamite::{Cursor, Dynamite, IndexRef};
-
-use crate::common;
+use dynamite::{Cursor, Dynamite, DynamiteBuilder, IndexRef};
 
 // ------------------------------------------------------------ models
 
@@ -75,18 +73,26 @@ pub struct R19Comment {
 const PEOPLE: [&str; 3] = ["ann", "bob", "cy"];
 const STATUSES: [&str; 2] = ["open", "done"];
 
-async fn tk_db(strict: bool, cap: Option<usize>) -> Dynamite {
-    let mut b = common::builder().table::<R19Tk>().strict(strict);
-    if let Some(n) = cap {
-        b = b.max_is_in_queries(n);
-    }
-    let db = b.build().await.unwrap();
-    db.sync().await.unwrap();
+fn register_tk(builder: DynamiteBuilder) -> DynamiteBuilder {
+    builder.table::<R19Tk>().strict(false)
+}
+
+fn register_tk_strict(builder: DynamiteBuilder) -> DynamiteBuilder {
+    builder.table::<R19Tk>().strict(true)
+}
+
+/// At most 2 Queries or BatchGetItems per key list.
+fn register_tk_is_in_cap_2(builder: DynamiteBuilder) -> DynamiteBuilder {
+    register_tk(builder).max_is_in_queries(2)
+}
+
+/// 20 tasks of tenant t0.
+async fn tasks(db: &Dynamite) {
     // Written through a non-strict handle sharing the same backend would
     // need the same prefix; the handle writes itself (writes are not reads).
     for id in 0..20u16 {
         R19Tk::put_many(
-            &db,
+            db,
             [R19Tk {
                 tenant: "t0".into(),
                 id,
@@ -98,8 +104,6 @@ async fn tk_db(strict: bool, cap: Option<usize>) -> Dynamite {
         .await
         .unwrap();
     }
-    db.metrics().reset();
-    db
 }
 
 fn ids(rows: &[R19Tk]) -> Vec<u16> {
@@ -117,9 +121,8 @@ fn ids(rows: &[R19Tk]) -> Vec<u16> {
 /// table and writes 4 rows (5 requests). Cause: write/set_based.rs
 /// `matching_plan` builds `ReadRequest { .. ReadRequest::default() }`,
 /// never reading the handle's `strict_reads()`.
-#[tokio::test]
-async fn review_strict_handle_refuses_update_where_scan() {
-    let db = tk_db(true, None).await;
+#[dynamite::test(registry = register_tk_strict, fixture = tasks)]
+async fn review_strict_handle_refuses_update_where_scan(db: Dynamite) {
     let r = R19Tk::update_where(R19Tk::DUE.eq(1u16))
         .set(R19Tk::STATUS, "x")
         .exec(&db)
@@ -132,11 +135,10 @@ async fn review_strict_handle_refuses_update_where_scan() {
     assert_eq!(sent, 0);
 }
 
-#[tokio::test]
+#[dynamite::test(registry = register_tk_strict, fixture = tasks)]
 // Same promise; instead: `delete_where(tenant = t0 AND due = 1)` reads the
 // whole partition of t0, filters, and deletes 4 rows. Same cause.
-async fn review_strict_handle_refuses_delete_where_whole_partition() {
-    let db = tk_db(true, None).await;
+async fn review_strict_handle_refuses_delete_where_whole_partition(db: Dynamite) {
     let r = R19Tk::delete_where(R19Tk::TENANT.eq("t0") & R19Tk::DUE.eq(1u16))
         .exec(&db)
         .await;
@@ -151,9 +153,8 @@ async fn review_strict_handle_refuses_delete_where_whole_partition() {
 /// and `delete_where(..).strict()` select like a strict query — a Scan or
 /// a whole partition read to filter is refused before anything is read or
 /// written; a selection by key (or a sort-key condition) goes through.
-#[tokio::test]
-async fn strict_per_call_on_set_based_writes() {
-    let db = tk_db(false, None).await;
+#[dynamite::test(registry = register_tk, fixture = tasks)]
+async fn strict_per_call_on_set_based_writes(db: Dynamite) {
     let scan = R19Tk::update_where(R19Tk::DUE.eq(1u16))
         .set(R19Tk::STATUS, "x")
         .strict()
@@ -192,9 +193,8 @@ async fn strict_per_call_on_set_based_writes() {
 }
 
 /// `.strict()` on every terminal of a query and of a projected query.
-#[tokio::test]
-async fn review_strict_on_every_terminal() {
-    let db = tk_db(false, None).await;
+#[dynamite::test(registry = register_tk, fixture = tasks)]
+async fn review_strict_on_every_terminal(db: Dynamite) {
     let q = || {
         R19Tk::query()
             .filter(R19Tk::TENANT.eq("t0") & R19Tk::DUE.eq(1u16))
@@ -242,9 +242,8 @@ async fn review_strict_on_every_terminal() {
 /// README: "`order(dir)` keeps its documented meaning whatever the path":
 /// with the table's partition pinned it orders by the table's sort key,
 /// also when a hint forces an index sorted by something else.
-#[tokio::test]
-async fn review_hint_with_order_keeps_table_sort_key() {
-    let db = tk_db(false, None).await;
+#[dynamite::test(registry = register_tk, fixture = tasks)]
+async fn review_hint_with_order_keeps_table_sort_key(db: Dynamite) {
     let q = || {
         R19Tk::query()
             .filter(R19Tk::TENANT.eq("t0") & R19Tk::STATUS.eq("open"))
@@ -283,9 +282,8 @@ async fn review_hint_with_order_keeps_table_sort_key() {
 /// "a cursor keeps the path it was made on": a cursor made on the chosen
 /// index path and replayed on the same filter forced onto the table must
 /// be refused (`InvalidCursor`) or continue without skipping or repeating.
-#[tokio::test]
-async fn review_cursor_replayed_on_a_forced_path() {
-    let db = tk_db(false, None).await;
+#[dynamite::test(registry = register_tk, fixture = tasks)]
+async fn review_cursor_replayed_on_a_forced_path(db: Dynamite) {
     let q = || {
         R19Tk::query()
             .filter(R19Tk::TENANT.eq("t0") & R19Tk::ASSIGNEE.eq("ann"))
@@ -316,9 +314,8 @@ async fn review_cursor_replayed_on_a_forced_path() {
 /// more than `max_is_in_queries` (handle builder, default 100) distinct
 /// values is `Error::FanOutLimit` before anything is sent." The rows
 /// `delete_where` selects go through the same planner.
-#[tokio::test]
-async fn review_delete_where_ignores_the_handle_is_in_cap() {
-    let db = tk_db(false, Some(2)).await;
+#[dynamite::test(registry = register_tk_is_in_cap_2, fixture = tasks)]
+async fn review_delete_where_ignores_the_handle_is_in_cap(db: Dynamite) {
     let r = R19Tk::delete_where(R19Tk::TENANT.is_in(["a", "b", "c"]) & R19Tk::ASSIGNEE.ne("zed"))
         .exec(&db)
         .await;
@@ -332,18 +329,6 @@ async fn review_delete_where_ignores_the_handle_is_in_cap() {
 // ------------------------------------------------------------ explain
 
 // ------------------------------------------------------------ nested
-
-async fn nest_db() -> Dynamite {
-    let db = common::builder()
-        .table::<R19Project>()
-        .table::<R19Task>()
-        .table::<R19Comment>()
-        .build()
-        .await
-        .unwrap();
-    db.sync().await.unwrap();
-    db
-}
 
 /// Projects of one tenant: each with its tasks, each with its comments' ids.
 type Tree<'a> = [(&'a str, &'a [(&'a str, &'a [u16])])];
@@ -406,9 +391,8 @@ async fn put_tree(db: &Dynamite, tenant: &str, projects: &Tree<'_>) {
 /// statistics (DescribeTable), which issue 19 rules out for the choice.
 /// Cause: include/resolve/cost.rs + round.rs choose the Scan with no
 /// strict check (includes do not go through `plan::plan`).
-#[tokio::test]
-async fn review_strict_query_include_level_scans() {
-    let db = nest_db().await;
+#[dynamite::test(models(R19Project, R19Task, R19Comment))]
+async fn review_strict_query_include_level_scans(db: Dynamite) {
     let mut projects = Vec::new();
     let mut tasks = Vec::new();
     for i in 0..20u16 {
@@ -460,9 +444,8 @@ async fn review_strict_query_include_level_scans() {
 /// plain-attribute partition (`R19Tk::TENANT.is_in`) gets one Query per
 /// value. Cause: read/plan/paths.rs does not build a MultiQuery for a
 /// template partition field.
-#[tokio::test]
-async fn review_is_in_on_template_partition_scans_every_tenant() {
-    let db = nest_db().await;
+#[dynamite::test(models(R19Project, R19Task, R19Comment))]
+async fn review_is_in_on_template_partition_scans_every_tenant(db: Dynamite) {
     let e = R19Project::query()
         .filter(R19Project::TENANT_ID.is_in(["t0", "t1"]))
         .explain(&db);
@@ -471,9 +454,8 @@ async fn review_is_in_on_template_partition_scans_every_tenant() {
 
 /// explain() of the fused nested read says one comments Query per
 /// project: the requests sent agree (comments filtered and ordered).
-#[tokio::test]
-async fn review_nested_fused_requests_match_explain() {
-    let db = nest_db().await;
+#[dynamite::test(models(R19Project, R19Task, R19Comment))]
+async fn review_nested_fused_requests_match_explain(db: Dynamite) {
     put_tree(
         &db,
         "t",

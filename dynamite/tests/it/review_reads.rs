@@ -6,8 +6,6 @@
 use dynamite::prelude::*;
 use dynamite::{AttributeValue, Dynamite, Sensitive};
 
-use crate::common;
-
 type AV = AttributeValue;
 
 // ------------------------------------------------------------ models
@@ -306,15 +304,8 @@ pub struct RrDocTwin {
 /// `.attributes(..)`, and stripped from the rows returned"; the engine's
 /// own attributes (TTL, soft delete, entity) are fetched and never shown.
 /// Every terminal of a projected query answers the rows of the unprojected one.
-#[tokio::test]
-async fn review_projected_query_terminals_match_unprojected() {
-    let db = common::builder()
-        .table::<RrDoc>()
-        .table::<RrDocTwin>()
-        .build()
-        .await
-        .unwrap();
-    db.sync().await.unwrap();
+#[dynamite::test(models(RrDoc, RrDocTwin))]
+async fn review_projected_query_terminals_match_unprojected(db: Dynamite) {
     let past = 1_000_000_000i64;
     for (id, size, expires) in [
         ("1", 5, None),
@@ -433,15 +424,8 @@ const MAIL: &str = "grace.hidden@example.com";
 
 /// `explain()` of an include keyed by a sensitive value, and of
 /// `update_where` / `delete_where` with a sensitive condition.
-#[tokio::test]
-async fn review_sensitive_include_and_set_write_explain_masked() {
-    let db = common::builder()
-        .table::<RrPerson>()
-        .table::<RrNote>()
-        .build()
-        .await
-        .unwrap();
-    db.sync().await.unwrap();
+#[dynamite::test(models(RrPerson, RrNote))]
+async fn review_sensitive_include_and_set_write_explain_masked(db: Dynamite) {
     let plans = [
         RrPerson::query()
             .filter(RrPerson::EMAIL.eq(Sensitive::new(MAIL.to_owned())))
@@ -501,10 +485,8 @@ async fn review_sensitive_include_and_set_write_explain_masked() {
 /// getters". For a model keyed by templates the key *fields* are what a
 /// user reads by typed getter; `get(ID)` of a row listed without it is
 /// `NotFetched` although its key (`sk = "D#<id>"`) was fetched.
-#[tokio::test]
-async fn review_projected_template_row_key_fields_readable() {
-    let db = common::builder().table::<RrDoc>().build().await.unwrap();
-    db.sync().await.unwrap();
+#[dynamite::test(models(RrDoc))]
+async fn review_projected_template_row_key_fields_readable(db: Dynamite) {
     RrDoc::create()
         .owner("u")
         .id("1")
@@ -644,15 +626,8 @@ pub struct RrNote2 {
     pub owner: String,
 }
 
-#[tokio::test]
-async fn review_sensitive_parent_key_propagated_to_plain_child_key_in_explain() {
-    let db = common::builder()
-        .table::<RrPerson2>()
-        .table::<RrNote2>()
-        .build()
-        .await
-        .unwrap();
-    db.sync().await.unwrap();
+#[dynamite::test(models(RrPerson2, RrNote2))]
+async fn review_sensitive_parent_key_propagated_to_plain_child_key_in_explain(db: Dynamite) {
     let plan = RrPerson2::query()
         .filter(RrPerson2::EMAIL.eq(Sensitive::new(MAIL.to_owned())))
         .include(RrPerson2::notes())
@@ -678,10 +653,8 @@ pub struct RrTicket {
     pub owner: String,
 }
 
-#[tokio::test]
-async fn review_default_index_names_as_documented() {
-    let db = common::builder().table::<RrTicket>().build().await.unwrap();
-    db.sync().await.unwrap();
+#[dynamite::test(models(RrTicket))]
+async fn review_default_index_names_as_documented(db: Dynamite) {
     let plan = RrTicket::query()
         .filter(RrTicket::REGION.eq("eu") & RrTicket::STATUS.eq("open"))
         .explain(&db)
@@ -725,15 +698,8 @@ pub struct RrMember {
 
 /// An include with `.attributes(..)` through an index template answers the
 /// same children as without, and shows none of the engine's attributes.
-#[tokio::test]
-async fn review_projected_include_through_index_template() {
-    let db = common::builder()
-        .table::<RrTeam>()
-        .table::<RrMember>()
-        .build()
-        .await
-        .unwrap();
-    db.sync().await.unwrap();
+#[dynamite::test(models(RrTeam, RrMember))]
+async fn review_projected_include_through_index_template(db: Dynamite) {
     RrTeam::create().id("t1").exec(&db).await.unwrap();
     for (id, expires) in [
         ("a", None),

@@ -111,9 +111,8 @@ fn kinds(err: &Error) -> Vec<CancellationKind> {
 /// `VersionConflict` (and `err.kind()` is `Conflict`, a 409 where a 404
 /// is due): write/cancel.rs `failed_condition` -> `classify_failure`
 /// compares versions before looking at `deleted_at`.
-#[tokio::test]
-async fn review_tx_soft_deleted_row_is_not_found_whatever_the_version() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn review_tx_soft_deleted_row_is_not_found_whatever_the_version(db: Dynamite) {
     let stale = post(&db, "p1").await;
     RvwPost::delete_key_expecting(&db, "p1", 1).await.unwrap(); // now v2, deleted
     for version in [1u64, 3] {
@@ -153,9 +152,8 @@ async fn review_tx_soft_deleted_row_is_not_found_whatever_the_version() {
 /// The same promise with `exact_writes(true)` (each write one
 /// TransactWriteItems): a soft-deleted row is `NotFound` whatever the
 /// version given.
-#[tokio::test]
-async fn review_exact_mode_soft_deleted_row_is_not_found_whatever_the_version() {
-    let plain = db().await;
+#[dynamite::test(registry = register)]
+async fn review_exact_mode_soft_deleted_row_is_not_found_whatever_the_version(plain: Dynamite) {
     let db = exact(&plain).await;
     let stale = post(&db, "p1").await;
     RvwPost::delete_key_expecting(&db, "p1", 1).await.unwrap();
@@ -231,10 +229,8 @@ async fn review_stale_save_keeps_unversioned_set_and_option() {
 /// enabled by another program (or another service's model registered on
 /// another handle), only `sync()` can see it: DescribeTimeToLive names
 /// `expires_at`, and this handle's `RvwNoTtl` stores an `i64` there.
-#[tokio::test]
-async fn review_sync_refuses_a_number_under_the_tables_ttl_set_elsewhere() {
-    let db = common::builder().table::<RvwNoTtl>().build().await.unwrap();
-    db.sync().await.unwrap();
+#[dynamite::test(models(RvwNoTtl))]
+async fn review_sync_refuses_a_number_under_the_tables_ttl_set_elsewhere(db: Dynamite) {
     let table = db.table_name::<RvwNoTtl>().unwrap();
     db.client()
         .update_time_to_live()
@@ -263,9 +259,8 @@ const SECRET: &str = "ada-secret@example.com";
 /// `Sensitive` values masked". A `Sensitive` key field rendered into a
 /// shared table's partition template (`U#{email}`) must not show in the
 /// reasons, the error's Display or Debug, nor in NotFound / Conflict.
-#[tokio::test]
-async fn review_sensitive_template_key_is_masked_in_write_errors() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn review_sensitive_template_key_is_masked_in_write_errors(db: Dynamite) {
     let email = || dynamite::Sensitive::new(SECRET.to_owned());
     RvwUser::create()
         .email(email())

@@ -6,9 +6,7 @@ use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use dynamite::prelude::*;
-use dynamite::{Dynamite, Item};
-
-use crate::common::builder;
+use dynamite::{Dynamite, DynamiteBuilder, Item};
 
 type AV = AttributeValue;
 
@@ -80,19 +78,14 @@ pub struct RvTime {
     pub ends: Option<SystemTime>,
 }
 
-async fn db() -> Dynamite {
-    let db = builder()
+fn register(builder: DynamiteBuilder) -> DynamiteBuilder {
+    builder
         .table::<RvGroup>()
         .table::<RvItem>()
         .table::<RvStudent>()
         .table::<RvCourse>()
         .table::<RvEnrollment>()
         .table::<RvTime>()
-        .build()
-        .await
-        .unwrap();
-    db.sync().await.unwrap();
-    db
 }
 
 fn now() -> i64 {
@@ -173,9 +166,8 @@ fn live_values() -> Vec<Option<AV>> {
 /// `create`'s overwrite rule holds for `create_many` and a transaction's
 /// `create` too: an expired row (any notation) "is absent: it may be
 /// overwritten".
-#[tokio::test]
-async fn review_create_many_and_tx_create_overwrite_expired_rows() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn review_create_many_and_tx_create_overwrite_expired_rows(db: Dynamite) {
     let values = expired_values();
     for (i, v) in values.iter().enumerate() {
         raw_item(&db, &format!("m{i}"), "g", v.clone(), &[]).await;
@@ -207,9 +199,8 @@ async fn review_create_many_and_tx_create_overwrite_expired_rows() {
 
 /// `update_where` / `delete_where` skip expired rows by the one rule and
 /// touch every live one (a milliseconds value, NULL, absent).
-#[tokio::test]
-async fn review_update_where_and_delete_where_follow_the_one_rule() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn review_update_where_and_delete_where_follow_the_one_rule(db: Dynamite) {
     let dead = expired_values();
     let live = live_values();
     for (i, v) in dead.iter().enumerate() {
@@ -258,9 +249,8 @@ async fn review_update_where_and_delete_where_follow_the_one_rule() {
 /// sends the projection's attribute names with `Select=COUNT` and no
 /// ProjectionExpression, and the backend refuses the request
 /// ("Value provided in ExpressionAttributeNames unused in expressions").
-#[tokio::test]
-async fn review_projected_count_is_refused_by_the_backend() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn review_projected_count_is_refused_by_the_backend(db: Dynamite) {
     raw_item(&db, "x", "g", n("1.5"), &[]).await;
     raw_item(&db, "l", "g", None, &[]).await;
     let gsi = RvItem::query()
@@ -320,15 +310,8 @@ pub struct RvOther {
     pub until: Option<i64>,
 }
 
-async fn shared_db() -> Dynamite {
-    let db = builder()
-        .table::<RvPost>()
-        .table::<RvOther>()
-        .build()
-        .await
-        .unwrap();
-    db.sync().await.unwrap();
-    db
+fn register_shared(builder: DynamiteBuilder) -> DynamiteBuilder {
+    builder.table::<RvPost>().table::<RvOther>()
 }
 
 /// Stores an `RvPost` (or, with `entity`, another entity's item) at
@@ -375,9 +358,8 @@ async fn raw_post(db: &Dynamite, id: &str, ttl: Option<AV>, entity: Option<&str>
 /// live one of another entity (`AlreadyExists`); `update_key` of a
 /// templated field (the GSI's `kind`) of an expired row is `NotFound`,
 /// nothing changes; `update_where` skips expired rows.
-#[tokio::test]
-async fn review_shared_table_writes_follow_the_one_rule() {
-    let db = shared_db().await;
+#[dynamite::test(registry = register_shared)]
+async fn review_shared_table_writes_follow_the_one_rule(db: Dynamite) {
     let table = db.table_name::<RvPost>().unwrap();
     let pk = RvPost::META.partition_key.name;
     let sk = RvPost::META.sort_key.unwrap().name;
@@ -494,9 +476,8 @@ async fn review_shared_table_writes_follow_the_one_rule() {
 /// An expired junction row is absent: `add` and `replace` of that link
 /// make it visible again (they may overwrite it, as `create` does), and
 /// `remove` of it is not a second deletion of a live link.
-#[tokio::test]
-async fn review_many_to_many_relinks_over_an_expired_junction_row() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn review_many_to_many_relinks_over_an_expired_junction_row(db: Dynamite) {
     RvStudent::create().id("s").exec(&db).await.unwrap();
     for c in ["c1", "c2"] {
         RvCourse::create().id(c).exec(&db).await.unwrap();
@@ -558,9 +539,8 @@ async fn review_many_to_many_relinks_over_an_expired_junction_row() {
 /// undecodable_row_is_ok`). Covers `update_key` of a plain field, of a
 /// templated GSI field (read first), `save` of a stale versioned copy
 /// (`Conflict`, not `NotFound`: the row has not expired).
-#[tokio::test]
-async fn review_writes_to_a_live_row_with_an_undecodable_ttl() {
-    let db = shared_db().await;
+#[dynamite::test(registry = register_shared)]
+async fn review_writes_to_a_live_row_with_an_undecodable_ttl(db: Dynamite) {
     let table = db.table_name::<RvPost>().unwrap();
     let raw = || {
         let db = db.clone();
@@ -633,9 +613,8 @@ async fn review_writes_to_a_live_row_with_an_undecodable_ttl() {
 /// `update_where` and a transaction's update of a live row whose TTL
 /// attribute another program stored as a string (never expires, does not
 /// decode): `Ok` when applied, or an error with nothing changed.
-#[tokio::test]
-async fn review_other_writes_to_a_live_row_with_an_undecodable_ttl() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn review_other_writes_to_a_live_row_with_an_undecodable_ttl(db: Dynamite) {
     let table = db.table_name::<RvItem>().unwrap();
     let row = RvItem::create()
         .id("a")

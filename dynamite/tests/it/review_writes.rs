@@ -600,20 +600,6 @@ pub struct RNote {
     pub expires: Option<i64>,
 }
 
-async fn rel_db() -> Dynamite {
-    let db = common::builder()
-        .table::<RUser>()
-        .table::<RGroup>()
-        .table::<RImpostor>()
-        .table::<RMember>()
-        .table::<RNote>()
-        .build()
-        .await
-        .unwrap();
-    db.sync().await.unwrap();
-    db
-}
-
 async fn rel_members(db: &Dynamite, user: &str) -> Vec<String> {
     RMember::query()
         .filter(RMember::USER_ID.eq(user))
@@ -632,9 +618,8 @@ async fn rel_members(db: &Dynamite, user: &str) -> Vec<String> {
 /// another model's item at the far key is not a far row (entity
 /// isolation). `replace` / `add` naming either must be `NotFound` and
 /// write nothing.
-#[tokio::test]
-async fn review_linking_an_expired_or_other_entity_far_row_is_not_found() {
-    let db = rel_db().await;
+#[dynamite::test(models(RUser, RGroup, RImpostor, RMember, RNote))]
+async fn review_linking_an_expired_or_other_entity_far_row_is_not_found(db: Dynamite) {
     RUser::create().id("u").exec(&db).await.unwrap();
     RGroup::create()
         .id("live")

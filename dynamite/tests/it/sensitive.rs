@@ -5,8 +5,6 @@
 use dynamite::prelude::*;
 use dynamite::{AttributeValue, Sensitive};
 
-use crate::common;
-
 const EMAIL: &str = "ada.secret@example.com";
 const TOKEN: &str = "tok-9f8e7d-secret";
 const PIN: u32 = 48_151_623;
@@ -34,17 +32,6 @@ pub struct SecretToken {
     pub owner: String,
 }
 
-async fn db() -> Dynamite {
-    let db = common::builder()
-        .table::<SecretAccount>()
-        .table::<SecretToken>()
-        .build()
-        .await
-        .unwrap();
-    db.sync().await.unwrap();
-    db
-}
-
 fn secret(s: &str) -> Sensitive<String> {
     Sensitive::new(s.to_owned())
 }
@@ -69,9 +56,8 @@ async fn account(db: &Dynamite) -> SecretAccount {
         .unwrap()
 }
 
-#[tokio::test]
-async fn write_errors_mask_sensitive_keys() {
-    let db = db().await;
+#[dynamite::test(models(SecretAccount, SecretToken))]
+async fn write_errors_mask_sensitive_keys(db: Dynamite) {
     let ada = account(&db).await;
 
     // AlreadyExists: the same key again.
@@ -117,9 +103,8 @@ async fn write_errors_mask_sensitive_keys() {
     assert_masked(&twice);
 }
 
-#[tokio::test]
-async fn bulk_errors_mask_sensitive_keys_in_debug() {
-    let db = db().await;
+#[dynamite::test(models(SecretAccount, SecretToken))]
+async fn bulk_errors_mask_sensitive_keys_in_debug(db: Dynamite) {
     SecretToken::create()
         .token(secret(TOKEN))
         .owner("o")
@@ -142,9 +127,8 @@ async fn bulk_errors_mask_sensitive_keys_in_debug() {
     assert!(format!("{error:?}").contains("***"), "{error:?}");
 }
 
-#[tokio::test]
-async fn a_separator_in_a_sensitive_template_field_is_refused_without_quoting_it() {
-    let db = db().await;
+#[dynamite::test(models(SecretAccount, SecretToken))]
+async fn a_separator_in_a_sensitive_template_field_is_refused_without_quoting_it(db: Dynamite) {
     let error = SecretAccount::create()
         .email(secret("ada#secret@example.com"))
         .token(secret(TOKEN))
@@ -157,9 +141,8 @@ async fn a_separator_in_a_sensitive_template_field_is_refused_without_quoting_it
     assert!(!shown.contains("ada#secret"), "{shown}");
 }
 
-#[tokio::test]
-async fn decode_errors_mask_sensitive_values() {
-    let db = db().await;
+#[dynamite::test(models(SecretAccount, SecretToken))]
+async fn decode_errors_mask_sensitive_values(db: Dynamite) {
     let table = db.table_name::<SecretToken>().unwrap();
     // Another program stored a number where the model has a string, and a
     // string too long for the sensitive... owner is fine; token is the key.
@@ -197,9 +180,8 @@ async fn decode_errors_mask_sensitive_values() {
     assert_masked(&error);
 }
 
-#[tokio::test]
-async fn explain_masks_sensitive_values_and_rendered_keys() {
-    let db = db().await;
+#[dynamite::test(models(SecretAccount, SecretToken))]
+async fn explain_masks_sensitive_values_and_rendered_keys(db: Dynamite) {
     let plans = [
         SecretAccount::query()
             .filter(SecretAccount::EMAIL.eq(secret(EMAIL)))
@@ -236,10 +218,9 @@ async fn explain_masks_sensitive_values_and_rendered_keys() {
     assert!(plain.contains("\"Ada\""), "{plain}");
 }
 
-#[tokio::test]
-async fn reads_and_cursors_still_work_on_sensitive_keys() {
+#[dynamite::test(models(SecretAccount, SecretToken))]
+async fn reads_and_cursors_still_work_on_sensitive_keys(db: Dynamite) {
     // Masking is for text only: the requests carry the real values.
-    let db = db().await;
     account(&db).await;
     let got = SecretAccount::get(&db, secret(EMAIL))
         .await

@@ -2,8 +2,8 @@
 //! (loaded relations as arrays / objects, unloaded ones as `null` or left
 //! out) and reads back.
 
-use dynamite::Dynamite;
 use dynamite::prelude::*;
+use dynamite::{Dynamite, DynamiteBuilder};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -50,20 +50,19 @@ pub struct Profile {
     pub bio: String,
 }
 
-/// Ada: a profile, purchase o1 with two lines, o2 with none. Grace: no
-/// profile, no purchases. Purchase o3 belongs to a customer that does not exist.
-async fn db() -> Dynamite {
-    let db = crate::common::builder()
+fn register(builder: DynamiteBuilder) -> DynamiteBuilder {
+    builder
         .table::<Customer>()
         .table::<Purchase>()
         .table::<Line>()
         .table::<Profile>()
-        .build()
-        .await
-        .expect("build");
-    db.sync().await.expect("sync");
+}
+
+/// Ada: a profile, purchase o1 with two lines, o2 with none. Grace: no
+/// profile, no purchases. Purchase o3 belongs to a customer that does not exist.
+async fn graph(db: &Dynamite) {
     Customer::put_many(
-        &db,
+        db,
         [("c1", "Ada"), ("c2", "Grace")]
             .map(|(id, name)| Customer::create().id(id).name(name).build()),
     )
@@ -73,11 +72,11 @@ async fn db() -> Dynamite {
         .id("p1")
         .customer_id("c1")
         .bio("counts")
-        .exec(&db)
+        .exec(db)
         .await
         .expect("profile");
     Purchase::put_many(
-        &db,
+        db,
         [("o1", "c1", 30), ("o2", "c1", 0), ("o3", "c9", 5)].map(|(id, customer, total)| {
             Purchase::create()
                 .id(id)
@@ -89,7 +88,7 @@ async fn db() -> Dynamite {
     .await
     .expect("purchases");
     Line::put_many(
-        &db,
+        db,
         [("l1", "pen", 1), ("l2", "ink", 2)].map(|(id, sku, quantity)| {
             Line::create()
                 .id(id)
@@ -101,12 +100,10 @@ async fn db() -> Dynamite {
     )
     .await
     .expect("lines");
-    db
 }
 
-#[tokio::test]
-async fn loaded_graph_serializes_as_arrays_and_objects_and_reads_back_exactly() {
-    let db = db().await;
+#[dynamite::test(registry = register, fixture = graph)]
+async fn loaded_graph_serializes_as_arrays_and_objects_and_reads_back_exactly(db: Dynamite) {
     let mut customers = Customer::query()
         .include(Customer::purchases().include(Purchase::lines()))
         .include(Customer::profile())
@@ -161,9 +158,8 @@ async fn loaded_graph_serializes_as_arrays_and_objects_and_reads_back_exactly() 
     );
 }
 
-#[tokio::test]
-async fn unloaded_relations_serialize_as_null_and_a_missing_parent_as_null() {
-    let db = db().await;
+#[dynamite::test(registry = register, fixture = graph)]
+async fn unloaded_relations_serialize_as_null_and_a_missing_parent_as_null(db: Dynamite) {
     let mut purchases = Purchase::query()
         .filter(Purchase::ID.is_in(["o1", "o3"]))
         .include(Purchase::customer())

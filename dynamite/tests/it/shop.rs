@@ -1,20 +1,9 @@
-//! The seed's e-commerce models and dataset (from `dynamite-testkit`), on
-//! an isolated backend.
+//! The seed's e-commerce models and dataset (from `dynamite-testkit`):
+//! tests take them with `#[dynamite::test(registry = crate::shop::register)]`.
 
 use dynamite::Dynamite;
 use dynamite::prelude::*;
 pub use dynamite_testkit::shop::*;
-
-/// An isolated handle with the five models registered and synced, metrics reset.
-pub async fn db() -> Dynamite {
-    let db = register(crate::common::builder())
-        .build()
-        .await
-        .expect("build");
-    db.sync().await.expect("sync");
-    db.metrics().reset();
-    db
-}
 
 /// `users` users, `users / 2` products (at least one), 5 orders per user
 /// (status alternating completed / pending), 3 items per order (products

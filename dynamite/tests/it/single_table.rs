@@ -4,7 +4,7 @@
 //! filter names, and entity isolation of every read and write.
 
 use dynamite::prelude::*;
-use dynamite::{Dynamite, Error};
+use dynamite::{Dynamite, DynamiteBuilder, Error};
 
 #[derive(Table, Debug, Clone, PartialEq)]
 #[dynamite(table = "st_shop", pk = "USER#{id}", sk = "PROFILE")]
@@ -50,22 +50,22 @@ struct Note {
     tag: Option<String>,
 }
 
-async fn shop() -> Dynamite {
-    let db = crate::common::builder()
+fn register(builder: DynamiteBuilder) -> DynamiteBuilder {
+    builder
         .table::<Member>()
         .table::<Purchase>()
         .table::<Line>()
         .table::<Note>()
-        .build()
-        .await
-        .unwrap();
-    let report = db.sync().await.unwrap();
-    assert_eq!(report.changes.len(), 1, "one shared table: {report:?}");
+}
+
+/// Members u1 and u2, each with orders o0 (open), o1 and o2 (paid) of
+/// lines 2, 10 and 1.
+async fn shop(db: &Dynamite) {
     for user in ["u1", "u2"] {
         Member::create()
             .id(user)
             .name(user.to_uppercase())
-            .exec(&db)
+            .exec(db)
             .await
             .unwrap();
         for (i, status) in ["open", "paid", "paid"].iter().enumerate() {
@@ -75,7 +75,7 @@ async fn shop() -> Dynamite {
                 .user_id(user)
                 .status(*status)
                 .total(10 * (i as u32 + 1))
-                .exec(&db)
+                .exec(db)
                 .await
                 .unwrap();
             for seq in [2_u16, 10, 1] {
@@ -84,14 +84,19 @@ async fn shop() -> Dynamite {
                     .order_id(order.as_str())
                     .seq(seq)
                     .sku(format!("sku-{seq}"))
-                    .exec(&db)
+                    .exec(db)
                     .await
                     .unwrap();
             }
         }
     }
-    db.metrics().reset();
-    db
+}
+
+#[tokio::test]
+async fn the_four_models_sync_as_one_shared_table() {
+    let db = register(crate::common::builder()).build().await.unwrap();
+    let report = db.sync().await.unwrap();
+    assert_eq!(report.changes.len(), 1, "one shared table: {report:?}");
 }
 
 #[tokio::test]
@@ -132,9 +137,8 @@ async fn items_carry_rendered_keys_and_the_entity_type() {
     );
 }
 
-#[tokio::test]
-async fn reads_by_key_and_by_partition_see_only_their_model() {
-    let db = shop().await;
+#[dynamite::test(registry = register, fixture = shop)]
+async fn reads_by_key_and_by_partition_see_only_their_model(db: Dynamite) {
     let order = Purchase::get(&db, ("u1", "o1")).await.unwrap().unwrap();
     assert_eq!(order.status, "paid");
     assert_eq!(db.metrics().count("GetItem"), 1);
@@ -196,9 +200,8 @@ async fn reads_by_key_and_by_partition_see_only_their_model() {
     assert_eq!(Line::query().count(&db).await.unwrap(), 18);
 }
 
-#[tokio::test]
-async fn a_model_whose_key_renders_the_same_never_reads_updates_or_deletes_another() {
-    let db = shop().await;
+#[dynamite::test(registry = register, fixture = shop)]
+async fn a_model_whose_key_renders_the_same_never_reads_updates_or_deletes_another(db: Dynamite) {
     // Note ("u1", "o1") renders the key of Purchase ("u1", "o1").
     assert!(Note::get(&db, ("u1", "o1")).await.unwrap().is_none());
     assert!(
@@ -267,9 +270,8 @@ async fn a_model_whose_key_renders_the_same_never_reads_updates_or_deletes_anoth
     assert!(Purchase::get(&db, ("u1", "o2")).await.unwrap().is_some());
 }
 
-#[tokio::test]
-async fn writes_render_keys_and_refuse_what_would_corrupt_them() {
-    let db = shop().await;
+#[dynamite::test(registry = register, fixture = shop)]
+async fn writes_render_keys_and_refuse_what_would_corrupt_them(db: Dynamite) {
     let mut order = Purchase::get(&db, ("u2", "o0")).await.unwrap().unwrap();
     order.status = "shipped".into();
     order.save(&db).await.unwrap();
@@ -532,16 +534,8 @@ async fn relations_between_shared_table_models_load_their_rows_only() {
 /// `explain()` showed the model's literal prefix (`TOY#`) while each Query
 /// sent the prefix rendered with the parent's fields (`TOY#<pet>#`): both
 /// now come from the same template and bound fields.
-#[tokio::test]
-async fn regression_explain_shows_the_sort_prefix_each_collection_query_sends() {
-    let db = crate::common::builder()
-        .table::<Owner>()
-        .table::<Pet>()
-        .table::<Toy>()
-        .build()
-        .await
-        .unwrap();
-    db.sync().await.unwrap();
+#[dynamite::test(models(Owner, Pet, Toy))]
+async fn regression_explain_shows_the_sort_prefix_each_collection_query_sends(db: Dynamite) {
     let plan = Pet::query()
         .filter(Pet::OWNER_ID.eq("b"))
         .include(Pet::toys())
@@ -553,9 +547,8 @@ async fn regression_explain_shows_the_sort_prefix_each_collection_query_sends() 
     );
 }
 
-#[tokio::test]
-async fn overloaded_gsis_are_rendered_sparse_and_read_by_their_template_fields() {
-    let db = shop().await;
+#[dynamite::test(registry = register, fixture = shop)]
+async fn overloaded_gsis_are_rendered_sparse_and_read_by_their_template_fields(db: Dynamite) {
     let plan = Purchase::query()
         .filter(Purchase::ID.eq("o1"))
         .explain(&db)
@@ -628,15 +621,8 @@ struct Entry {
     basket_by_key: BelongsTo<Basket>,
 }
 
-#[tokio::test]
-async fn a_single_foreign_key_joins_the_parents_own_id_through_its_gsi() {
-    let db = crate::common::builder()
-        .table::<Basket>()
-        .table::<Entry>()
-        .build()
-        .await
-        .unwrap();
-    db.sync().await.unwrap();
+#[dynamite::test(models(Basket, Entry))]
+async fn a_single_foreign_key_joins_the_parents_own_id_through_its_gsi(db: Dynamite) {
     for (user, basket) in [("u1", "b1"), ("u1", "b2"), ("u2", "b3")] {
         Basket::create()
             .id(basket)
@@ -723,15 +709,8 @@ struct Draft {
     title: String,
 }
 
-#[tokio::test]
-async fn every_write_works_on_shared_table_models_and_touches_only_their_items() {
-    let db = crate::common::builder()
-        .table::<Doc>()
-        .table::<Draft>()
-        .build()
-        .await
-        .unwrap();
-    db.sync().await.unwrap();
+#[dynamite::test(models(Doc, Draft))]
+async fn every_write_works_on_shared_table_models_and_touches_only_their_items(db: Dynamite) {
     // create_many, and a draft at a key no doc uses.
     let docs: Vec<_> = (1..=4)
         .map(|id| {
@@ -839,15 +818,8 @@ async fn every_write_works_on_shared_table_models_and_touches_only_their_items()
     assert_eq!(Draft::query().count(&db).await.unwrap(), 1);
 }
 
-#[tokio::test]
-async fn composite_foreign_keys_read_the_partition_and_the_key_field_by_field() {
-    let db = crate::common::builder()
-        .table::<Basket>()
-        .table::<Entry>()
-        .build()
-        .await
-        .unwrap();
-    db.sync().await.unwrap();
+#[dynamite::test(models(Basket, Entry))]
+async fn composite_foreign_keys_read_the_partition_and_the_key_field_by_field(db: Dynamite) {
     for (user, basket) in [("u1", "b1"), ("u1", "b2"), ("u2", "b1")] {
         Basket::create()
             .id(basket)
@@ -932,10 +904,9 @@ enum MemberItem {
     Line(Line),
 }
 
-#[tokio::test]
-async fn a_whole_partition_reads_typed_in_one_query() {
+#[dynamite::test(registry = register, fixture = shop)]
+async fn a_whole_partition_reads_typed_in_one_query(db: Dynamite) {
     use dynamite::Partition;
-    let db = shop().await;
     Note::create()
         .id("n1")
         .user_id("u1")
@@ -1057,9 +1028,8 @@ async fn sync_refuses_conflicting_gsis_before_creating_and_adds_a_new_one() {
     assert_eq!(found.len(), 1);
 }
 
-#[tokio::test]
-async fn adversarial_key_values_stay_in_their_own_item() {
-    let db = shop().await;
+#[dynamite::test(registry = register, fixture = shop)]
+async fn adversarial_key_values_stay_in_their_own_item(db: Dynamite) {
     // Another model's literal prefix, its entity name, unicode: stored and
     // read back as themselves, never as the other model's item.
     for id in ["PROFILE", "ORDER", "Member", "Purchase", "ü-ß-東京", " "] {
@@ -1104,9 +1074,8 @@ async fn adversarial_key_values_stay_in_their_own_item() {
     assert!(matches!(err, dynamite::Error::InvalidValue { .. }), "{err}");
 }
 
-#[tokio::test]
-async fn updating_a_gsi_template_field_re_renders_the_index_keys() {
-    let db = shop().await;
+#[dynamite::test(registry = register, fixture = shop)]
+async fn updating_a_gsi_template_field_re_renders_the_index_keys(db: Dynamite) {
     Note::create()
         .id("g1")
         .user_id("u5")
@@ -1192,9 +1161,8 @@ async fn an_entity_type_used_twice_in_a_table_is_refused_whatever_the_order() {
     assert!(matches!(err, Error::Config(_)), "{err}");
 }
 
-#[tokio::test]
-async fn a_fused_root_read_keeps_offset_and_empty_limit() {
-    let db = shop().await;
+#[dynamite::test(registry = register, fixture = shop)]
+async fn a_fused_root_read_keeps_offset_and_empty_limit(db: Dynamite) {
     let none = Member::query()
         .filter(Member::ID.eq("u1"))
         .offset(1)
@@ -1251,14 +1219,8 @@ struct Tag {
     uses: u32,
 }
 
-#[tokio::test]
-async fn a_field_in_both_templates_is_one_key_part() {
-    let db = crate::common::builder()
-        .table::<Tag>()
-        .build()
-        .await
-        .unwrap();
-    db.sync().await.unwrap();
+#[dynamite::test(models(Tag))]
+async fn a_field_in_both_templates_is_one_key_part(db: Dynamite) {
     let tag = Tag::create().name("rust").uses(3).exec(&db).await.unwrap();
     let key: String = tag.key();
     assert_eq!(key, "rust");
@@ -1276,10 +1238,9 @@ async fn a_field_in_both_templates_is_one_key_part() {
     assert_eq!(db.metrics().count("GetItem"), 1, "every key field pinned");
 }
 
-#[tokio::test]
-async fn pages_streams_and_counts_of_a_shared_table_see_one_model() {
+#[dynamite::test(registry = register, fixture = shop)]
+async fn pages_streams_and_counts_of_a_shared_table_see_one_model(db: Dynamite) {
     use futures::TryStreamExt;
-    let db = shop().await;
     // 9 lines in u1's partition, between its orders and its profile.
     let mut cursor = None;
     let mut seen = Vec::new();
@@ -1320,9 +1281,8 @@ async fn pages_streams_and_counts_of_a_shared_table_see_one_model() {
     );
 }
 
-#[tokio::test]
-async fn a_key_of_three_fields_reads_and_writes_by_key() {
-    let db = shop().await;
+#[dynamite::test(registry = register, fixture = shop)]
+async fn a_key_of_three_fields_reads_and_writes_by_key(db: Dynamite) {
     let key: (String, String, u16) = ("u2".into(), "o1".into(), 10);
     let line = Line::get(&db, ("u2", "o1", 10)).await.unwrap().unwrap();
     assert_eq!(line.key(), key);

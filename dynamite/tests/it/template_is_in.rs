@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 
 use dynamite::prelude::*;
-use dynamite::{Dynamite, Error};
+use dynamite::{Dynamite, DynamiteBuilder, Error};
 
 use crate::common;
 
@@ -54,17 +54,22 @@ fn docs() -> Vec<TinDoc> {
     rows
 }
 
-async fn tin_db(strict: bool, cap: Option<usize>) -> Dynamite {
-    let mut b = common::builder()
-        .table::<TinDoc>()
-        .table::<TinNote>()
-        .strict(strict);
-    if let Some(n) = cap {
-        b = b.max_is_in_queries(n);
-    }
-    let db = b.build().await.unwrap();
-    db.sync().await.unwrap();
-    TinDoc::put_many(&db, docs()).await.unwrap();
+fn register(builder: DynamiteBuilder) -> DynamiteBuilder {
+    builder.table::<TinDoc>().table::<TinNote>().strict(false)
+}
+
+fn register_strict(builder: DynamiteBuilder) -> DynamiteBuilder {
+    register(builder).strict(true)
+}
+
+/// At most `N` Queries or BatchGetItems per key list.
+fn register_is_in_cap<const N: usize>(builder: DynamiteBuilder) -> DynamiteBuilder {
+    register(builder).max_is_in_queries(N)
+}
+
+/// Every `TinDoc` of `docs()`, and one `TinNote` per partition.
+async fn seed(db: &Dynamite) {
+    TinDoc::put_many(db, docs()).await.unwrap();
     let notes = ORGS.iter().flat_map(|org| {
         TENANTS.iter().map(|tenant| TinNote {
             org: (*org).into(),
@@ -72,7 +77,18 @@ async fn tin_db(strict: bool, cap: Option<usize>) -> Dynamite {
             id: 1,
         })
     });
-    TinNote::put_many(&db, notes).await.unwrap();
+    TinNote::put_many(db, notes).await.unwrap();
+}
+
+/// A second handle of its own, seeded, metrics reset.
+async fn tin_db(cap: usize) -> Dynamite {
+    let db = register(common::builder())
+        .max_is_in_queries(cap)
+        .build()
+        .await
+        .unwrap();
+    db.sync().await.unwrap();
+    seed(&db).await;
     db.metrics().reset();
     db
 }
@@ -89,9 +105,8 @@ fn expected(pred: impl Fn(&TinDoc) -> bool) -> BTreeSet<(String, String, u16)> {
         .collect()
 }
 
-#[tokio::test]
-async fn is_in_on_a_template_field_sends_one_query_per_distinct_partition() {
-    let db = tin_db(false, None).await;
+#[dynamite::test(registry = register, fixture = seed)]
+async fn is_in_on_a_template_field_sends_one_query_per_distinct_partition(db: Dynamite) {
     let q =
         || TinDoc::query().filter(TinDoc::ORG.eq("o0") & TinDoc::TENANT.is_in(["t1", "t3", "t1"]));
     let e = q().explain(&db).to_string();
@@ -115,9 +130,8 @@ async fn is_in_on_a_template_field_sends_one_query_per_distinct_partition() {
     );
 }
 
-#[tokio::test]
-async fn is_in_on_several_template_fields_queries_every_combination() {
-    let db = tin_db(false, None).await;
+#[dynamite::test(registry = register, fixture = seed)]
+async fn is_in_on_several_template_fields_queries_every_combination(db: Dynamite) {
     let got = TinDoc::query()
         .filter(
             TinDoc::ORG.is_in(["o1", "o0"])
@@ -136,9 +150,8 @@ async fn is_in_on_several_template_fields_queries_every_combination() {
     );
 }
 
-#[tokio::test]
-async fn the_full_key_of_each_listed_partition_is_one_batch_get() {
-    let db = tin_db(false, None).await;
+#[dynamite::test(registry = register, fixture = seed)]
+async fn the_full_key_of_each_listed_partition_is_one_batch_get(db: Dynamite) {
     let got = TinDoc::query()
         .filter(TinDoc::ORG.eq("o1") & TinDoc::TENANT.is_in(["t0", "t3"]) & TinDoc::ID.eq(4u16))
         .all(&db)
@@ -153,9 +166,8 @@ async fn the_full_key_of_each_listed_partition_is_one_batch_get() {
     );
 }
 
-#[tokio::test]
-async fn ordered_reads_merge_the_listed_partitions_by_sort_key() {
-    let db = tin_db(false, None).await;
+#[dynamite::test(registry = register, fixture = seed)]
+async fn ordered_reads_merge_the_listed_partitions_by_sort_key(db: Dynamite) {
     for desc in [false, true] {
         let q = TinDoc::query().filter(TinDoc::ORG.eq("o1") & TinDoc::TENANT.is_in(["t2", "t0"]));
         let q = if desc { q.order(Desc) } else { q.order(Asc) };
@@ -172,9 +184,8 @@ async fn ordered_reads_merge_the_listed_partitions_by_sort_key() {
     }
 }
 
-#[tokio::test]
-async fn pages_of_a_listed_read_follow_their_cursors_to_the_same_answer() {
-    let db = tin_db(false, None).await;
+#[dynamite::test(registry = register, fixture = seed)]
+async fn pages_of_a_listed_read_follow_their_cursors_to_the_same_answer(db: Dynamite) {
     for order in [None, Some(Asc), Some(Desc)] {
         let q = || {
             let q = TinDoc::query()
@@ -204,9 +215,8 @@ async fn pages_of_a_listed_read_follow_their_cursors_to_the_same_answer() {
     }
 }
 
-#[tokio::test]
-async fn is_in_on_a_gsi_template_field_queries_the_index_per_value() {
-    let db = tin_db(false, None).await;
+#[dynamite::test(registry = register, fixture = seed)]
+async fn is_in_on_a_gsi_template_field_queries_the_index_per_value(db: Dynamite) {
     let q = || TinDoc::query().filter(TinDoc::STATE.is_in(["c", "a", "c"]));
     let e = q().explain(&db).to_string();
     assert!(
@@ -233,9 +243,8 @@ fn fan_out(r: &dynamite::Result<Vec<TinDoc>>) -> Option<(&'static str, usize, us
     }
 }
 
-#[tokio::test]
-async fn the_is_in_cap_counts_rendered_partitions_before_sending() {
-    let db = tin_db(false, Some(3)).await;
+#[dynamite::test(registry = register_is_in_cap::<3>, fixture = seed)]
+async fn the_is_in_cap_counts_rendered_partitions_before_sending(db: Dynamite) {
     // Four distinct tenants under one org: four partitions.
     let r = TinDoc::query()
         .filter(TinDoc::ORG.eq("o0") & TinDoc::TENANT.is_in(["t0", "t1", "t2", "t3", "t0"]))
@@ -274,7 +283,7 @@ async fn the_is_in_cap_counts_rendered_partitions_before_sending() {
         .await;
     assert_eq!(fan_out(&r), Some(("pk", 7, 3)), "{r:?}");
     // The GSI's template too.
-    let db_two = tin_db(false, Some(2)).await;
+    let db_two = tin_db(2).await;
     let r = TinDoc::query()
         .filter(TinDoc::STATE.is_in(["a", "b", "c"]))
         .all(&db_two)
@@ -306,9 +315,8 @@ async fn the_is_in_cap_counts_rendered_partitions_before_sending() {
     assert_eq!(db.metrics().data_plane_requests(), 3);
 }
 
-#[tokio::test]
-async fn a_listed_partition_is_a_key_for_strict_reads() {
-    let db = tin_db(true, None).await;
+#[dynamite::test(registry = register_strict, fixture = seed)]
+async fn a_listed_partition_is_a_key_for_strict_reads(db: Dynamite) {
     // Each partition read by its whole key: strict.
     let got = TinDoc::query()
         .filter(TinDoc::STATE.is_in(["a", "b"]))
@@ -338,9 +346,8 @@ async fn a_listed_partition_is_a_key_for_strict_reads() {
     assert_eq!(db.metrics().data_plane_requests(), 0);
 }
 
-#[tokio::test]
-async fn set_based_writes_select_listed_partitions_by_query() {
-    let db = tin_db(false, None).await;
+#[dynamite::test(registry = register, fixture = seed)]
+async fn set_based_writes_select_listed_partitions_by_query(db: Dynamite) {
     let n = TinDoc::update_where(
         TinDoc::ORG.eq("o0") & TinDoc::TENANT.is_in(["t1", "t2"]) & TinDoc::SIZE.eq(0),
     )
@@ -357,7 +364,7 @@ async fn set_based_writes_select_listed_partitions_by_query() {
         .await
         .unwrap();
     assert_eq!(keys(&z).into_iter().collect::<BTreeSet<_>>(), want);
-    let capped = tin_db(false, Some(1)).await;
+    let capped = tin_db(1).await;
     let r = TinDoc::delete_where(TinDoc::ORG.eq("o0") & TinDoc::TENANT.is_in(["t1", "t2"]))
         .exec(&capped)
         .await;
@@ -365,9 +372,8 @@ async fn set_based_writes_select_listed_partitions_by_query() {
     assert_eq!(capped.metrics().data_plane_requests(), 0);
 }
 
-#[tokio::test]
-async fn a_listed_value_no_key_can_hold_is_refused_before_sending() {
-    let db = tin_db(false, None).await;
+#[dynamite::test(registry = register, fixture = seed)]
+async fn a_listed_value_no_key_can_hold_is_refused_before_sending(db: Dynamite) {
     let r = TinDoc::query()
         .filter(TinDoc::ORG.eq("o0") & TinDoc::TENANT.is_in(["t0", "t#1"]))
         .all(&db)

@@ -3,7 +3,6 @@
 use dynamite::prelude::*;
 use dynamite::{CancellationKind, Error};
 
-use crate::common::db;
 use crate::models::{Event, User};
 
 async fn users(db: &Dynamite, n: usize) {
@@ -234,10 +233,9 @@ async fn delete_where_deletes_only_matching_rows(db: Dynamite) {
 /// Issue "The rest of the data model", item 7: a commit hands back the rows
 /// it created as stored (generated ids, defaults), so callers need not
 /// re-read them.
-#[tokio::test]
-async fn a_commit_returns_the_rows_it_created_as_stored() {
+#[dynamite::test(registry = crate::models::register)]
+async fn a_commit_returns_the_rows_it_created_as_stored(db: Dynamite) {
     use crate::models::Product;
-    let db = db().await;
     users(&db, 1).await;
     let mut tx = db.transaction();
     tx.create(

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use dynamite::prelude::*;
 use dynamite::table_options::TableOptions;
-use dynamite::{Change, Error, WithheldReason};
+use dynamite::{Change, DynamiteBuilder, Error, WithheldReason};
 use futures::TryStreamExt;
 
 use crate::common::builder;
@@ -74,19 +74,13 @@ const HOUR: Duration = Duration::from_secs(3600);
 /// created simultaneously"), which other tests of the suite need.
 pub(crate) const LONG_AGO: Duration = Duration::from_secs(6 * 366 * 24 * 3600);
 
-async fn db() -> Dynamite {
-    let db = builder()
+fn register(builder: DynamiteBuilder) -> DynamiteBuilder {
+    builder
         .table::<Account>()
         .table::<Session>()
         .table::<Grant>()
         .table::<ChronoLease>()
         .table::<TimeLease>()
-        .build()
-        .await
-        .unwrap();
-    db.sync().await.unwrap();
-    db.metrics().reset();
-    db
 }
 
 fn epoch(t: SystemTime) -> i64 {
@@ -122,9 +116,8 @@ fn ids(sessions: &[Session]) -> Vec<&str> {
     ids
 }
 
-#[tokio::test]
-async fn the_ttl_attribute_is_stored_as_epoch_seconds() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn the_ttl_attribute_is_stored_as_epoch_seconds(db: Dynamite) {
     let at = UNIX_EPOCH + Duration::from_millis(4_102_444_800_900); // 2100-01-01T00:00:00.9Z
     Session::create()
         .id("s")
@@ -205,9 +198,8 @@ async fn the_ttl_attribute_is_stored_as_epoch_seconds() {
     );
 }
 
-#[tokio::test]
-async fn filter_values_on_the_ttl_column_are_encoded_as_epoch_seconds() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn filter_values_on_the_ttl_column_are_encoded_as_epoch_seconds(db: Dynamite) {
     seed(&db).await;
     let now = SystemTime::now();
     let soon = Session::query()
@@ -238,9 +230,8 @@ async fn filter_values_on_the_ttl_column_are_encoded_as_epoch_seconds() {
     assert_eq!(seconds, 0);
 }
 
-#[tokio::test]
-async fn every_read_hides_expired_rows_unless_asked() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn every_read_hides_expired_rows_unless_asked(db: Dynamite) {
     seed(&db).await;
 
     assert!(Session::get(&db, "x1").await.unwrap().is_none());
@@ -309,9 +300,8 @@ async fn every_read_hides_expired_rows_unless_asked() {
     assert_eq!(Session::query().with_expired().count(&db).await.unwrap(), 4);
 }
 
-#[tokio::test]
-async fn writes_treat_an_expired_row_as_absent() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn writes_treat_an_expired_row_as_absent(db: Dynamite) {
     seed(&db).await;
     let now = SystemTime::now();
     let expired = Session::query()
@@ -511,9 +501,8 @@ async fn models_sharing_a_table_with_ttl_must_agree_on_the_attribute() {
     assert!(mixed.is_ok());
 }
 
-#[tokio::test]
-async fn the_embedded_engine_sweeps_expired_rows_on_request() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn the_embedded_engine_sweeps_expired_rows_on_request(db: Dynamite) {
     seed(&db).await;
     if crate::common::endpoint().is_some() {
         // Another endpoint sweeps on its own schedule.

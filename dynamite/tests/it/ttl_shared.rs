@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use dynamite::prelude::*;
 use dynamite::table_options::TableOptions;
-use dynamite::{Change, Dynamite, Error};
+use dynamite::{Change, Dynamite, DynamiteBuilder, Error};
 
 use crate::common::builder;
 use crate::ttl::LONG_AGO;
@@ -46,16 +46,11 @@ fn epoch(t: SystemTime) -> i64 {
 
 /// The model without TTL registered first: the table's TTL comes from a
 /// later model.
-async fn db() -> Dynamite {
-    let db = builder()
+fn register(builder: DynamiteBuilder) -> DynamiteBuilder {
+    builder
         .table::<StNote>()
         .table::<StSession>()
         .table::<StLease>()
-        .build()
-        .await
-        .unwrap();
-    db.sync().await.unwrap();
-    db
 }
 
 /// `sync()` took the table's TTL from the first model registered, so a
@@ -77,9 +72,8 @@ async fn regression_sync_enables_the_ttl_of_a_later_registered_model() {
     assert!(plan.changes.contains(&enable), "{plan}");
 }
 
-#[tokio::test]
-async fn a_model_without_ttl_is_never_hidden_by_another_models_ttl() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn a_model_without_ttl_is_never_hidden_by_another_models_ttl(db: Dynamite) {
     let now = SystemTime::now();
     for id in ["n1", "n2"] {
         StNote::create()
@@ -143,9 +137,10 @@ async fn a_model_without_ttl_is_never_hidden_by_another_models_ttl() {
 /// A create of a model with TTL may replace an expired row under its key,
 /// but another model's item there is never overwritten, even when it holds
 /// a past number under the TTL attribute (written by another program).
-#[tokio::test]
-async fn regression_create_never_overwrites_another_models_item_with_a_past_ttl_number() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn regression_create_never_overwrites_another_models_item_with_a_past_ttl_number(
+    db: Dynamite,
+) {
     let note = StNote::create()
         .tenant("a")
         .id("n3")
@@ -377,10 +372,8 @@ async fn sync_refuses_a_number_under_a_ttl_enabled_elsewhere() {
 
 /// TTL enabled elsewhere on another attribute: a number under `expires`
 /// is never swept, `sync()` goes through.
-#[tokio::test]
-async fn sync_accepts_a_number_under_a_name_the_table_ttl_does_not_use() {
-    let db = builder().table::<LiveCounter>().build().await.unwrap();
-    db.sync().await.unwrap();
+#[dynamite::test(models(LiveCounter))]
+async fn sync_accepts_a_number_under_a_name_the_table_ttl_does_not_use(db: Dynamite) {
     enable_ttl_elsewhere::<LiveCounter>(&db, "gone").await;
     db.sync_plan().await.unwrap();
     db.sync().await.unwrap();

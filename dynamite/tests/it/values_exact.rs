@@ -141,16 +141,8 @@ fn awkward_instants() -> Vec<(i64, u32)> {
     ]
 }
 
-#[tokio::test]
-async fn timestamp_sort_keys_order_and_compare_by_time_on_the_backend() {
-    let db = common::builder()
-        .table::<ChronoTick>()
-        .table::<TimeTick>()
-        .table::<SystemTick>()
-        .build()
-        .await
-        .unwrap();
-    db.sync().await.unwrap();
+#[dynamite::test(models(ChronoTick, TimeTick, SystemTick))]
+async fn timestamp_sort_keys_order_and_compare_by_time_on_the_backend(db: Dynamite) {
     let instants = awkward_instants();
     let mut sorted = instants.clone();
     sorted.sort();
@@ -314,16 +306,8 @@ fn shapes(id: &str) -> Shapes {
     }
 }
 
-async fn shapes_db() -> Dynamite {
-    let db = common::builder().table::<Shapes>().build().await.unwrap();
-    db.sync().await.unwrap();
-    db.metrics().reset();
-    db
-}
-
-#[tokio::test]
-async fn regression_no_map_entry_nested_set_or_option_level_is_lost() {
-    let db = shapes_db().await;
+#[dynamite::test(models(Shapes))]
+async fn regression_no_map_entry_nested_set_or_option_level_is_lost(db: Dynamite) {
     let row = shapes("s1");
     // In memory: nothing dropped, no empty set sent.
     let item = row.to_item().unwrap();
@@ -375,15 +359,10 @@ struct NestedOptions {
     list: Vec<Option<Option<i32>>>,
 }
 
-#[tokio::test]
-async fn a_value_nested_where_it_cannot_be_told_apart_is_a_typed_error_before_sending() {
-    let db = common::builder()
-        .table::<NestedOptions>()
-        .build()
-        .await
-        .unwrap();
-    db.sync().await.unwrap();
-    db.metrics().reset();
+#[dynamite::test(models(NestedOptions))]
+async fn a_value_nested_where_it_cannot_be_told_apart_is_a_typed_error_before_sending(
+    db: Dynamite,
+) {
     let ambiguous = NestedOptions {
         id: "n".into(),
         list: vec![Some(Some(1)), Some(None)],
@@ -401,9 +380,8 @@ async fn a_value_nested_where_it_cannot_be_told_apart_is_a_typed_error_before_se
 
 // ---------------------------------------------------------------- numbers
 
-#[tokio::test]
-async fn regression_numbers_follow_dynamodbs_rules_before_sending() {
-    let db = shapes_db().await;
+#[dynamite::test(models(Shapes))]
+async fn regression_numbers_follow_dynamodbs_rules_before_sending(db: Dynamite) {
     // 10^38: one significant digit, stored and read back exactly.
     let row = shapes("big");
     Shapes::put_many(&db, [row]).await.unwrap();
@@ -633,9 +611,8 @@ fn the_stored_form_of_every_timestamp_type_is_pinned() {
     assert_eq!(stored_text(&sys), stored_text(&t));
 }
 
-#[tokio::test]
-async fn is_none_and_is_some_keep_some_empty_apart_from_none() {
-    let db = shapes_db().await;
+#[dynamite::test(models(Shapes))]
+async fn is_none_and_is_some_keep_some_empty_apart_from_none(db: Dynamite) {
     let empty = shapes("empty");
     let absent = Shapes {
         id: "absent".into(),

@@ -99,9 +99,8 @@ async fn stored_post(db: &Dynamite, id: &str) -> Option<Post> {
     out.item.map(|item| Post::from_item(item).unwrap())
 }
 
-#[tokio::test]
-async fn update_key_expect_version_is_one_request_and_tells_conflict_from_not_found() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn update_key_expect_version_is_one_request_and_tells_conflict_from_not_found(db: Dynamite) {
     Card::create().id("c1").title("a").exec(&db).await.unwrap();
     post(&db, "p1").await;
     Task::create()
@@ -185,9 +184,8 @@ async fn update_key_expect_version_is_one_request_and_tells_conflict_from_not_fo
     assert_eq!((c.version, requests(&db)), (3, 1));
 }
 
-#[tokio::test]
-async fn delete_key_expecting_is_one_request_and_tells_conflict_from_not_found() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn delete_key_expecting_is_one_request_and_tells_conflict_from_not_found(db: Dynamite) {
     Card::create().id("c1").title("a").exec(&db).await.unwrap();
     requests(&db);
     let err = Card::delete_key_expecting(&db, "c1", 2).await.unwrap_err();
@@ -204,9 +202,8 @@ async fn delete_key_expecting_is_one_request_and_tells_conflict_from_not_found()
     assert_eq!(requests(&db), 1);
 }
 
-#[tokio::test]
-async fn soft_delete_key_expecting_is_one_request_and_a_deleted_row_is_not_found() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn soft_delete_key_expecting_is_one_request_and_a_deleted_row_is_not_found(db: Dynamite) {
     post(&db, "p1").await;
     requests(&db);
     let err = Post::delete_key_expecting(&db, "p1", 5).await.unwrap_err();
@@ -243,9 +240,8 @@ async fn soft_delete_key_expecting_is_one_request_and_a_deleted_row_is_not_found
     assert_eq!(requests(&db), 1);
 }
 
-#[tokio::test]
-async fn exact_mode_expected_versions_are_one_transaction_each() {
-    let plain = db().await;
+#[dynamite::test(registry = register)]
+async fn exact_mode_expected_versions_are_one_transaction_each(plain: Dynamite) {
     let endpoint = common::endpoint()
         .or_else(|| plain.embedded_endpoint().map(str::to_owned))
         .unwrap();
@@ -291,9 +287,8 @@ async fn exact_mode_expected_versions_are_one_transaction_each() {
     assert_eq!(requests(&db), 1);
 }
 
-#[tokio::test]
-async fn transactions_take_expected_versions_in_one_request() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn transactions_take_expected_versions_in_one_request(db: Dynamite) {
     Card::create().id("c1").title("a").exec(&db).await.unwrap();
     Card::create().id("c2").title("a").exec(&db).await.unwrap();
     post(&db, "p1").await;
@@ -331,9 +326,8 @@ async fn transactions_take_expected_versions_in_one_request() {
 
 // ------------------------------------------------ unversioned fields
 
-#[tokio::test]
-async fn regression_a_stale_save_does_not_erase_an_unversioned_counter() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn regression_a_stale_save_does_not_erase_an_unversioned_counter(db: Dynamite) {
     let mut copy = post(&db, "p1").await;
     for _ in 0..3 {
         let p = Post::update_key("p1")
@@ -376,9 +370,8 @@ async fn regression_a_stale_save_does_not_erase_an_unversioned_counter() {
     assert_eq!((t.title.as_str(), t.hits, t.version), ("b", 7, 2));
 }
 
-#[tokio::test]
-async fn increments_through_two_handles_do_not_conflict_with_a_stale_save() {
-    let first = db().await;
+#[dynamite::test(registry = register)]
+async fn increments_through_two_handles_do_not_conflict_with_a_stale_save(first: Dynamite) {
     let endpoint = common::endpoint()
         .or_else(|| first.embedded_endpoint().map(str::to_owned))
         .unwrap();
@@ -420,9 +413,8 @@ async fn increments_through_two_handles_do_not_conflict_with_a_stale_save() {
     );
 }
 
-#[tokio::test]
-async fn unversioned_changes_neither_check_nor_bump_the_version() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn unversioned_changes_neither_check_nor_bump_the_version(db: Dynamite) {
     let stale = post(&db, "p1").await;
     Post::update_key("p1")
         .set(Post::TITLE, "moved on")
@@ -486,9 +478,8 @@ async fn unversioned_changes_neither_check_nor_bump_the_version() {
 
 // ------------------------------------------------ updates of nothing
 
-#[tokio::test]
-async fn row_update_with_no_change_returns_the_row_and_sends_nothing() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn row_update_with_no_change_returns_the_row_and_sends_nothing(db: Dynamite) {
     let p = post(&db, "p1").await;
     requests(&db);
     let explain = p.update().explain(&db).to_string();
@@ -515,9 +506,8 @@ async fn row_update_with_no_change_returns_the_row_and_sends_nothing() {
     );
 }
 
-#[tokio::test]
-async fn an_update_of_nothing_by_key_is_refused_before_sending() {
-    let db = db().await;
+#[dynamite::test(registry = register)]
+async fn an_update_of_nothing_by_key_is_refused_before_sending(db: Dynamite) {
     let p = post(&db, "p1").await;
     requests(&db);
     let explain = Post::update_key("p1").explain(&db).to_string();

@@ -886,14 +886,8 @@ pub struct Tagged {
     tag: String,
 }
 
-#[tokio::test]
-async fn an_update_rendering_an_empty_index_key_is_refused_before_sending() {
-    let db = crate::common::builder()
-        .table::<Tagged>()
-        .build()
-        .await
-        .unwrap();
-    db.sync().await.unwrap();
+#[dynamite::test(models(Tagged))]
+async fn an_update_rendering_an_empty_index_key_is_refused_before_sending(db: Dynamite) {
     let err = Tagged::create()
         .id("e")
         .tag("")

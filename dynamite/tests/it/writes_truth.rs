@@ -12,9 +12,8 @@ use crate::models::{Product, User, product};
 
 // Item 5: one action per attribute.
 
-#[tokio::test]
-async fn regression_setting_one_column_twice_keeps_the_last_value() {
-    let db = crate::common::db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn regression_setting_one_column_twice_keeps_the_last_value(db: Dynamite) {
     let p = product("Mouse", "gadgets", 10.0);
     Product::put_many(&db, [p.clone()]).await.unwrap();
     let updated = p
@@ -43,9 +42,8 @@ async fn regression_setting_one_column_twice_keeps_the_last_value() {
     assert_eq!(u.age, None, "set(Some) then set(None): the last one wins");
 }
 
-#[tokio::test]
-async fn regression_contradictory_actions_on_one_column_are_refused_before_sending() {
-    let db = crate::common::db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn regression_contradictory_actions_on_one_column_are_refused_before_sending(db: Dynamite) {
     let p = product("Mouse", "gadgets", 10.0);
     Product::put_many(&db, [p.clone()]).await.unwrap();
     db.metrics().reset();
@@ -201,9 +199,8 @@ async fn regression_backend_errors_keep_the_sdk_error_code_and_request_id() {
     );
 }
 
-#[tokio::test]
-async fn regression_decode_errors_keep_the_value_error() {
-    let db = crate::common::db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn regression_decode_errors_keep_the_value_error(db: Dynamite) {
     let table = db.table_name::<User>().unwrap();
     let mut item = std::collections::HashMap::new();
     item.insert("id".to_owned(), AttributeValue::S("u1".into()));
@@ -224,9 +221,8 @@ async fn regression_decode_errors_keep_the_value_error() {
 
 // Item 2: bulk writes chunked by size as well as count.
 
-#[tokio::test]
-async fn regression_create_many_of_150_rows_of_60_kb_is_chunked_under_4_mb() {
-    let db = crate::common::db().await;
+#[dynamite::test(registry = crate::models::register)]
+async fn regression_create_many_of_150_rows_of_60_kb_is_chunked_under_4_mb(db: Dynamite) {
     let big = "x".repeat(60 * 1024);
     let rows: Vec<User> = (0..150)
         .map(|i| {
@@ -267,14 +263,8 @@ struct Contact {
     email: Email,
 }
 
-#[tokio::test]
-async fn regression_create_returns_the_stored_form_of_the_row() {
-    let db = crate::common::builder()
-        .table::<Contact>()
-        .build()
-        .await
-        .unwrap();
-    db.sync().await.unwrap();
+#[dynamite::test(models(Contact))]
+async fn regression_create_returns_the_stored_form_of_the_row(db: Dynamite) {
     let created = Contact::create()
         .id("c1")
         .email(Email("  Ada@Example.COM ".into()))
@@ -313,14 +303,8 @@ struct Wide {
     label: String,
 }
 
-#[tokio::test]
-async fn regression_numeric_keys_beyond_17_digits_never_collide() {
-    let db = crate::common::builder()
-        .table::<Wide>()
-        .build()
-        .await
-        .unwrap();
-    db.sync().await.unwrap();
+#[dynamite::test(models(Wide))]
+async fn regression_numeric_keys_beyond_17_digits_never_collide(db: Dynamite) {
     // Equal as f64, distinct as decimals (23 significant digits).
     let a = Exact("0.12345678901234567890123".into());
     let b = Exact("0.12345678901234567890124".into());
