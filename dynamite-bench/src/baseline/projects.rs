@@ -6,7 +6,6 @@ use std::collections::HashMap;
 
 use dynamite::Dynamite;
 use dynamite::sdk::operation::query::builders::QueryFluentBuilder;
-use futures::future::{try_join, try_join_all};
 
 use super::decode::{s, string};
 use super::sdk::{self, Item, Sdk};
@@ -116,13 +115,9 @@ pub struct Projects {
     pub db: Dynamite,
     pub sdk: Sdk,
     table: String,
-    table_bytes: u64,
+    stats: sdk::TableStats,
     segments: u32,
 }
-
-/// Bytes one read unit covers: the ORM's cost rule reads a child table
-/// with one Scan when it holds at most this much per parent.
-const READ_UNIT_BYTES: u64 = 4096;
 
 impl Projects {
     /// The baseline beside `db` (seeded).
@@ -131,11 +126,11 @@ impl Projects {
         let table = db
             .table_name::<PProject>()
             .map_err(|e| format!("table name: {e}"))?;
-        let table_bytes = sdk::table_bytes(&sdk, &table).await?;
+        let stats = sdk::TableStats::of(&sdk, &table).await?;
         Ok(Projects {
-            segments: sdk::scan_segments(scan_segments, table_bytes, db.concurrency()),
+            segments: sdk::scan_segments(scan_segments, stats.bytes, db.concurrency()),
             table,
-            table_bytes,
+            stats,
             sdk,
             db,
         })
@@ -185,21 +180,28 @@ impl Projects {
     /// Per project, in one round: its tasks and all its tasks' comments.
     async fn p1(&self, tenant: &str, projects: Vec<Project>) -> BenchResult<Graph> {
         self.sdk.round();
-        let reads = try_join_all(projects.iter().map(|p| {
-            try_join(
-                self.sdk.query(
-                    self.tenant_query(tenant, format!("TASK#{}#", p.id))
-                        .filter_expression("entity = :entity")
-                        .expression_attribute_values(":entity", s("PTask")),
-                ),
-                self.sdk.query(
-                    self.tenant_query(tenant, format!("COMMENT#{}#", p.id))
-                        .filter_expression("entity = :entity")
-                        .expression_attribute_values(":entity", s("PComment")),
-                ),
+        let mut reads = Vec::with_capacity(2 * projects.len());
+        for p in &projects {
+            reads.push(
+                self.tenant_query(tenant, format!("TASK#{}#", p.id))
+                    .filter_expression("entity = :entity")
+                    .expression_attribute_values(":entity", s("PTask")),
+            );
+            reads.push(
+                self.tenant_query(tenant, format!("COMMENT#{}#", p.id))
+                    .filter_expression("entity = :entity")
+                    .expression_attribute_values(":entity", s("PComment")),
+            );
+        }
+        let mut reads = self
+            .sdk
+            .each(
+                self.db.concurrency(),
+                reads.into_iter().map(|q| self.sdk.query(q)),
             )
-        }))
-        .await?;
+            .await?
+            .into_iter();
+        let reads = std::iter::from_fn(|| Some((reads.next()?, reads.next()?)));
         projects
             .into_iter()
             .zip(reads)
@@ -230,27 +232,30 @@ impl Projects {
     /// (more tasks than one wave of Queries, at most 4 KB of table each).
     async fn p2(&self, tenant: &str, projects: Vec<Project>) -> BenchResult<Graph> {
         self.sdk.round();
-        let tasks = try_join_all(projects.iter().map(|p| async {
-            let items = self
-                .sdk
-                .query(
-                    self.tenant_query(tenant, format!("TASK#{}#", p.id))
-                        .filter_expression("#state = :state AND entity = :entity")
-                        .expression_attribute_names("#state", "state")
-                        .expression_attribute_values(":state", s("open"))
-                        .expression_attribute_values(":entity", s("PTask")),
-                )
-                .await?;
-            items.into_iter().map(task).collect::<BenchResult<Vec<_>>>()
-        }))
-        .await?;
+        let tasks = self
+            .sdk
+            .each(
+                self.db.concurrency(),
+                projects.iter().map(|p| async {
+                    let items = self
+                        .sdk
+                        .query(
+                            self.tenant_query(tenant, format!("TASK#{}#", p.id))
+                                .filter_expression("#state = :state AND entity = :entity")
+                                .expression_attribute_names("#state", "state")
+                                .expression_attribute_values(":state", s("open"))
+                                .expression_attribute_values(":entity", s("PTask")),
+                        )
+                        .await?;
+                    items.into_iter().map(task).collect::<BenchResult<Vec<_>>>()
+                }),
+            )
+            .await?;
         let parents: usize = tasks.iter().map(Vec::len).sum();
         let mut comments: HashMap<TaskKey, Vec<Comment>> = HashMap::new();
         if parents > 0 {
             self.sdk.round();
-            let scan = parents > self.db.concurrency()
-                && self.table_bytes <= parents as u64 * READ_UNIT_BYTES;
-            if scan {
+            if sdk::child_scan_cheaper(parents as f64, self.stats, self.db.concurrency()) {
                 let items = self
                     .sdk
                     .scan(
@@ -269,14 +274,22 @@ impl Projects {
                     group.sort_by(|a, b| a.id.cmp(&b.id));
                 }
             } else {
-                let per_task = try_join_all(tasks.iter().flatten().map(|t| {
-                    self.sdk.query(
-                        self.tenant_query(tenant, format!("COMMENT#{}#{}#", t.project_id, t.id))
-                            .filter_expression("entity = :entity")
-                            .expression_attribute_values(":entity", s("PComment")),
+                let per_task = self
+                    .sdk
+                    .each(
+                        self.db.concurrency(),
+                        tasks.iter().flatten().map(|t| {
+                            self.sdk.query(
+                                self.tenant_query(
+                                    tenant,
+                                    format!("COMMENT#{}#{}#", t.project_id, t.id),
+                                )
+                                .filter_expression("entity = :entity")
+                                .expression_attribute_values(":entity", s("PComment")),
+                            )
+                        }),
                     )
-                }))
-                .await?;
+                    .await?;
                 comments = group_comments(per_task.into_iter().flatten().collect())?;
             }
         }

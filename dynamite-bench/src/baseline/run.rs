@@ -327,7 +327,8 @@ pub(crate) async fn measure_all<L: Layout>(
 ) -> BenchResult<Vec<CaseReport>> {
     let mut out = Vec::with_capacity(queries.len());
     for &q in queries {
-        out.push(measure(layout, q, effort).await?);
+        // Boxed: an ORM query's future is large, and a test thread's stack small.
+        out.push(Box::pin(measure(layout, q, effort)).await?);
     }
     Ok(out)
 }

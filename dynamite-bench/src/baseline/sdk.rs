@@ -18,6 +18,7 @@ use dynamite::sdk::types::{
     AttributeValue, ConsumedCapacity, KeysAndAttributes, ReturnConsumedCapacity,
 };
 use futures::future::try_join_all;
+use futures::{StreamExt, TryStreamExt};
 
 use crate::workload::{BenchResult, Requests};
 
@@ -58,15 +59,16 @@ fn count(n: i32) -> u64 {
 
 impl Sdk {
     /// A client built from `db`'s SDK configuration without its interceptors.
+    /// On the embedded engine that configuration holds the engine's
+    /// socketless HTTP client, which both clients then share; on an
+    /// endpoint it holds none, and each client gets the SDK's default
+    /// HTTP client (the same kind, its own connection pool).
     pub fn from_handle(db: &Dynamite) -> BenchResult<Sdk> {
         let mut builder = db.client().config().to_builder();
         builder.set_interceptors(std::iter::empty());
         let config = builder.build();
         if config.interceptors().next().is_some() {
             return Err("the baseline's SDK config still has interceptors".to_owned());
-        }
-        if config.http_client().is_none() {
-            return Err("the handle's SDK config has no HTTP client to share".to_owned());
         }
         Ok(Sdk {
             client: Client::from_conf(config),
@@ -115,6 +117,22 @@ impl Sdk {
             items_read: c.items_read,
             capacity_units: c.capacity_units,
         }
+    }
+
+    /// Runs `reads` with at most `limit` in flight (the ORM's concurrency),
+    /// their answers in the order of `reads`.
+    pub async fn each<T, F>(
+        &self,
+        limit: usize,
+        reads: impl IntoIterator<Item = F>,
+    ) -> BenchResult<Vec<T>>
+    where
+        F: std::future::Future<Output = BenchResult<T>>,
+    {
+        futures::stream::iter(reads)
+            .buffered(limit.max(1))
+            .try_collect()
+            .await
     }
 
     /// One GetItem (eventually consistent, capacity returned).
@@ -305,21 +323,42 @@ impl Sdk {
     }
 }
 
-/// A table's size in bytes as DynamoDB reports it (DescribeTable), asked
-/// once before measuring: the baseline makes the ORM's size-based choices
-/// (Scan segments, a child Scan against one Query per parent) from it.
-pub async fn table_bytes(sdk: &Sdk, table: &str) -> BenchResult<u64> {
-    let out = sdk
-        .client
-        .describe_table()
-        .table_name(table)
-        .send()
-        .await
-        .map_err(|e| format!("DescribeTable {table}: {}", e.into_service_error()))?;
-    Ok(out
-        .table()
-        .and_then(|t| t.table_size_bytes())
-        .map_or(0, |b| u64::try_from(b).unwrap_or(0)))
+/// A table's statistics as DynamoDB reports them (DescribeTable).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TableStats {
+    pub items: u64,
+    pub bytes: u64,
+}
+
+impl TableStats {
+    /// Asked once, before measuring: the baseline makes the ORM's
+    /// size-based choices (Scan segments, a child Scan against one Query
+    /// per parent) from them.
+    pub async fn of(sdk: &Sdk, table: &str) -> BenchResult<TableStats> {
+        let out = sdk
+            .client
+            .describe_table()
+            .table_name(table)
+            .send()
+            .await
+            .map_err(|e| format!("DescribeTable {table}: {}", e.into_service_error()))?;
+        let table = out.table();
+        let non_negative = |n: Option<i64>| n.map_or(0, |n| u64::try_from(n).unwrap_or(0));
+        Ok(TableStats {
+            items: non_negative(table.and_then(|t| t.item_count())),
+            bytes: non_negative(table.and_then(|t| t.table_size_bytes())),
+        })
+    }
+}
+
+/// Bytes of one read unit.
+const READ_UNIT_BYTES: f64 = 4096.0;
+
+/// The ORM's cost rule: one Scan of a child table instead of one Query
+/// per parent when there are more parents than one wave of concurrent
+/// Queries and the child table holds at most one read unit per parent.
+pub fn child_scan_cheaper(parents: f64, child: TableStats, concurrency: usize) -> bool {
+    parents > concurrency as f64 && child.bytes as f64 <= parents * READ_UNIT_BYTES
 }
 
 /// Scan segments for a whole table of `bytes`, as the ORM chooses them:
