@@ -9,6 +9,9 @@
 //!   one shared table (nested collections read by their project's prefix).
 //! - `dynamite-bench transport`: the embedded engine without a socket
 //!   against the same engine over loopback HTTP (GetItem, Q6, Q9).
+//! - `--baseline sdk` (ecommerce, projects): every query against the same
+//!   requests written by hand with the SDK: answers and requests checked
+//!   equal, client CPU per execution and wall time compared.
 //! - `cargo bench -p dynamite-bench --bench micro`: marshalling against
 //!   hand-written code and `serde_dynamo`, and the embedded GetItem round trip.
 //!
@@ -18,6 +21,7 @@
 // helps, not item by item.
 #![allow(missing_docs)]
 
+pub mod baseline;
 pub mod compare;
 pub mod micro;
 pub mod projects;

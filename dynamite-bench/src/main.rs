@@ -3,10 +3,12 @@
 //! ```text
 //! dynamite-bench ecommerce --scale N [--endpoint URL] [--prefix P] [--path FILE] [--concurrency N]
 //!                          [--no-seed] [--no-create-loop] [--query Q6|Q7|Q8|Q9|Q10]
-//!                          [--runs R] [--json PATH]
+//!                          [--runs R] [--json PATH] [--layout single]
+//!                          [--baseline sdk] [--cpu-runs R]
 //! dynamite-bench compare [--scales 100,1000] [--endpoint URL] [--prefix P] [--no-seed]
 //!                        [--query Q] [--runs R] [--json PATH]
 //! dynamite-bench projects --scale N [--endpoint URL] [--prefix P] [--no-seed] [--runs R]
+//!                         [--baseline sdk] [--cpu-runs R]
 //! dynamite-bench transport [--scale N] [--runs R] [--json PATH]
 //! dynamite-bench drop --prefix P --endpoint URL
 //! ```
@@ -19,6 +21,7 @@
 
 use std::process::ExitCode;
 
+use dynamite_bench::baseline::{self, run::Effort};
 use dynamite_bench::compare::{self, CompareOptions};
 use dynamite_bench::projects;
 use dynamite_bench::report;
@@ -59,7 +62,15 @@ options:
   --json PATH         also write every measurement as JSON
   --layout single     ecommerce: also seed the single-table layout (users, orders,
                       items, reviews in one table) and report both side by side,
-                      after checking every query returns the same object graph";
+                      after checking every query returns the same object graph
+  --baseline sdk      ecommerce, projects: run every query also as the same requests
+                      written by hand with the SDK (multi-table layout, plus the
+                      single-table one with --layout single); checks answers and
+                      requests equal, then reports client CPU per execution
+                      (R+1 executions minus 1, over R) and wall-time ratios
+                      (geometric mean of --runs alternating rounds, at least 20,
+                      with a 95 % bootstrap upper bound)
+  --cpu-runs R        executions per CPU batch (default: about 0.4 s of wall time)";
 
 #[derive(Debug)]
 struct Args {
@@ -75,6 +86,10 @@ struct Args {
     json: Option<String>,
     /// `--layout single`: both layouts, object graphs checked equal.
     single_layout: bool,
+    /// `--baseline sdk`: measure against the hand-written SDK baseline.
+    baseline: bool,
+    /// `--cpu-runs R`: executions per CPU batch of the baseline comparison.
+    cpu_runs: Option<usize>,
 }
 
 fn parse_count(flag: &str, value: &str) -> BenchResult<usize> {
@@ -106,6 +121,8 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> BenchResult<Args> {
         runs: 20,
         json: None,
         single_layout: false,
+        baseline: false,
+        cpu_runs: None,
     };
     while let Some(flag) = argv.next() {
         let (flag, inline) = match flag.split_once('=') {
@@ -146,12 +163,22 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> BenchResult<Args> {
                     other => return Err(format!("--layout: `single` or `multi`, not `{other}`")),
                 }
             }
+            "--baseline" => {
+                args.baseline = match value()?.as_str() {
+                    "sdk" => true,
+                    other => return Err(format!("--baseline: `sdk`, not `{other}`")),
+                }
+            }
+            "--cpu-runs" => args.cpu_runs = Some(parse_count(&flag, &value()?)?),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown option `{other}`")),
         }
     }
     if matches!(args.command.as_str(), "ecommerce" | "projects") && args.scale.is_none() {
         return Err(format!("{} needs --scale N", args.command));
+    }
+    if args.baseline && !matches!(args.command.as_str(), "ecommerce" | "projects") {
+        return Err("--baseline is for ecommerce and projects".to_owned());
     }
     if args.command == "transport"
         && (args.backend.endpoint.is_some() || args.backend.path.is_some())
@@ -242,7 +269,91 @@ every query returned the same object graph on both layouts"
     Ok(())
 }
 
+/// `--baseline sdk`: every query against its hand-written SDK baseline.
+async fn baseline(args: &Args) -> BenchResult<()> {
+    let effort = Effort {
+        wall_rounds: args.runs,
+        cpu_runs: args.cpu_runs,
+        check_only: false,
+    };
+    let embedded = args.backend.endpoint.is_none();
+    let scale = args.scale.unwrap_or(100);
+    let (what, cases) = if args.command == "projects" {
+        let prefix = args
+            .prefix
+            .clone()
+            .unwrap_or_else(|| format!("bench_projects_s{scale}_"));
+        let cases =
+            baseline::command::projects(&args.backend, &prefix, scale, args.seed, effort).await?;
+        (
+            format!("projects, {scale} tenant(s), prefix `{prefix}`"),
+            cases,
+        )
+    } else {
+        let prefix = args
+            .prefix
+            .clone()
+            .unwrap_or_else(|| format!("bench_s{scale}_"));
+        let cases = baseline::command::ecommerce(
+            &args.backend,
+            Scale::new(scale),
+            &prefix,
+            args.seed,
+            args.single_layout,
+            &args.queries,
+            effort,
+        )
+        .await?;
+        (
+            format!("ecommerce at scale {scale}, prefix `{prefix}`"),
+            cases,
+        )
+    };
+    println!(
+        "ORM against the hand-written SDK baseline: {what}, on {}; load average {}",
+        args.backend.name(),
+        load_average()
+    );
+    println!(
+        "every answer equal; CPU per execution = (CPU of R+1 executions - CPU of 1) / R, median of {} batches{}; \
+         wall = ORM / baseline per round, {} alternating rounds",
+        baseline::run::CPU_BATCHES,
+        if embedded {
+            " (embedded engine: the engine's work counts too)"
+        } else {
+            ""
+        },
+        args.runs.max(baseline::run::MIN_WALL_ROUNDS)
+    );
+    println!("{}", baseline::report::table(&cases, embedded));
+    let checks = baseline::report::checks(&cases, embedded);
+    print_checks(&checks);
+    if let Some(path) = &args.json {
+        let value = json!({
+            "command": args.command,
+            "baseline": "sdk",
+            "backend": args.backend.name(),
+            "scale": scale,
+            "load_average": load_average(),
+            "cases": baseline::report::to_json(&cases),
+            "checks": report::checks_json(&checks),
+        });
+        write_json(path, &value)?;
+    }
+    Ok(())
+}
+
+/// The machine's load averages (1, 5, 15 minutes), as /proc/loadavg gives them.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".to_owned())
+}
+
 async fn ecommerce(args: &Args) -> BenchResult<()> {
+    if args.baseline {
+        return baseline(args).await;
+    }
     if args.single_layout {
         return single_layout(args).await;
     }
@@ -393,6 +504,9 @@ async fn drop_tables(args: &Args) -> BenchResult<()> {
 
 /// `projects`: seeds the tenants and prints P1 and P2.
 async fn projects(args: &Args) -> BenchResult<()> {
+    if args.baseline {
+        return baseline(args).await;
+    }
     let tenants = args.scale.unwrap_or(1);
     let prefix = args
         .prefix
@@ -498,5 +612,10 @@ mod tests {
         );
         assert!(args("compare --scales 100").is_err());
         assert!(args("bench").is_err());
+        assert!(args("ecommerce --scale 10 --baseline orm").is_err());
+        assert!(args("compare --baseline sdk").is_err());
+        let b = args("ecommerce --scale 10 --baseline sdk --cpu-runs 50 --layout single").unwrap();
+        assert!(b.baseline && b.single_layout);
+        assert_eq!(b.cpu_runs, Some(50));
     }
 }

@@ -112,7 +112,7 @@ impl ProjectQuery {
         }
     }
 
-    fn query(self, tenant: &str) -> Query<PProject> {
+    pub(crate) fn query(self, tenant: &str) -> Query<PProject> {
         let tasks = match self {
             ProjectQuery::P1 | ProjectQuery::P1PerTask => PProject::tasks(),
             ProjectQuery::P2 => PProject::tasks().filter(PTask::STATE.eq("open")),

@@ -251,33 +251,33 @@ async fn first<T: Table>(query: Query<T>, db: &Dynamite) -> BenchResult<T> {
         .ok_or_else(|| "the first row is missing (is the table seeded?)".to_owned())
 }
 
-fn q6() -> Query<SUser> {
+pub(crate) fn q6() -> Query<SUser> {
     SUser::query()
         .filter(SUser::ID.eq(user_id(0)))
         .include(SUser::orders())
 }
 
-fn q7() -> Query<SOrder> {
+pub(crate) fn q7() -> Query<SOrder> {
     SOrder::query()
         .filter(SOrder::ID.eq(order_id(0)))
         .include(SOrder::user())
         .include(SOrder::items().include(SOrderItem::product()))
 }
 
-fn q8() -> Query<SProduct> {
+pub(crate) fn q8() -> Query<SProduct> {
     SProduct::query()
         .filter(SProduct::ID.eq(product_id(0)))
         .include(SProduct::reviews().include(SReview::user()))
 }
 
-fn q9() -> Query<SUser> {
+pub(crate) fn q9() -> Query<SUser> {
     SUser::query()
         .filter(SUser::ID.eq(user_id(0)))
         .include(SUser::orders().include(SOrder::items().include(SOrderItem::product())))
         .include(SUser::reviews().include(SReview::product()))
 }
 
-fn q10() -> Query<SUser> {
+pub(crate) fn q10() -> Query<SUser> {
     SUser::query().include(SUser::orders().filter(SOrder::STATUS.eq("completed")))
 }
 
