@@ -7,7 +7,8 @@
 //!
 //! - [`sdk`]: the baseline's own client (the handle's SDK configuration
 //!   and HTTP client, no interceptors) and its request counters.
-//! - [`multi`], [`single`], [`projects`]: the queries of each layout.
+//! - [`multi`], [`single`], [`projects`]: the queries of each layout
+//!   ([`single_orm`]: the single-table ORM answers in plain structs).
 //! - [`measure`]: process CPU time, geometric mean, bootstrap.
 //! - [`run`]: the measurement of each query; [`report`]: tables and targets.
 
@@ -20,3 +21,4 @@ pub mod report;
 pub mod run;
 pub mod sdk;
 pub mod single;
+pub mod single_orm;
